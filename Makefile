@@ -1,0 +1,111 @@
+# labrun: build, test, check, demo, bench, install.  GNU make; libraries
+# through pkg-config.  `make check` rebuilds in build-check/ with
+# AddressSanitizer, UndefinedBehaviorSanitizer and -Werror and runs every
+# test against that build.
+
+B ?= build
+PREFIX ?= /usr/local
+PKGS := libseccomp lua5.4 libarchive jansson libsodium
+CC ?= cc
+
+# Debian packages a fresh Debian 12 machine needs (make deps installs the
+# missing ones): the build, the libraries, and the real third-party tools
+# the tests run (minisign, bubblewrap, asciinema, tmux).
+DEB_PKGS := build-essential pkg-config libseccomp-dev liblua5.4-dev \
+	libarchive-dev libjansson-dev libsodium-dev minisign bubblewrap \
+	asciinema tmux
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla -Wno-unused-parameter
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -iquote . -D_GNU_SOURCE \
+	-D_FILE_OFFSET_BITS=64 $(PKG_CFLAGS) $(SAN_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_LDFLAGS)
+
+ifeq ($(SAN),1)
+SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined -Werror -DLABRUN_SANITIZED=1
+SAN_LDFLAGS := -fsanitize=address,undefined
+CFLAGS := -O1 -g
+endif
+
+LIB_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c)) \
+	$(filter-out sandbox/init.c,$(wildcard sandbox/*.c)) \
+	$(wildcard graders/*.c)
+LUA_EMBED := $(wildcard graders/*.lua)
+GEN_SRCS := $(patsubst graders/%.lua,$(B)/gen/%_lua.c,$(LUA_EMBED))
+LIB_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS)) $(GEN_SRCS:.c=.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
+PROBE_SRCS := $(wildcard tests/probes/*.c)
+PROBE_BINS := $(patsubst tests/probes/%.c,$(B)/tests/probes/%,$(PROBE_SRCS))
+LIBEXEC := $(B)/libexec/labrun
+HEADERS := $(wildcard runner/*.h sandbox/*.h graders/*.h)
+
+.PHONY: all test check demo bench install deps clean unit probes fmt
+all: $(B)/labrun $(LIBEXEC)/labrun-init $(LIBEXEC)/bin/.dir
+
+$(B)/labrun: $(B)/obj/runner/main.o $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The sandbox's pid 1: a small program of its own, never instrumented, so
+# that nothing of the supervisor's memory is copied into a sandbox.
+$(LIBEXEC)/labrun-init: sandbox/init.c | $(LIBEXEC)/bin/.dir
+	$(CC) -std=gnu11 -O2 -g $(WARN) -iquote . -D_GNU_SOURCE -o $@ $<
+
+$(LIBEXEC)/bin/.dir:
+	mkdir -p $(LIBEXEC)/bin && touch $@
+
+$(B)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/gen/%_lua.c: graders/%.lua graders/embed.sh
+	@mkdir -p $(dir $@)
+	sh graders/embed.sh $< $*_lua >$@
+
+$(B)/gen/%.o: $(B)/gen/%.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
+
+# Probes run inside sandboxes: plain, uninstrumented, static where they can
+# be so that they need nothing from the sandbox's libraries.
+$(B)/tests/probes/%: tests/probes/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) -static -o $@ $< 2>/dev/null || \
+		$(CC) -std=gnu11 -O2 $(WARN) -o $@ $<
+
+unit: $(UNIT_BINS)
+probes: $(PROBE_BINS)
+
+test: all unit probes
+	BUILD=$(CURDIR)/$(B) bash tests/run.sh
+
+check:
+	$(MAKE) B=build-check SAN=1 test
+
+deps:
+	@sh scenarios/deps.sh $(DEB_PKGS)
+
+demo: deps
+	$(MAKE) all
+	bash scenarios/demo.sh
+
+bench: all probes
+	bash tests/bench/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/labrun/bin
+	install -m 0755 $(B)/labrun $(DESTDIR)$(PREFIX)/bin/labrun
+	install -m 0755 $(LIBEXEC)/labrun-init $(DESTDIR)$(PREFIX)/libexec/labrun/
+	cp -R $(LIBEXEC)/bin/. $(DESTDIR)$(PREFIX)/libexec/labrun/bin/
+	rm -f $(DESTDIR)$(PREFIX)/libexec/labrun/bin/.dir
+
+clean:
+	rm -rf build build-check

@@ -1,0 +1,36 @@
+/* cmd: the command table and what every command shares: printing errors
+ * and usage, the exit codes.  Only code under runner/cmd_*.c and main.c
+ * prints or exits. */
+#ifndef LABRUN_CMD_H
+#define LABRUN_CMD_H
+
+struct err;
+
+#define LABRUN_VERSION "0.1.0"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv); /* argv[0] is the command name */
+	const char *summary;
+	const char *usage; /* full --help text */
+};
+
+extern const struct cmd labrun_cmds[];
+
+/* Print "labrun <cmd>: <msg>" and return the exit code for e's kind. */
+int cmd_fail(const char *cmd, const struct err *e);
+/* Print "labrun <cmd>: <msg>" and "usage: ..." hint; return EXIT_USAGE. */
+int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+const struct cmd *cmd_find(const char *name);
+/* If argv holds -h/--help before "--", print usage and return 1. */
+int cmd_wants_help(const struct cmd *c, int argc, char **argv);
+
+int cmd_help(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+#endif

@@ -1,0 +1,86 @@
+/* evidence: the signed evidence bundle: building manifest.json,
+ * result.json and commands.jsonl from the session's records, sealing the
+ * members with SHA256SUMS and its minisign signature into one canonical tar
+ * written atomically, and verifying such a file.  jansson is used here and
+ * not exposed.  It does not run sessions or graders. */
+#ifndef LABRUN_EVIDENCE_H
+#define LABRUN_EVIDENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runner/sign.h"
+
+struct err;
+struct buf;
+struct tar_list;
+struct scenario;
+struct grader_result;
+struct collect_report;
+
+struct ev_command {
+	int64_t t_ms;   /* since the session started */
+	int pid;        /* in the sandbox's pid namespace */
+	char *path;     /* the program as named to execve */
+	char **argv;    /* as read when the exec was notified */
+	size_t argc;
+	int argv_truncated; /* ARGV_MAX_ARGS or ARGV_MAX_BYTES reached */
+	int exited;     /* 1 when exit_code is known */
+	int exit_code;  /* exit_group status */
+};
+
+struct ev_limit {
+	const char *name;      /* "memory_mb", "processes", ... */
+	uint64_t value;
+	const char *mechanism; /* "rlimit RLIMIT_AS", "tmpfs size", ... */
+};
+
+struct ev_info {
+	const char *mode;             /* "run" (later "take", "replay", "regrade") */
+	int unsigned_directory;       /* the scenario was a source directory */
+	const char *script_sha256;    /* run: hex digest of the script */
+	const struct scenario *sc;
+	const char *scenario_digest;  /* hex SHA-256 of the bundle bytes */
+	const char *signer_keyid;     /* 16 hex digits, NULL for a directory */
+	const char *candidate;        /* pseudonym */
+	unsigned attempt;
+	const char *seed_hex;
+	int seed_overridden;          /* --seed was given */
+	int64_t started_ms, ended_ms; /* wall clock, ms since the epoch */
+	unsigned time_limit_s;
+	const char *ended_by;         /* "exit", "timeout", "output-cap", "error" */
+	int exit_status;              /* of the candidate's shell, -1 if none */
+	const char *error;            /* infrastructure error, or NULL */
+	const char *runner_version;
+	const char *profile_digest;   /* hex SHA-256 of the sandbox profile */
+	const struct ev_limit *limits;
+	size_t nlimits;
+	const struct grader_result *result;
+	const char *verdict;          /* "pass", "fail", "error" */
+	unsigned score;               /* thousandths */
+	const struct ev_command *commands;
+	size_t ncommands;
+	int commands_truncated;
+	const struct collect_report *collected;
+	int cast_capped;
+};
+
+/* manifest.json, result.json and commands.jsonl into members. */
+int ev_add_records(struct tar_list *members, const struct ev_info *info,
+		   struct err *e);
+
+/* Add SHA256SUMS and SHA256SUMS.minisig (trusted comment names scenario,
+ * verdict and candidate) and write the canonical tar atomically at path.
+ * Nothing exists at path on failure. */
+int ev_seal(struct tar_list *members, const struct sign_sec *sk,
+	    const char *trusted_comment, const char *path, struct err *e);
+
+/* Verify an evidence file against the issuer key: canonical bytes (any
+ * changed byte anywhere is detected), only known member names, every
+ * member listed in SHA256SUMS with the right digest, the signature valid,
+ * manifest.json and result.json well-formed.  On success, report gets the
+ * human summary of what the bundle proves. */
+int ev_verify(const char *path, const struct sign_pub *issuer,
+	      struct buf *report, struct err *e);
+
+#endif

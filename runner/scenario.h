@@ -1,0 +1,70 @@
+/* scenario: the scenario source as data: scenario.json (schema v1),
+ * brief.md, hints.md and the layout of the tree, checked all at once.
+ *
+ * It works on a struct tar_list (the files of a directory or of an opened
+ * bundle) so that a directory and a bundle are checked the same way.  It
+ * does not read the disk, run the grader, or know about sandboxes.  jansson
+ * is used here and not exposed. */
+#ifndef LABRUN_SCENARIO_H
+#define LABRUN_SCENARIO_H
+
+#include <stddef.h>
+
+struct err;
+struct tar_list;
+
+/* Sandbox limits a scenario asks for (defaults and maxima in limits.h). */
+struct scenario_limits {
+	unsigned memory_mb;
+	unsigned processes;
+	unsigned disk_mb;    /* the writable layer */
+	unsigned cpu_s;      /* CPU seconds of the whole session */
+	unsigned open_files;
+};
+
+struct hint {
+	unsigned cost; /* thousandths of the total score */
+	char *text;    /* the section's body, markdown */
+};
+
+struct scenario {
+	char *id;        /* ^[a-z0-9][a-z0-9-]{0,62}$ */
+	char *version;   /* semver */
+	char *title;
+	char *level;     /* foundation|practitioner|specialist|architect */
+	char *platform;  /* platform version the scenario targets */
+	char **competencies;
+	size_t ncompetencies;
+	unsigned grader_api;     /* 1 */
+	unsigned pass_mark;      /* thousandths of the total weight */
+	unsigned time_limit_s;
+	unsigned valid_for_days; /* how long a pass stays valid */
+	struct scenario_limits limits;
+	struct hint *hints;
+	size_t nhints;
+	char *brief;             /* brief.md */
+};
+
+/* Problems found in a scenario, each "FILE: WHERE: WHAT" (WHERE is a JSON
+ * path such as $.limits.memory_mb, or "line N"). */
+struct problems {
+	char **v;
+	size_t n, cap;
+};
+
+void problems_add(struct problems *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void problems_release(struct problems *p);
+
+/* Check every part of a scenario tree and fill out when there is no
+ * problem.  Returns 0 when valid; -1 with every problem in p (and out left
+ * empty); -1 with p empty and e filled on a host failure.  max_depth bounds
+ * JSON nesting.  The grader is compiled (graders/grader.h). */
+int scenario_load(const struct tar_list *files, unsigned max_depth,
+		  struct scenario *out, struct problems *p, struct err *e);
+void scenario_release(struct scenario *s);
+
+/* The scenario's own limits clamped to the operator's maxima. */
+extern const struct scenario_limits scenario_default_limits;
+
+#endif

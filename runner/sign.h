@@ -1,0 +1,93 @@
+/* sign: Ed25519 keys and minisign-compatible signatures, SHA-256 and keyed
+ * BLAKE2b, all through libsodium (the only module that includes it).
+ *
+ * Formats are minisign's, so stock `minisign -V -H` verifies what labrun
+ * signs and stock minisign can sign with a labrun secret key:
+ *   public key  "untrusted comment: ...\n" + base64("Ed" keyid[8] pk[32])
+ *   secret key  "untrusted comment: ...\n" + base64 of minisign's secret
+ *               key structure, unencrypted (kdf "\0\0"), checksummed
+ *   signature   prehashed ("ED", BLAKE2b-512 of the data) with a trusted
+ *               comment and its global signature.
+ * Secret keys live in sodium_malloc memory and are wiped when freed; a
+ * secret key file readable by group or others is refused. */
+#ifndef LABRUN_SIGN_H
+#define LABRUN_SIGN_H
+
+#include <stddef.h>
+
+struct err;
+struct buf;
+
+#define SIGN_KEYID_BYTES 8
+#define SIGN_PK_BYTES 32
+#define SIGN_SHA256_HEX 65 /* 64 hex digits and NUL */
+#define SIGN_COMMENT_MAX 255 /* bytes of a trusted comment */
+
+struct sign_pub {
+	unsigned char keyid[SIGN_KEYID_BYTES]; /* as stored (little-endian) */
+	unsigned char pk[SIGN_PK_BYTES];
+	char source[256]; /* the file it came from, for messages */
+};
+
+/* A set of trusted author keys (--trust FILE|DIR). */
+struct sign_trust {
+	struct sign_pub *keys;
+	size_t n;
+};
+
+struct sign_sec; /* opaque; the secret key in guarded memory */
+
+/* Make a key pair; the public key is written to pub_path, the secret key to
+ * sec_path with mode 0600.  Neither file may exist already (O_EXCL). */
+int sign_keygen(const char *pub_path, const char *sec_path, struct err *e);
+
+/* Parse a minisign public key from text (a file's contents, or a bare
+ * base64 line); name is used in messages. */
+int sign_pub_parse(const char *text, size_t len, const char *name,
+		   struct sign_pub *out, struct err *e);
+int sign_pub_load(const char *path, struct sign_pub *out, struct err *e);
+
+/* A file, or a directory whose *.pub files are each a key.  An empty set is
+ * an error naming the path. */
+int sign_trust_load(const char *path, struct sign_trust *out, struct err *e);
+void sign_trust_release(struct sign_trust *t);
+
+/* Load a secret key; refuses a file readable or writable by group or others
+ * (with the chmod that fixes it), links and non-regular files. */
+int sign_sec_load(const char *path, struct sign_sec **out, struct err *e);
+void sign_sec_free(struct sign_sec *sk);
+void sign_sec_pub(const struct sign_sec *sk, struct sign_pub *out);
+
+/* Key id as 16 uppercase hex digits, the way minisign prints it. */
+void sign_keyid_hex(const struct sign_pub *pk, char out[17]);
+
+/* Sign data in prehashed mode; sig_out receives the whole .minisig text.
+ * trusted_comment must be printable ASCII or tab, at most SIGN_COMMENT_MAX
+ * bytes. */
+int sign_data(const struct sign_sec *sk, const void *data, size_t len,
+	      const char *trusted_comment, struct buf *sig_out, struct err *e);
+
+/* Verify a .minisig text over data against a set of keys: the key id must
+ * be one of them, the signature prehashed ("ED"), and both the signature
+ * and the global signature over the trusted comment valid.  On success
+ * *who points into keys and comment_out (if not NULL) holds the trusted
+ * comment.  Failures are ERR_REFUSED naming 'what'. */
+int sign_verify(const struct sign_pub *keys, size_t nkeys, const void *data,
+		size_t len, const void *sig, size_t sig_len, const char *what,
+		const struct sign_pub **who, char comment_out[SIGN_COMMENT_MAX + 1],
+		struct err *e);
+
+void sha256_hex(const void *data, size_t len, char out[SIGN_SHA256_HEX]);
+void sha256_raw(const void *data, size_t len, unsigned char out[32]);
+
+/* A keyed hash derived from the secret key and a domain string: the same
+ * key and inputs give the same bytes, and nobody without the key can
+ * compute them.  outlen 16..64. */
+int sign_keyed_hash(const struct sign_sec *sk, const char *domain,
+		    const void *msg, size_t len, unsigned char *out,
+		    size_t outlen);
+
+/* Wipe memory that held secret or sensitive bytes. */
+void sign_wipe(void *p, size_t len);
+
+#endif

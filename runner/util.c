@@ -1,0 +1,403 @@
+/* util: base utilities (buffers, bounded reads, atomic writes, numbers,
+ * hex, time, directories).  Nothing here knows about scenarios or
+ * sandboxes. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner/err.h"
+#include "runner/util.h"
+
+static int buf_reserve(struct buf *b, size_t extra, struct err *e)
+{
+	size_t need, cap;
+	unsigned char *p;
+
+	if (extra > SIZE_MAX - b->len - 1)
+		return err_set(e, ERR_HOST, "out of memory");
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	p = realloc(b->data, cap);
+	if (!p)
+		return err_set(e, ERR_HOST, "out of memory");
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int buf_append(struct buf *b, const void *data, size_t len, struct err *e)
+{
+	if (buf_reserve(b, len, e) < 0)
+		return -1;
+	if (len)
+		memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = 0;
+	return 0;
+}
+
+int buf_puts(struct buf *b, const char *s, struct err *e)
+{
+	return buf_append(b, s, strlen(s), e);
+}
+
+int buf_printf(struct buf *b, struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return err_set(e, ERR_BUG, "buf_printf: bad format");
+	if (buf_reserve(b, (size_t)n, e) < 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+unsigned char *buf_steal(struct buf *b, size_t *len)
+{
+	unsigned char *p = b->data;
+
+	if (len)
+		*len = b->len;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void buf_release(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+static int read_fd_bounded(int fd, const char *what, size_t max, struct buf *out,
+			   struct err *e)
+{
+	struct buf b = BUF_INIT;
+	struct stat st;
+	unsigned char chunk[65536];
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", what);
+	if (!S_ISREG(st.st_mode))
+		return err_set(e, ERR_REFUSED, "%s: not a regular file", what);
+	if ((uint64_t)st.st_size > max)
+		return err_set(e, ERR_REFUSED,
+			       "%s: too large (%lld bytes, at most %zu)", what,
+			       (long long)st.st_size, max);
+	if (buf_reserve(&b, (size_t)st.st_size, e) < 0)
+		return -1;
+	for (;;) {
+		n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			buf_release(&b);
+			return err_sys(e, ERR_HOST, errno, "%s: read", what);
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > max) {
+			buf_release(&b);
+			return err_set(e, ERR_REFUSED,
+				       "%s: too large (more than %zu bytes)",
+				       what, max);
+		}
+		if (buf_append(&b, chunk, (size_t)n, e) < 0) {
+			buf_release(&b);
+			return -1;
+		}
+	}
+	if (!b.data && buf_reserve(&b, 0, e) < 0)
+		return -1;
+	if (b.data)
+		b.data[b.len] = 0;
+	*out = b;
+	return 0;
+}
+
+int read_file_bounded(const char *path, size_t max, struct buf *out,
+		      struct err *e)
+{
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return err_set(e, ERR_REFUSED,
+				       "%s: is a symbolic link; hint: name the file itself",
+				       path);
+		return err_sys(e, errno == ENOENT || errno == EACCES
+				       ? ERR_REFUSED : ERR_HOST,
+			       errno, "%s", path);
+	}
+	rc = read_fd_bounded(fd, path, max, out, e);
+	close(fd);
+	return rc;
+}
+
+int read_file_at(int dirfd, const char *name, size_t max, struct buf *out,
+		 struct err *e)
+{
+	int fd, rc;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return err_sys(e, errno == ENOENT || errno == ELOOP
+				       ? ERR_REFUSED : ERR_HOST,
+			       errno, "%s", name);
+	rc = read_fd_bounded(fd, name, max, out, e);
+	close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len,
+		      mode_t mode, struct err *e)
+{
+	char tmp[PATH_MAX];
+	int fd = -1, n, i;
+
+	for (i = 0; i < 100; i++) {
+		n = snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%d", path,
+			     (long)getpid(), i);
+		if (n < 0 || (size_t)n >= sizeof tmp)
+			return err_set(e, ERR_REFUSED, "%s: path too long", path);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			  mode);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "%s: cannot create", tmp);
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 ||
+	    fsync(fd) < 0) {
+		int saved = errno;
+		close(fd);
+		unlink(tmp);
+		return err_sys(e, ERR_HOST, saved, "%s: write", tmp);
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		int saved = errno;
+		unlink(tmp);
+		return err_sys(e, ERR_HOST, saved, "%s: cannot rename into place",
+			       path);
+	}
+	return 0;
+}
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (!s || !*s)
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (p - s > 1 && s[0] == '0')
+		return -1;
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+void hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int hex_decode(const char *s, unsigned char *out, size_t outmax)
+{
+	size_t len = strlen(s), i;
+	int hi, lo;
+
+	if (len % 2 || len / 2 > outmax)
+		return -1;
+	for (i = 0; i < len / 2; i++) {
+		hi = hexval(s[2 * i]);
+		lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (int)(len / 2);
+}
+
+int64_t time_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t time_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void time_rfc3339(int64_t unix_s, char out[32])
+{
+	time_t t = (time_t)unix_s;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int mkdir_p(const char *path, mode_t mode, struct err *e)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(path), i;
+
+	if (len == 0 || len >= sizeof tmp)
+		return err_set(e, ERR_REFUSED, "%s: bad directory path", path);
+	memcpy(tmp, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (tmp[i] != '/' && tmp[i] != 0)
+			continue;
+		tmp[i] = 0;
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return err_sys(e, ERR_HOST, errno, "%s: mkdir", tmp);
+		tmp[i] = path[i];
+	}
+	return 0;
+}
+
+static int remove_at(int dirfd, const char *name, dev_t dev, int depth,
+		     struct err *e)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int fd;
+
+	if (depth > 256)
+		return err_set(e, ERR_HOST, "%s: tree too deep to remove", name);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0
+				       : err_sys(e, ERR_HOST, errno, "%s", name);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			return err_sys(e, ERR_HOST, errno, "%s: unlink", name);
+		return 0;
+	}
+	if (st.st_dev != dev)
+		return err_set(e, ERR_HOST,
+			       "%s: a mount is still below it; not removed", name);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", name);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return err_sys(e, ERR_HOST, errno, "%s", name);
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (remove_at(dirfd(d), de->d_name, dev, depth + 1, e) < 0) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return err_sys(e, ERR_HOST, errno, "%s: rmdir", name);
+	return 0;
+}
+
+int remove_tree(const char *path, struct err *e)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : err_sys(e, ERR_HOST, errno, "%s", path);
+	return remove_at(AT_FDCWD, path, st.st_dev, 0, e);
+}
+
+int self_dir(char *out, size_t size, struct err *e)
+{
+	char buf[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	if (n < 0)
+		return err_sys(e, ERR_HOST, errno, "/proc/self/exe");
+	buf[n] = 0;
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return err_set(e, ERR_HOST, "/proc/self/exe: unexpected %s", buf);
+	*slash = 0;
+	if (strlen(buf) >= size)
+		return err_set(e, ERR_HOST, "%s: path too long", buf);
+	memcpy(out, buf, strlen(buf) + 1);
+	return 0;
+}

@@ -1,0 +1,67 @@
+/* util: the base utilities every module may use: a growable byte buffer,
+ * bounded file reads, atomic file writes, checked number parsing, hex and
+ * RFC 3339 time.  No third-party library is used here. */
+#ifndef LABRUN_UTIL_H
+#define LABRUN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct err;
+
+struct buf {
+	unsigned char *data; /* always NUL-terminated past len when non-NULL */
+	size_t len;          /* bytes */
+	size_t cap;          /* bytes */
+};
+
+#define BUF_INIT {NULL, 0, 0}
+
+int buf_append(struct buf *b, const void *data, size_t len, struct err *e);
+int buf_puts(struct buf *b, const char *s, struct err *e);
+int buf_printf(struct buf *b, struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Hand the bytes to the caller (who frees them); b becomes empty. */
+unsigned char *buf_steal(struct buf *b, size_t *len);
+void buf_release(struct buf *b);
+
+/* Read a whole regular file of at most max bytes.  Refuses symlinks,
+ * FIFOs, devices and directories; 'what' names the file in messages. */
+int read_file_bounded(const char *path, size_t max, struct buf *out,
+		      struct err *e);
+/* The same, beneath a directory descriptor (no link is followed). */
+int read_file_at(int dirfd, const char *name, size_t max, struct buf *out,
+		 struct err *e);
+
+/* Write data to path atomically: a temporary file in the same directory,
+ * created O_EXCL with mode, fsync, rename.  On failure nothing exists at
+ * path that was not there before and the temporary file is removed. */
+int write_file_atomic(const char *path, const void *data, size_t len,
+		      mode_t mode, struct err *e);
+
+/* Parse a decimal unsigned integer in [min, max]; the whole string must be
+ * digits. */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+void hex_encode(const unsigned char *in, size_t len, char *out /* 2*len+1 */);
+/* Returns the number of bytes written or -1 if s is not even-length hex or
+ * does not fit. */
+int hex_decode(const char *s, unsigned char *out, size_t outmax);
+
+/* Wall clock in milliseconds since the epoch, and monotonic milliseconds. */
+int64_t time_now_ms(void);
+int64_t time_mono_ms(void);
+/* "2026-11-25T12:00:00Z" (UTC, whole seconds). */
+void time_rfc3339(int64_t unix_s, char out[32]);
+
+/* Make a directory and its parents (mode for the ones created). */
+int mkdir_p(const char *path, mode_t mode, struct err *e);
+/* Remove a directory tree without following links; stays on the device of
+ * path (a mount below it is refused, not entered). */
+int remove_tree(const char *path, struct err *e);
+
+/* Directory of the running executable (readlink /proc/self/exe). */
+int self_dir(char *out, size_t size, struct err *e);
+
+#endif

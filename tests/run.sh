@@ -1,0 +1,52 @@
+#!/bin/bash
+# run.sh: run every test (unit programs, then shell tests by family) and
+# end with "N passed, N failed, N skipped".  A test file that exits non-zero
+# without reporting a failure counts as one failure.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+export TOP BUILD LABRUN=${LABRUN:-$BUILD/labrun}
+passed=0 failed=0 skipped=0
+filter=${TESTS:-}
+log=$BUILD/test.log
+: >"$log"
+
+one() {
+	local name=$1 out rc p f s
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" >>"$log"
+	p=$(printf '%s\n' "$out" | grep -cE '^ok [0-9]+' )
+	s=$(printf '%s\n' "$out" | grep -cE '^ok [0-9]+ # SKIP')
+	f=$(printf '%s\n' "$out" | grep -cE '^not ok [0-9]+')
+	p=$((p - s))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		out="$out
+not ok - $name exited with status $rc"
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	if [ "$f" -gt 0 ]; then
+		echo "FAIL $name ($p passed, $f failed)"
+		printf '%s\n' "$out" | grep -E '^(not ok|#)' | head -40
+	else
+		echo "ok   $name ($p passed${s:+, $s skipped})"
+		printf '%s\n' "$out" | grep -E '# SKIP' | head -5
+	fi
+}
+
+for t in "$BUILD"/tests/unit/test_*; do
+	[ -x "$t" ] || continue
+	case $t in *"$filter"*) ;; *) continue ;; esac
+	one "unit/${t##*/}" "$t"
+done
+for fam in e2e interop hostile; do
+	for t in "$TOP"/tests/$fam/*.sh; do
+		[ -f "$t" ] || continue
+		case $t in *"$filter"*) ;; *) continue ;; esac
+		one "$fam/${t##*/}" bash "$t"
+	done
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

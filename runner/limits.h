@@ -14,6 +14,15 @@
 #define BUNDLE_MAX_NAME 4096              /* bytes in one member name: PATH_MAX */
 #define SIG_MAX_BYTES 4096                /* a minisign signature is ~300 bytes */
 #define KEY_MAX_BYTES 4096                /* a minisign key file is ~200 bytes */
+#define TRUST_MAX_KEYS 256                /* *.pub in a --trust directory: a team's authors */
+#define BUNDLE_MAX_DIR_DEPTH 64           /* directory levels pack descends; one fd each */
+#define TAR_ENTRY_OVERHEAD 2048           /* bytes per member beyond its data: headers, padding */
+#define TAR_ARCHIVE_SLACK (1u << 20)      /* bytes: end-of-archive blocks and record padding */
+
+/* The most an operator may raise the bundle limits to with --limit. */
+#define LIMIT_MAX_ENTRIES 1000000         /* the member list itself is held in memory */
+#define LIMIT_MAX_BYTES (4ull << 30)      /* bytes; a bundle is held in memory whole */
+#define LIMIT_MAX_DEPTH 1024              /* JSON nesting; jansson recurses per level */
 
 /* Evidence bundles. */
 #define EVIDENCE_MAX_TOTAL (256u << 20)   /* bytes; verify holds it in memory */
@@ -29,6 +38,13 @@
 #define ARGV_MAX_BYTES 8192               /* bytes of argv kept per exec */
 #define CAST_MAX_BYTES (8u << 20)         /* terminal output recorded */
 #define SCRIPT_MAX_BYTES (1u << 20)       /* a run's candidate script */
+#define CAST_MAX_FILE_FACTOR 4            /* cast event bytes per byte of output: escapes and tiny events stay bounded */
+#define ANSWERS_MAX_TOTAL (8u << 20)      /* bytes in answers/ altogether: keeps the evidence under EVIDENCE_MAX_TOTAL */
+#define COMMANDS_MAX_LOG (32u << 20)      /* bytes of commands.jsonl: escaped argv can grow 6x */
+#define COLLECT_MAX_ENTRIES 200000        /* directory entries examined: bounds the walk's time and memory */
+#define COLLECT_MAX_DEPTH 64              /* directory levels walked below the upper layer */
+#define COLLECT_MAX_PATH 3072             /* bytes of an encoded path: a member name stays under BUNDLE_MAX_NAME */
+#define COLLECT_MAX_REFUSED 1000          /* refusals listed in the manifest; more sets truncated */
 
 /* Sessions: defaults and the operator's hard maxima. */
 #define SESSION_DEFAULT_TIME_S 1800       /* a typical exam task */
@@ -44,6 +60,21 @@
 #define SESSION_DEFAULT_NOFILE 1024
 #define SESSION_INODES_PER_MB 256         /* inodes of the writable layer */
 #define SESSION_TMP_MB 64                 /* /tmp and /dev/shm, each */
+#define SESSION_MIN_TIME_S 10             /* less is a typo, not an exam */
+#define SESSION_MIN_MEMORY_MB 16          /* a shell and the simulator need this */
+#define SESSION_MIN_PROCS 8               /* init, shell, simulator, a pipeline */
+#define SESSION_MIN_NOFILE 16             /* stdio and a few files */
+#define SESSION_MAX_NOFILE 65536          /* the usual hard RLIMIT_NOFILE */
+
+/* Scenario sources (scenario.json schema v1 and its neighbours). */
+#define SCENARIO_MAX_TITLE 200            /* bytes; one line in a listing */
+#define SCENARIO_MAX_VERSION 128          /* bytes of a semver; it names files */
+#define SCENARIO_MAX_COMPETENCIES 32      /* a scenario tests a few skills */
+#define SCENARIO_MAX_VALID_DAYS 3650      /* ten years; recertify sooner */
+#define SCENARIO_PER_MILLE 1000           /* pass marks, hint costs: thousandths */
+#define SOLUTION_HEADER_LINES 5           /* where wrong-*.sh says what it fails */
+#define PROBLEMS_MAX 200                  /* more is noise: fix these first */
+#define PROBLEM_MAX_QUOTE 80              /* bytes of an author's text echoed */
 
 /* The grader worker. */
 #define GRADER_MAX_SOURCE (1u << 20)      /* bytes of grade.lua */
@@ -57,5 +88,9 @@
 #define CHECK_MAX_MESSAGE 2000            /* bytes; a paragraph a candidate reads */
 #define CHECK_MAX_TITLE 200
 #define CHECK_MAX_WEIGHT 1000000          /* thousandths of a point */
+#define GRADER_MAX_LIST 10000             /* names one lab.list returns; a config dir holds dozens */
+#define GRADER_MAX_PRINT (64u << 10)      /* bytes of print() relayed; a debugging aid, not a channel */
+#define GRADER_NOFILE 32                  /* descriptors of the worker: two pipes, the root, a file */
+#define GRADER_AS_SLACK (256u << 20)      /* bytes of address space beyond the Lua heap: code, libc, jansson */
 
 #endif

@@ -52,6 +52,10 @@ struct problems {
 	size_t n, cap;
 };
 
+/* The last problem when there are more than PROBLEMS_MAX; it names no
+ * file. */
+#define PROBLEMS_TOO_MANY "too many problems; stopping"
+
 void problems_add(struct problems *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void problems_release(struct problems *p);

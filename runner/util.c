@@ -1,7 +1,6 @@
 /* util: base utilities (buffers, bounded reads, atomic writes, numbers,
  * hex, time, directories).  Nothing here knows about scenarios or
  * sandboxes. */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -302,6 +301,14 @@ int64_t time_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t time_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void time_rfc3339(int64_t unix_s, char out[32])
 {
 	time_t t = (time_t)unix_s;
@@ -330,7 +337,7 @@ int mkdir_p(const char *path, mode_t mode, struct err *e)
 	return 0;
 }
 
-static int remove_at(int dirfd, const char *name, dev_t dev, int depth,
+static int remove_at(int parent, const char *name, dev_t dev, int depth,
 		     struct err *e)
 {
 	struct stat st;
@@ -340,18 +347,18 @@ static int remove_at(int dirfd, const char *name, dev_t dev, int depth,
 
 	if (depth > 256)
 		return err_set(e, ERR_HOST, "%s: tree too deep to remove", name);
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0
 				       : err_sys(e, ERR_HOST, errno, "%s", name);
 	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
 			return err_sys(e, ERR_HOST, errno, "%s: unlink", name);
 		return 0;
 	}
 	if (st.st_dev != dev)
 		return err_set(e, ERR_HOST,
 			       "%s: a mount is still below it; not removed", name);
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, ERR_HOST, errno, "%s", name);
 	d = fdopendir(fd);
@@ -368,7 +375,7 @@ static int remove_at(int dirfd, const char *name, dev_t dev, int depth,
 		}
 	}
 	closedir(d);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return err_sys(e, ERR_HOST, errno, "%s: rmdir", name);
 	return 0;
 }

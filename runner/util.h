@@ -52,6 +52,7 @@ int hex_decode(const char *s, unsigned char *out, size_t outmax);
 /* Wall clock in milliseconds since the epoch, and monotonic milliseconds. */
 int64_t time_now_ms(void);
 int64_t time_mono_ms(void);
+int64_t time_mono_us(void);
 /* "2026-11-25T12:00:00Z" (UTC, whole seconds). */
 void time_rfc3339(int64_t unix_s, char out[32]);
 

@@ -13,6 +13,94 @@
 
 struct err;
 
+enum sbx_profile {
+	SBX_PROFILE_CANDIDATE, /* the candidate's shell and what it runs */
+	SBX_PROFILE_GRADER,    /* the grader worker */
+};
+
+/* Identities inside every sandbox.  Outer ids come from a per-session
+ * range (sbx_outer_uid). */
+#define SBX_CANDIDATE_ID 1000
+#define SBX_CANDIDATE_HOME "/home/candidate"
+#define SBX_TOOLS_DIR "/opt/labrun/bin"
+#define SBX_SCRIPT_PATH "/opt/labrun/script.sh"
+
+struct sbx; /* one sandbox: its work area, ids, mounts and processes */
+
+struct sbx_config {
+	const char *workdir;     /* a directory to create for this session */
+	const char *tools_dir;   /* host dir mounted read-only at SBX_TOOLS_DIR */
+	const char *init_path;   /* labrun-init, the sandbox's pid 1 */
+	const char *script_path; /* host file mounted at SBX_SCRIPT_PATH, or NULL */
+	unsigned disk_mb;        /* size of the writable layer */
+	unsigned inodes;         /* inodes of the writable layer */
+	/* rlimits of the candidate's processes (0: not set) */
+	unsigned long long as_bytes, nproc, nofile, cpu_s, fsize_bytes;
+	unsigned width, height;  /* terminal size */
+};
+
+/* What the supervisor saw; the callbacks return 0 to go on, 1 to end the
+ * session now (for example an output cap), -1 on failure. */
+struct sbx_exec {
+	int pid;            /* in the sandbox's pid namespace */
+	int host_pid;       /* the same process seen from the supervisor */
+	const char *path;   /* as passed to execve (NULL when unreadable) */
+	char *const *argv;  /* NULL-terminated; possibly cut (argv_truncated) */
+	int argv_truncated;
+};
+
+struct sbx_hooks {
+	void *ctx;
+	int (*output)(void *ctx, int64_t t_us, const void *data, size_t len);
+	int (*exec)(void *ctx, int64_t t_us, const struct sbx_exec *ex);
+	int (*exited)(void *ctx, int64_t t_us, int host_pid, int code);
+};
+
+enum sbx_end {
+	SBX_END_EXIT,    /* the candidate's program ended */
+	SBX_END_TIMEOUT, /* the wall-clock limit */
+	SBX_END_HOOK,    /* a hook asked to stop (output cap) */
+	SBX_END_ERROR,   /* the sandbox or its supervision failed */
+};
+
+struct sbx_outcome {
+	enum sbx_end end;
+	int exit_status;   /* of the candidate's program; 128+N for signal N */
+	int64_t started_ms;/* wall clock when the candidate's program started */
+	int64_t ended_ms;
+	char error[512];   /* SBX_END_ERROR: what failed */
+};
+
+/* Make the work area and the layers: a private mount namespace for this
+ * process (once), a tmpfs at workdir, an outer id range.  Must run as root.
+ * Afterwards the caller fills the lower layer (sbx_lower_fd) with files
+ * owned by sbx_candidate_uid(). */
+int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e);
+int sbx_lower_fd(const struct sbx *s);
+uid_t sbx_candidate_uid(const struct sbx *s);
+
+/* Run argv (envp is the whole environment) as the candidate in the
+ * sandbox, its output on a pty, until it ends, the wall limit passes, or
+ * a hook stops it; then everything in the sandbox is killed and reaped.
+ * stdin_null: stdin from /dev/null instead of the terminal.  Returns -1
+ * only for a failure before anything ran (the outcome says what happened
+ * otherwise, SBX_END_ERROR included). */
+int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
+	    int stdin_null, unsigned wall_ms, const struct sbx_hooks *hooks,
+	    struct sbx_outcome *out, struct err *e);
+
+/* After sbx_run: the frozen merged root, the writable layer and the lower
+ * layer, as directory descriptors the caller closes. */
+int sbx_open_root(const struct sbx *s, struct err *e);
+int sbx_open_upper(const struct sbx *s, struct err *e);
+
+/* Unmount everything and remove the work area. */
+void sbx_destroy(struct sbx *s);
+
+/* SHA-256 input for the evidence: the compiled candidate profile's BPF and
+ * the mount plan.  Writes the bytes to fd. */
+int sbx_profile_export(int fd, struct err *e);
+
 /* Confine the calling process (a forked worker) with the grader profile:
  * no new privileges and a seccomp allow-list for computing and reading
  * files through descriptors it already holds.  Must be called after the

@@ -1,0 +1,1057 @@
+/* evidence: building the records of a session (manifest.json, result.json,
+ * commands.jsonl), sealing them with SHA256SUMS and its signature into one
+ * canonical tar, and verifying such a file.  It does not run sessions,
+ * grade, collect files or hold keys: callers hand those in. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "graders/grader.h"
+#include "runner/collect.h"
+#include "runner/err.h"
+#include "runner/evidence.h"
+#include "runner/limits.h"
+#include "runner/scenario.h"
+#include "runner/sign.h"
+#include "runner/tarball.h"
+#include "runner/utf8.h"
+#include "runner/util.h"
+
+#define SCHEMA "labrun.evidence/1"
+#define SUMS "SHA256SUMS"
+#define SUMS_SIG "SHA256SUMS.minisig"
+#define SECONDS_PER_DAY 86400
+
+/* ---- building JSON ---------------------------------------------------- */
+
+/* A JSON string from bytes that may not be valid UTF-8 (candidate input,
+ * terminal output): invalid bytes become the text "\xNN" first, because
+ * jansson refuses them.  NULL gives JSON null. */
+static json_t *jstr(const char *s)
+{
+	struct buf b = BUF_INIT;
+	json_t *v;
+
+	if (!s)
+		return json_null();
+	if (utf8_valid((const unsigned char *)s, strlen(s)))
+		return json_string(s);
+	if (utf8_escape((const unsigned char *)s, strlen(s), &b, NULL) < 0)
+		return NULL;
+	v = json_stringn((const char *)b.data, b.len);
+	buf_release(&b);
+	return v;
+}
+
+static json_t *jint(long long v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static json_t *jtime(int64_t unix_s)
+{
+	char t[32];
+
+	time_rfc3339(unix_s, t);
+	return json_string(t);
+}
+
+/* "sha256:" followed by a hex digest, or null. */
+static json_t *jdigest(const char *hex)
+{
+	char s[8 + SIGN_SHA256_HEX];
+
+	if (!hex)
+		return json_null();
+	snprintf(s, sizeof s, "sha256:%s", hex);
+	return jstr(s);
+}
+
+/* Building is a long run of insertions: each one that fails (out of
+ * memory; jansson frees the value) marks the build bad, checked once. */
+static void put(int *bad, json_t *obj, const char *key, json_t *v)
+{
+	if (!obj || json_object_set_new(obj, key, v) < 0)
+		*bad = 1;
+}
+
+static void push(int *bad, json_t *arr, json_t *v)
+{
+	if (!arr || json_array_append_new(arr, v) < 0)
+		*bad = 1;
+}
+
+static int64_t ms_to_s(int64_t ms)
+{
+	return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+}
+
+static const char *status_name(enum check_status s)
+{
+	switch (s) {
+	case CHECK_PASS:
+		return "pass";
+	case CHECK_FAIL:
+		return "fail";
+	case CHECK_ERROR:
+		return "error";
+	}
+	return "error";
+}
+
+static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
+			      int commands_truncated, int *bad)
+{
+	const struct scenario *sc = in->sc;
+	const struct collect_report *col = in->collected;
+	json_t *m = json_object(), *o, *a, *l;
+	int64_t ended_s = ms_to_s(in->ended_ms);
+	int pass = in->verdict && !strcmp(in->verdict, "pass");
+	size_t i;
+
+	put(bad, m, "schema", json_string(SCHEMA));
+
+	o = json_object();
+	put(bad, o, "mode", jstr(in->mode));
+	put(bad, o, "script_sha256", jstr(in->script_sha256));
+	put(bad, o, "unsigned_directory", json_boolean(in->unsigned_directory));
+	put(bad, m, "produced_by", o);
+
+	o = json_object();
+	put(bad, o, "name", json_string("labrun"));
+	put(bad, o, "version", jstr(in->runner_version));
+	put(bad, o, "sandbox_profile", jdigest(in->profile_digest));
+	put(bad, m, "runner", o);
+
+	o = json_object();
+	put(bad, o, "id", jstr(sc->id));
+	put(bad, o, "version", jstr(sc->version));
+	put(bad, o, "title", jstr(sc->title));
+	put(bad, o, "level", jstr(sc->level));
+	a = json_array();
+	for (i = 0; i < sc->ncompetencies; i++)
+		push(bad, a, jstr(sc->competencies[i]));
+	put(bad, o, "competencies", a);
+	put(bad, o, "platform", jstr(sc->platform));
+	put(bad, o, "digest", jdigest(in->scenario_digest));
+	put(bad, o, "signed_by", jstr(in->signer_keyid));
+	put(bad, m, "scenario", o);
+
+	o = json_object();
+	put(bad, o, "pseudonym", jstr(in->candidate));
+	put(bad, m, "candidate", o);
+	put(bad, m, "attempt", jint(in->attempt));
+
+	o = json_object();
+	put(bad, o, "value", jstr(in->seed_hex));
+	put(bad, o, "source",
+	    json_string(in->seed_overridden ? "override" : "derived"));
+	put(bad, m, "seed", o);
+
+	o = json_object();
+	put(bad, o, "started", jtime(ms_to_s(in->started_ms)));
+	put(bad, o, "ended", jtime(ended_s));
+	put(bad, o, "duration_ms", jint(in->ended_ms - in->started_ms));
+	put(bad, o, "time_limit_s", jint(in->time_limit_s));
+	put(bad, o, "ended_by", jstr(in->ended_by));
+	put(bad, o, "exit_status",
+	    in->exit_status >= 0 ? jint(in->exit_status) : json_null());
+	put(bad, m, "session", o);
+
+	a = json_array();
+	for (i = 0; i < in->nlimits; i++) {
+		l = json_object();
+		put(bad, l, "name", jstr(in->limits[i].name));
+		/* jansson integers are signed 64-bit; no limit comes near. */
+		put(bad, l, "value",
+		    jint(in->limits[i].value > INT64_MAX
+				 ? INT64_MAX
+				 : (long long)in->limits[i].value));
+		put(bad, l, "mechanism", jstr(in->limits[i].mechanism));
+		push(bad, a, l);
+	}
+	put(bad, m, "limits", a);
+	put(bad, m, "faults", json_array());
+
+	o = json_object();
+	put(bad, o, "count", jint((long long)ncommands));
+	put(bad, o, "truncated", json_boolean(commands_truncated));
+	put(bad, m, "commands", o);
+
+	o = json_object();
+	put(bad, o, "capped", json_boolean(in->cast_capped));
+	put(bad, m, "recording", o);
+
+	o = json_object();
+	put(bad, o, "files", jint(col ? (long long)col->files : 0));
+	put(bad, o, "bytes", jint(col ? (long long)col->bytes : 0));
+	put(bad, o, "deleted", jint(col ? (long long)col->deleted : 0));
+	put(bad, o, "truncated", json_boolean(col && col->truncated));
+	a = json_array();
+	for (i = 0; col && i < col->n; i++) {
+		l = json_object();
+		put(bad, l, "path", jstr(col->v[i].path));
+		put(bad, l, "reason", jstr(col->v[i].reason));
+		push(bad, a, l);
+	}
+	put(bad, o, "refused", a);
+	put(bad, m, "collection", o);
+
+	put(bad, m, "verdict", jstr(in->verdict));
+	put(bad, m, "score", jint(in->score));
+	put(bad, m, "pass_mark", jint(sc->pass_mark));
+	put(bad, m, "hints_used", json_array());
+	put(bad, m, "error", jstr(in->error));
+	put(bad, m, "issued", jtime(ended_s));
+	put(bad, m, "valid_until",
+	    pass ? jtime(ended_s + (int64_t)sc->valid_for_days * SECONDS_PER_DAY)
+		 : json_null());
+	put(bad, m, "renews", json_null());
+	return m;
+}
+
+static json_t *build_result(const struct ev_info *in, int *bad)
+{
+	const struct grader_result *r = in->result;
+	json_t *m = json_object(), *a, *c;
+	size_t i;
+
+	put(bad, m, "verdict", jstr(in->verdict));
+	put(bad, m, "score", jint(in->score));
+	put(bad, m, "pass_mark", jint(in->sc->pass_mark));
+	put(bad, m, "grader_ok", json_boolean(r && r->ok));
+	if (!r)
+		put(bad, m, "grader_error",
+		    jstr(in->error ? in->error : "the grader did not run"));
+	else
+		put(bad, m, "grader_error", r->ok ? json_null() : jstr(r->error));
+	a = json_array();
+	for (i = 0; r && i < r->n; i++) {
+		const struct grader_check *k = &r->checks[i];
+
+		c = json_object();
+		put(bad, c, "id", jstr(k->id));
+		put(bad, c, "title", jstr(k->title));
+		put(bad, c, "status", json_string(status_name(k->status)));
+		put(bad, c, "weight", jint(k->weight));
+		put(bad, c, "points", jint(k->points));
+		put(bad, c, "message", jstr(k->message));
+		push(bad, a, c);
+	}
+	put(bad, m, "checks", a);
+	return m;
+}
+
+/* One compact line for an exec. */
+static json_t *build_command(const struct ev_command *c, size_t seq, int *bad)
+{
+	json_t *o = json_object(), *a = json_array();
+	size_t i;
+
+	put(bad, o, "seq", jint((long long)seq));
+	put(bad, o, "t_ms", jint(c->t_ms));
+	put(bad, o, "pid", jint(c->pid));
+	put(bad, o, "path", jstr(c->path ? c->path : ""));
+	for (i = 0; i < c->argc; i++)
+		push(bad, a, jstr(c->argv[i] ? c->argv[i] : ""));
+	put(bad, o, "argv", a);
+	put(bad, o, "argv_truncated", json_boolean(c->argv_truncated));
+	put(bad, o, "exit", c->exited ? jint(c->exit_code) : json_null());
+	return o;
+}
+
+/* Serialise v (which is freed) and add it as a member. */
+static int add_json(struct tar_list *members, const char *name, json_t *v,
+		    int bad, struct err *e)
+{
+	char *s = NULL;
+	struct buf b = BUF_INIT;
+	int rc = -1;
+
+	if (!v || bad) {
+		err_set(e, ERR_HOST, "%s: out of memory", name);
+		goto out;
+	}
+	s = json_dumps(v, JSON_SORT_KEYS | JSON_INDENT(2));
+	if (!s) {
+		err_set(e, ERR_HOST, "%s: out of memory", name);
+		goto out;
+	}
+	if (buf_puts(&b, s, e) < 0 || buf_append(&b, "\n", 1, e) < 0 ||
+	    tar_list_add_file(members, name, 0644, b.data, b.len, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(s);
+	buf_release(&b);
+	json_decref(v);
+	return rc;
+}
+
+/* commands.jsonl within COMMANDS_MAX lines and COMMANDS_MAX_LOG bytes;
+ * *written is how many went in, *cut set when some did not. */
+static int build_commands(const struct ev_info *in, struct buf *out,
+			  size_t *written, int *cut, struct err *e)
+{
+	size_t i;
+	int bad = 0;
+
+	*written = 0;
+	*cut = in->ncommands > COMMANDS_MAX;
+	for (i = 0; i < in->ncommands && i < COMMANDS_MAX; i++) {
+		json_t *o = build_command(&in->commands[i], i + 1, &bad);
+		char *s = bad ? NULL
+			      : json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+		size_t n = s ? strlen(s) : 0;
+		int rc = 0;
+
+		json_decref(o);
+		if (!s)
+			return err_set(e, ERR_HOST, "commands.jsonl: out of memory");
+		if (out->len + n + 1 > COMMANDS_MAX_LOG)
+			*cut = 1;
+		else
+			rc = buf_append(out, s, n, e) < 0 ||
+					     buf_append(out, "\n", 1, e) < 0
+				     ? -1
+				     : 0;
+		free(s);
+		if (rc < 0)
+			return -1;
+		if (*cut)
+			break;
+		(*written)++;
+	}
+	return 0;
+}
+
+int ev_add_records(struct tar_list *members, const struct ev_info *info,
+		   struct err *e)
+{
+	struct buf cmds = BUF_INIT;
+	size_t written;
+	int cut, bad = 0, rc = -1;
+	json_t *v;
+
+	if (!info->sc || !info->verdict)
+		return err_set(e, ERR_BUG, "evidence: no scenario or verdict");
+	if (build_commands(info, &cmds, &written, &cut, e) < 0)
+		goto out;
+	v = build_manifest(info, written, cut || info->commands_truncated, &bad);
+	if (add_json(members, "manifest.json", v, bad, e) < 0)
+		goto out;
+	bad = 0;
+	v = build_result(info, &bad);
+	if (add_json(members, "result.json", v, bad, e) < 0)
+		goto out;
+	if (tar_list_add_file(members, "commands.jsonl", 0644,
+			      cmds.data ? (void *)cmds.data : (void *)"",
+			      cmds.len, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	buf_release(&cmds);
+	return rc;
+}
+
+/* ---- sealing ---------------------------------------------------------- */
+
+/* A name that sha256sum -c reads back as it is: plain printable ASCII with
+ * no space or backslash (coreutils escapes those). */
+static int plain_name(const char *s)
+{
+	for (; *s; s++)
+		if (*s <= ' ' || *s >= 0x7f || *s == '\\')
+			return 0;
+	return 1;
+}
+
+int ev_seal(struct tar_list *members, const struct sign_sec *sk,
+	    const char *trusted_comment, const char *path, struct err *e)
+{
+	struct buf sums = BUF_INIT, sig = BUF_INIT, tar = BUF_INIT;
+	char hex[SIGN_SHA256_HEX];
+	size_t i;
+	int rc = -1;
+
+	if (tar_list_find(members, SUMS) || tar_list_find(members, SUMS_SIG))
+		return err_set(e, ERR_BUG, "evidence: %s already sealed", path);
+	tar_list_sort(members);
+	for (i = 0; i < members->n; i++) {
+		const struct tar_entry *m = &members->v[i];
+
+		if (m->is_dir || !plain_name(m->name)) {
+			err_set(e, ERR_BUG, "evidence: member %s: %s", m->name,
+				m->is_dir ? "a directory"
+					  : "not a plain ASCII name");
+			goto out;
+		}
+		sha256_hex(m->data, m->len, hex);
+		if (buf_printf(&sums, e, "%s  %s\n", hex, m->name) < 0)
+			goto out;
+	}
+	if (sign_data(sk, sums.data, sums.len, trusted_comment, &sig, e) < 0 ||
+	    tar_list_add_file(members, SUMS, 0644, sums.data, sums.len, e) < 0 ||
+	    tar_list_add_file(members, SUMS_SIG, 0644, sig.data, sig.len, e) < 0 ||
+	    tar_write(members, &tar, e) < 0)
+		goto out;
+	/* verify holds the whole file in memory: what it would refuse is
+	 * never written. */
+	if (tar.len > EVIDENCE_MAX_TOTAL || members->n > EVIDENCE_MAX_ENTRIES) {
+		err_set(e, ERR_BUG,
+			"%s: evidence of %zu bytes in %zu members is over the "
+			"verify limits (%u bytes, %u members)",
+			path, tar.len, members->n, EVIDENCE_MAX_TOTAL,
+			EVIDENCE_MAX_ENTRIES);
+		goto out;
+	}
+	if (write_file_atomic(path, tar.data, tar.len, 0644, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	buf_release(&sums);
+	buf_release(&sig);
+	buf_release(&tar);
+	return rc;
+}
+
+/* ---- verifying -------------------------------------------------------- */
+
+/* A name or value from the file, made safe to print in one message:
+ * control characters and backslashes escaped, long text cut. */
+static const char *shown(const char *s, char *out, size_t size)
+{
+	static const char hexdig[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; *s && o + 8 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hexdig[c >> 4];
+			out[o++] = hexdig[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	if (*s) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = 0;
+	return out;
+}
+
+#define SHOWN_MAX 256
+
+static int allowed_member(const char *name)
+{
+	static const char *const fixed[] = {
+		SUMS, SUMS_SIG, "manifest.json", "result.json",
+		"session.cast", "commands.jsonl",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		if (!strcmp(name, fixed[i]))
+			return 1;
+	return (!strncmp(name, "answers/", 8) && name[8]) ||
+	       (!strncmp(name, "changes/", 8) && name[8]);
+}
+
+static int check_members(const struct tar_list *l, struct err *e)
+{
+	static const char *const required[] = {
+		SUMS, SUMS_SIG, "manifest.json", "result.json",
+	};
+	char s[SHOWN_MAX];
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct tar_entry *m = &l->v[i];
+
+		if (m->is_dir || !allowed_member(m->name) ||
+		    !plain_name(m->name))
+			return err_set(e, ERR_REFUSED, "unexpected member %s%s",
+				       shown(m->name, s, sizeof s),
+				       m->is_dir ? " (a directory)" : "");
+	}
+	for (i = 0; i < sizeof required / sizeof required[0]; i++)
+		if (!tar_list_find(l, required[i]))
+			return err_set(e, ERR_REFUSED, "missing member %s",
+				       required[i]);
+	return 0;
+}
+
+static int is_lower_hex(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* SHA256SUMS exactly as ev_seal writes it: "HEX  NAME\n" lines, sorted,
+ * one for every member but itself and its signature, each digest right. */
+static int check_sums(const struct tar_list *l, struct err *e)
+{
+	const struct tar_entry *sums = tar_list_find(l, SUMS);
+	const unsigned char *p = sums->data, *end = p + sums->len, *nl;
+	char name[BUNDLE_MAX_NAME + 1], prev[BUNDLE_MAX_NAME + 1] = "";
+	char hex[SIGN_SHA256_HEX], s[SHOWN_MAX];
+	size_t line = 0, listed = 0, nlen;
+	const struct tar_entry *m;
+
+	if (sums->len == 0)
+		return err_set(e, ERR_REFUSED, "%s: empty", SUMS);
+	while (p < end) {
+		line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return err_set(e, ERR_REFUSED,
+				       "%s: line %zu: no final newline", SUMS, line);
+		nlen = (size_t)(nl - p);
+		if (nlen < 67 || !is_lower_hex(p, 64) || p[64] != ' ' ||
+		    p[65] != ' ' || nlen - 66 > BUNDLE_MAX_NAME ||
+		    memchr(p + 66, 0, nlen - 66))
+			return err_set(e, ERR_REFUSED,
+				       "%s: line %zu: not \"DIGEST  NAME\"", SUMS,
+				       line);
+		memcpy(name, p + 66, nlen - 66);
+		name[nlen - 66] = 0;
+		if (!strcmp(name, SUMS) || !strcmp(name, SUMS_SIG))
+			return err_set(e, ERR_REFUSED,
+				       "%s: line %zu: lists %s", SUMS, line, name);
+		if (listed && strcmp(prev, name) == 0)
+			return err_set(e, ERR_REFUSED,
+				       "%s: line %zu: lists %s twice", SUMS,
+				       line, shown(name, s, sizeof s));
+		if (listed && strcmp(prev, name) > 0)
+			return err_set(e, ERR_REFUSED,
+				       "%s: line %zu: %s is out of order", SUMS,
+				       line, shown(name, s, sizeof s));
+		m = tar_list_find(l, name);
+		if (!m)
+			return err_set(e, ERR_REFUSED,
+				       "%s lists %s, which is missing from the file",
+				       SUMS, shown(name, s, sizeof s));
+		sha256_hex(m->data, m->len, hex);
+		if (memcmp(hex, p, 64))
+			return err_set(e, ERR_REFUSED,
+				       "%s: digest does not match %s",
+				       shown(name, s, sizeof s), SUMS);
+		memcpy(prev, name, nlen - 66 + 1);
+		listed++;
+		p = nl + 1;
+	}
+	if (listed + 2 != l->n) {
+		size_t i;
+
+		for (i = 0; i < l->n; i++) {
+			const char *n = l->v[i].name;
+			const char *q;
+			int found = 0;
+
+			if (!strcmp(n, SUMS) || !strcmp(n, SUMS_SIG))
+				continue;
+			/* Lines are sorted and checked above: search them. */
+			for (q = (const char *)sums->data; q && *q;) {
+				const char *eol = strchr(q, '\n');
+				size_t len = (size_t)(eol - q) - 66;
+
+				if (len == strlen(n) && !memcmp(q + 66, n, len)) {
+					found = 1;
+					break;
+				}
+				q = eol + 1;
+			}
+			if (!found)
+				return err_set(e, ERR_REFUSED,
+					       "member %s is not listed in %s",
+					       shown(n, s, sizeof s), SUMS);
+		}
+		return err_set(e, ERR_BUG, "%s: count mismatch", SUMS);
+	}
+	return 0;
+}
+
+/* The schema's required keys, each with its type. */
+enum jtype {
+	J_STR, J_STR_NULL, J_INT, J_INT_NULL, J_BOOL, J_ARR, J_OBJ,
+	J_TIME, J_TIME_NULL, J_ANY,
+};
+
+struct field {
+	const char *path; /* dotted, from the top object */
+	enum jtype type;
+};
+
+static const struct field manifest_fields[] = {
+	{"schema", J_STR},
+	{"produced_by.mode", J_STR},
+	{"produced_by.script_sha256", J_STR_NULL},
+	{"produced_by.unsigned_directory", J_BOOL},
+	{"runner.name", J_STR},
+	{"runner.version", J_STR},
+	{"runner.sandbox_profile", J_STR_NULL},
+	{"scenario.id", J_STR},
+	{"scenario.version", J_STR},
+	{"scenario.title", J_STR},
+	{"scenario.level", J_STR},
+	{"scenario.competencies", J_ARR},
+	{"scenario.platform", J_STR},
+	{"scenario.digest", J_STR_NULL},
+	{"scenario.signed_by", J_STR_NULL},
+	{"candidate.pseudonym", J_STR},
+	{"attempt", J_INT},
+	{"seed.value", J_STR_NULL},
+	{"seed.source", J_STR},
+	{"session.started", J_TIME},
+	{"session.ended", J_TIME},
+	{"session.duration_ms", J_INT},
+	{"session.time_limit_s", J_INT},
+	{"session.ended_by", J_STR},
+	{"session.exit_status", J_INT_NULL},
+	{"limits", J_ARR},
+	{"faults", J_ARR},
+	{"commands.count", J_INT},
+	{"commands.truncated", J_BOOL},
+	{"recording.capped", J_BOOL},
+	{"collection.files", J_INT},
+	{"collection.bytes", J_INT},
+	{"collection.deleted", J_INT},
+	{"collection.truncated", J_BOOL},
+	{"collection.refused", J_ARR},
+	{"verdict", J_STR},
+	{"score", J_INT},
+	{"pass_mark", J_INT},
+	{"hints_used", J_ARR},
+	{"error", J_STR_NULL},
+	{"issued", J_TIME},
+	{"valid_until", J_TIME_NULL},
+	{"renews", J_ANY},
+};
+
+static const struct field result_fields[] = {
+	{"verdict", J_STR},
+	{"score", J_INT},
+	{"pass_mark", J_INT},
+	{"grader_ok", J_BOOL},
+	{"grader_error", J_STR_NULL},
+	{"checks", J_ARR},
+};
+
+static const struct field check_fields[] = {
+	{"id", J_STR},
+	{"title", J_STR},
+	{"status", J_STR},
+	{"weight", J_INT},
+	{"points", J_INT},
+	{"message", J_STR},
+};
+
+static const char *type_name(enum jtype t)
+{
+	switch (t) {
+	case J_STR: return "a string";
+	case J_STR_NULL: return "a string or null";
+	case J_INT: return "an integer";
+	case J_INT_NULL: return "an integer or null";
+	case J_BOOL: return "true or false";
+	case J_ARR: return "an array";
+	case J_OBJ: return "an object";
+	case J_TIME: return "an RFC 3339 UTC time";
+	case J_TIME_NULL: return "an RFC 3339 UTC time or null";
+	case J_ANY: return "present";
+	}
+	return "?";
+}
+
+/* "2026-11-25T12:00:00Z", the only form labrun writes. */
+static int is_time(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	size_t i;
+
+	if (strlen(s) != sizeof shape - 1)
+		return 0;
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9')
+				    : s[i] != shape[i])
+			return 0;
+	return 1;
+}
+
+static int type_ok(const json_t *v, enum jtype t)
+{
+	switch (t) {
+	case J_STR: return json_is_string(v);
+	case J_STR_NULL: return json_is_string(v) || json_is_null(v);
+	case J_INT: return json_is_integer(v);
+	case J_INT_NULL: return json_is_integer(v) || json_is_null(v);
+	case J_BOOL: return json_is_boolean(v);
+	case J_ARR: return json_is_array(v);
+	case J_OBJ: return json_is_object(v);
+	case J_TIME: return json_is_string(v) && is_time(json_string_value(v));
+	case J_TIME_NULL:
+		return json_is_null(v) ||
+		       (json_is_string(v) && is_time(json_string_value(v)));
+	case J_ANY: return 1;
+	}
+	return 0;
+}
+
+static const json_t *lookup(const json_t *top, const char *path)
+{
+	char key[64];
+	const char *dot;
+	size_t n;
+
+	while (top && (dot = strchr(path, '.'))) {
+		n = (size_t)(dot - path);
+		if (n >= sizeof key)
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = 0;
+		top = json_is_object(top) ? json_object_get(top, key) : NULL;
+		path = dot + 1;
+	}
+	return json_is_object(top) ? json_object_get(top, path) : NULL;
+}
+
+static int check_fields_of(const json_t *doc, const char *what,
+			   const char *where, const struct field *f, size_t n,
+			   struct err *e)
+{
+	const json_t *v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		v = lookup(doc, f[i].path);
+		if (!v)
+			return err_set(e, ERR_REFUSED, "%s: %s.%s: missing",
+				       what, where, f[i].path);
+		if (!type_ok(v, f[i].type))
+			return err_set(e, ERR_REFUSED, "%s: %s.%s: not %s",
+				       what, where, f[i].path,
+				       type_name(f[i].type));
+	}
+	return 0;
+}
+
+/* Signed JSON holds integers only, and nests no deeper than any honest
+ * record does. */
+static int no_reals(const json_t *v, unsigned depth)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (depth > JSON_MAX_DEPTH || json_is_real(v))
+		return 0;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x)
+			if (!no_reals(x, depth + 1))
+				return 0;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (!no_reals(x, depth + 1))
+				return 0;
+	}
+	return 1;
+}
+
+static int verdict_ok(const char *v)
+{
+	return !strcmp(v, "pass") || !strcmp(v, "fail") || !strcmp(v, "error");
+}
+
+static int load_json(const struct tar_list *l, const char *name, json_t **out,
+		     struct err *e)
+{
+	const struct tar_entry *m = tar_list_find(l, name);
+	json_error_t je;
+	json_t *v;
+
+	v = json_loadb((const char *)m->data, m->len, JSON_REJECT_DUPLICATES,
+		       &je);
+	if (!v)
+		return err_set(e, ERR_REFUSED, "%s: line %d: %s", name, je.line,
+			       je.text);
+	if (!json_is_object(v) || !no_reals(v, 0)) {
+		json_decref(v);
+		return err_set(e, ERR_REFUSED,
+			       "%s: not an object of strings, integers, "
+			       "booleans and arrays", name);
+	}
+	*out = v;
+	return 0;
+}
+
+static int check_records(const json_t *man, const json_t *res, struct err *e)
+{
+	char where[32];
+	const json_t *checks, *c;
+	size_t i;
+
+	if (check_fields_of(man, "manifest.json", "$", manifest_fields,
+			    sizeof manifest_fields / sizeof manifest_fields[0],
+			    e) < 0 ||
+	    check_fields_of(res, "result.json", "$", result_fields,
+			    sizeof result_fields / sizeof result_fields[0], e) < 0)
+		return -1;
+	if (strcmp(json_string_value(json_object_get(man, "schema")), SCHEMA))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.schema: not \"%s\"", SCHEMA);
+	if (!verdict_ok(json_string_value(json_object_get(man, "verdict"))) ||
+	    !verdict_ok(json_string_value(json_object_get(res, "verdict"))))
+		return err_set(e, ERR_REFUSED,
+			       "$.verdict: not pass, fail or error");
+	if (strcmp(json_string_value(json_object_get(man, "verdict")),
+		   json_string_value(json_object_get(res, "verdict"))) ||
+	    json_integer_value(json_object_get(man, "score")) !=
+		    json_integer_value(json_object_get(res, "score")) ||
+	    json_integer_value(json_object_get(man, "pass_mark")) !=
+		    json_integer_value(json_object_get(res, "pass_mark")))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json and result.json disagree on the "
+			       "verdict, score or pass mark");
+	checks = json_object_get(res, "checks");
+	json_array_foreach(checks, i, c) {
+		snprintf(where, sizeof where, "$.checks[%zu]", i);
+		if (!json_is_object(c))
+			return err_set(e, ERR_REFUSED,
+				       "result.json: %s: not an object", where);
+		if (check_fields_of(c, "result.json", where, check_fields,
+				    sizeof check_fields / sizeof check_fields[0],
+				    e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Thousandths as a percentage with one decimal: 855 -> "85.5%". */
+static void percent(json_int_t v, char out[32])
+{
+	if (v < 0)
+		v = 0;
+	snprintf(out, 32, "%lld.%lld%%", (long long)(v / 10),
+		 (long long)(v % 10));
+}
+
+static const char *sget(const json_t *doc, const char *path)
+{
+	const json_t *v = lookup(doc, path);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static json_int_t iget(const json_t *doc, const char *path)
+{
+	return json_integer_value(lookup(doc, path));
+}
+
+struct summary {
+	size_t passed, total; /* checks */
+	size_t members;
+	char keyid[17];
+	char comment[SIGN_COMMENT_MAX + 1];
+};
+
+/* The human report: what the verified bundle proves. */
+static int write_report(const json_t *man, const struct summary *s,
+			struct buf *out, struct err *e)
+{
+	char a[SHOWN_MAX], b[SHOWN_MAX], c[SHOWN_MAX], d[SHOWN_MAX];
+	char score[32], mark[32];
+	const char *until = sget(man, "valid_until");
+
+	percent(iget(man, "score"), score);
+	percent(iget(man, "pass_mark"), mark);
+	if (buf_printf(out, e, "  scenario:   %s %s (%s)\n",
+		       shown(sget(man, "scenario.id"), a, sizeof a),
+		       shown(sget(man, "scenario.version"), b, sizeof b),
+		       shown(sget(man, "scenario.title"), c, sizeof c)) < 0 ||
+	    buf_printf(out, e, "  digest:     %s\n",
+		       sget(man, "scenario.digest")
+			       ? shown(sget(man, "scenario.digest"), a, sizeof a)
+			       : "none (an unsigned scenario directory)") < 0 ||
+	    buf_printf(out, e, "  candidate:  %s (attempt %lld)\n",
+		       shown(sget(man, "candidate.pseudonym"), a, sizeof a),
+		       (long long)iget(man, "attempt")) < 0 ||
+	    buf_printf(out, e, "  verdict:    %s, score %s (pass mark %s)\n",
+		       sget(man, "verdict"), score, mark) < 0 ||
+	    buf_printf(out, e, "  checks:     %zu of %zu passed\n", s->passed,
+		       s->total) < 0 ||
+	    buf_printf(out, e, "  session:    %s to %s, ended by %s\n",
+		       sget(man, "session.started"), sget(man, "session.ended"),
+		       shown(sget(man, "session.ended_by"), d, sizeof d)) < 0 ||
+	    buf_printf(out, e, "  issued:     %s\n", sget(man, "issued")) < 0 ||
+	    buf_printf(out, e, "  valid until: %s\n",
+		       until ? until : "not applicable (not a pass)") < 0 ||
+	    buf_printf(out, e, "  comment:    %s\n",
+		       shown(s->comment, a, sizeof a)) < 0 ||
+	    buf_printf(out, e,
+		       "  signed by issuer key %s; %zu members, all digests "
+		       "match\n",
+		       s->keyid, s->members) < 0)
+		return -1;
+	return 0;
+}
+
+/* The same for programs (--json). */
+static int write_json(const char *path, const json_t *man,
+		      const struct summary *s, struct buf *out, struct err *e)
+{
+	json_t *o = json_object(), *x;
+	int bad = 0, rc;
+	char *txt;
+
+	put(&bad, o, "valid", json_true());
+	put(&bad, o, "file", jstr(path));
+	x = json_object();
+	put(&bad, x, "id", json_deep_copy(lookup(man, "scenario.id")));
+	put(&bad, x, "version", json_deep_copy(lookup(man, "scenario.version")));
+	put(&bad, x, "title", json_deep_copy(lookup(man, "scenario.title")));
+	put(&bad, x, "digest", json_deep_copy(lookup(man, "scenario.digest")));
+	put(&bad, o, "scenario", x);
+	put(&bad, o, "candidate", json_deep_copy(lookup(man, "candidate.pseudonym")));
+	put(&bad, o, "attempt", json_deep_copy(lookup(man, "attempt")));
+	put(&bad, o, "verdict", json_deep_copy(lookup(man, "verdict")));
+	put(&bad, o, "score", json_deep_copy(lookup(man, "score")));
+	put(&bad, o, "pass_mark", json_deep_copy(lookup(man, "pass_mark")));
+	x = json_object();
+	put(&bad, x, "passed", jint((long long)s->passed));
+	put(&bad, x, "total", jint((long long)s->total));
+	put(&bad, o, "checks", x);
+	put(&bad, o, "started", json_deep_copy(lookup(man, "session.started")));
+	put(&bad, o, "ended", json_deep_copy(lookup(man, "session.ended")));
+	put(&bad, o, "issued", json_deep_copy(lookup(man, "issued")));
+	put(&bad, o, "valid_until", json_deep_copy(lookup(man, "valid_until")));
+	put(&bad, o, "issuer_key", json_string(s->keyid));
+	put(&bad, o, "trusted_comment", jstr(s->comment));
+	put(&bad, o, "members", jint((long long)s->members));
+	txt = bad ? NULL : json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
+	json_decref(o);
+	if (!txt)
+		return err_set(e, ERR_HOST, "out of memory");
+	rc = buf_puts(out, txt, e) < 0 || buf_append(out, "\n", 1, e) < 0 ? -1 : 0;
+	free(txt);
+	return rc;
+}
+
+static int verify(const char *path, const struct sign_pub *issuer,
+		  struct buf *report, struct buf *json, struct err *e)
+{
+	static const struct tar_limits lim = {
+		EVIDENCE_MAX_ENTRIES, EVIDENCE_MAX_TOTAL, EVIDENCE_MAX_TOTAL,
+	};
+	struct buf file = BUF_INIT, canon = BUF_INIT, text = BUF_INIT;
+	struct tar_list l = {0};
+	const struct tar_entry *sums, *sig;
+	const struct sign_pub *who = NULL;
+	json_t *man = NULL, *res = NULL, *c;
+	struct summary s = {0};
+	size_t i;
+	int rc = -1;
+
+	if (read_file_bounded(path, EVIDENCE_MAX_TOTAL, &file, e) < 0)
+		return -1;
+	if (tar_read(file.data, file.len, path, &lim, &l, e) < 0) {
+		/* tar_read names the file itself; any refusal of the
+		 * archive is a refusal of the evidence. */
+		if (e && e->kind != ERR_HOST)
+			e->kind = ERR_REFUSED;
+		goto out_named;
+	}
+	/* The file must be exactly what labrun writes for these members, so
+	 * that no byte (header padding, mtime, block padding) can change
+	 * without notice. */
+	if (tar_write(&l, &canon, e) < 0)
+		goto out;
+	if (canon.len != file.len || memcmp(canon.data, file.data, file.len)) {
+		err_set(e, ERR_REFUSED,
+			"not a canonical labrun evidence file; it was modified "
+			"after signing");
+		goto out;
+	}
+	if (check_members(&l, e) < 0)
+		goto out;
+	sums = tar_list_find(&l, SUMS);
+	sig = tar_list_find(&l, SUMS_SIG);
+	if (sign_verify(issuer, 1, sums->data, sums->len, sig->data, sig->len,
+			SUMS_SIG, &who, s.comment, e) < 0) {
+		if (e && e->kind != ERR_HOST)
+			e->kind = ERR_REFUSED;
+		goto out;
+	}
+	if (check_sums(&l, e) < 0 ||
+	    load_json(&l, "manifest.json", &man, e) < 0 ||
+	    load_json(&l, "result.json", &res, e) < 0 ||
+	    check_records(man, res, e) < 0)
+		goto out;
+	json_array_foreach(json_object_get(res, "checks"), i, c) {
+		s.total++;
+		if (!strcmp(json_string_value(json_object_get(c, "status")),
+			    "pass"))
+			s.passed++;
+	}
+	s.members = l.n;
+	sign_keyid_hex(who, s.keyid);
+	if ((report && write_report(man, &s, &text, e) < 0) ||
+	    (json && write_json(path, man, &s, json, e) < 0))
+		goto out;
+	if (report && buf_append(report, text.data ? text.data : (void *)"",
+				 text.len, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		err_wrap(e, "%s", path);
+out_named:
+	json_decref(man);
+	json_decref(res);
+	tar_list_release(&l);
+	buf_release(&file);
+	buf_release(&canon);
+	buf_release(&text);
+	return rc;
+}
+
+int ev_verify(const char *path, const struct sign_pub *issuer,
+	      struct buf *report, struct err *e)
+{
+	return verify(path, issuer, report, NULL, e);
+}
+
+int ev_verify_json(const char *path, const struct sign_pub *issuer,
+		   struct buf *json, struct err *e)
+{
+	return verify(path, issuer, NULL, json, e);
+}
+
+int ev_invalid_json(const char *path, const char *msg, struct buf *out,
+		    struct err *e)
+{
+	json_t *o = json_object();
+	int bad = 0, rc;
+	char *txt;
+
+	put(&bad, o, "valid", json_false());
+	put(&bad, o, "file", jstr(path));
+	put(&bad, o, "error", jstr(msg));
+	txt = bad ? NULL : json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
+	json_decref(o);
+	if (!txt)
+		return err_set(e, ERR_HOST, "out of memory");
+	rc = buf_puts(out, txt, e) < 0 || buf_append(out, "\n", 1, e) < 0 ? -1 : 0;
+	free(txt);
+	return rc;
+}

@@ -1,0 +1,1330 @@
+/* scenario: checks a scenario tree (layout, scenario.json, brief.md,
+ * hints.md, grader, solutions) and reports every problem in one pass.
+ *
+ * It does not read the disk, run the grader or the solutions, or know about
+ * sandboxes; the fault plan and variants belong to later schema work.
+ * Author text echoed in a problem is made printable first (show()), so a
+ * hostile tree cannot write terminal escapes through validate. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "graders/grader.h"
+#include "runner/err.h"
+#include "runner/limits.h"
+#include "runner/scenario.h"
+#include "runner/tarball.h"
+#include "runner/util.h"
+
+#define MANIFEST "scenario.json"
+#define BRIEF "brief.md"
+#define HINTS "hints.md"
+#define GRADE_LUA "grader/grade.lua"
+#define KEYS_JSON "grader/keys.json"
+#define REFERENCE "solutions/reference.sh"
+#define MUST_FAIL "# must-fail:"
+#define HINT_HEAD "## Hint (cost "
+
+/* An echoed value: each input byte may become "\xNN". */
+#define SHOW_SIZE (PROBLEM_MAX_QUOTE * 4 + 4)
+/* A JSON path: a few keys and an index. */
+#define PATH_SIZE (SHOW_SIZE + 64)
+
+const struct scenario_limits scenario_default_limits = {
+	.memory_mb = SESSION_DEFAULT_MEMORY_MB,
+	.processes = SESSION_DEFAULT_PROCS,
+	.disk_mb = SESSION_DEFAULT_DISK_MB,
+	.cpu_s = SESSION_DEFAULT_CPU_S,
+	.open_files = SESSION_DEFAULT_NOFILE,
+};
+
+/* One check run: where problems go, and whether memory ran out (then the
+ * problems are incomplete and the caller gets a host error instead). */
+struct ctx {
+	struct problems *p;
+	unsigned max_depth;
+	size_t found; /* problems found, kept or not */
+	int oom;
+};
+
+/* ---- problems ---- */
+
+static int problems_vadd(struct problems *p, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static int problems_vadd(struct problems *p, const char *fmt, va_list ap)
+{
+	char **v;
+	char *s;
+	size_t cap;
+	va_list aq;
+	int n;
+
+	if (p->n > PROBLEMS_MAX)
+		return 0;
+	if (p->n == p->cap) {
+		cap = p->cap ? p->cap * 2 : 16;
+		v = realloc(p->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		p->v = v;
+		p->cap = cap;
+	}
+	if (p->n == PROBLEMS_MAX) {
+		s = strdup(PROBLEMS_TOO_MANY);
+	} else {
+		va_copy(aq, ap);
+		n = vsnprintf(NULL, 0, fmt, aq);
+		va_end(aq);
+		if (n < 0)
+			return -1;
+		s = malloc((size_t)n + 1);
+		if (s)
+			vsnprintf(s, (size_t)n + 1, fmt, ap);
+	}
+	if (!s)
+		return -1;
+	p->v[p->n++] = s;
+	return 0;
+}
+
+void problems_add(struct problems *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	problems_vadd(p, fmt, ap);
+	va_end(ap);
+}
+
+void problems_release(struct problems *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+	p->v = NULL;
+	p->n = p->cap = 0;
+}
+
+static void problem(struct ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void problem(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->found++;
+	va_start(ap, fmt);
+	if (problems_vadd(c->p, fmt, ap) < 0)
+		c->oom = 1;
+	va_end(ap);
+}
+
+/* ---- text ---- */
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if there is none:
+ * no overlong forms, surrogates or code points past U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 1;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 2;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 3;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (len < need + 1 || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i <= need; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return need + 1;
+}
+
+/* Offset of the first byte that is not valid UTF-8 or is NUL, or len. */
+static size_t utf8_bad(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (s[i] == 0)
+			return i;
+		n = utf8_seq(s + i, len - i);
+		if (!n)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
+/* A C0 or C1 control character or DEL at s (a valid sequence of n). */
+static int is_control(const unsigned char *s, size_t n)
+{
+	if (n == 1)
+		return s[0] < 0x20 || s[0] == 0x7f;
+	return n == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+}
+
+/* Make len bytes of author text printable in out (size bytes): valid
+ * UTF-8 other than controls is kept, any other byte becomes \xNN, and with
+ * 'quoted' '"' and '\' are escaped.  At most (size - 4) / 4 input bytes are
+ * shown; a longer text ends in "...". */
+static const char *show(char *out, size_t size, const char *s, size_t len,
+			int quoted)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t lim = (size - 4) / 4, i = 0, o = 0, n;
+
+	if (lim > len)
+		lim = len;
+	while (i < lim) {
+		n = utf8_seq(u + i, len - i);
+		if (n > 1 && i + n > lim)
+			break;
+		if (n && !is_control(u + i, n) &&
+		    !(quoted && (u[i] == '"' || u[i] == '\\'))) {
+			memcpy(out + o, u + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		if (n == 1 && u[i] >= 0x20 && u[i] < 0x7f) {
+			out[o++] = '\\';
+			out[o++] = (char)u[i];
+		} else {
+			snprintf(out + o, 5, "\\x%02x", u[i]);
+			o += 4;
+		}
+		i++;
+	}
+	if (i < len) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = 0;
+	return out;
+}
+
+static const char *show_str(char *out, const char *s)
+{
+	return show(out, SHOW_SIZE, s, strlen(s), 1);
+}
+
+static unsigned line_of(const unsigned char *data, size_t off)
+{
+	unsigned line = 1;
+	size_t i;
+
+	for (i = 0; i < off; i++)
+		if (data[i] == '\n')
+			line++;
+	return line;
+}
+
+static int is_blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' &&
+		    s[i] != '\f' && s[i] != '\v')
+			return 0;
+	return 1;
+}
+
+/* One line of a text file: s and len without "\n" or a final "\r". */
+struct line {
+	const char *s;
+	size_t len;
+	unsigned no;
+	size_t start, end; /* offsets of the line and past its "\n" */
+};
+
+static int next_line(const unsigned char *data, size_t len, struct line *l)
+{
+	const unsigned char *nl;
+	size_t start = l->no ? l->end : 0;
+
+	if (start >= len)
+		return 0;
+	nl = memchr(data + start, '\n', len - start);
+	l->s = (const char *)data + start;
+	l->start = start;
+	l->end = nl ? (size_t)(nl - data) + 1 : len;
+	l->len = (nl ? (size_t)(nl - data) : len) - start;
+	if (l->len && l->s[l->len - 1] == '\r')
+		l->len--;
+	l->no++;
+	return 1;
+}
+
+static int starts(const struct line *l, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return l->len >= n && !memcmp(l->s, prefix, n);
+}
+
+/* ^[a-z0-9][a-z0-9<extra>]{0,max-1}$ */
+static int is_name(const char *s, size_t max, const char *extra)
+{
+	size_t i, len = strlen(s);
+
+	if (len == 0 || len > max)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9'))
+			continue;
+		if (i == 0 || !strchr(extra, s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static int is_id(const char *s)
+{
+	return is_name(s, 63, "-");
+}
+
+static int is_check_id(const char *s)
+{
+	return is_name(s, 64, "._-");
+}
+
+/* Parse a decimal in [min, max] from len bytes (parse_u64's rules). */
+static int parse_num(const char *s, size_t len, uint64_t min, uint64_t max,
+		     uint64_t *out)
+{
+	char tmp[24];
+
+	if (len == 0 || len >= sizeof tmp)
+		return -1;
+	memcpy(tmp, s, len);
+	tmp[len] = 0;
+	return parse_u64(tmp, min, max, out);
+}
+
+/* ---- semantic versions (semver.org 2.0.0) ---- */
+
+static int is_alnum_hyphen(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+	       (ch >= 'A' && ch <= 'Z') || ch == '-';
+}
+
+/* Dot-separated identifiers up to stop or the end; numeric ones have no
+ * leading zero when numeric_rule.  Returns NULL or the reason. */
+static const char *semver_idents(const char **sp, char stop, int numeric_rule)
+{
+	const char *s = *sp, *start;
+	int digits_only;
+
+	for (;;) {
+		start = s;
+		digits_only = 1;
+		while (*s && *s != '.' && *s != stop) {
+			if (!is_alnum_hyphen(*s))
+				return "only letters, digits, '-' and '.' may follow '-' or '+'";
+			if (*s < '0' || *s > '9')
+				digits_only = 0;
+			s++;
+		}
+		if (s == start)
+			return "an empty identifier after '-', '+' or '.'";
+		if (numeric_rule && digits_only && s - start > 1 && *start == '0')
+			return "a numeric pre-release identifier with a leading zero";
+		if (*s != '.')
+			break;
+		s++;
+	}
+	*sp = s;
+	return NULL;
+}
+
+/* NULL if s is a semantic version, else why not. */
+static const char *semver_problem(const char *s)
+{
+	const char *start, *why;
+	int i;
+
+	if (strlen(s) > SCENARIO_MAX_VERSION)
+		return "too long";
+	for (i = 0; i < 3; i++) {
+		start = s;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (s == start)
+			return "it must start MAJOR.MINOR.PATCH";
+		if (s - start > 1 && *start == '0')
+			return "a number with a leading zero";
+		if (i < 2 && *s++ != '.')
+			return "it must start MAJOR.MINOR.PATCH";
+	}
+	if (*s == '-') {
+		s++;
+		why = semver_idents(&s, '+', 1);
+		if (why)
+			return why;
+	}
+	if (*s == '+') {
+		s++;
+		why = semver_idents(&s, 0, 0);
+		if (why)
+			return why;
+	}
+	if (*s)
+		return "unexpected text after MAJOR.MINOR.PATCH";
+	return NULL;
+}
+
+/* ---- JSON ---- */
+
+/* Deepest nesting of [ and { outside strings, stopping once past max:
+ * jansson recurses per level, so depth is refused before it parses. */
+static unsigned json_depth(const unsigned char *s, size_t len, unsigned max)
+{
+	unsigned depth = 0, deepest = 0;
+	int in_str = 0, esc = 0;
+	size_t i;
+
+	for (i = 0; i < len && deepest <= max; i++) {
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (s[i] == '\\')
+				esc = 1;
+			else if (s[i] == '"')
+				in_str = 0;
+		} else if (s[i] == '"') {
+			in_str = 1;
+		} else if (s[i] == '[' || s[i] == '{') {
+			if (++depth > deepest)
+				deepest = depth;
+		} else if ((s[i] == ']' || s[i] == '}') && depth) {
+			depth--;
+		}
+	}
+	return deepest;
+}
+
+/* Parse a JSON file of the tree, or report why not and return NULL. */
+static json_t *load_json(struct ctx *c, const char *file,
+			 const struct tar_entry *t, size_t max)
+{
+	char msg[SHOW_SIZE * 2];
+	json_error_t je;
+	json_t *j;
+
+	if (t->len > max) {
+		problem(c, "%s: too large (%zu bytes, at most %zu)", file, t->len,
+			max);
+		return NULL;
+	}
+	if (json_depth(t->data, t->len, c->max_depth) > c->max_depth) {
+		problem(c, "%s: $: nested deeper than %u levels", file,
+			c->max_depth);
+		return NULL;
+	}
+	j = json_loadb((const char *)t->data, t->len, JSON_REJECT_DUPLICATES,
+		       &je);
+	if (j)
+		return j;
+	if (json_error_code(&je) == json_error_out_of_memory) {
+		c->oom = 1;
+		return NULL;
+	}
+	show(msg, sizeof msg, je.text, strlen(je.text), 0);
+	if (je.line > 0)
+		problem(c, "%s: line %d, column %d: %s", file, je.line,
+			je.column, msg);
+	else
+		problem(c, "%s: %s", file, msg);
+	return NULL;
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number with a fraction or exponent";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		break;
+	}
+	return "null";
+}
+
+/* parent.key, or parent["key"] when the key is not a plain name. */
+static void key_path(char *out, size_t size, const char *parent,
+		     const char *key)
+{
+	char q[SHOW_SIZE];
+	size_t i, len = strlen(key);
+	int plain = len > 0 && len <= PROBLEM_MAX_QUOTE;
+
+	for (i = 0; i < len && plain; i++)
+		if (!(key[i] == '_' || (key[i] >= 'a' && key[i] <= 'z') ||
+		      (key[i] >= 'A' && key[i] <= 'Z') ||
+		      (i > 0 && key[i] >= '0' && key[i] <= '9')))
+			plain = 0;
+	if (plain)
+		snprintf(out, size, "%s.%s", parent, key);
+	else
+		snprintf(out, size, "%s[\"%s\"]", parent, show_str(q, key));
+}
+
+/* Edit distance, for "did you mean"; keys are short. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
+	size_t row[64];
+
+	if (la >= 64 || lb >= 64)
+		return 64;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = cur;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* Report every key of obj that is not in allowed (NULL-terminated). */
+static void unknown_keys(struct ctx *c, json_t *obj, const char *path,
+			 const char *const *allowed)
+{
+	char where[PATH_SIZE], list[512], mean[128];
+	const char *key, *best;
+	size_t i, o, d, bestd;
+	json_t *v;
+
+	o = 0;
+	list[0] = 0;
+	for (i = 0; allowed[i]; i++)
+		o += (size_t)snprintf(list + o, sizeof list - o, "%s%s",
+				      i ? ", " : "", allowed[i]);
+	json_object_foreach(obj, key, v) {
+		best = NULL;
+		bestd = 3;
+		for (i = 0; allowed[i]; i++) {
+			if (!strcmp(key, allowed[i]))
+				break;
+			d = distance(key, allowed[i]);
+			if (d < bestd) {
+				bestd = d;
+				best = allowed[i];
+			}
+		}
+		if (allowed[i])
+			continue;
+		mean[0] = 0;
+		if (best)
+			snprintf(mean, sizeof mean, "did you mean \"%s\"? ", best);
+		key_path(where, sizeof where, path, key);
+		problem(c, "%s: %s: unknown key; hint: %sthe allowed keys are %s",
+			MANIFEST, where, mean, list);
+	}
+}
+
+static void not_integer(struct ctx *c, const char *path, const json_t *v)
+{
+	if (json_is_real(v))
+		problem(c, "%s: %s: must be an integer; hint: write a whole number without a fraction or exponent (1000, not 1000.0 or 1e3)",
+			MANIFEST, path);
+	else
+		problem(c, "%s: %s: must be an integer, not %s", MANIFEST, path,
+			type_name(v));
+}
+
+/* An integer in [min, max]; unit (may be "") is said in the message. */
+static int want_uint(struct ctx *c, const json_t *v, const char *path,
+		     unsigned min, unsigned max, const char *unit,
+		     unsigned *out)
+{
+	json_int_t n;
+
+	if (!json_is_integer(v)) {
+		not_integer(c, path, v);
+		return -1;
+	}
+	n = json_integer_value(v);
+	if (n < (json_int_t)min || n > (json_int_t)max) {
+		problem(c, "%s: %s: %lld is out of range; hint: use %u to %u%s",
+			MANIFEST, path, (long long)n, min, max, unit);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+static const char *want_string(struct ctx *c, const json_t *v,
+			       const char *path)
+{
+	if (!json_is_string(v)) {
+		problem(c, "%s: %s: must be a string, not %s", MANIFEST, path,
+			type_name(v));
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static int keep(struct ctx *c, char **dst, const char *s)
+{
+	*dst = strdup(s);
+	if (!*dst) {
+		c->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- scenario.json ---- */
+
+static const char *const manifest_keys[] = {
+	"schema", "id", "version", "title", "level", "competencies",
+	"platform", "grader_api", "pass_mark", "time_limit_s",
+	"valid_for_days", "limits", NULL,
+};
+
+/* What to write when a required key is missing. */
+static const char *const manifest_examples[] = {
+	"1", "\"policy-rollback\"", "\"1.0.0\"",
+	"\"Roll back a bad policy version\"", "\"practitioner\"",
+	"[\"policy-debugging\"]", "\"agentsim-1\"", "1", "700", "1800", "730",
+	NULL,
+};
+
+static const char *const limits_keys[] = {
+	"memory_mb", "processes", "disk_mb", "cpu_s", "open_files", NULL,
+};
+
+static const char *const levels[] = {
+	"foundation", "practitioner", "specialist", "architect", NULL,
+};
+
+static void check_id(struct ctx *c, const json_t *v, struct scenario *s)
+{
+	char q[SHOW_SIZE];
+	const char *id = want_string(c, v, "$.id");
+
+	if (!id)
+		return;
+	if (!is_id(id)) {
+		problem(c, "%s: $.id: \"%s\" is not a scenario id; hint: lowercase letters, digits and '-', starting with a letter or digit, at most 63 bytes",
+			MANIFEST, show_str(q, id));
+		return;
+	}
+	keep(c, &s->id, id);
+}
+
+static void check_version(struct ctx *c, const json_t *v, struct scenario *s)
+{
+	char q[SHOW_SIZE];
+	const char *ver = want_string(c, v, "$.version"), *why;
+
+	if (!ver)
+		return;
+	why = semver_problem(ver);
+	if (why) {
+		problem(c, "%s: $.version: \"%s\" is not a semantic version (%s); hint: MAJOR.MINOR.PATCH without leading zeros, optionally -PRERELEASE and +BUILD, such as 1.0.0 or 2.1.0-rc.1",
+			MANIFEST, show_str(q, ver), why);
+		return;
+	}
+	keep(c, &s->version, ver);
+}
+
+static void check_title(struct ctx *c, const json_t *v, struct scenario *s)
+{
+	const unsigned char *t;
+	size_t len, i, n;
+
+	if (!want_string(c, v, "$.title"))
+		return;
+	t = (const unsigned char *)json_string_value(v);
+	len = json_string_length(v);
+	if (is_blank((const char *)t, len)) {
+		problem(c, "%s: $.title: is empty; hint: one line saying what the candidate repairs",
+			MANIFEST);
+		return;
+	}
+	if (len > SCENARIO_MAX_TITLE) {
+		problem(c, "%s: $.title: too long (%zu bytes, at most %d)",
+			MANIFEST, len, SCENARIO_MAX_TITLE);
+		return;
+	}
+	for (i = 0; i < len; i += n) {
+		n = utf8_seq(t + i, len - i);
+		if (!n || is_control(t + i, n)) {
+			problem(c, "%s: $.title: contains a control character at byte %zu; hint: a title is one line of plain text",
+				MANIFEST, i);
+			return;
+		}
+	}
+	keep(c, &s->title, (const char *)t);
+}
+
+static void check_level(struct ctx *c, const json_t *v, struct scenario *s)
+{
+	char q[SHOW_SIZE];
+	const char *lv = want_string(c, v, "$.level");
+	size_t i;
+
+	if (!lv)
+		return;
+	for (i = 0; levels[i]; i++)
+		if (!strcmp(lv, levels[i]))
+			break;
+	if (!levels[i]) {
+		problem(c, "%s: $.level: \"%s\" is not a level; hint: use one of foundation, practitioner, specialist, architect",
+			MANIFEST, show_str(q, lv));
+		return;
+	}
+	keep(c, &s->level, lv);
+}
+
+static void check_competencies(struct ctx *c, const json_t *v,
+			       struct scenario *s)
+{
+	char q[SHOW_SIZE], path[PATH_SIZE];
+	const char *name;
+	size_t i, j, n;
+	json_t *item;
+
+	if (!json_is_array(v)) {
+		problem(c, "%s: $.competencies: must be an array of competency ids, not %s",
+			MANIFEST, type_name(v));
+		return;
+	}
+	n = json_array_size(v);
+	if (n == 0) {
+		problem(c, "%s: $.competencies: is empty; hint: name at least one competency the scenario tests, such as [\"policy-debugging\"]",
+			MANIFEST);
+		return;
+	}
+	if (n > SCENARIO_MAX_COMPETENCIES) {
+		problem(c, "%s: $.competencies: %zu competencies, at most %d; hint: split the scenario",
+			MANIFEST, n, SCENARIO_MAX_COMPETENCIES);
+		return;
+	}
+	s->competencies = calloc(n, sizeof *s->competencies);
+	if (!s->competencies) {
+		c->oom = 1;
+		return;
+	}
+	json_array_foreach(v, i, item) {
+		snprintf(path, sizeof path, "$.competencies[%zu]", i);
+		name = want_string(c, item, path);
+		if (!name)
+			continue;
+		if (!is_id(name)) {
+			problem(c, "%s: %s: \"%s\" is not a competency id; hint: lowercase letters, digits and '-', starting with a letter or digit, at most 63 bytes",
+				MANIFEST, path, show_str(q, name));
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (json_equal(item, json_array_get(v, j)))
+				break;
+		if (j < i) {
+			problem(c, "%s: %s: \"%s\" repeats $.competencies[%zu]; hint: list each competency once",
+				MANIFEST, path, name, j);
+			continue;
+		}
+		if (keep(c, &s->competencies[s->ncompetencies], name) == 0)
+			s->ncompetencies++;
+	}
+}
+
+static void check_platform(struct ctx *c, const json_t *v, struct scenario *s)
+{
+	char q[SHOW_SIZE];
+	const char *pf = want_string(c, v, "$.platform");
+
+	if (!pf)
+		return;
+	if (!is_name(pf, 63, ".-")) {
+		problem(c, "%s: $.platform: \"%s\" is not a platform version; hint: lowercase letters, digits, '.' and '-', such as \"agentsim-1\"",
+			MANIFEST, show_str(q, pf));
+		return;
+	}
+	keep(c, &s->platform, pf);
+}
+
+/* "schema" and "grader_api": the one version this labrun speaks. */
+static void check_api(struct ctx *c, const json_t *v, const char *path,
+		      const char *what, unsigned *out)
+{
+	if (!json_is_integer(v)) {
+		not_integer(c, path, v);
+		return;
+	}
+	if (json_integer_value(v) != 1) {
+		problem(c, "%s: %s: unsupported %s %lld; hint: this labrun reads %s 1",
+			MANIFEST, path, what, (long long)json_integer_value(v),
+			what);
+		return;
+	}
+	*out = 1;
+}
+
+static void check_limits(struct ctx *c, json_t *v, struct scenario *s)
+{
+	static const struct {
+		const char *key;
+		unsigned min, max;
+		const char *unit;
+		size_t off;
+	} fields[] = {
+		{"memory_mb", SESSION_MIN_MEMORY_MB, SESSION_MAX_MEMORY_MB,
+		 " MiB", offsetof(struct scenario_limits, memory_mb)},
+		{"processes", SESSION_MIN_PROCS, SESSION_MAX_PROCS, "",
+		 offsetof(struct scenario_limits, processes)},
+		{"disk_mb", 1, SESSION_MAX_DISK_MB, " MiB",
+		 offsetof(struct scenario_limits, disk_mb)},
+		{"cpu_s", 1, SESSION_MAX_CPU_S, " CPU seconds",
+		 offsetof(struct scenario_limits, cpu_s)},
+		{"open_files", SESSION_MIN_NOFILE, SESSION_MAX_NOFILE, "",
+		 offsetof(struct scenario_limits, open_files)},
+	};
+	char path[PATH_SIZE];
+	json_t *f;
+	size_t i;
+
+	if (!json_is_object(v)) {
+		problem(c, "%s: $.limits: must be an object, not %s; hint: such as {\"memory_mb\": 512}",
+			MANIFEST, type_name(v));
+		return;
+	}
+	unknown_keys(c, v, "$.limits", limits_keys);
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		f = json_object_get(v, fields[i].key);
+		if (!f)
+			continue;
+		snprintf(path, sizeof path, "$.limits.%s", fields[i].key);
+		want_uint(c, f, path, fields[i].min, fields[i].max,
+			  fields[i].unit,
+			  (unsigned *)((char *)&s->limits + fields[i].off));
+	}
+}
+
+static void check_manifest(struct ctx *c, json_t *m, struct scenario *s)
+{
+	char path[PATH_SIZE];
+	unsigned schema;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(m)) {
+		problem(c, "%s: $: must be an object, not %s", MANIFEST,
+			type_name(m));
+		return;
+	}
+	unknown_keys(c, m, "$", manifest_keys);
+	for (i = 0; manifest_examples[i]; i++) {
+		if (json_object_get(m, manifest_keys[i]))
+			continue;
+		snprintf(path, sizeof path, "$.%s", manifest_keys[i]);
+		problem(c, "%s: %s: missing; hint: add \"%s\": %s", MANIFEST, path,
+			manifest_keys[i], manifest_examples[i]);
+	}
+	if ((v = json_object_get(m, "schema")))
+		check_api(c, v, "$.schema", "schema version", &schema);
+	if ((v = json_object_get(m, "id")))
+		check_id(c, v, s);
+	if ((v = json_object_get(m, "version")))
+		check_version(c, v, s);
+	if ((v = json_object_get(m, "title")))
+		check_title(c, v, s);
+	if ((v = json_object_get(m, "level")))
+		check_level(c, v, s);
+	if ((v = json_object_get(m, "competencies")))
+		check_competencies(c, v, s);
+	if ((v = json_object_get(m, "platform")))
+		check_platform(c, v, s);
+	if ((v = json_object_get(m, "grader_api")))
+		check_api(c, v, "$.grader_api", "grader api", &s->grader_api);
+	if ((v = json_object_get(m, "pass_mark")))
+		want_uint(c, v, "$.pass_mark", 0, SCENARIO_PER_MILLE,
+			  " (thousandths of the total weight)", &s->pass_mark);
+	if ((v = json_object_get(m, "time_limit_s")))
+		want_uint(c, v, "$.time_limit_s", SESSION_MIN_TIME_S,
+			  SESSION_MAX_TIME_S, " seconds", &s->time_limit_s);
+	if ((v = json_object_get(m, "valid_for_days")))
+		want_uint(c, v, "$.valid_for_days", 1, SCENARIO_MAX_VALID_DAYS,
+			  " days", &s->valid_for_days);
+	if ((v = json_object_get(m, "limits")))
+		check_limits(c, v, s);
+}
+
+/* ---- the tree ---- */
+
+static const char *const top_files[] = {MANIFEST, BRIEF, HINTS, NULL};
+static const char *const top_dirs[] = {
+	"system", "faults", "grader", "solutions", NULL,
+};
+
+static int in_list(const char *const *list, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; list[i]; i++)
+		if (strlen(list[i]) == len && !memcmp(list[i], s, len))
+			return 1;
+	return 0;
+}
+
+/* Did an entry before i have the same first component (top, len)? */
+static int top_seen(const struct tar_list *files, size_t i, const char *top,
+		    size_t len)
+{
+	const char *name;
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		name = files->v[j].name;
+		if (!strncmp(name, top, len) &&
+		    (name[len] == '/' || name[len] == 0))
+			return 1;
+	}
+	return 0;
+}
+
+static void check_layout(struct ctx *c, const struct tar_list *files)
+{
+	char q[SHOW_SIZE];
+	const struct tar_entry *t;
+	const char *slash;
+	size_t i, len;
+	int has_system = 0;
+
+	for (i = 0; i < files->n; i++) {
+		t = &files->v[i];
+		slash = strchr(t->name, '/');
+		len = slash ? (size_t)(slash - t->name) : strlen(t->name);
+		if (len == 6 && !memcmp(t->name, "system", 6))
+			has_system = 1;
+		if (in_list(top_dirs, t->name, len)) {
+			if (!slash && !t->is_dir)
+				problem(c, "%s: must be a directory, not a file",
+					t->name);
+			continue;
+		}
+		if (in_list(top_files, t->name, len)) {
+			if ((slash || t->is_dir) && !top_seen(files, i, t->name, len))
+				problem(c, "%.*s: must be a file, not a directory",
+					(int)len, t->name);
+			continue;
+		}
+		if (top_seen(files, i, t->name, len))
+			continue;
+		show(q, sizeof q, t->name, len, 0);
+		problem(c, "%s%s: unknown entry; hint: put platform files under system/ (the top level holds only scenario.json, brief.md, hints.md, system/, faults/, grader/, solutions/)",
+			q, slash || t->is_dir ? "/" : "");
+	}
+	if (!has_system)
+		problem(c, "system/: missing; hint: put the files laid into the sandbox root under system/");
+}
+
+/* A required file: NULL (and a problem) if it is missing or a directory;
+ * a directory was reported by check_layout when it is at the top. */
+static const struct tar_entry *need_file(struct ctx *c,
+					 const struct tar_list *files,
+					 const char *name, const char *hint)
+{
+	const struct tar_entry *t = tar_list_find(files, name);
+
+	if (!t) {
+		problem(c, "%s: missing; hint: %s", name, hint);
+		return NULL;
+	}
+	if (t->is_dir) {
+		if (strchr(name, '/'))
+			problem(c, "%s: must be a file, not a directory", name);
+		return NULL;
+	}
+	return t;
+}
+
+/* Valid UTF-8 without NUL, for text a candidate reads. */
+static int check_text(struct ctx *c, const char *file,
+		      const struct tar_entry *t)
+{
+	size_t bad = utf8_bad(t->data, t->len);
+
+	if (bad == t->len)
+		return 0;
+	problem(c, "%s: line %u: %s; hint: save it as UTF-8 text", file,
+		line_of(t->data, bad),
+		t->data[bad] ? "not valid UTF-8" : "contains a NUL byte");
+	return -1;
+}
+
+static void check_brief(struct ctx *c, const struct tar_list *files,
+			struct scenario *s)
+{
+	const struct tar_entry *t;
+
+	t = need_file(c, files, BRIEF,
+		      "write what the candidate reads first, in markdown");
+	if (!t || check_text(c, BRIEF, t) < 0)
+		return;
+	if (is_blank((const char *)t->data, t->len)) {
+		problem(c, "%s: is empty; hint: write what the candidate must do",
+			BRIEF);
+		return;
+	}
+	s->brief = strndup((const char *)t->data, t->len);
+	if (!s->brief)
+		c->oom = 1;
+}
+
+/* ---- hints.md ---- */
+
+static int add_hint(struct ctx *c, struct scenario *s, unsigned cost,
+		    const char *body, size_t len)
+{
+	struct hint *v;
+
+	while (len && is_blank(body, 1)) {
+		body++;
+		len--;
+	}
+	while (len && is_blank(body + len - 1, 1))
+		len--;
+	if (!len)
+		return -1;
+	v = realloc(s->hints, (s->nhints + 1) * sizeof *v);
+	if (!v) {
+		c->oom = 1;
+		return 0;
+	}
+	s->hints = v;
+	v[s->nhints].cost = cost;
+	v[s->nhints].text = strndup(body, len);
+	if (!v[s->nhints].text) {
+		c->oom = 1;
+		return 0;
+	}
+	s->nhints++;
+	return 0;
+}
+
+/* Close the open section (if a good heading opened it). */
+static void end_hint(struct ctx *c, struct scenario *s, const struct tar_entry *t,
+		     unsigned head_line, unsigned cost, size_t body, size_t end,
+		     unsigned number)
+{
+	if (!head_line)
+		return;
+	if (add_hint(c, s, cost, (const char *)t->data + body, end - body) < 0)
+		problem(c, "%s: line %u: hint %u has no text; hint: write the hint below its heading",
+			HINTS, head_line, number);
+}
+
+static void check_hints(struct ctx *c, const struct tar_list *files,
+			struct scenario *s)
+{
+	const struct tar_entry *t = tar_list_find(files, HINTS);
+	struct line l = {0};
+	unsigned head_line = 0, cost = 0, number = 0;
+	size_t body = 0, hlen = strlen(HINT_HEAD);
+	int in_section = 0, title = 0, preamble_reported = 0;
+	char q[SHOW_SIZE];
+	uint64_t n;
+
+	if (!t || t->is_dir || check_text(c, HINTS, t) < 0)
+		return;
+	while (next_line(t->data, t->len, &l)) {
+		if (!starts(&l, "## ")) {
+			if (in_section || is_blank(l.s, l.len))
+				continue;
+			if (starts(&l, "# ") && !title) {
+				title = 1;
+				continue;
+			}
+			if (!preamble_reported)
+				problem(c, "%s: line %u: text before the first hint; hint: only blank lines and one \"# Title\" line may come before the first \"## Hint (cost N)\"",
+					HINTS, l.no);
+			preamble_reported = 1;
+			continue;
+		}
+		if (in_section)
+			end_hint(c, s, t, head_line, cost, body, l.start, number);
+		in_section = 1;
+		number++;
+		head_line = 0;
+		body = l.end;
+		if (l.len > hlen + 1 && starts(&l, HINT_HEAD) &&
+		    l.s[l.len - 1] == ')' &&
+		    parse_num(l.s + hlen, l.len - hlen - 1, 0, UINT64_MAX, &n) == 0) {
+			if (n > SCENARIO_PER_MILLE) {
+				problem(c, "%s: line %u: hint cost %llu is out of range; hint: a cost is thousandths of the total score, 0 to %d",
+					HINTS, l.no, (unsigned long long)n,
+					SCENARIO_PER_MILLE);
+				continue;
+			}
+			head_line = l.no;
+			cost = (unsigned)n;
+			continue;
+		}
+		problem(c, "%s: line %u: \"%s\" is not a hint heading; hint: write \"## Hint (cost N)\" with N the thousandths of the total score it costs (0 to %d)",
+			HINTS, l.no, show(q, sizeof q, l.s, l.len, 1),
+			SCENARIO_PER_MILLE);
+	}
+	if (in_section)
+		end_hint(c, s, t, head_line, cost, body, t->len, number);
+}
+
+/* ---- grader ---- */
+
+static void check_grader(struct ctx *c, const struct tar_list *files)
+{
+	char msg[512], shown[SHOW_SIZE * 2];
+	const struct tar_entry *t;
+	const char *m = msg, *colon;
+	size_t cl = strlen(GRADE_LUA);
+	uint64_t line;
+	json_t *keys;
+
+	msg[0] = 0;
+	t = need_file(c, files, GRADE_LUA,
+		      "write the grader that returns the checks (docs/graders.md)");
+	if (t && t->len > GRADER_MAX_SOURCE) {
+		problem(c, "%s: too large (%zu bytes, at most %u)", GRADE_LUA,
+			t->len, GRADER_MAX_SOURCE);
+	} else if (t && grader_compile((const char *)t->data, t->len, GRADE_LUA,
+				       msg, sizeof msg) < 0) {
+		msg[sizeof msg - 1] = 0;
+		if (!msg[0])
+			snprintf(msg, sizeof msg, "does not compile");
+		if (!strncmp(m, GRADE_LUA, cl) && m[cl] == ':')
+			m += cl + 1;
+		colon = strchr(m, ':');
+		if (colon && parse_num(m, (size_t)(colon - m), 1, UINT32_MAX,
+				       &line) == 0) {
+			m = colon + 1 + (colon[1] == ' ');
+			problem(c, "%s: line %llu: %s", GRADE_LUA,
+				(unsigned long long)line,
+				show(shown, sizeof shown, m, strlen(m), 0));
+		} else {
+			problem(c, "%s: %s", GRADE_LUA,
+				show(shown, sizeof shown, m, strlen(m), 0));
+		}
+	}
+	t = tar_list_find(files, KEYS_JSON);
+	if (!t)
+		return;
+	if (t->is_dir) {
+		problem(c, "%s: must be a file, not a directory", KEYS_JSON);
+		return;
+	}
+	keys = load_json(c, KEYS_JSON, t, BUNDLE_MAX_FILE);
+	if (keys && !json_is_object(keys))
+		problem(c, "%s: $: must be an object, not %s; hint: answer keys are {\"name\": value, ...}",
+			KEYS_JSON, type_name(keys));
+	json_decref(keys);
+}
+
+/* ---- solutions ---- */
+
+/* Check the "# must-fail: ID ..." line of a wrong solution. */
+static void check_must_fail(struct ctx *c, const char *file,
+			    const struct tar_entry *t)
+{
+	char q[SHOW_SIZE], id[80];
+	struct line l = {0};
+	size_t i, j, plen = strlen(MUST_FAIL);
+	unsigned found = 0, ids;
+	const char *rest;
+
+	while (next_line(t->data, t->len, &l)) {
+		rest = l.s;
+		for (i = 1; i < l.len && (rest[i] == ' ' || rest[i] == '\t'); i++)
+			;
+		if (!l.len || rest[0] != '#' || l.len - i < 9 ||
+		    strncasecmp(rest + i, "must-fail", 9))
+			continue;
+		if (l.no > SOLUTION_HEADER_LINES) {
+			if (!found)
+				problem(c, "%s: line %u: the must-fail line must be among the first %d lines",
+					file, l.no, SOLUTION_HEADER_LINES);
+			found = l.no;
+			break;
+		}
+		if (found) {
+			problem(c, "%s: line %u: a second must-fail line; hint: name every check on line %u",
+				file, l.no, found);
+			continue;
+		}
+		found = l.no;
+		if (!starts(&l, MUST_FAIL)) {
+			problem(c, "%s: line %u: \"%s\" is not a must-fail line; hint: write \"# must-fail: CHECK-ID [CHECK-ID ...]\" exactly",
+				file, l.no, show(q, sizeof q, l.s, l.len, 1));
+			continue;
+		}
+		ids = 0;
+		for (i = plen; i < l.len; i = j) {
+			while (i < l.len && (l.s[i] == ' ' || l.s[i] == '\t'))
+				i++;
+			for (j = i; j < l.len && l.s[j] != ' ' && l.s[j] != '\t'; j++)
+				;
+			if (i == j)
+				break;
+			ids++;
+			if (j - i < sizeof id) {
+				memcpy(id, l.s + i, j - i);
+				id[j - i] = 0;
+				if (is_check_id(id))
+					continue;
+			}
+			problem(c, "%s: line %u: \"%s\" is not a check id; hint: check ids match ^[a-z0-9][a-z0-9._-]{0,63}$, as the grader returns them",
+				file, l.no, show(q, sizeof q, l.s + i, j - i, 1));
+		}
+		if (!ids)
+			problem(c, "%s: line %u: names no check; hint: list the ids of the checks this wrong solution must fail",
+				file, l.no);
+	}
+	if (!found)
+		problem(c, "%s: no \"# must-fail: CHECK-ID ...\" line among the first %d lines; hint: name the checks this wrong solution must fail",
+			file, SOLUTION_HEADER_LINES);
+}
+
+static void check_solutions(struct ctx *c, const struct tar_list *files)
+{
+	char q[SHOW_SIZE];
+	const struct tar_entry *t;
+	const char *rest;
+	size_t i, len, pl = strlen("solutions/");
+
+	need_file(c, files, REFERENCE,
+		  "a script that repairs the faulted system; selftest runs it and it must pass");
+	for (i = 0; i < files->n; i++) {
+		t = &files->v[i];
+		if (strncmp(t->name, "solutions/", pl))
+			continue;
+		rest = t->name + pl;
+		len = strlen(rest);
+		show_str(q, t->name);
+		if (t->is_dir) {
+			if (strcmp(rest, "reference.sh"))
+				problem(c, "%s: unexpected directory; hint: solutions/ holds reference.sh and wrong-NAME.sh only",
+					q);
+			continue;
+		}
+		if (!strcmp(rest, "reference.sh"))
+			continue;
+		if (len > 9 && !strncmp(rest, "wrong-", 6) &&
+		    !strcmp(rest + len - 3, ".sh") && !strchr(rest, '/')) {
+			check_must_fail(c, q, t);
+			continue;
+		}
+		problem(c, "%s: unexpected file; hint: solutions/ holds reference.sh and wrong-NAME.sh only",
+			q);
+	}
+}
+
+/* ---- the whole ---- */
+
+static void check_manifest_file(struct ctx *c, const struct tar_list *files,
+				struct scenario *s)
+{
+	const struct tar_entry *t;
+	json_t *m;
+
+	t = need_file(c, files, MANIFEST,
+		      "every scenario starts with a manifest (docs/scenario.md)");
+	if (!t)
+		return;
+	m = load_json(c, MANIFEST, t, BUNDLE_MAX_MANIFEST);
+	if (!m)
+		return;
+	check_manifest(c, m, s);
+	json_decref(m);
+}
+
+int scenario_load(const struct tar_list *files, unsigned max_depth,
+		  struct scenario *out, struct problems *p, struct err *e)
+{
+	struct scenario s = {0};
+	struct ctx c = {p, max_depth, 0, 0};
+
+	s.limits = scenario_default_limits;
+	check_layout(&c, files);
+	check_manifest_file(&c, files, &s);
+	check_brief(&c, files, &s);
+	check_hints(&c, files, &s);
+	check_grader(&c, files);
+	check_solutions(&c, files);
+	if (!c.oom && !c.found) {
+		*out = s;
+		return 0;
+	}
+	scenario_release(&s);
+	memset(out, 0, sizeof *out);
+	if (c.oom) {
+		problems_release(p);
+		return err_set(e, ERR_HOST, "checking the scenario: out of memory");
+	}
+	return -1;
+}
+
+void scenario_release(struct scenario *s)
+{
+	size_t i;
+
+	free(s->id);
+	free(s->version);
+	free(s->title);
+	free(s->level);
+	free(s->platform);
+	for (i = 0; i < s->ncompetencies; i++)
+		free(s->competencies[i]);
+	free(s->competencies);
+	for (i = 0; i < s->nhints; i++)
+		free(s->hints[i].text);
+	free(s->hints);
+	free(s->brief);
+	memset(s, 0, sizeof *s);
+}

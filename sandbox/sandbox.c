@@ -1,0 +1,1262 @@
+/* sandbox: builds one confined root and runs the candidate's program in it
+ * under supervision.
+ *
+ * The supervisor (this process, root) first moves itself into a private
+ * mount namespace, so every mount made for a session vanishes with it even
+ * if it is killed.  It assembles the root as real root: a tmpfs work area;
+ * an overlay of the scenario's files and a skeleton (lower) with a
+ * size-limited tmpfs (upper); read-only, nosuid binds of the host's /usr
+ * and labrun's tools; a minimal /dev; private /tmp and /dev/shm.  Then it
+ * clones a child into new user, pid, mount, network, ipc, uts and cgroup
+ * namespaces, mapped to an unprivileged outer id range of its own.  The
+ * child binds the root onto itself (copied mounts are locked and cannot be
+ * pivoted to), mounts a fresh read-only /proc, pivots, detaches the old
+ * root, forks the candidate's process (ids dropped, rlimits, descriptors
+ * closed, no new privileges, seccomp last) and execs labrun-init as pid 1.
+ * The candidate's seccomp listener comes back to the supervisor, which logs
+ * every exec and exit status from it.  This file does not know what a
+ * scenario, a grader or evidence is. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <grp.h>
+
+#include "runner/err.h"
+#include "runner/limits.h"
+#include "runner/util.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/seccomp_policy.h"
+
+/* Outer ids: session slot N maps inner 0..65535 to SBX_ID_BASE + N*65536.
+ * The range sits far above the ids that hosts hand out (subuid ranges
+ * start at 100000 and grow by 65536 per user). */
+#define SBX_ID_BASE 0x60000000u
+#define SBX_ID_RANGE 65536u
+#define SBX_MAX_SLOTS 1024u /* concurrent sessions on one host */
+#define SBX_STATE_DIR "/run/labrun"
+#define SBX_WORK_MB 160     /* work area: the lower layer (a bundle's 64 MiB
+			     * of files at most) and the skeleton */
+#define SBX_SETUP_MS 10000  /* building the sandbox takes milliseconds */
+#define SBX_DRAIN_MS 2000   /* reading the terminal after the end */
+
+struct sbx {
+	char wd[PATH_MAX];
+	char lower[PATH_MAX + 16];
+	char skel[PATH_MAX + 16];
+	char rw[PATH_MAX + 16];
+	char root[PATH_MAX + 16];
+	struct sbx_config cfg;
+	char tools_dir[PATH_MAX];
+	char init_path[PATH_MAX];
+	char script_path[PATH_MAX];
+	int lower_fd;
+	int slot_fd;
+	uid_t base;
+	int wd_mounted;
+	int root_mounted;
+};
+
+static int private_mounts(struct err *e)
+{
+	static int done;
+
+	if (done)
+		return 0;
+	if (unshare(CLONE_NEWNS) < 0)
+		return err_sys(e, ERR_HOST, errno,
+			       "cannot make a private mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return err_sys(e, ERR_HOST, errno, "cannot make mounts private");
+	done = 1;
+	return 0;
+}
+
+static int take_slot(struct sbx *s, struct err *e)
+{
+	char path[64];
+	unsigned i;
+	int fd;
+
+	/* Traversable (not listable) by the sandbox's inner root, which has
+	 * no power over files of unmapped owners; what lies below is in
+	 * labrun's private mount namespace and invisible to the host. */
+	if (mkdir_p(SBX_STATE_DIR, 0711, e) < 0 ||
+	    chmod(SBX_STATE_DIR, 0711) < 0 ||
+	    mkdir_p(SBX_STATE_DIR "/ids", 0700, e) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", SBX_STATE_DIR);
+	for (i = 0; i < SBX_MAX_SLOTS; i++) {
+		snprintf(path, sizeof path, SBX_STATE_DIR "/ids/%u", i);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return err_sys(e, ERR_HOST, errno, "%s", path);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			s->slot_fd = fd;
+			s->base = SBX_ID_BASE + i * SBX_ID_RANGE;
+			return 0;
+		}
+		close(fd);
+	}
+	return err_set(e, ERR_HOST, "all %u session id ranges are in use",
+		       SBX_MAX_SLOTS);
+}
+
+static int copy_str(char *dst, size_t size, const char *src, const char *what,
+		    struct err *e)
+{
+	if (!src) {
+		dst[0] = 0;
+		return 0;
+	}
+	if (strlen(src) >= size)
+		return err_set(e, ERR_REFUSED, "%s: path too long", what);
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e)
+{
+	struct sbx *s;
+	char opts[128];
+
+	if (geteuid() != 0)
+		return err_set(e, ERR_HOST,
+			       "sessions need root (labrun maps the candidate to an unprivileged id range of its own); hint: run as root");
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return err_set(e, ERR_HOST, "out of memory");
+	s->lower_fd = -1;
+	s->slot_fd = -1;
+	s->cfg = *cfg;
+	if (copy_str(s->wd, sizeof s->wd, cfg->workdir, "work directory", e) < 0 ||
+	    copy_str(s->tools_dir, sizeof s->tools_dir, cfg->tools_dir, "tools", e) < 0 ||
+	    copy_str(s->init_path, sizeof s->init_path, cfg->init_path, "init", e) < 0 ||
+	    copy_str(s->script_path, sizeof s->script_path, cfg->script_path,
+		     "script", e) < 0)
+		goto fail;
+	snprintf(s->lower, sizeof s->lower, "%s/lower", s->wd);
+	snprintf(s->skel, sizeof s->skel, "%s/skel", s->wd);
+	snprintf(s->rw, sizeof s->rw, "%s/rw", s->wd);
+	snprintf(s->root, sizeof s->root, "%s/root", s->wd);
+	if (private_mounts(e) < 0 || take_slot(s, e) < 0)
+		goto fail;
+	if (mkdir(s->wd, 0711) < 0) {
+		err_sys(e, ERR_HOST, errno, "%s", s->wd);
+		goto fail;
+	}
+	snprintf(opts, sizeof opts, "size=%um,mode=0711", SBX_WORK_MB);
+	if (mount("labrun", s->wd, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+		err_sys(e, ERR_HOST, errno, "%s: mount tmpfs", s->wd);
+		rmdir(s->wd);
+		goto fail;
+	}
+	s->wd_mounted = 1;
+	if (mkdir(s->lower, 0755) < 0 || mkdir(s->skel, 0755) < 0 ||
+	    mkdir(s->rw, 0755) < 0 || mkdir(s->root, 0755) < 0) {
+		err_sys(e, ERR_HOST, errno, "%s: work area", s->wd);
+		goto fail_destroy;
+	}
+	s->lower_fd = open(s->lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->lower_fd < 0) {
+		err_sys(e, ERR_HOST, errno, "%s", s->lower);
+		goto fail_destroy;
+	}
+	*out = s;
+	return 0;
+fail_destroy:
+	sbx_destroy(s);
+	return -1;
+fail:
+	if (s->slot_fd >= 0)
+		close(s->slot_fd);
+	free(s);
+	return -1;
+}
+
+int sbx_lower_fd(const struct sbx *s)
+{
+	return s->lower_fd;
+}
+
+uid_t sbx_candidate_uid(const struct sbx *s)
+{
+	return s->base + SBX_CANDIDATE_ID;
+}
+
+/* --- the skeleton layer --------------------------------------------- */
+
+static int put_file(int dirfd, const char *name, const void *data, size_t len,
+		    mode_t mode, struct err *e)
+{
+	int fd;
+	ssize_t n;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				   O_CLOEXEC, mode);
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "skeleton %s", name);
+	n = len ? write(fd, data, len) : 0;
+	if (n < 0 || (size_t)n != len) {
+		close(fd);
+		return err_sys(e, ERR_HOST, errno, "skeleton %s: write", name);
+	}
+	close(fd);
+	return 0;
+}
+
+static int put_dir(int dirfd, const char *name, mode_t mode, uid_t uid,
+		   struct err *e)
+{
+	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+		return err_sys(e, ERR_HOST, errno, "skeleton %s", name);
+	if (fchmodat(dirfd, name, mode, 0) < 0 ||
+	    fchownat(dirfd, name, uid, uid, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(e, ERR_HOST, errno, "skeleton %s", name);
+	return 0;
+}
+
+/* /etc/alternatives: the symlinks that name Debian's default programs
+ * (awk, editor, pager), copied as links so that they resolve in /usr. */
+static int copy_alternatives(int etcfd, struct err *e)
+{
+	DIR *d;
+	struct dirent *de;
+	char target[PATH_MAX], name[300];
+	ssize_t n;
+	int dfd;
+
+	d = opendir("/etc/alternatives");
+	if (!d)
+		return 0;
+	if (mkdirat(etcfd, "alternatives", 0755) < 0) {
+		closedir(d);
+		return err_sys(e, ERR_HOST, errno, "skeleton etc/alternatives");
+	}
+	dfd = dirfd(d);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		n = readlinkat(dfd, de->d_name, target, sizeof target - 1);
+		if (n < 0)
+			continue;
+		target[n] = 0;
+		snprintf(name, sizeof name, "alternatives/%s", de->d_name);
+		if (symlinkat(target, etcfd, name) < 0) {
+			closedir(d);
+			return err_sys(e, ERR_HOST, errno, "skeleton etc/%s", name);
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+static const char etc_passwd[] =
+	"root:x:0:0:root:/root:/bin/bash\n"
+	"candidate:x:1000:1000:candidate:/home/candidate:/bin/bash\n"
+	"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+static const char etc_group[] =
+	"root:x:0:\ncandidate:x:1000:\nnogroup:x:65534:\n";
+static const char etc_hosts[] = "127.0.0.1\tlocalhost lab\n::1\tlocalhost\n";
+static const char etc_nsswitch[] =
+	"passwd: files\ngroup: files\nshadow: files\nhosts: files\n";
+static const char etc_shells[] = "/bin/sh\n/bin/bash\n/usr/bin/bash\n";
+
+/* Top-level names that merged-/usr hosts make links into /usr. */
+static const char *const usr_links[] = {
+	"bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL,
+};
+
+static int build_skel(struct sbx *s, struct err *e)
+{
+	struct buf cache = BUF_INIT;
+	const char *const *l;
+	char target[PATH_MAX];
+	uid_t cand = s->base + SBX_CANDIDATE_ID;
+	int fd, etc = -1, rc = -1;
+	ssize_t n;
+
+	fd = open(s->skel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", s->skel);
+	if (put_dir(fd, "usr", 0755, 0, e) < 0 || put_dir(fd, "opt", 0755, 0, e) < 0 ||
+	    put_dir(fd, "opt/labrun", 0755, 0, e) < 0 ||
+	    put_dir(fd, "opt/labrun/bin", 0755, 0, e) < 0 ||
+	    put_dir(fd, "proc", 0555, 0, e) < 0 || put_dir(fd, "dev", 0755, 0, e) < 0 ||
+	    put_dir(fd, "tmp", 01777, 0, e) < 0 || put_dir(fd, "run", 0755, 0, e) < 0 ||
+	    put_dir(fd, "var", 0755, 0, e) < 0 ||
+	    put_dir(fd, "var/tmp", 01777, 0, e) < 0 ||
+	    put_dir(fd, "root", 0700, 0, e) < 0 || put_dir(fd, "home", 0755, 0, e) < 0 ||
+	    put_dir(fd, "home/candidate", 0755, cand, e) < 0 ||
+	    put_dir(fd, "home/candidate/answers", 0755, cand, e) < 0 ||
+	    put_dir(fd, "etc", 0755, 0, e) < 0)
+		goto out;
+	for (l = usr_links; *l; l++) {
+		char host[32];
+		struct stat st;
+
+		snprintf(host, sizeof host, "/%s", *l);
+		if (lstat(host, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			n = readlink(host, target, sizeof target - 1);
+			if (n < 0)
+				continue;
+			target[n] = 0;
+			if (symlinkat(target, fd, *l) < 0) {
+				err_sys(e, ERR_HOST, errno, "skeleton %s", *l);
+				goto out;
+			}
+		} else if (S_ISDIR(st.st_mode) && put_dir(fd, *l, 0755, 0, e) < 0) {
+			goto out;
+		}
+	}
+	if (s->script_path[0] &&
+	    put_file(fd, "opt/labrun/script.sh", "", 0, 0644, e) < 0)
+		goto out;
+	etc = openat(fd, "etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (etc < 0) {
+		err_sys(e, ERR_HOST, errno, "skeleton etc");
+		goto out;
+	}
+	if (put_file(etc, "passwd", etc_passwd, sizeof etc_passwd - 1, 0644, e) < 0 ||
+	    put_file(etc, "group", etc_group, sizeof etc_group - 1, 0644, e) < 0 ||
+	    put_file(etc, "hostname", "lab\n", 4, 0644, e) < 0 ||
+	    put_file(etc, "hosts", etc_hosts, sizeof etc_hosts - 1, 0644, e) < 0 ||
+	    put_file(etc, "nsswitch.conf", etc_nsswitch, sizeof etc_nsswitch - 1,
+		     0644, e) < 0 ||
+	    put_file(etc, "shells", etc_shells, sizeof etc_shells - 1, 0644, e) < 0)
+		goto out;
+	/* The loader's cache: without it, libraries in multiarch
+	 * directories are not found. */
+	if (read_file_bounded("/etc/ld.so.cache", 16u << 20, &cache, NULL) == 0) {
+		if (put_file(etc, "ld.so.cache", cache.data, cache.len, 0644, e) < 0)
+			goto out;
+	}
+	if (copy_alternatives(etc, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	buf_release(&cache);
+	if (etc >= 0)
+		close(etc);
+	close(fd);
+	return rc;
+}
+
+/* --- the mounts ----------------------------------------------------- */
+
+static int bind_ro(const char *src, const char *dst, struct err *e)
+{
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return err_sys(e, ERR_HOST, errno, "bind %s", src);
+	if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID |
+					   MS_NODEV, NULL) < 0)
+		return err_sys(e, ERR_HOST, errno, "read-only bind %s", src);
+	return 0;
+}
+
+static int mount_tmpfs(const char *dst, const char *opts, unsigned long flags,
+		       struct err *e)
+{
+	if (mount("labrun", dst, "tmpfs", flags, opts) < 0)
+		return err_sys(e, ERR_HOST, errno, "tmpfs at %s (%s)", dst, opts);
+	return 0;
+}
+
+static const char *const dev_nodes[] = {
+	"null", "zero", "full", "random", "urandom", "tty", NULL,
+};
+
+static int build_dev(const char *root, struct err *e)
+{
+	char dev[PATH_MAX + 32], path[PATH_MAX + 64], host[64], opts[64];
+	const char *const *n;
+	int fd;
+
+	snprintf(dev, sizeof dev, "%s/dev", root);
+	if (mount_tmpfs(dev, "size=64k,nr_inodes=64,mode=0755",
+			MS_NOSUID | MS_NOEXEC, e) < 0)
+		return -1;
+	for (n = dev_nodes; *n; n++) {
+		snprintf(path, sizeof path, "%s/%s", dev, *n);
+		snprintf(host, sizeof host, "/dev/%s", *n);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd < 0)
+			return err_sys(e, ERR_HOST, errno, "%s", path);
+		close(fd);
+		if (mount(host, path, NULL, MS_BIND, NULL) < 0)
+			return err_sys(e, ERR_HOST, errno, "bind %s", host);
+	}
+	snprintf(path, sizeof path, "%s/pts", dev);
+	if (mkdir(path, 0755) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", path);
+	snprintf(path, sizeof path, "%s/shm", dev);
+	if (mkdir(path, 01777) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", path);
+	snprintf(opts, sizeof opts, "size=%um,mode=1777", SESSION_TMP_MB);
+	if (mount_tmpfs(path, opts, MS_NOSUID | MS_NODEV, e) < 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/fd", dev);
+	if (symlink("/proc/self/fd", path) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", path);
+	snprintf(path, sizeof path, "%s/stdin", dev);
+	if (symlink("/proc/self/fd/0", path) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", path);
+	snprintf(path, sizeof path, "%s/stdout", dev);
+	if (symlink("/proc/self/fd/1", path) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", path);
+	snprintf(path, sizeof path, "%s/stderr", dev);
+	if (symlink("/proc/self/fd/2", path) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", path);
+	snprintf(path, sizeof path, "%s/ptmx", dev);
+	if (symlink("pts/ptmx", path) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", path);
+	if (mount(NULL, dev, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+		  "size=64k,nr_inodes=64,mode=0755") < 0)
+		return err_sys(e, ERR_HOST, errno, "remount %s read-only", dev);
+	return 0;
+}
+
+static int build_root(struct sbx *s, struct err *e)
+{
+	char opts[PATH_MAX * 5], path[PATH_MAX + 64];
+	int n;
+	char upper[PATH_MAX + 32], work[PATH_MAX + 32];
+	const char *const *l;
+	struct stat st;
+
+	if (build_skel(s, e) < 0)
+		return -1;
+	snprintf(opts, sizeof opts, "size=%um,nr_inodes=%u,mode=0755",
+		 s->cfg.disk_mb, s->cfg.inodes);
+	if (mount_tmpfs(s->rw, opts, MS_NOSUID | MS_NODEV, e) < 0)
+		return -1;
+	snprintf(upper, sizeof upper, "%s/upper", s->rw);
+	snprintf(work, sizeof work, "%s/work", s->rw);
+	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", s->rw);
+	/* The kernel takes at most a page of options. */
+	n = snprintf(opts, sizeof opts, "lowerdir=%s:%s,upperdir=%s,workdir=%s",
+		     s->lower, s->skel, upper, work);
+	if (n < 0 || n >= 4000)
+		return err_set(e, ERR_HOST, "%s: work directory path too long",
+			       s->wd);
+	if (mount("overlay", s->root, "overlay", MS_NOSUID | MS_NODEV, opts) < 0)
+		return err_sys(e, ERR_HOST, errno,
+			       "overlay at %s; hint: labrun doctor tells what this host lacks",
+			       s->root);
+	s->root_mounted = 1;
+	snprintf(path, sizeof path, "%s/usr", s->root);
+	if (bind_ro("/usr", path, e) < 0)
+		return -1;
+	for (l = usr_links; *l; l++) {
+		char host[32];
+
+		snprintf(host, sizeof host, "/%s", *l);
+		if (lstat(host, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", s->root, *l);
+		if (bind_ro(host, path, e) < 0)
+			return -1;
+	}
+	if (s->tools_dir[0]) {
+		snprintf(path, sizeof path, "%s%s", s->root, SBX_TOOLS_DIR);
+		if (bind_ro(s->tools_dir, path, e) < 0)
+			return -1;
+	}
+	if (s->script_path[0]) {
+		snprintf(path, sizeof path, "%s%s", s->root, SBX_SCRIPT_PATH);
+		if (bind_ro(s->script_path, path, e) < 0)
+			return -1;
+	}
+	if (build_dev(s->root, e) < 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/tmp", s->root);
+	snprintf(opts, sizeof opts, "size=%um,mode=1777", SESSION_TMP_MB);
+	return mount_tmpfs(path, opts, MS_NOSUID | MS_NODEV, e);
+}
+
+/* --- inside: the child's side ----------------------------------------- */
+
+/* Messages from the sandbox's side to the supervisor over a seqpacket
+ * socket: "F" with the listener descriptor, or "E<message>". */
+static void child_fail(int sock, const char *what, int errnum)
+{
+	char msg[400];
+	int n;
+
+	n = snprintf(msg, sizeof msg, "E%s%s%s", what, errnum ? ": " : "",
+		     errnum ? strerror(errnum) : "");
+	if (n > 0)
+		(void)!send(sock, msg, (size_t)n < sizeof msg ? (size_t)n
+							     : sizeof msg - 1,
+			    MSG_NOSIGNAL);
+	_exit(125);
+}
+
+static int send_fd(int sock, int fd)
+{
+	char tag = 'F';
+	struct iovec iov = {&tag, 1};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {0};
+	struct cmsghdr *c;
+
+	memset(&u, 0, sizeof u);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof u.buf;
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+static void set_limit(int sock, int res, unsigned long long v, const char *what)
+{
+	struct rlimit rl = {(rlim_t)v, (rlim_t)v};
+
+	if (setrlimit(res, &rl) < 0)
+		child_fail(sock, what, errno);
+}
+
+struct child_args {
+	struct sbx *s;
+	char *const *argv;
+	char *const *envp;
+	int stdin_null;
+	int slave;
+	int sock;
+	int go;
+	int init_fd;
+};
+
+/* The candidate's process: fd 0-2 set, everything else closed, ids
+ * dropped, limits set, seccomp loaded last. */
+static void candidate_main(const struct child_args *a)
+{
+	const struct sbx_config *c = &a->s->cfg;
+	gid_t gid = SBX_CANDIDATE_ID;
+	struct err e = {0};
+	int in, listener, sock = a->sock;
+
+	if (setsid() < 0 || ioctl(a->slave, TIOCSCTTY, 0) < 0)
+		child_fail(sock, "terminal", errno);
+	in = a->stdin_null ? open("/dev/null", O_RDONLY) : dup(a->slave);
+	if (in < 0 || dup2(in, 0) < 0 || dup2(a->slave, 1) < 0 ||
+	    dup2(a->slave, 2) < 0)
+		child_fail(sock, "standard descriptors", errno);
+	if (dup2(sock, 3) < 0)
+		child_fail(sock, "supervisor channel", errno);
+	sock = 3;
+	if (syscall(SYS_close_range, 4, ~0u, 0) < 0)
+		child_fail(sock, "close_range", errno);
+	fcntl(sock, F_SETFD, FD_CLOEXEC);
+	if (setgroups(1, &gid) < 0 ||
+	    setresgid(SBX_CANDIDATE_ID, SBX_CANDIDATE_ID, SBX_CANDIDATE_ID) < 0 ||
+	    setresuid(SBX_CANDIDATE_ID, SBX_CANDIDATE_ID, SBX_CANDIDATE_ID) < 0)
+		child_fail(sock, "dropping to the candidate's id", errno);
+	if (chdir(SBX_CANDIDATE_HOME) < 0)
+		child_fail(sock, SBX_CANDIDATE_HOME, errno);
+	umask(022);
+	set_limit(sock, RLIMIT_CORE, 0, "RLIMIT_CORE");
+	set_limit(sock, RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+	if (c->nofile)
+		set_limit(sock, RLIMIT_NOFILE, c->nofile, "RLIMIT_NOFILE");
+	if (c->nproc)
+		set_limit(sock, RLIMIT_NPROC, c->nproc, "RLIMIT_NPROC");
+	if (c->cpu_s)
+		set_limit(sock, RLIMIT_CPU, c->cpu_s, "RLIMIT_CPU");
+	if (c->fsize_bytes)
+		set_limit(sock, RLIMIT_FSIZE, c->fsize_bytes, "RLIMIT_FSIZE");
+	if (c->as_bytes)
+		set_limit(sock, RLIMIT_AS, c->as_bytes, "RLIMIT_AS");
+	/* Last: after this the filter is in force, and its listener goes to
+	 * the supervisor; our own copy is closed before exec. */
+	if (scp_load(SBX_PROFILE_CANDIDATE, &listener, &e) < 0)
+		child_fail(sock, e.msg, 0);
+	if (send_fd(sock, listener) < 0)
+		child_fail(sock, "passing the seccomp listener", errno);
+	close(listener);
+	execve(a->argv[0], a->argv, a->envp);
+	child_fail(sock, a->argv[0], errno);
+}
+
+static void loopback_up(int sock)
+{
+	struct ifreq ifr;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		child_fail(sock, "loopback socket", errno);
+	memset(&ifr, 0, sizeof ifr);
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		child_fail(sock, "loopback flags", errno);
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		child_fail(sock, "loopback up", errno);
+	close(fd);
+}
+
+/* pid 1 of the sandbox until it execs labrun-init. */
+static void sandbox_main(const struct child_args *a)
+{
+	char path[PATH_MAX + 64], pidbuf[24];
+	char *init_argv[3];
+	char *init_envp[1] = {NULL};
+	int sock = a->sock, null;
+	pid_t cand;
+	char go;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(125);
+	/* The supervisor writes our id maps, then says go; EOF means it is
+	 * gone (and then so are we). */
+	if (read(a->go, &go, 1) != 1)
+		_exit(125);
+	close(a->go);
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		child_fail(sock, "inner root", errno);
+	/* Copied mounts are locked: a fresh bind of the root can be
+	 * pivoted to, and its locked submounts stay read-only. */
+	if (mount(a->s->root, a->s->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		child_fail(sock, "bind the root", errno);
+	snprintf(path, sizeof path, "%s/proc", a->s->root);
+	if (mount("proc", path, "proc",
+		  MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0)
+		child_fail(sock, "mount /proc", errno);
+	snprintf(path, sizeof path, "%s/dev/pts", a->s->root);
+	if (mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620") < 0)
+		child_fail(sock, "mount /dev/pts", errno);
+	if (chdir(a->s->root) < 0)
+		child_fail(sock, "chdir to the root", errno);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		child_fail(sock, "pivot_root", errno);
+	if (umount2(".", MNT_DETACH) < 0)
+		child_fail(sock, "detach the old root", errno);
+	if (chdir("/") < 0)
+		child_fail(sock, "chdir /", errno);
+	if (sethostname("lab", 3) < 0)
+		child_fail(sock, "sethostname", errno);
+	loopback_up(sock);
+	cand = fork();
+	if (cand < 0)
+		child_fail(sock, "fork", errno);
+	if (cand == 0)
+		candidate_main(a);
+	/* Become labrun-init: a fresh image, nothing of the supervisor's
+	 * memory (keys, grader, answer keys) stays in the sandbox. */
+	null = open("/dev/null", O_RDWR);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    dup2(null, 2) < 0)
+		child_fail(sock, "init descriptors", errno);
+	snprintf(pidbuf, sizeof pidbuf, "%d", (int)cand);
+	init_argv[0] = "labrun-init";
+	init_argv[1] = pidbuf;
+	init_argv[2] = NULL;
+	syscall(SYS_execveat, a->init_fd, "", init_argv, init_envp, AT_EMPTY_PATH);
+	child_fail(sock, "exec labrun-init", errno);
+}
+
+/* --- the supervisor's side ------------------------------------------ */
+
+static int write_map(pid_t pid, const char *file, uid_t base, struct err *e)
+{
+	char path[64], map[64];
+	int fd, n;
+
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+	n = snprintf(map, sizeof map, "0 %u %u\n", (unsigned)base, SBX_ID_RANGE);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", path);
+	if (write(fd, map, (size_t)n) != n) {
+		close(fd);
+		return err_sys(e, ERR_HOST, errno, "%s", path);
+	}
+	close(fd);
+	return 0;
+}
+
+static int recv_msg(int sock, int *fd_out, char *text, size_t textsize)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {text, textsize - 1};
+	struct msghdr mh = {0};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof u.buf;
+	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return (int)n;
+	text[n] = 0;
+	*fd_out = -1;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fd_out, CMSG_DATA(c), sizeof(int));
+	return (int)n;
+}
+
+/* Read len bytes at addr of process pid through /proc/PID/mem. */
+static ssize_t peek(int memfd, uint64_t addr, void *out, size_t len)
+{
+	return pread(memfd, out, len, (off_t)addr);
+}
+
+/* A NUL-terminated string at addr, at most max bytes; returns its length
+ * or -1.  *cut says whether it was longer. */
+static ssize_t peek_str(int memfd, uint64_t addr, char *out, size_t max,
+			int *cut)
+{
+	size_t got = 0;
+	ssize_t n;
+	char *nul;
+
+	*cut = 0;
+	while (got < max) {
+		size_t want = max - got < 256 ? max - got : 256;
+
+		n = peek(memfd, addr + got, out + got, want);
+		if (n <= 0)
+			return got ? (ssize_t)got : -1;
+		nul = memchr(out + got, 0, (size_t)n);
+		if (nul)
+			return nul - out;
+		got += (size_t)n;
+	}
+	*cut = 1;
+	out[max - 1] = 0;
+	return (ssize_t)(max - 1);
+}
+
+static int ns_pid(int host_pid)
+{
+	char path[64], buf[1024], *p, *line;
+	ssize_t n;
+	int fd, last = -1;
+
+	snprintf(path, sizeof path, "/proc/%d/status", host_pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	line = strstr(buf, "\nNSpid:");
+	if (!line)
+		return -1;
+	for (p = line + 7; *p && *p != '\n';) {
+		char *end;
+		long v;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		last = (int)v;
+		p = end;
+	}
+	return last;
+}
+
+struct exec_read {
+	char path[PATH_MAX];
+	char strings[ARGV_MAX_BYTES];
+	char *argv[ARGV_MAX_ARGS + 1];
+	int cut;
+};
+
+static void read_exec(int host_pid, uint64_t path_addr, uint64_t argv_addr,
+		      struct exec_read *x)
+{
+	char file[64];
+	size_t used = 0, i;
+	uint64_t ptr;
+	ssize_t n;
+	int memfd, cut;
+
+	x->path[0] = 0;
+	x->argv[0] = NULL;
+	x->cut = 0;
+	snprintf(file, sizeof file, "/proc/%d/mem", host_pid);
+	memfd = open(file, O_RDONLY | O_CLOEXEC);
+	if (memfd < 0)
+		return;
+	if (peek_str(memfd, path_addr, x->path, sizeof x->path, &cut) < 0)
+		x->path[0] = 0;
+	for (i = 0; i < ARGV_MAX_ARGS; i++) {
+		if (peek(memfd, argv_addr + i * 8, &ptr, 8) != 8 || !ptr)
+			break;
+		if (used >= sizeof x->strings - 1) {
+			x->cut = 1;
+			break;
+		}
+		n = peek_str(memfd, ptr, x->strings + used,
+			     sizeof x->strings - used, &cut);
+		if (n < 0)
+			break;
+		x->argv[i] = x->strings + used;
+		used += (size_t)n + 1;
+		if (cut) {
+			x->cut = 1;
+			i++;
+			break;
+		}
+	}
+	if (i == ARGV_MAX_ARGS &&
+	    peek(memfd, argv_addr + i * 8, &ptr, 8) == 8 && ptr)
+		x->cut = 1;
+	x->argv[i] = NULL;
+	close(memfd);
+}
+
+struct notif_bufs {
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	size_t req_size, resp_size;
+};
+
+static int notif_alloc(struct notif_bufs *nb, struct err *e)
+{
+	struct seccomp_notif_sizes sz;
+
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return err_sys(e, ERR_HOST, errno, "seccomp notification sizes");
+	nb->req_size = sz.seccomp_notif > sizeof *nb->req ? sz.seccomp_notif
+							  : sizeof *nb->req;
+	nb->resp_size = sz.seccomp_notif_resp > sizeof *nb->resp
+				? sz.seccomp_notif_resp : sizeof *nb->resp;
+	nb->req = calloc(1, nb->req_size);
+	nb->resp = calloc(1, nb->resp_size);
+	if (!nb->req || !nb->resp)
+		return err_set(e, ERR_HOST, "out of memory");
+	return 0;
+}
+
+/* One notification: log it, let the call go on.  Returns what the hook
+ * returned (1: stop the session), or 0 when the notification vanished. */
+static int handle_notif(int listener, struct notif_bufs *nb, int64_t t0_us,
+			const struct sbx_hooks *h, struct exec_read *x)
+{
+	struct seccomp_notif *req = nb->req;
+	struct seccomp_notif_resp *resp = nb->resp;
+	int64_t t_us = time_mono_us() - t0_us;
+	int rc = 0, nr, host_pid;
+
+	memset(req, 0, nb->req_size);
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+		return errno == EINTR || errno == ENOENT ? 0 : -1;
+	nr = req->data.nr;
+	host_pid = (int)req->pid;
+	if (nr == SYS_execve || nr == SYS_execveat) {
+		struct sbx_exec ex;
+		int at = nr == SYS_execveat;
+
+		read_exec(host_pid, req->data.args[at], req->data.args[at + 1], x);
+		/* What was read is only worth logging if the caller still
+		 * waits in this very notification. */
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) == 0) {
+			ex.pid = ns_pid(host_pid);
+			ex.host_pid = host_pid;
+			ex.path = x->path[0] ? x->path : NULL;
+			ex.argv = x->argv;
+			ex.argv_truncated = x->cut;
+			if (h->exec)
+				rc = h->exec(h->ctx, t_us, &ex);
+		}
+	} else if (nr == SYS_exit_group) {
+		if (h->exited)
+			rc = h->exited(h->ctx, t_us, host_pid,
+				       (int)(req->data.args[0] & 0xff));
+	}
+	memset(resp, 0, nb->resp_size);
+	resp->id = req->id;
+	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 &&
+	    errno != ENOENT)
+		return -1;
+	return rc;
+}
+
+static int open_pty(unsigned width, unsigned height, int *master, int *slave,
+		    struct err *e)
+{
+	struct winsize ws = {0};
+	struct termios t;
+	char name[64];
+	int m, sl;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return err_sys(e, ERR_HOST, errno, "pseudo-terminal");
+	if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, sizeof name)) {
+		close(m);
+		return err_sys(e, ERR_HOST, errno, "pseudo-terminal");
+	}
+	sl = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (sl < 0) {
+		close(m);
+		return err_sys(e, ERR_HOST, errno, "%s", name);
+	}
+	ws.ws_col = (unsigned short)width;
+	ws.ws_row = (unsigned short)height;
+	ioctl(m, TIOCSWINSZ, &ws);
+	/* Output as a terminal shows it: "\n" becomes "\r\n". */
+	if (tcgetattr(sl, &t) == 0) {
+		t.c_oflag |= OPOST | ONLCR;
+		tcsetattr(sl, TCSANOW, &t);
+	}
+	fcntl(m, F_SETFL, O_NONBLOCK);
+	*master = m;
+	*slave = sl;
+	return 0;
+}
+
+static void drain(int master, int64_t t0_us, const struct sbx_hooks *h,
+		  int *stop)
+{
+	unsigned char buf[16384];
+	int64_t deadline = time_mono_ms() + SBX_DRAIN_MS;
+	ssize_t n;
+
+	while (time_mono_ms() < deadline) {
+		n = read(master, buf, sizeof buf);
+		if (n <= 0)
+			return;
+		if (!*stop && h->output &&
+		    h->output(h->ctx, time_mono_us() - t0_us, buf,
+			      (size_t)n) != 0)
+			*stop = 1;
+	}
+}
+
+int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
+	    int stdin_null, unsigned wall_ms, const struct sbx_hooks *hooks,
+	    struct sbx_outcome *out, struct err *e)
+{
+	struct child_args a = {0};
+	struct notif_bufs nb = {0};
+	struct exec_read *x = NULL;
+	int master = -1, slave = -1, socks[2] = {-1, -1}, gop[2] = {-1, -1};
+	int init_fd = -1, pidfd = -1, listener = -1, status, stop = 0, rc = -1;
+	int64_t t0_us, deadline, now;
+	pid_t pid = -1;
+	char msg[512];
+
+	memset(out, 0, sizeof *out);
+	out->exit_status = -1;
+	if (build_root(s, e) < 0 || notif_alloc(&nb, e) < 0)
+		goto out;
+	x = malloc(sizeof *x);
+	if (!x) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	if (open_pty(s->cfg.width, s->cfg.height, &master, &slave, e) < 0)
+		goto out;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0 ||
+	    pipe2(gop, O_CLOEXEC) < 0) {
+		err_sys(e, ERR_HOST, errno, "socketpair");
+		goto out;
+	}
+	init_fd = open(s->init_path, O_PATH | O_CLOEXEC);
+	if (init_fd < 0) {
+		err_sys(e, ERR_HOST, errno, "%s", s->init_path);
+		goto out;
+	}
+	a.s = s;
+	a.argv = argv;
+	a.envp = envp;
+	a.stdin_null = stdin_null;
+	a.slave = slave;
+	a.sock = socks[1];
+	a.go = gop[0];
+	a.init_fd = init_fd;
+	fflush(NULL);
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID |
+				 CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
+				 CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD,
+			     NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		err_sys(e, ERR_HOST, errno,
+			"cannot create the sandbox's namespaces; hint: labrun doctor tells what this host lacks");
+		goto out;
+	}
+	if (pid == 0) {
+		close(socks[0]);
+		close(gop[1]);
+		sandbox_main(&a);
+		_exit(125);
+	}
+	close(socks[1]);
+	socks[1] = -1;
+	close(gop[0]);
+	gop[0] = -1;
+	close(slave);
+	slave = -1;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0 || write_map(pid, "uid_map", s->base, e) < 0 ||
+	    write_map(pid, "gid_map", s->base, e) < 0) {
+		if (pidfd < 0)
+			err_sys(e, ERR_HOST, errno, "pidfd_open");
+		goto out;
+	}
+	if (write(gop[1], "g", 1) != 1) {
+		err_sys(e, ERR_HOST, errno, "starting the sandbox");
+		goto out;
+	}
+	close(gop[1]);
+	gop[1] = -1;
+
+	/* Setup: the first message is the listener, or what went wrong. */
+	{
+		struct pollfd p[2] = {{socks[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
+		int n;
+
+		n = poll(p, 2, SBX_SETUP_MS);
+		if (n <= 0 || !(p[0].revents & POLLIN)) {
+			snprintf(out->error, sizeof out->error,
+				 n == 0 ? "the sandbox was not ready in %d ms"
+					: "the sandbox ended during setup",
+				 SBX_SETUP_MS);
+			out->end = SBX_END_ERROR;
+			goto finish;
+		}
+		n = recv_msg(socks[0], &listener, msg, sizeof msg);
+		if (n <= 0 || msg[0] != 'F' || listener < 0) {
+			snprintf(out->error, sizeof out->error,
+				 "sandbox setup failed: %s",
+				 n > 0 && msg[0] == 'E' ? msg + 1 : "no listener");
+			out->end = SBX_END_ERROR;
+			goto finish;
+		}
+	}
+	out->started_ms = time_now_ms();
+	t0_us = time_mono_us();
+	deadline = time_mono_ms() + wall_ms;
+	for (;;) {
+		struct pollfd p[4] = {
+			{master, POLLIN, 0},
+			{listener, POLLIN, 0},
+			{pidfd, POLLIN, 0},
+			{socks[0], POLLIN, 0},
+		};
+		int n, np = socks[0] >= 0 ? 4 : 3;
+
+		now = time_mono_ms();
+		if (now >= deadline) {
+			out->end = SBX_END_TIMEOUT;
+			break;
+		}
+		n = poll(p, (nfds_t)np, (int)(deadline - now));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(out->error, sizeof out->error, "poll: %s",
+				 strerror(errno));
+			out->end = SBX_END_ERROR;
+			break;
+		}
+		if (p[0].revents & POLLIN) {
+			unsigned char buf[16384];
+			ssize_t r = read(master, buf, sizeof buf);
+
+			if (r > 0 && hooks->output &&
+			    hooks->output(hooks->ctx,
+					  time_mono_us() - t0_us, buf,
+					  (size_t)r) != 0) {
+				out->end = SBX_END_HOOK;
+				stop = 1;
+				break;
+			}
+		}
+		if (p[1].revents & POLLIN) {
+			int r = handle_notif(listener, &nb, t0_us, hooks, x);
+
+			if (r < 0) {
+				snprintf(out->error, sizeof out->error,
+					 "seccomp notification: %s",
+					 strerror(errno));
+				out->end = SBX_END_ERROR;
+				break;
+			}
+			if (r > 0) {
+				out->end = SBX_END_HOOK;
+				stop = 1;
+				break;
+			}
+		}
+		if (np == 4 && (p[3].revents & (POLLIN | POLLHUP))) {
+			int fd = -1, r = recv_msg(socks[0], &fd, msg, sizeof msg);
+
+			if (fd >= 0)
+				close(fd);
+			if (r > 0 && msg[0] == 'E') {
+				snprintf(out->error, sizeof out->error,
+					 "the candidate's program could not start: %s",
+					 msg + 1);
+				out->end = SBX_END_ERROR;
+				break;
+			}
+			if (r <= 0) {
+				close(socks[0]);
+				socks[0] = -1;
+			}
+		}
+		if (p[2].revents & POLLIN) {
+			out->end = SBX_END_EXIT;
+			break;
+		}
+	}
+finish:
+	/* Everything in the sandbox dies with its pid 1. */
+	if (out->end != SBX_END_EXIT)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	pid = -1;
+	if (out->end == SBX_END_EXIT) {
+		if (WIFEXITED(status))
+			out->exit_status = WEXITSTATUS(status);
+		else if (WIFSIGNALED(status))
+			out->exit_status = 128 + WTERMSIG(status);
+		if (out->exit_status == 125 && socks[0] >= 0 &&
+		    recv_msg(socks[0], &listener, msg, sizeof msg) > 0 &&
+		    msg[0] == 'E') {
+			snprintf(out->error, sizeof out->error,
+				 "the sandbox failed: %s", msg + 1);
+			out->end = SBX_END_ERROR;
+		}
+	}
+	if (master >= 0)
+		drain(master, out->started_ms ? t0_us : time_mono_us(),
+		      hooks, &stop);
+	out->ended_ms = time_now_ms();
+	if (!out->started_ms)
+		out->started_ms = out->ended_ms;
+	rc = 0;
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (listener >= 0)
+		close(listener);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (init_fd >= 0)
+		close(init_fd);
+	if (master >= 0)
+		close(master);
+	if (slave >= 0)
+		close(slave);
+	if (socks[0] >= 0)
+		close(socks[0]);
+	if (socks[1] >= 0)
+		close(socks[1]);
+	if (gop[0] >= 0)
+		close(gop[0]);
+	if (gop[1] >= 0)
+		close(gop[1]);
+	free(nb.req);
+	free(nb.resp);
+	free(x);
+	return rc;
+}
+
+int sbx_open_root(const struct sbx *s, struct err *e)
+{
+	int fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", s->root);
+	return fd;
+}
+
+int sbx_open_upper(const struct sbx *s, struct err *e)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/upper", s->rw);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", path);
+	return fd;
+}
+
+void sbx_destroy(struct sbx *s)
+{
+	if (!s)
+		return;
+	if (s->lower_fd >= 0)
+		close(s->lower_fd);
+	/* Detaching the work area takes every mount below it along. */
+	if (s->wd_mounted)
+		umount2(s->wd, MNT_DETACH);
+	rmdir(s->wd);
+	if (s->slot_fd >= 0)
+		close(s->slot_fd);
+	free(s);
+}
+
+/* The mount plan, as text: part of the profile digest, so that a change to
+ * how the root is built shows in the evidence as a change of profile. */
+static const char mount_plan[] =
+	"labrun sandbox profile 1\n"
+	"namespaces: user pid mount net ipc uts cgroup\n"
+	"ids: inner 0-65535 -> outer range of 65536 per session; candidate 1000\n"
+	"root: overlay(lower=scenario system/ + skeleton, upper=tmpfs size-limited) nosuid nodev\n"
+	"binds: /usr ro nosuid nodev; /opt/labrun/bin ro; script ro\n"
+	"dev: tmpfs ro (null zero full random urandom tty), devpts newinstance, shm tmpfs\n"
+	"proc: fresh, read-only; sys: none; tmp: tmpfs\n"
+	"pivot_root + detach old root; no-new-privileges; rlimits; seccomp last\n";
+
+int sbx_profile_export(int fd, struct err *e)
+{
+	if (write(fd, mount_plan, sizeof mount_plan - 1) !=
+	    (ssize_t)(sizeof mount_plan - 1))
+		return err_sys(e, ERR_HOST, errno, "profile export");
+	return scp_export(SBX_PROFILE_CANDIDATE, fd, e);
+}

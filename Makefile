@@ -40,6 +40,8 @@ GEN_SRCS := $(patsubst graders/%.lua,$(B)/gen/%_lua.c,$(LUA_EMBED))
 LIB_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS)) $(GEN_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/tests/fuzz/%,$(FUZZ_SRCS))
 PROBE_SRCS := $(wildcard tests/probes/*.c)
 PROBE_BINS := $(patsubst tests/probes/%.c,$(B)/tests/probes/%,$(PROBE_SRCS))
 LIBEXEC := $(B)/libexec/labrun
@@ -81,7 +83,12 @@ $(B)/tests/probes/%: tests/probes/%.c
 	$(CC) -std=gnu11 -O2 $(WARN) -static -o $@ $< 2>/dev/null || \
 		$(CC) -std=gnu11 -O2 $(WARN) -o $@ $<
 
-unit: $(UNIT_BINS)
+# Fuzz targets linked with a plain driver that replays their corpora.
+$(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB_OBJS) $(PKG_LIBS)
+
+unit: $(UNIT_BINS) $(FUZZ_BINS)
 probes: $(PROBE_BINS)
 
 test: all unit probes

@@ -29,9 +29,19 @@ int lua_host_compile(const char *source, size_t len, const char *chunkname,
  * lacks openat2. */
 extern int lua_host_force_walk;
 
-/* grader.c: validate an array of checks, the one rule book shared by the
- * worker (before it answers) and the parent (after).  0, or -1 with the
- * reason ("check 3: missing id") in why. */
+/* grader.c, shared with the worker. */
+
+/* Validate an array of checks, the one rule book applied by the worker
+ * (before it answers) and by the parent (after).  0, or -1 with the reason
+ * ("check 3: missing id") in why. */
 int grader_validate_checks(const json_t *checks, char *why, size_t whysize);
+
+/* Make s[0..len) clean text in place, keeping its length: every byte that
+ * is not part of valid UTF-8, and every control character but tab and
+ * newline, becomes '?'.  Returns how many bytes were replaced. */
+size_t grader_text_repair(char *s, size_t len);
+
+/* "64 MiB" (or "N bytes" when not whole MiB), for messages. */
+void grader_memory_text(size_t bytes, char *out, size_t size);
 
 #endif

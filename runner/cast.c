@@ -138,9 +138,11 @@ int cast_open(struct cast **out, unsigned width, unsigned height,
 	if (!c)
 		return err_set(e, ERR_HOST, "out of memory");
 	c->max_bytes = max_bytes;
-	c->max_events = max_bytes > SIZE_MAX / CAST_MAX_FILE_FACTOR
+	c->max_events = max_bytes > (SIZE_MAX - CAST_MAX_FILE_SLACK) /
+					    CAST_MAX_FILE_FACTOR
 				? SIZE_MAX
-				: max_bytes * CAST_MAX_FILE_FACTOR;
+				: max_bytes * CAST_MAX_FILE_FACTOR +
+					  CAST_MAX_FILE_SLACK;
 	if (buf_printf(&c->out, e,
 		       "{\"version\": 2, \"width\": %u, \"height\": %u, "
 		       "\"timestamp\": %lld, \"env\": {\"TERM\": "

@@ -26,6 +26,9 @@ const struct cmd *cmd_find(const char *name);
 /* If argv holds -h/--help before "--", print usage and return 1. */
 int cmd_wants_help(const struct cmd *c, int argc, char **argv);
 
+/* The command list and exit codes, on stderr (after a usage error). */
+void cmd_print_list(void);
+
 int cmd_help(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_validate(int argc, char **argv);

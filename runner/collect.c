@@ -43,6 +43,7 @@ struct walk {
 	size_t ndeleted, capdeleted;
 	char path[COLLECT_MAX_PATH]; /* encoded path of the current entry */
 	size_t plen;
+	char shown[COLLECT_MAX_PATH]; /* a path too long, cut: kept off the stack */
 	struct err *e;       /* for refuse(), which is called everywhere */
 };
 
@@ -257,7 +258,8 @@ static int read_names(int dfd, size_t budget, char ***out, size_t *nout,
 		}
 		n++;
 	}
-	qsort(v, n, sizeof *v, cmp_str);
+	if (n)
+		qsort(v, n, sizeof *v, cmp_str);
 	*out = v;
 	*nout = n;
 	v = NULL;
@@ -487,13 +489,12 @@ static int walk_dir(struct walk *w, int dfd, int lfd, unsigned depth,
 				     enc, sizeof enc, &elen) < 0 ||
 		    plen + elen >= sizeof w->path) {
 			/* Name the start of it, so that a reader can find it. */
-			char shown[sizeof w->path];
-
-			snprintf(shown, sizeof shown, "%.*s%.60s...",
-				 (int)(plen < sizeof shown - 80 ? plen
-							       : sizeof shown - 80),
+			snprintf(w->shown, sizeof w->shown, "%.*s%.60s...",
+				 (int)(plen < sizeof w->shown - 80
+					       ? plen
+					       : sizeof w->shown - 80),
 				 w->path, enc);
-			rc = add_refusal(w->rep, shown, "path too long", 0, e);
+			rc = add_refusal(w->rep, w->shown, "path too long", 0, e);
 		} else {
 			memcpy(w->path + plen, enc, elen + 1);
 			w->plen = plen + elen;
@@ -538,7 +539,8 @@ int collect_changes(int upper_fd, int lower_fd, struct tar_list *out,
 	w.max_total = CHANGES_MAX_TOTAL;
 	if (walk_root(&w, upper_fd, lower_fd, e) < 0)
 		goto out;
-	qsort(w.deleted, w.ndeleted, sizeof *w.deleted, cmp_str);
+	if (w.ndeleted)
+		qsort(w.deleted, w.ndeleted, sizeof *w.deleted, cmp_str);
 	for (i = 0; i < w.ndeleted; i++)
 		if (buf_puts(&list, w.deleted[i], e) < 0 ||
 		    buf_append(&list, "\n", 1, e) < 0)

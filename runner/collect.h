@@ -32,7 +32,9 @@ struct collect_report {
  * in lower_fd, which may be -1), and changes/.deleted listing overlay
  * whiteouts and opaque directories (one encoded path per line, "/" ends a
  * directory whose former contents were removed).  The file .deleted is
- * always added, empty when nothing was deleted. */
+ * always added, empty when nothing was deleted.  rep accumulates (the
+ * same report may serve both calls); on failure (ERR_HOST: I/O, memory)
+ * out and rep may hold part of the walk, and the caller releases both. */
 int collect_changes(int upper_fd, int lower_fd, struct tar_list *out,
 		    struct collect_report *rep, struct err *e);
 

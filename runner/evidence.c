@@ -296,33 +296,29 @@ out:
 static int build_commands(const struct ev_info *in, struct buf *out,
 			  size_t *written, int *cut, struct err *e)
 {
-	size_t i;
-	int bad = 0;
+	size_t i, n;
+	int bad = 0, rc;
+	json_t *o;
+	char *s;
 
 	*written = 0;
 	*cut = in->ncommands > COMMANDS_MAX;
 	for (i = 0; i < in->ncommands && i < COMMANDS_MAX; i++) {
-		json_t *o = build_command(&in->commands[i], i + 1, &bad);
-		char *s = bad ? NULL
-			      : json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
-		size_t n = s ? strlen(s) : 0;
-		int rc = 0;
-
+		o = build_command(&in->commands[i], i + 1, &bad);
+		s = bad ? NULL : json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
 		json_decref(o);
 		if (!s)
 			return err_set(e, ERR_HOST, "commands.jsonl: out of memory");
-		if (out->len + n + 1 > COMMANDS_MAX_LOG)
+		n = strlen(s);
+		if (out->len + n + 1 > COMMANDS_MAX_LOG) {
+			free(s);
 			*cut = 1;
-		else
-			rc = buf_append(out, s, n, e) < 0 ||
-					     buf_append(out, "\n", 1, e) < 0
-				     ? -1
-				     : 0;
-		free(s);
-		if (rc < 0)
-			return -1;
-		if (*cut)
 			break;
+		}
+		rc = buf_append(out, s, n, e) < 0 || buf_append(out, "\n", 1, e) < 0;
+		free(s);
+		if (rc)
+			return -1;
 		(*written)++;
 	}
 	return 0;
@@ -384,7 +380,7 @@ int ev_seal(struct tar_list *members, const struct sign_sec *sk,
 		const struct tar_entry *m = &members->v[i];
 
 		if (m->is_dir || !plain_name(m->name)) {
-			err_set(e, ERR_BUG, "evidence: member %s: %s", m->name,
+			err_set(e, ERR_BUG, "evidence: member '%s': %s", m->name,
 				m->is_dir ? "a directory"
 					  : "not a plain ASCII name");
 			goto out;
@@ -477,13 +473,13 @@ static int check_members(const struct tar_list *l, struct err *e)
 
 		if (m->is_dir || !allowed_member(m->name) ||
 		    !plain_name(m->name))
-			return err_set(e, ERR_REFUSED, "unexpected member %s%s",
+			return err_set(e, ERR_REFUSED, "unexpected member '%s'%s",
 				       shown(m->name, s, sizeof s),
 				       m->is_dir ? " (a directory)" : "");
 	}
 	for (i = 0; i < sizeof required / sizeof required[0]; i++)
 		if (!tar_list_find(l, required[i]))
-			return err_set(e, ERR_REFUSED, "missing member %s",
+			return err_set(e, ERR_REFUSED, "missing member '%s'",
 				       required[i]);
 	return 0;
 }
@@ -498,87 +494,99 @@ static int is_lower_hex(const unsigned char *p, size_t n)
 	return 1;
 }
 
+static int is_sums(const char *name)
+{
+	return !strcmp(name, SUMS) || !strcmp(name, SUMS_SIG);
+}
+
+/* The next member SHA256SUMS must list, from *j on, in l's sorted order. */
+static const struct tar_entry *next_listed(const struct tar_list *l, size_t *j)
+{
+	while (*j < l->n && is_sums(l->v[*j].name))
+		(*j)++;
+	return *j < l->n ? &l->v[*j] : NULL;
+}
+
+/* One line of SHA256SUMS at p: "HEX  NAME\n" with 64 lowercase hex
+ * digits; the name goes to name, *next past the newline. */
+static int sums_line(const unsigned char *p, const unsigned char *end,
+		     size_t line, char name[BUNDLE_MAX_NAME + 1],
+		     const unsigned char **next, struct err *e)
+{
+	const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+	size_t nlen;
+
+	if (!nl)
+		return err_set(e, ERR_REFUSED, "%s: line %zu: no final newline",
+			       SUMS, line);
+	nlen = (size_t)(nl - p);
+	if (nlen < 67 || !is_lower_hex(p, 64) || p[64] != ' ' ||
+	    p[65] != ' ' || nlen - 66 > BUNDLE_MAX_NAME ||
+	    memchr(p + 66, 0, nlen - 66))
+		return err_set(e, ERR_REFUSED,
+			       "%s: line %zu: not \"DIGEST  NAME\"", SUMS, line);
+	memcpy(name, p + 66, nlen - 66);
+	name[nlen - 66] = 0;
+	if (is_sums(name))
+		return err_set(e, ERR_REFUSED,
+			       "%s: line %zu: lists itself or its signature",
+			       SUMS, line);
+	*next = nl + 1;
+	return 0;
+}
+
 /* SHA256SUMS exactly as ev_seal writes it: "HEX  NAME\n" lines, sorted,
- * one for every member but itself and its signature, each digest right. */
+ * one for every member but itself and its signature, each digest right.
+ * First the form and order of every line; then, the members being sorted
+ * too (tar_read sorts them), one pass over both finds what is missing on
+ * either side. */
 static int check_sums(const struct tar_list *l, struct err *e)
 {
-	const struct tar_entry *sums = tar_list_find(l, SUMS);
-	const unsigned char *p = sums->data, *end = p + sums->len, *nl;
-	char name[BUNDLE_MAX_NAME + 1], prev[BUNDLE_MAX_NAME + 1] = "";
+	const struct tar_entry *sums = tar_list_find(l, SUMS), *m;
+	const unsigned char *p, *end = sums->data + sums->len, *next;
+	char name[BUNDLE_MAX_NAME + 1], prev[BUNDLE_MAX_NAME + 1];
 	char hex[SIGN_SHA256_HEX], s[SHOWN_MAX];
-	size_t line = 0, listed = 0, nlen;
-	const struct tar_entry *m;
+	size_t line = 0, j = 0;
+	int cmp;
 
 	if (sums->len == 0)
 		return err_set(e, ERR_REFUSED, "%s: empty", SUMS);
-	while (p < end) {
-		line++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
+	for (p = sums->data; p < end; p = next) {
+		if (sums_line(p, end, ++line, name, &next, e) < 0)
+			return -1;
+		cmp = line > 1 ? strcmp(prev, name) : -1;
+		if (cmp == 0)
 			return err_set(e, ERR_REFUSED,
-				       "%s: line %zu: no final newline", SUMS, line);
-		nlen = (size_t)(nl - p);
-		if (nlen < 67 || !is_lower_hex(p, 64) || p[64] != ' ' ||
-		    p[65] != ' ' || nlen - 66 > BUNDLE_MAX_NAME ||
-		    memchr(p + 66, 0, nlen - 66))
-			return err_set(e, ERR_REFUSED,
-				       "%s: line %zu: not \"DIGEST  NAME\"", SUMS,
-				       line);
-		memcpy(name, p + 66, nlen - 66);
-		name[nlen - 66] = 0;
-		if (!strcmp(name, SUMS) || !strcmp(name, SUMS_SIG))
-			return err_set(e, ERR_REFUSED,
-				       "%s: line %zu: lists %s", SUMS, line, name);
-		if (listed && strcmp(prev, name) == 0)
-			return err_set(e, ERR_REFUSED,
-				       "%s: line %zu: lists %s twice", SUMS,
+				       "%s: line %zu: lists '%s' twice", SUMS,
 				       line, shown(name, s, sizeof s));
-		if (listed && strcmp(prev, name) > 0)
+		if (cmp > 0)
 			return err_set(e, ERR_REFUSED,
-				       "%s: line %zu: %s is out of order", SUMS,
+				       "%s: line %zu: '%s' is out of order", SUMS,
 				       line, shown(name, s, sizeof s));
-		m = tar_list_find(l, name);
-		if (!m)
+		memcpy(prev, name, strlen(name) + 1);
+	}
+	for (p = sums->data, line = 0; p < end; p = next, j++) {
+		if (sums_line(p, end, ++line, name, &next, e) < 0)
+			return -1;
+		m = next_listed(l, &j);
+		if (m && strcmp(m->name, name) < 0)
 			return err_set(e, ERR_REFUSED,
-				       "%s lists %s, which is missing from the file",
+				       "member '%s' is not listed in %s",
+				       shown(m->name, s, sizeof s), SUMS);
+		if (!m || strcmp(m->name, name) > 0)
+			return err_set(e, ERR_REFUSED,
+				       "%s lists '%s', which is missing from the file",
 				       SUMS, shown(name, s, sizeof s));
 		sha256_hex(m->data, m->len, hex);
 		if (memcmp(hex, p, 64))
 			return err_set(e, ERR_REFUSED,
-				       "%s: digest does not match %s",
+				       "member '%s': digest does not match %s",
 				       shown(name, s, sizeof s), SUMS);
-		memcpy(prev, name, nlen - 66 + 1);
-		listed++;
-		p = nl + 1;
 	}
-	if (listed + 2 != l->n) {
-		size_t i;
-
-		for (i = 0; i < l->n; i++) {
-			const char *n = l->v[i].name;
-			const char *q;
-			int found = 0;
-
-			if (!strcmp(n, SUMS) || !strcmp(n, SUMS_SIG))
-				continue;
-			/* Lines are sorted and checked above: search them. */
-			for (q = (const char *)sums->data; q && *q;) {
-				const char *eol = strchr(q, '\n');
-				size_t len = (size_t)(eol - q) - 66;
-
-				if (len == strlen(n) && !memcmp(q + 66, n, len)) {
-					found = 1;
-					break;
-				}
-				q = eol + 1;
-			}
-			if (!found)
-				return err_set(e, ERR_REFUSED,
-					       "member %s is not listed in %s",
-					       shown(n, s, sizeof s), SUMS);
-		}
-		return err_set(e, ERR_BUG, "%s: count mismatch", SUMS);
-	}
+	m = next_listed(l, &j);
+	if (m)
+		return err_set(e, ERR_REFUSED, "member '%s' is not listed in %s",
+			       shown(m->name, s, sizeof s), SUMS);
 	return 0;
 }
 
@@ -789,7 +797,8 @@ static int load_json(const struct tar_list *l, const char *name, json_t **out,
 		json_decref(v);
 		return err_set(e, ERR_REFUSED,
 			       "%s: not an object of strings, integers, "
-			       "booleans and arrays", name);
+			       "booleans and arrays nested at most %d deep",
+			       name, JSON_MAX_DEPTH);
 	}
 	*out = v;
 	return 0;
@@ -865,38 +874,57 @@ struct summary {
 	char comment[SIGN_COMMENT_MAX + 1];
 };
 
-/* The human report: what the verified bundle proves. */
+static int bget(const json_t *doc, const char *path)
+{
+	return json_is_true(lookup(doc, path));
+}
+
+/* The human report: what the verified bundle proves, one "label: value"
+ * line each, then the signature line. */
 static int write_report(const json_t *man, const struct summary *s,
 			struct buf *out, struct err *e)
 {
-	char a[SHOWN_MAX], b[SHOWN_MAX], c[SHOWN_MAX], d[SHOWN_MAX];
-	char score[32], mark[32];
+	char a[SHOWN_MAX], b[SHOWN_MAX], c[SHOWN_MAX];
+	char score[32], mark[32], cut[128];
 	const char *until = sget(man, "valid_until");
+	const char *digest = sget(man, "scenario.digest");
+	const char *author = sget(man, "scenario.signed_by");
+	const char *error = sget(man, "error");
 
 	percent(iget(man, "score"), score);
 	percent(iget(man, "pass_mark"), mark);
-	if (buf_printf(out, e, "  scenario:   %s %s (%s)\n",
+	snprintf(cut, sizeof cut, "%s%s%s",
+		 bget(man, "recording.capped") ? ", recording capped" : "",
+		 bget(man, "commands.truncated") ? ", command log truncated" : "",
+		 bget(man, "collection.truncated") ? ", changes truncated" : "");
+	if (buf_printf(out, e, "  scenario:    %s %s (%s)\n",
 		       shown(sget(man, "scenario.id"), a, sizeof a),
 		       shown(sget(man, "scenario.version"), b, sizeof b),
 		       shown(sget(man, "scenario.title"), c, sizeof c)) < 0 ||
-	    buf_printf(out, e, "  digest:     %s\n",
-		       sget(man, "scenario.digest")
-			       ? shown(sget(man, "scenario.digest"), a, sizeof a)
-			       : "none (an unsigned scenario directory)") < 0 ||
-	    buf_printf(out, e, "  candidate:  %s (attempt %lld)\n",
+	    buf_printf(out, e, "  digest:      %s\n",
+		       digest ? shown(digest, a, sizeof a) : "none recorded") < 0 ||
+	    buf_printf(out, e, "  author key:  %s\n",
+		       author ? shown(author, b, sizeof b)
+			      : bget(man, "produced_by.unsigned_directory")
+					? "none (an unsigned scenario directory)"
+					: "none recorded") < 0 ||
+	    buf_printf(out, e, "  candidate:   %s (attempt %lld)\n",
 		       shown(sget(man, "candidate.pseudonym"), a, sizeof a),
 		       (long long)iget(man, "attempt")) < 0 ||
-	    buf_printf(out, e, "  verdict:    %s, score %s (pass mark %s)\n",
+	    buf_printf(out, e, "  verdict:     %s, score %s (pass mark %s)\n",
 		       sget(man, "verdict"), score, mark) < 0 ||
-	    buf_printf(out, e, "  checks:     %zu of %zu passed\n", s->passed,
+	    buf_printf(out, e, "  checks:      %zu of %zu passed\n", s->passed,
 		       s->total) < 0 ||
-	    buf_printf(out, e, "  session:    %s to %s, ended by %s\n",
+	    (error && buf_printf(out, e, "  error:       %s\n",
+				 shown(error, a, sizeof a)) < 0) ||
+	    buf_printf(out, e, "  session:     %s to %s, ended by %s\n",
 		       sget(man, "session.started"), sget(man, "session.ended"),
-		       shown(sget(man, "session.ended_by"), d, sizeof d)) < 0 ||
-	    buf_printf(out, e, "  issued:     %s\n", sget(man, "issued")) < 0 ||
+		       shown(sget(man, "session.ended_by"), c, sizeof c)) < 0 ||
+	    (cut[0] && buf_printf(out, e, "  bounded:     %s\n", cut + 2) < 0) ||
+	    buf_printf(out, e, "  issued:      %s\n", sget(man, "issued")) < 0 ||
 	    buf_printf(out, e, "  valid until: %s\n",
 		       until ? until : "not applicable (not a pass)") < 0 ||
-	    buf_printf(out, e, "  comment:    %s\n",
+	    buf_printf(out, e, "  comment:     %s\n",
 		       shown(s->comment, a, sizeof a)) < 0 ||
 	    buf_printf(out, e,
 		       "  signed by issuer key %s; %zu members, all digests "

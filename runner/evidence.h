@@ -83,4 +83,15 @@ int ev_seal(struct tar_list *members, const struct sign_sec *sk,
 int ev_verify(const char *path, const struct sign_pub *issuer,
 	      struct buf *report, struct err *e);
 
+/* The same checks, with the summary as one JSON object for programs
+ * ({"valid": true, "scenario": {...}, "verdict": ..., ...}, a final
+ * newline) appended to json. */
+int ev_verify_json(const char *path, const struct sign_pub *issuer,
+		   struct buf *json, struct err *e);
+
+/* {"valid": false, "file": path, "error": msg} for a refused file, so that
+ * the command layer needs no JSON encoder of its own. */
+int ev_invalid_json(const char *path, const char *msg, struct buf *out,
+		    struct err *e);
+
 #endif

@@ -39,6 +39,7 @@
 #define CAST_MAX_BYTES (8u << 20)         /* terminal output recorded */
 #define SCRIPT_MAX_BYTES (1u << 20)       /* a run's candidate script */
 #define CAST_MAX_FILE_FACTOR 4            /* cast event bytes per byte of output: escapes and tiny events stay bounded */
+#define CAST_MAX_FILE_SLACK (64u << 10)   /* cast event bytes beyond that: framing room for small caps */
 #define ANSWERS_MAX_TOTAL (8u << 20)      /* bytes in answers/ altogether: keeps the evidence under EVIDENCE_MAX_TOTAL */
 #define COMMANDS_MAX_LOG (32u << 20)      /* bytes of commands.jsonl: escaped argv can grow 6x */
 #define COLLECT_MAX_ENTRIES 200000        /* directory entries examined: bounds the walk's time and memory */

@@ -543,16 +543,21 @@ static void unknown_keys(struct ctx *c, json_t *obj, const char *path,
 
 	o = 0;
 	list[0] = 0;
-	for (i = 0; allowed[i]; i++)
+	for (i = 0; allowed[i] && o < sizeof list; i++)
 		o += (size_t)snprintf(list + o, sizeof list - o, "%s%s",
 				      i ? ", " : "", allowed[i]);
 	json_object_foreach(obj, key, v) {
 		best = NULL;
-		bestd = 3;
+		bestd = SIZE_MAX;
 		for (i = 0; allowed[i]; i++) {
 			if (!strcmp(key, allowed[i]))
 				break;
 			d = distance(key, allowed[i]);
+			/* a typo, or the start of the key ("memory") */
+			if (!((d <= 2 && d < strlen(key)) ||
+			      (strlen(key) >= 3 &&
+			       !strncmp(allowed[i], key, strlen(key)))))
+				continue;
 			if (d < bestd) {
 				bestd = d;
 				best = allowed[i];
@@ -1119,13 +1124,38 @@ static void check_hints(struct ctx *c, const struct tar_list *files,
 
 /* ---- grader ---- */
 
-static void check_grader(struct ctx *c, const struct tar_list *files)
+/* Report grader_compile's message with its line: "grader/grade.lua:N:
+ * what", or "[string \"...\"]:N: what" when the chunk name has no '='. */
+static void report_compile(struct ctx *c, const char *msg)
 {
-	char msg[512], shown[SHOW_SIZE * 2];
-	const struct tar_entry *t;
+	char shown[SHOW_SIZE * 2];
 	const char *m = msg, *colon;
 	size_t cl = strlen(GRADE_LUA);
 	uint64_t line;
+
+	if (!*m)
+		m = "does not compile";
+	if (!strncmp(m, GRADE_LUA, cl) && m[cl] == ':')
+		m += cl + 1;
+	else if (!strncmp(m, "[string \"", 9) && strstr(m, "\"]:"))
+		m = strstr(m, "\"]:") + 3;
+	colon = strchr(m, ':');
+	if (colon && parse_num(m, (size_t)(colon - m), 1, UINT32_MAX,
+			       &line) == 0) {
+		m = colon + 1 + (colon[1] == ' ');
+		problem(c, "%s: line %llu: %s", GRADE_LUA,
+			(unsigned long long)line,
+			show(shown, sizeof shown, m, strlen(m), 0));
+	} else {
+		problem(c, "%s: %s", GRADE_LUA,
+			show(shown, sizeof shown, m, strlen(m), 0));
+	}
+}
+
+static void check_grader(struct ctx *c, const struct tar_list *files)
+{
+	const struct tar_entry *t;
+	char msg[512];
 	json_t *keys;
 
 	msg[0] = 0;
@@ -1137,21 +1167,7 @@ static void check_grader(struct ctx *c, const struct tar_list *files)
 	} else if (t && grader_compile((const char *)t->data, t->len, GRADE_LUA,
 				       msg, sizeof msg) < 0) {
 		msg[sizeof msg - 1] = 0;
-		if (!msg[0])
-			snprintf(msg, sizeof msg, "does not compile");
-		if (!strncmp(m, GRADE_LUA, cl) && m[cl] == ':')
-			m += cl + 1;
-		colon = strchr(m, ':');
-		if (colon && parse_num(m, (size_t)(colon - m), 1, UINT32_MAX,
-				       &line) == 0) {
-			m = colon + 1 + (colon[1] == ' ');
-			problem(c, "%s: line %llu: %s", GRADE_LUA,
-				(unsigned long long)line,
-				show(shown, sizeof shown, m, strlen(m), 0));
-		} else {
-			problem(c, "%s: %s", GRADE_LUA,
-				show(shown, sizeof shown, m, strlen(m), 0));
-		}
+		report_compile(c, msg);
 	}
 	t = tar_list_find(files, KEYS_JSON);
 	if (!t)

@@ -68,7 +68,8 @@ int scenario_load(const struct tar_list *files, unsigned max_depth,
 		  struct scenario *out, struct problems *p, struct err *e);
 void scenario_release(struct scenario *s);
 
-/* The scenario's own limits clamped to the operator's maxima. */
+/* The limits a scenario gets for the keys it leaves out of "limits"
+ * (SESSION_DEFAULT_* in limits.h). */
 extern const struct scenario_limits scenario_default_limits;
 
 #endif

@@ -610,7 +610,10 @@ static int create_excl(const char *path, mode_t mode, const void *data,
 			return err_set(e, ERR_REFUSED,
 				       "%s: already exists; hint: choose another "
 				       "name or move the old key away", path);
-		return err_sys(e, ERR_HOST, errno, "%s: cannot create", path);
+		return err_sys(e, errno == ENOENT || errno == ENOTDIR ||
+					  errno == EACCES || errno == ELOOP
+				       ? ERR_REFUSED : ERR_HOST,
+			       errno, "%s: cannot create", path);
 	}
 	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		saved = errno;
@@ -641,9 +644,13 @@ static int refuse_existing(const char *path, struct err *e)
 
 int sign_keygen(const char *pub_path, const char *sec_path, struct err *e)
 {
+	/* the secret key text: comment, base64, newline, NUL */
+	enum { SEC_TEXT = 64 + B64_LEN(SEC_STRUCT) + 2 };
 	unsigned char *raw = NULL, pubraw[PUB_STRUCT];
-	struct buf sec = BUF_INIT, pub = BUF_INIT;
+	char *sec = NULL;
+	struct buf pub = BUF_INIT;
 	struct sign_pub pk;
+	size_t n;
 	char id[17];
 	int rc = -1;
 
@@ -656,8 +663,11 @@ int sign_keygen(const char *pub_path, const char *sec_path, struct err *e)
 	if (refuse_existing(pub_path, e) < 0 || refuse_existing(sec_path, e) < 0)
 		return -1;
 	raw = sodium_malloc(SEC_STRUCT);
-	if (!raw)
-		return err_set(e, ERR_HOST, "out of memory (guarded memory)");
+	sec = sodium_malloc(SEC_TEXT);
+	if (!raw || !sec) {
+		err_set(e, ERR_HOST, "out of memory (guarded memory)");
+		goto out;
+	}
 	memset(raw, 0, SEC_STRUCT);
 	memcpy(raw, "Ed", ALG_BYTES);
 	memcpy(raw + SEC_OFF_CHK_ALG, "B2", ALG_BYTES);
@@ -674,18 +684,21 @@ int sign_keygen(const char *pub_path, const char *sec_path, struct err *e)
 	memcpy(pubraw + ALG_BYTES + SIGN_KEYID_BYTES, pk.pk, SIGN_PK_BYTES);
 	sign_keyid_hex(&pk, id);
 
-	/* The secret key text goes through an ordinary buffer only long
-	 * enough to be written; it is wiped below. */
-	if (buf_printf(&sec, e, "%slabrun secret key\n", untrusted_prefix) < 0 ||
-	    b64_append(&sec, raw, SEC_STRUCT, e) < 0 ||
-	    buf_puts(&sec, "\n", e) < 0)
-		goto out;
+	/* The secret key text is built in guarded memory, never a buffer
+	 * that could be reallocated and leave copies behind. */
+	n = (size_t)snprintf(sec, SEC_TEXT, "%slabrun secret key\n",
+			     untrusted_prefix);
+	sodium_bin2base64(sec + n, SEC_TEXT - n, raw, SEC_STRUCT,
+			  sodium_base64_VARIANT_ORIGINAL);
+	n += B64_LEN(SEC_STRUCT);
+	sec[n++] = '\n';
+	sec[n] = 0;
 	if (buf_printf(&pub, e, "%slabrun public key %s\n", untrusted_prefix,
 		       id) < 0 ||
 	    b64_append(&pub, pubraw, sizeof pubraw, e) < 0 ||
 	    buf_puts(&pub, "\n", e) < 0)
 		goto out;
-	if (create_excl(sec_path, 0600, sec.data, sec.len, e) < 0)
+	if (create_excl(sec_path, 0600, sec, n, e) < 0)
 		goto out;
 	if (create_excl(pub_path, 0644, pub.data, pub.len, e) < 0) {
 		unlink(sec_path);
@@ -693,12 +706,15 @@ int sign_keygen(const char *pub_path, const char *sec_path, struct err *e)
 	}
 	rc = 0;
 out:
-	if (sec.data)
-		sodium_memzero(sec.data, sec.cap);
-	buf_release(&sec);
 	buf_release(&pub);
-	sodium_memzero(raw, SEC_STRUCT);
-	sodium_free(raw);
+	if (sec) {
+		sodium_memzero(sec, SEC_TEXT);
+		sodium_free(sec);
+	}
+	if (raw) {
+		sodium_memzero(raw, SEC_STRUCT);
+		sodium_free(raw);
+	}
 	return rc;
 }
 

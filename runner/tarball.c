@@ -14,6 +14,7 @@
 #include "runner/err.h"
 #include "runner/limits.h"
 #include "runner/tarball.h"
+#include "runner/utf8.h"
 #include "runner/util.h"
 
 #define FILE_MODE_EXEC 0755
@@ -64,49 +65,11 @@ static void quote(const char *s, char *out, size_t size)
 	out[o] = 0;
 }
 
-/* Length of one valid UTF-8 sequence at s (at most n bytes) and its code
- * point, or 0 if invalid (overlong, surrogate, above U+10FFFF, cut). */
-static size_t utf8_one(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return len;
-}
-
 int tar_name_check(const char *name, struct err *e)
 {
 	const unsigned char *s = (const unsigned char *)name;
-	size_t len = strlen(name), i = 0, comp = 0, k;
+	size_t len = strlen(name), i, comp = 0, k;
 	char q[QUOTE_MAX * 4 + 8];
-	uint32_t cp;
 
 	quote(name, q, sizeof q);
 	if (len == 0)
@@ -117,16 +80,17 @@ int tar_name_check(const char *name, struct err *e)
 			       BUNDLE_MAX_NAME);
 	if (name[0] == '/')
 		return err_set(e, ERR_REFUSED, "'%s': absolute name", q);
-	while (i < len) {
-		k = utf8_one(s + i, len - i, &cp);
-		if (k == 0)
-			return err_set(e, ERR_REFUSED,
-				       "'%s': name is not valid UTF-8", q);
-		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
+	if (!utf8_valid(s, len))
+		return err_set(e, ERR_REFUSED, "'%s': name is not valid UTF-8",
+			       q);
+	/* C0 controls, DEL, and C1 controls (U+0080..U+009F, which UTF-8
+	 * writes as 0xc2 0x80..0x9f): a terminal acts on all of them. */
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] == 0x7f ||
+		    (s[i] == 0xc2 && i + 1 < len && s[i + 1] >= 0x80 &&
+		     s[i + 1] <= 0x9f))
 			return err_set(e, ERR_REFUSED,
 				       "'%s': control character in the name", q);
-		i += k;
-	}
 	for (i = 0; i <= len; i++) {
 		if (i < len && name[i] != '/')
 			continue;
@@ -446,8 +410,9 @@ static int corrupt(struct archive *a, const char *what, const char *where,
 			       "%s: corrupt or truncated archive %s member "
 			       "'%s': %s", what, where, q, msg);
 	}
-	return err_set(e, ERR_REFUSED, "%s: corrupt or truncated archive: %s",
-		       what, msg);
+	return err_set(e, ERR_REFUSED,
+		       "%s: corrupt or truncated archive: %s; hint: a bundle "
+		       "is an uncompressed tar made by labrun pack", what, msg);
 }
 
 /* Read one regular member's data, counting the bytes actually read. */

@@ -980,7 +980,7 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	struct exec_read *x = NULL;
 	int master = -1, slave = -1, socks[2] = {-1, -1}, gop[2] = {-1, -1};
 	int init_fd = -1, pidfd = -1, listener = -1, status, stop = 0, rc = -1;
-	int64_t t0_us, deadline, now;
+	int64_t t0_us = 0, deadline, now;
 	pid_t pid = -1;
 	char msg[512];
 
@@ -1066,7 +1066,7 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		n = recv_msg(socks[0], &listener, msg, sizeof msg);
 		if (n <= 0 || msg[0] != 'F' || listener < 0) {
 			snprintf(out->error, sizeof out->error,
-				 "sandbox setup failed: %s",
+				 "sandbox setup failed: %.400s",
 				 n > 0 && msg[0] == 'E' ? msg + 1 : "no listener");
 			out->end = SBX_END_ERROR;
 			goto finish;
@@ -1134,7 +1134,7 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 				close(fd);
 			if (r > 0 && msg[0] == 'E') {
 				snprintf(out->error, sizeof out->error,
-					 "the candidate's program could not start: %s",
+					 "the candidate's program could not start: %.400s",
 					 msg + 1);
 				out->end = SBX_END_ERROR;
 				break;
@@ -1165,7 +1165,7 @@ finish:
 		    recv_msg(socks[0], &listener, msg, sizeof msg) > 0 &&
 		    msg[0] == 'E') {
 			snprintf(out->error, sizeof out->error,
-				 "the sandbox failed: %s", msg + 1);
+				 "the sandbox failed: %.400s", msg + 1);
 			out->end = SBX_END_ERROR;
 		}
 	}

@@ -109,6 +109,12 @@ static const struct sc_allow candidate_allow[] = {
 	{"listxattr", "reading extended attributes"},
 	{"llistxattr", "reading extended attributes"},
 	{"flistxattr", "reading extended attributes"},
+	{"setxattr", "ACLs and user attributes (cp -a, sed -i); trusted.* needs a capability nobody has"},
+	{"lsetxattr", "ACLs and user attributes"},
+	{"fsetxattr", "ACLs and user attributes"},
+	{"removexattr", "ACLs and user attributes"},
+	{"lremovexattr", "ACLs and user attributes"},
+	{"fremovexattr", "ACLs and user attributes"},
 	{"sendfile", "cp"},
 	{"copy_file_range", "cp"},
 	{"splice", "pipes"},
@@ -313,21 +319,41 @@ static int add_list(scmp_filter_ctx ctx, const struct sc_allow *list,
 	return 0;
 }
 
-/* ioctl: everything but TIOCSTI (0x5412) and TIOCLINUX (0x541c), compared
- * on the low 32 bits (the kernel ignores the high bits of the request). */
-static int add_ioctl(scmp_filter_ctx ctx, struct err *e)
+/* Allow ioctl requests whose low 32 bits lie in [lo, hi], as masked
+ * equalities over aligned blocks (the way a range is cut into CIDR
+ * prefixes): the kernel reads the request as 32 bits, so the high half
+ * must not take part in the comparison, and ordered comparisons would
+ * look at it. */
+static int allow_ioctl_range(scmp_filter_ctx ctx, uint64_t lo, uint64_t hi)
 {
-	uint32_t req;
+	uint64_t size;
 	int rc;
 
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-			      SCMP_A1_32(SCMP_CMP_LT, TIOCSTI));
+	while (lo <= hi) {
+		size = 1;
+		while ((lo & (size * 2 - 1)) == 0 && lo + size * 2 - 1 <= hi &&
+		       size < (1ull << 32))
+			size *= 2;
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				      SCMP_A1_64(SCMP_CMP_MASKED_EQ,
+						 0xffffffffull & ~(size - 1), lo));
+		if (rc < 0)
+			return rc;
+		lo += size;
+	}
+	return 0;
+}
+
+/* ioctl: everything but TIOCSTI (0x5412) and TIOCLINUX (0x541c). */
+static int add_ioctl(scmp_filter_ctx ctx, struct err *e)
+{
+	int rc;
+
+	rc = allow_ioctl_range(ctx, 0, TIOCSTI - 1);
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				      SCMP_A1_32(SCMP_CMP_GT, TIOCLINUX));
-	for (req = TIOCSTI + 1; rc == 0 && req < TIOCLINUX; req++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				      SCMP_A1_32(SCMP_CMP_EQ, req));
+		rc = allow_ioctl_range(ctx, TIOCSTI + 1, TIOCLINUX - 1);
+	if (rc == 0)
+		rc = allow_ioctl_range(ctx, TIOCLINUX + 1, 0xffffffffull);
 	if (rc < 0)
 		return err_sys(e, ERR_HOST, -rc, "seccomp: ioctl rules");
 	return 0;

@@ -52,3 +52,61 @@ make_keys() {
 }
 
 done_testing() { echo "1..$tap_n"; }
+
+# make_scenario DIR [ID]: a small valid scenario: /etc/app/config.txt says
+# mode=broken; the fix is mode=fixed and ~/answers/cause.txt = "typo".
+make_scenario() {
+	local d=$1 id=${2:-t-basic}
+	mkdir -p "$d/system/etc/app" "$d/grader" "$d/solutions"
+	cat >"$d/scenario.json" <<JSON
+{
+  "schema": 1,
+  "id": "$id",
+  "version": "1.0.0",
+  "title": "A config file with a typo",
+  "level": "foundation",
+  "competencies": ["testing"],
+  "platform": "agentsim-1",
+  "grader_api": 1,
+  "pass_mark": 800,
+  "time_limit_s": 60,
+  "valid_for_days": 365
+}
+JSON
+	printf '# Fix the config\n\nSet mode=fixed in /etc/app/config.txt and write the cause to ~/answers/cause.txt.\n' >"$d/brief.md"
+	printf '# Hints\n\n## Hint (cost 100)\n\nLook at /etc/app/config.txt.\n' >"$d/hints.md"
+	printf 'mode=broken\n' >"$d/system/etc/app/config.txt"
+	cat >"$d/grader/grade.lua" <<'LUA'
+local cfg = lab.read("/etc/app/config.txt") or ""
+local cause = lab.trim(lab.answer("cause.txt") or "")
+local fixed = cfg:find("mode=fixed", 1, true) ~= nil
+return {
+  lab.check{id = "config-fixed", title = "The config is fixed", weight = 600,
+    pass = fixed,
+    message = fixed and "mode is fixed" or "/etc/app/config.txt still does not say mode=fixed"},
+  lab.check{id = "cause-named", title = "The cause is named", weight = 400,
+    pass = cause == "typo",
+    message = cause == "typo" and "right cause" or "~/answers/cause.txt does not name the cause"},
+}
+LUA
+	cat >"$d/solutions/reference.sh" <<'SH'
+#!/bin/bash
+sed -i 's/mode=broken/mode=fixed/' /etc/app/config.txt
+echo typo > ~/answers/cause.txt
+SH
+	cat >"$d/solutions/wrong-only-answer.sh" <<'SH'
+#!/bin/bash
+# must-fail: config-fixed
+echo typo > ~/answers/cause.txt
+SH
+}
+
+# member EVIDENCE NAME: print one member of an evidence tar.
+member() { tar -xOf "$1" "$2"; }
+
+# leftovers: print what a finished session left on the host (nothing).
+leftovers() {
+	ls -A /run/labrun/sessions 2>/dev/null
+	ps -eo uid=,pid=,comm= | awk '$1 >= 1610612736 && $1 < 1610612736 + 1024 * 65536'
+	grep -s ' /run/labrun/sessions/' /proc/self/mountinfo
+}

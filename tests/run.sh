@@ -41,6 +41,12 @@ for t in "$BUILD"/tests/unit/test_*; do
 	case $t in *"$filter"*) ;; *) continue ;; esac
 	one "unit/${t##*/}" "$t"
 done
+for t in "$BUILD"/tests/fuzz/fuzz_*; do
+	[ -x "$t" ] || continue
+	case $t in *"$filter"*) ;; *) continue ;; esac
+	corpus=$TOP/tests/fuzz/corpus/${t##*/fuzz_}
+	one "fuzz/${t##*/} (corpus replay)" "$t" "$corpus"
+done
 for fam in e2e interop hostile; do
 	for t in "$TOP"/tests/$fam/*.sh; do
 		[ -f "$t" ] || continue

@@ -1,0 +1,184 @@
+-- prelude: the part of the `lab` API (grader_api 1) written in Lua, run in
+-- every grader's state before grade.lua, with the C part of `lab` and the
+-- context (lab.commands, lab.session, lab.keys) already in place.  It reads
+-- no file itself and keeps its own references, so a grader that replaces a
+-- `lab` field changes only what it calls itself.
+local lab = ...
+
+local commands = lab.commands
+local read = lab.read
+local error, ipairs, select, type = error, ipairs, select, type
+local math_type = math.type
+local find, match, sub, byte = string.find, string.match, string.sub, string.byte
+local max_message = lab.limits.message
+
+setmetatable(lab.null, {
+	__metatable = "lab.null",
+	__tostring = function() return "lab.null" end,
+	__newindex = function() error("lab.null cannot be changed", 2) end,
+})
+
+-- lab.answer(name): /home/candidate/answers/NAME, or nil, reason.  The name
+-- is one file name: candidate-chosen text must not walk elsewhere.
+function lab.answer(name)
+	if type(name) ~= "string" then
+		error("lab.answer: the name must be a string", 2)
+	end
+	if name == "" or name == "." or name == ".." or find(name, "/", 1, true)
+	    or find(name, "\0", 1, true) then
+		return nil, "not an answer file name"
+	end
+	return read("/home/candidate/answers/" .. name)
+end
+
+-- The program of a command: the basename of argv[1], or of path when argv
+-- is empty.
+local function program(c)
+	if type(c) ~= "table" then
+		return nil
+	end
+	local argv, p = c.argv, nil
+	if type(argv) == "table" and type(argv[1]) == "string" then
+		p = argv[1]
+	else
+		p = c.path
+	end
+	if type(p) ~= "string" then
+		return nil
+	end
+	return (match(p, "[^/]*$"))
+end
+
+-- argv[2..] contains want[1..n] in this order (not necessarily adjacent).
+local function has_args(c, want)
+	local n = #want
+	if n == 0 then
+		return true
+	end
+	local argv = c.argv
+	if type(argv) ~= "table" then
+		return false
+	end
+	local j = 1
+	for i = 2, #argv do
+		if argv[i] == want[j] then
+			j = j + 1
+			if j > n then
+				return true
+			end
+		end
+	end
+	return false
+end
+
+local function wanted(fname, prog, ...)
+	if type(prog) ~= "string" then
+		error(fname .. ": the program must be a string", 3)
+	end
+	local want = { ... }
+	for i = 1, select("#", ...) do
+		if type(want[i]) ~= "string" then
+			error(fname .. ": argument " .. (i + 1) .. " must be a string", 3)
+		end
+	end
+	return want
+end
+
+-- lab.ran(prog, ...) -> index, command of the first match, or nil.
+function lab.ran(prog, ...)
+	local want = wanted("lab.ran", prog, ...)
+	for i, c in ipairs(commands) do
+		if program(c) == prog and has_args(c, want) then
+			return i, c
+		end
+	end
+	return nil
+end
+
+-- lab.ran_all(prog, ...) -> array of the indices of every match.
+function lab.ran_all(prog, ...)
+	local want = wanted("lab.ran_all", prog, ...)
+	local found = {}
+	for i, c in ipairs(commands) do
+		if program(c) == prog and has_args(c, want) then
+			found[#found + 1] = i
+		end
+	end
+	return found
+end
+
+-- A message over the bound is cut at a character boundary and says so:
+-- graders quote candidate text, and its length is the candidate's choice.
+local function cut(msg)
+	if #msg <= max_message then
+		return msg
+	end
+	local mark = " [cut]"
+	local n = max_message - #mark
+	while n > 0 do
+		local b = byte(msg, n + 1)
+		if b == nil or b < 0x80 or b >= 0xc0 then
+			break
+		end
+		n = n - 1
+	end
+	return sub(msg, 1, n) .. mark
+end
+
+local function common(fname, t)
+	if type(t) ~= "table" then
+		error(fname .. ": expects a table {id=, title=, weight=, ...}", 3)
+	end
+	if type(t.id) ~= "string" then
+		error(fname .. ": 'id' must be a string", 3)
+	end
+	if type(t.title) ~= "string" then
+		error(fname .. ": 'title' must be a string (check " .. t.id .. ")", 3)
+	end
+	if math_type(t.weight) ~= "integer" then
+		error(fname .. ": 'weight' must be an integer (check " .. t.id .. ")", 3)
+	end
+	if t.message ~= nil and type(t.message) ~= "string" then
+		error(fname .. ": 'message' must be a string (check " .. t.id .. ")", 3)
+	end
+	return cut(t.message or "")
+end
+
+-- lab.check{id=, title=, weight=, pass=, points=, message=}
+function lab.check(t)
+	local message = common("lab.check", t)
+	if type(t.pass) ~= "boolean" then
+		error("lab.check: 'pass' must be true or false (check " .. t.id .. ")", 2)
+	end
+	if t.points ~= nil and math_type(t.points) ~= "integer" then
+		error("lab.check: 'points' must be an integer (check " .. t.id .. ")", 2)
+	end
+	local points
+	if t.pass then
+		points = t.weight
+	else
+		points = t.points or 0
+	end
+	return {
+		id = t.id,
+		title = t.title,
+		weight = t.weight,
+		status = t.pass and "pass" or "fail",
+		points = points,
+		message = message,
+	}
+end
+
+-- lab.error_check{id=, title=, weight=, message=}: a check that could not
+-- be judged because of the platform; the run's verdict becomes "error".
+function lab.error_check(t)
+	local message = common("lab.error_check", t)
+	return {
+		id = t.id,
+		title = t.title,
+		weight = t.weight,
+		status = "error",
+		points = 0,
+		message = message,
+	}
+end

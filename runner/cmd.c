@@ -1,0 +1,115 @@
+/* cmd: the command table, `labrun help`, and the helpers every command
+ * uses to report errors.  The one place where error kinds become exit
+ * codes is err_exit_code (err.c). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runner/cmd.h"
+#include "runner/err.h"
+
+extern const char usage_keygen[], usage_validate[], usage_pack[],
+	usage_run[], usage_verify[];
+
+static const char usage_help[] =
+	"usage: labrun help [COMMAND]\n"
+	"\n"
+	"Lists the commands, or prints one command's help (the same as\n"
+	"labrun COMMAND --help).\n";
+
+const struct cmd labrun_cmds[] = {
+	{"keygen", cmd_keygen, "make an Ed25519 key pair (minisign format)",
+	 usage_keygen},
+	{"validate", cmd_validate, "check a scenario directory, every problem at once",
+	 usage_validate},
+	{"pack", cmd_pack, "validate and sign a scenario into a bundle",
+	 usage_pack},
+	{"run", cmd_run, "run a session from a script and write signed evidence",
+	 usage_run},
+	{"verify", cmd_verify, "check an evidence bundle and say what it proves",
+	 usage_verify},
+	{"help", cmd_help, "list the commands or show one command's help",
+	 usage_help},
+	{NULL, NULL, NULL, NULL},
+};
+
+const struct cmd *cmd_find(const char *name)
+{
+	const struct cmd *c;
+
+	for (c = labrun_cmds; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+int cmd_fail(const char *cmd, const struct err *e)
+{
+	fprintf(stderr, "labrun %s: %s\n", cmd, e->msg);
+	return err_exit_code(e);
+}
+
+int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "labrun %s: ", c->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nhint: labrun %s --help\n", c->name);
+	return EXIT_USAGE;
+}
+
+int cmd_wants_help(const struct cmd *c, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(c->usage, stdout);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void list_commands(FILE *f)
+{
+	const struct cmd *c;
+
+	fprintf(f, "usage: labrun COMMAND [ARGS]\n\ncommands:\n");
+	for (c = labrun_cmds; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f,
+		"\nlabrun COMMAND --help shows a command's options.\n"
+		"exit codes: 0 yes (passed, valid), 1 no (failed, tampered, refused input),\n"
+		"2 usage, 3 host or infrastructure failure (an error verdict), 4 internal bug.\n");
+}
+
+int cmd_help(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (cmd_wants_help(cmd_find("help"), argc, argv))
+		return EXIT_YES;
+	if (argc < 2) {
+		list_commands(stdout);
+		return EXIT_YES;
+	}
+	c = cmd_find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "labrun help: %s: no such command\n", argv[1]);
+		list_commands(stderr);
+		return EXIT_USAGE;
+	}
+	fputs(c->usage, stdout);
+	return EXIT_YES;
+}
+
+void cmd_print_list(void)
+{
+	list_commands(stderr);
+}

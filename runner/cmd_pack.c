@@ -1,0 +1,244 @@
+/* cmd_pack: `labrun pack DIR`, a scenario source checked, archived
+ * canonically and signed by its author.  It only orchestrates and reports:
+ * bundle.c reads the tree, scenario.c checks it, tarball.c and sign.c make
+ * the bytes.  It does not run the selftest. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner/bundle.h"
+#include "runner/cmd.h"
+#include "runner/err.h"
+#include "runner/limits.h"
+#include "runner/opts.h"
+#include "runner/scenario.h"
+#include "runner/sign.h"
+#include "runner/tarball.h"
+#include "runner/util.h"
+
+extern const char usage_pack[];
+
+const char usage_pack[] =
+	"usage: labrun pack DIR -s AUTHOR_SEC -o NAME.lab [--limit KEY=VALUE]...\n"
+	"\n"
+	"Check the scenario source in DIR, archive it canonically (the same\n"
+	"tree gives the same bytes on any host, whatever the file times,\n"
+	"owners or umask) and sign it with the author's secret key.  Writes\n"
+	"NAME.lab and its signature NAME.lab.minisig; on any failure neither\n"
+	"is left behind.  DIR may hold regular files and directories only.\n"
+	"\n"
+	"  -s AUTHOR_SEC      the author's secret key (labrun keygen; mode 0600)\n"
+	"  -o NAME.lab        the bundle to write, outside DIR\n"
+	"  --limit KEY=VALUE  raise a bound; KEY is entries, file, total,\n"
+	"                     manifest (bytes, or with K, M or G) or depth\n"
+	"                     (JSON nesting); repeatable\n"
+	"  -h, --help         show this help\n"
+	"\n"
+	"Anyone can check a bundle with stock tools:\n"
+	"  minisign -V -H -p AUTHOR.pub -m NAME.lab\n"
+	"\n"
+	"Exit status: 0 packed, 1 refused (each problem on its own line),\n"
+	"2 usage, 3 host error.\n";
+
+#define SIG_SUFFIX ".minisig"
+
+struct pack_args {
+	const char *dir, *sec, *out;
+	struct tar_limits lim;
+	unsigned depth;
+	size_t manifest; /* bytes of scenario.json */
+};
+
+static int parse_args(const struct cmd *c, int argc, char **argv,
+		      struct pack_args *a)
+{
+	static const struct option longopts[] = {
+		{"limit", required_argument, NULL, 'L'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct err e = {ERR_NONE, ""};
+	int opt;
+
+	opts_limits_default(&a->lim, &a->depth);
+	a->manifest = BUNDLE_MAX_MANIFEST;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":s:o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			a->sec = optarg;
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
+		case 'L':
+			if (opts_limit_manifest(optarg, &a->lim, &a->depth,
+						&a->manifest, &e) < 0)
+				return cmd_usage_error(c, "%s", e.msg);
+			break;
+		case ':':
+			return cmd_usage_error(c, "option '%s' needs a value",
+					       argv[optind - 1]);
+		default:
+			return cmd_usage_error(c, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cmd_usage_error(c, "no scenario directory given");
+	if (optind + 1 < argc)
+		return cmd_usage_error(c, "unexpected argument '%s'",
+				       argv[optind + 1]);
+	a->dir = argv[optind];
+	if (!a->sec)
+		return cmd_usage_error(c, "-s AUTHOR_SEC is required");
+	if (!a->out || !*a->out)
+		return cmd_usage_error(c, "-o NAME.lab is required");
+	return 0;
+}
+
+/* Refuse an output inside DIR: a second pack would read the first bundle
+ * back in as a member. */
+static int out_inside_dir(const struct pack_args *a, struct err *e)
+{
+	char dir[PATH_MAX], parent[PATH_MAX], tmp[PATH_MAX];
+	const char *slash = strrchr(a->out, '/');
+	size_t n, dlen;
+
+	if (!realpath(a->dir, dir))
+		return 0; /* bundle_read_dir reports it */
+	if (!slash) {
+		if (!getcwd(parent, sizeof parent))
+			return err_sys(e, ERR_HOST, errno, "getcwd");
+	} else {
+		n = (size_t)(slash - a->out);
+		if (n >= sizeof tmp)
+			return err_set(e, ERR_REFUSED, "%s: path too long",
+				       a->out);
+		memcpy(tmp, a->out, n);
+		tmp[n] = 0;
+		if (!realpath(n ? tmp : "/", parent))
+			return err_sys(e, ERR_REFUSED, errno, "%s",
+				       n ? tmp : "/");
+	}
+	dlen = strlen(dir);
+	if (!strncmp(parent, dir, dlen) &&
+	    (parent[dlen] == 0 || parent[dlen] == '/' || dlen == 1))
+		return err_set(e, ERR_USAGE,
+			       "%s: the bundle must be written outside %s",
+			       a->out, a->dir);
+	return 0;
+}
+
+/* Write NAME.lab, then NAME.lab.minisig; on failure remove what was
+ * written so that neither is left. */
+static int write_pair(const char *out, const struct buf *tar,
+		      const struct buf *sig, struct err *e)
+{
+	char sigpath[PATH_MAX];
+	int n;
+
+	n = snprintf(sigpath, sizeof sigpath, "%s%s", out, SIG_SUFFIX);
+	if (n < 0 || (size_t)n >= sizeof sigpath)
+		return err_set(e, ERR_REFUSED, "%s: path too long", out);
+	if (write_file_atomic(out, tar->data, tar->len, 0644, e) < 0)
+		return -1;
+	if (write_file_atomic(sigpath, sig->data, sig->len, 0644, e) < 0) {
+		unlink(out);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_manifest(const struct pack_args *a, const struct tar_list *l,
+			  struct problems *p)
+{
+	const struct tar_entry *m = tar_list_find(l, "scenario.json");
+
+	if (m && !m->is_dir && m->len > a->manifest) {
+		problems_add(p, "scenario.json: larger than %zu bytes; hint: "
+				"--limit manifest=N", a->manifest);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_pack(int argc, char **argv)
+{
+	const struct cmd *c = cmd_find("pack");
+	struct pack_args a = {NULL, NULL, NULL, {0, 0, 0}, 0, 0};
+	struct tar_list files = {NULL, 0, 0};
+	struct buf tar = BUF_INIT, sig = BUF_INIT;
+	struct problems probs = {NULL, 0, 0};
+	struct scenario sc;
+	struct sign_sec *sk = NULL;
+	struct sign_pub pk;
+	struct err e = {ERR_NONE, ""};
+	char digest[SIGN_SHA256_HEX], comment[SIGN_COMMENT_MAX + 1], id[17];
+	int have_sc = 0, rc, n;
+	size_t i;
+
+	if (cmd_wants_help(c, argc, argv))
+		return EXIT_YES;
+	rc = parse_args(c, argc, argv, &a);
+	if (rc)
+		return rc;
+	if (out_inside_dir(&a, &e) < 0)
+		return e.kind == ERR_USAGE ? cmd_usage_error(c, "%s", e.msg)
+					   : cmd_fail("pack", &e);
+	rc = EXIT_BUG;
+	if (sign_sec_load(a.sec, &sk, &e) < 0 ||
+	    bundle_read_dir(a.dir, &a.lim, &files, &e) < 0)
+		goto fail;
+	memset(&sc, 0, sizeof sc);
+	if (check_manifest(&a, &files, &probs) < 0 ||
+	    scenario_load(&files, a.depth, &sc, &probs, &e) < 0) {
+		if (!probs.n)
+			goto fail;
+		for (i = 0; i < probs.n; i++)
+			fprintf(stderr, "labrun pack: %s\n", probs.v[i]);
+		fprintf(stderr, "labrun pack: %s: %zu problem%s; nothing "
+			"written\n", a.dir, probs.n, probs.n == 1 ? "" : "s");
+		rc = EXIT_NO;
+		goto out;
+	}
+	have_sc = 1;
+	if (tar_write(&files, &tar, &e) < 0)
+		goto fail;
+	sha256_hex(tar.data, tar.len, digest);
+	n = snprintf(comment, sizeof comment, "labrun scenario %s %s sha256:%s",
+		     sc.id, sc.version, digest);
+	if (n < 0 || (size_t)n >= sizeof comment) {
+		err_set(&e, ERR_REFUSED,
+			"%s: scenario id and version too long for the "
+			"signature's trusted comment", a.dir);
+		goto fail;
+	}
+	if (sign_data(sk, tar.data, tar.len, comment, &sig, &e) < 0 ||
+	    write_pair(a.out, &tar, &sig, &e) < 0)
+		goto fail;
+	sign_sec_pub(sk, &pk);
+	sign_keyid_hex(&pk, id);
+	printf("packed %s %s: %s (%zu members, %zu bytes)\n", sc.id,
+	       sc.version, a.out, files.n, tar.len);
+	printf("signed by key %s: %s%s\n", id, a.out, SIG_SUFFIX);
+	printf("sha256:%s\n", digest);
+	rc = EXIT_YES;
+	goto out;
+fail:
+	rc = cmd_fail("pack", &e);
+out:
+	if (have_sc)
+		scenario_release(&sc);
+	problems_release(&probs);
+	buf_release(&sig);
+	buf_release(&tar);
+	tar_list_release(&files);
+	sign_sec_free(sk);
+	return rc;
+}

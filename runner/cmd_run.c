@@ -1,0 +1,164 @@
+/* cmd_run: `labrun run`, a whole session fed by a script, as selftest,
+ * recertification and CI use it.  It parses options, reads the issuer key
+ * before anything else, and prints the verdict; session.c does the work. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runner/cmd.h"
+#include "runner/err.h"
+#include "runner/limits.h"
+#include "runner/opts.h"
+#include "runner/session.h"
+#include "runner/sign.h"
+#include "runner/util.h"
+
+const char usage_run[] =
+	"usage: labrun run BUNDLE|DIR --trust AUTHOR_PUB --key ISSUER_SEC\n"
+	"                  --candidate ID --script FILE -o EVIDENCE\n"
+	"                  [--attempt N] [--seed HEX] [--limit KEY=VALUE]... [-v]\n"
+	"\n"
+	"Runs one exam session non-interactively: the script is the candidate's\n"
+	"input, run as `bash --noprofile --norc SCRIPT` in the candidate's home\n"
+	"inside the sandbox, stdin from /dev/null, its output recorded from a\n"
+	"pseudo-terminal.  Then the grader judges the frozen state from outside\n"
+	"and a signed evidence bundle is written at EVIDENCE (atomically).\n"
+	"\n"
+	"  BUNDLE            a scenario bundle NAME.lab with NAME.lab.minisig beside\n"
+	"                    it, signed by a key in --trust; the signature is\n"
+	"                    checked before the bundle is read\n"
+	"  DIR               a scenario directory (for authors); the evidence says\n"
+	"                    the scenario was unsigned\n"
+	"  --trust FILE|DIR  author public key(s) bundles must be signed by\n"
+	"  --key FILE        the issuer secret key that signs the evidence (0600)\n"
+	"  --candidate ID    the candidate; the evidence carries a pseudonym of it\n"
+	"  --script FILE     the candidate's input\n"
+	"  -o EVIDENCE       where the evidence bundle goes\n"
+	"  --attempt N       attempt number (default 1); part of the seed\n"
+	"  --seed HEX        use this seed instead of the derived one (recorded)\n"
+	"  --limit KEY=N     raise a bundle limit: entries, file, total, manifest, depth\n"
+	"  -v, --verbose     show the grader's print() output\n"
+	"\n"
+	"Runs as root: each session gets an unprivileged outer id range.\n"
+	"Exit: 0 pass, 1 fail (or input refused: nothing written), 2 usage,\n"
+	"3 error verdict (infrastructure; the evidence says error) or host failure.\n";
+
+static void print_result(const struct session_result *r, const char *out)
+{
+	size_t i;
+
+	printf("%s: %s (score %u/1000, pass mark %u, ended by %s)\n", r->scenario,
+	       r->verdict, r->score, r->pass_mark, r->ended_by);
+	if (r->error[0])
+		printf("  error: %s\n", r->error);
+	for (i = 0; i < r->nchecks; i++) {
+		const struct session_check *c = &r->checks[i];
+
+		printf("  %-5s %-28s %4u/%-4u %s\n", c->status, c->id, c->points,
+		       c->weight, c->message);
+	}
+	printf("evidence: %s\n", out);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"trust", required_argument, NULL, 't'},
+		{"key", required_argument, NULL, 'k'},
+		{"candidate", required_argument, NULL, 'c'},
+		{"script", required_argument, NULL, 's'},
+		{"attempt", required_argument, NULL, 'a'},
+		{"seed", required_argument, NULL, 'S'},
+		{"limit", required_argument, NULL, 'L'},
+		{"verbose", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct cmd *c = cmd_find("run");
+	struct session_opts o = {0};
+	struct session_result res = {0};
+	struct sign_trust trust = {0};
+	struct sign_sec *key = NULL;
+	const char *trust_path = NULL, *key_path = NULL;
+	struct err e = {0};
+	uint64_t v;
+	int opt, rc;
+	size_t i;
+
+	if (cmd_wants_help(c, argc, argv))
+		return EXIT_YES;
+	o.attempt = 1;
+	o.lim.max_entries = BUNDLE_MAX_ENTRIES;
+	o.lim.max_file = BUNDLE_MAX_FILE;
+	o.lim.max_total = BUNDLE_MAX_TOTAL;
+	o.max_depth = JSON_MAX_DEPTH;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			trust_path = optarg;
+			break;
+		case 'k':
+			key_path = optarg;
+			break;
+		case 'c':
+			o.candidate = optarg;
+			break;
+		case 's':
+			o.script = optarg;
+			break;
+		case 'o':
+			o.out = optarg;
+			break;
+		case 'a':
+			if (parse_u64(optarg, 1, 1000000, &v) < 0)
+				return cmd_usage_error(c, "--attempt %s: not a number from 1 to 1000000", optarg);
+			o.attempt = (unsigned)v;
+			break;
+		case 'S':
+			o.seed_hex = optarg;
+			break;
+		case 'L':
+			if (opts_limit(optarg, &o.lim, &o.max_depth, &e) < 0)
+				return cmd_usage_error(c, "%s", e.msg);
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		default:
+			return cmd_usage_error(c, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error(c, optind >= argc ? "name a bundle or a scenario directory"
+						       : "one bundle or directory at a time");
+	o.input = argv[optind];
+	if (!key_path || !o.candidate || !o.script || !o.out)
+		return cmd_usage_error(c, "--key, --candidate, --script and -o are required");
+	if (!o.candidate[0] || strlen(o.candidate) > 256)
+		return cmd_usage_error(c, "--candidate: 1 to 256 bytes");
+	/* The issuer key is read before any sandbox exists. */
+	if (sign_sec_load(key_path, &key, &e) < 0)
+		return cmd_fail("run", &e);
+	if (trust_path && sign_trust_load(trust_path, &trust, &e) < 0) {
+		sign_sec_free(key);
+		return cmd_fail("run", &e);
+	}
+	o.key = key;
+	o.trust = &trust;
+	if (session_run(&o, &res, &e) < 0) {
+		for (i = 0; i < res.problems.n; i++)
+			fprintf(stderr, "labrun run: %s\n", res.problems.v[i]);
+		rc = cmd_fail("run", &e);
+		if (e.kind == ERR_USAGE)
+			fprintf(stderr, "hint: labrun run --help\n");
+	} else {
+		print_result(&res, o.out);
+		rc = !strcmp(res.verdict, "pass") ? EXIT_YES
+		     : !strcmp(res.verdict, "fail") ? EXIT_NO : EXIT_HOST;
+	}
+	session_result_release(&res);
+	sign_trust_release(&trust);
+	sign_sec_free(key);
+	return rc;
+}

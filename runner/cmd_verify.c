@@ -1,0 +1,129 @@
+/* cmd_verify: `labrun verify EVIDENCE -p ISSUER_PUB [--json]`: check an
+ * evidence file against the issuer key and say what it proves.  The checks
+ * are evidence.c's; this file only parses the command line and prints.  It
+ * does not check expiry (`gate` does) or trust a key the file names. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "runner/cmd.h"
+#include "runner/err.h"
+#include "runner/evidence.h"
+#include "runner/sign.h"
+#include "runner/util.h"
+
+extern const char usage_verify[];
+
+const char usage_verify[] =
+	"usage: labrun verify EVIDENCE -p ISSUER_PUB [--json]\n"
+	"\n"
+	"Check an evidence file offline: it must be the canonical tar labrun\n"
+	"writes (any changed byte is refused), hold only the members labrun\n"
+	"writes, list every member in SHA256SUMS with the right digest, carry a\n"
+	"valid prehashed minisign signature over SHA256SUMS by the issuer key\n"
+	"given with -p, and have a well-formed manifest.json and result.json.\n"
+	"Then print what it proves: scenario and its digest, candidate\n"
+	"pseudonym, verdict and score, checks passed, session times, when it\n"
+	"was issued and until when a pass is valid, and the issuer key id.\n"
+	"Expiry is not checked here (see `labrun gate`).\n"
+	"\n"
+	"options:\n"
+	"  -p, --pub ISSUER_PUB  the issuer's public key (minisign format, as\n"
+	"                        written by `labrun keygen`); required: a key\n"
+	"                        named by the evidence itself proves nothing\n"
+	"      --json            print one JSON object: {\"valid\": true,\n"
+	"                        \"scenario\": {...}, \"verdict\": ..., ...} or\n"
+	"                        {\"valid\": false, \"error\": \"...\"}\n"
+	"  -h, --help            print this help\n"
+	"\n"
+	"exit status: 0 valid; 1 refused (modified, wrong key, malformed,\n"
+	"missing); 2 usage; 3 the host failed (I/O, memory); 4 internal bug.\n"
+	"\n"
+	"Stock tools alone check the signature and every digest:\n"
+	"  mkdir x && tar -xf EVIDENCE -C x && cd x &&\n"
+	"    minisign -V -H -p issuer.pub -m SHA256SUMS && sha256sum -c SHA256SUMS\n"
+	"(labrun verify also refuses unlisted members, non-canonical files and\n"
+	"schema errors; docs/evidence.md describes every member.)\n";
+
+enum { OPT_JSON = 256 };
+
+static int finish_output(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "labrun verify: writing the output failed\n");
+		return EXIT_HOST;
+	}
+	return EXIT_YES;
+}
+
+/* A refusal: the message on stderr, and with --json the same on stdout. */
+static int refused(const char *path, int json, const struct err *e)
+{
+	struct buf out = BUF_INIT;
+	struct err e2 = {0};
+
+	if (json && ev_invalid_json(path, e->msg, &out, &e2) == 0)
+		fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	fflush(stdout);
+	return cmd_fail("verify", e);
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"pub", required_argument, NULL, 'p'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct cmd *c = cmd_find("verify");
+	const char *pub_path = NULL, *path;
+	struct buf out = BUF_INIT;
+	struct sign_pub pk;
+	struct err e = {0};
+	int json = 0, opt, rc;
+
+	if (cmd_wants_help(c, argc, argv))
+		return EXIT_YES;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":p:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			pub_path = optarg;
+			break;
+		case OPT_JSON:
+			json = 1;
+			break;
+		case ':':
+			return cmd_usage_error(c, "option '%s' needs a value",
+					       argv[optind - 1]);
+		default:
+			return cmd_usage_error(c, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return cmd_usage_error(c, "no EVIDENCE file given");
+	if (argc - optind > 1)
+		return cmd_usage_error(c, "one EVIDENCE file at a time ('%s' is extra)",
+				       argv[optind + 1]);
+	if (!pub_path)
+		return cmd_usage_error(c, "-p ISSUER_PUB is required; hint: the "
+				       "issuer's public key, as `labrun keygen` "
+				       "wrote it");
+	path = argv[optind];
+	if (sign_pub_load(pub_path, &pk, &e) < 0)
+		return refused(path, json, &e);
+	rc = json ? ev_verify_json(path, &pk, &out, &e)
+		  : ev_verify(path, &pk, &out, &e);
+	if (rc < 0) {
+		buf_release(&out);
+		return refused(path, json, &e);
+	}
+	if (!json)
+		printf("%s: valid\n", path);
+	fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	return finish_output();
+}

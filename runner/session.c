@@ -1,0 +1,602 @@
+/* session: runs one session end to end (see session.h).  The order is the
+ * security argument: the issuer key is already in memory (the caller read
+ * it), the bundle's signature is checked over its raw bytes before it is
+ * parsed, the sandbox is built and run, every sandbox process is dead
+ * before anything is graded or collected, and the evidence appears at its
+ * final path only once it is whole and signed.  It does not print. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "graders/grader.h"
+#include "runner/bundle.h"
+#include "runner/cast.h"
+#include "runner/cmd.h"
+#include "runner/collect.h"
+#include "runner/context.h"
+#include "runner/err.h"
+#include "runner/evidence.h"
+#include "runner/limits.h"
+#include "runner/session.h"
+#include "runner/util.h"
+#include "sandbox/sandbox.h"
+
+#define SESSION_DIR "/run/labrun/sessions"
+#define TERM_WIDTH 80  /* the recorded terminal of a scripted run */
+#define TERM_HEIGHT 24
+
+/* What the supervisor records while the sandbox runs. */
+struct recorder {
+	struct cast *cast;
+	struct ev_command *cmds;
+	int *host_pids;
+	size_t n, cap;
+	int truncated;
+	int failed; /* out of memory while recording: the session is an error */
+};
+
+static int rec_output(void *ctx, int64_t t_us, const void *data, size_t len)
+{
+	struct recorder *r = ctx;
+
+	if (cast_output(r->cast, t_us, data, len, NULL) < 0) {
+		r->failed = 1;
+		return 1;
+	}
+	return cast_capped(r->cast) ? 1 : 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int rec_exec(void *ctx, int64_t t_us, const struct sbx_exec *ex)
+{
+	struct recorder *r = ctx;
+	struct ev_command *c;
+	size_t argc = 0, i;
+
+	if (r->n >= COMMANDS_MAX) {
+		r->truncated = 1;
+		return 0;
+	}
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct ev_command *nc = realloc(r->cmds, cap * sizeof *nc);
+		int *np;
+
+		if (!nc)
+			goto oom;
+		r->cmds = nc;
+		np = realloc(r->host_pids, cap * sizeof *np);
+		if (!np)
+			goto oom;
+		r->host_pids = np;
+		r->cap = cap;
+	}
+	c = &r->cmds[r->n];
+	memset(c, 0, sizeof *c);
+	while (ex->argv[argc])
+		argc++;
+	c->argv = calloc(argc + 1, sizeof *c->argv);
+	if (!c->argv)
+		goto oom;
+	for (i = 0; i < argc; i++)
+		if (!(c->argv[i] = strdup(ex->argv[i])))
+			goto oom_cmd;
+	c->argc = argc;
+	c->path = dup_or_null(ex->path);
+	if (ex->path && !c->path)
+		goto oom_cmd;
+	c->t_ms = t_us / 1000;
+	c->pid = ex->pid;
+	c->argv_truncated = ex->argv_truncated;
+	r->host_pids[r->n++] = ex->host_pid;
+	return 0;
+oom_cmd:
+	for (i = 0; i < argc; i++)
+		free(c->argv[i]);
+	free(c->argv);
+oom:
+	r->failed = 1;
+	return 1;
+}
+
+static int rec_exited(void *ctx, int64_t t_us, int host_pid, int code)
+{
+	struct recorder *r = ctx;
+	size_t i = r->n;
+
+	(void)t_us;
+	while (i-- > 0) {
+		if (r->host_pids[i] != host_pid)
+			continue;
+		if (!r->cmds[i].exited) {
+			r->cmds[i].exited = 1;
+			r->cmds[i].exit_code = code;
+		}
+		break;
+	}
+	return 0;
+}
+
+static void rec_release(struct recorder *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->n; i++) {
+		for (k = 0; k < r->cmds[i].argc; k++)
+			free(r->cmds[i].argv[k]);
+		free(r->cmds[i].argv);
+		free(r->cmds[i].path);
+	}
+	free(r->cmds);
+	free(r->host_pids);
+	cast_free(r->cast);
+	memset(r, 0, sizeof *r);
+}
+
+/* The scenario's files and the digest of their canonical bundle. */
+static int open_input(const struct session_opts *o, struct tar_list *files,
+		      char digest[SIGN_SHA256_HEX], char keyid[17],
+		      int *unsigned_dir, struct err *e)
+{
+	struct buf bytes = BUF_INIT;
+	const struct sign_pub *signer = NULL;
+	struct stat st;
+
+	if (stat(o->input, &st) < 0)
+		return err_sys(e, ERR_REFUSED, errno, "%s", o->input);
+	if (S_ISDIR(st.st_mode)) {
+		/* An author's directory: what ran is the bundle pack would
+		 * make, so its digest is recorded. */
+		if (bundle_read_dir(o->input, &o->lim, files, e) < 0)
+			return -1;
+		if (tar_write(files, &bytes, e) < 0) {
+			tar_list_release(files);
+			return -1;
+		}
+		sha256_hex(bytes.data, bytes.len, digest);
+		buf_release(&bytes);
+		keyid[0] = 0;
+		*unsigned_dir = 1;
+		return 0;
+	}
+	if (!o->trust || !o->trust->n)
+		return err_set(e, ERR_USAGE,
+			       "a bundle needs --trust AUTHOR_PUB (the author keys it must be signed by)");
+	if (bundle_open(o->input, o->trust, &o->lim, files, digest, &signer, e) < 0)
+		return -1;
+	sign_keyid_hex(signer, keyid);
+	*unsigned_dir = 0;
+	return 0;
+}
+
+static int derive_ids(const struct session_opts *o, const char *digest,
+		      char pseudonym[20], char seed[65], int *overridden,
+		      struct err *e)
+{
+	unsigned char h[16];
+	struct buf msg = BUF_INIT;
+	unsigned char raw[32];
+	int n;
+
+	if (sign_keyed_hash(o->key, "labrun candidate pseudonym", o->candidate,
+			    strlen(o->candidate), h, sizeof h) < 0)
+		return err_set(e, ERR_HOST, "cannot derive the pseudonym");
+	memcpy(pseudonym, "c-", 2);
+	hex_encode(h, 8, pseudonym + 2);
+	if (o->seed_hex) {
+		n = hex_decode(o->seed_hex, raw, sizeof raw);
+		if (n < 1)
+			return err_set(e, ERR_USAGE,
+				       "--seed %s: not hex; hint: 2 to 64 hex digits",
+				       o->seed_hex);
+		hex_encode(raw, (size_t)n, seed);
+		*overridden = 1;
+		return 0;
+	}
+	/* Keyed with the issuer's secret: a leaked bundle does not let
+	 * anyone compute a candidate's seed. */
+	if (buf_printf(&msg, e, "%s\n%s\n%u", digest, pseudonym, o->attempt) < 0)
+		return -1;
+	n = sign_keyed_hash(o->key, "labrun session seed", msg.data, msg.len, h,
+			    sizeof h);
+	buf_release(&msg);
+	if (n < 0)
+		return err_set(e, ERR_HOST, "cannot derive the seed");
+	hex_encode(h, sizeof h, seed);
+	*overridden = 0;
+	return 0;
+}
+
+/* labrun's own files: the sandbox's pid 1 and the in-sandbox tools,
+ * beside the binary (build tree) or under ../libexec (installed). */
+static int find_libexec(char *out, size_t size, struct err *e)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	static const char *const rel[] = {"libexec/labrun", "../libexec/labrun"};
+	size_t i;
+
+	if (self_dir(dir, sizeof dir, e) < 0)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s/labrun-init", dir, rel[i]);
+		if (access(path, X_OK) == 0) {
+			if ((size_t)snprintf(out, size, "%s/%s", dir, rel[i]) >= size)
+				break;
+			return 0;
+		}
+	}
+	return err_set(e, ERR_HOST,
+		       "labrun-init not found beside %s; hint: run make, or make install",
+		       dir);
+}
+
+static int profile_digest(char out[SIGN_SHA256_HEX], struct err *e)
+{
+	struct buf b = BUF_INIT;
+	unsigned char chunk[4096];
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = memfd_create("labrun-profile", MFD_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "memfd_create");
+	if (sbx_profile_export(fd, e) < 0)
+		goto out;
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		err_sys(e, ERR_HOST, errno, "profile");
+		goto out;
+	}
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		if (buf_append(&b, chunk, (size_t)n, e) < 0)
+			goto out;
+	if (n < 0) {
+		err_sys(e, ERR_HOST, errno, "profile");
+		goto out;
+	}
+	sha256_hex(b.data ? b.data : chunk, b.len, out);
+	rc = 0;
+out:
+	close(fd);
+	buf_release(&b);
+	return rc;
+}
+
+static int open_answers(int root_fd)
+{
+	static const char *const parts[] = {"home", "candidate", "answers"};
+	int fd = root_fd, next;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		next = openat(fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					    O_CLOEXEC);
+		if (fd != root_fd)
+			close(fd);
+		if (next < 0)
+			return -1;
+		fd = next;
+	}
+	return fd;
+}
+
+static const char *end_name(enum sbx_end end)
+{
+	switch (end) {
+	case SBX_END_EXIT:
+		return "exit";
+	case SBX_END_TIMEOUT:
+		return "timeout";
+	case SBX_END_HOOK:
+		return "output-cap";
+	case SBX_END_ERROR:
+		break;
+	}
+	return "error";
+}
+
+static int copy_checks(struct session_result *res, const struct grader_result *gr)
+{
+	size_t i;
+
+	if (!gr->n)
+		return 0;
+	res->checks = calloc(gr->n, sizeof *res->checks);
+	if (!res->checks)
+		return -1;
+	for (i = 0; i < gr->n; i++) {
+		struct session_check *c = &res->checks[i];
+
+		snprintf(c->id, sizeof c->id, "%s", gr->checks[i].id);
+		snprintf(c->status, sizeof c->status, "%s",
+			 check_status_name(gr->checks[i].status));
+		c->points = gr->checks[i].points;
+		c->weight = gr->checks[i].weight;
+		c->message = strdup(gr->checks[i].message);
+		c->title = strdup(gr->checks[i].title);
+		res->nchecks++;
+		if (!c->message || !c->title)
+			return -1;
+	}
+	return 0;
+}
+
+/* Grade the frozen root.  Any failure here is the grader's or the host's,
+ * never the candidate's: it ends as gr->ok == 0 (verdict error). */
+static void grade(const struct tar_list *files, struct ev_info *info,
+		  int root_fd, int verbose, struct grader_result *gr)
+{
+	const struct tar_entry *src = tar_list_find(files, "grader/grade.lua");
+	const struct tar_entry *keys = tar_list_find(files, "grader/keys.json");
+	struct grader_input in = {0};
+	struct buf ctx = BUF_INIT;
+	struct err e = {0};
+
+	memset(gr, 0, sizeof *gr);
+	if (!src) {
+		snprintf(gr->error, sizeof gr->error, "grader/grade.lua is missing");
+		return;
+	}
+	if (context_build(info, keys ? (const char *)keys->data : NULL,
+			  keys ? keys->len : 0, &ctx, &e) < 0) {
+		snprintf(gr->error, sizeof gr->error, "grader context: %.480s", e.msg);
+		return;
+	}
+	in.source = (const char *)src->data;
+	in.source_len = src->len;
+	in.chunkname = "grader/grade.lua";
+	in.root_fd = root_fd;
+	in.context_json = (const char *)ctx.data;
+	in.context_len = ctx.len;
+	in.lim = grader_default_limits;
+	in.verbose = verbose;
+	if (grader_run(&in, gr, &e) < 0) {
+		memset(gr, 0, sizeof *gr);
+		snprintf(gr->error, sizeof gr->error, "grader worker: %.480s", e.msg);
+	}
+	buf_release(&ctx);
+}
+
+int session_run(const struct session_opts *o, struct session_result *res,
+		struct err *e)
+{
+	struct tar_list files = {0}, members = {0};
+	struct scenario sc = {0};
+	struct recorder rec = {0};
+	struct grader_result gr = {0};
+	struct collect_report rep = {0};
+	struct sbx_config cfg = {0};
+	struct sbx_outcome oc = {0};
+	struct sbx *sb = NULL;
+	struct ev_info info = {0};
+	struct ev_limit limits[8];
+	struct buf script = BUF_INIT, cast = BUF_INIT;
+	char digest[SIGN_SHA256_HEX], keyid[17], pseudonym[20], seed[65];
+	char profile[SIGN_SHA256_HEX], libexec[PATH_MAX], init_path[PATH_MAX + 32];
+	char wd[PATH_MAX], script_path[PATH_MAX + 16], sid[17], comment[256];
+	char script_digest[SIGN_SHA256_HEX];
+	unsigned char rnd[8];
+	int unsigned_dir = 0, overridden = 0, root_fd = -1, upper_fd = -1;
+	int answers_fd = -1, rc = -1;
+	const struct scenario_limits *l;
+	struct err se = {0};
+	struct stat st;
+
+	memset(res, 0, sizeof *res);
+	/* Everything that can refuse the input comes before the sandbox. */
+	if (read_file_bounded(o->script, SCRIPT_MAX_BYTES, &script, e) < 0)
+		return err_wrap(e, "script");
+	if (open_input(o, &files, digest, keyid, &unsigned_dir, e) < 0)
+		goto out;
+	if (scenario_load(&files, o->max_depth, &sc, &res->problems, e) < 0) {
+		if (res->problems.n)
+			err_set(e, ERR_REFUSED, "%s: %zu problem%s in the scenario",
+				o->input, res->problems.n,
+				res->problems.n == 1 ? "" : "s");
+		goto out;
+	}
+	if (derive_ids(o, digest, pseudonym, seed, &overridden, e) < 0 ||
+	    find_libexec(libexec, sizeof libexec, e) < 0 ||
+	    profile_digest(profile, e) < 0)
+		goto out;
+	if (stat(o->out, &st) == 0 && S_ISDIR(st.st_mode)) {
+		err_set(e, ERR_USAGE, "-o %s: is a directory; hint: name a file",
+			o->out);
+		goto out;
+	}
+	snprintf(res->scenario, sizeof res->scenario, "%s %s", sc.id, sc.version);
+	res->pass_mark = sc.pass_mark;
+	sha256_hex(script.data, script.len, script_digest);
+
+	/* The sandbox. */
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+		err_sys(e, ERR_HOST, errno, "getrandom");
+		goto out;
+	}
+	hex_encode(rnd, sizeof rnd, sid);
+	if (mkdir_p(SESSION_DIR, 0711, e) < 0)
+		goto out;
+	snprintf(wd, sizeof wd, "%s/%s", SESSION_DIR, sid);
+	snprintf(script_path, sizeof script_path, "%s/script.sh", wd);
+	snprintf(init_path, sizeof init_path, "%s/labrun-init", libexec);
+	snprintf(libexec + strlen(libexec), sizeof libexec - strlen(libexec),
+		 "/bin");
+	l = &sc.limits;
+	cfg.workdir = wd;
+	cfg.tools_dir = libexec;
+	cfg.init_path = init_path;
+	cfg.script_path = script_path;
+	cfg.disk_mb = l->disk_mb;
+	cfg.inodes = l->disk_mb * SESSION_INODES_PER_MB < 1024
+			     ? 1024 : l->disk_mb * SESSION_INODES_PER_MB;
+	cfg.nproc = l->processes;
+	cfg.nofile = l->open_files;
+	cfg.cpu_s = l->cpu_s;
+	cfg.fsize_bytes = (unsigned long long)l->disk_mb << 20;
+	cfg.as_bytes = (unsigned long long)l->memory_mb << 20;
+	cfg.width = TERM_WIDTH;
+	cfg.height = TERM_HEIGHT;
+	if (sbx_create(&cfg, &sb, e) < 0)
+		goto out;
+	if (write_file_atomic(script_path, script.data, script.len, 0644, e) < 0 ||
+	    bundle_extract(&files, "system/", sbx_lower_fd(sb),
+			   sbx_candidate_uid(sb), sbx_candidate_uid(sb), e) < 0)
+		goto out;
+	if (cast_open(&rec.cast, TERM_WIDTH, TERM_HEIGHT, time_now_ms() / 1000,
+		      CAST_MAX_BYTES, e) < 0)
+		goto out;
+	{
+		char *argv[] = {"/bin/bash", "--noprofile", "--norc",
+				SBX_SCRIPT_PATH, NULL};
+		char *envp[] = {
+			"PATH=" SBX_TOOLS_DIR ":/usr/local/bin:/usr/bin:/bin",
+			"HOME=" SBX_CANDIDATE_HOME,
+			"USER=candidate",
+			"LOGNAME=candidate",
+			"SHELL=/bin/bash",
+			"TERM=xterm-256color",
+			"LANG=C.UTF-8",
+			"TZ=UTC",
+			NULL,
+		};
+		struct sbx_hooks hooks = {&rec, rec_output, rec_exec, rec_exited};
+
+		if (sbx_run(sb, argv, envp, 1, sc.time_limit_s * 1000u, &hooks,
+			    &oc, &se) < 0) {
+			oc.end = SBX_END_ERROR;
+			oc.exit_status = -1;
+			oc.started_ms = oc.ended_ms = time_now_ms();
+			snprintf(oc.error, sizeof oc.error, "%.500s", se.msg);
+		}
+	}
+	if (rec.failed && oc.end != SBX_END_ERROR) {
+		oc.end = SBX_END_ERROR;
+		snprintf(oc.error, sizeof oc.error,
+			 "the supervisor ran out of memory while recording");
+	}
+
+	/* Every sandbox process is dead: grade and collect. */
+	info.mode = "run";
+	info.unsigned_directory = unsigned_dir;
+	info.script_sha256 = script_digest;
+	info.sc = &sc;
+	info.scenario_digest = digest;
+	info.signer_keyid = keyid[0] ? keyid : NULL;
+	info.candidate = pseudonym;
+	info.attempt = o->attempt;
+	info.seed_hex = seed;
+	info.seed_overridden = overridden;
+	info.started_ms = oc.started_ms;
+	info.ended_ms = oc.ended_ms;
+	info.time_limit_s = sc.time_limit_s;
+	info.ended_by = end_name(oc.end);
+	info.exit_status = oc.exit_status;
+	info.runner_version = LABRUN_VERSION;
+	info.profile_digest = profile;
+	info.commands = rec.cmds;
+	info.ncommands = rec.n;
+	info.commands_truncated = rec.truncated;
+	info.collected = &rep;
+	info.cast_capped = cast_capped(rec.cast);
+	limits[0] = (struct ev_limit){"time_limit_s", sc.time_limit_s,
+				      "supervisor wall clock"};
+	limits[1] = (struct ev_limit){"memory_mb", l->memory_mb,
+				      "rlimit RLIMIT_AS per process"};
+	limits[2] = (struct ev_limit){"processes", l->processes,
+				      "rlimit RLIMIT_NPROC of the candidate's id"};
+	limits[3] = (struct ev_limit){"cpu_s", l->cpu_s,
+				      "rlimit RLIMIT_CPU per process"};
+	limits[4] = (struct ev_limit){"disk_mb", l->disk_mb,
+				      "tmpfs size of the writable layer; rlimit RLIMIT_FSIZE"};
+	limits[5] = (struct ev_limit){"open_files", l->open_files,
+				      "rlimit RLIMIT_NOFILE"};
+	limits[6] = (struct ev_limit){"output_bytes", CAST_MAX_BYTES,
+				      "supervisor recording cap"};
+	info.limits = limits;
+	info.nlimits = 7;
+
+	root_fd = sbx_open_root(sb, NULL);
+	if (oc.end == SBX_END_ERROR) {
+		snprintf(gr.error, sizeof gr.error, "sandbox: %.480s", oc.error);
+	} else if (root_fd < 0) {
+		snprintf(gr.error, sizeof gr.error,
+			 "sandbox: the final state cannot be opened");
+	} else {
+		grade(&files, &info, root_fd, o->verbose, &gr);
+	}
+	info.result = &gr;
+	info.verdict = grader_verdict(&gr, sc.pass_mark, &info.score);
+	if (!gr.ok)
+		info.error = gr.error;
+
+	upper_fd = sbx_open_upper(sb, NULL);
+	if (upper_fd >= 0 &&
+	    collect_changes(upper_fd, sbx_lower_fd(sb), &members, &rep, e) < 0)
+		goto out;
+	if (root_fd >= 0)
+		answers_fd = open_answers(root_fd);
+	if (collect_answers(answers_fd, &members, &rep, e) < 0)
+		goto out;
+	if (cast_finish(rec.cast, (oc.ended_ms - oc.started_ms) * 1000, &cast,
+			e) < 0 ||
+	    tar_list_add_file(&members, "session.cast", 0644, cast.data, cast.len,
+			      e) < 0 ||
+	    ev_add_records(&members, &info, e) < 0)
+		goto out;
+	snprintf(comment, sizeof comment,
+		 "labrun evidence %.64s %.40s %s candidate %s score %u",
+		 sc.id, sc.version, info.verdict, pseudonym, info.score);
+	if (ev_seal(&members, o->key, comment, o->out, e) < 0)
+		goto out;
+
+	snprintf(res->verdict, sizeof res->verdict, "%s", info.verdict);
+	snprintf(res->ended_by, sizeof res->ended_by, "%s", info.ended_by);
+	res->score = info.score;
+	if (info.error)
+		snprintf(res->error, sizeof res->error, "%s", info.error);
+	if (copy_checks(res, &gr) < 0) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (answers_fd >= 0)
+		close(answers_fd);
+	if (upper_fd >= 0)
+		close(upper_fd);
+	if (root_fd >= 0)
+		close(root_fd);
+	sbx_destroy(sb);
+	grader_result_release(&gr);
+	collect_report_release(&rep);
+	rec_release(&rec);
+	tar_list_release(&members);
+	tar_list_release(&files);
+	scenario_release(&sc);
+	buf_release(&script);
+	buf_release(&cast);
+	return rc;
+}
+
+void session_result_release(struct session_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nchecks; i++) {
+		free(res->checks[i].message);
+		free(res->checks[i].title);
+	}
+	free(res->checks);
+	problems_release(&res->problems);
+	memset(res, 0, sizeof *res);
+}

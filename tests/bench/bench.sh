@@ -1,0 +1,71 @@
+#!/bin/bash
+# bench.sh: side-by-side timings on this machine, in one run (make bench).
+# Not a test: nothing here passes or fails on a time.
+#   1. sandbox launch of /bin/true: labrun vs bwrap at equivalent
+#      confinement (user, pid, mount, net, ipc, uts, cgroup namespaces, a
+#      read-only /usr, fresh /proc, minimal /dev, tmpfs /tmp); labrun also
+#      loads its seccomp allow-list and serves exec notifications, which
+#      bwrap cannot (a notifying filter needs a supervisor), so the
+#      comparison is slightly in bwrap's favour
+#   2. a full `labrun run` of the example scenario (pack, session, grading,
+#      evidence) against the hand-made pipeline teams build without labrun
+#      (tar + bwrap + a shell check + minisign)
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+B=${BUILD:-$TOP/build}
+N=${N:-100}
+W=$(mktemp -d /tmp/labrun-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+ms_per() { # N CMD...: mean milliseconds per run of CMD over N runs
+	local n=$1 t0 t1 i
+	shift
+	t0=$(date +%s%N)
+	for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; exit 3; }; done
+	t1=$(date +%s%N)
+	awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%.3f", (b - a) / 1e6 / n }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+cc -std=gnu11 -O2 -iquote "$TOP" -D_GNU_SOURCE -o "$W/sbx_true" \
+	"$TOP/tests/bench/sbx_true.c" "$TOP/sandbox/sandbox.c" \
+	"$TOP/sandbox/seccomp_policy.c" "$TOP/runner/util.c" "$TOP/runner/err.c" \
+	$(pkg-config --libs libseccomp)
+
+bw=(bwrap --unshare-all --uid 1000 --gid 1000 --die-with-parent --new-session
+	--ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib
+	--symlink usr/lib64 /lib64 --symlink usr/sbin /sbin --proc /proc
+	--dev /dev --tmpfs /tmp --clearenv /bin/true)
+
+echo "labrun bench on $(uname -r), $(nproc) cores; N=$N launches each"
+l=$(ms_per "$N" "$W/sbx_true" "$B/libexec/labrun")
+b=$(ms_per "$N" "${bw[@]}")
+printf '%-44s %8s ms\n' "sandbox launch, labrun (/bin/true)" "$l"
+printf '%-44s %8s ms\n' "sandbox launch, bwrap (/bin/true)" "$b"
+printf '%-44s %8s\n' "ratio labrun/bwrap" "$(ratio "$l" "$b")"
+
+# A full graded session with evidence, against the hand-made pipeline.
+S=$TOP/scenarios/policy-denials
+"$B/labrun" keygen -p "$W/a.pub" -s "$W/a.key" >/dev/null
+"$B/labrun" keygen -p "$W/i.pub" -s "$W/i.key" >/dev/null
+"$B/labrun" pack "$S" -s "$W/a.key" -o "$W/s.lab" >/dev/null
+R=${RUNS:-5}
+r=$(ms_per "$R" "$B/labrun" run "$W/s.lab" --trust "$W/a.pub" --key "$W/i.key" \
+	--candidate bench --script "$S/solutions/reference.sh" -o "$W/e.tar")
+manual() {
+	rm -rf "$W/m" && mkdir -p "$W/m/root" && tar -xf "$W/s.lab" -C "$W/m" &&
+	cp -a "$W/m/system/." "$W/m/root/" && mkdir -p "$W/m/root/home/candidate/answers" &&
+	bwrap --unshare-all --die-with-parent --bind "$W/m/root" / --ro-bind /usr /usr \
+		--symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 \
+		--proc /proc --dev /dev --tmpfs /tmp --chdir /home/candidate \
+		--ro-bind "$S/solutions/reference.sh" /script.sh bash /script.sh &&
+	grep -q '"version"' "$W/m/root/etc/agentsim/policy.json" &&
+	tar -cf "$W/m.tar" -C "$W/m/root" . && sha256sum "$W/m.tar" >"$W/m.sum" &&
+	minisign -S -s "$W/mk.key" -m "$W/m.sum" -H </dev/null
+}
+minisign -G -W -p "$W/mk.pub" -s "$W/mk.key" -f >/dev/null 2>&1 </dev/null
+m=$(ms_per "$R" manual)
+printf '%-44s %8s ms\n' "graded session + signed evidence, labrun run" "$r"
+printf '%-44s %8s ms\n' "tar + bwrap + shell check + minisign" "$m"
+printf '%-44s %8s\n' "ratio labrun/hand-made" "$(ratio "$r" "$m")"

@@ -1,0 +1,115 @@
+#!/bin/bash
+# 4000-pack: `labrun pack` turns a scenario directory into a canonical,
+# signed NAME.lab: the same tree gives the same bytes whatever the file
+# times, modes or umask, and a refused tree leaves nothing behind.
+. "$(dirname "$0")/../lib.sh"
+
+# A minimal valid scenario in $1 (scenario.json schema 1).
+mkscen() {
+	mkdir -p "$1/system/etc" "$1/grader" "$1/solutions"
+	cat >"$1/scenario.json" <<'JSON'
+{"schema":1,"id":"t-min","version":"1.0.0","title":"Minimal","level":"foundation","competencies":["testing"],"platform":"agentsim-1","grader_api":1,"pass_mark":800,"time_limit_s":60,"valid_for_days":365}
+JSON
+	printf '# Minimal\n\nRepair nothing.\n' >"$1/brief.md"
+	printf 'x = 1\n' >"$1/system/etc/x.conf"
+	printf 'return {}\n' >"$1/grader/grade.lua"
+	printf '#!/bin/bash\ntrue\n' >"$1/solutions/reference.sh"
+	chmod +x "$1/solutions/reference.sh"
+}
+
+make_keys || { fail "make_keys"; done_testing; exit 1; }
+mkscen "$T/s1"
+
+expect_exit 0 "pack a minimal scenario" \
+	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/one.lab"
+out_has '^sha256:[0-9a-f]{64}$' "prints the digest"
+digest=$(sed -n 's/^sha256://p' "$OUT")
+check "the digest is the file's SHA-256" \
+	test "$digest" = "$(sha256sum "$T/one.lab" | cut -d' ' -f1)"
+check "the signature is beside it" test -s "$T/one.lab.minisig"
+check "its trusted comment names the scenario and digest" \
+	grep -qx "trusted comment: labrun scenario t-min 1.0.0 sha256:$digest" \
+	"$T/one.lab.minisig"
+check "the signature is prehashed (ED)" \
+	sh -c "sed -n 2p '$T/one.lab.minisig' | base64 -d | head -c2 | grep -qx ED"
+tar tf "$T/one.lab" >"$T/list" 2>&1
+printf '%s\n' brief.md grader/ grader/grade.lua scenario.json solutions/ \
+	solutions/reference.sh system/ system/etc/ system/etc/x.conf >"$T/want"
+check "GNU tar reads it: every member, sorted, no ./ prefix" \
+	cmp "$T/list" "$T/want"
+tar tvf "$T/one.lab" --numeric-owner >"$T/long"
+check "owner 0/0 and mtime 0 on every member" \
+	sh -c "! grep -v ' 0/0 .* 1970-01-01 00:00 ' '$T/long'"
+check "modes normalised" grep -q '^-rwxr-xr-x .* solutions/reference.sh$' "$T/long"
+
+# The same tree from a copy with other times, modes and umask.
+(umask 077 && mkscen "$T/s2")
+touch -d '2001-02-03 04:05:06' "$T/s2/brief.md" "$T/s2/system" "$T/s2/grader/grade.lua"
+chmod 0700 "$T/s2/solutions/reference.sh"
+expect_exit 0 "pack a copy made with umask 077 and other mtimes" \
+	"$LABRUN" pack "$T/s2" -s "$T/author.key" -o "$T/two.lab"
+check "same tree, same bytes" cmp "$T/one.lab" "$T/two.lab"
+cp -a "$T/s1" "$T/s3" && touch "$T/s3/scenario.json" && chmod g+w "$T/s3/brief.md"
+expect_exit 0 "pack a cp -a copy touched later" \
+	"$LABRUN" pack "$T/s3" -s "$T/author.key" -o "$T/three.lab"
+check "same bytes again" cmp "$T/one.lab" "$T/three.lab"
+expect_exit 0 "packing over an existing bundle" \
+	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/one.lab"
+check "gives the same bytes" cmp "$T/one.lab" "$T/two.lab"
+
+# Refusals leave nothing at -o.
+mkscen "$T/sym"
+ln -s /etc/passwd "$T/sym/system/etc/passwd"
+expect_exit 1 "a symlink in the tree is refused" \
+	"$LABRUN" pack "$T/sym" -s "$T/author.key" -o "$T/sym.lab"
+err_has '^labrun pack: .*sym/system/etc/passwd: is a symbolic link' "... naming it"
+err_has 'hint:' "... with the fix"
+check "... and nothing is written" test ! -e "$T/sym.lab" -a ! -e "$T/sym.lab.minisig"
+mkscen "$T/fifo"
+mkfifo "$T/fifo/system/etc/pipe"
+expect_exit 1 "a FIFO in the tree is refused" \
+	"$LABRUN" pack "$T/fifo" -s "$T/author.key" -o "$T/fifo.lab"
+check "... and nothing is written" test ! -e "$T/fifo.lab"
+mkdir -p "$T/nomanifest/system"
+echo x >"$T/nomanifest/brief.md"
+expect_exit 1 "a tree without scenario.json is refused" \
+	"$LABRUN" pack "$T/nomanifest" -s "$T/author.key" -o "$T/nm.lab"
+err_has '^labrun pack: scenario\.json' "... each problem on its own line"
+check "... and nothing is written" test ! -e "$T/nm.lab"
+expect_exit 1 "--limit entries=3 refuses a bigger tree" \
+	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/lim.lab" --limit entries=3
+err_has 'more than 3' "... saying so"
+check "... and nothing is written" test ! -e "$T/lim.lab"
+expect_exit 0 "--limit may raise a bound" \
+	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/big.lab" \
+	--limit file=32M --limit total=128M --limit entries=20000 --limit depth=80 \
+	--limit manifest=2M
+chmod 0640 "$T/author.key"
+expect_exit 1 "a group-readable secret key is refused" \
+	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/grp.lab"
+err_has 'readable by group or others; hint: chmod 600' "... with the fix"
+check "... and nothing is written" test ! -e "$T/grp.lab"
+chmod 0600 "$T/author.key"
+mkdir "$T/five.lab.minisig"
+expect_exit 3 "a signature that cannot be written is a host error" \
+	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/five.lab"
+check "... and the bundle is removed again" test ! -e "$T/five.lab"
+check "... leaving no temporary file" \
+	sh -c "! ls '$T' | grep -q 'five.lab.*tmp'"
+
+expect_exit 2 "-o is required" "$LABRUN" pack "$T/s1" -s "$T/author.key"
+expect_exit 2 "-s is required" "$LABRUN" pack "$T/s1" -o "$T/x.lab"
+expect_exit 2 "DIR is required" "$LABRUN" pack -s "$T/author.key" -o "$T/x.lab"
+expect_exit 2 "an unknown --limit key is a usage error" \
+	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/x.lab" --limit bogus=1
+err_has 'entries, file, total, manifest, depth' "... listing the keys"
+expect_exit 2 "a bad --limit value is a usage error" \
+	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/x.lab" --limit file=lots
+expect_exit 2 "a bundle inside DIR is refused" \
+	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/s1/self.lab"
+check "... and nothing is written" test ! -e "$T/s1/self.lab"
+expect_exit 0 "--help" "$LABRUN" pack --help
+out_has '^usage: labrun pack DIR -s AUTHOR_SEC -o NAME\.lab' "help starts with the usage line"
+check "x.lab never appeared" test ! -e "$T/x.lab"
+
+done_testing

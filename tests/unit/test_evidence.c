@@ -1,0 +1,840 @@
+/* test_evidence: records built from a session's data, sealed with a real
+ * key, verified; then every kind of tampering (single bytes all over the
+ * file, members added, removed or changed, another key, a cut file,
+ * re-signed but malformed records) must be refused with a message that
+ * names what is wrong.  Stock tar, minisign and sha256sum must accept the
+ * sealed file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "graders/grader.h"
+#include "runner/collect.h"
+#include "runner/err.h"
+#include "runner/evidence.h"
+#include "runner/limits.h"
+#include "runner/scenario.h"
+#include "runner/sign.h"
+#include "runner/tarball.h"
+#include "runner/util.h"
+#include "tests/unit/tap.h"
+
+static char dir[64];
+static char ev_path[128], pub_path[128], sec_path[128];
+static struct sign_sec *sk;
+static struct sign_pub pk;
+
+static char *competencies[] = {"tracing", "policy"};
+static struct scenario sc = {
+	.id = "broken-policy",
+	.version = "1.2.0",
+	.title = "A policy \"push\" gone wrong",
+	.level = "practitioner",
+	.platform = "agentplat-3.1",
+	.competencies = competencies,
+	.ncompetencies = 2,
+	.grader_api = 1,
+	.pass_mark = 700,
+	.time_limit_s = 1800,
+	.valid_for_days = 365,
+};
+
+static struct grader_check checks[] = {
+	{"service-up", "The gateway answers", CHECK_PASS, 1000, 1000, "ok"},
+	{"policy-fixed", "Policy v7 rolled back", CHECK_PASS, 2000, 2000, "ok"},
+	{"chain", "Decision chain \xc3\xa9", CHECK_FAIL, 1000, 0,
+	 "span-3 is not the root cause"},
+};
+
+static char *argv1[] = {"/bin/cat", "/etc/agent/policy.yaml"};
+static char *argv2[] = {"/usr/bin/printf", "bad\xff" "byte", "caf\xc3\xa9"};
+static struct ev_command cmds[] = {
+	{120, 5, "/bin/cat", argv1, 2, 0, 1, 0},
+	{950, 6, "/usr/bin/printf", argv2, 3, 1, 0, 0},
+};
+
+static struct ev_limit limits[] = {
+	{"memory_mb", 512, "rlimit RLIMIT_AS"},
+	{"disk_mb", 64, "tmpfs size"},
+};
+
+static void fill_info(struct ev_info *in, struct grader_result *r,
+		      struct collect_report *col, const char *verdict)
+{
+	memset(in, 0, sizeof *in);
+	memset(r, 0, sizeof *r);
+	r->ok = 1;
+	r->checks = checks;
+	r->n = 3;
+	in->mode = "run";
+	in->script_sha256 = "ab12";
+	in->sc = &sc;
+	in->scenario_digest =
+		"0000000000000000000000000000000000000000000000000000000000000001";
+	in->signer_keyid = "0123456789ABCDEF";
+	in->candidate = "cand-4f2a";
+	in->attempt = 2;
+	in->seed_hex = "deadbeef";
+	in->started_ms = 1764072000000LL; /* 2025-11-25T12:00:00Z */
+	in->ended_ms = 1764072000000LL + 754321;
+	in->time_limit_s = 1800;
+	in->ended_by = "exit";
+	in->exit_status = 0;
+	in->runner_version = "0.1.0";
+	in->profile_digest =
+		"00000000000000000000000000000000000000000000000000000000000000ff";
+	in->limits = limits;
+	in->nlimits = 2;
+	in->result = r;
+	in->verdict = verdict;
+	in->score = 750;
+	in->commands = cmds;
+	in->ncommands = 2;
+	in->collected = col;
+}
+
+static void add(struct tar_list *l, const char *name, const char *data)
+{
+	struct err e = {0};
+
+	if (tar_list_add_file(l, name, 0644, data, strlen(data), &e) < 0)
+		printf("# add %s: %s\n", name, e.msg);
+}
+
+/* A full set of members: records, recording, changes, answers. */
+static int build(struct tar_list *l, const struct ev_info *in, struct err *e)
+{
+	if (ev_add_records(l, in, e) < 0)
+		return -1;
+	add(l, "session.cast",
+	    "{\"version\": 2, \"width\": 80, \"height\": 24, \"timestamp\": 1}\n"
+	    "[0.100000, \"o\", \"$ \"]\n");
+	add(l, "changes/.deleted", "etc/old\n");
+	add(l, "changes/etc/agent/policy.yaml", "version: 6\n");
+	add(l, "answers/chain.txt", "span-7 -> span-3\n");
+	return 0;
+}
+
+static int seal_to(struct tar_list *l, const char *path, struct err *e)
+{
+	return ev_seal(l, sk, "labrun evidence broken-policy pass cand-4f2a",
+		       path, e);
+}
+
+static int write_bytes(const char *path, const void *data, size_t len)
+{
+	struct err e = {0};
+
+	return write_file_atomic(path, data, len, 0644, &e);
+}
+
+static json_t *member_json(const struct tar_list *l, const char *name)
+{
+	const struct tar_entry *m = tar_list_find(l, name);
+	json_error_t je;
+
+	return m ? json_loadb((const char *)m->data, m->len, 0, &je) : NULL;
+}
+
+/* Verify path; expect a refusal whose message contains want. */
+static void refused(const char *path, const char *want, const char *what)
+{
+	struct buf rep = BUF_INIT;
+	struct err e = {0};
+	int rc = ev_verify(path, &pk, &rep, &e);
+
+	ok(rc < 0 && e.kind == ERR_REFUSED && strstr(e.msg, want), "%s", what);
+	if (!(rc < 0 && strstr(e.msg, want)))
+		printf("#   rc %d, message '%s', want '%s'\n", rc, e.msg, want);
+	buf_release(&rep);
+}
+
+static void remove_member(struct tar_list *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].name, name)) {
+			free(l->v[i].name);
+			free(l->v[i].data);
+			memmove(&l->v[i], &l->v[i + 1],
+				(l->n - i - 1) * sizeof l->v[0]);
+			l->n--;
+			return;
+		}
+}
+
+static void replace_member(struct tar_list *l, const char *name,
+			   const char *data)
+{
+	remove_member(l, name);
+	add(l, name, data);
+}
+
+/* The sealed file's members, parsed back. */
+static int parse(const char *path, struct tar_list *l)
+{
+	static const struct tar_limits lim = {EVIDENCE_MAX_ENTRIES,
+					      EVIDENCE_MAX_TOTAL,
+					      EVIDENCE_MAX_TOTAL};
+	struct buf b = BUF_INIT;
+	struct err e = {0};
+	int rc;
+
+	memset(l, 0, sizeof *l);
+	if (read_file_bounded(path, EVIDENCE_MAX_TOTAL, &b, &e) < 0)
+		return -1;
+	rc = tar_read(b.data, b.len, path, &lim, l, &e);
+	buf_release(&b);
+	return rc;
+}
+
+/* Write l as a tar without re-signing (what a forger can do). */
+static void write_tar(struct tar_list *l, const char *path)
+{
+	struct buf b = BUF_INIT;
+	struct err e = {0};
+
+	if (tar_write(l, &b, &e) < 0)
+		printf("# tar_write: %s\n", e.msg);
+	write_bytes(path, b.data, b.len);
+	buf_release(&b);
+}
+
+/* Re-seal l after a change, with the issuer's own key: what a buggy or
+ * hostile issuer could produce; the schema checks must still hold. */
+static void reseal(struct tar_list *l, const char *path)
+{
+	struct err e = {0};
+
+	remove_member(l, "SHA256SUMS");
+	remove_member(l, "SHA256SUMS.minisig");
+	if (seal_to(l, path, &e) < 0)
+		printf("# reseal: %s\n", e.msg);
+}
+
+static int run_tool(const char *cwd, char *const argv[])
+{
+	pid_t pid = fork();
+	int st, fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (chdir(cwd) < 0)
+			_exit(127);
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int have(const char *tool)
+{
+	char *argv[] = {"sh", "-c", NULL, NULL};
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "command -v %s", tool);
+	argv[2] = cmd;
+	return run_tool("/", argv) == 0;
+}
+
+static int integers_only(const json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_real(v))
+		return 0;
+	if (json_is_object(v))
+		json_object_foreach((json_t *)v, k, x)
+			if (!integers_only(x))
+				return 0;
+	if (json_is_array(v))
+		json_array_foreach(v, i, x)
+			if (!integers_only(x))
+				return 0;
+	return 1;
+}
+
+static void test_records(void)
+{
+	struct ev_info in;
+	struct grader_result r;
+	struct collect_report col = {0};
+	struct tar_list l = {0}, l2 = {0};
+	struct collect_refusal ref = {"link", "symbolic link"};
+	struct err e = {0};
+	const struct tar_entry *m1, *m2, *cl;
+	json_t *man, *res;
+
+	col.v = &ref;
+	col.n = 1;
+	col.files = 1;
+	col.bytes = 11;
+	col.deleted = 1;
+	fill_info(&in, &r, &col, "pass");
+	ok(ev_add_records(&l, &in, &e) == 0, "ev_add_records: %s", e.msg);
+	ok(ev_add_records(&l2, &in, &e) == 0, "again");
+	m1 = tar_list_find(&l, "manifest.json");
+	m2 = tar_list_find(&l2, "manifest.json");
+	ok(m1 && m2 && m1->len == m2->len && !memcmp(m1->data, m2->data, m1->len),
+	   "manifest.json is deterministic");
+	ok(m1 && m1->len && m1->data[m1->len - 1] == '\n' &&
+	   m1->data[m1->len - 2] == '}', "manifest.json ends with a newline");
+
+	man = member_json(&l, "manifest.json");
+	res = member_json(&l, "result.json");
+	ok(man && res, "manifest.json and result.json parse");
+	ok(integers_only(man) && integers_only(res), "no real numbers");
+	is_str(json_string_value(json_object_get(man, "schema")),
+	       "labrun.evidence/1", "schema");
+	is_str(json_string_value(json_object_get(man, "issued")),
+	       "2025-11-25T12:12:34Z", "issued = ended");
+	is_str(json_string_value(json_object_get(man, "valid_until")),
+	       "2026-11-25T12:12:34Z", "valid_until = issued + 365 days");
+	is_str(json_string_value(json_object_get(
+		       json_object_get(man, "session"), "started")),
+	       "2025-11-25T12:00:00Z", "started");
+	ok(json_integer_value(json_object_get(json_object_get(man, "session"),
+					      "duration_ms")) == 754321,
+	   "duration_ms");
+	is_str(json_string_value(json_object_get(
+		       json_object_get(man, "scenario"), "digest")),
+	       "sha256:0000000000000000000000000000000000000000000000000000000000000001",
+	       "scenario digest");
+	is_str(json_string_value(json_object_get(
+		       json_object_get(man, "runner"), "sandbox_profile")),
+	       "sha256:00000000000000000000000000000000000000000000000000000000000000ff",
+	       "sandbox profile digest");
+	is_str(json_string_value(json_object_get(json_object_get(man, "seed"),
+						 "source")),
+	       "derived", "seed source");
+	ok(json_integer_value(json_object_get(json_object_get(man, "commands"),
+					      "count")) == 2,
+	   "commands.count");
+	ok(json_is_false(json_object_get(json_object_get(man, "commands"),
+					 "truncated")),
+	   "commands not truncated");
+	ok(json_array_size(json_object_get(json_object_get(man, "collection"),
+					   "refused")) == 1,
+	   "collection.refused");
+	ok(json_is_null(json_object_get(man, "renews")) &&
+	   json_is_null(json_object_get(man, "error")), "renews and error null");
+	ok(json_integer_value(json_object_get(man, "pass_mark")) == 700,
+	   "pass_mark");
+	ok(json_array_size(json_object_get(res, "checks")) == 3, "three checks");
+	is_str(json_string_value(json_object_get(
+		       json_array_get(json_object_get(res, "checks"), 2), "id")),
+	       "chain", "checks in the grader's order");
+	ok(json_is_true(json_object_get(res, "grader_ok")) &&
+	   json_is_null(json_object_get(res, "grader_error")), "grader ok");
+	json_decref(man);
+	json_decref(res);
+
+	cl = tar_list_find(&l, "commands.jsonl");
+	ok(cl != NULL, "commands.jsonl present");
+	if (cl) {
+		const char *second = strchr((char *)cl->data, '\n') + 1;
+		json_error_t je;
+		json_t *c = json_loads(second, JSON_DISABLE_EOF_CHECK, &je);
+
+		ok(!strchr(second, '\n') || strchr(second, '\n')[1] == 0,
+		   "two lines");
+		ok(strstr((char *)cl->data,
+			  "{\"argv\":[\"/bin/cat\",\"/etc/agent/policy.yaml\"],"
+			  "\"argv_truncated\":false,\"exit\":0,\"path\":\"/bin/cat\","
+			  "\"pid\":5,\"seq\":1,\"t_ms\":120}\n") == (char *)cl->data,
+		   "first line exactly");
+		is_str(json_string_value(json_array_get(json_object_get(c, "argv"), 1)),
+		       "bad\\xffbyte", "invalid UTF-8 in argv escaped as \\xff");
+		is_str(json_string_value(json_array_get(json_object_get(c, "argv"), 2)),
+		       "caf\xc3\xa9", "valid UTF-8 kept");
+		ok(json_is_null(json_object_get(c, "exit")) &&
+		   json_is_true(json_object_get(c, "argv_truncated")),
+		   "unknown exit is null; truncation flagged");
+		json_decref(c);
+	}
+	tar_list_release(&l);
+	tar_list_release(&l2);
+
+	/* A fail has no validity period; no grader result at all is an
+	 * error record with the reason. */
+	in.verdict = "fail";
+	in.exit_status = -1;
+	in.result = NULL;
+	in.error = "sandbox: cannot mount overlay";
+	ok(ev_add_records(&l, &in, &e) == 0, "records without a grader result");
+	man = member_json(&l, "manifest.json");
+	res = member_json(&l, "result.json");
+	ok(json_is_null(json_object_get(man, "valid_until")),
+	   "valid_until null unless pass");
+	ok(json_is_null(json_object_get(json_object_get(man, "session"),
+					"exit_status")), "exit_status null");
+	is_str(json_string_value(json_object_get(man, "error")),
+	       "sandbox: cannot mount overlay", "error recorded");
+	ok(json_is_false(json_object_get(res, "grader_ok")) &&
+	   json_array_size(json_object_get(res, "checks")) == 0,
+	   "no checks, grader_ok false");
+	is_str(json_string_value(json_object_get(res, "grader_error")),
+	       "sandbox: cannot mount overlay", "grader_error says why");
+	json_decref(man);
+	json_decref(res);
+	tar_list_release(&l);
+
+	/* The command log's count cap. */
+	{
+		struct ev_command *many = calloc(COMMANDS_MAX + 1, sizeof *many);
+		size_t i;
+
+		for (i = 0; i < COMMANDS_MAX + 1; i++)
+			many[i] = cmds[0];
+		in.commands = many;
+		in.ncommands = COMMANDS_MAX + 1;
+		ok(ev_add_records(&l, &in, &e) == 0, "records with too many commands");
+		man = member_json(&l, "manifest.json");
+		ok(json_integer_value(json_object_get(json_object_get(man, "commands"),
+						      "count")) == COMMANDS_MAX &&
+		   json_is_true(json_object_get(json_object_get(man, "commands"),
+						"truncated")),
+		   "count capped at %d and truncated says so", COMMANDS_MAX);
+		json_decref(man);
+		tar_list_release(&l);
+		free(many);
+	}
+}
+
+static void test_seal_verify(void)
+{
+	struct ev_info in;
+	struct grader_result r;
+	struct tar_list l = {0};
+	struct buf rep = BUF_INIT, js = BUF_INIT, good = BUF_INIT;
+	struct err e = {0};
+	char keyid[17], want[128];
+	json_t *j;
+	json_error_t je;
+
+	fill_info(&in, &r, NULL, "pass");
+	ok(build(&l, &in, &e) == 0, "members built: %s", e.msg);
+	ok(seal_to(&l, ev_path, &e) == 0, "ev_seal: %s", e.msg);
+	ok(ev_verify(ev_path, &pk, &rep, &e) == 0, "ev_verify accepts: %s", e.msg);
+	printf("# report:\n%s", rep.data ? (char *)rep.data : "");
+	sign_keyid_hex(&pk, keyid);
+	snprintf(want, sizeof want,
+		 "signed by issuer key %s; 9 members, all digests match", keyid);
+	ok(rep.data && strstr((char *)rep.data, want), "report: signer and members");
+	ok(rep.data && strstr((char *)rep.data, "broken-policy 1.2.0"),
+	   "report: scenario");
+	ok(rep.data && strstr((char *)rep.data, "cand-4f2a (attempt 2)"),
+	   "report: candidate");
+	ok(rep.data && strstr((char *)rep.data,
+			      "pass, score 75.0% (pass mark 70.0%)"),
+	   "report: verdict and score");
+	ok(rep.data && strstr((char *)rep.data, "2 of 3 passed"), "report: checks");
+	ok(rep.data && strstr((char *)rep.data, "valid until: 2026-11-25T12:12:34Z"),
+	   "report: valid until");
+	ok(rep.data && strstr((char *)rep.data,
+			      "sha256:0000000000000000000000000000000000000000000000000000000000000001"),
+	   "report: digest");
+
+	ok(ev_verify_json(ev_path, &pk, &js, &e) == 0, "ev_verify_json");
+	j = js.data ? json_loads((char *)js.data, 0, &je) : NULL;
+	ok(j && json_is_true(json_object_get(j, "valid")) &&
+	   !strcmp(json_string_value(json_object_get(j, "verdict")), "pass") &&
+	   !strcmp(json_string_value(json_object_get(
+			   json_object_get(j, "scenario"), "id")),
+		   "broken-policy") &&
+	   json_integer_value(json_object_get(j, "members")) == 9,
+	   "JSON summary");
+	json_decref(j);
+	buf_release(&js);
+	ok(ev_invalid_json("x\xff.tar", "bad \"thing\"", &js, &e) == 0 &&
+	   (j = json_loads((char *)js.data, 0, &je)) &&
+	   json_is_false(json_object_get(j, "valid")) &&
+	   !strcmp(json_string_value(json_object_get(j, "error")), "bad \"thing\""),
+	   "JSON refusal");
+	json_decref(j);
+	buf_release(&js);
+
+	/* Sealing twice gives the same bytes (deterministic end to end). */
+	{
+		struct tar_list l2 = {0};
+		struct buf a = BUF_INIT, b = BUF_INIT;
+		char p2[160];
+
+		snprintf(p2, sizeof p2, "%s/again.tar", dir);
+		build(&l2, &in, &e);
+		seal_to(&l2, p2, &e);
+		read_file_bounded(ev_path, EVIDENCE_MAX_TOTAL, &a, &e);
+		read_file_bounded(p2, EVIDENCE_MAX_TOTAL, &b, &e);
+		ok(a.len && a.len == b.len && !memcmp(a.data, b.data, a.len),
+		   "same records, same evidence bytes");
+		buf_release(&a);
+		buf_release(&b);
+		tar_list_release(&l2);
+	}
+	tar_list_release(&l);
+	buf_release(&rep);
+	buf_release(&good);
+}
+
+static void test_flips(void)
+{
+	struct buf good = BUF_INIT, bad = BUF_INIT;
+	struct err e = {0};
+	char path[160];
+	size_t i, pos, len, refusals = 0, tries = 0, canon = 0;
+	size_t extra[] = {0, 99, 100, 124, 136, 148, 155, 156, 257, 263, 265, 345,
+			  511, 512, 1023, 1024};
+
+	snprintf(path, sizeof path, "%s/flip.tar", dir);
+	read_file_bounded(ev_path, EVIDENCE_MAX_TOTAL, &good, &e);
+	len = good.len;
+	ok(len > 4096 && len % 10240 == 0, "file is whole tar records (%zu bytes)",
+	   len);
+	for (i = 0; i < 200 + sizeof extra / sizeof extra[0] + 3; i++) {
+		struct buf rep = BUF_INIT;
+
+		if (i < 200)
+			pos = i * (len - 1) / 199;
+		else if (i < 200 + sizeof extra / sizeof extra[0])
+			pos = extra[i - 200];
+		else
+			pos = len - 1 - (i - 200 - sizeof extra / sizeof extra[0]) * 700;
+		buf_release(&bad);
+		buf_append(&bad, good.data, len, &e);
+		bad.data[pos] ^= (i & 1) ? 0x01 : 0xff;
+		write_bytes(path, bad.data, len);
+		tries++;
+		memset(&e, 0, sizeof e);
+		if (ev_verify(path, &pk, &rep, &e) < 0 && e.kind == ERR_REFUSED) {
+			refusals++;
+			canon += strstr(e.msg, "not a canonical labrun evidence "
+					       "file; it was modified after "
+					       "signing") != NULL;
+		} else {
+			printf("#   byte %zu flipped: accepted (%s)\n", pos, e.msg);
+		}
+		buf_release(&rep);
+	}
+	ok(refusals == tries, "%zu of %zu single-byte changes refused", refusals,
+	   tries);
+	ok(canon > 0, "%zu caught as non-canonical", canon);
+
+	/* The very last byte is end-of-archive padding libarchive skips. */
+	buf_release(&bad);
+	buf_append(&bad, good.data, len, &e);
+	bad.data[len - 1] = 'x';
+	write_bytes(path, bad.data, len);
+	refused(path, "not a canonical labrun evidence file; it was modified after signing",
+		"a changed padding byte: non-canonical");
+
+	/* Cut files. */
+	write_bytes(path, good.data, len / 2);
+	refused(path, path, "cut in half: refused");
+	write_bytes(path, good.data, len - 10240);
+	refused(path, path, "last record missing: refused");
+	write_bytes(path, good.data, 0);
+	refused(path, path, "empty file: refused");
+	/* Appended bytes. */
+	buf_append(&good, "\0\0\0\0", 4, &e);
+	write_bytes(path, good.data, good.len);
+	refused(path, "not a canonical", "bytes appended: refused");
+	buf_release(&good);
+	buf_release(&bad);
+}
+
+static void test_tampering(void)
+{
+	struct tar_list l;
+	struct sign_pub other;
+	struct sign_sec *osk = NULL;
+	struct err e = {0};
+	struct buf rep = BUF_INIT;
+	char path[160], p2[160], s2[160];
+	int rc;
+
+	snprintf(path, sizeof path, "%s/t.tar", dir);
+
+	parse(ev_path, &l);
+	add(&l, "changes/extra", "planted\n");
+	write_tar(&l, path);
+	refused(path, "member 'changes/extra' is not listed in SHA256SUMS",
+		"an extra member is refused by name");
+	tar_list_release(&l);
+
+	parse(ev_path, &l);
+	add(&l, "notes.txt", "hi\n");
+	write_tar(&l, path);
+	refused(path, "unexpected member 'notes.txt'", "an unknown member name");
+	tar_list_release(&l);
+
+	parse(ev_path, &l);
+	tar_list_add_dir(&l, "changes", &e);
+	write_tar(&l, path);
+	refused(path, "unexpected member 'changes' (a directory)",
+		"a directory member");
+	tar_list_release(&l);
+
+	parse(ev_path, &l);
+	remove_member(&l, "commands.jsonl");
+	write_tar(&l, path);
+	refused(path, "SHA256SUMS lists 'commands.jsonl', which is missing from the file",
+		"a missing member is named");
+	tar_list_release(&l);
+
+	parse(ev_path, &l);
+	remove_member(&l, "SHA256SUMS.minisig");
+	write_tar(&l, path);
+	refused(path, "missing member 'SHA256SUMS.minisig'", "a missing signature");
+	tar_list_release(&l);
+
+	parse(ev_path, &l);
+	replace_member(&l, "result.json", "{\"verdict\": \"pass\"}\n");
+	write_tar(&l, path);
+	refused(path, "member 'result.json': digest does not match SHA256SUMS",
+		"a changed member: wrong digest");
+	tar_list_release(&l);
+
+	parse(ev_path, &l);
+	replace_member(&l, "SHA256SUMS", "0000000000000000000000000000000000000000000000000000000000000000  manifest.json\n");
+	write_tar(&l, path);
+	refused(path, "SHA256SUMS.minisig: signature verification failed",
+		"a changed SHA256SUMS: the signature fails");
+	tar_list_release(&l);
+
+	/* Another key. */
+	snprintf(p2, sizeof p2, "%s/other.pub", dir);
+	snprintf(s2, sizeof s2, "%s/other.key", dir);
+	ok(sign_keygen(p2, s2, &e) == 0 && sign_pub_load(p2, &other, &e) == 0 &&
+	   sign_sec_load(s2, &osk, &e) == 0, "second key pair");
+	rc = ev_verify(ev_path, &other, &rep, &e);
+	ok(rc < 0 && e.kind == ERR_REFUSED && strstr(e.msg, "SHA256SUMS.minisig") &&
+	   strstr(e.msg, "not trusted") && strstr(e.msg, ev_path),
+	   "verified against another key: refused naming the signature (%s)",
+	   e.msg);
+	buf_release(&rep);
+	/* Signed by another key entirely (a forger's own key). */
+	parse(ev_path, &l);
+	remove_member(&l, "SHA256SUMS");
+	remove_member(&l, "SHA256SUMS.minisig");
+	ok(ev_seal(&l, osk, "forged", path, &e) == 0, "sealed with a forger's key");
+	refused(path, "which is not trusted", "a forger's signature is refused");
+	tar_list_release(&l);
+	sign_sec_free(osk);
+
+	/* Re-signed by the issuer but malformed: the schema still holds. */
+	parse(ev_path, &l);
+	replace_member(&l, "manifest.json", "{\"schema\": \"labrun.evidence/1\"}\n");
+	reseal(&l, path);
+	refused(path, "manifest.json: $.produced_by.mode: missing",
+		"manifest without required keys");
+	tar_list_release(&l);
+
+	parse(ev_path, &l);
+	{
+		const struct tar_entry *m = tar_list_find(&l, "manifest.json");
+		char *s = strndup((char *)m->data, m->len);
+		char *at = strstr(s, "\"score\": 750");
+
+		memcpy(at, "\"score\": 7.5", 12);
+		replace_member(&l, "manifest.json", s);
+		free(s);
+	}
+	reseal(&l, path);
+	refused(path, "manifest.json: not an object of strings, integers",
+		"a real number in the manifest");
+	tar_list_release(&l);
+
+	parse(ev_path, &l);
+	{
+		const struct tar_entry *m = tar_list_find(&l, "manifest.json");
+		char *s = strndup((char *)m->data, m->len);
+		char *at = strstr(s, "\"started\": \"2025-11-25T12:00:00Z\"");
+
+		memcpy(at, "\"started\": \"2025-11-25 12:00:00Z\"", 33);
+		replace_member(&l, "manifest.json", s);
+		free(s);
+	}
+	reseal(&l, path);
+	refused(path, "manifest.json: $.session.started: not an RFC 3339 UTC time",
+		"a malformed time");
+	tar_list_release(&l);
+
+	parse(ev_path, &l);
+	replace_member(&l, "result.json",
+		       "{\"verdict\": \"pass\", \"score\": 750, \"pass_mark\": 700, "
+		       "\"grader_ok\": true, \"grader_error\": null, "
+		       "\"checks\": [{\"id\": \"x\"}]}\n");
+	reseal(&l, path);
+	refused(path, "result.json: $.checks[0].title: missing", "a malformed check");
+	tar_list_release(&l);
+
+	parse(ev_path, &l);
+	replace_member(&l, "result.json",
+		       "{\"verdict\": \"fail\", \"score\": 750, \"pass_mark\": 700, "
+		       "\"grader_ok\": true, \"grader_error\": null, \"checks\": []}\n");
+	reseal(&l, path);
+	refused(path, "disagree", "manifest and result disagree");
+	tar_list_release(&l);
+
+	parse(ev_path, &l);
+	replace_member(&l, "result.json", "{\"verdict\": \"pass\", \"verdict\": \"fail\"}");
+	reseal(&l, path);
+	refused(path, "result.json: line", "duplicate keys refused");
+	tar_list_release(&l);
+}
+
+/* SHA256SUMS must be exactly as ev_seal writes it, even when signed. */
+static void test_sums_strict(void)
+{
+	struct tar_list l;
+	struct buf sig = BUF_INIT;
+	struct err e = {0};
+	char path[160];
+	const struct tar_entry *sums;
+	char *text;
+	size_t i;
+	static const struct {
+		const char *how, *want;
+	} cases[] = {
+		{"dup", "lists 'answers/chain.txt' twice"},
+		{"swap", "is out of order"},
+		{"upper", "not \"DIGEST  NAME\""},
+		{"onespace", "not \"DIGEST  NAME\""},
+		{"nonl", "no final newline"},
+		{"self", "lists itself or its signature"},
+	};
+
+	snprintf(path, sizeof path, "%s/s.tar", dir);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct buf t = BUF_INIT;
+		char *l1, *l2;
+
+		parse(ev_path, &l);
+		sums = tar_list_find(&l, "SHA256SUMS");
+		text = strndup((char *)sums->data, sums->len);
+		l1 = text;
+		l2 = strchr(text, '\n') + 1;
+		if (!strcmp(cases[i].how, "dup")) {
+			buf_append(&t, l1, (size_t)(l2 - l1), &e);
+			buf_puts(&t, l1, &e);
+		} else if (!strcmp(cases[i].how, "swap")) {
+			char *l3 = strchr(l2, '\n') + 1;
+
+			buf_append(&t, l2, (size_t)(l3 - l2), &e);
+			buf_append(&t, l1, (size_t)(l2 - l1), &e);
+			buf_puts(&t, l3, &e);
+		} else if (!strcmp(cases[i].how, "upper")) {
+			buf_puts(&t, text, &e);
+			t.data[0] = (unsigned char)((t.data[0] >= 'a' && t.data[0] <= 'f') ? t.data[0] - 32 : 'A');
+		} else if (!strcmp(cases[i].how, "onespace")) {
+			buf_append(&t, l1, 65, &e);
+			buf_puts(&t, l1 + 66, &e);
+		} else if (!strcmp(cases[i].how, "nonl")) {
+			buf_append(&t, text, strlen(text) - 1, &e);
+		} else {
+			buf_puts(&t, text, &e);
+			buf_puts(&t, "0000000000000000000000000000000000000000000000000000000000000000  SHA256SUMS\n", &e);
+		}
+		free(text);
+		replace_member(&l, "SHA256SUMS", (char *)t.data);
+		sums = tar_list_find(&l, "SHA256SUMS");
+		sign_data(sk, sums->data, sums->len, "t", &sig, &e);
+		replace_member(&l, "SHA256SUMS.minisig", (char *)sig.data);
+		buf_release(&sig);
+		buf_release(&t);
+		write_tar(&l, path);
+		refused(path, cases[i].want, cases[i].how);
+		tar_list_release(&l);
+	}
+}
+
+static void test_seal_refusals(void)
+{
+	struct tar_list l = {0};
+	struct err e = {0};
+	char path[160];
+
+	snprintf(path, sizeof path, "%s/r.tar", dir);
+	add(&l, "manifest.json", "{}\n");
+	add(&l, "changes/a b", "x");
+	ok(seal_to(&l, path, &e) < 0 && e.kind == ERR_BUG &&
+	   strstr(e.msg, "'changes/a b'"), "a name with a space: ERR_BUG");
+	ok(access(path, F_OK) < 0, "nothing written");
+	tar_list_release(&l);
+
+	add(&l, "manifest.json", "{}\n");
+	tar_list_add_dir(&l, "changes", &e);
+	ok(seal_to(&l, path, &e) < 0 && e.kind == ERR_BUG, "a directory: ERR_BUG");
+	tar_list_release(&l);
+
+	add(&l, "SHA256SUMS", "x");
+	ok(seal_to(&l, path, &e) < 0 && e.kind == ERR_BUG, "sealed twice: ERR_BUG");
+	tar_list_release(&l);
+}
+
+static void test_stock_tools(void)
+{
+	char x[160];
+	char *tar_argv[] = {"tar", "-xf", ev_path, "-C", x, NULL};
+	char *mini_argv[] = {"minisign", "-V", "-H", "-p", pub_path, "-m",
+			     "SHA256SUMS", NULL};
+	char *sums_argv[] = {"sha256sum", "--strict", "-c", "SHA256SUMS", NULL};
+
+	if (!have("minisign") || !have("sha256sum") || !have("tar")) {
+		printf("ok %d # SKIP minisign, sha256sum or tar not installed\n",
+		       ++tap_n);
+		return;
+	}
+	snprintf(x, sizeof x, "%s/x", dir);
+	mkdir(x, 0755);
+	ok(run_tool(dir, tar_argv) == 0, "GNU tar extracts the evidence");
+	ok(run_tool(x, mini_argv) == 0, "minisign -V -H accepts SHA256SUMS");
+	ok(run_tool(x, sums_argv) == 0, "sha256sum -c accepts every member");
+}
+
+int main(void)
+{
+	struct err e = {0};
+
+	snprintf(dir, sizeof dir, "/tmp/labrun-evidence.XXXXXX");
+	if (!mkdtemp(dir)) {
+		printf("# mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	snprintf(ev_path, sizeof ev_path, "%s/evidence.tar", dir);
+	snprintf(pub_path, sizeof pub_path, "%s/issuer.pub", dir);
+	snprintf(sec_path, sizeof sec_path, "%s/issuer.key", dir);
+	ok(sign_keygen(pub_path, sec_path, &e) == 0 &&
+	   sign_sec_load(sec_path, &sk, &e) == 0 &&
+	   sign_pub_load(pub_path, &pk, &e) == 0, "issuer key pair: %s", e.msg);
+
+	test_records();
+	test_seal_verify();
+	test_flips();
+	test_tampering();
+	test_sums_strict();
+	test_seal_refusals();
+	test_stock_tools();
+
+	sign_sec_free(sk);
+	remove_tree(dir, &e);
+	return tap_done();
+}

@@ -1,0 +1,685 @@
+/* test_grader: the grader host over a hostile frozen root (links, a FIFO,
+ * a sparse 20 MB file, a device), the `lab` API, and hostile graders that
+ * loop, allocate, backtrack, finalize, call what they may not or return
+ * nonsense; each must give ok=0 with the right reason, within its limits.
+ * It does not test the seccomp profile itself (tests/unit/test_sandbox). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "graders/grader.h"
+#include "graders/lua_host.h"
+#include "runner/err.h"
+#include "runner/limits.h"
+#include "runner/util.h"
+#include "tests/unit/tap.h"
+
+static char top[64];
+static int root_fd = -1;
+static int have_device;
+static struct grader_limits lim = {
+	.memory = 16u << 20,
+	.instructions = 5000000,
+	.cpu_s = 1,
+	.wall_ms = 2000,
+};
+
+static const char context[] =
+	"{\"session\":{\"started\":\"2026-11-25T12:00:00Z\",\"duration_ms\":61000,"
+	"\"time_limit_s\":1800,\"ended_by\":\"exit\",\"exit_status\":0,"
+	"\"candidate\":\"c-42\",\"attempt\":1,\"seed\":7,"
+	"\"scenario\":{\"id\":\"policy-denials\",\"version\":\"1.0.0\"}},"
+	"\"commands\":["
+	"{\"t_ms\":10,\"pid\":5,\"path\":\"/usr/bin/systemctl\","
+	"\"argv\":[\"systemctl\",\"restart\",\"agentd\"],\"exit\":0},"
+	"{\"t_ms\":20,\"pid\":6,\"path\":\"/usr/bin/vim\","
+	"\"argv\":[\"vim\",\"/etc/agentd/policy.json\"],\"exit\":null},"
+	"{\"t_ms\":30,\"pid\":7,\"path\":\"/usr/bin/systemctl\","
+	"\"argv\":[\"/usr/bin/systemctl\",\"status\",\"agentd\"],\"exit\":3},"
+	"{\"t_ms\":40,\"pid\":8,\"path\":\"/usr/bin/true\",\"argv\":[],\"exit\":0}"
+	"],"
+	"\"keys\":{\"root_cause\":\"policy-deny-all\"}}";
+
+static void put(const char *rel, const char *data)
+{
+	char path[256];
+	struct err e;
+
+	snprintf(path, sizeof path, "%s/%s", top, rel);
+	if (write_file_atomic(path, data, strlen(data), 0644, &e) < 0) {
+		printf("Bail out! %s\n", e.msg);
+		exit(1);
+	}
+}
+
+static void at(char *out, size_t size, const char *rel)
+{
+	snprintf(out, size, "%s/%s", top, rel);
+}
+
+static void make_root(void)
+{
+	static const char *const dirs[] = {"etc/agentd", "home/candidate/answers",
+					   "var/log", "var/run"};
+	char path[256], path2[256];
+	struct err e;
+	size_t i;
+	int fd;
+
+	memcpy(top, "/tmp/labrun-grader-XXXXXX", 26);
+	if (!mkdtemp(top)) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		exit(1);
+	}
+	for (i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		at(path, sizeof path, dirs[i]);
+		if (mkdir_p(path, 0755, &e) < 0) {
+			printf("Bail out! %s\n", e.msg);
+			exit(1);
+		}
+	}
+	put("etc/agentd/policy.json",
+	    "{\"allow\":[\"read_file\"],\"max_steps\":12,\"ratio\":0.5,"
+	    "\"owner\":null,\"nested\":{\"deep\":[1,[2,[3]]]}}");
+	put("etc/lines.txt", "a\nb\n\nc");
+	put("home/candidate/answers/cause.txt", "timeout in the adapter\n");
+	put("var/log/b.log", "b\n");
+	put("var/log/a.log", "a\n");
+	at(path, sizeof path, "etc/shadow-link");
+	if (symlink("/etc/shadow", path) < 0)
+		goto fail;
+	at(path, sizeof path, "linkdir");
+	if (symlink("/etc", path) < 0)
+		goto fail;
+	at(path, sizeof path, "up");
+	if (symlink("..", path) < 0)
+		goto fail;
+	at(path, sizeof path, "home/candidate/answers/evil");
+	if (symlink("/etc/passwd", path) < 0)
+		goto fail;
+	at(path, sizeof path, "var/run/fifo");
+	if (mkfifo(path, 0644) < 0)
+		goto fail;
+	at(path, sizeof path, "var/big");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || ftruncate(fd, 20 << 20) < 0)
+		goto fail;
+	close(fd);
+	at(path, sizeof path, "var/hard");
+	at(path2, sizeof path2, "var/log/a.log");
+	if (link(path2, path) < 0)
+		goto fail;
+	at(path, sizeof path, "var/null");
+	have_device = mknod(path, S_IFCHR | 0644, makedev(1, 3)) == 0;
+	root_fd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd >= 0)
+		return;
+fail:
+	printf("Bail out! making the root: %s\n", strerror(errno));
+	exit(1);
+}
+
+static int64_t last_ms;
+
+static void run_with(const char *src, const char *ctx, struct grader_limits l,
+		     struct grader_result *r)
+{
+	struct grader_input in;
+	struct err e;
+	int64_t t0;
+
+	memset(&in, 0, sizeof in);
+	in.source = src;
+	in.source_len = strlen(src);
+	in.chunkname = "grader/grade.lua";
+	in.root_fd = root_fd;
+	in.context_json = ctx;
+	in.context_len = ctx ? strlen(ctx) : 0;
+	in.lim = l;
+	/* TEST_GRADER_VERBOSE=1: see the worker's stderr (print, sanitizers) */
+	in.verbose = getenv("TEST_GRADER_VERBOSE") != NULL;
+	t0 = time_mono_ms();
+	if (grader_run(&in, r, &e) < 0) {
+		printf("Bail out! grader_run: %s\n", e.msg);
+		exit(1);
+	}
+	last_ms = time_mono_ms() - t0;
+}
+
+static void run(const char *src, struct grader_result *r)
+{
+	run_with(src, context, lim, r);
+}
+
+/* Run `body` (Lua returning a string) and give back that string as the
+ * one check's message, or the error. */
+static const char *probe(const char *body)
+{
+	static char got[4096];
+	char src[4096];
+	struct grader_result r;
+
+	snprintf(src, sizeof src,
+		 "local function f() %s end\n"
+		 "local m = f()\n"
+		 "return {lab.check{id='p', title='probe', weight=1, pass=true,"
+		 " message=m}}\n", body);
+	run(src, &r);
+	if (!r.ok)
+		snprintf(got, sizeof got, "ERROR: %s", r.error);
+	else
+		snprintf(got, sizeof got, "%s", r.checks[0].message);
+	grader_result_release(&r);
+	return got;
+}
+
+/* A hostile grader: ok=0, the reason contains want, within the wall limit. */
+static void hostile(const char *what, const char *src, const char *want)
+{
+	struct grader_result r;
+
+	run(src, &r);
+	ok(!r.ok && strstr(r.error, want), "%s: refused (%s)", what, r.error);
+	if (r.ok || !strstr(r.error, want))
+		printf("#   want '%s'\n", want);
+	ok(last_ms < lim.wall_ms + 500, "%s: returned in %lld ms", what,
+	   (long long)last_ms);
+	grader_result_release(&r);
+}
+
+static void test_pass_and_partial(void)
+{
+	struct grader_result r;
+	unsigned score = 12345;
+
+	run("return {\n"
+	    " lab.check{id='policy.valid', title='The policy parses', weight=1000,"
+	    "  pass=lab.json(lab.read('/etc/agentd/policy.json')) ~= nil,"
+	    "  message='ok'},\n"
+	    " lab.check{id='cause', title='Root cause named', weight=1000,"
+	    "  pass=lab.trim(lab.answer('cause.txt')) == 'timeout in the adapter'},\n"
+	    "}\n", &r);
+	ok(r.ok && r.n == 2, "a passing grader returns its checks (%s)", r.error);
+	if (r.ok && r.n == 2) {
+		is_str(r.checks[0].id, "policy.valid", "first id");
+		is_str(r.checks[0].title, "The policy parses", "first title");
+		ok(r.checks[1].status == CHECK_PASS && r.checks[1].points == 1000,
+		   "second passes with its weight");
+		is_str(r.checks[1].message, "", "message defaults to empty");
+	}
+	is_str(grader_verdict(&r, 700, &score), "pass", "verdict pass");
+	ok(score == 1000, "score 1000 (%u)", score);
+	grader_result_release(&r);
+
+	run("return {\n"
+	    " lab.check{id='a', title='A', weight=1000, pass=true},\n"
+	    " lab.check{id='b', title='B', weight=1000, pass=false, points=500,"
+	    "  message='half of it'},\n"
+	    " lab.check{id='c', title='C', weight=0, pass=false},\n"
+	    "}\n", &r);
+	ok(r.ok && r.n == 3, "partial credit grader ok (%s)", r.error);
+	if (r.ok && r.n == 3)
+		ok(r.checks[1].status == CHECK_FAIL && r.checks[1].points == 500,
+		   "partial points kept on a failed check");
+	is_str(grader_verdict(&r, 700, &score), "pass", "750 passes a mark of 700");
+	ok(score == 750, "score 750 (%u)", score);
+	is_str(grader_verdict(&r, 800, &score), "fail", "750 fails a mark of 800");
+	grader_result_release(&r);
+
+	run("return {\n"
+	    " lab.check{id='a', title='A', weight=10, pass=true},\n"
+	    " lab.error_check{id='state', title='Simulator state', weight=10,"
+	    "  message='the platform did not write its state file'},\n"
+	    "}\n", &r);
+	ok(r.ok && r.n == 2 && r.checks[1].status == CHECK_ERROR &&
+	   r.checks[1].points == 0, "error_check gives status error, 0 points");
+	is_str(grader_verdict(&r, 0, &score), "error",
+	       "one error check makes the verdict error");
+	grader_result_release(&r);
+
+	memset(&r, 0, sizeof r);
+	snprintf(r.error, sizeof r.error, "x");
+	is_str(grader_verdict(&r, 0, &score), "error", "!ok is error");
+	ok(score == 0, "!ok scores 0");
+	is_str(check_status_name(CHECK_PASS), "pass", "status name pass");
+	is_str(check_status_name(CHECK_FAIL), "fail", "status name fail");
+	is_str(check_status_name(CHECK_ERROR), "error", "status name error");
+	ok(grader_default_limits.memory == GRADER_MEMORY &&
+	   grader_default_limits.wall_ms == GRADER_WALL_MS &&
+	   grader_default_limits.cpu_s == GRADER_CPU_S &&
+	   grader_default_limits.instructions == GRADER_INSTRUCTIONS,
+	   "default limits come from limits.h");
+}
+
+#define READ(p) "local v, why = lab.read('" p "') return tostring(v) .. '|' .. tostring(why)"
+
+static void test_paths(const char *how)
+{
+	char want[128];
+
+	is_str(probe("return lab.read('/etc/agentd/policy.json'):sub(1, 10)"),
+	       "{\"allow\":[", "%s: a regular file is read", how);
+	is_str(probe("return lab.read('//etc/./agentd//policy.json'):sub(1, 2)"),
+	       "{\"", "%s: . and // are harmless", how);
+	is_str(probe("return lab.read('/var/hard')"), "a\n",
+	       "%s: a hard link is read", how);
+	is_str(probe(READ("/etc/shadow-link")), "nil|symbolic link refused",
+	       "%s: a symlink to /etc/shadow is refused", how);
+	is_str(probe(READ("/linkdir/passwd")), "nil|symbolic link refused",
+	       "%s: a path through a symlinked directory is refused", how);
+	is_str(probe(READ("/up/etc/passwd")), "nil|symbolic link refused",
+	       "%s: a symlink to .. is refused", how);
+	is_str(probe(READ("/var/run/fifo")), "nil|not a regular file",
+	       "%s: a FIFO is refused (without blocking)", how);
+	is_str(probe(READ("/var/log")), "nil|not a regular file",
+	       "%s: a directory is refused", how);
+	if (have_device)
+		is_str(probe(READ("/var/null")), "nil|not a regular file",
+		       "%s: a device is refused", how);
+	else
+		printf("ok %d # SKIP mknod not permitted here\n", ++tap_n);
+	snprintf(want, sizeof want, "nil|larger than %u bytes", GRADER_MAX_READ);
+	is_str(probe(READ("/var/big")), want, "%s: a 20 MB sparse file is refused",
+	       how);
+	is_str(probe(READ("/../etc/passwd")), "nil|path contains '..'",
+	       "%s: .. is refused", how);
+	is_str(probe(READ("/etc/../../../etc/passwd")), "nil|path contains '..'",
+	       "%s: .. deeper is refused", how);
+	is_str(probe(READ("etc/passwd")), "nil|path must be absolute",
+	       "%s: a relative path is refused", how);
+	is_str(probe(READ("/etc/passwd")), "nil|no such file",
+	       "%s: /etc/passwd is the root's, not the host's", how);
+	is_str(probe(READ("/etc/agentd/policy.json/x")),
+	       "nil|a parent is not a directory", "%s: a file as a parent", how);
+	is_str(probe("local v, why = lab.read('/etc/a\\0b') return why"),
+	       "path contains a NUL byte", "%s: NUL in a path", how);
+	is_str(probe("local t = {} for _, p in ipairs{'/etc/agentd/policy.json',"
+		     " '/var/log', '/etc/shadow-link', '/var/run/fifo', '/nope',"
+		     " '/linkdir/passwd', '/'} do t[#t+1] = tostring(lab.exists(p))"
+		     " end return table.concat(t, ',')"),
+	       "file,dir,link,other,nil,nil,dir", "%s: lab.exists", how);
+	is_str(probe("return table.concat(lab.list('/var/log'), ',')"),
+	       "a.log,b.log", "%s: lab.list sorted", how);
+	is_str(probe("return table.concat(lab.list('/'), ',')"),
+	       "etc,home,linkdir,up,var",
+	       "%s: lab.list of the root", how);
+	is_str(probe("local v, why = lab.list('/linkdir') return tostring(v) .. '|' .. why"),
+	       "nil|symbolic link refused", "%s: lab.list of a link", how);
+	is_str(probe("local v, why = lab.list('/etc/lines.txt') return why"),
+	       "not a directory", "%s: lab.list of a file", how);
+	is_str(probe("local l = lab.lines('/etc/lines.txt') return #l .. ':' .."
+		     " table.concat(l, '|')"),
+	       "4:a|b||c", "%s: lab.lines", how);
+	is_str(probe("local v, why = lab.lines('/var/run/fifo') return why"),
+	       "not a regular file", "%s: lab.lines refuses what read refuses", how);
+	is_str(probe("return lab.answer('cause.txt')"), "timeout in the adapter\n",
+	       "%s: lab.answer", how);
+	is_str(probe("local v, why = lab.answer('evil') return why"),
+	       "symbolic link refused", "%s: an answer linked to /etc/passwd", how);
+	is_str(probe("local t = {} for _, n in ipairs{'../x', '.', '..', 'a/b', ''}"
+		     " do local v, why = lab.answer(n) t[#t+1] = why end"
+		     " return table.concat(t, ',')"),
+	       "not an answer file name,not an answer file name,"
+	       "not an answer file name,not an answer file name,"
+	       "not an answer file name", "%s: bad answer names", how);
+}
+
+static void test_api(void)
+{
+	char first[64];
+
+	is_str(probe("local j = lab.json(lab.read('/etc/agentd/policy.json'))\n"
+		     "return j.allow[1] .. ',' .. math.type(j.max_steps) .. ',' ..\n"
+		     " math.type(j.ratio) .. ',' .. tostring(j.owner == lab.null) .."
+		     " ',' .. j.nested.deep[2][2][1]"),
+	       "read_file,integer,float,true,3", "lab.json converts types");
+	is_str(probe("local v, why = lab.json(string.rep('[', 100) .."
+		     " string.rep(']', 100)) return tostring(v) .. '|' .. why"),
+	       "nil|nested deeper than 64 levels", "lab.json bounds depth");
+	is_str(probe("local v, why = lab.json('{\"a\":') return tostring(v) .. '|' .."
+		     " why:sub(1, 13)"),
+	       "nil|line 1 column", "lab.json reports where it failed");
+	is_str(probe("return tostring(lab.json('[1,null,3]')[2] == lab.null) .."
+		     " #lab.json('[1,null,3]')"),
+	       "true3", "null in an array keeps its place");
+	is_str(probe("return lab.json('\"x\"') .. lab.json('12')"), "x12",
+	       "lab.json of scalars");
+	is_str(probe("return '[' .. lab.trim(' \\t a b \\n') .. ']'"), "[a b]",
+	       "lab.trim");
+	is_str(probe("return '[' .. lab.trim(string.rep(' ', 1e6) .. 'x' ..\n"
+		     " string.rep(' ', 1e6) .. 'y' .. string.rep(' ', 1e6)):sub(1, 3) .. ']'"),
+	       "[x  ]", "lab.trim is linear on long blank runs");
+	is_str(probe("return tostring(pcall(function() lab.null.x = 1 end)) .."
+		     " tostring(lab.null.x)"),
+	       "falsenil", "lab.null refuses ordinary writes");
+	is_str(probe("return tostring(lab.grader_api) .. ',' .. lab.limits.message"),
+	       "1,2000", "lab.grader_api and lab.limits");
+
+	/* the context */
+	is_str(probe("local i, c = lab.ran('systemctl', 'restart')\n"
+		     "return i .. ',' .. c.pid .. ',' .. c.argv[3]"),
+	       "1,5,agentd", "lab.ran finds a command");
+	is_str(probe("return table.concat(lab.ran_all('systemctl', 'agentd'), ',')"),
+	       "1,3", "lab.ran_all (basename of argv[1])");
+	is_str(probe("return tostring(lab.ran('systemctl', 'agentd', 'restart'))"),
+	       "nil", "lab.ran wants the arguments in order");
+	is_str(probe("return tostring(lab.ran('vim', '/etc/agentd/policy.json'))"),
+	       "2", "lab.ran with a path argument");
+	is_str(probe("return tostring(lab.ran('true'))"), "4",
+	       "lab.ran uses path when argv is empty");
+	is_str(probe("return tostring(lab.ran('sudo'))"), "nil",
+	       "lab.ran of something never run");
+	is_str(probe("return tostring(lab.commands[2].exit) .. ',' .. lab.commands[3].exit"),
+	       "nil,3", "a null exit is nil");
+	is_str(probe("local s = lab.session return s.scenario.id .. ',' .. s.seed .."
+		     " ',' .. s.duration_ms .. ',' .. lab.keys.root_cause"),
+	       "policy-denials,7,61000,policy-deny-all", "lab.session and lab.keys");
+	snprintf(first, sizeof first, "%s", probe("return tostring(math.random(1000000))"));
+	is_str(probe("return tostring(math.random(1000000))"), first,
+	       "math.random is the same on every run");
+	is_str(probe("return math.type(collectgarbage('count'))"), "float",
+	       "collectgarbage('count') is allowed");
+	is_str(probe("return tostring(load('return 1 + 1')())"), "2",
+	       "load of text works");
+	is_str(probe("local f = load('return x', 'c', 'bt', {x = 'env'}) return f()"),
+	       "env", "load keeps an env");
+	is_str(probe("local ok, e = pcall(error, 'mine') return tostring(ok) .. e"),
+	       "falsemine", "pcall catches the grader's own errors");
+	is_str(probe("return select(2, xpcall(error, function(m) return 'h:' .. m end, 'x'))"),
+	       "h:x", "xpcall runs the grader's handler");
+	is_str(probe("return 'a\\255b\\1c'"), "a?b?c",
+	       "invalid UTF-8 and control characters become ?");
+	is_str(probe("local m = lab.check{id='x', title='x', weight=1, pass=true,"
+		     " message=string.rep('\\u{e9}', 3000)}.message\n"
+		     "return #m .. m:sub(-6)"),
+	       "2000 [cut]", "lab.check cuts a long message at a character");
+}
+
+static void test_context(void)
+{
+	struct grader_result r;
+	const char *src = "return {lab.check{id='a', title='A', weight=1, pass="
+			  "#lab.commands == 0 and next(lab.keys) == nil}}";
+
+	run_with(src, NULL, lim, &r);
+	ok(r.ok && r.n == 1 && r.checks[0].status == CHECK_PASS,
+	   "no context: empty commands and keys (%s)", r.error);
+	grader_result_release(&r);
+	run_with(src, "{\"commands\":", lim, &r);
+	ok(!r.ok && strstr(r.error, "grader context is not valid JSON"),
+	   "a broken context is an error (%s)", r.error);
+	grader_result_release(&r);
+	run_with(src, "{\"commands\":{}}", lim, &r);
+	ok(!r.ok && strstr(r.error, "'commands' is not an array"),
+	   "a context of the wrong shape is an error (%s)", r.error);
+	grader_result_release(&r);
+}
+
+static void test_print(void)
+{
+	struct grader_input in;
+	struct grader_result r;
+	struct buf b = BUF_INIT;
+	struct err e;
+	char path[256];
+	int saved, fd, v;
+
+	at(path, sizeof path, "stderr.txt");
+	for (v = 0; v < 3; v++) {
+		memset(&in, 0, sizeof in);
+		in.source = v < 2 ? "print('hello', 42) return {lab.check{id='a',"
+				    " title='A', weight=1, pass=true}}"
+				  : "for i = 1, 1000 do print(('x'):rep(999)) end"
+				    " return {lab.check{id='a', title='A', weight=1,"
+				    " pass=true}}";
+		in.source_len = strlen(in.source);
+		in.chunkname = "grader/grade.lua";
+		in.root_fd = root_fd;
+		in.lim = lim;
+		in.verbose = v > 0;
+		fflush(stdout);
+		saved = dup(2);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		dup2(fd, 2);
+		close(fd);
+		grader_run(&in, &r, &e);
+		dup2(saved, 2);
+		close(saved);
+		ok(r.ok, "print does not disturb the result (verbose %d)", v);
+		grader_result_release(&r);
+		buf_release(&b);
+		if (read_file_bounded(path, 1 << 20, &b, &e) < 0)
+			b.len = 0;
+		if (v == 2)
+			ok(b.len > GRADER_MAX_PRINT && b.len < GRADER_MAX_PRINT + 64 &&
+			   strstr((char *)b.data, "[print output cut here]"),
+			   "a print flood is cut at %u bytes and says so (%zu)",
+			   GRADER_MAX_PRINT, b.len);
+		else if (v)
+			ok(b.len && strstr((char *)b.data, "hello\t42\n"),
+			   "verbose: print reaches stderr");
+		else
+			ok(b.len == 0, "not verbose: print is discarded");
+	}
+	buf_release(&b);
+	unlink(path);
+}
+
+static void test_hostile(void)
+{
+	struct grader_limits slow = lim;
+	struct grader_result r;
+	char want[128];
+	char many[200 * 80 + 200 * 3 + 64];
+	size_t n = 0;
+	int i;
+
+	hostile("an endless loop", "while true do end",
+		"grader used more than its budget of 5000000 instructions");
+	hostile("an endless allocation",
+		"local t = {} while true do t[#t+1] = ('x'):rep(1e6) end",
+		"grader ran out of memory (16 MiB)");
+	hostile("one huge string", "local s = ('x'):rep(1e9) return {}",
+		"grader ran out of memory (16 MiB)");
+	hostile("backtracking in one C call",
+		"return string.rep('a', 5e4):find('.-.-.-.-.-.-b')",
+		"grader exceeded its CPU limit of 1 s");
+	hostile("a __gc finalizer",
+		"setmetatable({}, {__gc = function() while true do end end})",
+		"grader/grade.lua:1: setmetatable: __gc is not allowed in a grader");
+	hostile("a looping xpcall handler",
+		"xpcall(function() while true do end end,"
+		" function() while true do end end)",
+		"grader used more than its budget");
+	hostile("pcall swallowing the budget",
+		"for i = 1, 1e9 do pcall(function() while true do end end) end"
+		" return {lab.check{id='a', title='A', weight=1, pass=true}}",
+		"grader used more than its budget");
+	hostile("pcall swallowing out of memory",
+		"local t = {} for i = 1, 100 do pcall(function()"
+		" while true do t[#t+1] = ('x'):rep(1e5 + #t) end end) end"
+		" return {lab.check{id='a', title='A', weight=1, pass=true}}",
+		"grader ran out of memory");
+	hostile("a looping __close",
+		"do local x <close> = setmetatable({}, {__close = function()"
+		" while true do end end}) error('x') end",
+		"grader used more than its budget");
+	hostile("a looping __tostring on the error",
+		"error(setmetatable({}, {__tostring = function() while true do end end}))",
+		"grader raised an error that is not a string (a table)");
+	hostile("os.execute", "os.execute('id')",
+		"grader/grade.lua:1: attempt to index a nil value (global 'os')");
+	hostile("io.open", "io.open('/etc/passwd')",
+		"grader/grade.lua:1: attempt to index a nil value (global 'io')");
+	hostile("require", "require('os')",
+		"grader/grade.lua:1: attempt to call a nil value (global 'require')");
+	hostile("debug", "debug.sethook()",
+		"attempt to index a nil value (global 'debug')");
+	hostile("dofile", "dofile('/etc/passwd')",
+		"attempt to call a nil value (global 'dofile')");
+	hostile("loadfile", "loadfile('/etc/passwd')",
+		"attempt to call a nil value (global 'loadfile')");
+	hostile("string.dump", "load(string.dump(function() end))",
+		"attempt to call a nil value (field 'dump')");
+	hostile("a binary chunk", "local f, m = load('\\27LuaT\\0', 'x', 'b') error(m, 0)",
+		"attempt to load a binary chunk (mode is 't')");
+	hostile("load with a reader",
+		"load(function() while true do end end)",
+		"bad argument #1 to 'load'");
+	hostile("collectgarbage('collect')", "collectgarbage()",
+		"collectgarbage: only \"count\" is available to a grader");
+	hostile("a syntax error", "return {",
+		"grader/grade.lua:1: unexpected symbol near <eof>");
+	hostile("a runtime error", "local x\nreturn x.y",
+		"grader/grade.lua:2: attempt to index a nil value (local 'x')");
+
+	hostile("returning a string", "return 'all good'",
+		"grader returned nonsense: expected an array of checks, got string");
+	hostile("returning nothing", "local x = 1",
+		"grader returned nonsense: expected an array of checks, got nothing");
+	hostile("returning no checks", "return {}", "grader returned nonsense: no checks");
+	hostile("a check without id",
+		"return {{title='A', weight=1, status='pass', points=1, message=''}}",
+		"grader returned nonsense: check 1: missing id");
+	hostile("a bad id",
+		"return {{id='Bad Id', title='A', weight=1, status='pass', points=1,"
+		" message=''}}",
+		"grader returned nonsense: check 1: id must match");
+	hostile("duplicate ids",
+		"return {lab.check{id='a', title='A', weight=1, pass=true},"
+		" lab.check{id='a', title='B', weight=1, pass=true}}",
+		"grader returned nonsense: check 2: duplicate id 'a' (also check 1)");
+	hostile("points over weight",
+		"return {lab.check{id='a', title='A', weight=3, pass=false, points=5}}",
+		"grader returned nonsense: check 1: points 5 is not in 0..3");
+	hostile("a float weight",
+		"return {{id='a', title='A', weight=1.5, status='pass', points=1,"
+		" message=''}}",
+		"grader returned nonsense: check 1: weight must be an integer");
+	hostile("a float weight through lab.check",
+		"return {lab.check{id='a', title='A', weight=1.0, pass=true}}",
+		"grader/grade.lua:1: lab.check: 'weight' must be an integer");
+	hostile("status maybe",
+		"return {{id='a', title='A', weight=1, status='maybe', points=0,"
+		" message=''}}",
+		"grader returned nonsense: check 1: status 'maybe' is not pass, fail or error");
+	hostile("an unknown field",
+		"return {{id='a', title='A', weight=1, status='pass', points=1,"
+		" message='', extra=1}}",
+		"grader returned nonsense: check 1: unknown field 'extra'");
+	hostile("a weight too big",
+		"return {lab.check{id='a', title='A', weight=10000000, pass=true}}",
+		"check 1: weight 10000000 is not in 0..1000000");
+	hostile("a title too long",
+		"return {lab.check{id='a', title=('t'):rep(201), weight=1, pass=true}}",
+		"check 1: title is longer than 200 bytes");
+	hostile("all weights zero",
+		"return {lab.check{id='a', title='A', weight=0, pass=true}}",
+		"grader returned nonsense: every check has weight 0");
+	hostile("an error check with points",
+		"return {{id='a', title='A', weight=1, status='error', points=1,"
+		" message=''}}",
+		"check 1: an error check has no points");
+	hostile("a sparse array",
+		"return {lab.check{id='a', title='A', weight=1, pass=true}, nil,"
+		" lab.check{id='b', title='B', weight=1, pass=true}, n=3}",
+		"grader returned nonsense: expected an array of checks");
+	hostile("500 checks",
+		"local t = {} for i = 1, 500 do t[i] = lab.check{id='c' .. i,"
+		" title='C', weight=1, pass=true} end return t",
+		"grader returned nonsense: more than 200 checks");
+	hostile("checks behind __index and __len",
+		"local loop = function() while true do end end\n"
+		"local c = setmetatable({}, {__index = function(t, k)"
+		" if k == 'id' then loop() end return nil end})\n"
+		"return setmetatable({c}, {__index = loop, __len = loop,"
+		" __pairs = loop})",
+		"grader returned nonsense: check 1: missing id");
+	hostile("a check table whose fields are all in __index",
+		"return {setmetatable({}, {__index = {id='a', title='A', weight=1,"
+		" status='pass', points=1, message=''}})}",
+		"grader returned nonsense: check 1: missing id");
+
+	/* a wall-clock limit below the CPU limit */
+	slow.cpu_s = 5;
+	slow.wall_ms = 500;
+	run_with("return string.rep('a', 5e4):find('.-.-.-.-.-.-b')", NULL, slow, &r);
+	ok(!r.ok && !strcmp(r.error, "grader ran past 500 ms and was stopped"),
+	   "the watchdog stops a grader at the wall limit (%s)", r.error);
+	ok(last_ms < 1500, "and returns soon after (%lld ms)", (long long)last_ms);
+	grader_result_release(&r);
+
+	/* exactly 200 checks are fine */
+	n = (size_t)snprintf(many, sizeof many, "local t = {} for i = 1, %d do"
+			     " t[i] = lab.check{id='c' .. i, title='C', weight=1,"
+			     " pass=i %% 2 == 0} end return t", GRADER_MAX_CHECKS);
+	ok(n < sizeof many, "source fits");
+	run(many, &r);
+	ok(r.ok && r.n == GRADER_MAX_CHECKS, "%d checks are accepted (%s)",
+	   GRADER_MAX_CHECKS, r.error);
+	grader_result_release(&r);
+
+	/* a grader over the source size limit */
+	{
+		size_t big = GRADER_MAX_SOURCE + 1;
+		char *src = malloc(big + 1);
+		struct grader_input in;
+		struct err e;
+
+		memset(src, ' ', big);
+		src[big] = 0;
+		memset(&in, 0, sizeof in);
+		in.source = src;
+		in.source_len = big;
+		in.chunkname = "grader/grade.lua";
+		in.root_fd = root_fd;
+		in.lim = lim;
+		i = grader_run(&in, &r, &e);
+		snprintf(want, sizeof want, "grader/grade.lua: larger than %u bytes",
+			 GRADER_MAX_SOURCE);
+		ok(i == 0 && !r.ok && !strcmp(r.error, want),
+		   "an oversize grader is refused (%s)", r.error);
+		grader_result_release(&r);
+		free(src);
+	}
+}
+
+static void test_compile(void)
+{
+	char msg[256];
+
+	ok(grader_compile("return {}", 9, "grader/grade.lua", msg, sizeof msg) == 0,
+	   "grader_compile accepts a grader");
+	ok(grader_compile("return {", 8, "grader/grade.lua", msg, sizeof msg) < 0 &&
+	   strstr(msg, "grader/grade.lua:1:"), "grader_compile reports (%s)", msg);
+	ok(grader_compile("\x1bLuaT\x00", 6, "grader/grade.lua", msg, sizeof msg) < 0 &&
+	   strstr(msg, "binary chunk"), "grader_compile refuses bytecode (%s)", msg);
+}
+
+int main(void)
+{
+	struct err e;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	make_root();
+	test_pass_and_partial();
+	test_paths("openat2");
+	lua_host_force_walk = 1;
+	test_paths("walk");
+	lua_host_force_walk = 0;
+	test_api();
+	test_context();
+	test_print();
+	test_hostile();
+	test_compile();
+	close(root_fd);
+	if (remove_tree(top, &e) < 0)
+		printf("# cleanup: %s\n", e.msg);
+	return tap_done();
+}

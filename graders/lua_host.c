@@ -1228,9 +1228,14 @@ int lua_host_compile(const char *source, size_t len, const char *chunkname,
 {
 	struct host h;
 	lua_State *L;
-	char chunk[256];
+	char chunk[256], none[1];
 	int status;
 
+	if (!msg || !msgsize) {
+		msg = none;
+		msgsize = sizeof none;
+	}
+	msg[0] = 0;
 	memset(&h, 0, sizeof h);
 	h.cap = GRADER_MEMORY;
 	h.root_fd = -1;

@@ -56,7 +56,7 @@ struct host {
 	int killed;                /* over budget: every hook raises */
 	int oom;                   /* a memory error was seen */
 	int root_fd;               /* the frozen root, or -1 */
-	dev_t root_dev;
+	uint64_t root_mnt;         /* mount id of the root: reads stay on it */
 	int verbose;               /* print() is relayed */
 	size_t printed;            /* bytes of print() output written */
 	const struct grader_input *in;
@@ -66,6 +66,24 @@ struct host {
 
 static char lh_null_key;   /* registry key of lab.null */
 static char lh_budget_key; /* registry key keeping LH_BUDGET_MSG alive */
+
+/* The mount a name beneath dirfd is on (the name itself not followed).
+ * Mount ids, not st_dev: an overlay reports its lower files with the
+ * device of their layer, yet they are on the overlay's mount. */
+static int lh_mnt(int dirfd, const char *name, uint64_t *out)
+{
+	struct statx sx;
+
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH),
+		  STATX_MNT_ID, &sx) < 0)
+		return -1;
+	if (!(sx.stx_mask & STATX_MNT_ID)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	*out = sx.stx_mnt_id;
+	return 0;
+}
 
 static struct host *host_of(lua_State *L)
 {
@@ -422,6 +440,7 @@ static int lh_walk(struct host *h, char *dir)
 {
 	struct stat st;
 	char *comp, *next;
+	uint64_t mnt = 0;
 	int cur, fd;
 
 	cur = openat(h->root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -441,7 +460,8 @@ static int lh_walk(struct host *h, char *dir)
 		}
 		errno = S_ISLNK(st.st_mode) ? ELOOP
 			: !S_ISDIR(st.st_mode) ? ENOTDIR
-			: st.st_dev != h->root_dev ? EXDEV : 0;
+			: lh_mnt(fd, "", &mnt) < 0 ? EIO
+			: mnt != h->root_mnt ? EXDEV : 0;
 		if (errno) {
 			close(fd);
 			return -1;
@@ -478,6 +498,7 @@ static const char *lh_resolve(struct host *h, const char *s, size_t len,
 			      struct lh_path *p, int *dfd, struct stat *st)
 {
 	const char *why;
+	uint64_t mnt = 0;
 	int fd;
 
 	if (h->root_fd < 0)
@@ -493,7 +514,7 @@ static const char *lh_resolve(struct host *h, const char *s, size_t len,
 		close(fd);
 		return why;
 	}
-	if (st->st_dev != h->root_dev) {
+	if (lh_mnt(fd, p->last, &mnt) < 0 || mnt != h->root_mnt) {
 		close(fd);
 		return "crosses a mount point";
 	}
@@ -1190,9 +1211,8 @@ char *lua_host_run(const struct grader_input *in, size_t *len)
 	h.verbose = in->verbose;
 	h.in = in;
 	if (h.root_fd >= 0) {
-		if (fstat(h.root_fd, &st) == 0)
-			h.root_dev = st.st_dev;
-		else
+		if (fstat(h.root_fd, &st) < 0 ||
+		    lh_mnt(h.root_fd, "", &h.root_mnt) < 0)
 			h.root_fd = -1;
 	}
 	snprintf(chunk, sizeof chunk, "@%s",

@@ -47,8 +47,8 @@ check "stock sha256sum -c verifies every member" sh -c "cd '$T/x' && sha256sum -
 
 # Same inputs, same seed.
 run_dir "$S/solutions/reference.sh" "$T/ref2.ev"
-s1=$(member "$T/ref.ev" manifest.json | grep -A1 '"seed"' | grep value)
-s2=$(member "$T/ref2.ev" manifest.json | grep -A1 '"seed"' | grep value)
+s1=$(member "$T/ref.ev" manifest.json | grep -A3 '"seed"' | grep '"value"')
+s2=$(member "$T/ref2.ev" manifest.json | grep -A3 '"seed"' | grep '"value"')
 [ -n "$s1" ] && [ "$s1" = "$s2" ] && pass "a rerun derives the same seed" || fail "a rerun derives the same seed"
 
 # The untouched state fails, naming what is broken.

@@ -557,6 +557,7 @@ struct child_args {
 	int sock;
 	int go;
 	int init_fd;
+	struct sock_fprog filter; /* the candidate profile, compiled */
 };
 
 /* The candidate's process: fd 0-2 set, everything else closed, ids
@@ -565,7 +566,6 @@ static void candidate_main(const struct child_args *a)
 {
 	const struct sbx_config *c = &a->s->cfg;
 	gid_t gid = SBX_CANDIDATE_ID;
-	struct err e = {0};
 	int in, listener, sock = a->sock;
 
 	if (setsid() < 0 || ioctl(a->slave, TIOCSCTTY, 0) < 0)
@@ -601,8 +601,8 @@ static void candidate_main(const struct child_args *a)
 		set_limit(sock, RLIMIT_AS, c->as_bytes, "RLIMIT_AS");
 	/* Last: after this the filter is in force, and its listener goes to
 	 * the supervisor; our own copy is closed before exec. */
-	if (scp_load(SBX_PROFILE_CANDIDATE, &listener, &e) < 0)
-		child_fail(sock, e.msg, 0);
+	if (scp_install(&a->filter, &listener) < 0)
+		child_fail(sock, "seccomp filter", errno);
 	if (send_fd(sock, listener) < 0)
 		child_fail(sock, "passing the seccomp listener", errno);
 	close(listener);
@@ -1013,6 +1013,8 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	a.sock = socks[1];
 	a.go = gop[0];
 	a.init_fd = init_fd;
+	if (scp_compile(SBX_PROFILE_CANDIDATE, &a.filter, e) < 0)
+		goto out;
 	fflush(NULL);
 	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID |
 				 CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
@@ -1202,6 +1204,7 @@ out:
 	free(nb.req);
 	free(nb.resp);
 	free(x);
+	free(a.filter.filter);
 	return rc;
 }
 

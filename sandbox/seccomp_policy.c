@@ -17,8 +17,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/seccomp.h>
 
 #include "runner/err.h"
 #include "sandbox/sandbox.h"
@@ -465,6 +469,68 @@ int scp_export(enum sbx_profile p, int fd, struct err *e)
 	seccomp_release(ctx);
 	if (rc < 0)
 		return err_sys(e, ERR_HOST, -rc, "seccomp: export");
+	return 0;
+}
+
+int scp_compile(enum sbx_profile p, struct sock_fprog *out, struct err *e)
+{
+	struct sock_filter *prog = NULL;
+	unsigned char chunk[4096];
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = memfd_create("labrun-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "memfd_create");
+	if (scp_export(p, fd, e) < 0)
+		goto out;
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		err_sys(e, ERR_HOST, errno, "seccomp program");
+		goto out;
+	}
+	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
+		if (len + (size_t)n > cap) {
+			void *np;
+
+			cap = (len + (size_t)n) * 2;
+			np = realloc(prog, cap);
+			if (!np) {
+				err_set(e, ERR_HOST, "out of memory");
+				goto out;
+			}
+			prog = np;
+		}
+		memcpy((unsigned char *)prog + len, chunk, (size_t)n);
+		len += (size_t)n;
+	}
+	if (n < 0 || len == 0 || len % sizeof *prog ||
+	    len / sizeof *prog > 0xffff) {
+		err_set(e, ERR_HOST, "seccomp program: unexpected size %zu", len);
+		goto out;
+	}
+	out->filter = prog;
+	out->len = (unsigned short)(len / sizeof *prog);
+	prog = NULL;
+	rc = 0;
+out:
+	free(prog);
+	close(fd);
+	return rc;
+}
+
+int scp_install(const struct sock_fprog *prog, int *listener)
+{
+	long fd;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		     listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, prog);
+	if (fd < 0)
+		return -1;
+	if (listener)
+		*listener = (int)fd;
 	return 0;
 }
 

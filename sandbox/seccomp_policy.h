@@ -2,6 +2,8 @@
 #ifndef LABRUN_SECCOMP_POLICY_H
 #define LABRUN_SECCOMP_POLICY_H
 
+#include <linux/filter.h>
+
 struct err;
 
 /* Sets no-new-privileges and loads profile p on the calling thread.  With
@@ -11,5 +13,13 @@ int scp_load(enum sbx_profile p, int *listener, struct err *e);
 /* Write the compiled BPF of profile p to fd (the profile's digest is taken
  * over these bytes). */
 int scp_export(enum sbx_profile p, int fd, struct err *e);
+
+/* The compiled program of profile p (out->filter is malloc'd), so that a
+ * child installs it with scp_install without allocating: after its rlimits
+ * are set, and without libseccomp. */
+int scp_compile(enum sbx_profile p, struct sock_fprog *out, struct err *e);
+/* No new privileges, then the filter, with a new listener if asked.
+ * Returns -1 with errno. */
+int scp_install(const struct sock_fprog *prog, int *listener);
 
 #endif

@@ -1,0 +1,17 @@
+#!/bin/bash
+# Source rules (docs/testing.md, STYLE): no banned function, no VLA-prone
+# alloca, every file opens with a line on what it is for, no placeholder
+# left in code.
+. "$(dirname "$0")/../lib.sh"
+cd "$TOP" || exit 1
+srcs=$(ls runner/*.[ch] sandbox/*.[ch] graders/*.[ch] tests/probes/*.c 2>/dev/null)
+banned='\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|system|popen|mktemp|alloca|signal|rand)[[:space:]]*\('
+for f in $srcs; do
+	hits=$(sed -e 's://.*$::' "$f" | grep -nE "$banned" | grep -vE '^\s*[0-9]+:\s*(\*|/\*)' )
+	[ -z "$hits" ] && pass "$f: no banned function" || { fail "$f: no banned function"; echo "$hits" | sed 's/^/#   /'; }
+	head -1 "$f" | grep -q '^/\* [a-z_0-9-]*: ' && pass "$f: opens with its purpose" ||
+		fail "$f: opens with '/* NAME: purpose'"
+done
+left=$(grep -nE 'TODO|FIXME|XXX|not (yet )?implemented' $srcs graders/*.lua 2>/dev/null)
+[ -z "$left" ] && pass "no placeholder left in the code" || { fail "no placeholder left"; echo "$left" | sed 's/^/#   /'; }
+done_testing

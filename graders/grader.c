@@ -388,28 +388,13 @@ out:
 
 /* ---- the worker ---- */
 
-static void write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 static void __attribute__((noreturn)) worker_answer(char *doc, size_t len)
 {
 	/* Callers make doc first, then pass len: never both in one call's
 	 * arguments, whose order of evaluation C leaves open. */
 	if (!doc)
 		_exit(W_EXIT_NOMEM);
-	write_all(W_RESULT_FD, doc, len);
+	(void)write_all(W_RESULT_FD, doc, len);
 	/* _exit, never exit: no atexit handler, no stdio flush of the
 	 * parent's buffers, no LeakSanitizer pass in the child. */
 	_exit(0);
@@ -542,7 +527,7 @@ static void relay(struct watch *w, const char *p, size_t n)
 	if (n > RELAY_MAX - w->relayed)
 		n = RELAY_MAX - w->relayed;
 	w->relayed += n;
-	write_all(2, p, n);
+	(void)write_all(2, p, n);
 }
 
 /* Read one pipe once; returns -1 on a host failure. */

@@ -407,23 +407,6 @@ out:
 
 /* ---- extracting ---- */
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Open the directory comp beneath parent, never following a link; make it
  * (owned by uid:gid, mode) if it is missing.  Returns the descriptor. */
 static int open_dir_at(int parent, const char *comp, const char *shown,

@@ -1014,6 +1014,15 @@ static int verify(const char *path, const struct sign_pub *issuer,
 		goto out;
 	sums = tar_list_find(&l, SUMS);
 	sig = tar_list_find(&l, SUMS_SIG);
+	/* The untrusted comment is outside the signature: pin it. */
+	if (sig->len < sizeof SIGN_SIG_FIRST_LINE - 1 ||
+	    memcmp(sig->data, SIGN_SIG_FIRST_LINE,
+		   sizeof SIGN_SIG_FIRST_LINE - 1)) {
+		err_set(e, ERR_REFUSED,
+			"%s: the first line is not the one labrun writes; the file was modified after signing",
+			SUMS_SIG);
+		goto out;
+	}
 	if (sign_verify(issuer, 1, sums->data, sums->len, sig->data, sig->len,
 			SUMS_SIG, &who, s.comment, e) < 0) {
 		if (e && e->kind != ERR_HOST)

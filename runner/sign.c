@@ -580,23 +580,6 @@ void sign_sec_pub(const struct sign_sec *sk, struct sign_pub *out)
 
 /* ---- key generation ---- */
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Create path O_EXCL with mode and write data; on failure nothing is left. */
 static int create_excl(const char *path, mode_t mode, const void *data,
 		       size_t len, struct err *e)
@@ -752,8 +735,7 @@ int sign_data(const struct sign_sec *sk, const void *data, size_t len,
 	if (crypto_sign_ed25519_detached(global, NULL, tbs, SIG_BYTES + clen,
 					 sk->sk) != 0)
 		return err_set(e, ERR_HOST, "libsodium: signing failed");
-	if (buf_printf(&b, e, "%ssignature from labrun secret key\n",
-		       untrusted_prefix) < 0 ||
+	if (buf_puts(&b, SIGN_SIG_FIRST_LINE, e) < 0 ||
 	    b64_append(&b, sigraw, sizeof sigraw, e) < 0 ||
 	    buf_printf(&b, e, "\n%s%s\n", trusted_prefix, trusted_comment) < 0 ||
 	    b64_append(&b, global, sizeof global, e) < 0 ||

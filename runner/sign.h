@@ -23,6 +23,11 @@ struct buf;
 #define SIGN_SHA256_HEX 65 /* 64 hex digits and NUL */
 #define SIGN_COMMENT_MAX 255 /* bytes of a trusted comment */
 
+/* The first line of every signature labrun makes.  It is not covered by
+ * the signature (minisign's "untrusted comment"), so a verifier that must
+ * notice any changed byte compares it whole. */
+#define SIGN_SIG_FIRST_LINE "untrusted comment: signature from labrun secret key\n"
+
 struct sign_pub {
 	unsigned char keyid[SIGN_KEYID_BYTES]; /* as stored (little-endian) */
 	unsigned char pk[SIGN_PK_BYTES];

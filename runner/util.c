@@ -172,7 +172,7 @@ int read_file_at(int dirfd, const char *name, size_t max, struct buf *out,
 	return rc;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int write_all(int fd, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	ssize_t n;

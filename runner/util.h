@@ -34,6 +34,10 @@ int read_file_bounded(const char *path, size_t max, struct buf *out,
 int read_file_at(int dirfd, const char *name, size_t max, struct buf *out,
 		 struct err *e);
 
+/* Write all of data to fd, retrying short writes and EINTR; -1 with
+ * errno on failure. */
+int write_all(int fd, const void *data, size_t len);
+
 /* Write data to path atomically: a temporary file in the same directory,
  * created O_EXCL with mode, fsync, rename.  On failure nothing exists at
  * path that was not there before and the temporary file is removed. */

@@ -523,6 +523,15 @@ static int read_one(struct archive *a, struct archive_entry *ent,
 	/* A directory may be stored as "a/"; "a/" and "a" are one name. */
 	if (type == AE_IFDIR && nlen > 1 && name[nlen - 1] == '/')
 		name[nlen - 1] = 0;
+	/* `tar -cf x.lab -C dir .` names members "./a": one leading "./" is
+	 * how tar spells a relative name, and the "." entry is the archive's
+	 * own top directory.  Any other "." component is still refused. */
+	if (!strncmp(name, "./", 2))
+		memmove(name, name + 2, strlen(name + 2) + 1);
+	if (type == AE_IFDIR && (!strcmp(name, ".") || !name[0])) {
+		free(name);
+		return 0;
+	}
 	if (tar_name_check(name, e) < 0) {
 		free(name);
 		return err_wrap(e, "%s", what);

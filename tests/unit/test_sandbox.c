@@ -1,0 +1,186 @@
+/* test_sandbox: the sandbox module alone, live: output through the pty,
+ * the exec and exit hooks, exit statuses, the wall-clock limit, a hook
+ * that stops a session, a program that cannot start, daemons left behind,
+ * the writable layer, and teardown.  Needs root and a built labrun-init
+ * ($BUILD/libexec/labrun). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runner/err.h"
+#include "runner/util.h"
+#include "sandbox/sandbox.h"
+#include "tests/unit/tap.h"
+
+struct seen {
+	struct buf out;
+	int execs;
+	int saw_cat;
+	int exits;
+	int last_code;
+	int stop_after; /* output bytes before asking to stop; 0: never */
+};
+
+static int on_output(void *ctx, int64_t t, const void *d, size_t n)
+{
+	struct seen *s = ctx;
+
+	buf_append(&s->out, d, n, NULL);
+	return s->stop_after && s->out.len >= (size_t)s->stop_after;
+}
+
+static int on_exec(void *ctx, int64_t t, const struct sbx_exec *x)
+{
+	struct seen *s = ctx;
+
+	s->execs++;
+	if (x->argv[0] && !strcmp(x->argv[0], "cat") && x->argv[1] &&
+	    !strcmp(x->argv[1], "/etc/hostname") && x->pid > 1)
+		s->saw_cat = 1;
+	return 0;
+}
+
+static int on_exit_code(void *ctx, int64_t t, int host_pid, int code)
+{
+	struct seen *s = ctx;
+
+	s->exits++;
+	s->last_code = code;
+	return 0;
+}
+
+static char libexec[4096], init_path[4200];
+static int counter;
+
+static int session(const char *script, unsigned wall_ms, struct seen *s,
+		   struct sbx_outcome *out, int keep_upper_check)
+{
+	char *argv[] = {"/bin/bash", "--noprofile", "--norc", "-c",
+			(char *)script, NULL};
+	char *envp[] = {"PATH=/usr/bin:/bin", "HOME=/home/candidate", NULL};
+	struct sbx_hooks h = {s, on_output, on_exec, on_exit_code};
+	struct sbx_config cfg = {0};
+	struct sbx *sb;
+	struct err e = {0};
+	char wd[128];
+	struct stat st;
+	int rc;
+
+	snprintf(wd, sizeof wd, "/run/labrun/test-sandbox-%d-%d", (int)getpid(),
+		 counter++);
+	cfg.workdir = wd;
+	cfg.tools_dir = NULL;
+	cfg.init_path = init_path;
+	cfg.disk_mb = 8;
+	cfg.inodes = 2048;
+	cfg.nproc = 64;
+	cfg.nofile = 256;
+	cfg.width = 80;
+	cfg.height = 24;
+	if (sbx_create(&cfg, &sb, &e) < 0) {
+		printf("# sbx_create: %s\n", e.msg);
+		return -1;
+	}
+	rc = sbx_run(sb, argv, envp, 1, wall_ms, &h, out, &e);
+	if (rc < 0)
+		printf("# sbx_run: %s\n", e.msg);
+	if (rc == 0 && keep_upper_check) {
+		int up = sbx_open_upper(sb, &e);
+
+		ok(up >= 0 && fstatat(up, "home/candidate/made-here", &st,
+				      AT_SYMLINK_NOFOLLOW) == 0 &&
+			   S_ISREG(st.st_mode),
+		   "a file the candidate wrote is in the writable layer");
+		if (up >= 0)
+			close(up);
+	}
+	sbx_destroy(sb);
+	ok(stat(wd, &st) < 0 && errno == ENOENT, "the work area is gone");
+	return rc;
+}
+
+int main(void)
+{
+	struct sbx_outcome out;
+	struct seen s;
+	const char *b = getenv("BUILD");
+	int64_t t0;
+
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP sessions need root\n");
+		return 0;
+	}
+	snprintf(libexec, sizeof libexec, "%s/libexec/labrun", b ? b : "build");
+	snprintf(init_path, sizeof init_path, "%s/labrun-init", libexec);
+
+	memset(&s, 0, sizeof s);
+	ok(session("echo hello; id -u; cat /etc/hostname; exit 7", 10000, &s,
+		   &out, 0) == 0, "a session runs");
+	ok(out.end == SBX_END_EXIT && out.exit_status == 7,
+	   "its exit status comes back (%d)", out.exit_status);
+	ok(s.out.data && strstr((char *)s.out.data, "hello\r\n"),
+	   "output comes through the terminal");
+	ok(s.out.data && strstr((char *)s.out.data, "1000\r\n"),
+	   "the candidate is uid 1000 inside");
+	ok(s.out.data && strstr((char *)s.out.data, "lab\r\n"),
+	   "the hostname is the sandbox's");
+	ok(s.execs >= 3 && s.saw_cat, "execs are reported with argv and pid (%d)",
+	   s.execs);
+	ok(s.exits >= 2 && s.last_code == 7, "exit statuses are reported");
+	buf_release(&s.out);
+
+	memset(&s, 0, sizeof s);
+	t0 = time_mono_ms();
+	ok(session("sleep 100", 300, &s, &out, 0) == 0 &&
+		   out.end == SBX_END_TIMEOUT,
+	   "the wall-clock limit ends a session");
+	ok(time_mono_ms() - t0 < 5000, "and promptly");
+	buf_release(&s.out);
+
+	memset(&s, 0, sizeof s);
+	s.stop_after = 1000;
+	ok(session("yes", 10000, &s, &out, 0) == 0 && out.end == SBX_END_HOOK,
+	   "a hook can stop a session (an output cap)");
+	buf_release(&s.out);
+
+	memset(&s, 0, sizeof s);
+	t0 = time_mono_ms();
+	ok(session("(setsid sleep 100 &) ; sleep 100 & touch ~/made-here; exit 0",
+		   10000, &s, &out, 1) == 0 && out.end == SBX_END_EXIT,
+	   "daemons left behind do not keep a session alive");
+	ok(time_mono_ms() - t0 < 5000, "the session ended when the shell did");
+	buf_release(&s.out);
+
+	memset(&s, 0, sizeof s);
+	{
+		char *argv[] = {"/nonexistent/program", NULL};
+		char *envp[] = {NULL};
+		struct sbx_hooks h = {&s, on_output, on_exec, on_exit_code};
+		struct sbx_config cfg = {0};
+		struct sbx *sb;
+		struct err e = {0};
+		char wd[128];
+
+		snprintf(wd, sizeof wd, "/run/labrun/test-sandbox-%d-x",
+			 (int)getpid());
+		cfg.workdir = wd;
+		cfg.init_path = init_path;
+		cfg.disk_mb = 8;
+		cfg.inodes = 2048;
+		cfg.width = 80;
+		cfg.height = 24;
+		ok(sbx_create(&cfg, &sb, &e) == 0 &&
+			   sbx_run(sb, argv, envp, 1, 5000, &h, &out, &e) == 0 &&
+			   out.end == SBX_END_ERROR &&
+			   strstr(out.error, "/nonexistent/program"),
+		   "a program that cannot start is an error, named (%s)",
+		   out.error);
+		sbx_destroy(sb);
+	}
+	buf_release(&s.out);
+	return tap_done();
+}

@@ -980,6 +980,7 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	struct exec_read *x = NULL;
 	int master = -1, slave = -1, socks[2] = {-1, -1}, gop[2] = {-1, -1};
 	int init_fd = -1, pidfd = -1, listener = -1, status, stop = 0, rc = -1;
+	int watch_master = 1, watch_listener = 1;
 	int64_t t0_us = 0, deadline, now;
 	pid_t pid = -1;
 	char msg[512];
@@ -1079,8 +1080,8 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	deadline = time_mono_ms() + wall_ms;
 	for (;;) {
 		struct pollfd p[4] = {
-			{master, POLLIN, 0},
-			{listener, POLLIN, 0},
+			{watch_master ? master : -1, POLLIN, 0},
+			{watch_listener ? listener : -1, POLLIN, 0},
 			{pidfd, POLLIN, 0},
 			{socks[0], POLLIN, 0},
 		};
@@ -1100,6 +1101,13 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 			out->end = SBX_END_ERROR;
 			break;
 		}
+		/* A hang-up with nothing to read: every writer of the
+		 * terminal, or every filtered process, is gone.  Stop
+		 * watching it rather than spin; pid 1's end comes next. */
+		if ((p[0].revents & (POLLHUP | POLLERR)) && !(p[0].revents & POLLIN))
+			watch_master = 0;
+		if ((p[1].revents & (POLLHUP | POLLERR)) && !(p[1].revents & POLLIN))
+			watch_listener = 0;
 		if (p[0].revents & POLLIN) {
 			unsigned char buf[16384];
 			ssize_t r = read(master, buf, sizeof buf);

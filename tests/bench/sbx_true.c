@@ -4,6 +4,7 @@
  * this program against bwrap doing the same; it is not a test. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runner/err.h"
 #include "runner/util.h"

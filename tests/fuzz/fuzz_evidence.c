@@ -1,0 +1,158 @@
+/* fuzz_evidence: ev_verify over arbitrary bytes, twice.  First the input as
+ * it is, against the fixed issuer key that signed the seed corpus (made with
+ * `labrun keygen` and `labrun run scenarios/policy-denials`).  A fuzzer
+ * cannot forge that signature, so second, when the input reads as a tar,
+ * its members are sealed again the way ev_seal does (SHA256SUMS over every
+ * other member, signed) with a key made for this process, and the result
+ * is verified with ev_verify and ev_verify_json: that reaches the checks
+ * of SHA256SUMS, manifest.json and result.json and the reports.
+ *
+ * ev_verify opens a path and refuses symbolic links (/proc/self/fd/N is
+ * one), so the bytes go to a file in a private temporary directory, removed
+ * at exit.  Verification must succeed with a report or refuse, never crash,
+ * hang or leak.  It does not check what a report says. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner/err.h"
+#include "runner/evidence.h"
+#include "runner/limits.h"
+#include "runner/sign.h"
+#include "runner/tarball.h"
+#include "runner/util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define SUMS "SHA256SUMS"
+#define SUMS_SIG "SHA256SUMS.minisig"
+
+static const char issuer_text[] =
+	"untrusted comment: labrun public key 9B3483BB693772A2\n"
+	"RWSicjdpu4M0m35rMB7Uort8y5sf46bUfVR+JbTg7zyzo5r1AOMVHEuW\n";
+
+static struct sign_pub issuer, own_pub;
+static struct sign_sec *own_sec;
+static char dir[64], file[96];
+
+static void cleanup(void)
+{
+	unlink(file);
+	rmdir(dir);
+	sign_sec_free(own_sec);
+}
+
+static void setup(void)
+{
+	char pub[96], sec[96];
+	const char *tmp = getenv("TMPDIR");
+	struct err e;
+
+	if (!tmp || !*tmp || strlen(tmp) > 40)
+		tmp = "/tmp";
+	snprintf(dir, sizeof dir, "%s/fuzz-ev.XXXXXX", tmp);
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(file, sizeof file, "%s/e.ev", dir);
+	snprintf(pub, sizeof pub, "%s/k.pub", dir);
+	snprintf(sec, sizeof sec, "%s/k.key", dir);
+	if (sign_pub_parse(issuer_text, strlen(issuer_text), "issuer", &issuer,
+			   &e) < 0 ||
+	    sign_keygen(pub, sec, &e) < 0 || sign_pub_load(pub, &own_pub, &e) < 0 ||
+	    sign_sec_load(sec, &own_sec, &e) < 0)
+		abort();
+	unlink(pub);
+	unlink(sec);
+	atexit(cleanup);
+}
+
+static void put_file(const void *data, size_t size)
+{
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0 || write_all(fd, data, size) < 0 || close(fd) < 0)
+		abort();
+}
+
+/* Verify what is in the file; a failure must be a refusal. */
+static void check(const struct sign_pub *key, int json)
+{
+	struct buf out = BUF_INIT;
+	struct err e;
+	int rc;
+
+	rc = json ? ev_verify_json(file, key, &out, &e)
+		  : ev_verify(file, key, &out, &e);
+	if (rc == 0 ? out.len == 0 : e.kind != ERR_REFUSED)
+		abort();
+	buf_release(&out);
+}
+
+/* The members of the input but SHA256SUMS and its signature, sealed again
+ * with own_sec.  0 and the tar in out, or -1 if the input is no tar. */
+static int reseal(const uint8_t *data, size_t size, struct buf *out)
+{
+	static const struct tar_limits lim = {
+		EVIDENCE_MAX_ENTRIES, EVIDENCE_MAX_TOTAL, EVIDENCE_MAX_TOTAL,
+	};
+	struct tar_list in = {NULL, 0, 0}, l = {NULL, 0, 0};
+	struct buf sums = BUF_INIT, sig = BUF_INIT;
+	char hex[SIGN_SHA256_HEX];
+	struct err e;
+	size_t i;
+	int rc = -1;
+
+	if (tar_read(data, size, "fuzz", &lim, &in, &e) < 0)
+		return -1;
+	for (i = 0; i < in.n; i++) {
+		const struct tar_entry *m = &in.v[i];
+
+		if (!strcmp(m->name, SUMS) || !strcmp(m->name, SUMS_SIG))
+			continue;
+		if (m->is_dir) {
+			if (tar_list_add_dir(&l, m->name, &e) < 0)
+				abort();
+			continue;
+		}
+		if (tar_list_add_file(&l, m->name, m->mode, m->data, m->len,
+				      &e) < 0)
+			abort();
+		sha256_hex(m->data, m->len, hex);
+		if (buf_printf(&sums, &e, "%s  %s\n", hex, m->name) < 0)
+			abort();
+	}
+	if (sign_data(own_sec, sums.data ? sums.data : (void *)"", sums.len,
+		      "fuzz", &sig, &e) < 0 ||
+	    tar_list_add_file(&l, SUMS, 0644, sums.data, sums.len, &e) < 0 ||
+	    tar_list_add_file(&l, SUMS_SIG, 0644, sig.data, sig.len, &e) < 0)
+		abort();
+	if (tar_write(&l, out, &e) == 0)
+		rc = 0;
+	else if (e.kind != ERR_REFUSED)
+		abort();
+	buf_release(&sums);
+	buf_release(&sig);
+	tar_list_release(&l);
+	tar_list_release(&in);
+	return rc;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct buf sealed = BUF_INIT;
+
+	if (!own_sec)
+		setup();
+	put_file(data, size);
+	check(&issuer, 0);
+	if (reseal(data, size, &sealed) == 0) {
+		put_file(sealed.data, sealed.len);
+		check(&own_pub, 0);
+		check(&own_pub, 1);
+	}
+	buf_release(&sealed);
+	return 0;
+}

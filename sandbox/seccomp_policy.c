@@ -472,6 +472,21 @@ int scp_export(enum sbx_profile p, int fd, struct err *e)
 	return 0;
 }
 
+int scp_export_text(enum sbx_profile p, int fd, struct err *e)
+{
+	scmp_filter_ctx ctx;
+	int rc;
+
+	ctx = profile_new(p, e);
+	if (!ctx)
+		return -1;
+	rc = seccomp_export_pfc(ctx, fd);
+	seccomp_release(ctx);
+	if (rc < 0)
+		return err_sys(e, ERR_HOST, -rc, "seccomp: export as text");
+	return 0;
+}
+
 int scp_compile(enum sbx_profile p, struct sock_fprog *out, struct err *e)
 {
 	struct sock_filter *prog = NULL;

@@ -14,6 +14,9 @@ int scp_load(enum sbx_profile p, int *listener, struct err *e);
  * over these bytes). */
 int scp_export(enum sbx_profile p, int fd, struct err *e);
 
+/* The same program as libseccomp's pseudo filter code (readable; pinned
+ * by tests/golden/seccomp/). */
+int scp_export_text(enum sbx_profile p, int fd, struct err *e);
 /* The compiled program of profile p (out->filter is malloc'd), so that a
  * child installs it with scp_install without allocating: after its rlimits
  * are set, and without libseccomp. */

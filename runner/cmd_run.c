@@ -146,7 +146,12 @@ int cmd_run(int argc, char **argv)
 	}
 	o.key = key;
 	o.trust = &trust;
-	if (session_run(&o, &res, &e) < 0) {
+	rc = session_run(&o, &res, &e);
+	if (res.stale_removed)
+		fprintf(stderr,
+			"labrun run: removed %u session director%s left by a labrun that was killed\n",
+			res.stale_removed, res.stale_removed == 1 ? "y" : "ies");
+	if (rc < 0) {
 		for (i = 0; i < res.problems.n; i++)
 			fprintf(stderr, "labrun run: %s\n", res.problems.v[i]);
 		rc = cmd_fail("run", &e);

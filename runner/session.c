@@ -424,7 +424,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		goto out;
 	}
 	hex_encode(rnd, sizeof rnd, sid);
-	if (mkdir_p(SESSION_DIR, 0711, e) < 0)
+	if (mkdir_p(SESSION_DIR, 0711, e) < 0 ||
+	    sbx_remove_stale(SESSION_DIR, &res->stale_removed, e) < 0)
 		goto out;
 	snprintf(wd, sizeof wd, "%s/%s", SESSION_DIR, sid);
 	snprintf(script_path, sizeof script_path, "%s/script.sh", wd);

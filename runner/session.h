@@ -46,6 +46,7 @@ struct session_result {
 	struct session_check *checks;
 	size_t nchecks;
 	struct problems problems; /* refused scenario: every problem */
+	unsigned stale_removed;   /* leftovers of a killed labrun cleaned up */
 };
 
 /* Returns 0 when evidence was written (whatever the verdict); -1 when the

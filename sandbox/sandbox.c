@@ -40,6 +40,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <grp.h>
@@ -61,6 +62,7 @@
 			     * of files at most) and the skeleton */
 #define SBX_SETUP_MS 10000  /* building the sandbox takes milliseconds */
 #define SBX_DRAIN_MS 2000   /* reading the terminal after the end */
+#define SBX_STALE_S 10      /* a lock this young may not be held yet */
 
 struct sbx {
 	char wd[PATH_MAX];
@@ -74,6 +76,7 @@ struct sbx {
 	char script_path[PATH_MAX];
 	int lower_fd;
 	int slot_fd;
+	int lock_fd;        /* flock on WORKDIR.lock while the session lives */
 	uid_t base;
 	int wd_mounted;
 	int root_mounted;
@@ -149,6 +152,7 @@ int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e)
 		return err_set(e, ERR_HOST, "out of memory");
 	s->lower_fd = -1;
 	s->slot_fd = -1;
+	s->lock_fd = -1;
 	s->cfg = *cfg;
 	if (copy_str(s->wd, sizeof s->wd, cfg->workdir, "work directory", e) < 0 ||
 	    copy_str(s->tools_dir, sizeof s->tools_dir, cfg->tools_dir, "tools", e) < 0 ||
@@ -162,6 +166,19 @@ int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e)
 	snprintf(s->root, sizeof s->root, "%s/root", s->wd);
 	if (private_mounts(e) < 0 || take_slot(s, e) < 0)
 		goto fail;
+	/* The lock comes first: a work directory without a held lock is a
+	 * leftover of a killed labrun (sbx_remove_stale). */
+	{
+		char lock[PATH_MAX + 8];
+
+		snprintf(lock, sizeof lock, "%s.lock", s->wd);
+		s->lock_fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+						O_NOFOLLOW, 0600);
+		if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX) < 0) {
+			err_sys(e, ERR_HOST, errno, "%s", lock);
+			goto fail;
+		}
+	}
 	if (mkdir(s->wd, 0711) < 0) {
 		err_sys(e, ERR_HOST, errno, "%s", s->wd);
 		goto fail;
@@ -189,6 +206,13 @@ fail_destroy:
 	sbx_destroy(s);
 	return -1;
 fail:
+	if (s->lock_fd >= 0) {
+		char lock[PATH_MAX + 8];
+
+		snprintf(lock, sizeof lock, "%s.lock", s->wd);
+		unlink(lock);
+		close(s->lock_fd);
+	}
 	if (s->slot_fd >= 0)
 		close(s->slot_fd);
 	free(s);
@@ -1247,9 +1271,60 @@ void sbx_destroy(struct sbx *s)
 	if (s->wd_mounted)
 		umount2(s->wd, MNT_DETACH);
 	rmdir(s->wd);
+	if (s->lock_fd >= 0) {
+		char lock[PATH_MAX + 8];
+
+		snprintf(lock, sizeof lock, "%s.lock", s->wd);
+		unlink(lock);
+		close(s->lock_fd);
+	}
 	if (s->slot_fd >= 0)
 		close(s->slot_fd);
 	free(s);
+}
+
+int sbx_remove_stale(const char *dir, unsigned *removed, struct err *e)
+{
+	char lock[PATH_MAX + 512], work[300];
+	struct dirent *de;
+	struct stat st;
+	size_t len;
+	DIR *d;
+	int fd;
+
+	*removed = 0;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : err_sys(e, ERR_HOST, errno, "%s", dir);
+	while ((de = readdir(d))) {
+		len = strlen(de->d_name);
+		if (len <= 5 || strcmp(de->d_name + len - 5, ".lock"))
+			continue;
+		snprintf(lock, sizeof lock, "%s/%s", dir, de->d_name);
+		fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		/* Held: a live session.  Free: its labrun is gone, and with
+		 * it the session's mounts (they were in its namespace);
+		 * only the empty directory and the lock remain. */
+		if (fstat(fd, &st) == 0 && st.st_mtime + SBX_STALE_S > time(NULL)) {
+			/* Just made: its session may not have locked it yet. */
+			close(fd);
+			continue;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			snprintf(work, sizeof work, "%.*s", (int)(len - 5),
+				 de->d_name);
+			snprintf(lock, sizeof lock, "%s/%s", dir, work);
+			if (remove_tree(lock, NULL) == 0)
+				(*removed)++;
+			snprintf(lock, sizeof lock, "%s/%s", dir, de->d_name);
+			unlink(lock);
+		}
+		close(fd);
+	}
+	closedir(d);
+	return 0;
 }
 
 /* The mount plan, as text: part of the profile digest, so that a change to

@@ -97,6 +97,10 @@ int sbx_open_upper(const struct sbx *s, struct err *e);
 /* Unmount everything and remove the work area. */
 void sbx_destroy(struct sbx *s);
 
+/* Remove the work areas under dir that a killed labrun left behind (their
+ * locks are free); *removed counts them. */
+int sbx_remove_stale(const char *dir, unsigned *removed, struct err *e);
+
 /* SHA-256 input for the evidence: the compiled candidate profile's BPF and
  * the mount plan.  Writes the bytes to fd. */
 int sbx_profile_export(int fd, struct err *e);

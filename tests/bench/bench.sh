@@ -38,12 +38,35 @@ bw=(bwrap --unshare-all --uid 1000 --gid 1000 --die-with-parent --new-session
 	--symlink usr/lib64 /lib64 --symlink usr/sbin /sbin --proc /proc
 	--dev /dev --tmpfs /tmp --clearenv /bin/true)
 
+# firejail, the third peer: installed here if missing (bench only).
+command -v firejail >/dev/null || sh "$TOP/scenarios/deps.sh" firejail >/dev/null
+fj=(firejail --quiet --noprofile --private --net=none --noroot --caps.drop=all
+	--nonewprivs --seccomp --ipc-namespace /bin/true)
+
 echo "labrun bench on $(uname -r), $(nproc) cores; N=$N launches each"
 l=$(ms_per "$N" "$W/sbx_true" "$B/libexec/labrun")
 b=$(ms_per "$N" "${bw[@]}")
+f=$(ms_per "$N" "${fj[@]}")
 printf '%-44s %8s ms\n' "sandbox launch, labrun (/bin/true)" "$l"
 printf '%-44s %8s ms\n' "sandbox launch, bwrap (/bin/true)" "$b"
+printf '%-44s %8s ms\n' "sandbox launch, firejail (/bin/true)" "$f"
 printf '%-44s %8s\n' "ratio labrun/bwrap" "$(ratio "$l" "$b")"
+printf '%-44s %8s\n' "ratio labrun/firejail" "$(ratio "$l" "$f")"
+
+# Throughput: 200 launches, 2 at a time.
+per_sec() { # CMD...: launches per second, 200 of them, 2 in parallel
+	local t0 t1
+	t0=$(date +%s%N)
+	seq 200 | xargs -P2 -I{} "$@" >/dev/null 2>&1
+	t1=$(date +%s%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", 200 / ((b - a) / 1e9) }'
+}
+tl=$(per_sec "$W/sbx_true" "$B/libexec/labrun")
+tb=$(per_sec "${bw[@]}")
+tf=$(per_sec "${fj[@]}")
+printf '%-44s %8s /s\n' "200 launches, 2 at a time: labrun" "$tl"
+printf '%-44s %8s /s\n' "200 launches, 2 at a time: bwrap" "$tb"
+printf '%-44s %8s /s\n' "200 launches, 2 at a time: firejail" "$tf"
 
 # A full graded session with evidence, against the hand-made pipeline.
 S=$TOP/scenarios/policy-denials

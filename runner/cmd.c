@@ -9,7 +9,7 @@
 #include "runner/err.h"
 
 extern const char usage_keygen[], usage_validate[], usage_pack[],
-	usage_run[], usage_verify[];
+	usage_run[], usage_verify[], usage_doctor[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -28,6 +28,9 @@ const struct cmd labrun_cmds[] = {
 	 usage_run},
 	{"verify", cmd_verify, "check an evidence bundle and say what it proves",
 	 usage_verify},
+	{"doctor", cmd_doctor,
+	 "say what this host supports and whether sessions are safe here",
+	 usage_doctor},
 	{"help", cmd_help, "list the commands or show one command's help",
 	 usage_help},
 	{NULL, NULL, NULL, NULL},

@@ -35,5 +35,6 @@ int cmd_validate(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

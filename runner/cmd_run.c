@@ -151,6 +151,10 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr,
 			"labrun run: removed %u session director%s left by a labrun that was killed\n",
 			res.stale_removed, res.stale_removed == 1 ? "y" : "ies");
+	if (res.stale_cgroups)
+		fprintf(stderr,
+			"labrun run: removed %u session cgroup%s left by a labrun that was killed\n",
+			res.stale_cgroups, res.stale_cgroups == 1 ? "" : "s");
 	if (rc < 0) {
 		for (i = 0; i < res.problems.n; i++)
 			fprintf(stderr, "labrun run: %s\n", res.problems.v[i]);

@@ -174,6 +174,18 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 		push(bad, a, l);
 	}
 	put(bad, m, "limits", a);
+	a = json_array();
+	for (i = 0; i < in->nlimit_events; i++) {
+		l = json_object();
+		put(bad, l, "limit", jstr(in->limit_events[i].limit));
+		put(bad, l, "event", jstr(in->limit_events[i].event));
+		put(bad, l, "count",
+		    jint(in->limit_events[i].count > INT64_MAX
+				 ? INT64_MAX
+				 : (long long)in->limit_events[i].count));
+		push(bad, a, l);
+	}
+	put(bad, m, "limit_events", a);
 	put(bad, m, "faults", json_array());
 
 	o = json_object();
@@ -628,6 +640,7 @@ static const struct field manifest_fields[] = {
 	{"session.ended_by", J_STR},
 	{"session.exit_status", J_INT_NULL},
 	{"limits", J_ARR},
+	{"limit_events", J_ARR},
 	{"faults", J_ARR},
 	{"commands.count", J_INT},
 	{"commands.truncated", J_BOOL},
@@ -785,6 +798,7 @@ static int load_json(const struct tar_list *l, const char *name, json_t **out,
 		     struct err *e)
 {
 	const struct tar_entry *m = tar_list_find(l, name);
+	char s[SHOWN_MAX];
 	json_error_t je;
 	json_t *v;
 
@@ -792,7 +806,7 @@ static int load_json(const struct tar_list *l, const char *name, json_t **out,
 		       &je);
 	if (!v)
 		return err_set(e, ERR_REFUSED, "%s: line %d: %s", name, je.line,
-			       je.text);
+			       shown(je.text, s, sizeof s));
 	if (!json_is_object(v) || !no_reals(v, 0)) {
 		json_decref(v);
 		return err_set(e, ERR_REFUSED,

@@ -35,6 +35,13 @@ struct ev_limit {
 	const char *mechanism; /* "rlimit RLIMIT_AS", "tmpfs size", ... */
 };
 
+/* A limit that was hit during the session (the session went on). */
+struct ev_limit_event {
+	const char *limit;  /* "memory_mb", "processes", ... */
+	const char *event;  /* "processes killed for memory", ... */
+	uint64_t count;
+};
+
 struct ev_info {
 	const char *mode;             /* "run" (later "take", "replay", "regrade") */
 	int unsigned_directory;       /* the scenario was a source directory */
@@ -55,6 +62,8 @@ struct ev_info {
 	const char *profile_digest;   /* hex SHA-256 of the sandbox profile */
 	const struct ev_limit *limits;
 	size_t nlimits;
+	const struct ev_limit_event *limit_events;
+	size_t nlimit_events;
 	const struct grader_result *result;
 	const char *verdict;          /* "pass", "fail", "error" */
 	unsigned score;               /* thousandths */

@@ -380,6 +380,10 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	struct sbx *sb = NULL;
 	struct ev_info info = {0};
 	struct ev_limit limits[8];
+	struct ev_limit_event events[4];
+	struct sbx_limit_report lr = {0};
+	char mem_mech[160], pid_mech[160];
+	size_t nevents = 0;
 	struct buf script = BUF_INIT, cast = BUF_INIT;
 	char digest[SIGN_SHA256_HEX], keyid[17], pseudonym[20], seed[65];
 	char profile[SIGN_SHA256_HEX], libexec[PATH_MAX], init_path[PATH_MAX + 32];
@@ -425,7 +429,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	}
 	hex_encode(rnd, sizeof rnd, sid);
 	if (mkdir_p(SESSION_DIR, 0711, e) < 0 ||
-	    sbx_remove_stale(SESSION_DIR, &res->stale_removed, e) < 0)
+	    sbx_remove_stale(SESSION_DIR, &res->stale_removed, e) < 0 ||
+	    sbx_remove_stale_cgroups(&res->stale_cgroups, e) < 0)
 		goto out;
 	snprintf(wd, sizeof wd, "%s/%s", SESSION_DIR, sid);
 	snprintf(script_path, sizeof script_path, "%s/script.sh", wd);
@@ -447,6 +452,12 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	cfg.as_bytes = (unsigned long long)l->memory_mb << 20;
 	cfg.width = TERM_WIDTH;
 	cfg.height = TERM_HEIGHT;
+	/* The session's memory cgroup also pays for what its tmpfs layers
+	 * hold: the writable layer, /tmp and /dev/shm.  Filling them ends in
+	 * ENOSPC from their own size limits, not in the OOM killer. */
+	cfg.cg_memory_bytes = ((unsigned long long)l->memory_mb + l->disk_mb +
+			       2ull * SESSION_TMP_MB) << 20;
+	cfg.cg_pids = l->processes;
 	if (sbx_create(&cfg, &sb, e) < 0)
 		goto out;
 	if (write_file_atomic(script_path, script.data, script.len, 0644, e) < 0 ||
@@ -509,12 +520,36 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	info.commands_truncated = rec.truncated;
 	info.collected = &rep;
 	info.cast_capped = cast_capped(rec.cast);
+	if (sbx_limit_report(sb, &lr, &se) < 0) {
+		/* The counters could not be read: the session cannot say
+		 * whether a limit was hit, so it cannot be judged. */
+		if (oc.end != SBX_END_ERROR) {
+			oc.end = SBX_END_ERROR;
+			snprintf(oc.error, sizeof oc.error, "limits: %.480s", se.msg);
+		}
+	}
+	snprintf(mem_mech, sizeof mem_mech, "%s%srlimit RLIMIT_AS per process",
+		 lr.memory_mechanism ? lr.memory_mechanism : "",
+		 lr.memory_mechanism ? " for the session; " : "");
+	snprintf(pid_mech, sizeof pid_mech,
+		 "%s%srlimit RLIMIT_NPROC of the candidate's id",
+		 lr.pids_mechanism ? lr.pids_mechanism : "",
+		 lr.pids_mechanism ? " for the session; " : "");
+	if (lr.oom_kills)
+		events[nevents++] = (struct ev_limit_event){
+			"memory_mb", "processes killed for memory", lr.oom_kills};
+	if (lr.pids_refused)
+		events[nevents++] = (struct ev_limit_event){
+			"processes", "forks refused at the limit", lr.pids_refused};
+	if (cast_capped(rec.cast))
+		events[nevents++] = (struct ev_limit_event){
+			"output_bytes", "recording stopped at the cap", 1};
+	info.limit_events = events;
+	info.nlimit_events = nevents;
 	limits[0] = (struct ev_limit){"time_limit_s", sc.time_limit_s,
 				      "supervisor wall clock"};
-	limits[1] = (struct ev_limit){"memory_mb", l->memory_mb,
-				      "rlimit RLIMIT_AS per process"};
-	limits[2] = (struct ev_limit){"processes", l->processes,
-				      "rlimit RLIMIT_NPROC of the candidate's id"};
+	limits[1] = (struct ev_limit){"memory_mb", l->memory_mb, mem_mech};
+	limits[2] = (struct ev_limit){"processes", l->processes, pid_mech};
 	limits[3] = (struct ev_limit){"cpu_s", l->cpu_s,
 				      "rlimit RLIMIT_CPU per process"};
 	limits[4] = (struct ev_limit){"disk_mb", l->disk_mb,

@@ -47,6 +47,7 @@ struct session_result {
 	size_t nchecks;
 	struct problems problems; /* refused scenario: every problem */
 	unsigned stale_removed;   /* leftovers of a killed labrun cleaned up */
+	unsigned stale_cgroups;   /* and its session cgroups */
 };
 
 /* Returns 0 when evidence was written (whatever the verdict); -1 when the

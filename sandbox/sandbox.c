@@ -48,6 +48,7 @@
 #include "runner/err.h"
 #include "runner/limits.h"
 #include "runner/util.h"
+#include "sandbox/cgroup.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp_policy.h"
 
@@ -77,6 +78,7 @@ struct sbx {
 	int lower_fd;
 	int slot_fd;
 	int lock_fd;        /* flock on WORKDIR.lock while the session lives */
+	struct cg *cg;      /* the session's cgroups, or NULL */
 	uid_t base;
 	int wd_mounted;
 	int root_mounted;
@@ -179,6 +181,15 @@ int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e)
 			goto fail;
 		}
 	}
+	if (cfg->cg_memory_bytes || cfg->cg_pids) {
+		struct cg_limits cl = {cfg->cg_memory_bytes, cfg->cg_pids};
+		const char *id = strrchr(s->wd, '/');
+
+		if (cg_create(id ? id + 1 : s->wd, &cl, &s->cg, e) < 0) {
+			err_wrap(e, "session limits");
+			goto fail;
+		}
+	}
 	if (mkdir(s->wd, 0711) < 0) {
 		err_sys(e, ERR_HOST, errno, "%s", s->wd);
 		goto fail;
@@ -206,6 +217,7 @@ fail_destroy:
 	sbx_destroy(s);
 	return -1;
 fail:
+	cg_destroy(s->cg);
 	if (s->lock_fd >= 0) {
 		char lock[PATH_MAX + 8];
 
@@ -671,6 +683,10 @@ static void sandbox_main(const struct child_args *a)
 	close(a->go);
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		child_fail(sock, "inner root", errno);
+	/* The cgroup namespace is made here, after the supervisor moved us
+	 * into the session's cgroups, so that it is rooted there. */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		child_fail(sock, "cgroup namespace", errno);
 	/* Copied mounts are locked: a fresh bind of the root can be
 	 * pivoted to, and its locked submounts stay read-only. */
 	if (mount(a->s->root, a->s->root, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -1043,7 +1059,7 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	fflush(NULL);
 	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID |
 				 CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
-				 CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD,
+				 CLONE_NEWUTS | SIGCHLD,
 			     NULL, NULL, NULL, NULL);
 	if (pid < 0) {
 		err_sys(e, ERR_HOST, errno,
@@ -1069,6 +1085,10 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 			err_sys(e, ERR_HOST, errno, "pidfd_open");
 		goto out;
 	}
+	/* Into the session's cgroups while the child still waits: nothing
+	 * it starts is charged elsewhere. */
+	if (s->cg && cg_attach(s->cg, pid, e) < 0)
+		goto out;
 	if (write(gop[1], "g", 1) != 1) {
 		err_sys(e, ERR_HOST, errno, "starting the sandbox");
 		goto out;
@@ -1271,6 +1291,9 @@ void sbx_destroy(struct sbx *s)
 	if (s->wd_mounted)
 		umount2(s->wd, MNT_DETACH);
 	rmdir(s->wd);
+	/* Every process of the session is dead by now (sbx_run reaped pid
+	 * 1), so its cgroups are empty. */
+	cg_destroy(s->cg);
 	if (s->lock_fd >= 0) {
 		char lock[PATH_MAX + 8];
 
@@ -1281,6 +1304,29 @@ void sbx_destroy(struct sbx *s)
 	if (s->slot_fd >= 0)
 		close(s->slot_fd);
 	free(s);
+}
+
+int sbx_limit_report(const struct sbx *s, struct sbx_limit_report *out,
+		     struct err *e)
+{
+	struct cg_report r;
+
+	memset(out, 0, sizeof *out);
+	if (!s->cg)
+		return 0;
+	if (cg_report(s->cg, &r, e) < 0)
+		return -1;
+	out->memory_mechanism = r.memory_mechanism;
+	out->pids_mechanism = r.pids_mechanism;
+	out->oom_kills = r.oom_kills;
+	out->pids_refused = r.pids_refused;
+	out->memory_peak = r.memory_peak;
+	return 0;
+}
+
+int sbx_remove_stale_cgroups(unsigned *removed, struct err *e)
+{
+	return cg_remove_stale(removed, e);
 }
 
 int sbx_remove_stale(const char *dir, unsigned *removed, struct err *e)
@@ -1331,7 +1377,8 @@ int sbx_remove_stale(const char *dir, unsigned *removed, struct err *e)
  * how the root is built shows in the evidence as a change of profile. */
 static const char mount_plan[] =
 	"labrun sandbox profile 1\n"
-	"namespaces: user pid mount net ipc uts cgroup\n"
+	"namespaces: user pid mount net ipc uts, then cgroup (rooted at the session's cgroup)\n"
+	"cgroups: session memory (memory_mb + writable layers) and pids, v2 or v1\n"
 	"ids: inner 0-65535 -> outer range of 65536 per session; candidate 1000\n"
 	"root: overlay(lower=scenario system/ + skeleton, upper=tmpfs size-limited) nosuid nodev\n"
 	"binds: /usr ro nosuid nodev; /opt/labrun/bin ro; script ro\n"

@@ -37,6 +37,19 @@ struct sbx_config {
 	/* rlimits of the candidate's processes (0: not set) */
 	unsigned long long as_bytes, nproc, nofile, cpu_s, fsize_bytes;
 	unsigned width, height;  /* terminal size */
+	/* cgroup limits of the whole session (0: not asked); a limit asked
+	 * for that no cgroup hierarchy of the host can apply fails
+	 * sbx_create */
+	unsigned long long cg_memory_bytes, cg_pids;
+};
+
+/* What enforced the session's cgroup limits and what they did. */
+struct sbx_limit_report {
+	const char *memory_mechanism; /* NULL: not applied by a cgroup */
+	const char *pids_mechanism;
+	uint64_t oom_kills;    /* processes killed for memory */
+	uint64_t pids_refused; /* forks refused at the processes limit */
+	uint64_t memory_peak;  /* bytes, 0 if unknown */
 };
 
 /* What the supervisor saw; the callbacks return 0 to go on, 1 to end the
@@ -94,12 +107,18 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 int sbx_open_root(const struct sbx *s, struct err *e);
 int sbx_open_upper(const struct sbx *s, struct err *e);
 
+/* After sbx_run: the cgroups' mechanisms and counters. */
+int sbx_limit_report(const struct sbx *s, struct sbx_limit_report *out,
+		     struct err *e);
+
 /* Unmount everything and remove the work area. */
 void sbx_destroy(struct sbx *s);
 
 /* Remove the work areas under dir that a killed labrun left behind (their
  * locks are free); *removed counts them. */
 int sbx_remove_stale(const char *dir, unsigned *removed, struct err *e);
+/* The same for session cgroups no live labrun holds. */
+int sbx_remove_stale_cgroups(unsigned *removed, struct err *e);
 
 /* SHA-256 input for the evidence: the compiled candidate profile's BPF and
  * the mount plan.  Writes the bytes to fd. */

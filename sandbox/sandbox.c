@@ -451,7 +451,8 @@ static int build_dev(const char *root, struct err *e)
 	snprintf(path, sizeof path, "%s/shm", dev);
 	if (mkdir(path, 01777) < 0)
 		return err_sys(e, ERR_HOST, errno, "%s", path);
-	snprintf(opts, sizeof opts, "size=%um,mode=1777", SESSION_TMP_MB);
+	snprintf(opts, sizeof opts, "size=%um,nr_inodes=%u,mode=1777",
+		 SESSION_TMP_MB, SESSION_TMP_MB * SESSION_INODES_PER_MB);
 	if (mount_tmpfs(path, opts, MS_NOSUID | MS_NODEV, e) < 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/fd", dev);
@@ -530,7 +531,8 @@ static int build_root(struct sbx *s, struct err *e)
 	if (build_dev(s->root, e) < 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/tmp", s->root);
-	snprintf(opts, sizeof opts, "size=%um,mode=1777", SESSION_TMP_MB);
+	snprintf(opts, sizeof opts, "size=%um,nr_inodes=%u,mode=1777",
+		 SESSION_TMP_MB, SESSION_TMP_MB * SESSION_INODES_PER_MB);
 	return mount_tmpfs(path, opts, MS_NOSUID | MS_NODEV, e);
 }
 
@@ -692,8 +694,11 @@ static void sandbox_main(const struct child_args *a)
 	if (mount(a->s->root, a->s->root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		child_fail(sock, "bind the root", errno);
 	snprintf(path, sizeof path, "%s/proc", a->s->root);
+	/* Processes of other ids (pid 1, later the scenario's services)
+	 * are invisible to the candidate, not merely unreadable. */
 	if (mount("proc", path, "proc",
-		  MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0)
+		  MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+		  "hidepid=invisible") < 0)
 		child_fail(sock, "mount /proc", errno);
 	snprintf(path, sizeof path, "%s/dev/pts", a->s->root);
 	if (mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
@@ -1383,7 +1388,7 @@ static const char mount_plan[] =
 	"root: overlay(lower=scenario system/ + skeleton, upper=tmpfs size-limited) nosuid nodev\n"
 	"binds: /usr ro nosuid nodev; /opt/labrun/bin ro; script ro\n"
 	"dev: tmpfs ro (null zero full random urandom tty), devpts newinstance, shm tmpfs\n"
-	"proc: fresh, read-only; sys: none; tmp: tmpfs\n"
+	"proc: fresh, read-only, hidepid=invisible; sys: none; tmp and shm: tmpfs, size- and inode-limited\n"
 	"pivot_root + detach old root; no-new-privileges; rlimits; seccomp last\n";
 
 int sbx_profile_export(int fd, struct err *e)

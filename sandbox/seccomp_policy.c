@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/seccomp.h>
@@ -382,7 +383,7 @@ static int add_ioctl(scmp_filter_ctx ctx, struct err *e)
 }
 
 /* clone without any namespace flag; socket and socketpair for unix and
- * loopback IP only. */
+ * loopback IP only; mknod for FIFOs only (mkfifo), never devices. */
 static int add_args(scmp_filter_ctx ctx, struct err *e)
 {
 	const uint64_t ns = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
@@ -400,6 +401,12 @@ static int add_args(scmp_filter_ctx ctx, struct err *e)
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair),
 				      1, SCMP_A0_32(SCMP_CMP_EQ, AF_UNIX));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mknod), 1,
+				      SCMP_A1_64(SCMP_CMP_MASKED_EQ, S_IFMT, S_IFIFO));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mknodat), 1,
+				      SCMP_A2_64(SCMP_CMP_MASKED_EQ, S_IFMT, S_IFIFO));
 	if (rc < 0)
 		return err_sys(e, ERR_HOST, -rc, "seccomp: argument rules");
 	return 0;

@@ -110,3 +110,82 @@ leftovers() {
 	ps -eo uid=,pid=,comm= | awk '$1 >= 1610612736 && $1 < 1610612736 + 1024 * 65536'
 	grep -s ' /run/labrun/sessions/' /proc/self/mountinfo
 }
+
+# --- hostile candidates (tests/hostile/candidate-*.sh) ---
+
+# probe_scenario DIR PROBE...: make_scenario DIR with the named compiled
+# probes (build/tests/probes/) at /opt/probe/ in its system/.
+probe_scenario() {
+	local d=$1 p
+	shift
+	make_scenario "$d"
+	mkdir -p "$d/system/opt/probe"
+	for p in "$@"; do
+		cp "$BUILD/tests/probes/$p" "$d/system/opt/probe/$p" || return 1
+	done
+}
+
+# scenario_set DIR KEY JSON: set a top-level member of DIR/scenario.json
+# (replaced if present, added after time_limit_s if not).
+scenario_set() {
+	local f=$1/scenario.json
+	if grep -q "^  \"$2\": " "$f"; then
+		sed -i "s|^  \"$2\": .*,\$|  \"$2\": $3,|" "$f"
+	else
+		sed -i "s|^\\(  \"time_limit_s\": .*,\\)\$|\\1\\n  \"$2\": $3,|" "$f"
+	fi
+}
+
+# session SCENARIO SCRIPT EV: run SCRIPT as the candidate in SCENARIO
+# (bounded by a watchdog, so that a hang fails rather than stalls the run);
+# status in $rc, labrun's output in $OUT and $ERR.
+session() {
+	run timeout -k 5 120 "$LABRUN" run "$1" --key "$T/issuer.key" \
+		--candidate mallory --script "$2" -o "$3"
+}
+
+# report_of EV NAME FILE: answers/NAME of the evidence into FILE, each line
+# shown as a TAP comment.
+report_of() {
+	member "$1" "answers/$2" >"$3" 2>/dev/null
+	sed "s/^/# $2: /" "$3"
+}
+
+# expect_line FILE NAME OUTCOME: FILE has exactly the line "NAME OUTCOME".
+expect_line() {
+	if grep -qxF -- "$2 $3" "$1"; then pass "$2: $3"; else
+		fail "$2: want '$3', got '$(grep -- "^$2 " "$1" | head -1)'"; fi
+}
+
+# manifest_value EV KEY: the first "KEY": VALUE of the evidence's
+# manifest.json (pretty-printed, one member a line), quotes removed.
+manifest_value() {
+	member "$1" manifest.json | sed -n "s/^ *\"$2\": \"\\{0,1\\}\\([^\",]*\\)\"\\{0,1\\},\\{0,1\\}\$/\\1/p" | head -1
+}
+
+# refused_reason EV PATH: the reason manifest.json's collection.refused
+# gives for PATH (encoded, relative to the sandbox root or to answers/).
+refused_reason() {
+	member "$1" manifest.json | awk -v want="\"path\": \"$2\"," '
+		{ l = $0; sub(/^ +/, "", l) }
+		l == want { getline; sub(/^ *"reason": "/, ""); sub(/"$/, ""); print; exit }'
+}
+
+# session_ends_clean EV WHAT: the evidence verifies against the issuer key
+# and nothing of the session remains on the host.  leftovers sees every
+# session on the host: while another test run's session is alive it shows
+# that one, so what it prints may take up to 10 s to clear (what the
+# session itself left never does).
+session_ends_clean() {
+	local left i
+	expect_exit 0 "$2: the evidence verifies" "$LABRUN" verify "$1" -p "$T/issuer.pub"
+	for i in $(seq 50); do
+		left=$(leftovers)
+		[ -z "$left" ] && break
+		sleep 0.2
+	done
+	if [ -z "$left" ]; then pass "$2: nothing of the session remains"; else
+		fail "$2: nothing of the session remains"
+		printf '%s\n' "$left" | sed 's/^/#   /'
+	fi
+}

@@ -428,10 +428,6 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		goto out;
 	}
 	hex_encode(rnd, sizeof rnd, sid);
-	if (mkdir_p(SESSION_DIR, 0711, e) < 0 ||
-	    sbx_remove_stale(SESSION_DIR, &res->stale_removed, e) < 0 ||
-	    sbx_remove_stale_cgroups(&res->stale_cgroups, e) < 0)
-		goto out;
 	snprintf(wd, sizeof wd, "%s/%s", SESSION_DIR, sid);
 	snprintf(script_path, sizeof script_path, "%s/script.sh", wd);
 	snprintf(init_path, sizeof init_path, "%s/labrun-init", libexec);
@@ -458,16 +454,29 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	cfg.cg_memory_bytes = ((unsigned long long)l->memory_mb + l->disk_mb +
 			       2ull * SESSION_TMP_MB) << 20;
 	cfg.cg_pids = l->processes;
-	if (sbx_create(&cfg, &sb, e) < 0)
-		goto out;
-	if (write_file_atomic(script_path, script.data, script.len, 0644, e) < 0 ||
-	    bundle_extract(&files, "system/", sbx_lower_fd(sb),
-			   sbx_candidate_uid(sb), sbx_candidate_uid(sb), e) < 0)
-		goto out;
 	if (cast_open(&rec.cast, TERM_WIDTH, TERM_HEIGHT, time_now_ms() / 1000,
 		      CAST_MAX_BYTES, e) < 0)
 		goto out;
-	{
+	/* A sandbox that cannot be built (a missing kernel feature, a limit
+	 * no cgroup can apply, I/O) is the host's failure: an error verdict,
+	 * with signed evidence that says why, never the candidate's fail. */
+	if (sbx_check_host(&se) < 0 || mkdir_p(SESSION_DIR, 0711, &se) < 0 ||
+	    sbx_remove_stale(SESSION_DIR, &res->stale_removed, &se) < 0 ||
+	    sbx_remove_stale_cgroups(&res->stale_cgroups, &se) < 0 ||
+	    sbx_create(&cfg, &sb, &se) < 0 ||
+	    write_file_atomic(script_path, script.data, script.len, 0644, &se) < 0 ||
+	    bundle_extract(&files, "system/", sbx_lower_fd(sb),
+			   sbx_candidate_uid(sb), sbx_candidate_uid(sb), &se) < 0) {
+		if (se.kind == ERR_REFUSED && sb) {
+			*e = se;
+			goto out;
+		}
+		oc.end = SBX_END_ERROR;
+		oc.exit_status = -1;
+		oc.started_ms = oc.ended_ms = time_now_ms();
+		snprintf(oc.error, sizeof oc.error, "the sandbox could not be built: %.440s",
+			 se.msg);
+	} else {
 		char *argv[] = {"/bin/bash", "--noprofile", "--norc",
 				SBX_SCRIPT_PATH, NULL};
 		char *envp[] = {
@@ -520,7 +529,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	info.commands_truncated = rec.truncated;
 	info.collected = &rep;
 	info.cast_capped = cast_capped(rec.cast);
-	if (sbx_limit_report(sb, &lr, &se) < 0) {
+	if (sb && sbx_limit_report(sb, &lr, &se) < 0) {
 		/* The counters could not be read: the session cannot say
 		 * whether a limit was hit, so it cannot be judged. */
 		if (oc.end != SBX_END_ERROR) {
@@ -561,7 +570,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	info.limits = limits;
 	info.nlimits = 7;
 
-	root_fd = sbx_open_root(sb, NULL);
+	root_fd = sb ? sbx_open_root(sb, NULL) : -1;
 	if (oc.end == SBX_END_ERROR) {
 		snprintf(gr.error, sizeof gr.error, "sandbox: %.480s", oc.error);
 	} else if (root_fd < 0) {
@@ -575,7 +584,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	if (!gr.ok)
 		info.error = gr.error;
 
-	upper_fd = sbx_open_upper(sb, NULL);
+	upper_fd = sb ? sbx_open_upper(sb, NULL) : -1;
 	if (upper_fd >= 0 &&
 	    collect_changes(upper_fd, sbx_lower_fd(sb), &members, &rep, e) < 0)
 		goto out;

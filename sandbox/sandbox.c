@@ -141,14 +141,21 @@ static int copy_str(char *dst, size_t size, const char *src, const char *what,
 	return 0;
 }
 
+int sbx_check_host(struct err *e)
+{
+	if (geteuid() != 0)
+		return err_set(e, ERR_HOST,
+			       "sessions need root (labrun maps the candidate to an unprivileged id range of its own); hint: run as root, and see labrun doctor");
+	return 0;
+}
+
 int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e)
 {
 	struct sbx *s;
 	char opts[128];
 
-	if (geteuid() != 0)
-		return err_set(e, ERR_HOST,
-			       "sessions need root (labrun maps the candidate to an unprivileged id range of its own); hint: run as root");
+	if (sbx_check_host(e) < 0)
+		return -1;
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return err_set(e, ERR_HOST, "out of memory");

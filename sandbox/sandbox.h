@@ -84,6 +84,10 @@ struct sbx_outcome {
 	char error[512];   /* SBX_END_ERROR: what failed */
 };
 
+/* What every session needs of the host before anything is touched (root,
+ * for the id ranges); ERR_HOST says what is missing. */
+int sbx_check_host(struct err *e);
+
 /* Make the work area and the layers: a private mount namespace for this
  * process (once), a tmpfs at workdir, an outer id range.  Must run as root.
  * Afterwards the caller fills the lower layer (sbx_lower_fd) with files

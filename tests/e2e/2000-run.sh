@@ -121,6 +121,21 @@ expect_exit 0 "its evidence verifies" "$LABRUN" verify "$T/loop.ev" -p "$T/issue
 member "$T/loop.ev" manifest.json | grep -q '"verdict": "error"' &&
 	pass "its evidence says error" || fail "its evidence says error"
 
+# A sandbox that cannot be built is the host's failure: error verdict,
+# exit 3, signed evidence that says why.  Here: labrun run without root.
+U=$(mktemp -d /tmp/labrun-nobody.XXXXXX)
+chmod 755 "$U" && cp -a "$S" "$U/scn" && cp "$T/issuer.key" "$U/k" &&
+	chown -R 65534:65534 "$U" && chmod 600 "$U/k"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$LABRUN" run "$U/scn" \
+	--key "$U/k" --candidate a --script "$U/scn/solutions/reference.sh" -o "$U/nobody.ev"
+[ "$rc" -eq 3 ] && pass "a sandbox that cannot be built is an error verdict (exit 3)" ||
+	fail "a sandbox that cannot be built is an error verdict (exit $rc)"
+out_has 'error: .*sandbox could not be built.*root' "the reason is printed"
+expect_exit 0 "its evidence verifies" "$LABRUN" verify "$U/nobody.ev" -p "$T/issuer.pub"
+member "$U/nobody.ev" manifest.json | grep -q '"verdict": "error"' &&
+	pass "its evidence says error, not fail" || fail "its evidence says error, not fail"
+rm -rf "$U"
+
 # The wall-clock limit ends a session; it is graded as it stands.
 sed -i 's/"time_limit_s": 60/"time_limit_s": 10/' "$T/loop/scenario.json"
 cp "$S/grader/grade.lua" "$T/loop/grader/grade.lua"

@@ -383,9 +383,27 @@ static int keep_file(struct walk *w, int dfd, int lfd, const char *name,
 		goto out;
 	}
 	snprintf(member, sizeof member, "%s%s", w->prefix, w->path);
-	if (tar_list_add_file(w->out, member, xbit ? 0755 : 0644, data, len,
-			      e) < 0)
+	if (tar_list_add_file(w->out, member, 0644, data, len, e) < 0)
 		goto out;
+	if (xbit) {
+		if (w->rep->nexec == w->rep->capexec) {
+			size_t cap = w->rep->capexec ? w->rep->capexec * 2 : 16;
+			char **nv = realloc(w->rep->exec, cap * sizeof *nv);
+
+			if (!nv) {
+				err_set(e, ERR_HOST, "out of memory");
+				goto out;
+			}
+			w->rep->exec = nv;
+			w->rep->capexec = cap;
+		}
+		w->rep->exec[w->rep->nexec] = strdup(member);
+		if (!w->rep->exec[w->rep->nexec]) {
+			err_set(e, ERR_HOST, "out of memory");
+			goto out;
+		}
+		w->rep->nexec++;
+	}
 	w->files++;
 	w->bytes += len;
 	w->rep->files++;
@@ -585,5 +603,8 @@ void collect_report_release(struct collect_report *r)
 		free(r->v[i].reason);
 	}
 	free(r->v);
+	for (i = 0; i < r->nexec; i++)
+		free(r->exec[i]);
+	free(r->exec);
 	memset(r, 0, sizeof *r);
 }

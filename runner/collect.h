@@ -25,6 +25,12 @@ struct collect_report {
 	size_t bytes;    /* bytes kept */
 	size_t deleted;  /* paths listed as deleted */
 	int truncated;   /* a count or byte cap was reached */
+	/* Members (changes/..., answers/...) whose file was executable.
+	 * Every member is stored 0644, since a tar mode is outside what the
+	 * signature covers; this list, in the signed manifest, says which
+	 * were executable. */
+	char **exec;
+	size_t nexec, capexec;
 };
 
 /* Walk the upper layer (upper_fd) and add changes/<path> for every regular

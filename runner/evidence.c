@@ -210,6 +210,10 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 		push(bad, a, l);
 	}
 	put(bad, o, "refused", a);
+	a = json_array();
+	for (i = 0; col && i < col->nexec; i++)
+		push(bad, a, jstr(col->exec[i]));
+	put(bad, o, "executable", a);
 	put(bad, m, "collection", o);
 
 	put(bad, m, "verdict", jstr(in->verdict));
@@ -488,6 +492,13 @@ static int check_members(const struct tar_list *l, struct err *e)
 			return err_set(e, ERR_REFUSED, "unexpected member '%s'%s",
 				       shown(m->name, s, sizeof s),
 				       m->is_dir ? " (a directory)" : "");
+		/* A tar mode is in no digest, so every member is 0644 and
+		 * the manifest (signed) lists the collected files that were
+		 * executable (collection.executable). */
+		if (m->mode != 0644)
+			return err_set(e, ERR_REFUSED,
+				       "member '%s' has mode 0%o, not 0644; the file was modified after signing",
+				       shown(m->name, s, sizeof s), m->mode);
 	}
 	for (i = 0; i < sizeof required / sizeof required[0]; i++)
 		if (!tar_list_find(l, required[i]))
@@ -650,6 +661,7 @@ static const struct field manifest_fields[] = {
 	{"collection.deleted", J_INT},
 	{"collection.truncated", J_BOOL},
 	{"collection.refused", J_ARR},
+	{"collection.executable", J_ARR},
 	{"verdict", J_STR},
 	{"score", J_INT},
 	{"pass_mark", J_INT},

@@ -2,15 +2,17 @@
  * it is, against the fixed issuer key that signed the seed corpus (made with
  * `labrun keygen` and `labrun run scenarios/policy-denials`).  A fuzzer
  * cannot forge that signature, so second, when the input reads as a tar,
- * its members are sealed again the way ev_seal does (SHA256SUMS over every
- * other member, signed) with a key made for this process, and the result
- * is verified with ev_verify and ev_verify_json: that reaches the checks
- * of SHA256SUMS, manifest.json and result.json and the reports.
+ * its members are sealed again (reseal()) with a key made for this
+ * process, and the result is verified with ev_verify and ev_verify_json:
+ * that reaches the checks of SHA256SUMS, manifest.json and result.json and
+ * the reports.
  *
  * ev_verify opens a path and refuses symbolic links (/proc/self/fd/N is
  * one), so the bytes go to a file in a private temporary directory, removed
  * at exit.  Verification must succeed with a report or refuse, never crash,
- * hang or leak.  It does not check what a report says. */
+ * hang or leak; a refusal's message must be one line, and against the
+ * fixed key only the one file it signed may verify.  It does not check
+ * what a report says. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char issuer_text[] =
 	"untrusted comment: labrun public key 9B3483BB693772A2\n"
 	"RWSicjdpu4M0m35rMB7Uort8y5sf46bUfVR+JbTg7zyzo5r1AOMVHEuW\n";
+
+/* SHA-256 of corpus/evidence/policy-denials-pass.ev, the one file it
+ * signed. */
+static const char signed_sha256[] =
+	"912e53e818a606ad1604385299f10670a254af1265925a0990eccc12fe3cd23f";
 
 static struct sign_pub issuer, own_pub;
 static struct sign_sec *own_sec;
@@ -77,8 +84,19 @@ static void put_file(const void *data, size_t size)
 		abort();
 }
 
-/* Verify what is in the file; a failure must be a refusal. */
-static void check(const struct sign_pub *key, int json)
+/* One line without control characters: what the file holds is shown
+ * escaped. */
+static int one_line(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Verify what is in the file; a failure must be a refusal that prints as
+ * one line.  Returns rc. */
+static int check(const struct sign_pub *key, int json)
 {
 	struct buf out = BUF_INIT;
 	struct err e;
@@ -86,13 +104,18 @@ static void check(const struct sign_pub *key, int json)
 
 	rc = json ? ev_verify_json(file, key, &out, &e)
 		  : ev_verify(file, key, &out, &e);
-	if (rc == 0 ? out.len == 0 : e.kind != ERR_REFUSED)
+	if (rc == 0 ? out.len == 0
+		    : e.kind != ERR_REFUSED || !one_line(e.msg))
 		abort();
 	buf_release(&out);
+	return rc;
 }
 
-/* The members of the input but SHA256SUMS and its signature, sealed again
- * with own_sec.  0 and the tar in out, or -1 if the input is no tar. */
+/* The input's members sealed again with own_sec.  When the input has a
+ * signature its SHA256SUMS is signed as it is (so its form and digests
+ * are checked), otherwise SHA256SUMS is made the way ev_seal makes it (so
+ * any change to the other members reaches the JSON checks).  0 and the
+ * tar in out, or -1 if the input is no tar. */
 static int reseal(const uint8_t *data, size_t size, struct buf *out)
 {
 	static const struct tar_limits lim = {
@@ -100,13 +123,18 @@ static int reseal(const uint8_t *data, size_t size, struct buf *out)
 	};
 	struct tar_list in = {NULL, 0, 0}, l = {NULL, 0, 0};
 	struct buf sums = BUF_INIT, sig = BUF_INIT;
+	const struct tar_entry *given;
 	char hex[SIGN_SHA256_HEX];
 	struct err e;
 	size_t i;
-	int rc = -1;
+	int rc = -1, keep;
 
 	if (tar_read(data, size, "fuzz", &lim, &in, &e) < 0)
 		return -1;
+	given = tar_list_find(&in, SUMS);
+	keep = given && !given->is_dir && tar_list_find(&in, SUMS_SIG);
+	if (keep && buf_append(&sums, given->data, given->len, &e) < 0)
+		abort();
 	for (i = 0; i < in.n; i++) {
 		const struct tar_entry *m = &in.v[i];
 
@@ -120,6 +148,8 @@ static int reseal(const uint8_t *data, size_t size, struct buf *out)
 		if (tar_list_add_file(&l, m->name, m->mode, m->data, m->len,
 				      &e) < 0)
 			abort();
+		if (keep)
+			continue;
 		sha256_hex(m->data, m->len, hex);
 		if (buf_printf(&sums, &e, "%s  %s\n", hex, m->name) < 0)
 			abort();
@@ -143,11 +173,17 @@ static int reseal(const uint8_t *data, size_t size, struct buf *out)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct buf sealed = BUF_INIT;
+	char hex[SIGN_SHA256_HEX];
 
 	if (!own_sec)
 		setup();
 	put_file(data, size);
-	check(&issuer, 0);
+	/* The issuer signed one file: any other bytes must be refused. */
+	if (check(&issuer, 0) == 0) {
+		sha256_hex(data, size, hex);
+		if (strcmp(hex, signed_sha256))
+			abort();
+	}
 	if (reseal(data, size, &sealed) == 0) {
 		put_file(sealed.data, sealed.len);
 		check(&own_pub, 0);

@@ -20,6 +20,16 @@
 #include "runner/util.h"
 #include "tests/unit/tap.h"
 
+static int listed_exec(const struct collect_report *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nexec; i++)
+		if (!strcmp(r->exec[i], name))
+			return 1;
+	return 0;
+}
+
 static char top[64];
 
 static void put(const char *rel, const char *data, mode_t mode)
@@ -222,8 +232,9 @@ static void test_changes(void)
 	ok(!member(&l, "changes/etc/same.conf"), "identical file skipped");
 	ok(has_member(&l, "changes/etc/changed.conf", "new\n", 0644),
 	   "modified file kept");
-	ok(has_member(&l, "changes/etc/xbit.sh", "#!/bin/sh\n", 0755),
-	   "same bytes, new x bit: kept as 0755");
+	ok(has_member(&l, "changes/etc/xbit.sh", "#!/bin/sh\n", 0644) &&
+		   listed_exec(&rep, "changes/etc/xbit.sh"),
+	   "same bytes, new x bit: kept (0644), listed as executable");
 	ok(has_member(&l, "changes/opq/old", "kept\n", 0644),
 	   "file in an opaque directory kept even if the lower had it");
 	ok(has_member(&l, "changes/lnk/x", "via link\n", 0644),
@@ -406,8 +417,9 @@ static void test_answers(void)
 	ok(collect_answers(fd, &l, &rep, &e) == 0, "collect_answers: %s", e.msg);
 	ok(has_member(&l, "answers/decision.txt", "span-7 -> span-3\n", 0644),
 	   "answer file kept");
-	ok(has_member(&l, "answers/chain/a%20b.json", "{}\n", 0755),
-	   "nested answer, name encoded, x bit kept");
+	ok(has_member(&l, "answers/chain/a%20b.json", "{}\n", 0644) &&
+		   listed_exec(&rep, "answers/chain/a%20b.json"),
+	   "nested answer, name encoded, listed as executable");
 	ok(l.n == 2, "no .deleted in answers (%zu members)", l.n);
 	is_str(refusal(&rep, "wh"), "character device",
 	       "a 0/0 device is no whiteout among answers");

@@ -80,6 +80,7 @@ struct sbx {
 	int lock_fd;        /* flock on WORKDIR.lock while the session lives */
 	struct cg *cg;      /* the session's cgroups, or NULL */
 	uid_t base;
+	int wd_made;
 	int wd_mounted;
 	int root_mounted;
 };
@@ -201,40 +202,27 @@ int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e)
 		err_sys(e, ERR_HOST, errno, "%s", s->wd);
 		goto fail;
 	}
+	s->wd_made = 1;
 	snprintf(opts, sizeof opts, "size=%um,mode=0711", SBX_WORK_MB);
 	if (mount("labrun", s->wd, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
 		err_sys(e, ERR_HOST, errno, "%s: mount tmpfs", s->wd);
-		rmdir(s->wd);
 		goto fail;
 	}
 	s->wd_mounted = 1;
 	if (mkdir(s->lower, 0755) < 0 || mkdir(s->skel, 0755) < 0 ||
 	    mkdir(s->rw, 0755) < 0 || mkdir(s->root, 0755) < 0) {
 		err_sys(e, ERR_HOST, errno, "%s: work area", s->wd);
-		goto fail_destroy;
+		goto fail;
 	}
 	s->lower_fd = open(s->lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->lower_fd < 0) {
 		err_sys(e, ERR_HOST, errno, "%s", s->lower);
-		goto fail_destroy;
+		goto fail;
 	}
 	*out = s;
 	return 0;
-fail_destroy:
-	sbx_destroy(s);
-	return -1;
 fail:
-	cg_destroy(s->cg);
-	if (s->lock_fd >= 0) {
-		char lock[PATH_MAX + 8];
-
-		snprintf(lock, sizeof lock, "%s.lock", s->wd);
-		unlink(lock);
-		close(s->lock_fd);
-	}
-	if (s->slot_fd >= 0)
-		close(s->slot_fd);
-	free(s);
+	sbx_destroy(s);
 	return -1;
 }
 
@@ -1302,7 +1290,8 @@ void sbx_destroy(struct sbx *s)
 	/* Detaching the work area takes every mount below it along. */
 	if (s->wd_mounted)
 		umount2(s->wd, MNT_DETACH);
-	rmdir(s->wd);
+	if (s->wd_made)
+		rmdir(s->wd);
 	/* Every process of the session is dead by now (sbx_run reaped pid
 	 * 1), so its cgroups are empty. */
 	cg_destroy(s->cg);

@@ -27,22 +27,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *ename(int e)
-{
-	const char *s = strerrorname_np(e);
+#include "probe.h"
 
-	return s ? s : "E?";
-}
-
-static void report(const char *name, long rc)
-{
-	int e = errno;
-
-	if (rc < 0)
-		printf("%s errno=%s\n", name, ename(e));
-	else
-		printf("%s ok\n", name);
-}
 
 static int put(int dfd, const char *name, const char *text)
 {

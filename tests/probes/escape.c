@@ -39,28 +39,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
 #define X32_BIT 0x40000000L
 #define HOME "/home/candidate"
 
-static const char *ename(int e)
-{
-	const char *s = strerrorname_np(e);
-
-	return s ? s : "E?";
-}
-
-static void report(const char *name, long rc)
-{
-	int e = errno;
-
-	if (rc < 0)
-		printf("%s errno=%s\n", name, ename(e));
-	else
-		printf("%s ok\n", name);
-}
 
 /* Run fn in a child and report how the child ended: "ok" when fn
  * returned, the signal that killed it, or its exit status. */

@@ -40,25 +40,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define MAX_CHILDREN 8192
 #define CHUNK_MB 16
 
-static const char *ename(int e)
-{
-	const char *s = strerrorname_np(e);
-
-	return s ? s : "E?";
-}
-
-static void report(const char *name, long rc)
-{
-	int e = errno;
-
-	if (rc < 0)
-		printf("%s errno=%s\n", name, ename(e));
-	else
-		printf("%s ok\n", name);
-}
 
 static void ignore(int sig)
 {

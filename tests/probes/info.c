@@ -36,25 +36,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define MAX_NEEDLES 8
 #define MAX_READ (64u << 20) /* bytes of one file searched */
 
-static const char *ename(int e)
-{
-	const char *s = strerrorname_np(e);
-
-	return s ? s : "E?";
-}
-
-static void report(const char *name, long rc)
-{
-	int e = errno;
-
-	if (rc < 0)
-		printf("%s errno=%s\n", name, ename(e));
-	else
-		printf("%s ok\n", name);
-}
 
 static void open_report(const char *name, const char *path, int flags)
 {

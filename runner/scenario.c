@@ -631,7 +631,7 @@ static int keep(struct ctx *c, char **dst, const char *s)
 static const char *const manifest_keys[] = {
 	"schema", "id", "version", "title", "level", "competencies",
 	"platform", "grader_api", "pass_mark", "time_limit_s",
-	"valid_for_days", "limits", NULL,
+	"valid_for_days", "limits", "services", NULL,
 };
 
 /* What to write when a required key is missing. */
@@ -645,6 +645,8 @@ static const char *const manifest_examples[] = {
 static const char *const limits_keys[] = {
 	"memory_mb", "processes", "disk_mb", "cpu_s", "open_files", NULL,
 };
+
+static const char *const service_keys[] = {"name", "argv", "owns", NULL};
 
 static const char *const levels[] = {
 	"foundation", "practitioner", "specialist", "architect", NULL,
@@ -854,6 +856,163 @@ static void check_limits(struct ctx *c, json_t *v, struct scenario *s)
 	}
 }
 
+/* An absolute path in the sandbox: "/a/b", no "." or ".." or empty
+ * component, no trailing "/". */
+static int is_sandbox_path(const char *p)
+{
+	const char *q;
+
+	if (p[0] != '/' || !p[1] || strlen(p) >= SERVICE_MAX_ARG)
+		return 0;
+	for (q = p; *q; q++) {
+		if ((unsigned char)*q < 0x20)
+			return 0;
+		if (*q != '/')
+			continue;
+		if (q[1] == '/' || q[1] == 0)
+			return 0;
+		if (q[1] == '.' && (q[2] == '/' || q[2] == 0 ||
+				    (q[2] == '.' && (q[3] == '/' || q[3] == 0))))
+			return 0;
+	}
+	return 1;
+}
+
+static int keep_list(struct ctx *c, const json_t *arr, const char *path,
+		     size_t max, int paths, char ***out, size_t *n)
+{
+	char q[SHOW_SIZE], ip[PATH_SIZE];
+	const char *str;
+	json_t *item;
+	size_t i;
+
+	if (!json_is_array(arr) || json_array_size(arr) > max) {
+		problem(c, "%s: %s: must be an array of at most %zu strings",
+			MANIFEST, path, max);
+		return -1;
+	}
+	*out = calloc(json_array_size(arr) + 1, sizeof **out);
+	if (!*out) {
+		c->oom = 1;
+		return -1;
+	}
+	json_array_foreach(arr, i, item) {
+		snprintf(ip, sizeof ip, "%s[%zu]", path, i);
+		str = want_string(c, item, ip);
+		if (!str)
+			return -1;
+		if (strlen(str) != json_string_length(item) ||
+		    strlen(str) >= SERVICE_MAX_ARG) {
+			problem(c, "%s: %s: a NUL byte, or longer than %d bytes",
+				MANIFEST, ip, SERVICE_MAX_ARG - 1);
+			return -1;
+		}
+		if ((paths || i == 0) && !is_sandbox_path(str)) {
+			problem(c, "%s: %s: \"%s\" is not an absolute path in the sandbox; hint: such as /srv/agentsim/bin/agentd",
+				MANIFEST, ip, show_str(q, str));
+			return -1;
+		}
+		if (keep(c, &(*out)[*n], str) < 0)
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
+static void check_services(struct ctx *c, json_t *v, struct scenario *s)
+{
+	char q[SHOW_SIZE], path[PATH_SIZE];
+	struct scenario_service *sv;
+	const char *name;
+	json_t *item, *f;
+	size_t i, j;
+
+	if (!json_is_array(v) || json_array_size(v) > SCENARIO_MAX_SERVICES) {
+		problem(c, "%s: $.services: must be an array of at most %d services; hint: [{\"name\": \"agentd\", \"argv\": [\"/srv/agentsim/bin/agentd\"]}]",
+			MANIFEST, SCENARIO_MAX_SERVICES);
+		return;
+	}
+	s->services = calloc(json_array_size(v) + 1, sizeof *s->services);
+	if (!s->services) {
+		c->oom = 1;
+		return;
+	}
+	json_array_foreach(v, i, item) {
+		snprintf(path, sizeof path, "$.services[%zu]", i);
+		if (!json_is_object(item)) {
+			problem(c, "%s: %s: must be an object, not %s", MANIFEST,
+				path, type_name(item));
+			continue;
+		}
+		unknown_keys(c, item, path, service_keys);
+		sv = &s->services[s->nservices];
+		snprintf(path, sizeof path, "$.services[%zu].name", i);
+		name = (f = json_object_get(item, "name")) ? want_string(c, f, path)
+							 : NULL;
+		if (!f)
+			problem(c, "%s: %s: missing; hint: a short name such as \"agentd\"",
+				MANIFEST, path);
+		if (!name)
+			continue;
+		if (!is_name(name, 32, "-") || !(name[0] >= 'a' && name[0] <= 'z')) {
+			problem(c, "%s: %s: \"%s\" is not a service name; hint: lowercase letters, digits and '-', starting with a letter, at most 32 bytes",
+				MANIFEST, path, show_str(q, name));
+			continue;
+		}
+		for (j = 0; j < s->nservices; j++)
+			if (!strcmp(s->services[j].name, name))
+				break;
+		if (j < s->nservices) {
+			problem(c, "%s: %s: \"%s\" names two services", MANIFEST,
+				path, name);
+			continue;
+		}
+		snprintf(path, sizeof path, "$.services[%zu].argv", i);
+		if (!(f = json_object_get(item, "argv")) || !json_array_size(f)) {
+			problem(c, "%s: %s: missing or empty; hint: [\"/srv/agentsim/bin/agentd\", \"--port\", \"7000\"]",
+				MANIFEST, path);
+			continue;
+		}
+		if (keep(c, &sv->name, name) < 0)
+			return;
+		sv->at = i;
+		s->nservices++;
+		if (keep_list(c, f, path, SERVICE_MAX_ARGS, 0, &sv->argv,
+			      &sv->argc) < 0)
+			continue;
+		snprintf(path, sizeof path, "$.services[%zu].owns", i);
+		if ((f = json_object_get(item, "owns")))
+			keep_list(c, f, path, SERVICE_MAX_OWNS, 1, &sv->owns,
+				  &sv->nowns);
+	}
+}
+
+/* Each owned path must be something the scenario lays into system/. */
+static void check_owned(struct ctx *c, const struct tar_list *files,
+			const struct scenario *s)
+{
+	char name[SERVICE_MAX_ARG + 16], q[SHOW_SIZE];
+	size_t i, k, f, len;
+
+	for (i = 0; i < s->nservices; i++) {
+		for (k = 0; k < s->services[i].nowns; k++) {
+			len = (size_t)snprintf(name, sizeof name, "system%s",
+					       s->services[i].owns[k]);
+			for (f = 0; f < files->n; f++) {
+				const char *fn = files->v[f].name;
+
+				if (!strncmp(fn, name, len) &&
+				    (fn[len] == 0 || fn[len] == '/'))
+					break;
+			}
+			if (f == files->n)
+				problem(c, "%s: $.services[%zu].owns[%zu]: \"%s\" is not under system/; hint: a service owns files the scenario lays in place",
+					MANIFEST, s->services[i].at, k,
+					show_str(q, s->services[i].owns[k]));
+		}
+	}
+}
+
 static void check_manifest(struct ctx *c, json_t *m, struct scenario *s)
 {
 	char path[PATH_SIZE];
@@ -901,6 +1060,8 @@ static void check_manifest(struct ctx *c, json_t *m, struct scenario *s)
 			  " days", &s->valid_for_days);
 	if ((v = json_object_get(m, "limits")))
 		check_limits(c, v, s);
+	if ((v = json_object_get(m, "services")))
+		check_services(c, v, s);
 }
 
 /* ---- the tree ---- */
@@ -1309,6 +1470,7 @@ int scenario_load(const struct tar_list *files, unsigned max_depth,
 	s.limits = scenario_default_limits;
 	check_layout(&c, files);
 	check_manifest_file(&c, files, &s);
+	check_owned(&c, files, &s);
 	check_brief(&c, files, &s);
 	check_hints(&c, files, &s);
 	check_grader(&c, files);
@@ -1342,5 +1504,17 @@ void scenario_release(struct scenario *s)
 		free(s->hints[i].text);
 	free(s->hints);
 	free(s->brief);
+	for (i = 0; i < s->nservices; i++) {
+		size_t k;
+
+		free(s->services[i].name);
+		for (k = 0; k < s->services[i].argc; k++)
+			free(s->services[i].argv[k]);
+		free(s->services[i].argv);
+		for (k = 0; k < s->services[i].nowns; k++)
+			free(s->services[i].owns[k]);
+		free(s->services[i].owns);
+	}
+	free(s->services);
 	memset(s, 0, sizeof *s);
 }

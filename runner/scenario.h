@@ -22,6 +22,18 @@ struct scenario_limits {
 	unsigned open_files;
 };
 
+/* A service the sandbox starts before the candidate enters: it runs under
+ * the services' id, which the candidate cannot signal, trace or write the
+ * files of; it owns the paths listed (files of system/). */
+struct scenario_service {
+	char *name;   /* ^[a-z][a-z0-9-]{0,31}$; its log is /var/log/labrun/NAME.log */
+	char **argv;  /* argv[0] an absolute path in the sandbox */
+	size_t argc;
+	char **owns;  /* absolute sandbox paths, each under system/ */
+	size_t nowns;
+	size_t at;    /* its index in $.services, for messages */
+};
+
 struct hint {
 	unsigned cost; /* thousandths of the total score */
 	char *text;    /* the section's body, markdown */
@@ -43,6 +55,8 @@ struct scenario {
 	struct hint *hints;
 	size_t nhints;
 	char *brief;             /* brief.md */
+	struct scenario_service *services;
+	size_t nservices;
 };
 
 /* Problems found in a scenario, each "FILE: WHERE: WHAT" (WHERE is a JSON

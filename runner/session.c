@@ -4,6 +4,7 @@
  * parsed, the sandbox is built and run, every sandbox process is dead
  * before anything is graded or collected, and the evidence appears at its
  * final path only once it is whole and signed.  It does not print. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -272,6 +273,73 @@ out:
 	return rc;
 }
 
+/* chown a tree beneath parent to uid:uid, following no link: the files a
+ * service owns.  The tree is the scenario's own, just extracted. */
+static int chown_tree(int parent, const char *name, uid_t uid, int depth,
+		      struct err *e)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	if (depth > 64)
+		return err_set(e, ERR_REFUSED, "%s: nested too deep", name);
+	if (fchownat(parent, name, uid, uid, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(e, ERR_HOST, errno, "chown %s", name);
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return err_sys(e, ERR_HOST, errno, "%s", name);
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    chown_tree(dirfd(d), de->d_name, uid, depth + 1, e) < 0) {
+			closedir(d);
+			return -1;
+		}
+	closedir(d);
+	return 0;
+}
+
+/* Give each service the paths it owns (absolute sandbox paths). */
+static int give_owned(const struct scenario *sc, int lower_fd, uid_t uid,
+		      struct err *e)
+{
+	char rel[SERVICE_MAX_ARG], *slash;
+	size_t i, k;
+	int dir, next;
+
+	for (i = 0; i < sc->nservices; i++) {
+		for (k = 0; k < sc->services[i].nowns; k++) {
+			snprintf(rel, sizeof rel, "%s", sc->services[i].owns[k] + 1);
+			dir = dup(lower_fd);
+			for (slash = strchr(rel, '/'); dir >= 0 && slash;
+			     slash = strchr(rel, '/')) {
+				*slash = 0;
+				next = openat(dir, rel, O_RDONLY | O_DIRECTORY |
+							O_NOFOLLOW | O_CLOEXEC);
+				close(dir);
+				dir = next;
+				memmove(rel, slash + 1, strlen(slash + 1) + 1);
+			}
+			if (dir < 0)
+				return err_sys(e, ERR_HOST, errno, "%s",
+					       sc->services[i].owns[k]);
+			if (chown_tree(dir, rel, uid, 0, e) < 0) {
+				close(dir);
+				return -1;
+			}
+			close(dir);
+		}
+	}
+	return 0;
+}
+
 static int open_answers(int root_fd)
 {
 	static const char *const parts[] = {"home", "candidate", "answers"};
@@ -380,6 +448,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	struct sbx *sb = NULL;
 	struct ev_info info = {0};
 	struct ev_limit limits[8];
+	struct sbx_service *services = NULL;
+	size_t i;
 	struct ev_limit_event events[4];
 	struct sbx_limit_report lr = {0};
 	char mem_mech[160], pid_mech[160];
@@ -454,6 +524,19 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	cfg.cg_memory_bytes = ((unsigned long long)l->memory_mb + l->disk_mb +
 			       2ull * SESSION_TMP_MB) << 20;
 	cfg.cg_pids = l->processes;
+	if (sc.nservices) {
+		services = calloc(sc.nservices, sizeof *services);
+		if (!services) {
+			err_set(e, ERR_HOST, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < sc.nservices; i++) {
+			services[i].name = sc.services[i].name;
+			services[i].argv = sc.services[i].argv;
+		}
+		cfg.services = services;
+		cfg.nservices = sc.nservices;
+	}
 	if (cast_open(&rec.cast, TERM_WIDTH, TERM_HEIGHT, time_now_ms() / 1000,
 		      CAST_MAX_BYTES, e) < 0)
 		goto out;
@@ -466,7 +549,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	    sbx_create(&cfg, &sb, &se) < 0 ||
 	    write_file_atomic(script_path, script.data, script.len, 0644, &se) < 0 ||
 	    bundle_extract(&files, "system/", sbx_lower_fd(sb),
-			   sbx_candidate_uid(sb), sbx_candidate_uid(sb), &se) < 0) {
+			   sbx_candidate_uid(sb), sbx_candidate_uid(sb), &se) < 0 ||
+	    give_owned(&sc, sbx_lower_fd(sb), sbx_service_uid(sb), &se) < 0) {
 		if (se.kind == ERR_REFUSED && sb) {
 			*e = se;
 			goto out;
@@ -622,6 +706,7 @@ out:
 	if (root_fd >= 0)
 		close(root_fd);
 	sbx_destroy(sb);
+	free(services);
 	grader_result_release(&gr);
 	collect_report_release(&rep);
 	rec_release(&rec);

@@ -236,6 +236,11 @@ uid_t sbx_candidate_uid(const struct sbx *s)
 	return s->base + SBX_CANDIDATE_ID;
 }
 
+uid_t sbx_service_uid(const struct sbx *s)
+{
+	return s->base + SBX_SERVICE_ID;
+}
+
 /* --- the skeleton layer --------------------------------------------- */
 
 static int put_file(int dirfd, const char *name, const void *data, size_t len,
@@ -305,10 +310,11 @@ static int copy_alternatives(int etcfd, struct err *e)
 
 static const char etc_passwd[] =
 	"root:x:0:0:root:/root:/bin/bash\n"
+	"service:x:999:999:the scenario's services:/var/lib/service:/usr/sbin/nologin\n"
 	"candidate:x:1000:1000:candidate:/home/candidate:/bin/bash\n"
 	"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
 static const char etc_group[] =
-	"root:x:0:\ncandidate:x:1000:\nnogroup:x:65534:\n";
+	"root:x:0:\nservice:x:999:\ncandidate:x:1000:\nnogroup:x:65534:\n";
 static const char etc_hosts[] = "127.0.0.1\tlocalhost lab\n::1\tlocalhost\n";
 static const char etc_nsswitch[] =
 	"passwd: files\ngroup: files\nshadow: files\nhosts: files\n";
@@ -341,6 +347,10 @@ static int build_skel(struct sbx *s, struct err *e)
 	    put_dir(fd, "root", 0700, 0, e) < 0 || put_dir(fd, "home", 0755, 0, e) < 0 ||
 	    put_dir(fd, "home/candidate", 0755, cand, e) < 0 ||
 	    put_dir(fd, "home/candidate/answers", 0755, cand, e) < 0 ||
+	    put_dir(fd, "var/log", 0755, 0, e) < 0 ||
+	    put_dir(fd, "var/log/labrun", 0755, s->base + SBX_SERVICE_ID, e) < 0 ||
+	    put_dir(fd, "var/lib", 0755, 0, e) < 0 ||
+	    put_dir(fd, "var/lib/service", 0755, s->base + SBX_SERVICE_ID, e) < 0 ||
 	    put_dir(fd, "etc", 0755, 0, e) < 0)
 		goto out;
 	for (l = usr_links; *l; l++) {
@@ -591,14 +601,69 @@ struct child_args {
 	int go;
 	int init_fd;
 	struct sock_fprog filter; /* the candidate profile, compiled */
+	struct sock_fprog svc_filter; /* the services' profile, compiled */
 };
+
+static void set_limits(int sock, const struct sbx_config *c)
+{
+	set_limit(sock, RLIMIT_CORE, 0, "RLIMIT_CORE");
+	set_limit(sock, RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+	if (c->nofile)
+		set_limit(sock, RLIMIT_NOFILE, c->nofile, "RLIMIT_NOFILE");
+	if (c->nproc)
+		set_limit(sock, RLIMIT_NPROC, c->nproc, "RLIMIT_NPROC");
+	if (c->cpu_s)
+		set_limit(sock, RLIMIT_CPU, c->cpu_s, "RLIMIT_CPU");
+	if (c->fsize_bytes)
+		set_limit(sock, RLIMIT_FSIZE, c->fsize_bytes, "RLIMIT_FSIZE");
+	if (c->as_bytes)
+		set_limit(sock, RLIMIT_AS, c->as_bytes, "RLIMIT_AS");
+}
+
+static void drop_ids(int sock, unsigned id)
+{
+	gid_t gid = id;
+
+	if (setgroups(1, &gid) < 0 || setresgid(id, id, id) < 0 ||
+	    setresuid(id, id, id) < 0)
+		child_fail(sock, "dropping ids", errno);
+}
+
+/* A service: its own session, output to its log, the services' id (not
+ * the candidate's), the same limits, its own filter without a listener.
+ * A service that cannot start says so in its log; the session goes on. */
+static void service_main(const struct child_args *a, const struct sbx_service *sv)
+{
+	static char *envp[] = {
+		"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/var/lib/service",
+		"LANG=C.UTF-8", "TZ=UTC", NULL,
+	};
+	char log[128];
+	int fd, null;
+
+	setsid();
+	drop_ids(a->sock, SBX_SERVICE_ID);
+	snprintf(log, sizeof log, SBX_SERVICE_LOGS "/%s.log", sv->name);
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
+	null = open("/dev/null", O_RDONLY);
+	if (fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 ||
+	    dup2(fd, 2) < 0 || chdir("/") < 0)
+		_exit(126);
+	if (syscall(SYS_close_range, 3, ~0u, 0) < 0)
+		_exit(126);
+	set_limits(-1, &a->s->cfg);
+	if (scp_install(&a->svc_filter, NULL) < 0)
+		_exit(126);
+	execve(sv->argv[0], sv->argv, envp);
+	dprintf(2, "labrun: service %s: %s: %s\n", sv->name, sv->argv[0],
+		strerror(errno));
+	_exit(127);
+}
 
 /* The candidate's process: fd 0-2 set, everything else closed, ids
  * dropped, limits set, seccomp loaded last. */
 static void candidate_main(const struct child_args *a)
 {
-	const struct sbx_config *c = &a->s->cfg;
-	gid_t gid = SBX_CANDIDATE_ID;
 	int in, listener, sock = a->sock;
 
 	if (setsid() < 0 || ioctl(a->slave, TIOCSCTTY, 0) < 0)
@@ -613,25 +678,11 @@ static void candidate_main(const struct child_args *a)
 	if (syscall(SYS_close_range, 4, ~0u, 0) < 0)
 		child_fail(sock, "close_range", errno);
 	fcntl(sock, F_SETFD, FD_CLOEXEC);
-	if (setgroups(1, &gid) < 0 ||
-	    setresgid(SBX_CANDIDATE_ID, SBX_CANDIDATE_ID, SBX_CANDIDATE_ID) < 0 ||
-	    setresuid(SBX_CANDIDATE_ID, SBX_CANDIDATE_ID, SBX_CANDIDATE_ID) < 0)
-		child_fail(sock, "dropping to the candidate's id", errno);
+	drop_ids(sock, SBX_CANDIDATE_ID);
 	if (chdir(SBX_CANDIDATE_HOME) < 0)
 		child_fail(sock, SBX_CANDIDATE_HOME, errno);
 	umask(022);
-	set_limit(sock, RLIMIT_CORE, 0, "RLIMIT_CORE");
-	set_limit(sock, RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
-	if (c->nofile)
-		set_limit(sock, RLIMIT_NOFILE, c->nofile, "RLIMIT_NOFILE");
-	if (c->nproc)
-		set_limit(sock, RLIMIT_NPROC, c->nproc, "RLIMIT_NPROC");
-	if (c->cpu_s)
-		set_limit(sock, RLIMIT_CPU, c->cpu_s, "RLIMIT_CPU");
-	if (c->fsize_bytes)
-		set_limit(sock, RLIMIT_FSIZE, c->fsize_bytes, "RLIMIT_FSIZE");
-	if (c->as_bytes)
-		set_limit(sock, RLIMIT_AS, c->as_bytes, "RLIMIT_AS");
+	set_limits(sock, &a->s->cfg);
 	/* Last: after this the filter is in force, and its listener goes to
 	 * the supervisor; our own copy is closed before exec. */
 	if (scp_install(&a->filter, &listener) < 0)
@@ -669,6 +720,7 @@ static void sandbox_main(const struct child_args *a)
 	char *init_envp[1] = {NULL};
 	int sock = a->sock, null;
 	pid_t cand;
+	size_t i;
 	char go;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -710,6 +762,14 @@ static void sandbox_main(const struct child_args *a)
 	if (sethostname("lab", 3) < 0)
 		child_fail(sock, "sethostname", errno);
 	loopback_up(sock);
+	for (i = 0; i < a->s->cfg.nservices; i++) {
+		pid_t sp = fork();
+
+		if (sp < 0)
+			child_fail(sock, "fork a service", errno);
+		if (sp == 0)
+			service_main(a, &a->s->cfg.services[i]);
+	}
 	cand = fork();
 	if (cand < 0)
 		child_fail(sock, "fork", errno);
@@ -1054,7 +1114,9 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	a.sock = socks[1];
 	a.go = gop[0];
 	a.init_fd = init_fd;
-	if (scp_compile(SBX_PROFILE_CANDIDATE, &a.filter, e) < 0)
+	if (scp_compile(SBX_PROFILE_CANDIDATE, &a.filter, e) < 0 ||
+	    (s->cfg.nservices &&
+	     scp_compile(SBX_PROFILE_SERVICE, &a.svc_filter, e) < 0))
 		goto out;
 	fflush(NULL);
 	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID |
@@ -1257,6 +1319,7 @@ out:
 	free(nb.resp);
 	free(x);
 	free(a.filter.filter);
+	free(a.svc_filter.filter);
 	return rc;
 }
 

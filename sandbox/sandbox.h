@@ -15,17 +15,26 @@ struct err;
 
 enum sbx_profile {
 	SBX_PROFILE_CANDIDATE, /* the candidate's shell and what it runs */
+	SBX_PROFILE_SERVICE,   /* the scenario's services */
 	SBX_PROFILE_GRADER,    /* the grader worker */
 };
 
 /* Identities inside every sandbox.  Outer ids come from a per-session
  * range (sbx_outer_uid). */
 #define SBX_CANDIDATE_ID 1000
+#define SBX_SERVICE_ID 999      /* the scenario's services: not the candidate's */
+#define SBX_SERVICE_LOGS "/var/log/labrun" /* NAME.log of each service */
 #define SBX_CANDIDATE_HOME "/home/candidate"
 #define SBX_TOOLS_DIR "/opt/labrun/bin"
 #define SBX_SCRIPT_PATH "/opt/labrun/script.sh"
 
 struct sbx; /* one sandbox: its work area, ids, mounts and processes */
+
+/* A program started as SBX_SERVICE_ID before the candidate's. */
+struct sbx_service {
+	const char *name;   /* its output goes to SBX_SERVICE_LOGS/NAME.log */
+	char *const *argv;  /* argv[0] an absolute path in the sandbox */
+};
 
 struct sbx_config {
 	const char *workdir;     /* a directory to create for this session */
@@ -41,6 +50,8 @@ struct sbx_config {
 	 * for that no cgroup hierarchy of the host can apply fails
 	 * sbx_create */
 	unsigned long long cg_memory_bytes, cg_pids;
+	const struct sbx_service *services;
+	size_t nservices;
 };
 
 /* What enforced the session's cgroup limits and what they did. */
@@ -95,6 +106,7 @@ int sbx_check_host(struct err *e);
 int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e);
 int sbx_lower_fd(const struct sbx *s);
 uid_t sbx_candidate_uid(const struct sbx *s);
+uid_t sbx_service_uid(const struct sbx *s);
 
 /* Run argv (envp is the whole environment) as the candidate in the
  * sandbox, its output on a pty, until it ends, the wall limit passes, or

@@ -437,6 +437,21 @@ static scmp_filter_ctx profile_new(enum sbx_profile p, struct err *e)
 	for (name = candidate_enosys; *name && rc == 0; name++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
 				      seccomp_syscall_resolve_name(*name), 0);
+	/* Services have the candidate's allow-list; only the candidate's
+	 * execs and exits are reported to the supervisor. */
+	if (rc == 0 && p == SBX_PROFILE_SERVICE)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execve), 0);
+	if (rc == 0 && p == SBX_PROFILE_SERVICE)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 0);
+	if (rc == 0 && p == SBX_PROFILE_SERVICE)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit_group), 0);
+	if (rc < 0 || p == SBX_PROFILE_SERVICE) {
+		if (rc < 0) {
+			err_sys(e, ERR_HOST, -rc, "seccomp: service rules");
+			goto out;
+		}
+		return ctx;
+	}
 	/* Reported to the supervisor: the command log and exit statuses. */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0);

@@ -129,4 +129,16 @@ expect_exit 2 "an unknown option" "$LABRUN" validate --jsn "$T/good"
 expect_exit 2 "--limit without a value" "$LABRUN" validate "$T/good" --limit
 expect_exit 2 "a bad --limit" "$LABRUN" validate --limit bogus=1 "$T/good"
 
+# Services: every problem of the $.services array, with its path.
+make_scenario "$T/svc"
+mkdir -p "$T/svc/system/var/lib/ok"
+sed -i 's|"valid_for_days": 365|"valid_for_days": 365,\n  "services": [{"name": "Bad Name", "argv": ["/bin/true"]}, {"name": "rel", "argv": ["bin/x"]}, {"name": "own", "argv": ["/bin/true"], "owns": ["/var/lib/missing", "/var/lib/ok"], "user": "root"}, {"name": "noargv"}]|' "$T/svc/scenario.json"
+expect_exit 1 "services with problems are refused" "$LABRUN" validate "$T/svc"
+err_has 'services\[0\]\.name.*not a service name' "a bad service name is named"
+err_has 'services\[1\]\.argv\[0\].*absolute path' "a relative program is named"
+err_has 'services\[2\]\.owns\[0\].*not under system/' "an owned path outside system/ is named"
+err_has 'services\[2\].*user' "an unknown key in a service is named"
+err_has 'services\[3\]\.argv.*missing' "a service without argv is named"
+! grep -q 'owns\[1\]' "$ERR" && pass "an owned path under system/ is fine" || fail "an owned path under system/ is fine"
+
 done_testing

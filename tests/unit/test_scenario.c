@@ -318,7 +318,12 @@ static const struct bad_value bad_values[] = {
 	{"limits", "{\"memory\": 512}", "scenario.json: $.limits.memory: unknown key",
 	 "did you mean \"memory_mb\"? the allowed keys are memory_mb, processes, disk_mb, cpu_s, open_files"},
 	{"timelimit_s", "60", "scenario.json: $.timelimit_s: unknown key", "did you mean \"time_limit_s\"?"},
-	{"services", "[]", "scenario.json: $.services: unknown key", "the allowed keys are schema, id, version"},
+	{"services", "{}", "scenario.json: $.services: must be an array", NULL},
+	{"services", "[{\"name\": \"a\", \"argv\": [\"/x\"]}, {\"name\": \"a\", \"argv\": [\"/y\"]}]",
+	 "scenario.json: $.services[1].name: \"a\" names two services", NULL},
+	{"services", "[{\"name\": \"a\", \"argv\": [\"/x/../y\"]}]",
+	 "scenario.json: $.services[0].argv[0]: \"/x/../y\" is not an absolute path", NULL},
+	{"servicez", "[]", "scenario.json: $.servicez: unknown key", "did you mean \"services\"?"},
 	{"has space", "1", "scenario.json: $[\"has space\"]: unknown key", NULL},
 };
 

@@ -67,6 +67,7 @@ int main(void)
 	int status;
 
 	pin(SBX_PROFILE_CANDIDATE, "candidate");
+	pin(SBX_PROFILE_SERVICE, "service");
 #ifdef LABRUN_SANITIZED
 	/* make check adds what the sanitizer runtime needs to the worker's
 	 * list (marked in seccomp_policy.c): pinned separately. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "runner/cmd.h"
+#include "runner/config.h"
 #include "runner/err.h"
 #include "runner/limits.h"
 #include "runner/opts.h"
@@ -16,7 +17,8 @@
 const char usage_run[] =
 	"usage: labrun run BUNDLE|DIR --trust AUTHOR_PUB --key ISSUER_SEC\n"
 	"                  --candidate ID --script FILE -o EVIDENCE\n"
-	"                  [--attempt N] [--seed HEX] [--limit KEY=VALUE]... [-v]\n"
+	"                  [--attempt N] [--seed HEX] [--limit KEY=VALUE]...\n"
+	"                  [--config FILE] [-v]\n"
 	"\n"
 	"Runs one exam session non-interactively: the script is the candidate's\n"
 	"input, run as `bash --noprofile --norc SCRIPT` in the candidate's home\n"
@@ -30,13 +32,18 @@ const char usage_run[] =
 	"  DIR               a scenario directory (for authors); the evidence says\n"
 	"                    the scenario was unsigned\n"
 	"  --trust FILE|DIR  author public key(s) bundles must be signed by\n"
+	"                    (default: trust in the configuration)\n"
 	"  --key FILE        the issuer secret key that signs the evidence (0600)\n"
+	"                    (default: key in the configuration)\n"
 	"  --candidate ID    the candidate; the evidence carries a pseudonym of it\n"
 	"  --script FILE     the candidate's input\n"
 	"  -o EVIDENCE       where the evidence bundle goes\n"
 	"  --attempt N       attempt number (default 1); part of the seed\n"
 	"  --seed HEX        use this seed instead of the derived one (recorded)\n"
 	"  --limit KEY=N     raise a bundle limit: entries, file, total, manifest, depth\n"
+	"  --config FILE     the exam host's configuration (default\n"
+	"                    /etc/labrun/labrun.conf, if it exists): limit\n"
+	"                    maxima a scenario cannot exceed, trust, key\n"
 	"  -v, --verbose     show the grader's print() output\n"
 	"\n"
 	"Runs as root: each session gets an unprivileged outer id range.\n"
@@ -71,6 +78,7 @@ int cmd_run(int argc, char **argv)
 		{"seed", required_argument, NULL, 'S'},
 		{"limit", required_argument, NULL, 'L'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"config", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	const struct cmd *c = cmd_find("run");
@@ -78,7 +86,8 @@ int cmd_run(int argc, char **argv)
 	struct session_result res = {0};
 	struct sign_trust trust = {0};
 	struct sign_sec *key = NULL;
-	const char *trust_path = NULL, *key_path = NULL;
+	const char *trust_path = NULL, *key_path = NULL, *config_path = NULL;
+	struct config cfg;
 	struct err e = {0};
 	uint64_t v;
 	int opt, rc;
@@ -125,6 +134,9 @@ int cmd_run(int argc, char **argv)
 		case 'v':
 			o.verbose = 1;
 			break;
+		case 'C':
+			config_path = optarg;
+			break;
 		default:
 			return cmd_usage_error(c, "unknown option %s", argv[optind - 1]);
 		}
@@ -133,8 +145,16 @@ int cmd_run(int argc, char **argv)
 		return cmd_usage_error(c, optind >= argc ? "name a bundle or a scenario directory"
 						       : "one bundle or directory at a time");
 	o.input = argv[optind];
+	if (config_load(config_path ? config_path : CONFIG_DEFAULT_PATH,
+			config_path != NULL, &cfg, &e) < 0)
+		return cmd_fail("run", &e);
+	o.cfg = &cfg;
+	if (!key_path && cfg.key[0])
+		key_path = cfg.key;
+	if (!trust_path && cfg.trust[0])
+		trust_path = cfg.trust;
 	if (!key_path || !o.candidate || !o.script || !o.out)
-		return cmd_usage_error(c, "--key, --candidate, --script and -o are required");
+		return cmd_usage_error(c, "--key (or key in the configuration), --candidate, --script and -o are required");
 	if (!o.candidate[0] || strlen(o.candidate) > 256)
 		return cmd_usage_error(c, "--candidate: 1 to 256 bytes");
 	/* The issuer key is read before any sandbox exists. */

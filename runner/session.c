@@ -21,6 +21,7 @@
 #include "runner/cast.h"
 #include "runner/cmd.h"
 #include "runner/collect.h"
+#include "runner/config.h"
 #include "runner/context.h"
 #include "runner/err.h"
 #include "runner/evidence.h"
@@ -340,6 +341,24 @@ static int give_owned(const struct scenario *sc, int lower_fd, uid_t uid,
 	return 0;
 }
 
+static void clamp(unsigned *v, unsigned max)
+{
+	if (*v > max)
+		*v = max;
+}
+
+/* A limit's mechanism, saying so when the host's maximum cut the ask. */
+static const char *mech(char out[256], const char *how, unsigned asked,
+			unsigned applied)
+{
+	if (asked == applied)
+		snprintf(out, 256, "%s", how);
+	else
+		snprintf(out, 256, "%s (the scenario asked %u; this host's maximum is %u)",
+			 how, asked, applied);
+	return out;
+}
+
 static int open_answers(int root_fd)
 {
 	static const char *const parts[] = {"home", "candidate", "answers"};
@@ -452,7 +471,9 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	size_t i;
 	struct ev_limit_event events[4];
 	struct sbx_limit_report lr = {0};
-	char mem_mech[160], pid_mech[160];
+	char mem_mech[160], pid_mech[160], mechs[6][256];
+	struct scenario_limits applied;
+	unsigned time_limit;
 	size_t nevents = 0;
 	struct buf script = BUF_INIT, cast = BUF_INIT;
 	char digest[SIGN_SHA256_HEX], keyid[17], pseudonym[20], seed[65];
@@ -503,7 +524,16 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	snprintf(init_path, sizeof init_path, "%s/labrun-init", libexec);
 	snprintf(libexec + strlen(libexec), sizeof libexec - strlen(libexec),
 		 "/bin");
-	l = &sc.limits;
+	/* The operator's maxima win over the scenario's asks. */
+	applied = sc.limits;
+	clamp(&applied.memory_mb, o->cfg->max_memory_mb);
+	clamp(&applied.processes, o->cfg->max_processes);
+	clamp(&applied.disk_mb, o->cfg->max_disk_mb);
+	clamp(&applied.cpu_s, o->cfg->max_cpu_s);
+	clamp(&applied.open_files, o->cfg->max_open_files);
+	time_limit = sc.time_limit_s;
+	clamp(&time_limit, o->cfg->max_time_s);
+	l = &applied;
 	cfg.workdir = wd;
 	cfg.tools_dir = libexec;
 	cfg.init_path = init_path;
@@ -576,7 +606,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		};
 		struct sbx_hooks hooks = {&rec, rec_output, rec_exec, rec_exited};
 
-		if (sbx_run(sb, argv, envp, 1, sc.time_limit_s * 1000u, &hooks,
+		if (sbx_run(sb, argv, envp, 1, time_limit * 1000u, &hooks,
 			    &oc, &se) < 0) {
 			oc.end = SBX_END_ERROR;
 			oc.exit_status = -1;
@@ -603,7 +633,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	info.seed_overridden = overridden;
 	info.started_ms = oc.started_ms;
 	info.ended_ms = oc.ended_ms;
-	info.time_limit_s = sc.time_limit_s;
+	info.time_limit_s = time_limit;
 	info.ended_by = end_name(oc.end);
 	info.exit_status = oc.exit_status;
 	info.runner_version = LABRUN_VERSION;
@@ -639,16 +669,24 @@ int session_run(const struct session_opts *o, struct session_result *res,
 			"output_bytes", "recording stopped at the cap", 1};
 	info.limit_events = events;
 	info.nlimit_events = nevents;
-	limits[0] = (struct ev_limit){"time_limit_s", sc.time_limit_s,
-				      "supervisor wall clock"};
-	limits[1] = (struct ev_limit){"memory_mb", l->memory_mb, mem_mech};
-	limits[2] = (struct ev_limit){"processes", l->processes, pid_mech};
+	limits[0] = (struct ev_limit){"time_limit_s", time_limit,
+				      mech(mechs[0], "supervisor wall clock",
+					   sc.time_limit_s, time_limit)};
+	limits[1] = (struct ev_limit){"memory_mb", l->memory_mb,
+				      mech(mechs[1], mem_mech,
+					   sc.limits.memory_mb, l->memory_mb)};
+	limits[2] = (struct ev_limit){"processes", l->processes,
+				      mech(mechs[2], pid_mech,
+					   sc.limits.processes, l->processes)};
 	limits[3] = (struct ev_limit){"cpu_s", l->cpu_s,
-				      "rlimit RLIMIT_CPU per process"};
+				      mech(mechs[3], "rlimit RLIMIT_CPU per process",
+					   sc.limits.cpu_s, l->cpu_s)};
 	limits[4] = (struct ev_limit){"disk_mb", l->disk_mb,
-				      "tmpfs size of the writable layer; rlimit RLIMIT_FSIZE"};
+				      mech(mechs[4], "tmpfs size of the writable layer; rlimit RLIMIT_FSIZE",
+					   sc.limits.disk_mb, l->disk_mb)};
 	limits[5] = (struct ev_limit){"open_files", l->open_files,
-				      "rlimit RLIMIT_NOFILE"};
+				      mech(mechs[5], "rlimit RLIMIT_NOFILE",
+					   sc.limits.open_files, l->open_files)};
 	limits[6] = (struct ev_limit){"output_bytes", CAST_MAX_BYTES,
 				      "supervisor recording cap"};
 	info.limits = limits;

@@ -13,6 +13,7 @@
 #include "runner/tarball.h"
 
 struct err;
+struct config;
 
 struct session_opts {
 	const char *input;            /* NAME.lab or a scenario directory */
@@ -23,6 +24,7 @@ struct session_opts {
 	const char *out;              /* evidence path */
 	unsigned attempt;
 	const char *seed_hex;         /* override, or NULL */
+	const struct config *cfg;     /* the operator's maxima */
 	struct tar_limits lim;
 	unsigned max_depth;
 	int verbose;

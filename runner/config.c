@@ -1,0 +1,146 @@
+/* config: reads the exam host's configuration file (see config.h).  It
+ * checks every line strictly and stops at the first problem, naming the
+ * file and line; values past labrun's own maxima are refused, not cut. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "runner/config.h"
+#include "runner/err.h"
+#include "runner/limits.h"
+#include "runner/util.h"
+
+#define CONFIG_MAX_BYTES 65536 /* a configuration is a page of text */
+
+struct num_key {
+	const char *name;
+	size_t off;
+	unsigned min, max; /* max: labrun's hard maximum */
+};
+
+static const struct num_key num_keys[] = {
+	{"max_time_s", offsetof(struct config, max_time_s),
+	 SESSION_MIN_TIME_S, SESSION_MAX_TIME_S},
+	{"max_memory_mb", offsetof(struct config, max_memory_mb),
+	 SESSION_MIN_MEMORY_MB, SESSION_MAX_MEMORY_MB},
+	{"max_processes", offsetof(struct config, max_processes),
+	 SESSION_MIN_PROCS, SESSION_MAX_PROCS},
+	{"max_disk_mb", offsetof(struct config, max_disk_mb), 1,
+	 SESSION_MAX_DISK_MB},
+	{"max_cpu_s", offsetof(struct config, max_cpu_s), 1, SESSION_MAX_CPU_S},
+	{"max_open_files", offsetof(struct config, max_open_files),
+	 SESSION_MIN_NOFILE, SESSION_MAX_NOFILE},
+};
+
+void config_defaults(struct config *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < sizeof num_keys / sizeof num_keys[0]; i++)
+		*(unsigned *)((char *)c + num_keys[i].off) = num_keys[i].max;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		*--end = 0;
+	return s;
+}
+
+static int set_path(char *dst, const char *v, const char *file, unsigned line,
+		    const char *key, struct err *e)
+{
+	if (v[0] != '/' || strlen(v) >= PATH_MAX)
+		return err_set(e, ERR_REFUSED,
+			       "%s: line %u: %s: an absolute path, please", file,
+			       line, key);
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int set_line(struct config *c, char *key, char *val, const char *file,
+		    unsigned line, struct err *e)
+{
+	uint64_t v;
+	size_t i;
+
+	if (!strcmp(key, "trust"))
+		return set_path(c->trust, val, file, line, key, e);
+	if (!strcmp(key, "key"))
+		return set_path(c->key, val, file, line, key, e);
+	for (i = 0; i < sizeof num_keys / sizeof num_keys[0]; i++) {
+		if (strcmp(key, num_keys[i].name))
+			continue;
+		if (parse_u64(val, num_keys[i].min, num_keys[i].max, &v) < 0)
+			return err_set(e, ERR_REFUSED,
+				       "%s: line %u: %s: \"%s\" is not a number from %u to %u",
+				       file, line, key, val, num_keys[i].min,
+				       num_keys[i].max);
+		*(unsigned *)((char *)c + num_keys[i].off) = (unsigned)v;
+		return 0;
+	}
+	return err_set(e, ERR_REFUSED,
+		       "%s: line %u: unknown key \"%s\"; hint: the keys are trust, key, max_time_s, max_memory_mb, max_processes, max_disk_mb, max_cpu_s, max_open_files (docs/operators.md)",
+		       file, line, key);
+}
+
+int config_load(const char *path, int required, struct config *out,
+		struct err *e)
+{
+	struct config c;
+	struct buf b = BUF_INIT;
+	struct stat st;
+	char *p, *nl, *eq;
+	unsigned line = 0;
+	int rc = -1;
+
+	config_defaults(&c);
+	if (stat(path, &st) < 0 && errno == ENOENT && !required) {
+		*out = c;
+		return 0;
+	}
+	if (read_file_bounded(path, CONFIG_MAX_BYTES, &b, e) < 0)
+		return -1;
+	if (strlen((char *)b.data) != b.len) {
+		err_set(e, ERR_REFUSED, "%s: a NUL byte; not a text file", path);
+		goto out;
+	}
+	for (p = (char *)b.data; p && *p; p = nl) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl++ = 0;
+		line++;
+		if (strchr(p, '#'))
+			*strchr(p, '#') = 0;
+		p = trim(p);
+		if (!*p)
+			continue;
+		eq = strchr(p, '=');
+		if (!eq) {
+			err_set(e, ERR_REFUSED,
+				"%s: line %u: not \"key = value\"", path, line);
+			goto out;
+		}
+		*eq = 0;
+		if (set_line(&c, trim(p), trim(eq + 1), path, line, e) < 0)
+			goto out;
+	}
+	if (strlen(path) >= sizeof c.source) {
+		err_set(e, ERR_REFUSED, "%s: path too long", path);
+		goto out;
+	}
+	memcpy(c.source, path, strlen(path) + 1);
+	*out = c;
+	rc = 0;
+out:
+	buf_release(&b);
+	return rc;
+}

@@ -1,0 +1,37 @@
+/* config: the exam host's configuration file (/etc/labrun/labrun.conf by
+ * default): the operator's hard maxima for session limits, which a
+ * scenario cannot exceed, and the default trust store and issuer key.
+ * Command-line flags override it.  The format is "key = value" lines, "#"
+ * comments; an unknown key or a bad value is an error naming the file and
+ * line.  It does not read keys or trust stores itself. */
+#ifndef LABRUN_CONFIG_H
+#define LABRUN_CONFIG_H
+
+#include <limits.h>
+
+struct err;
+
+#define CONFIG_DEFAULT_PATH "/etc/labrun/labrun.conf"
+
+struct config {
+	/* the operator's maxima; a scenario's limits are clamped to them */
+	unsigned max_time_s;
+	unsigned max_memory_mb;
+	unsigned max_processes;
+	unsigned max_disk_mb;
+	unsigned max_cpu_s;
+	unsigned max_open_files;
+	char trust[PATH_MAX]; /* default --trust, "" if none */
+	char key[PATH_MAX];   /* default --key, "" if none */
+	char source[PATH_MAX]; /* the file read, "" when none was */
+};
+
+/* labrun's own maxima (runner/limits.h), nothing else set. */
+void config_defaults(struct config *c);
+
+/* Read path over the defaults.  A missing file is an error only when
+ * required (an explicit --config); the default path may be absent. */
+int config_load(const char *path, int required, struct config *out,
+		struct err *e);
+
+#endif

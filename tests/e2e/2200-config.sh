@@ -1,0 +1,45 @@
+#!/bin/bash
+# The exam host's configuration: the operator's maxima cut a scenario's
+# limits (and the manifest says so), trust and key come from it when no
+# flag names them, and a bad line is refused with its file and line.
+. "$(dirname "$0")/../lib.sh"
+make_keys
+S=$T/scn
+make_scenario "$S"
+sed -i 's/"valid_for_days": 365/"valid_for_days": 365,\n  "limits": {"memory_mb": 1024, "processes": 300}/' "$S/scenario.json"
+cat >"$T/labrun.conf" <<CONF
+# an exam host
+max_memory_mb = 256   # this host's sessions get at most this
+max_processes = 100
+key = $T/issuer.key
+trust = $T/author.pub
+CONF
+run "$LABRUN" run "$S" --config "$T/labrun.conf" --candidate a \
+	--script "$S/solutions/reference.sh" -o "$T/c.ev"
+[ "$rc" -eq 0 ] && pass "the key comes from the configuration" || fail "the key comes from the configuration (exit $rc)"
+member "$T/c.ev" manifest.json >"$T/m.json"
+grep -A2 '"mechanism": ".*RLIMIT_AS.*the scenario asked 1024; this host.s maximum is 256' "$T/m.json" | grep -q '"value": 256' &&
+	pass "memory: the host's maximum applies and the manifest says so" ||
+	fail "memory: the host's maximum applies and the manifest says so"
+grep -q 'the scenario asked 300; this host.s maximum is 100' "$T/m.json" &&
+	pass "processes: the same" || fail "processes: the same"
+"$LABRUN" pack "$S" -s "$T/author.key" -o "$T/s.lab" >/dev/null
+run "$LABRUN" run "$T/s.lab" --config "$T/labrun.conf" --candidate a \
+	--script "$S/solutions/reference.sh" -o "$T/b.ev"
+[ "$rc" -eq 0 ] && pass "the trust store comes from the configuration" ||
+	fail "the trust store comes from the configuration (exit $rc)"
+printf 'max_memory_mb = 256\nmax_procs = 5\n' >"$T/bad.conf"
+run "$LABRUN" run "$S" --config "$T/bad.conf" --key "$T/issuer.key" --candidate a \
+	--script "$S/solutions/reference.sh" -o "$T/x.ev"
+[ "$rc" -eq 1 ] && [ ! -e "$T/x.ev" ] && pass "an unknown key in the configuration is refused" ||
+	fail "an unknown key in the configuration is refused (exit $rc)"
+err_has 'bad.conf: line 2: unknown key "max_procs"' "the file and line are named"
+printf 'max_memory_mb = 99999999\n' >"$T/big.conf"
+run "$LABRUN" run "$S" --config "$T/big.conf" --key "$T/issuer.key" --candidate a \
+	--script "$S/solutions/reference.sh" -o "$T/x.ev"
+[ "$rc" -eq 1 ] && grep -q 'line 1: max_memory_mb' "$ERR" && pass "a maximum past labrun's own is refused" ||
+	fail "a maximum past labrun's own is refused (exit $rc)"
+expect_exit 1 "a missing --config file is refused" "$LABRUN" run "$S" --config "$T/none.conf" \
+	--key "$T/issuer.key" --candidate a --script "$S/solutions/reference.sh" -o "$T/x.ev"
+[ -z "$(leftovers)" ] && pass "nothing of the sessions remains" || fail "nothing of the sessions remains"
+done_testing

@@ -33,10 +33,11 @@ CFLAGS := -O1 -g
 endif
 
 LIB_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c)) \
-	$(filter-out sandbox/init.c,$(wildcard sandbox/*.c)) \
+	$(filter-out sandbox/init.c sandbox/scp_gen.c,$(wildcard sandbox/*.c)) \
 	$(wildcard graders/*.c)
 LUA_EMBED := $(wildcard graders/*.lua)
-GEN_SRCS := $(patsubst graders/%.lua,$(B)/gen/%_lua.c,$(LUA_EMBED))
+GEN_SRCS := $(patsubst graders/%.lua,$(B)/gen/%_lua.c,$(LUA_EMBED)) \
+	$(B)/gen/seccomp_bpf.c
 LIB_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS)) $(GEN_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
@@ -68,6 +69,15 @@ $(B)/obj/%.o: %.c $(HEADERS)
 $(B)/gen/%_lua.c: graders/%.lua graders/embed.sh
 	@mkdir -p $(dir $@)
 	sh graders/embed.sh $< $*_lua >$@
+
+# The seccomp profiles, compiled once at build time (sandbox/scp_gen.c).
+$(B)/gen/scp_gen: sandbox/scp_gen.c $(B)/obj/sandbox/seccomp_policy.o \
+		$(B)/obj/runner/err.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/gen/seccomp_bpf.c: $(B)/gen/scp_gen
+	$< >$@.tmp && mv $@.tmp $@
 
 $(B)/gen/%.o: $(B)/gen/%.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

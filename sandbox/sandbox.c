@@ -30,6 +30,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -64,11 +65,13 @@
 #define SBX_SETUP_MS 10000  /* building the sandbox takes milliseconds */
 #define SBX_DRAIN_MS 2000   /* reading the terminal after the end */
 #define SBX_STALE_S 10      /* a lock this young may not be held yet */
+#define SBX_SKEL_VERSION "labrun-skel-1" /* change when fill_shared changes */
 
 struct sbx {
 	char wd[PATH_MAX];
 	char lower[PATH_MAX + 16];
-	char skel[PATH_MAX + 16];
+	char skel[PATH_MAX + 16];  /* the shared skeleton (SBX_STATE_DIR/skel/KEY) */
+	char sess[PATH_MAX + 16];  /* this session's own layer */
 	char rw[PATH_MAX + 16];
 	char root[PATH_MAX + 16];
 	struct sbx_config cfg;
@@ -171,7 +174,7 @@ int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e)
 		     "script", e) < 0)
 		goto fail;
 	snprintf(s->lower, sizeof s->lower, "%s/lower", s->wd);
-	snprintf(s->skel, sizeof s->skel, "%s/skel", s->wd);
+	snprintf(s->sess, sizeof s->sess, "%s/sess", s->wd);
 	snprintf(s->rw, sizeof s->rw, "%s/rw", s->wd);
 	snprintf(s->root, sizeof s->root, "%s/root", s->wd);
 	if (private_mounts(e) < 0 || take_slot(s, e) < 0)
@@ -209,7 +212,7 @@ int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e)
 		goto fail;
 	}
 	s->wd_mounted = 1;
-	if (mkdir(s->lower, 0755) < 0 || mkdir(s->skel, 0755) < 0 ||
+	if (mkdir(s->lower, 0755) < 0 || mkdir(s->sess, 0755) < 0 ||
 	    mkdir(s->rw, 0755) < 0 || mkdir(s->root, 0755) < 0) {
 		err_sys(e, ERR_HOST, errno, "%s: work area", s->wd);
 		goto fail;
@@ -325,18 +328,18 @@ static const char *const usr_links[] = {
 	"bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL,
 };
 
-static int build_skel(struct sbx *s, struct err *e)
+/* The host-derived part of the skeleton: the same for every session, so
+ * it is built once per state of the host (a new loader cache or new
+ * alternatives make a new one) under SBX_STATE_DIR/skel/KEY, read-only
+ * from then on, and shared as the lowest layer of every root. */
+static int fill_shared(int fd, struct err *e)
 {
 	struct buf cache = BUF_INIT;
 	const char *const *l;
 	char target[PATH_MAX];
-	uid_t cand = s->base + SBX_CANDIDATE_ID;
-	int fd, etc = -1, rc = -1;
+	int etc = -1, rc = -1;
 	ssize_t n;
 
-	fd = open(s->skel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(e, ERR_HOST, errno, "%s", s->skel);
 	if (put_dir(fd, "usr", 0755, 0, e) < 0 || put_dir(fd, "opt", 0755, 0, e) < 0 ||
 	    put_dir(fd, "opt/labrun", 0755, 0, e) < 0 ||
 	    put_dir(fd, "opt/labrun/bin", 0755, 0, e) < 0 ||
@@ -344,13 +347,9 @@ static int build_skel(struct sbx *s, struct err *e)
 	    put_dir(fd, "tmp", 01777, 0, e) < 0 || put_dir(fd, "run", 0755, 0, e) < 0 ||
 	    put_dir(fd, "var", 0755, 0, e) < 0 ||
 	    put_dir(fd, "var/tmp", 01777, 0, e) < 0 ||
-	    put_dir(fd, "root", 0700, 0, e) < 0 || put_dir(fd, "home", 0755, 0, e) < 0 ||
-	    put_dir(fd, "home/candidate", 0755, cand, e) < 0 ||
-	    put_dir(fd, "home/candidate/answers", 0755, cand, e) < 0 ||
 	    put_dir(fd, "var/log", 0755, 0, e) < 0 ||
-	    put_dir(fd, "var/log/labrun", 0755, s->base + SBX_SERVICE_ID, e) < 0 ||
 	    put_dir(fd, "var/lib", 0755, 0, e) < 0 ||
-	    put_dir(fd, "var/lib/service", 0755, s->base + SBX_SERVICE_ID, e) < 0 ||
+	    put_dir(fd, "root", 0700, 0, e) < 0 || put_dir(fd, "home", 0755, 0, e) < 0 ||
 	    put_dir(fd, "etc", 0755, 0, e) < 0)
 		goto out;
 	for (l = usr_links; *l; l++) {
@@ -373,9 +372,6 @@ static int build_skel(struct sbx *s, struct err *e)
 			goto out;
 		}
 	}
-	if (s->script_path[0] &&
-	    put_file(fd, "opt/labrun/script.sh", "", 0, 0644, e) < 0)
-		goto out;
 	etc = openat(fd, "etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (etc < 0) {
 		err_sys(e, ERR_HOST, errno, "skeleton etc");
@@ -402,6 +398,98 @@ out:
 	buf_release(&cache);
 	if (etc >= 0)
 		close(etc);
+	return rc;
+}
+
+/* The state of the host the shared skeleton is made from, as a key. */
+static void shared_key(char out[17])
+{
+	static const char *const watched[] = {
+		"/etc/ld.so.cache", "/etc/alternatives", "/bin", "/sbin", "/lib",
+		"/lib32", "/lib64", "/libx32", NULL,
+	};
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	char line[160];
+	struct stat st;
+	size_t i, k;
+	int n;
+
+	for (i = 0; watched[i]; i++) {
+		memset(&st, 0, sizeof st);
+		lstat(watched[i], &st);
+		n = snprintf(line, sizeof line, "%s %s %llu %llu %lld %lld %o|",
+			     SBX_SKEL_VERSION, watched[i],
+			     (unsigned long long)st.st_ino,
+			     (unsigned long long)st.st_size,
+			     (long long)st.st_mtim.tv_sec,
+			     (long long)st.st_mtim.tv_nsec, (unsigned)st.st_mode);
+		for (k = 0; k < (size_t)n && k < sizeof line; k++) {
+			h ^= (unsigned char)line[k];
+			h *= 1099511628211ull;
+		}
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static int shared_skel(char *path, size_t size, struct err *e)
+{
+	char key[17], tmp[PATH_MAX];
+	unsigned char rnd[6];
+	char rhex[13];
+	struct stat st;
+	int fd, rc;
+
+	shared_key(key);
+	snprintf(path, size, SBX_STATE_DIR "/skel/%s", key);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0)
+		return 0;
+	if (mkdir_p(SBX_STATE_DIR "/skel", 0711, e) < 0)
+		return -1;
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return err_sys(e, ERR_HOST, errno, "getrandom");
+	hex_encode(rnd, sizeof rnd, rhex);
+	snprintf(tmp, sizeof tmp, SBX_STATE_DIR "/skel/.new-%s", rhex);
+	if (mkdir(tmp, 0755) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", tmp);
+	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	rc = fd < 0 ? err_sys(e, ERR_HOST, errno, "%s", tmp) : fill_shared(fd, e);
+	if (fd >= 0)
+		close(fd);
+	/* Published whole, by rename: a session sees the complete skeleton
+	 * or builds its own; the one that loses a race drops its copy. */
+	if (rc == 0 && rename(tmp, path) < 0 && errno != EEXIST &&
+	    errno != ENOTEMPTY)
+		rc = err_sys(e, ERR_HOST, errno, "%s", path);
+	remove_tree(tmp, NULL);
+	return rc;
+}
+
+/* What differs per session: the ids that own the candidate's home and the
+ * services' directories, and the script's mount point. */
+static int build_session_layer(struct sbx *s, struct err *e)
+{
+	uid_t cand = s->base + SBX_CANDIDATE_ID, svc = s->base + SBX_SERVICE_ID;
+	int fd, rc = -1;
+
+	fd = open(s->sess, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", s->sess);
+	if (put_dir(fd, "home", 0755, 0, e) < 0 ||
+	    put_dir(fd, "home/candidate", 0755, cand, e) < 0 ||
+	    put_dir(fd, "home/candidate/answers", 0755, cand, e) < 0 ||
+	    put_dir(fd, "var", 0755, 0, e) < 0 ||
+	    put_dir(fd, "var/log", 0755, 0, e) < 0 ||
+	    put_dir(fd, "var/log/labrun", 0755, svc, e) < 0 ||
+	    put_dir(fd, "var/lib", 0755, 0, e) < 0 ||
+	    put_dir(fd, "var/lib/service", 0755, svc, e) < 0 ||
+	    put_dir(fd, "opt", 0755, 0, e) < 0 ||
+	    put_dir(fd, "opt/labrun", 0755, 0, e) < 0)
+		goto out;
+	if (s->script_path[0] &&
+	    put_file(fd, "opt/labrun/script.sh", "", 0, 0644, e) < 0)
+		goto out;
+	rc = 0;
+out:
 	close(fd);
 	return rc;
 }
@@ -483,13 +571,14 @@ static int build_dev(const char *root, struct err *e)
 
 static int build_root(struct sbx *s, struct err *e)
 {
-	char opts[PATH_MAX * 5], path[PATH_MAX + 64];
+	char opts[PATH_MAX * 6], path[PATH_MAX + 64];
 	int n;
 	char upper[PATH_MAX + 32], work[PATH_MAX + 32];
 	const char *const *l;
 	struct stat st;
 
-	if (build_skel(s, e) < 0)
+	if (shared_skel(s->skel, sizeof s->skel, e) < 0 ||
+	    build_session_layer(s, e) < 0)
 		return -1;
 	snprintf(opts, sizeof opts, "size=%um,nr_inodes=%u,mode=0755",
 		 s->cfg.disk_mb, s->cfg.inodes);
@@ -500,8 +589,8 @@ static int build_root(struct sbx *s, struct err *e)
 	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
 		return err_sys(e, ERR_HOST, errno, "%s", s->rw);
 	/* The kernel takes at most a page of options. */
-	n = snprintf(opts, sizeof opts, "lowerdir=%s:%s,upperdir=%s,workdir=%s",
-		     s->lower, s->skel, upper, work);
+	n = snprintf(opts, sizeof opts, "lowerdir=%s:%s:%s,upperdir=%s,workdir=%s",
+		     s->lower, s->sess, s->skel, upper, work);
 	if (n < 0 || n >= 4000)
 		return err_set(e, ERR_HOST, "%s: work directory path too long",
 			       s->wd);
@@ -1114,10 +1203,12 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	a.sock = socks[1];
 	a.go = gop[0];
 	a.init_fd = init_fd;
-	if (scp_compile(SBX_PROFILE_CANDIDATE, &a.filter, e) < 0 ||
-	    (s->cfg.nservices &&
-	     scp_compile(SBX_PROFILE_SERVICE, &a.svc_filter, e) < 0))
+	/* Compiled at build time: nothing to compile per launch. */
+	if (scp_embedded(SBX_PROFILE_CANDIDATE, &a.filter) < 0 ||
+	    scp_embedded(SBX_PROFILE_SERVICE, &a.svc_filter) < 0) {
+		err_set(e, ERR_BUG, "no embedded seccomp program");
 		goto out;
+	}
 	fflush(NULL);
 	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID |
 				 CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
@@ -1318,8 +1409,6 @@ out:
 	free(nb.req);
 	free(nb.resp);
 	free(x);
-	free(a.filter.filter);
-	free(a.svc_filter.filter);
 	return rc;
 }
 
@@ -1452,8 +1541,14 @@ static const char mount_plan[] =
 
 int sbx_profile_export(int fd, struct err *e)
 {
-	if (write(fd, mount_plan, sizeof mount_plan - 1) !=
-	    (ssize_t)(sizeof mount_plan - 1))
+	struct sock_fprog c, sv;
+
+	if (scp_embedded(SBX_PROFILE_CANDIDATE, &c) < 0 ||
+	    scp_embedded(SBX_PROFILE_SERVICE, &sv) < 0)
+		return err_set(e, ERR_BUG, "no embedded seccomp program");
+	if (write_all(fd, mount_plan, sizeof mount_plan - 1) < 0 ||
+	    write_all(fd, c.filter, c.len * sizeof *c.filter) < 0 ||
+	    write_all(fd, sv.filter, sv.len * sizeof *sv.filter) < 0)
 		return err_sys(e, ERR_HOST, errno, "profile export");
-	return scp_export(SBX_PROFILE_CANDIDATE, fd, e);
+	return 0;
 }

@@ -21,6 +21,10 @@ int scp_export_text(enum sbx_profile p, int fd, struct err *e);
  * child installs it with scp_install without allocating: after its rlimits
  * are set, and without libseccomp. */
 int scp_compile(enum sbx_profile p, struct sock_fprog *out, struct err *e);
+/* The same program, compiled at build time (build/gen/seccomp_bpf.c, by
+ * sandbox/scp_gen.c) for the candidate and service profiles; *out points
+ * at static data.  Returns -1 for another profile. */
+int scp_embedded(enum sbx_profile p, struct sock_fprog *out);
 /* No new privileges, then the filter, with a new listener if asked.
  * Returns -1 with errno. */
 int scp_install(const struct sock_fprog *prog, int *listener);

@@ -29,9 +29,8 @@ ms_per() { # N CMD...: mean milliseconds per run of CMD over N runs
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 cc -std=gnu11 -O2 -iquote "$TOP" -D_GNU_SOURCE -o "$W/sbx_true" \
-	"$TOP/tests/bench/sbx_true.c" "$TOP/sandbox/sandbox.c" \
-	"$TOP/sandbox/seccomp_policy.c" "$TOP/runner/util.c" "$TOP/runner/err.c" \
-	$(pkg-config --libs libseccomp)
+	"$TOP/tests/bench/sbx_true.c" "$B"/obj/sandbox/*.o "$B/obj/runner/util.o" \
+	"$B/obj/runner/err.o" "$B/gen/seccomp_bpf.o" $(pkg-config --libs libseccomp)
 
 bw=(bwrap --unshare-all --uid 1000 --gid 1000 --die-with-parent --new-session
 	--ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib

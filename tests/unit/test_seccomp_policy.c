@@ -80,6 +80,23 @@ int main(void)
 		   !memcmp(a.filter, b.filter, a.len * sizeof *a.filter),
 	   "the candidate program compiles to the same bytes twice (%u instructions)",
 	   a.len);
+	{
+		struct sock_fprog emb, now;
+		static const enum sbx_profile ps[] = {SBX_PROFILE_CANDIDATE,
+						      SBX_PROFILE_SERVICE};
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			ok(scp_embedded(ps[i], &emb) == 0 &&
+				   scp_compile(ps[i], &now, &e) == 0 &&
+				   emb.len == now.len &&
+				   !memcmp(emb.filter, now.filter,
+					   now.len * sizeof *now.filter),
+			   "the program embedded at build time is what libseccomp compiles now (profile %zu)",
+			   i);
+			free(now.filter);
+		}
+	}
 	/* Loads in a child: the listener comes back, a refused call fails
 	 * with EPERM, a namespace clone flag is refused. */
 	pid = fork();

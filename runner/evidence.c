@@ -186,7 +186,18 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 		push(bad, a, l);
 	}
 	put(bad, m, "limit_events", a);
-	put(bad, m, "faults", json_array());
+	a = json_array();
+	for (i = 0; i < in->nfaults; i++) {
+		l = json_object();
+		put(bad, l, "id", jstr(in->faults[i].id));
+		put(bad, l, "kind", jstr(in->faults[i].kind));
+		put(bad, l, "path", jstr(in->faults[i].path));
+		put(bad, l, "when", jstr(in->faults[i].when));
+		put(bad, l, "triggered", jint(in->faults[i].triggered));
+		put(bad, l, "detail", jstr(in->faults[i].detail));
+		push(bad, a, l);
+	}
+	put(bad, m, "faults", a);
 
 	o = json_object();
 	put(bad, o, "count", jint((long long)ncommands));

@@ -35,6 +35,16 @@ struct ev_limit {
 	const char *mechanism; /* "rlimit RLIMIT_AS", "tmpfs size", ... */
 };
 
+/* One injection of the scenario's fault plan. */
+struct ev_fault {
+	const char *id;
+	const char *kind;   /* "file.replace", ... */
+	const char *path;
+	const char *when;   /* "start": before the candidate entered */
+	unsigned triggered; /* how many times it took effect */
+	char detail[128];   /* what it did, e.g. "truncated to 0 bytes" */
+};
+
 /* A limit that was hit during the session (the session went on). */
 struct ev_limit_event {
 	const char *limit;  /* "memory_mb", "processes", ... */
@@ -64,6 +74,8 @@ struct ev_info {
 	size_t nlimits;
 	const struct ev_limit_event *limit_events;
 	size_t nlimit_events;
+	const struct ev_fault *faults;
+	size_t nfaults;
 	const struct grader_result *result;
 	const char *verdict;          /* "pass", "fail", "error" */
 	unsigned score;               /* thousandths */

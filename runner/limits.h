@@ -76,6 +76,8 @@
 #define SERVICE_MAX_ARGS 64               /* arguments of one service */
 #define SERVICE_MAX_ARG 4096              /* bytes of one argument: PATH_MAX */
 #define SERVICE_MAX_OWNS 64               /* paths one service owns */
+#define SCENARIO_MAX_FAULTS 64            /* injections in one fault plan */
+#define FAULT_MAX_GARBAGE (1u << 20)      /* bytes of garbage one fault writes */
 #define SCENARIO_PER_MILLE 1000           /* pass marks, hint costs: thousandths */
 #define SOLUTION_HEADER_LINES 5           /* where wrong-*.sh says what it fails */
 #define PROBLEMS_MAX 200                  /* more is noise: fix these first */

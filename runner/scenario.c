@@ -631,7 +631,7 @@ static int keep(struct ctx *c, char **dst, const char *s)
 static const char *const manifest_keys[] = {
 	"schema", "id", "version", "title", "level", "competencies",
 	"platform", "grader_api", "pass_mark", "time_limit_s",
-	"valid_for_days", "limits", "services", NULL,
+	"valid_for_days", "limits", "services", "faults", NULL,
 };
 
 /* What to write when a required key is missing. */
@@ -1013,6 +1013,200 @@ static void check_owned(struct ctx *c, const struct tar_list *files,
 	}
 }
 
+static const char *const fault_kinds[] = {
+	[FAULT_FILE_REPLACE] = "file.replace",
+	[FAULT_FILE_TRUNCATE] = "file.truncate",
+	[FAULT_FILE_GARBAGE] = "file.garbage",
+	[FAULT_FILE_DELETE] = "file.delete",
+	[FAULT_FILE_CHMOD] = "file.chmod",
+};
+
+const char *fault_kind_name(enum fault_kind k)
+{
+	return fault_kinds[k];
+}
+
+/* The keys each kind takes besides id, kind and path. */
+static const char *const fault_keys[][5] = {
+	[FAULT_FILE_REPLACE] = {"id", "kind", "path", "from", NULL},
+	[FAULT_FILE_TRUNCATE] = {"id", "kind", "path", "size", NULL},
+	[FAULT_FILE_GARBAGE] = {"id", "kind", "path", "offset", "length"},
+	[FAULT_FILE_DELETE] = {"id", "kind", "path", NULL, NULL},
+	[FAULT_FILE_CHMOD] = {"id", "kind", "path", "mode", NULL},
+};
+
+static int fault_num(struct ctx *c, json_t *o, const char *key, size_t i,
+		     unsigned long long max, unsigned long long *out)
+{
+	char path[PATH_SIZE];
+	json_t *v = json_object_get(o, key);
+
+	snprintf(path, sizeof path, "$.faults[%zu].%s", i, key);
+	if (!v) {
+		problem(c, "%s: %s: missing", MANIFEST, path);
+		return -1;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (unsigned long long)json_integer_value(v) > max) {
+		problem(c, "%s: %s: must be an integer from 0 to %llu", MANIFEST,
+			path, max);
+		return -1;
+	}
+	*out = (unsigned long long)json_integer_value(v);
+	return 0;
+}
+
+static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
+{
+	char q[SHOW_SIZE], path[PATH_SIZE];
+	const char *id, *kind, *fp, *from, *mode;
+	struct fault *f;
+	json_t *item, *x;
+	size_t i, j, k;
+
+	if (!json_is_array(v) || json_array_size(v) > SCENARIO_MAX_FAULTS) {
+		problem(c, "%s: $.faults: must be an array of at most %d faults; hint: [{\"id\": \"bad-policy\", \"kind\": \"file.replace\", \"path\": \"/etc/app/policy.json\", \"from\": \"faults/policy-v7.json\"}]",
+			MANIFEST, SCENARIO_MAX_FAULTS);
+		return;
+	}
+	s->faults = calloc(json_array_size(v) + 1, sizeof *s->faults);
+	if (!s->faults) {
+		c->oom = 1;
+		return;
+	}
+	json_array_foreach(v, i, item) {
+		snprintf(path, sizeof path, "$.faults[%zu]", i);
+		if (!json_is_object(item)) {
+			problem(c, "%s: %s: must be an object, not %s", MANIFEST,
+				path, type_name(item));
+			continue;
+		}
+		snprintf(path, sizeof path, "$.faults[%zu].kind", i);
+		x = json_object_get(item, "kind");
+		kind = x ? want_string(c, x, path) : NULL;
+		if (!x)
+			problem(c, "%s: %s: missing; hint: one of file.replace, file.truncate, file.garbage, file.delete, file.chmod",
+				MANIFEST, path);
+		if (!kind)
+			continue;
+		for (k = 0; k < sizeof fault_kinds / sizeof *fault_kinds; k++)
+			if (!strcmp(kind, fault_kinds[k]))
+				break;
+		if (k == sizeof fault_kinds / sizeof *fault_kinds) {
+			problem(c, "%s: %s: \"%s\" is not a fault kind; hint: one of file.replace, file.truncate, file.garbage, file.delete, file.chmod",
+				MANIFEST, path, show_str(q, kind));
+			continue;
+		}
+		snprintf(path, sizeof path, "$.faults[%zu]", i);
+		unknown_keys(c, item, path, fault_keys[k]);
+		snprintf(path, sizeof path, "$.faults[%zu].id", i);
+		x = json_object_get(item, "id");
+		id = x ? want_string(c, x, path) : NULL;
+		if (!x)
+			problem(c, "%s: %s: missing; hint: a short id such as \"bad-policy\"",
+				MANIFEST, path);
+		if (!id)
+			continue;
+		if (!is_check_id(id)) {
+			problem(c, "%s: %s: \"%s\" is not a fault id; hint: lowercase letters, digits, '.', '_' and '-'",
+				MANIFEST, path, show_str(q, id));
+			continue;
+		}
+		for (j = 0; j < s->nfaults; j++)
+			if (!strcmp(s->faults[j].id, id))
+				break;
+		if (j < s->nfaults) {
+			problem(c, "%s: %s: \"%s\" names two faults", MANIFEST,
+				path, id);
+			continue;
+		}
+		snprintf(path, sizeof path, "$.faults[%zu].path", i);
+		x = json_object_get(item, "path");
+		fp = x ? want_string(c, x, path) : NULL;
+		if (!x)
+			problem(c, "%s: %s: missing", MANIFEST, path);
+		if (!fp)
+			continue;
+		if (!is_sandbox_path(fp)) {
+			problem(c, "%s: %s: \"%s\" is not an absolute path in the sandbox",
+				MANIFEST, path, show_str(q, fp));
+			continue;
+		}
+		f = &s->faults[s->nfaults];
+		f->kind = (enum fault_kind)k;
+		f->at = i;
+		if (k == FAULT_FILE_REPLACE) {
+			snprintf(path, sizeof path, "$.faults[%zu].from", i);
+			x = json_object_get(item, "from");
+			from = x ? want_string(c, x, path) : NULL;
+			if (!x)
+				problem(c, "%s: %s: missing; hint: a file under faults/, such as \"faults/policy-v7.json\"",
+					MANIFEST, path);
+			if (!from)
+				continue;
+			if (strncmp(from, "faults/", 7) || !is_sandbox_path(from + 6)) {
+				problem(c, "%s: %s: \"%s\" is not a file under faults/",
+					MANIFEST, path, show_str(q, from));
+				continue;
+			}
+			if (keep(c, &f->from, from) < 0)
+				return;
+		} else if (k == FAULT_FILE_TRUNCATE) {
+			if (fault_num(c, item, "size", i, BUNDLE_MAX_FILE, &f->size) < 0)
+				continue;
+		} else if (k == FAULT_FILE_GARBAGE) {
+			if (fault_num(c, item, "offset", i, BUNDLE_MAX_FILE,
+				      &f->offset) < 0 ||
+			    fault_num(c, item, "length", i, FAULT_MAX_GARBAGE,
+				      &f->length) < 0)
+				continue;
+		} else if (k == FAULT_FILE_CHMOD) {
+			snprintf(path, sizeof path, "$.faults[%zu].mode", i);
+			x = json_object_get(item, "mode");
+			mode = x ? want_string(c, x, path) : NULL;
+			if (!mode || strlen(mode) != 4 || mode[0] != '0' ||
+			    strspn(mode + 1, "01234567") != 3) {
+				problem(c, "%s: %s: an octal mode as a string, such as \"0600\"",
+					MANIFEST, path);
+				continue;
+			}
+			f->mode = (unsigned)strtoul(mode, NULL, 8);
+		}
+		if (keep(c, &f->id, id) < 0 || keep(c, &f->path, fp) < 0)
+			return;
+		s->nfaults++;
+	}
+}
+
+/* A fault's file must be in the tree: its target under system/ (but for
+ * a replace, which may create it), its source under faults/. */
+static void check_fault_files(struct ctx *c, const struct tar_list *files,
+			      const struct scenario *s)
+{
+	char name[SERVICE_MAX_ARG + 16], q[SHOW_SIZE];
+	const struct tar_entry *t;
+	size_t i;
+
+	for (i = 0; i < s->nfaults; i++) {
+		const struct fault *f = &s->faults[i];
+
+		if (f->from) {
+			t = tar_list_find(files, f->from);
+			if (!t || t->is_dir)
+				problem(c, "%s: $.faults[%zu].from: \"%s\" is not a file of the scenario",
+					MANIFEST, f->at, show_str(q, f->from));
+		}
+		if (f->kind == FAULT_FILE_REPLACE)
+			continue;
+		snprintf(name, sizeof name, "system%s", f->path);
+		t = tar_list_find(files, name);
+		if (!t || (t->is_dir && f->kind != FAULT_FILE_CHMOD &&
+			   f->kind != FAULT_FILE_DELETE))
+			problem(c, "%s: $.faults[%zu].path: \"%s\" is not a file under system/; hint: a fault changes a file the scenario lays in place",
+				MANIFEST, f->at, show_str(q, f->path));
+	}
+}
+
 static void check_manifest(struct ctx *c, json_t *m, struct scenario *s)
 {
 	char path[PATH_SIZE];
@@ -1062,6 +1256,8 @@ static void check_manifest(struct ctx *c, json_t *m, struct scenario *s)
 		check_limits(c, v, s);
 	if ((v = json_object_get(m, "services")))
 		check_services(c, v, s);
+	if ((v = json_object_get(m, "faults")))
+		check_faults(c, v, s);
 }
 
 /* ---- the tree ---- */
@@ -1471,6 +1667,7 @@ int scenario_load(const struct tar_list *files, unsigned max_depth,
 	check_layout(&c, files);
 	check_manifest_file(&c, files, &s);
 	check_owned(&c, files, &s);
+	check_fault_files(&c, files, &s);
 	check_brief(&c, files, &s);
 	check_hints(&c, files, &s);
 	check_grader(&c, files);
@@ -1516,5 +1713,11 @@ void scenario_release(struct scenario *s)
 		free(s->services[i].owns);
 	}
 	free(s->services);
+	for (i = 0; i < s->nfaults; i++) {
+		free(s->faults[i].id);
+		free(s->faults[i].path);
+		free(s->faults[i].from);
+	}
+	free(s->faults);
 	memset(s, 0, sizeof *s);
 }

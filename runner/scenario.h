@@ -34,6 +34,26 @@ struct scenario_service {
 	size_t at;    /* its index in $.services, for messages */
 };
 
+/* A fault of the plan, applied to the scenario's files before the
+ * candidate enters (docs/faults.md). */
+enum fault_kind {
+	FAULT_FILE_REPLACE, /* path's bytes become those of from (faults/...) */
+	FAULT_FILE_TRUNCATE,/* path is cut to size bytes */
+	FAULT_FILE_GARBAGE, /* length seeded bytes written at offset */
+	FAULT_FILE_DELETE,  /* path is removed */
+	FAULT_FILE_CHMOD,   /* path gets mode */
+};
+
+struct fault {
+	char *id;           /* ^[a-z0-9][a-z0-9._-]{0,63}$, unique */
+	enum fault_kind kind;
+	char *path;         /* absolute sandbox path, under system/ */
+	char *from;         /* replace: a file of the tree, under faults/ */
+	unsigned long long size, offset, length;
+	unsigned mode;
+	size_t at;          /* its index in $.faults, for messages */
+};
+
 struct hint {
 	unsigned cost; /* thousandths of the total score */
 	char *text;    /* the section's body, markdown */
@@ -57,6 +77,8 @@ struct scenario {
 	char *brief;             /* brief.md */
 	struct scenario_service *services;
 	size_t nservices;
+	struct fault *faults;
+	size_t nfaults;
 };
 
 /* Problems found in a scenario, each "FILE: WHERE: WHAT" (WHERE is a JSON
@@ -81,6 +103,9 @@ void problems_release(struct problems *p);
 int scenario_load(const struct tar_list *files, unsigned max_depth,
 		  struct scenario *out, struct problems *p, struct err *e);
 void scenario_release(struct scenario *s);
+
+/* "file.replace", ... */
+const char *fault_kind_name(enum fault_kind k);
 
 /* The limits a scenario gets for the keys it leaves out of "limits"
  * (SESSION_DEFAULT_* in limits.h). */

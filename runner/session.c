@@ -25,6 +25,7 @@
 #include "runner/context.h"
 #include "runner/err.h"
 #include "runner/evidence.h"
+#include "runner/faults.h"
 #include "runner/limits.h"
 #include "runner/session.h"
 #include "runner/util.h"
@@ -468,6 +469,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	struct ev_info info = {0};
 	struct ev_limit limits[8];
 	struct sbx_service *services = NULL;
+	struct ev_fault *faults = NULL;
 	size_t i;
 	struct ev_limit_event events[4];
 	struct sbx_limit_report lr = {0};
@@ -554,6 +556,13 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	cfg.cg_memory_bytes = ((unsigned long long)l->memory_mb + l->disk_mb +
 			       2ull * SESSION_TMP_MB) << 20;
 	cfg.cg_pids = l->processes;
+	faults = calloc(sc.nfaults + 1, sizeof *faults);
+	if (!faults) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < sc.nfaults; i++)
+		faults_describe(&sc.faults[i], &faults[i]);
 	if (sc.nservices) {
 		services = calloc(sc.nservices, sizeof *services);
 		if (!services) {
@@ -580,7 +589,9 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	    write_file_atomic(script_path, script.data, script.len, 0644, &se) < 0 ||
 	    bundle_extract(&files, "system/", sbx_lower_fd(sb),
 			   sbx_candidate_uid(sb), sbx_candidate_uid(sb), &se) < 0 ||
-	    give_owned(&sc, sbx_lower_fd(sb), sbx_service_uid(sb), &se) < 0) {
+	    give_owned(&sc, sbx_lower_fd(sb), sbx_service_uid(sb), &se) < 0 ||
+	    faults_apply(&sc, &files, sbx_lower_fd(sb), sbx_candidate_uid(sb),
+			 seed, faults, &se) < 0) {
 		if (se.kind == ERR_REFUSED && sb) {
 			*e = se;
 			goto out;
@@ -667,6 +678,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	if (cast_capped(rec.cast))
 		events[nevents++] = (struct ev_limit_event){
 			"output_bytes", "recording stopped at the cap", 1};
+	info.faults = faults;
+	info.nfaults = sc.nfaults;
 	info.limit_events = events;
 	info.nlimit_events = nevents;
 	limits[0] = (struct ev_limit){"time_limit_s", time_limit,
@@ -745,6 +758,7 @@ out:
 		close(root_fd);
 	sbx_destroy(sb);
 	free(services);
+	free(faults);
 	grader_result_release(&gr);
 	collect_report_release(&rep);
 	rec_release(&rec);

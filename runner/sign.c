@@ -123,6 +123,22 @@ static int b64_exact(const char *s, size_t len, unsigned char *out,
 		return -1;
 	if (got != want || b64_end != s + len)
 		return -1;
+	/* Only the canonical spelling: base64 leaves unused bits in the last
+	 * character before padding, and a decoder that ignores them would
+	 * accept a changed character as the same bytes. */
+	{
+		char again[B64_LEN(SEC_STRUCT) + 1];
+		int same;
+
+		if (B64_LEN(want) + 1 > sizeof again)
+			return -1;
+		sodium_bin2base64(again, sizeof again, out, want,
+				  sodium_base64_VARIANT_ORIGINAL);
+		same = !memcmp(again, s, len);
+		sodium_memzero(again, sizeof again);
+		if (!same)
+			return -1;
+	}
 	return 0;
 }
 

@@ -380,6 +380,15 @@ static int remove_at(int parent, const char *name, dev_t dev, int depth,
 	return 0;
 }
 
+int remove_tree_at(int parent, const char *name, struct err *e)
+{
+	struct stat st;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : err_sys(e, ERR_HOST, errno, "%s", name);
+	return remove_at(parent, name, st.st_dev, 0, e);
+}
+
 int remove_tree(const char *path, struct err *e)
 {
 	struct stat st;

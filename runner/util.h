@@ -65,6 +65,7 @@ int mkdir_p(const char *path, mode_t mode, struct err *e);
 /* Remove a directory tree without following links; stays on the device of
  * path (a mount below it is refused, not entered). */
 int remove_tree(const char *path, struct err *e);
+int remove_tree_at(int parent, const char *name, struct err *e);
 
 /* Directory of the running executable (readlink /proc/self/exe). */
 int self_dir(char *out, size_t size, struct err *e);

@@ -296,6 +296,27 @@ static void test_sign_verify(void)
 		       NULL, NULL, &e) < 0 && has(&e, "--trust"),
 	   "empty trust set refused");
 
+	/* The unused low bits of the last base64 character before the
+	 * padding: a decoder that ignored them would take a changed byte of
+	 * the file for the same signature (found by flipping bytes of
+	 * evidence). */
+	{
+		static const char alpha[] =
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		char *l2 = strchr((char *)sig.data, '\n') + 1;
+		char *pad = strchr(l2, '=');
+		const char *pos = pad ? strchr(alpha, pad[-1]) : NULL;
+		struct buf alt = BUF_INIT;
+
+		buf_append(&alt, sig.data, sig.len, NULL);
+		if (pos)
+			alt.data[pad - 1 - (char *)sig.data] =
+				alpha[(pos - alpha) ^ 1];
+		ok(pos && sign_verify(keys, 2, data, strlen(data), alt.data,
+				      alt.len, "t.sig", NULL, NULL, &e) < 0,
+		   "a non-canonical base64 spelling of the same signature is refused");
+		buf_release(&alt);
+	}
 	swap_line(&sig, 2, "trusted comment: labrun test\tcomment!\n", &bad);
 	ok(sign_verify(keys, 2, data, strlen(data), bad.data, bad.len, "t.sig",
 		       NULL, NULL, &e) < 0 && has(&e, "trusted comment"),

@@ -59,83 +59,20 @@ static int is_litter(const char *n)
 	return 0;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void free_names(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* The names in a directory, sorted, so that the walk (and the first error
  * it reports) does not depend on the file system's order. */
 static int list_names(struct walk *w, int dfd, char ***out, size_t *nout,
 		      struct err *e)
 {
-	char **v = NULL, **nv;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-	int fd;
+	int rc = dir_names(dfd, w->lim->max_entries - w->entries, out, nout, e);
 
-	/* A copy of the descriptor: closedir() closes it, the caller keeps
-	 * dfd for the openat()s. */
-	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return err_sys(e, ERR_HOST, errno, "%s/%s", w->top, w->rel);
-	if (!(d = fdopendir(fd))) {
-		err_sys(e, ERR_HOST, errno, "%s/%s", w->top, w->rel);
-		close(fd);
-		return -1;
-	}
-	rewinddir(d);
-	errno = 0;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (w->entries + n >= w->lim->max_entries) {
-			err_set(e, ERR_REFUSED,
-				"%s: more than %zu files and directories; hint: "
-				"--limit entries=N", w->top, w->lim->max_entries);
-			goto fail;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			nv = realloc(v, cap * sizeof *v);
-			if (!nv) {
-				err_set(e, ERR_HOST, "out of memory");
-				goto fail;
-			}
-			v = nv;
-		}
-		v[n] = strdup(de->d_name);
-		if (!v[n]) {
-			err_set(e, ERR_HOST, "out of memory");
-			goto fail;
-		}
-		n++;
-		errno = 0;
-	}
-	if (errno) {
-		err_sys(e, ERR_HOST, errno, "%s/%s: readdir", w->top, w->rel);
-		goto fail;
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(v, n, sizeof *v, cmp_name);
-	*out = v;
-	*nout = n;
+	if (rc == 1)
+		return err_set(e, ERR_REFUSED,
+			       "%s: more than %zu files and directories; hint: --limit entries=N",
+			       w->top, w->lim->max_entries);
+	if (rc < 0)
+		return err_wrap(e, "%s/%s", w->top, w->rel);
 	return 0;
-fail:
-	closedir(d);
-	free_names(v, n);
-	return -1;
 }
 
 static int refuse_type(struct walk *w, mode_t mode, struct err *e)
@@ -294,7 +231,7 @@ static int walk_dir(struct walk *w, int dfd, int depth, struct err *e)
 	rc = 0;
 out:
 	w->rel[base] = 0;
-	free_names(names, n);
+	dir_names_free(names, n);
 	return rc;
 }
 

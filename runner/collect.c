@@ -198,78 +198,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void free_names(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* The names in a directory, sorted bytewise.  Returns 1 (and no names)
- * when the directory would take the walk past COLLECT_MAX_ENTRIES. */
-static int read_names(int dfd, size_t budget, char ***out, size_t *nout,
-		      struct err *e)
-{
-	char **v = NULL, **nv;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-	int fd, rc = -1;
-
-	fd = openat(dfd, ".", DIR_FLAGS);
-	if (fd < 0)
-		return err_sys(e, ERR_HOST, errno, "collect: %s", "open directory");
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return err_sys(e, ERR_HOST, errno, "collect: %s", "opendir");
-	}
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno) {
-				err_sys(e, ERR_HOST, errno, "collect: readdir");
-				goto out;
-			}
-			break;
-		}
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n >= budget) {
-			rc = 1;
-			goto out;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			nv = realloc(v, cap * sizeof *v);
-			if (!nv) {
-				err_set(e, ERR_HOST, "out of memory");
-				goto out;
-			}
-			v = nv;
-		}
-		v[n] = strdup(de->d_name);
-		if (!v[n]) {
-			err_set(e, ERR_HOST, "out of memory");
-			goto out;
-		}
-		n++;
-	}
-	if (n)
-		qsort(v, n, sizeof *v, cmp_str);
-	*out = v;
-	*nout = n;
-	v = NULL;
-	n = 0;
-	rc = 0;
-out:
-	closedir(d);
-	free_names(v, n);
-	return rc;
-}
 
 /* Read exactly len bytes from fd and check that the file ends there. */
 static int read_exact(int fd, unsigned char *p, size_t len)
@@ -491,7 +419,7 @@ static int walk_dir(struct walk *w, int dfd, int lfd, unsigned depth,
 	size_t n = 0, i, elen, plen = w->plen;
 	int rc;
 
-	rc = read_names(dfd, COLLECT_MAX_ENTRIES - w->entries, &names, &n, e);
+	rc = dir_names(dfd, COLLECT_MAX_ENTRIES - w->entries, &names, &n, e);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
@@ -521,7 +449,7 @@ static int walk_dir(struct walk *w, int dfd, int lfd, unsigned depth,
 		w->plen = plen;
 		w->path[plen] = 0;
 	}
-	free_names(names, n);
+	dir_names_free(names, n);
 	return rc;
 }
 
@@ -535,7 +463,7 @@ static int walk_root(struct walk *w, int root_fd, int lower_fd, struct err *e)
 
 static void walk_release(struct walk *w)
 {
-	free_names(w->deleted, w->ndeleted);
+	dir_names_free(w->deleted, w->ndeleted);
 	w->deleted = NULL;
 	w->ndeleted = 0;
 }

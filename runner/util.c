@@ -398,6 +398,82 @@ int remove_tree(const char *path, struct err *e)
 	return remove_at(AT_FDCWD, path, st.st_dev, 0, e);
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void dir_names_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int dir_names(int dirfd, size_t max, char ***out, size_t *nout, struct err *e)
+{
+	char **v = NULL, **nv;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd, rc = -1;
+
+	/* A descriptor of our own: closedir() closes it. */
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "open directory");
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return err_sys(e, ERR_HOST, errno, "opendir");
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno) {
+				err_sys(e, ERR_HOST, errno, "readdir");
+				goto out;
+			}
+			break;
+		}
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n >= max) {
+			rc = 1;
+			goto out;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			nv = realloc(v, cap * sizeof *v);
+			if (!nv) {
+				err_set(e, ERR_HOST, "out of memory");
+				goto out;
+			}
+			v = nv;
+		}
+		v[n] = strdup(de->d_name);
+		if (!v[n]) {
+			err_set(e, ERR_HOST, "out of memory");
+			goto out;
+		}
+		n++;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_names);
+	*out = v;
+	*nout = n;
+	v = NULL;
+	n = 0;
+	rc = 0;
+out:
+	closedir(d);
+	dir_names_free(v, n);
+	return rc;
+}
+
 int self_dir(char *out, size_t size, struct err *e)
 {
 	char buf[PATH_MAX];

@@ -67,6 +67,13 @@ int mkdir_p(const char *path, mode_t mode, struct err *e);
 int remove_tree(const char *path, struct err *e);
 int remove_tree_at(int parent, const char *name, struct err *e);
 
+/* The names in the directory dirfd (not "." and ".."), sorted bytewise
+ * so that a walk does not depend on the file system's order.  Returns 0
+ * with the list, 1 (and nothing) when there are more than max, -1 on
+ * failure. */
+int dir_names(int dirfd, size_t max, char ***out, size_t *n, struct err *e);
+void dir_names_free(char **v, size_t n);
+
 /* Directory of the running executable (readlink /proc/self/exe). */
 int self_dir(char *out, size_t size, struct err *e);
 

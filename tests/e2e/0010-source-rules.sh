@@ -1,7 +1,7 @@
 #!/bin/bash
 # Source rules (docs/testing.md, STYLE): no banned function, no VLA-prone
-# alloca, every file opens with a line on what it is for, no placeholder
-# left in code.
+# alloca, every file opens with a line on what it is for, no unfinished
+# marker left in code.
 . "$(dirname "$0")/../lib.sh"
 cd "$TOP" || exit 1
 srcs=$(ls runner/*.[ch] sandbox/*.[ch] graders/*.[ch] tests/probes/*.c 2>/dev/null)
@@ -12,6 +12,8 @@ for f in $srcs; do
 	head -1 "$f" | grep -q '^/\* [a-z_0-9-]*: ' && pass "$f: opens with its purpose" ||
 		fail "$f: opens with '/* NAME: purpose'"
 done
-left=$(grep -nE 'TODO|FIXME|XXX|not (yet )?implemented' $srcs graders/*.lua 2>/dev/null)
-[ -z "$left" ] && pass "no placeholder left in the code" || { fail "no placeholder left"; echo "$left" | sed 's/^/#   /'; }
+# The pattern is spelled in pieces so that this file does not match it.
+marks="TO""DO|FIX""ME|X""XX[^X]|not (yet )?implem""ented"
+left=$(grep -nE "$marks" $srcs graders/*.lua 2>/dev/null)
+[ -z "$left" ] && pass "no unfinished marker left in the code" || { fail "no unfinished marker left"; echo "$left" | sed 's/^/#   /'; }
 done_testing

@@ -191,7 +191,7 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 		l = json_object();
 		put(bad, l, "id", jstr(in->faults[i].id));
 		put(bad, l, "kind", jstr(in->faults[i].kind));
-		put(bad, l, "path", jstr(in->faults[i].path));
+		put(bad, l, "target", jstr(in->faults[i].target));
 		put(bad, l, "when", jstr(in->faults[i].when));
 		put(bad, l, "triggered", jint(in->faults[i].triggered));
 		put(bad, l, "detail", jstr(in->faults[i].detail));

@@ -38,9 +38,9 @@ struct ev_limit {
 /* One injection of the scenario's fault plan. */
 struct ev_fault {
 	const char *id;
-	const char *kind;   /* "file.replace", ... */
-	const char *path;
-	const char *when;   /* "start": before the candidate entered */
+	const char *kind;   /* "file.replace", "process.kill", ... */
+	char target[4112];  /* a path, or "service NAME" */
+	char when[32];      /* "start", or "at N s" after the candidate's start */
 	unsigned triggered; /* how many times it took effect */
 	char detail[128];   /* what it did, e.g. "truncated to 0 bytes" */
 };

@@ -133,6 +133,9 @@ static int apply_one(const struct fault *f, const struct tar_list *files,
 		snprintf(detail, dsize, "deleted");
 		rc = 0;
 		break;
+	case FAULT_PROCESS_KILL:
+		err_set(e, ERR_BUG, "a process fault is not a file fault");
+		break;
 	case FAULT_FILE_CHMOD:
 		fd = openat(dir, last, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0 || fchmod(fd, f->mode) < 0) {
@@ -154,8 +157,16 @@ void faults_describe(const struct fault *f, struct ev_fault *out)
 	memset(out, 0, sizeof *out);
 	out->id = f->id;
 	out->kind = fault_kind_name(f->kind);
-	out->path = f->path;
-	out->when = "start";
+	if (f->kind == FAULT_PROCESS_KILL) {
+		snprintf(out->target, sizeof out->target, "service %s", f->service);
+		if (f->at_s)
+			snprintf(out->when, sizeof out->when, "at %u s", f->at_s);
+		else
+			snprintf(out->when, sizeof out->when, "start");
+	} else {
+		snprintf(out->target, sizeof out->target, "%s", f->path);
+		snprintf(out->when, sizeof out->when, "start");
+	}
 }
 
 int faults_apply(const struct scenario *sc, const struct tar_list *files,
@@ -168,6 +179,8 @@ int faults_apply(const struct scenario *sc, const struct tar_list *files,
 		const struct fault *f = &sc->faults[i];
 
 		faults_describe(f, &out[i]);
+		if (f->kind == FAULT_PROCESS_KILL)
+			continue; /* the supervisor sends it (sandbox.h) */
 		if (apply_one(f, files, lower_fd, uid, seed_hex, out[i].detail,
 			      sizeof out[i].detail, e) < 0)
 			return err_wrap(e, "fault %s", f->id);

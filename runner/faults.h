@@ -1,7 +1,8 @@
 /* faults: applies a scenario's fault plan to its files before the
  * candidate enters, deterministically for a seed, and records each
  * injection for the evidence.  File faults only for now; it does not
- * touch processes, syscalls or the network. */
+ * send the process faults (the sandbox's supervisor does) or touch
+ * syscalls or the network. */
 #ifndef LABRUN_FAULTS_H
 #define LABRUN_FAULTS_H
 
@@ -17,7 +18,7 @@ struct fault;
 /* The record of a fault not (yet) applied: triggered 0. */
 void faults_describe(const struct fault *f, struct ev_fault *out);
 
-/* Apply every fault of sc to the tree beneath lower_fd (the scenario's
+/* Apply every file fault of sc to the tree beneath lower_fd (the scenario's
  * system/, just extracted), in order, with garbage bytes derived from
  * seed_hex.  Files a fault creates are owned by uid.  out[i] records
  * fault i (out has sc->nfaults entries).  A fault that cannot be applied

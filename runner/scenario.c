@@ -1019,6 +1019,16 @@ static const char *const fault_kinds[] = {
 	[FAULT_FILE_GARBAGE] = "file.garbage",
 	[FAULT_FILE_DELETE] = "file.delete",
 	[FAULT_FILE_CHMOD] = "file.chmod",
+	[FAULT_PROCESS_KILL] = "process.kill",
+};
+
+static const struct {
+	const char *name;
+	int signo;
+} fault_signals[] = {
+	{"SIGKILL", 9}, {"SIGTERM", 15}, {"SIGINT", 2}, {"SIGHUP", 1},
+	{"SIGQUIT", 3}, {"SIGUSR1", 10}, {"SIGUSR2", 12}, {"SIGSTOP", 19},
+	{"SIGABRT", 6}, {"SIGSEGV", 11},
 };
 
 const char *fault_kind_name(enum fault_kind k)
@@ -1027,12 +1037,13 @@ const char *fault_kind_name(enum fault_kind k)
 }
 
 /* The keys each kind takes besides id, kind and path. */
-static const char *const fault_keys[][5] = {
+static const char *const fault_keys[][6] = {
 	[FAULT_FILE_REPLACE] = {"id", "kind", "path", "from", NULL},
 	[FAULT_FILE_TRUNCATE] = {"id", "kind", "path", "size", NULL},
 	[FAULT_FILE_GARBAGE] = {"id", "kind", "path", "offset", "length"},
 	[FAULT_FILE_DELETE] = {"id", "kind", "path", NULL, NULL},
 	[FAULT_FILE_CHMOD] = {"id", "kind", "path", "mode", NULL},
+	[FAULT_PROCESS_KILL] = {"id", "kind", "service", "signal", "at_s"},
 };
 
 static int fault_num(struct ctx *c, json_t *o, const char *key, size_t i,
@@ -1054,6 +1065,56 @@ static int fault_num(struct ctx *c, json_t *o, const char *key, size_t i,
 	}
 	*out = (unsigned long long)json_integer_value(v);
 	return 0;
+}
+
+/* process.kill: a service of the scenario, a signal, a time. */
+static void check_process_fault(struct ctx *c, json_t *item, size_t i,
+				const char *id, struct scenario *s)
+{
+	struct fault *f = &s->faults[s->nfaults];
+	char q[SHOW_SIZE], path[PATH_SIZE];
+	const char *svc, *sig;
+	unsigned long long at = 0;
+	json_t *x;
+	size_t j;
+
+	snprintf(path, sizeof path, "$.faults[%zu].service", i);
+	x = json_object_get(item, "service");
+	svc = x ? want_string(c, x, path) : NULL;
+	if (!x)
+		problem(c, "%s: %s: missing; hint: the name of one of $.services",
+			MANIFEST, path);
+	if (!svc)
+		return;
+	for (j = 0; j < s->nservices; j++)
+		if (!strcmp(s->services[j].name, svc))
+			break;
+	if (j == s->nservices) {
+		problem(c, "%s: %s: \"%s\" is not one of $.services", MANIFEST,
+			path, show_str(q, svc));
+		return;
+	}
+	snprintf(path, sizeof path, "$.faults[%zu].signal", i);
+	x = json_object_get(item, "signal");
+	sig = x ? want_string(c, x, path) : NULL;
+	for (j = 0; sig && j < sizeof fault_signals / sizeof *fault_signals; j++)
+		if (!strcmp(sig, fault_signals[j].name))
+			break;
+	if (!sig || j == sizeof fault_signals / sizeof *fault_signals) {
+		problem(c, "%s: %s: a signal name such as \"SIGKILL\" or \"SIGTERM\"",
+			MANIFEST, path);
+		return;
+	}
+	f->signo = fault_signals[j].signo;
+	if (json_object_get(item, "at_s") &&
+	    fault_num(c, item, "at_s", i, SESSION_MAX_TIME_S, &at) < 0)
+		return;
+	f->at_s = (unsigned)at;
+	f->kind = FAULT_PROCESS_KILL;
+	f->at = i;
+	if (keep(c, &f->id, id) < 0 || keep(c, &f->service, svc) < 0)
+		return;
+	s->nfaults++;
 }
 
 static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
@@ -1085,7 +1146,7 @@ static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 		x = json_object_get(item, "kind");
 		kind = x ? want_string(c, x, path) : NULL;
 		if (!x)
-			problem(c, "%s: %s: missing; hint: one of file.replace, file.truncate, file.garbage, file.delete, file.chmod",
+			problem(c, "%s: %s: missing; hint: one of file.replace, file.truncate, file.garbage, file.delete, file.chmod, process.kill",
 				MANIFEST, path);
 		if (!kind)
 			continue;
@@ -1093,7 +1154,7 @@ static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 			if (!strcmp(kind, fault_kinds[k]))
 				break;
 		if (k == sizeof fault_kinds / sizeof *fault_kinds) {
-			problem(c, "%s: %s: \"%s\" is not a fault kind; hint: one of file.replace, file.truncate, file.garbage, file.delete, file.chmod",
+			problem(c, "%s: %s: \"%s\" is not a fault kind; hint: one of file.replace, file.truncate, file.garbage, file.delete, file.chmod, process.kill",
 				MANIFEST, path, show_str(q, kind));
 			continue;
 		}
@@ -1118,6 +1179,10 @@ static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 		if (j < s->nfaults) {
 			problem(c, "%s: %s: \"%s\" names two faults", MANIFEST,
 				path, id);
+			continue;
+		}
+		if (k == FAULT_PROCESS_KILL) {
+			check_process_fault(c, item, i, id, s);
 			continue;
 		}
 		snprintf(path, sizeof path, "$.faults[%zu].path", i);
@@ -1190,6 +1255,8 @@ static void check_fault_files(struct ctx *c, const struct tar_list *files,
 	for (i = 0; i < s->nfaults; i++) {
 		const struct fault *f = &s->faults[i];
 
+		if (f->kind == FAULT_PROCESS_KILL)
+			continue;
 		if (f->from) {
 			t = tar_list_find(files, f->from);
 			if (!t || t->is_dir)
@@ -1717,6 +1784,7 @@ void scenario_release(struct scenario *s)
 		free(s->faults[i].id);
 		free(s->faults[i].path);
 		free(s->faults[i].from);
+		free(s->faults[i].service);
 	}
 	free(s->faults);
 	memset(s, 0, sizeof *s);

@@ -42,6 +42,7 @@ enum fault_kind {
 	FAULT_FILE_GARBAGE, /* length seeded bytes written at offset */
 	FAULT_FILE_DELETE,  /* path is removed */
 	FAULT_FILE_CHMOD,   /* path gets mode */
+	FAULT_PROCESS_KILL, /* a service gets a signal, at_s after the start */
 };
 
 struct fault {
@@ -51,6 +52,9 @@ struct fault {
 	char *from;         /* replace: a file of the tree, under faults/ */
 	unsigned long long size, offset, length;
 	unsigned mode;
+	char *service;      /* process faults: the service's name */
+	int signo;
+	unsigned at_s;      /* seconds after the candidate's start; 0: at once */
 	size_t at;          /* its index in $.faults, for messages */
 };
 

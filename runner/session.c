@@ -470,6 +470,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	struct ev_limit limits[8];
 	struct sbx_service *services = NULL;
 	struct ev_fault *faults = NULL;
+	struct sbx_signal *signals = NULL;
+	size_t nsignals = 0, signal_of[SCENARIO_MAX_FAULTS];
 	size_t i;
 	struct ev_limit_event events[4];
 	struct sbx_limit_report lr = {0};
@@ -576,6 +578,29 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		cfg.services = services;
 		cfg.nservices = sc.nservices;
 	}
+	/* Process faults: signals the supervisor sends to services. */
+	signals = calloc(sc.nfaults + 1, sizeof *signals);
+	if (!signals) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < sc.nfaults; i++) {
+		const struct fault *f = &sc.faults[i];
+		size_t k;
+
+		if (f->kind != FAULT_PROCESS_KILL)
+			continue;
+		for (k = 0; k < sc.nservices; k++)
+			if (!strcmp(sc.services[k].name, f->service))
+				break;
+		signals[nsignals].service = k;
+		signals[nsignals].signo = f->signo;
+		signals[nsignals].at_ms = f->at_s * 1000u;
+		signal_of[nsignals] = i;
+		nsignals++;
+	}
+	cfg.signals = signals;
+	cfg.nsignals = nsignals;
 	if (cast_open(&rec.cast, TERM_WIDTH, TERM_HEIGHT, time_now_ms() / 1000,
 		      CAST_MAX_BYTES, e) < 0)
 		goto out;
@@ -678,6 +703,17 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	if (cast_capped(rec.cast))
 		events[nevents++] = (struct ev_limit_event){
 			"output_bytes", "recording stopped at the cap", 1};
+	for (i = 0; i < nsignals; i++) {
+		struct ev_fault *r = &faults[signal_of[i]];
+
+		r->triggered = signals[i].fired;
+		if (signals[i].fired)
+			snprintf(r->detail, sizeof r->detail, "signal %d sent at %lld ms",
+				 signals[i].signo, (long long)signals[i].fired_ms);
+		else
+			snprintf(r->detail, sizeof r->detail,
+				 "not sent: the service had ended, or the session did first");
+	}
 	info.faults = faults;
 	info.nfaults = sc.nfaults;
 	info.limit_events = events;
@@ -759,6 +795,7 @@ out:
 	sbx_destroy(sb);
 	free(services);
 	free(faults);
+	free(signals);
 	grader_result_release(&gr);
 	collect_report_release(&rep);
 	rec_release(&rec);

@@ -66,6 +66,7 @@
 #define SBX_DRAIN_MS 2000   /* reading the terminal after the end */
 #define SBX_STALE_S 10      /* a lock this young may not be held yet */
 #define SBX_SKEL_VERSION "labrun-skel-1" /* change when fill_shared changes */
+#define SBX_MAX_SERVICES 16 /* SCENARIO_MAX_SERVICES */
 
 struct sbx {
 	char wd[PATH_MAX];
@@ -648,9 +649,8 @@ static void child_fail(int sock, const char *what, int errnum)
 	_exit(125);
 }
 
-static int send_fd(int sock, int fd)
+static int send_fd(int sock, char tag, int fd)
 {
-	char tag = 'F';
 	struct iovec iov = {&tag, 1};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -776,7 +776,7 @@ static void candidate_main(const struct child_args *a)
 	 * the supervisor; our own copy is closed before exec. */
 	if (scp_install(&a->filter, &listener) < 0)
 		child_fail(sock, "seccomp filter", errno);
-	if (send_fd(sock, listener) < 0)
+	if (send_fd(sock, 'F', listener) < 0)
 		child_fail(sock, "passing the seccomp listener", errno);
 	close(listener);
 	execve(a->argv[0], a->argv, a->envp);
@@ -858,6 +858,15 @@ static void sandbox_main(const struct child_args *a)
 			child_fail(sock, "fork a service", errno);
 		if (sp == 0)
 			service_main(a, &a->s->cfg.services[i]);
+		/* The supervisor signals services through their pidfds
+		 * (process faults); in service order, before the listener. */
+		{
+			int pfd = (int)syscall(SYS_pidfd_open, sp, 0);
+
+			if (pfd < 0 || send_fd(sock, 'P', pfd) < 0)
+				child_fail(sock, "a service's pidfd", errno);
+			close(pfd);
+		}
 	}
 	cand = fork();
 	if (cand < 0)
@@ -1160,6 +1169,42 @@ static void drain(int master, int64_t t0_us, const struct sbx_hooks *h,
 	}
 }
 
+/* Send the process faults that are due; t0_ms and now_ms monotonic. */
+static void fire_signals(const struct sbx_config *c, const int *pidfds,
+			 size_t n, int64_t t0_ms, int64_t now_ms)
+{
+	struct sbx_signal *sg;
+	size_t i;
+
+	for (i = 0; i < c->nsignals; i++) {
+		sg = &c->signals[i];
+		if (sg->fired || now_ms < t0_ms + sg->at_ms || sg->service >= n)
+			continue;
+		if (syscall(SYS_pidfd_send_signal, pidfds[sg->service], sg->signo,
+			    NULL, 0) == 0) {
+			sg->fired = 1;
+			sg->fired_ms = now_ms - t0_ms;
+		} else {
+			/* Gone already: nothing to fault; it stays unfired. */
+			sg->fired_ms = -1;
+			sg->at_ms = UINT32_MAX;
+		}
+	}
+}
+
+static int64_t next_signal(const struct sbx_config *c, int64_t t0_ms,
+			   int64_t deadline)
+{
+	int64_t next = deadline;
+	size_t i;
+
+	for (i = 0; i < c->nsignals; i++)
+		if (!c->signals[i].fired && c->signals[i].at_ms != UINT32_MAX &&
+		    t0_ms + c->signals[i].at_ms < next)
+			next = t0_ms + c->signals[i].at_ms;
+	return next;
+}
+
 int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	    int stdin_null, unsigned wall_ms, const struct sbx_hooks *hooks,
 	    struct sbx_outcome *out, struct err *e)
@@ -1170,6 +1215,8 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	int master = -1, slave = -1, socks[2] = {-1, -1}, gop[2] = {-1, -1};
 	int init_fd = -1, pidfd = -1, listener = -1, status, stop = 0, rc = -1;
 	int watch_master = 1, watch_listener = 1;
+	int svc_pidfd[SBX_MAX_SERVICES];
+	size_t nsvc = 0, k;
 	int64_t t0_us = 0, deadline, now;
 	pid_t pid = -1;
 	char msg[512];
@@ -1249,10 +1296,11 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	close(gop[1]);
 	gop[1] = -1;
 
-	/* Setup: the first message is the listener, or what went wrong. */
-	{
+	/* Setup: a pidfd per service, then the listener; or what went
+	 * wrong. */
+	for (;;) {
 		struct pollfd p[2] = {{socks[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
-		int n;
+		int n, fd = -1;
 
 		n = poll(p, 2, SBX_SETUP_MS);
 		if (n <= 0 || !(p[0].revents & POLLIN)) {
@@ -1263,14 +1311,23 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 			out->end = SBX_END_ERROR;
 			goto finish;
 		}
-		n = recv_msg(socks[0], &listener, msg, sizeof msg);
-		if (n <= 0 || msg[0] != 'F' || listener < 0) {
-			snprintf(out->error, sizeof out->error,
-				 "sandbox setup failed: %.400s",
-				 n > 0 && msg[0] == 'E' ? msg + 1 : "no listener");
-			out->end = SBX_END_ERROR;
-			goto finish;
+		n = recv_msg(socks[0], &fd, msg, sizeof msg);
+		if (n > 0 && msg[0] == 'P' && fd >= 0 &&
+		    nsvc < s->cfg.nservices && nsvc < SBX_MAX_SERVICES) {
+			svc_pidfd[nsvc++] = fd;
+			continue;
 		}
+		if (n > 0 && msg[0] == 'F' && fd >= 0) {
+			listener = fd;
+			break;
+		}
+		if (fd >= 0)
+			close(fd);
+		snprintf(out->error, sizeof out->error,
+			 "sandbox setup failed: %.400s",
+			 n > 0 && msg[0] == 'E' ? msg + 1 : "no listener");
+		out->end = SBX_END_ERROR;
+		goto finish;
 	}
 	out->started_ms = time_now_ms();
 	t0_us = time_mono_us();
@@ -1284,12 +1341,16 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		};
 		int n, np = socks[0] >= 0 ? 4 : 3;
 
+		int64_t wake;
+
 		now = time_mono_ms();
+		fire_signals(&s->cfg, svc_pidfd, nsvc, t0_us / 1000, now);
 		if (now >= deadline) {
 			out->end = SBX_END_TIMEOUT;
 			break;
 		}
-		n = poll(p, (nfds_t)np, (int)(deadline - now));
+		wake = next_signal(&s->cfg, t0_us / 1000, deadline);
+		n = poll(p, (nfds_t)np, (int)(wake > now ? wake - now : 0));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -1390,6 +1451,8 @@ out:
 	}
 	if (listener >= 0)
 		close(listener);
+	for (k = 0; k < nsvc; k++)
+		close(svc_pidfd[k]);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (init_fd >= 0)

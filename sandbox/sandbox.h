@@ -36,6 +36,16 @@ struct sbx_service {
 	char *const *argv;  /* argv[0] an absolute path in the sandbox */
 };
 
+/* A signal the supervisor sends to a service at a time: a process fault.
+ * fired and fired_ms are written by sbx_run. */
+struct sbx_signal {
+	size_t service;   /* index into sbx_config.services */
+	int signo;
+	unsigned at_ms;   /* after the candidate's program started */
+	unsigned fired;   /* 1 once delivered */
+	int64_t fired_ms; /* when, since the start */
+};
+
 struct sbx_config {
 	const char *workdir;     /* a directory to create for this session */
 	const char *tools_dir;   /* host dir mounted read-only at SBX_TOOLS_DIR */
@@ -52,6 +62,8 @@ struct sbx_config {
 	unsigned long long cg_memory_bytes, cg_pids;
 	const struct sbx_service *services;
 	size_t nservices;
+	struct sbx_signal *signals;
+	size_t nsignals;
 };
 
 /* What enforced the session's cgroup limits and what they did. */

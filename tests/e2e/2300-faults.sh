@@ -56,6 +56,40 @@ grep -q '"detail": "truncated to 100 bytes"' "$T/m.json" && pass "with what it d
 ! member "$T/f1.ev" changes/.deleted | grep -q lock && pass "injections are the baseline, not the candidate's changes" ||
 	fail "injections are the baseline, not the candidate's changes"
 
+# process.kill: the supervisor signals a service, at once or at a time.
+P=$T/proc
+make_scenario "$P"
+mkdir -p "$P/system/srv/beat" "$P/system/var/lib/beat"
+echo 0 >"$P/system/var/lib/beat/n"
+cat >"$P/system/srv/beat/run.sh" <<'SH'
+#!/bin/bash
+n=0
+while :; do n=$((n + 1)); echo $n > /var/lib/beat/n.new && mv /var/lib/beat/n.new /var/lib/beat/n; sleep 0.05; done
+SH
+cp "$P/system/srv/beat/run.sh" "$P/system/srv/beat/other.sh"
+sed -i 's|/var/lib/beat/n|/var/lib/beat/m|g' "$P/system/srv/beat/other.sh"
+echo 0 >"$P/system/var/lib/beat/m"
+sed -i 's|"valid_for_days": 365|"valid_for_days": 365,\n  "services": [{"name": "early", "argv": ["/bin/bash", "/srv/beat/run.sh"], "owns": ["/var/lib/beat"]}, {"name": "late", "argv": ["/bin/bash", "/srv/beat/other.sh"]}],\n  "faults": [{"id": "kill-early", "kind": "process.kill", "service": "early", "signal": "SIGKILL"}, {"id": "kill-late", "kind": "process.kill", "service": "late", "signal": "SIGTERM", "at_s": 1}]|' "$P/scenario.json"
+expect_exit 0 "validate accepts process faults" "$LABRUN" validate "$P"
+cat >"$T/watch.sh" <<'SH'
+#!/bin/bash
+sleep 0.3; a=$(cat /var/lib/beat/m); sleep 0.3; b=$(cat /var/lib/beat/m)
+[ "$b" -gt "$a" ] && echo "late alive-before yes" || echo "late alive-before no"
+sleep 1.2; a=$(cat /var/lib/beat/m); sleep 0.3; b=$(cat /var/lib/beat/m)
+[ "$b" -eq "$a" ] && echo "late stopped-after yes" || echo "late stopped-after no"
+a=$(cat /var/lib/beat/n); sleep 0.3; b=$(cat /var/lib/beat/n)
+[ "$b" -eq "$a" ] && [ "$b" -le 2 ] && echo "early killed-at-start yes" || echo "early killed-at-start no ($a $b)"
+SH
+run "$LABRUN" run "$P" --key "$T/issuer.key" --candidate f --script "$T/watch.sh" -o "$T/p.ev"
+member "$T/p.ev" session.cast >"$T/p.cast"
+grep -q 'late alive-before yes' "$T/p.cast" && pass "process.kill at 1 s: the service ran before" || fail "process.kill at 1 s: the service ran before"
+grep -q 'late stopped-after yes' "$T/p.cast" && pass "process.kill at 1 s: and not after" || fail "process.kill at 1 s: and not after"
+grep -q 'early killed-at-start yes' "$T/p.cast" && pass "process.kill at the start" || fail "process.kill at the start"
+member "$T/p.ev" manifest.json >"$T/pm.json"
+grep -A7 '"id": "kill-late"' "$T/pm.json" | grep -q '"triggered": 1' && grep -A7 '"id": "kill-late"' "$T/pm.json" | grep -q '"when": "at 1 s"' &&
+	pass "the manifest records the timed fault" || fail "the manifest records the timed fault"
+grep -q '"target": "service early"' "$T/pm.json" && pass "with its target" || fail "with its target"
+
 # A bad plan: every problem with its JSON path.
 mkdir -p "$T/bad" && cp -a "$S/." "$T/bad/"
 sed -i 's|"kind": "file.truncate", "path": "/var/lib/app/state.db", "size": 100|"kind": "file.shred", "path": "/var/lib/app/state.db"|; s|"path": "/var/lib/app/lock"|"path": "/var/lib/app/../../etc/shadow"|; s|"mode": "0000"|"mode": "rw"|; s|"from": "faults/bad.conf"|"from": "faults/missing.conf", "when": "now"|' "$T/bad/scenario.json"

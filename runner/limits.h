@@ -59,8 +59,8 @@
 #define SESSION_DEFAULT_CPU_S 600
 #define SESSION_MAX_CPU_S (8 * 3600)
 #define SESSION_DEFAULT_NOFILE 1024
-#define SESSION_INODES_PER_MB 256         /* inodes of the writable layer */
-#define SESSION_TMP_MB 64                 /* /tmp and /dev/shm, each */
+#define SESSION_INODES_PER_MB 256u        /* inodes of the writable layer */
+#define SESSION_TMP_MB 64u                /* /tmp and /dev/shm, each */
 #define SESSION_MIN_TIME_S 10             /* less is a typo, not an exam */
 #define SESSION_MIN_MEMORY_MB 16          /* a shell and the simulator need this */
 #define SESSION_MIN_PROCS 8               /* init, shell, simulator, a pipeline */

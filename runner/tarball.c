@@ -45,7 +45,7 @@ static void quote(const char *s, char *out, size_t size)
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0, i;
 
-	for (i = 0; s[i] && i < QUOTE_MAX; i++) {
+	for (i = 0; i < QUOTE_MAX && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (o + 5 >= size)
 			break;
@@ -231,7 +231,7 @@ void tar_list_release(struct tar_list *l)
 static const struct tar_entry *find_sorted(const struct tar_list *l,
 					   const char *name)
 {
-	struct tar_entry key;
+	struct tar_entry key = {0};
 
 	key.name = (char *)name;
 	return bsearch(&key, l->v, l->n, sizeof *l->v, cmp_entry);

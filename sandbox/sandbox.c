@@ -60,7 +60,7 @@
 #define SBX_ID_RANGE 65536u
 #define SBX_MAX_SLOTS 1024u /* concurrent sessions on one host */
 #define SBX_STATE_DIR "/run/labrun"
-#define SBX_WORK_MB 160     /* work area: the lower layer (a bundle's 64 MiB
+#define SBX_WORK_MB 160u    /* work area: the lower layer (a bundle's 64 MiB
 			     * of files at most) and the skeleton */
 #define SBX_SETUP_MS 10000  /* building the sandbox takes milliseconds */
 #define SBX_DRAIN_MS 2000   /* reading the terminal after the end */

@@ -286,6 +286,14 @@ static json_t *build_command(const struct ev_command *c, size_t seq, int *bad)
 		push(bad, a, jstr(c->argv[i] ? c->argv[i] : ""));
 	put(bad, o, "argv", a);
 	put(bad, o, "argv_truncated", json_boolean(c->argv_truncated));
+	put(bad, o, "verified", c->verified < 0 ? json_null()
+						 : json_boolean(c->verified));
+	if (c->verified == 0) {
+		a = json_array();
+		for (i = 0; i < c->argc_run; i++)
+			push(bad, a, jstr(c->argv_run[i]));
+		put(bad, o, "argv_run", a);
+	}
 	put(bad, o, "exit", c->exited ? jint(c->exit_code) : json_null());
 	return o;
 }

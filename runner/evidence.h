@@ -25,6 +25,13 @@ struct ev_command {
 	char **argv;    /* as read when the exec was notified */
 	size_t argc;
 	int argv_truncated; /* ARGV_MAX_ARGS or ARGV_MAX_BYTES reached */
+	/* The command line the new program started with, compared with
+	 * argv: 1 the same, 0 different (argv_run says what ran), -1 not
+	 * checked (the program never called set_tid_address, or ended
+	 * first) */
+	int verified;
+	char **argv_run;
+	size_t argc_run;
 	int exited;     /* 1 when exit_code is known */
 	int exit_code;  /* exit_group status */
 };

@@ -102,6 +102,7 @@ static int rec_exec(void *ctx, int64_t t_us, const struct sbx_exec *ex)
 	c->t_ms = t_us / 1000;
 	c->pid = ex->pid;
 	c->argv_truncated = ex->argv_truncated;
+	c->verified = -1;
 	r->host_pids[r->n++] = ex->host_pid;
 	return 0;
 oom_cmd:
@@ -131,6 +132,74 @@ static int rec_exited(void *ctx, int64_t t_us, int host_pid, int code)
 	return 0;
 }
 
+/* Does the argument a (as logged) match b (len n, as the program holds
+ * it)?  A logged argument that was cut matches b's beginning. */
+static int same_arg(const char *a, const char *b, size_t n, int cut)
+{
+	size_t la = strlen(a);
+
+	if (la == n && !memcmp(a, b, n))
+		return 1;
+	return cut && la < n && !memcmp(a, b, la);
+}
+
+/* The program's command line at its start, against the argv logged at
+ * its exec.  A script starts as "INTERPRETER [ARG] PATH ARGV[1]...", with
+ * PATH the one given to execve.  A mismatch means the argv was changed
+ * while the exec was in flight: it is logged as such, with what ran. */
+static int rec_started(void *ctx, int64_t t_us, int host_pid,
+		       const char *cmdline, size_t len, int cut)
+{
+	struct recorder *r = ctx;
+	struct ev_command *c = NULL;
+	const char *arg[ARGV_MAX_ARGS];
+	size_t alen[ARGV_MAX_ARGS], na = 0, i = r->n, k, off, n, tail, base;
+	int ok, lcut;
+
+	(void)t_us;
+	while (i-- > 0)
+		if (r->host_pids[i] == host_pid) {
+			c = &r->cmds[i];
+			break;
+		}
+	if (!c || c->verified != -1)
+		return 0;
+	for (off = 0; off < len && na < ARGV_MAX_ARGS; off += n + 1) {
+		n = strnlen(cmdline + off, len - off);
+		arg[na] = cmdline + off;
+		alen[na++] = n;
+	}
+	cut = cut || off < len;
+	lcut = c->argv_truncated;
+	/* As exec'd: the same arguments. */
+	ok = na == c->argc || ((cut || lcut) && na >= c->argc);
+	for (k = 0; ok && k < c->argc && k < na; k++)
+		ok = same_arg(c->argv[k], arg[k], alen[k], lcut);
+	/* As a script: the interpreter, maybe its argument, the path. */
+	if (!ok && c->path && c->argc >= 1) {
+		tail = c->argc - 1;
+		for (base = 1; base <= 2 && !ok; base++) {
+			if (na != base + 1 + tail && !(cut && na > base + 1))
+				continue;
+			ok = same_arg(c->path, arg[base], alen[base], 0);
+			for (k = 0; ok && k < tail && base + 1 + k < na; k++)
+				ok = same_arg(c->argv[k + 1], arg[base + 1 + k],
+					      alen[base + 1 + k], lcut);
+		}
+	}
+	c->verified = ok;
+	if (ok)
+		return 0;
+	c->argv_run = calloc(na + 1, sizeof *c->argv_run);
+	for (k = 0; c->argv_run && k < na; k++) {
+		c->argv_run[k] = strndup(arg[k], alen[k]);
+		if (!c->argv_run[k])
+			break;
+		c->argc_run++;
+	}
+	return 0;
+}
+
 static void rec_release(struct recorder *r)
 {
 	size_t i, k;
@@ -139,6 +208,9 @@ static void rec_release(struct recorder *r)
 		for (k = 0; k < r->cmds[i].argc; k++)
 			free(r->cmds[i].argv[k]);
 		free(r->cmds[i].argv);
+		for (k = 0; k < r->cmds[i].argc_run; k++)
+			free(r->cmds[i].argv_run[k]);
+		free(r->cmds[i].argv_run);
 		free(r->cmds[i].path);
 	}
 	free(r->cmds);
@@ -640,7 +712,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 			"TZ=UTC",
 			NULL,
 		};
-		struct sbx_hooks hooks = {&rec, rec_output, rec_exec, rec_exited};
+		struct sbx_hooks hooks = {&rec, rec_output, rec_exec, rec_exited,
+					  rec_started};
 
 		if (sbx_run(sb, argv, envp, 1, time_limit * 1000u, &hooks,
 			    &oc, &se) < 0) {

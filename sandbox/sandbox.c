@@ -1103,6 +1103,21 @@ static int handle_notif(int listener, struct notif_bufs *nb, int64_t t0_us,
 			if (h->exec)
 				rc = h->exec(h->ctx, t_us, &ex);
 		}
+	} else if (nr == SYS_set_tid_address) {
+		char file[64];
+		ssize_t n = -1;
+		int fd;
+
+		snprintf(file, sizeof file, "/proc/%d/cmdline", host_pid);
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, x->strings, sizeof x->strings);
+			close(fd);
+		}
+		if (n >= 0 && h->started &&
+		    ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) == 0)
+			rc = h->started(h->ctx, t_us, host_pid, x->strings,
+					(size_t)n, (size_t)n == sizeof x->strings);
 	} else if (nr == SYS_exit_group) {
 		if (h->exited)
 			rc = h->exited(h->ctx, t_us, host_pid,

@@ -90,6 +90,11 @@ struct sbx_hooks {
 	int (*output)(void *ctx, int64_t t_us, const void *data, size_t len);
 	int (*exec)(void *ctx, int64_t t_us, const struct sbx_exec *ex);
 	int (*exited)(void *ctx, int64_t t_us, int host_pid, int code);
+	/* A program's first call after its exec (set_tid_address): its
+	 * command line as the kernel holds it, NUL-separated, to check the
+	 * argv read at the exec against (it could have been rewritten). */
+	int (*started)(void *ctx, int64_t t_us, int host_pid,
+		       const char *cmdline, size_t len, int cut);
 };
 
 enum sbx_end {

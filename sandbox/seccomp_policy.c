@@ -325,11 +325,13 @@ static const struct sc_allow grader_allow[] = {
 };
 
 static int add_list(scmp_filter_ctx ctx, const struct sc_allow *list,
-		    struct err *e)
+		    const char *skip, struct err *e)
 {
 	int nr, rc;
 
 	for (; list->name; list++) {
+		if (skip && !strcmp(list->name, skip))
+			continue;
 		nr = seccomp_syscall_resolve_name(list->name);
 		if (nr == __NR_SCMP_ERROR)
 			return err_set(e, ERR_BUG, "seccomp: unknown syscall %s",
@@ -427,11 +429,15 @@ static scmp_filter_ctx profile_new(enum sbx_profile p, struct err *e)
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0)
 		goto fail;
 	if (p == SBX_PROFILE_GRADER) {
-		if (add_list(ctx, grader_allow, e) < 0)
+		if (add_list(ctx, grader_allow, NULL, e) < 0)
 			goto out;
 		return ctx;
 	}
-	if (add_list(ctx, candidate_allow, e) < 0 || add_ioctl(ctx, e) < 0 ||
+	/* The candidate's set_tid_address (libc's first call in a new
+	 * program) is reported: the exec it follows is checked again. */
+	if (add_list(ctx, candidate_allow,
+		     p == SBX_PROFILE_CANDIDATE ? "set_tid_address" : NULL, e) < 0 ||
+	    add_ioctl(ctx, e) < 0 ||
 	    add_args(ctx, e) < 0)
 		goto out;
 	for (name = candidate_enosys; *name && rc == 0; name++)
@@ -459,6 +465,9 @@ static scmp_filter_ctx profile_new(enum sbx_profile p, struct err *e)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0);
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(exit_group), 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
+				      SCMP_SYS(set_tid_address), 0);
 	if (rc < 0) {
 		err_sys(e, ERR_HOST, -rc, "seccomp: candidate rules");
 		goto out;

@@ -23,6 +23,7 @@ struct seen {
 	int exits;
 	int last_code;
 	int stop_after; /* output bytes before asking to stop; 0: never */
+	int started_cat; /* cat's command line seen at its first call */
 };
 
 static int on_output(void *ctx, int64_t t, const void *d, size_t n)
@@ -53,6 +54,16 @@ static int on_exit_code(void *ctx, int64_t t, int host_pid, int code)
 	return 0;
 }
 
+static int on_started(void *ctx, int64_t t, int host_pid, const char *cmdline,
+		      size_t len, int cut)
+{
+	struct seen *s = ctx;
+
+	if (len > 4 && !strcmp(cmdline, "cat"))
+		s->started_cat = 1;
+	return 0;
+}
+
 static char libexec[4096], init_path[4200];
 static int counter;
 
@@ -62,7 +73,7 @@ static int session(const char *script, unsigned wall_ms, struct seen *s,
 	char *argv[] = {"/bin/bash", "--noprofile", "--norc", "-c",
 			(char *)script, NULL};
 	char *envp[] = {"PATH=/usr/bin:/bin", "HOME=/home/candidate", NULL};
-	struct sbx_hooks h = {s, on_output, on_exec, on_exit_code};
+	struct sbx_hooks h = {s, on_output, on_exec, on_exit_code, on_started};
 	struct sbx_config cfg = {0};
 	struct sbx *sb;
 	struct err e = {0};
@@ -131,6 +142,7 @@ int main(void)
 	ok(s.execs >= 3 && s.saw_cat, "execs are reported with argv and pid (%d)",
 	   s.execs);
 	ok(s.exits >= 2 && s.last_code == 7, "exit statuses are reported");
+	ok(s.started_cat, "a program's command line is reported at its first call");
 	buf_release(&s.out);
 
 	memset(&s, 0, sizeof s);
@@ -159,7 +171,8 @@ int main(void)
 	{
 		char *argv[] = {"/nonexistent/program", NULL};
 		char *envp[] = {NULL};
-		struct sbx_hooks h = {&s, on_output, on_exec, on_exit_code};
+		struct sbx_hooks h = {&s, on_output, on_exec, on_exit_code,
+				      on_started};
 		struct sbx_config cfg = {0};
 		struct sbx *sb;
 		struct err e = {0};

@@ -15,13 +15,17 @@ member "$T/ref.ev" commands.jsonl >"$T/ref.jsonl"
 grep '"sed"' "$T/ref.jsonl" | grep -q '"verified":true' && pass "an ordinary exec is verified" ||
 	fail "an ordinary exec is verified"
 ! grep -q '"verified":false' "$T/ref.jsonl" && pass "no ordinary exec is flagged" || fail "no ordinary exec is flagged"
-# Scripts start as "INTERPRETER PATH ARGS": still the same exec.
-run "$LABRUN" run "$TOP/scenarios/policy-denials" --key "$T/issuer.key" --candidate c \
-	--script "$TOP/scenarios/policy-denials/solutions/reference.sh" -o "$T/pd.ev"
-member "$T/pd.ev" commands.jsonl >"$T/pd.jsonl"
-grep '"policyctl"' "$T/pd.jsonl" | grep -q '"verified":true' && ! grep -q '"verified":false' "$T/pd.jsonl" &&
+# Scripts start as "INTERPRETER [ARG] PATH ARGS": still the same exec.
+printf '#!/bin/bash\necho "$@"\n' >"$S/system/opt/probe/tool"
+printf '#!/usr/bin/env -S bash -e\necho "$@"\n' >"$S/system/opt/probe/tool2"
+chmod 755 "$S/system/opt/probe/tool" "$S/system/opt/probe/tool2"
+printf '#!/bin/bash\n/opt/probe/tool one two\ncd /opt/probe && ./tool three\n/opt/probe/tool2 four\n' >"$T/tools.sh"
+run "$LABRUN" run "$S" --key "$T/issuer.key" --candidate c --script "$T/tools.sh" -o "$T/tools.ev"
+member "$T/tools.ev" commands.jsonl >"$T/tools.jsonl"
+n=$(grep -E '"path":"(/opt/probe/tool|./tool|/opt/probe/tool2)"' "$T/tools.jsonl" | grep -c '"verified":true')
+[ "$n" -eq 3 ] && ! grep -q '"verified":false' "$T/tools.jsonl" &&
 	pass "a script's exec is verified through its interpreter's command line" ||
-	fail "a script's exec is verified through its interpreter's command line"
+	fail "a script's exec is verified through its interpreter's command line ($n of 3)"
 printf '#!/bin/bash\n/opt/probe/argvrace 300 > ~/answers/race.txt\n' >"$T/race.sh"
 run "$LABRUN" run "$S" --key "$T/issuer.key" --candidate c --script "$T/race.sh" -o "$T/race.ev"
 member "$T/race.ev" commands.jsonl >"$T/race.jsonl"

@@ -13,12 +13,19 @@
 #include "probe.h"
 
 static char arg[] = "aaaaaaaaaaaaaaaa";
+static volatile int running;
 
 static void *flip(void *unused)
 {
+	volatile char *p = arg;
+	size_t i;
+
+	running = 1;
 	for (;;) {
-		memset(arg, 'b', sizeof arg - 1);
-		memset(arg, 'a', sizeof arg - 1);
+		for (i = 0; i < sizeof arg - 1; i++)
+			p[i] = 'b';
+		for (i = 0; i < sizeof arg - 1; i++)
+			p[i] = 'a';
 	}
 	return unused;
 }
@@ -34,7 +41,10 @@ int main(int argc, char **argv)
 			char *av[] = {"/bin/true", arg, NULL};
 			pthread_t t;
 
+			/* The rewriting runs before and during the exec. */
 			pthread_create(&t, NULL, flip, NULL);
+			while (!running)
+				;
 			execv(av[0], av);
 			_exit(127);
 		}

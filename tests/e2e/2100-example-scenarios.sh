@@ -10,8 +10,11 @@ for S in "$TOP"/scenarios/*/; do
 	[ -f "$S/scenario.json" ] || continue
 	run "$LABRUN" run "$S" --key "$T/issuer.key" --candidate selftest \
 		--script "$S/solutions/reference.sh" -o "$T/$name-ref.ev"
-	[ "$rc" -eq 0 ] && pass "$name: the reference solution passes" ||
+	if [ "$rc" -eq 0 ]; then pass "$name: the reference solution passes"; else
 		fail "$name: the reference solution passes (exit $rc)"
+		# What the session showed, to tell a scenario bug from a host one.
+		member "$T/$name-ref.ev" session.cast 2>/dev/null | tail -15 | sed 's/^/#   cast: /'
+	fi
 	printf '#!/bin/bash\ntrue\n' >"$T/empty.sh"
 	run "$LABRUN" run "$S" --key "$T/issuer.key" --candidate selftest \
 		--script "$T/empty.sh" -o "$T/$name-empty.ev"

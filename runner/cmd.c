@@ -1,6 +1,7 @@
 /* cmd: the command table, `labrun help`, and the helpers every command
  * uses to report errors.  The one place where error kinds become exit
  * codes is err_exit_code (err.c). */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +63,14 @@ int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nhint: labrun %s --help\n", c->name);
 	return EXIT_USAGE;
+}
+
+int cmd_bad_option(const struct cmd *c, int opt, char **argv)
+{
+	if (opt == ':')
+		return cmd_usage_error(c, "option '%s' needs a value",
+				       argv[optind - 1]);
+	return cmd_usage_error(c, "unknown option '%s'", argv[optind - 1]);
 }
 
 int cmd_wants_help(const struct cmd *c, int argc, char **argv)

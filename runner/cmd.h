@@ -23,6 +23,9 @@ int cmd_fail(const char *cmd, const struct err *e);
 int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 const struct cmd *cmd_find(const char *name);
+/* After getopt_long returned opt (':' or '?', opterr 0, a ':' leading
+ * the option string): the usage error naming the option. */
+int cmd_bad_option(const struct cmd *c, int opt, char **argv);
 /* If argv holds -h/--help before "--", print usage and return 1. */
 int cmd_wants_help(const struct cmd *c, int argc, char **argv);
 

@@ -230,8 +230,7 @@ int cmd_doctor(int argc, char **argv)
 			json = 1;
 			break;
 		default:
-			return cmd_usage_error(c, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cmd_bad_option(c, opt, argv);
 		}
 	}
 	if (optind < argc)

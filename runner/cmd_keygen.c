@@ -52,12 +52,8 @@ int cmd_keygen(int argc, char **argv)
 		case 's':
 			sec = optarg;
 			break;
-		case ':':
-			return cmd_usage_error(c, "option '%s' needs a value",
-					       argv[optind - 1]);
 		default:
-			return cmd_usage_error(c, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cmd_bad_option(c, opt, argv);
 		}
 	}
 	if (optind < argc)

@@ -81,12 +81,8 @@ static int parse_args(const struct cmd *c, int argc, char **argv,
 						&a->manifest, &e) < 0)
 				return cmd_usage_error(c, "%s", e.msg);
 			break;
-		case ':':
-			return cmd_usage_error(c, "option '%s' needs a value",
-					       argv[optind - 1]);
 		default:
-			return cmd_usage_error(c, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cmd_bad_option(c, opt, argv);
 		}
 	}
 	if (optind >= argc)

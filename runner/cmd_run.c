@@ -102,7 +102,7 @@ int cmd_run(int argc, char **argv)
 	o.max_depth = JSON_MAX_DEPTH;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:v", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			trust_path = optarg;
@@ -138,7 +138,7 @@ int cmd_run(int argc, char **argv)
 			config_path = optarg;
 			break;
 		default:
-			return cmd_usage_error(c, "unknown option %s", argv[optind - 1]);
+			return cmd_bad_option(c, opt, argv);
 		}
 	}
 	if (optind != argc - 1)

@@ -160,12 +160,8 @@ int cmd_validate(int argc, char **argv)
 			if (opts_limit(optarg, &lim, &depth, &e) < 0)
 				return cmd_fail("validate", &e);
 			break;
-		case ':':
-			return cmd_usage_error(c, "option '%s' needs a value",
-					       argv[optind - 1]);
 		default:
-			return cmd_usage_error(c, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cmd_bad_option(c, opt, argv);
 		}
 	}
 	if (optind >= argc)

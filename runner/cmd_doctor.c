@@ -10,7 +10,7 @@
 
 #include "runner/cmd.h"
 #include "runner/err.h"
-#include "sandbox/hostinfo.h"
+#include "sandbox/sandbox.h"
 
 #define DOCTOR_WIDTH 80      /* columns: the report fits a classic terminal */
 #define DOCTOR_NAME_COLS 21  /* the longest feature name (19) and two spaces */

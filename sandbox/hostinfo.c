@@ -41,6 +41,7 @@
 #include "runner/err.h"
 #include "runner/util.h"
 #include "sandbox/hostinfo.h"
+#include "sandbox/sandbox.h"
 
 /* Syscalls numbered 424 and up share one number on every architecture;
  * these are only for headers older than the running kernel. */
@@ -69,10 +70,10 @@
 				     * refused: above PID_MAX_LIMIT, never a
 				     * parent's pid */
 /* The user-namespace probe maps one session's worth of ids where labrun
- * maps them (sandbox.c: SBX_ID_BASE, SBX_ID_RANGE), so a host that cannot
- * hand out that range (root inside a small container) says so here. */
-#define HOST_MAP_BASE 0x60000000u
-#define HOST_MAP_COUNT 65536u
+ * maps them, so a host that cannot hand out that range (root inside a
+ * small container) says so here. */
+#define HOST_MAP_BASE SBX_ID_BASE
+#define HOST_MAP_COUNT SBX_ID_RANGE
 #define HOST_NOBODY 65534           /* the id the unprivileged probes run as */
 
 #if defined(__x86_64__) && !defined(__ILP32__)

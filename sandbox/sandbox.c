@@ -53,11 +53,6 @@
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp_policy.h"
 
-/* Outer ids: session slot N maps inner 0..65535 to SBX_ID_BASE + N*65536.
- * The range sits far above the ids that hosts hand out (subuid ranges
- * start at 100000 and grow by 65536 per user). */
-#define SBX_ID_BASE 0x60000000u
-#define SBX_ID_RANGE 65536u
 #define SBX_MAX_SLOTS 1024u /* concurrent sessions on one host */
 #define SBX_STATE_DIR "/run/labrun"
 #define SBX_WORK_MB 160u    /* work area: the lower layer (a bundle's 64 MiB

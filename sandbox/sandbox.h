@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* What the host supports, for `labrun doctor`: part of this interface. */
+#include "sandbox/hostinfo.h"
+
 struct err;
 
 enum sbx_profile {
@@ -21,6 +24,11 @@ enum sbx_profile {
 
 /* Identities inside every sandbox.  Outer ids come from a per-session
  * range (sbx_outer_uid). */
+/* Outer ids: session slot N maps inner 0..65535 to SBX_ID_BASE + N*65536.
+ * The range sits far above the ids that hosts hand out (subuid ranges
+ * start at 100000 and grow by 65536 per user). */
+#define SBX_ID_BASE 0x60000000u
+#define SBX_ID_RANGE 65536u
 #define SBX_CANDIDATE_ID 1000
 #define SBX_SERVICE_ID 999      /* the scenario's services: not the candidate's */
 #define SBX_SERVICE_LOGS "/var/log/labrun" /* NAME.log of each service */

@@ -688,8 +688,22 @@ struct child_args {
 	struct sock_fprog svc_filter; /* the services' profile, compiled */
 };
 
+/* Touch the stack this process still needs before exec.  RLIMIT_AS may
+ * be below what the inherited image already maps (a small memory limit,
+ * or any limit under ASan's shadow), and from then on the stack cannot
+ * grow: a deeper call would die of SIGSEGV before the exec. */
+static __attribute__((noinline)) void reserve_stack(void)
+{
+	volatile char pad[64 * 1024];
+	size_t i;
+
+	for (i = 0; i < sizeof pad; i += 1024)
+		pad[i] = 0;
+}
+
 static void set_limits(int sock, const struct sbx_config *c)
 {
+	reserve_stack();
 	set_limit(sock, RLIMIT_CORE, 0, "RLIMIT_CORE");
 	set_limit(sock, RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
 	if (c->nofile)
@@ -1048,6 +1062,7 @@ struct notif_bufs {
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	size_t req_size, resp_size;
+	unsigned long execs; /* exec notifications: the first is the candidate's */
 };
 
 static int notif_alloc(struct notif_bufs *nb, struct err *e)
@@ -1086,6 +1101,7 @@ static int handle_notif(int listener, struct notif_bufs *nb, int64_t t0_us,
 		struct sbx_exec ex;
 		int at = nr == SYS_execveat;
 
+		nb->execs++;
 		read_exec(host_pid, req->data.args[at], req->data.args[at + 1], x);
 		/* What was read is only worth logging if the caller still
 		 * waits in this very notification. */
@@ -1224,6 +1240,7 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	struct exec_read *x = NULL;
 	int master = -1, slave = -1, socks[2] = {-1, -1}, gop[2] = {-1, -1};
 	int init_fd = -1, pidfd = -1, listener = -1, status, stop = 0, rc = -1;
+	int fd_late = -1;
 	int watch_master = 1, watch_listener = 1;
 	int svc_pidfd[SBX_MAX_SERVICES];
 	size_t nsvc = 0, k;
@@ -1440,12 +1457,24 @@ finish:
 		else if (WIFSIGNALED(status))
 			out->exit_status = 128 + WTERMSIG(status);
 		if (out->exit_status == 125 && socks[0] >= 0 &&
-		    recv_msg(socks[0], &listener, msg, sizeof msg) > 0 &&
+		    recv_msg(socks[0], &fd_late, msg, sizeof msg) > 0 &&
 		    msg[0] == 'E') {
 			snprintf(out->error, sizeof out->error,
 				 "the sandbox failed: %.400s", msg + 1);
 			out->end = SBX_END_ERROR;
 		}
+		if (fd_late >= 0)
+			close(fd_late);
+	}
+	/* The candidate's program is the first exec the filter reports.  A
+	 * sandbox whose candidate process died before it (a crash in the
+	 * setup, a limit it could not live under) ran nothing of the
+	 * candidate's: that is the host's failure, not the candidate's. */
+	if (out->end != SBX_END_ERROR && nb.execs == 0) {
+		snprintf(out->error, sizeof out->error,
+			 "the candidate's program never started: the sandbox's process ended before its exec (status %d)",
+			 out->exit_status);
+		out->end = SBX_END_ERROR;
 	}
 	if (master >= 0)
 		drain(master, out->started_ms ? t0_us : time_mono_us(),

@@ -40,9 +40,13 @@ int main(int argc, char **argv)
 	cfg.nofile = 256;
 	cfg.width = 80;
 	cfg.height = 24;
-	if (sbx_create(&cfg, &s, &e) < 0 ||
-	    sbx_run(s, av, ev, 1, 10000, &hooks, &out, &e) < 0) {
+	if (sbx_create(&cfg, &s, &e) < 0) {
 		fprintf(stderr, "sbx_true: %s\n", e.msg);
+		return 3;
+	}
+	if (sbx_run(s, av, ev, 1, 10000, &hooks, &out, &e) < 0) {
+		fprintf(stderr, "sbx_true: %s\n", e.msg);
+		sbx_destroy(s);
 		return 3;
 	}
 	sbx_destroy(s);

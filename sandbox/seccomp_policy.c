@@ -428,6 +428,12 @@ static scmp_filter_ctx profile_new(enum sbx_profile p, struct err *e)
 	/* Only the native ABI: i386 and x32 entry points kill. */
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0)
 		goto fail;
+	/* A binary search over syscall numbers, not a linear list: the
+	 * kernel evaluates the filter for every syscall number when it is
+	 * installed (to build its allow cache), so a linear program of a few
+	 * hundred instructions cost about 0.4 ms a launch; the tree, 0.15. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
+		goto fail;
 	if (p == SBX_PROFILE_GRADER) {
 		if (add_list(ctx, grader_allow, NULL, e) < 0)
 			goto out;

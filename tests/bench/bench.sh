@@ -42,13 +42,18 @@ command -v firejail >/dev/null || sh "$TOP/scenarios/deps.sh" firejail >/dev/nul
 fj=(firejail --quiet --noprofile --private --net=none --noroot --caps.drop=all
 	--nonewprivs --seccomp --ipc-namespace /bin/true)
 
-echo "labrun bench on $(uname -r), $(nproc) cores; N=$N launches each"
-l=$(ms_per "$N" "$W/sbx_true" "$B/libexec/labrun")
-b=$(ms_per "$N" "${bw[@]}")
-f=$(ms_per "$N" "${fj[@]}")
-printf '%-44s %8s ms\n' "sandbox launch, labrun (/bin/true)" "$l"
-printf '%-44s %8s ms\n' "sandbox launch, bwrap (/bin/true)" "$b"
-printf '%-44s %8s ms\n' "sandbox launch, firejail (/bin/true)" "$f"
+# The three launchers take turns (labrun, bwrap, firejail, labrun, ...) so
+# that the machine's drift falls on all of them alike; medians compared.
+cc -O2 -o "$W/timeit" "$TOP/tests/bench/timeit.c"
+echo "labrun bench on $(uname -r), $(nproc) cores; N=$N launches each, interleaved"
+"$W/timeit" "$N" -- "$W/sbx_true" "$B/libexec/labrun" -- "${bw[@]}" -- "${fj[@]}" >"$W/launch" ||
+	{ echo "bench: a launcher failed" >&2; exit 3; }
+l=$(awk 'NR == 1 { print $1 }' "$W/launch")
+b=$(awk 'NR == 2 { print $1 }' "$W/launch")
+f=$(awk 'NR == 3 { print $1 }' "$W/launch")
+printf '%-44s %8s ms (median)\n' "sandbox launch, labrun (/bin/true)" "$l"
+printf '%-44s %8s ms (median)\n' "sandbox launch, bwrap (/bin/true)" "$b"
+printf '%-44s %8s ms (median)\n' "sandbox launch, firejail (/bin/true)" "$f"
 printf '%-44s %8s\n' "ratio labrun/bwrap" "$(ratio "$l" "$b")"
 printf '%-44s %8s\n' "ratio labrun/firejail" "$(ratio "$l" "$f")"
 

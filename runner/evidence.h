@@ -47,7 +47,8 @@ struct ev_fault {
 	const char *id;
 	const char *kind;   /* "file.replace", "process.kill", ... */
 	char target[4112];  /* a path, or "service NAME" */
-	char when[32];      /* "start", or "at N s" after the candidate's start */
+	char when[96];      /* "start", "at N s" after the candidate's start, or
+			     * a syscall fault's schedule */
 	unsigned triggered; /* how many times it took effect */
 	char detail[128];   /* what it did, e.g. "truncated to 0 bytes" */
 };

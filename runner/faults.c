@@ -134,7 +134,10 @@ static int apply_one(const struct fault *f, const struct tar_list *files,
 		rc = 0;
 		break;
 	case FAULT_PROCESS_KILL:
-		err_set(e, ERR_BUG, "a process fault is not a file fault");
+	case FAULT_SYSCALL_ERRNO:
+	case FAULT_SYSCALL_FILE:
+	case FAULT_SYSCALL_DELAY:
+		err_set(e, ERR_BUG, "%s is not a file fault", f->id);
 		break;
 	case FAULT_FILE_CHMOD:
 		fd = openat(dir, last, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -163,6 +166,8 @@ void faults_describe(const struct fault *f, struct ev_fault *out)
 			snprintf(out->when, sizeof out->when, "at %u s", f->at_s);
 		else
 			snprintf(out->when, sizeof out->when, "start");
+	} else if (f->kind >= FAULT_SYSCALL_ERRNO) {
+		sysfaults_describe(f, out);
 	} else {
 		snprintf(out->target, sizeof out->target, "%s", f->path);
 		snprintf(out->when, sizeof out->when, "start");
@@ -179,8 +184,8 @@ int faults_apply(const struct scenario *sc, const struct tar_list *files,
 		const struct fault *f = &sc->faults[i];
 
 		faults_describe(f, &out[i]);
-		if (f->kind == FAULT_PROCESS_KILL)
-			continue; /* the supervisor sends it (sandbox.h) */
+		if (f->kind == FAULT_PROCESS_KILL || f->kind >= FAULT_SYSCALL_ERRNO)
+			continue; /* during the session (sandbox.h, sysfaults.c) */
 		if (apply_one(f, files, lower_fd, uid, seed_hex, out[i].detail,
 			      sizeof out[i].detail, e) < 0)
 			return err_wrap(e, "fault %s", f->id);

@@ -78,6 +78,9 @@
 #define SERVICE_MAX_OWNS 64               /* paths one service owns */
 #define SCENARIO_MAX_FAULTS 64            /* injections in one fault plan */
 #define FAULT_MAX_GARBAGE (1u << 20)      /* bytes of garbage one fault writes */
+#define FAULT_MAX_COUNT 1000000000ull     /* after, every, limit of a syscall fault */
+#define FAULT_MAX_DELAY_MS 60000          /* one delayed call */
+#define FAULT_MAX_PROGRAMS 4096           /* programs a plan counts calls of */
 #define SCENARIO_PER_MILLE 1000           /* pass marks, hint costs: thousandths */
 #define SOLUTION_HEADER_LINES 5           /* where wrong-*.sh says what it fails */
 #define PROBLEMS_MAX 200                  /* more is noise: fix these first */

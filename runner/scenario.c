@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -21,6 +22,7 @@
 #include "runner/scenario.h"
 #include "runner/tarball.h"
 #include "runner/util.h"
+#include "sandbox/sandbox.h"
 
 #define MANIFEST "scenario.json"
 #define BRIEF "brief.md"
@@ -1020,6 +1022,29 @@ static const char *const fault_kinds[] = {
 	[FAULT_FILE_DELETE] = "file.delete",
 	[FAULT_FILE_CHMOD] = "file.chmod",
 	[FAULT_PROCESS_KILL] = "process.kill",
+	[FAULT_SYSCALL_ERRNO] = "syscall.errno",
+	[FAULT_SYSCALL_FILE] = "syscall.file",
+	[FAULT_SYSCALL_DELAY] = "syscall.delay",
+};
+
+#define FAULT_KIND_LIST "file.replace, file.truncate, file.garbage, file.delete, file.chmod, process.kill, syscall.errno, syscall.file, syscall.delay"
+
+/* The errnos a syscall fault may return, by name. */
+static const struct {
+	const char *name;
+	int err;
+} fault_errnos[] = {
+	{"EIO", EIO}, {"ENOSPC", ENOSPC}, {"EACCES", EACCES}, {"EPERM", EPERM},
+	{"ENOENT", ENOENT}, {"EROFS", EROFS}, {"EAGAIN", EAGAIN},
+	{"EBUSY", EBUSY}, {"EMFILE", EMFILE}, {"ENFILE", ENFILE},
+	{"EDQUOT", EDQUOT}, {"ETIMEDOUT", ETIMEDOUT},
+	{"ECONNREFUSED", ECONNREFUSED}, {"ECONNRESET", ECONNRESET},
+	{"ENETUNREACH", ENETUNREACH}, {"EHOSTUNREACH", EHOSTUNREACH},
+	{"EINTR", EINTR}, {"ENOMEM", ENOMEM}, {"EEXIST", EEXIST},
+	{"ENOTDIR", ENOTDIR}, {"EISDIR", EISDIR}, {"EINVAL", EINVAL},
+	{"EFBIG", EFBIG}, {"ESTALE", ESTALE}, {"EXDEV", EXDEV},
+	{"ELOOP", ELOOP}, {"ENAMETOOLONG", ENAMETOOLONG},
+	{"ETXTBSY", ETXTBSY},
 };
 
 static const struct {
@@ -1036,14 +1061,19 @@ const char *fault_kind_name(enum fault_kind k)
 	return fault_kinds[k];
 }
 
-/* The keys each kind takes besides id, kind and path. */
-static const char *const fault_keys[][6] = {
+#define SYSCALL_KEYS "id", "kind", "call", "path", "port", "target", "after", \
+	"every", "probability", "limit"
+/* The keys each kind takes. */
+static const char *const fault_keys[][13] = {
 	[FAULT_FILE_REPLACE] = {"id", "kind", "path", "from", NULL},
 	[FAULT_FILE_TRUNCATE] = {"id", "kind", "path", "size", NULL},
 	[FAULT_FILE_GARBAGE] = {"id", "kind", "path", "offset", "length"},
 	[FAULT_FILE_DELETE] = {"id", "kind", "path", NULL, NULL},
 	[FAULT_FILE_CHMOD] = {"id", "kind", "path", "mode", NULL},
 	[FAULT_PROCESS_KILL] = {"id", "kind", "service", "signal", "at_s"},
+	[FAULT_SYSCALL_ERRNO] = {SYSCALL_KEYS, "errno", NULL},
+	[FAULT_SYSCALL_FILE] = {SYSCALL_KEYS, "with", NULL},
+	[FAULT_SYSCALL_DELAY] = {SYSCALL_KEYS, "delay_ms", NULL},
 };
 
 static int fault_num(struct ctx *c, json_t *o, const char *key, size_t i,
@@ -1117,6 +1147,188 @@ static void check_process_fault(struct ctx *c, json_t *item, size_t i,
 	s->nfaults++;
 }
 
+/* An optional number key of a syscall fault within [min, max]. */
+static int syscall_num(struct ctx *c, json_t *item, size_t i, const char *key,
+		       unsigned long long min, unsigned long long max,
+		       unsigned long long dflt, unsigned long long *out)
+{
+	json_t *v = json_object_get(item, key);
+
+	*out = dflt;
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (unsigned long long)json_integer_value(v) < min ||
+	    (unsigned long long)json_integer_value(v) > max) {
+		problem(c, "%s: $.faults[%zu].%s: must be an integer from %llu to %llu",
+			MANIFEST, i, key, min, max);
+		return -1;
+	}
+	*out = (unsigned long long)json_integer_value(v);
+	return 0;
+}
+
+static const char *syscall_str(struct ctx *c, json_t *item, size_t i,
+			       const char *key, int required, const char *hint)
+{
+	char path[PATH_SIZE];
+	json_t *x = json_object_get(item, key);
+
+	snprintf(path, sizeof path, "$.faults[%zu].%s", i, key);
+	if (!x) {
+		if (required)
+			problem(c, "%s: %s: missing; hint: %s", MANIFEST, path, hint);
+		return NULL;
+	}
+	return want_string(c, x, path);
+}
+
+/* syscall.errno, syscall.file, syscall.delay: a family of calls, what
+ * they must name, whose they are, the schedule, and what happens. */
+static void check_syscall_fault(struct ctx *c, json_t *item, size_t i,
+				const char *id, enum fault_kind kind,
+				struct scenario *s)
+{
+	struct fault *f = &s->faults[s->nfaults];
+	char q[SHOW_SIZE], families[256] = "";
+	const char *call, *fp, *tgt, *x, *errname = NULL, *with = NULL;
+	unsigned long long n;
+	json_t *pv;
+	size_t j;
+	int bad = 0;
+
+	for (j = 0; sbx_trap_family(j); j++)
+		snprintf(families + strlen(families),
+			 sizeof families - strlen(families), "%s%s",
+			 j ? ", " : "", sbx_trap_family(j)->name);
+	call = syscall_str(c, item, i, "call", 1, "a family of calls, one of the list in docs/faults.md");
+	if (!call)
+		return;
+	f->family = sbx_trap_family_index(call);
+	if (f->family < 0) {
+		if (sbx_trap_is_hot(call))
+			problem(c, "%s: $.faults[%zu].call: \"%s\" is never intercepted: every program makes it all the time; hint: fault the open or the fsync instead (%s)",
+				MANIFEST, i, show_str(q, call), families);
+		else
+			problem(c, "%s: $.faults[%zu].call: \"%s\" is not a family of calls; hint: one of %s",
+				MANIFEST, i, show_str(q, call), families);
+		return;
+	}
+	fp = syscall_str(c, item, i, "path", 0, "");
+	if (fp && !is_sandbox_path(fp)) {
+		problem(c, "%s: $.faults[%zu].path: \"%s\" is not an absolute path in the sandbox",
+			MANIFEST, i, show_str(q, fp));
+		bad = 1;
+	}
+	if (fp && !strcmp(call, "connect")) {
+		problem(c, "%s: $.faults[%zu].path: connect names an address, not a file; hint: \"port\"",
+			MANIFEST, i);
+		bad = 1;
+	}
+	if (json_object_get(item, "port") && strcmp(call, "connect")) {
+		problem(c, "%s: $.faults[%zu].port: only connect names a port",
+			MANIFEST, i);
+		bad = 1;
+	}
+	if (syscall_num(c, item, i, "port", 1, 65535, 0, &n) < 0)
+		bad = 1;
+	f->port = (int)n;
+	tgt = syscall_str(c, item, i, "target", 0, "");
+	f->target = FAULT_TARGET_SERVICES;
+	if (tgt && !strcmp(tgt, "candidate")) {
+		f->target = FAULT_TARGET_CANDIDATE;
+	} else if (tgt && !strcmp(tgt, "all")) {
+		f->target = FAULT_TARGET_ALL;
+	} else if (tgt && strcmp(tgt, "services")) {
+		for (j = 0; j < s->nservices; j++)
+			if (!strcmp(s->services[j].name, tgt))
+				break;
+		if (j == s->nservices) {
+			problem(c, "%s: $.faults[%zu].target: \"%s\" is not a target; hint: \"services\" (the default), \"candidate\", \"all\", or a name of $.services",
+				MANIFEST, i, show_str(q, tgt));
+			bad = 1;
+		}
+		f->target = FAULT_TARGET_SERVICE;
+	}
+	if ((f->target == FAULT_TARGET_SERVICES) && s->nservices == 0) {
+		problem(c, "%s: $.faults[%zu].target: the scenario has no services to fault; hint: \"target\": \"candidate\"",
+			MANIFEST, i);
+		bad = 1;
+	}
+	if (syscall_num(c, item, i, "after", 0, FAULT_MAX_COUNT, 0, &f->after) < 0 ||
+	    syscall_num(c, item, i, "every", 1, FAULT_MAX_COUNT, 1, &f->every) < 0 ||
+	    syscall_num(c, item, i, "limit", 0, FAULT_MAX_COUNT, 0, &f->limit) < 0)
+		bad = 1;
+	f->probability = 1.0;
+	if ((pv = json_object_get(item, "probability"))) {
+		if (!json_is_number(pv) || json_number_value(pv) <= 0 ||
+		    json_number_value(pv) > 1) {
+			problem(c, "%s: $.faults[%zu].probability: a number above 0 and at most 1 (the share of the scheduled calls hit, drawn from the session's seed)",
+				MANIFEST, i);
+			bad = 1;
+		} else {
+			f->probability = json_number_value(pv);
+		}
+	}
+	if (kind == FAULT_SYSCALL_ERRNO) {
+		x = syscall_str(c, item, i, "errno", 1, "a name such as \"EIO\" or \"ENOSPC\"");
+		for (j = 0; x && j < sizeof fault_errnos / sizeof *fault_errnos; j++)
+			if (!strcmp(x, fault_errnos[j].name))
+				break;
+		if (!x || j == sizeof fault_errnos / sizeof *fault_errnos) {
+			if (x)
+				problem(c, "%s: $.faults[%zu].errno: \"%s\" is not an errno labrun injects; hint: EIO, ENOSPC, EACCES, EPERM, ENOENT, EROFS, EAGAIN, ETIMEDOUT, ECONNREFUSED, ... (docs/faults.md)",
+					MANIFEST, i, show_str(q, x));
+			return;
+		}
+		f->err = fault_errnos[j].err;
+		errname = x;
+	} else if (kind == FAULT_SYSCALL_FILE) {
+		x = syscall_str(c, item, i, "with", 1, "\"/dev/full\" or a file under faults/");
+		if (!x)
+			return;
+		if (strcmp(call, "open")) {
+			problem(c, "%s: $.faults[%zu].call: only an open can hand back another file; hint: \"call\": \"open\"",
+				MANIFEST, i);
+			bad = 1;
+		}
+		if (strcmp(x, "/dev/full") &&
+		    (strncmp(x, "faults/", 7) || !is_sandbox_path(x + 6))) {
+			problem(c, "%s: $.faults[%zu].with: \"%s\" is neither \"/dev/full\" nor a file under faults/",
+				MANIFEST, i, show_str(q, x));
+			bad = 1;
+		}
+		if (!fp && !bad) {
+			problem(c, "%s: $.faults[%zu].path: missing; hint: the file whose opens hand back the other one",
+				MANIFEST, i);
+			bad = 1;
+		}
+		with = x;
+	} else {
+		if (syscall_num(c, item, i, "delay_ms", 1, FAULT_MAX_DELAY_MS, 0, &n) < 0)
+			return;
+		if (!json_object_get(item, "delay_ms")) {
+			problem(c, "%s: $.faults[%zu].delay_ms: missing; hint: milliseconds, 1 to %d",
+				MANIFEST, i, FAULT_MAX_DELAY_MS);
+			return;
+		}
+		f->delay_ms = (unsigned)n;
+	}
+	if (bad)
+		return;
+	f->kind = kind;
+	f->at = i;
+	if (keep(c, &f->id, id) < 0 || keep(c, &f->call, call) < 0 ||
+	    (fp && keep(c, &f->path, fp) < 0) ||
+	    (errname && keep(c, &f->err_name, errname) < 0) ||
+	    (with && keep(c, &f->with, with) < 0) ||
+	    /* a file of the tree: checked with the other sources */
+	    (with && !strncmp(with, "faults/", 7) && keep(c, &f->from, with) < 0) ||
+	    (tgt && f->target == FAULT_TARGET_SERVICE && keep(c, &f->service, tgt) < 0))
+		return;
+	s->nfaults++;
+}
+
 static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 {
 	char q[SHOW_SIZE], path[PATH_SIZE];
@@ -1146,7 +1358,7 @@ static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 		x = json_object_get(item, "kind");
 		kind = x ? want_string(c, x, path) : NULL;
 		if (!x)
-			problem(c, "%s: %s: missing; hint: one of file.replace, file.truncate, file.garbage, file.delete, file.chmod, process.kill",
+			problem(c, "%s: %s: missing; hint: one of " FAULT_KIND_LIST,
 				MANIFEST, path);
 		if (!kind)
 			continue;
@@ -1154,7 +1366,7 @@ static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 			if (!strcmp(kind, fault_kinds[k]))
 				break;
 		if (k == sizeof fault_kinds / sizeof *fault_kinds) {
-			problem(c, "%s: %s: \"%s\" is not a fault kind; hint: one of file.replace, file.truncate, file.garbage, file.delete, file.chmod, process.kill",
+			problem(c, "%s: %s: \"%s\" is not a fault kind; hint: one of " FAULT_KIND_LIST,
 				MANIFEST, path, show_str(q, kind));
 			continue;
 		}
@@ -1183,6 +1395,10 @@ static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 		}
 		if (k == FAULT_PROCESS_KILL) {
 			check_process_fault(c, item, i, id, s);
+			continue;
+		}
+		if (k >= FAULT_SYSCALL_ERRNO) {
+			check_syscall_fault(c, item, i, id, (enum fault_kind)k, s);
 			continue;
 		}
 		snprintf(path, sizeof path, "$.faults[%zu].path", i);
@@ -1260,9 +1476,13 @@ static void check_fault_files(struct ctx *c, const struct tar_list *files,
 		if (f->from) {
 			t = tar_list_find(files, f->from);
 			if (!t || t->is_dir)
-				problem(c, "%s: $.faults[%zu].from: \"%s\" is not a file of the scenario",
-					MANIFEST, f->at, show_str(q, f->from));
+				problem(c, "%s: $.faults[%zu].%s: \"%s\" is not a file of the scenario",
+					MANIFEST, f->at,
+					f->kind == FAULT_SYSCALL_FILE ? "with" : "from",
+					show_str(q, f->from));
 		}
+		if (f->kind >= FAULT_SYSCALL_ERRNO)
+			continue;
 		if (f->kind == FAULT_FILE_REPLACE)
 			continue;
 		snprintf(name, sizeof name, "system%s", f->path);
@@ -1785,6 +2005,9 @@ void scenario_release(struct scenario *s)
 		free(s->faults[i].path);
 		free(s->faults[i].from);
 		free(s->faults[i].service);
+		free(s->faults[i].call);
+		free(s->faults[i].err_name);
+		free(s->faults[i].with);
 	}
 	free(s->faults);
 	memset(s, 0, sizeof *s);

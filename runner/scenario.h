@@ -43,6 +43,17 @@ enum fault_kind {
 	FAULT_FILE_DELETE,  /* path is removed */
 	FAULT_FILE_CHMOD,   /* path gets mode */
 	FAULT_PROCESS_KILL, /* a service gets a signal, at_s after the start */
+	FAULT_SYSCALL_ERRNO,/* calls of a family fail with err */
+	FAULT_SYSCALL_FILE, /* opens hand back another file (with) */
+	FAULT_SYSCALL_DELAY,/* calls of a family wait delay_ms first */
+};
+
+/* Whose calls a syscall fault intercepts. */
+enum fault_target {
+	FAULT_TARGET_SERVICES,  /* every service (the default) */
+	FAULT_TARGET_SERVICE,   /* the one named in service */
+	FAULT_TARGET_CANDIDATE, /* the candidate's processes */
+	FAULT_TARGET_ALL,
 };
 
 struct fault {
@@ -56,6 +67,17 @@ struct fault {
 	int signo;
 	unsigned at_s;      /* seconds after the candidate's start; 0: at once */
 	size_t at;          /* its index in $.faults, for messages */
+	/* syscall faults (path, when set, is the file the calls must name) */
+	char *call;         /* the trap family's name: "open", "fsync", ... */
+	int family;         /* its index (sbx_trap_family) */
+	int err;            /* syscall.errno: the errno, and its name */
+	char *err_name;
+	char *with;         /* syscall.file: "faults/..." or "/dev/full" */
+	unsigned delay_ms;  /* syscall.delay */
+	int port;           /* connect: the port the calls must name; 0 any */
+	enum fault_target target;
+	unsigned long long after, every, limit; /* the schedule, per program */
+	double probability; /* seeded; 1 always */
 };
 
 struct hint {

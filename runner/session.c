@@ -43,6 +43,8 @@ struct recorder {
 	size_t n, cap;
 	int truncated;
 	int failed; /* out of memory while recording: the session is an error */
+	struct fault_plan *plan; /* the syscall faults, or NULL */
+	const struct sbx *sb;
 };
 
 static int rec_output(void *ctx, int64_t t_us, const void *data, size_t len)
@@ -147,6 +149,15 @@ static int same_arg(const char *a, const char *b, size_t n, int cut)
  * its exec.  A script starts as "INTERPRETER [ARG] PATH ARGV[1]...", with
  * PATH the one given to execve.  A mismatch means the argv was changed
  * while the exec was in flight: it is logged as such, with what ran. */
+static int rec_call(void *ctx, int64_t t_us, const struct sbx_call *c,
+		    struct sbx_verdict *v)
+{
+	struct recorder *r = ctx;
+
+	(void)t_us;
+	return r->plan ? sysfaults_call(r->plan, r->sb, c, v) : 0;
+}
+
 static int rec_started(void *ctx, int64_t t_us, int host_pid,
 		       const char *cmdline, size_t len, int cut)
 {
@@ -673,6 +684,11 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	}
 	cfg.signals = signals;
 	cfg.nsignals = nsignals;
+	/* Syscall faults: the families the sandbox reports, and whose. */
+	sysfaults_traps(&sc, &cfg.trap_candidate, &cfg.trap_services);
+	if ((cfg.trap_candidate || cfg.trap_services) &&
+	    sysfaults_new(&sc, &files, seed, &rec.plan, e) < 0)
+		goto out;
 	if (cast_open(&rec.cast, TERM_WIDTH, TERM_HEIGHT, time_now_ms() / 1000,
 		      CAST_MAX_BYTES, e) < 0)
 		goto out;
@@ -713,8 +729,9 @@ int session_run(const struct session_opts *o, struct session_result *res,
 			NULL,
 		};
 		struct sbx_hooks hooks = {&rec, rec_output, rec_exec, rec_exited,
-					  rec_started};
+					  rec_started, rec_call};
 
+		rec.sb = sb;
 		if (sbx_run(sb, argv, envp, 1, time_limit * 1000u, &hooks,
 			    &oc, &se) < 0) {
 			oc.end = SBX_END_ERROR;
@@ -787,6 +804,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 			snprintf(r->detail, sizeof r->detail,
 				 "not sent: the service had ended, or the session did first");
 	}
+	sysfaults_record(rec.plan, faults);
 	info.faults = faults;
 	info.nfaults = sc.nfaults;
 	info.limit_events = events;
@@ -869,6 +887,7 @@ out:
 	free(services);
 	free(faults);
 	free(signals);
+	sysfaults_free(rec.plan);
 	grader_result_release(&gr);
 	collect_report_release(&rep);
 	rec_release(&rec);

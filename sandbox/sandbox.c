@@ -19,7 +19,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -62,6 +64,10 @@
 #define SBX_STALE_S 10      /* a lock this young may not be held yet */
 #define SBX_SKEL_VERSION "labrun-skel-1" /* change when fill_shared changes */
 #define SBX_MAX_SERVICES 16 /* SCENARIO_MAX_SERVICES */
+#define SBX_MAX_HELD 64     /* delayed calls at once; more go on at once */
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
 
 struct sbx {
 	char wd[PATH_MAX];
@@ -644,9 +650,9 @@ static void child_fail(int sock, const char *what, int errnum)
 	_exit(125);
 }
 
-static int send_fd(int sock, char tag, int fd)
+static int send_fd(int sock, const char *tag, int fd)
 {
-	struct iovec iov = {&tag, 1};
+	struct iovec iov = {(void *)tag, strlen(tag)};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -664,7 +670,7 @@ static int send_fd(int sock, char tag, int fd)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)iov.iov_len ? 0 : -1;
 }
 
 static void set_limit(int sock, int res, unsigned long long v, const char *what)
@@ -730,8 +736,11 @@ static void drop_ids(int sock, unsigned id)
 /* A service: its own session, output to its log, the services' id (not
  * the candidate's), the same limits, its own filter without a listener.
  * A service that cannot start says so in its log; the session goes on. */
-static void service_main(const struct child_args *a, const struct sbx_service *sv)
+static void service_main(const struct child_args *a, size_t index)
 {
+	const struct sbx_service *sv = &a->s->cfg.services[index];
+	char tag[24];
+	int listener;
 	static char *envp[] = {
 		"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/var/lib/service",
 		"LANG=C.UTF-8", "TZ=UTC", NULL,
@@ -745,13 +754,22 @@ static void service_main(const struct child_args *a, const struct sbx_service *s
 	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
 	null = open("/dev/null", O_RDONLY);
 	if (fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 ||
-	    dup2(fd, 2) < 0 || chdir("/") < 0)
+	    dup2(fd, 2) < 0 || dup2(a->sock, 3) < 0 || chdir("/") < 0)
 		_exit(126);
-	if (syscall(SYS_close_range, 3, ~0u, 0) < 0)
+	if (syscall(SYS_close_range, 4, ~0u, 0) < 0)
 		_exit(126);
 	set_limits(-1, &a->s->cfg);
-	if (scp_install(&a->svc_filter, NULL) < 0)
+	/* With a fault plan on the services, their trapped calls go to the
+	 * supervisor through a listener of this service's own. */
+	if (scp_install(&a->svc_filter,
+			a->s->cfg.trap_services ? &listener : NULL) < 0)
 		_exit(126);
+	snprintf(tag, sizeof tag, "S%zu", index);
+	if (a->s->cfg.trap_services && send_fd(3, tag, listener) < 0)
+		_exit(126);
+	if (a->s->cfg.trap_services)
+		close(listener);
+	close(3);
 	execve(sv->argv[0], sv->argv, envp);
 	dprintf(2, "labrun: service %s: %s: %s\n", sv->name, sv->argv[0],
 		strerror(errno));
@@ -785,7 +803,7 @@ static void candidate_main(const struct child_args *a)
 	 * the supervisor; our own copy is closed before exec. */
 	if (scp_install(&a->filter, &listener) < 0)
 		child_fail(sock, "seccomp filter", errno);
-	if (send_fd(sock, 'F', listener) < 0)
+	if (send_fd(sock, "F", listener) < 0)
 		child_fail(sock, "passing the seccomp listener", errno);
 	close(listener);
 	execve(a->argv[0], a->argv, a->envp);
@@ -866,13 +884,13 @@ static void sandbox_main(const struct child_args *a)
 		if (sp < 0)
 			child_fail(sock, "fork a service", errno);
 		if (sp == 0)
-			service_main(a, &a->s->cfg.services[i]);
+			service_main(a, i);
 		/* The supervisor signals services through their pidfds
 		 * (process faults); in service order, before the listener. */
 		{
 			int pfd = (int)syscall(SYS_pidfd_open, sp, 0);
 
-			if (pfd < 0 || send_fd(sock, 'P', pfd) < 0)
+			if (pfd < 0 || send_fd(sock, "P", pfd) < 0)
 				child_fail(sock, "a service's pidfd", errno);
 			close(pfd);
 		}
@@ -1058,12 +1076,133 @@ static void read_exec(int host_pid, uint64_t path_addr, uint64_t argv_addr,
 	close(memfd);
 }
 
+/* A call whose answer is held back (a delay fault). */
+struct held {
+	int listener;
+	uint64_t id;
+	int64_t due_ms; /* monotonic */
+};
+
 struct notif_bufs {
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	size_t req_size, resp_size;
 	unsigned long execs; /* exec notifications: the first is the candidate's */
+	struct held held[SBX_MAX_HELD];
+	size_t nheld;
 };
+
+/* Answer notification id: the call goes on (err 0) or fails with err. */
+static int reply(int listener, struct notif_bufs *nb, uint64_t id, int err)
+{
+	struct seccomp_notif_resp *resp = nb->resp;
+
+	memset(resp, 0, nb->resp_size);
+	resp->id = id;
+	if (err)
+		resp->error = -err;
+	else
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 &&
+	    errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+/* Let the held calls that are due go on; the next due time, or INT64_MAX. */
+static int64_t release_held(struct notif_bufs *nb, int64_t now_ms)
+{
+	int64_t next = INT64_MAX;
+	size_t i = 0;
+
+	while (i < nb->nheld) {
+		struct held *h = &nb->held[i];
+
+		if (h->due_ms <= now_ms) {
+			/* A process killed meanwhile took its call along. */
+			(void)reply(h->listener, nb, h->id, 0);
+			*h = nb->held[--nb->nheld];
+			continue;
+		}
+		if (h->due_ms < next)
+			next = h->due_ms;
+		i++;
+	}
+	return next;
+}
+
+/* --- what a trapped call names ---------------------------------------- */
+
+static int open_in_root(int rootfd, const char *path, int nofollow)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof how);
+	how.flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0);
+	/* Absolute links and ".." stay inside the sandbox's root; /proc's
+	 * magic links are not followed. */
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+}
+
+/* What the absolute path names beneath rootfd: the file (when it exists)
+ * and its directory with the last name. */
+static void file_id_at(int rootfd, const char *path, int nofollow,
+		       struct sbx_file_id *id)
+{
+	char dir[PATH_MAX];
+	const char *slash;
+	size_t len, nlen;
+	struct stat st;
+	int fd;
+
+	memset(id, 0, sizeof *id);
+	fd = open_in_root(rootfd, path, nofollow);
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0) {
+			id->found = 1;
+			id->dev = st.st_dev;
+			id->ino = st.st_ino;
+		}
+		close(fd);
+	}
+	len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	slash = memrchr(path, '/', len);
+	if (!slash)
+		return;
+	nlen = len - (size_t)(slash + 1 - path);
+	if (nlen == 0 || nlen >= sizeof id->name || (size_t)(slash - path) >= sizeof dir)
+		return;
+	memcpy(id->name, slash + 1, nlen);
+	id->name[nlen] = 0;
+	if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	fd = open_in_root(rootfd, dir, 0);
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0) {
+			id->dir_found = 1;
+			id->dir_dev = st.st_dev;
+			id->dir_ino = st.st_ino;
+		}
+		close(fd);
+	}
+}
+
+int sbx_file_id(const struct sbx *s, const char *path, struct sbx_file_id *out)
+{
+	int rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	memset(out, 0, sizeof *out);
+	if (rootfd < 0)
+		return -1;
+	file_id_at(rootfd, path, 0, out);
+	close(rootfd);
+	return 0;
+}
 
 static int notif_alloc(struct notif_bufs *nb, struct err *e)
 {
@@ -1082,22 +1221,168 @@ static int notif_alloc(struct notif_bufs *nb, struct err *e)
 	return 0;
 }
 
-/* One notification: log it, let the call go on.  Returns what the hook
- * returned (1: stop the session), or 0 when the notification vanished. */
-static int handle_notif(int listener, struct notif_bufs *nb, int64_t t0_us,
-			const struct sbx_hooks *h, struct exec_read *x)
+/* The file a trapped call names, seen from the calling process: its path
+ * (relative to its cwd or a directory descriptor, resolved inside its
+ * root) or its descriptor. */
+static void call_file(int host_pid, int memfd, const struct sbx_trap_call *tc,
+		      const __u64 *args, struct sbx_file_id *id)
+{
+	char path[PATH_MAX], base[PATH_MAX], full[PATH_MAX * 2], link[64];
+	struct stat st;
+	ssize_t n;
+	int cut, rootfd;
+
+	memset(id, 0, sizeof *id);
+	if (tc->fd >= 0) {
+		snprintf(link, sizeof link, "/proc/%d/fd/%d", host_pid,
+			 (int)args[(int)tc->fd]);
+		if (stat(link, &st) == 0) {
+			id->found = 1;
+			id->dev = st.st_dev;
+			id->ino = st.st_ino;
+		}
+		return;
+	}
+	if (tc->path < 0 ||
+	    peek_str(memfd, args[(int)tc->path], path, sizeof path, &cut) < 0 || cut)
+		return;
+	if (path[0] == '/') {
+		snprintf(full, sizeof full, "%s", path);
+	} else {
+		int dfd = tc->dirfd >= 0 ? (int)args[(int)tc->dirfd] : AT_FDCWD;
+
+		if (dfd == AT_FDCWD)
+			snprintf(link, sizeof link, "/proc/%d/cwd", host_pid);
+		else
+			snprintf(link, sizeof link, "/proc/%d/fd/%d", host_pid, dfd);
+		/* The kernel writes the process's own view of the path. */
+		n = readlink(link, base, sizeof base - 1);
+		if (n <= 0 || base[0] != '/')
+			return;
+		base[n] = 0;
+		snprintf(full, sizeof full, "%s%s%s", base, path[0] ? "/" : "", path);
+	}
+	snprintf(link, sizeof link, "/proc/%d/root", host_pid);
+	rootfd = open(link, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return;
+	file_id_at(rootfd, full, tc->nofollow, id);
+	close(rootfd);
+}
+
+/* A call of a trap family: ask the hook, then let it go on, fail it, hand
+ * back another file, or hold it for a while. */
+static int handle_trap(int listener, int source, struct notif_bufs *nb,
+		       int64_t t_us, const struct sbx_hooks *h, int family,
+		       const struct sbx_trap_call *tc)
 {
 	struct seccomp_notif *req = nb->req;
-	struct seccomp_notif_resp *resp = nb->resp;
+	struct sbx_verdict v = {SBX_CALL_GO, 0, -1, 0};
+	struct sbx_call c;
+	char file[64], exe[PATH_MAX];
+	ssize_t n;
+	int memfd, rc;
+
+	memset(&c, 0, sizeof c);
+	c.family = family;
+	c.name = tc->name;
+	c.source = source;
+	c.host_pid = (int)req->pid;
+	c.port = -1;
+	c.open_flags = -1;
+	snprintf(file, sizeof file, "/proc/%d/exe", c.host_pid);
+	n = readlink(file, exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = 0;
+	c.exe = exe;
+	snprintf(file, sizeof file, "/proc/%d/mem", c.host_pid);
+	memfd = open(file, O_RDONLY | O_CLOEXEC);
+	if (memfd >= 0) {
+		call_file(c.host_pid, memfd, tc, req->data.args, &c.file);
+		if (tc->sockaddr) {
+			unsigned char sa[4];
+
+			if (peek(memfd, req->data.args[1], sa, sizeof sa) == 4) {
+				int fam = sa[0] | sa[1] << 8;
+
+				if (fam == AF_INET || fam == AF_INET6)
+					c.port = sa[2] << 8 | sa[3];
+			}
+		}
+		close(memfd);
+	}
+	if (tc->flags >= 0)
+		c.open_flags = (int)req->data.args[(int)tc->flags];
+	else if (!strcmp(tc->name, "creat"))
+		c.open_flags = O_WRONLY | O_CREAT | O_TRUNC;
+	/* Decide only for a caller that still waits in this call. */
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+		return 0;
+	rc = h->call(h->ctx, t_us, &c, &v);
+	switch (v.kind) {
+	case SBX_CALL_FAIL:
+		if (reply(listener, nb, req->id, v.err > 0 ? v.err : EIO) < 0)
+			return -1;
+		break;
+	case SBX_CALL_FILE: {
+		struct seccomp_notif_addfd add;
+
+		memset(&add, 0, sizeof add);
+		add.id = req->id;
+		add.flags = SECCOMP_ADDFD_FLAG_SEND;
+		add.srcfd = (uint32_t)v.fd;
+		add.newfd_flags = c.open_flags >= 0 && (c.open_flags & O_CLOEXEC)
+					  ? O_CLOEXEC : 0;
+		if (v.fd < 0 || (ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 &&
+				 errno != ENOENT)) {
+			if (v.fd >= 0)
+				close(v.fd);
+			return reply(listener, nb, req->id, EIO) < 0 ? -1 : rc;
+		}
+		close(v.fd);
+		break;
+	}
+	case SBX_CALL_DELAY:
+		if (v.delay_ms && nb->nheld < SBX_MAX_HELD) {
+			nb->held[nb->nheld].listener = listener;
+			nb->held[nb->nheld].id = req->id;
+			nb->held[nb->nheld].due_ms = time_mono_ms() + v.delay_ms;
+			nb->nheld++;
+			break;
+		}
+		/* no room to hold it: it goes on now */
+		__attribute__((fallthrough));
+	case SBX_CALL_GO:
+		if (reply(listener, nb, req->id, 0) < 0)
+			return -1;
+		break;
+	}
+	return rc;
+}
+
+/* One notification from the listener of source (-1 the candidate's, else
+ * a service's): log it, apply the fault plan, let the call go on.
+ * Returns what the hook returned (1: stop the session), or 0 when the
+ * notification vanished. */
+static int handle_notif(int listener, int source, struct notif_bufs *nb,
+			int64_t t0_us, const struct sbx_hooks *h,
+			struct exec_read *x)
+{
+	struct seccomp_notif *req = nb->req;
+	const struct sbx_trap_call *tc;
 	int64_t t_us = time_mono_us() - t0_us;
-	int rc = 0, nr, host_pid;
+	int rc = 0, nr, host_pid, family;
 
 	memset(req, 0, nb->req_size);
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
 		return errno == EINTR || errno == ENOENT ? 0 : -1;
 	nr = req->data.nr;
 	host_pid = (int)req->pid;
-	if (nr == SYS_execve || nr == SYS_execveat) {
+	family = scp_trap_call(nr, &tc);
+	if (family >= 0 && h->call)
+		return handle_trap(listener, source, nb, t_us, h, family, tc);
+	if (source >= 0) {
+		/* a service's: only trapped calls are reported */
+	} else if (nr == SYS_execve || nr == SYS_execveat) {
 		struct sbx_exec ex;
 		int at = nr == SYS_execveat;
 
@@ -1134,11 +1419,7 @@ static int handle_notif(int listener, struct notif_bufs *nb, int64_t t0_us,
 			rc = h->exited(h->ctx, t_us, host_pid,
 				       (int)(req->data.args[0] & 0xff));
 	}
-	memset(resp, 0, nb->resp_size);
-	resp->id = req->id;
-	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 &&
-	    errno != ENOENT)
+	if (reply(listener, nb, req->id, 0) < 0)
 		return -1;
 	return rc;
 }
@@ -1231,6 +1512,21 @@ static int64_t next_signal(const struct sbx_config *c, int64_t t0_ms,
 	return next;
 }
 
+/* "S<index>" with a service's listener: keep it (once per service). */
+static void take_service_listener(const char *msg, int fd, int *listeners,
+				  size_t nservices)
+{
+	char *end;
+	unsigned long i = strtoul(msg + 1, &end, 10);
+
+	if (end != msg + 1 && !*end && i < nservices && i < SBX_MAX_SERVICES &&
+	    listeners[i] < 0) {
+		listeners[i] = fd;
+		return;
+	}
+	close(fd);
+}
+
 int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	    int stdin_null, unsigned wall_ms, const struct sbx_hooks *hooks,
 	    struct sbx_outcome *out, struct err *e)
@@ -1242,7 +1538,8 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	int init_fd = -1, pidfd = -1, listener = -1, status, stop = 0, rc = -1;
 	int fd_late = -1;
 	int watch_master = 1, watch_listener = 1;
-	int svc_pidfd[SBX_MAX_SERVICES];
+	int svc_pidfd[SBX_MAX_SERVICES], svc_listener[SBX_MAX_SERVICES];
+	int own_filter = 0, own_svc_filter = 0;
 	size_t nsvc = 0, k;
 	int64_t t0_us = 0, deadline, now;
 	pid_t pid = -1;
@@ -1250,6 +1547,8 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 
 	memset(out, 0, sizeof *out);
 	out->exit_status = -1;
+	for (k = 0; k < SBX_MAX_SERVICES; k++)
+		svc_listener[k] = -1;
 	if (build_root(s, e) < 0 || notif_alloc(&nb, e) < 0)
 		goto out;
 	x = malloc(sizeof *x);
@@ -1277,11 +1576,24 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	a.sock = socks[1];
 	a.go = gop[0];
 	a.init_fd = init_fd;
-	/* Compiled at build time: nothing to compile per launch. */
+	/* Compiled at build time: nothing to compile per launch, unless a
+	 * fault plan traps calls (then about a millisecond). */
 	if (scp_embedded(SBX_PROFILE_CANDIDATE, &a.filter) < 0 ||
 	    scp_embedded(SBX_PROFILE_SERVICE, &a.svc_filter) < 0) {
 		err_set(e, ERR_BUG, "no embedded seccomp program");
 		goto out;
+	}
+	if (s->cfg.trap_candidate) {
+		if (scp_compile(SBX_PROFILE_CANDIDATE, s->cfg.trap_candidate,
+				&a.filter, e) < 0)
+			goto out;
+		own_filter = 1;
+	}
+	if (s->cfg.trap_services) {
+		if (scp_compile(SBX_PROFILE_SERVICE, s->cfg.trap_services,
+				&a.svc_filter, e) < 0)
+			goto out;
+		own_svc_filter = 1;
 	}
 	fflush(NULL);
 	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID |
@@ -1344,6 +1656,11 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 			svc_pidfd[nsvc++] = fd;
 			continue;
 		}
+		if (n > 0 && msg[0] == 'S' && fd >= 0) {
+			take_service_listener(msg, fd, svc_listener,
+					      s->cfg.nservices);
+			continue;
+		}
 		if (n > 0 && msg[0] == 'F' && fd >= 0) {
 			listener = fd;
 			break;
@@ -1360,23 +1677,30 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	t0_us = time_mono_us();
 	deadline = time_mono_ms() + wall_ms;
 	for (;;) {
-		struct pollfd p[4] = {
+		struct pollfd p[4 + SBX_MAX_SERVICES] = {
 			{watch_master ? master : -1, POLLIN, 0},
 			{watch_listener ? listener : -1, POLLIN, 0},
 			{pidfd, POLLIN, 0},
 			{socks[0], POLLIN, 0},
 		};
-		int n, np = socks[0] >= 0 ? 4 : 3;
+		int n, np = 4;
+		int64_t wake, held_due;
 
-		int64_t wake;
-
+		for (k = 0; k < SBX_MAX_SERVICES; k++) {
+			p[4 + k].fd = svc_listener[k];
+			p[4 + k].events = POLLIN;
+		}
+		np += SBX_MAX_SERVICES;
 		now = time_mono_ms();
 		fire_signals(&s->cfg, svc_pidfd, nsvc, t0_us / 1000, now);
+		held_due = release_held(&nb, now);
 		if (now >= deadline) {
 			out->end = SBX_END_TIMEOUT;
 			break;
 		}
 		wake = next_signal(&s->cfg, t0_us / 1000, deadline);
+		if (held_due < wake)
+			wake = held_due;
 		n = poll(p, (nfds_t)np, (int)(wake > now ? wake - now : 0));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -1406,8 +1730,32 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 				break;
 			}
 		}
+		for (k = 0; k < SBX_MAX_SERVICES; k++) {
+			int r;
+
+			if (p[4 + k].revents & (POLLHUP | POLLERR) &&
+			    !(p[4 + k].revents & POLLIN)) {
+				/* the service and its children are gone */
+				close(svc_listener[k]);
+				svc_listener[k] = -1;
+				continue;
+			}
+			if (!(p[4 + k].revents & POLLIN))
+				continue;
+			r = handle_notif(svc_listener[k], (int)k, &nb, t0_us,
+					 hooks, x);
+			if (r < 0) {
+				snprintf(out->error, sizeof out->error,
+					 "seccomp notification of a service: %s",
+					 strerror(errno));
+				out->end = SBX_END_ERROR;
+				break;
+			}
+		}
+		if (k < SBX_MAX_SERVICES)
+			break;
 		if (p[1].revents & POLLIN) {
-			int r = handle_notif(listener, &nb, t0_us, hooks, x);
+			int r = handle_notif(listener, -1, &nb, t0_us, hooks, x);
 
 			if (r < 0) {
 				snprintf(out->error, sizeof out->error,
@@ -1422,9 +1770,14 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 				break;
 			}
 		}
-		if (np == 4 && (p[3].revents & (POLLIN | POLLHUP))) {
+		if (socks[0] >= 0 && (p[3].revents & (POLLIN | POLLHUP))) {
 			int fd = -1, r = recv_msg(socks[0], &fd, msg, sizeof msg);
 
+			if (r > 0 && msg[0] == 'S' && fd >= 0) {
+				take_service_listener(msg, fd, svc_listener,
+						      s->cfg.nservices);
+				fd = -1;
+			}
 			if (fd >= 0)
 				close(fd);
 			if (r > 0 && msg[0] == 'E') {
@@ -1492,6 +1845,13 @@ out:
 		close(listener);
 	for (k = 0; k < nsvc; k++)
 		close(svc_pidfd[k]);
+	for (k = 0; k < SBX_MAX_SERVICES; k++)
+		if (svc_listener[k] >= 0)
+			close(svc_listener[k]);
+	if (own_filter)
+		free(a.filter.filter);
+	if (own_svc_filter)
+		free(a.svc_filter.filter);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (init_fd >= 0)

@@ -54,6 +54,61 @@ struct sbx_signal {
 	int64_t fired_ms; /* when, since the start */
 };
 
+/* Syscall faults.  A trap family is a set of syscalls that do one thing
+ * (open, stat, unlink, connect, ...); a fault plan names families, and
+ * the sandbox reports their calls to the supervisor instead of allowing
+ * them, only for the processes the plan targets. */
+#define SBX_TRAP_CALLS 4
+struct sbx_trap_call {
+	const char *name;
+	signed char dirfd, path, fd, flags; /* argument indexes, -1: none */
+	unsigned char nofollow; /* the call acts on a link itself */
+	unsigned char sockaddr; /* connect: argument 1 is an address */
+};
+struct sbx_trap_family {
+	const char *name;
+	struct sbx_trap_call calls[SBX_TRAP_CALLS];
+};
+/* Family i (NULL past the last), the index of a family's name (-1: none),
+ * and whether a syscall is too hot to ever intercept (read, write, ...). */
+const struct sbx_trap_family *sbx_trap_family(size_t i);
+int sbx_trap_family_index(const char *name);
+int sbx_trap_is_hot(const char *name);
+
+/* A file as the sandbox's processes see it: the file itself, and its
+ * directory and last name (so that a file not made yet is matched too). */
+struct sbx_file_id {
+	int found, dir_found;
+	uint64_t dev, ino, dir_dev, dir_ino;
+	char name[256];
+};
+
+/* A reported call of a trap family. */
+struct sbx_call {
+	int family;         /* sbx_trap_family index */
+	const char *name;   /* the syscall */
+	int source;         /* -1: the candidate's processes; else a service */
+	int host_pid;
+	const char *exe;    /* the program, as the sandbox names it ("" unknown) */
+	struct sbx_file_id file; /* what the call's path or descriptor names */
+	int port;           /* connect to an IPv4/IPv6 address: its port; else -1 */
+	int open_flags;     /* the open family: the flags; else -1 */
+};
+
+/* What the supervisor does with a reported call. */
+enum sbx_verdict_kind {
+	SBX_CALL_GO,    /* the call runs as asked */
+	SBX_CALL_FAIL,  /* it fails with err, without running */
+	SBX_CALL_FILE,  /* an open returns fd (a copy of it) instead */
+	SBX_CALL_DELAY, /* it runs after delay_ms */
+};
+struct sbx_verdict {
+	enum sbx_verdict_kind kind;
+	int err;
+	int fd;             /* closed by the sandbox */
+	unsigned delay_ms;
+};
+
 struct sbx_config {
 	const char *workdir;     /* a directory to create for this session */
 	const char *tools_dir;   /* host dir mounted read-only at SBX_TOOLS_DIR */
@@ -72,6 +127,9 @@ struct sbx_config {
 	size_t nservices;
 	struct sbx_signal *signals;
 	size_t nsignals;
+	/* trap families (bit i: sbx_trap_family(i)) reported for the
+	 * candidate's processes and for the services' */
+	unsigned trap_candidate, trap_services;
 };
 
 /* What enforced the session's cgroup limits and what they did. */
@@ -103,6 +161,9 @@ struct sbx_hooks {
 	 * argv read at the exec against (it could have been rewritten). */
 	int (*started)(void *ctx, int64_t t_us, int host_pid,
 		       const char *cmdline, size_t len, int cut);
+	/* A call of a trap family: fill the verdict (it starts as GO). */
+	int (*call)(void *ctx, int64_t t_us, const struct sbx_call *c,
+		    struct sbx_verdict *v);
 };
 
 enum sbx_end {
@@ -142,6 +203,9 @@ uid_t sbx_service_uid(const struct sbx *s);
 int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	    int stdin_null, unsigned wall_ms, const struct sbx_hooks *hooks,
 	    struct sbx_outcome *out, struct err *e);
+
+/* During sbx_run (from a hook): what path names in the sandbox's root. */
+int sbx_file_id(const struct sbx *s, const char *path, struct sbx_file_id *out);
 
 /* After sbx_run: the frozen merged root, the writable layer and the lower
  * layer, as directory descriptors the caller closes. */

@@ -17,7 +17,7 @@ static int emit(enum sbx_profile p, const char *name)
 	struct err e = {0};
 	unsigned i;
 
-	if (scp_compile(p, &prog, &e) < 0) {
+	if (scp_compile(p, 0, &prog, &e) < 0) {
 		fprintf(stderr, "scp_gen: %s\n", e.msg);
 		return -1;
 	}

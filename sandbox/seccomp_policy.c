@@ -275,6 +275,119 @@ static const char *const candidate_enosys[] = {
 	"io_uring_register", NULL,
 };
 
+/* The syscalls a fault plan may intercept, by family (docs/faults.md).
+ * Each call says where its file is: a path (relative to a directory
+ * descriptor, or to the cwd when there is none) or a descriptor.  Hot
+ * calls (read, write, mmap, futex, ...) are in no family: they are never
+ * intercepted.  openat2 and io_uring, which would go round an
+ * interception, answer ENOSYS in every profile. */
+static const struct sbx_trap_family trap_families[] = {
+	{"open", {{"open", -1, 0, -1, 1, 0, 0}, {"openat", 0, 1, -1, 2, 0, 0},
+		  {"creat", -1, 0, -1, -1, 0, 0}}},
+	{"stat", {{"stat", -1, 0, -1, -1, 0, 0}, {"lstat", -1, 0, -1, -1, 1, 0},
+		  {"newfstatat", 0, 1, -1, -1, 0, 0}, {"statx", 0, 1, -1, -1, 0, 0}}},
+	{"access", {{"access", -1, 0, -1, -1, 0, 0},
+		    {"faccessat", 0, 1, -1, -1, 0, 0},
+		    {"faccessat2", 0, 1, -1, -1, 0, 0}}},
+	{"unlink", {{"unlink", -1, 0, -1, -1, 1, 0},
+		    {"unlinkat", 0, 1, -1, -1, 1, 0},
+		    {"rmdir", -1, 0, -1, -1, 1, 0}}},
+	{"rename", {{"rename", -1, 0, -1, -1, 1, 0},
+		    {"renameat", 0, 1, -1, -1, 1, 0},
+		    {"renameat2", 0, 1, -1, -1, 1, 0}}},
+	{"mkdir", {{"mkdir", -1, 0, -1, -1, 1, 0},
+		   {"mkdirat", 0, 1, -1, -1, 1, 0}}},
+	{"truncate", {{"truncate", -1, 0, -1, -1, 0, 0},
+		      {"ftruncate", -1, -1, 0, -1, 0, 0}}},
+	{"fsync", {{"fsync", -1, -1, 0, -1, 0, 0},
+		   {"fdatasync", -1, -1, 0, -1, 0, 0}}},
+	{"chmod", {{"chmod", -1, 0, -1, -1, 0, 0},
+		   {"fchmod", -1, -1, 0, -1, 0, 0},
+		   {"fchmodat", 0, 1, -1, -1, 0, 0}}},
+	{"readlink", {{"readlink", -1, 0, -1, -1, 1, 0},
+		      {"readlinkat", 0, 1, -1, -1, 1, 0}}},
+	{"connect", {{"connect", -1, -1, 0, -1, 0, 1}}},
+	{"fallocate", {{"fallocate", -1, -1, 0, -1, 0, 0}}},
+};
+
+#define NTRAP_FAMILIES (sizeof trap_families / sizeof *trap_families)
+
+static const char *const hot_calls[] = {
+	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv",
+	"pwritev", "preadv2", "pwritev2", "mmap", "munmap", "mprotect", "brk",
+	"futex", "close", "lseek", "fstat", "poll", "ppoll", "select",
+	"pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2",
+	"clock_gettime", "gettimeofday", "rt_sigreturn", "rt_sigprocmask",
+	"sched_yield", "nanosleep", "clock_nanosleep", "getpid", "gettid",
+	"recvfrom", "sendto", "recvmsg", "sendmsg", "execve", "execveat",
+	"exit_group", "set_tid_address", NULL,
+};
+
+const struct sbx_trap_family *sbx_trap_family(size_t i)
+{
+	return i < NTRAP_FAMILIES ? &trap_families[i] : NULL;
+}
+
+int sbx_trap_family_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NTRAP_FAMILIES; i++)
+		if (!strcmp(trap_families[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+int sbx_trap_is_hot(const char *name)
+{
+	const char *const *h;
+
+	for (h = hot_calls; *h; h++)
+		if (!strcmp(*h, name))
+			return 1;
+	return 0;
+}
+
+/* The family (index) whose calls include syscall nr, or -1; the numbers
+ * are looked up once. */
+int scp_trap_call(int nr, const struct sbx_trap_call **call)
+{
+	static int nrs[NTRAP_FAMILIES][SBX_TRAP_CALLS], ready;
+	size_t i, j;
+
+	if (!ready) {
+		for (i = 0; i < NTRAP_FAMILIES; i++)
+			for (j = 0; j < SBX_TRAP_CALLS; j++)
+				nrs[i][j] = trap_families[i].calls[j].name
+					? seccomp_syscall_resolve_name(
+						  trap_families[i].calls[j].name)
+					: __NR_SCMP_ERROR;
+		ready = 1;
+	}
+	for (i = 0; i < NTRAP_FAMILIES; i++)
+		for (j = 0; j < SBX_TRAP_CALLS; j++)
+			if (nrs[i][j] == nr && nr != __NR_SCMP_ERROR) {
+				if (call)
+					*call = &trap_families[i].calls[j];
+				return (int)i;
+			}
+	return -1;
+}
+
+static int trapped(unsigned traps, const char *name)
+{
+	size_t i, j;
+
+	for (i = 0; traps && i < NTRAP_FAMILIES; i++) {
+		if (!(traps & (1u << i)))
+			continue;
+		for (j = 0; j < SBX_TRAP_CALLS && trap_families[i].calls[j].name; j++)
+			if (!strcmp(trap_families[i].calls[j].name, name))
+				return 1;
+	}
+	return 0;
+}
+
 /* The grader worker: Lua computing over descriptors it already holds. */
 static const struct sc_allow grader_allow[] = {
 	{"read", "the result pipe is written, files are read"},
@@ -324,8 +437,10 @@ static const struct sc_allow grader_allow[] = {
 	{NULL, NULL},
 };
 
+/* Allow every call of list but skip; those of the families in traps are
+ * reported to the supervisor instead (a fault plan's). */
 static int add_list(scmp_filter_ctx ctx, const struct sc_allow *list,
-		    const char *skip, struct err *e)
+		    const char *skip, unsigned traps, struct err *e)
 {
 	int nr, rc;
 
@@ -336,7 +451,9 @@ static int add_list(scmp_filter_ctx ctx, const struct sc_allow *list,
 		if (nr == __NR_SCMP_ERROR)
 			return err_set(e, ERR_BUG, "seccomp: unknown syscall %s",
 				       list->name);
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		rc = seccomp_rule_add(ctx, trapped(traps, list->name)
+					       ? SCMP_ACT_NOTIFY : SCMP_ACT_ALLOW,
+				      nr, 0);
 		if (rc < 0)
 			return err_sys(e, ERR_HOST, -rc, "seccomp: allow %s",
 				       list->name);
@@ -414,7 +531,8 @@ static int add_args(scmp_filter_ctx ctx, struct err *e)
 	return 0;
 }
 
-static scmp_filter_ctx profile_new(enum sbx_profile p, struct err *e)
+static scmp_filter_ctx profile_new(enum sbx_profile p, unsigned traps,
+				   struct err *e)
 {
 	scmp_filter_ctx ctx;
 	const char *const *name;
@@ -435,14 +553,15 @@ static scmp_filter_ctx profile_new(enum sbx_profile p, struct err *e)
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
 		goto fail;
 	if (p == SBX_PROFILE_GRADER) {
-		if (add_list(ctx, grader_allow, NULL, e) < 0)
+		if (add_list(ctx, grader_allow, NULL, 0, e) < 0)
 			goto out;
 		return ctx;
 	}
 	/* The candidate's set_tid_address (libc's first call in a new
 	 * program) is reported: the exec it follows is checked again. */
 	if (add_list(ctx, candidate_allow,
-		     p == SBX_PROFILE_CANDIDATE ? "set_tid_address" : NULL, e) < 0 ||
+		     p == SBX_PROFILE_CANDIDATE ? "set_tid_address" : NULL,
+		     traps, e) < 0 ||
 	    add_ioctl(ctx, e) < 0 ||
 	    add_args(ctx, e) < 0)
 		goto out;
@@ -491,7 +610,7 @@ int scp_load(enum sbx_profile p, int *listener, struct err *e)
 	scmp_filter_ctx ctx;
 	int rc, fd = -1;
 
-	ctx = profile_new(p, e);
+	ctx = profile_new(p, 0, e);
 	if (!ctx)
 		return -1;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
@@ -512,12 +631,13 @@ int scp_load(enum sbx_profile p, int *listener, struct err *e)
 	return 0;
 }
 
-int scp_export(enum sbx_profile p, int fd, struct err *e)
+static int export_bpf(enum sbx_profile p, unsigned traps, int fd,
+		      struct err *e)
 {
 	scmp_filter_ctx ctx;
 	int rc;
 
-	ctx = profile_new(p, e);
+	ctx = profile_new(p, traps, e);
 	if (!ctx)
 		return -1;
 	rc = seccomp_export_bpf(ctx, fd);
@@ -527,12 +647,17 @@ int scp_export(enum sbx_profile p, int fd, struct err *e)
 	return 0;
 }
 
+int scp_export(enum sbx_profile p, int fd, struct err *e)
+{
+	return export_bpf(p, 0, fd, e);
+}
+
 int scp_export_text(enum sbx_profile p, int fd, struct err *e)
 {
 	scmp_filter_ctx ctx;
 	int rc;
 
-	ctx = profile_new(p, e);
+	ctx = profile_new(p, 0, e);
 	if (!ctx)
 		return -1;
 	rc = seccomp_export_pfc(ctx, fd);
@@ -542,7 +667,8 @@ int scp_export_text(enum sbx_profile p, int fd, struct err *e)
 	return 0;
 }
 
-int scp_compile(enum sbx_profile p, struct sock_fprog *out, struct err *e)
+int scp_compile(enum sbx_profile p, unsigned traps, struct sock_fprog *out,
+		struct err *e)
 {
 	struct sock_filter *prog = NULL;
 	unsigned char chunk[4096];
@@ -553,7 +679,7 @@ int scp_compile(enum sbx_profile p, struct sock_fprog *out, struct err *e)
 	fd = memfd_create("labrun-seccomp", MFD_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, ERR_HOST, errno, "memfd_create");
-	if (scp_export(p, fd, e) < 0)
+	if (export_bpf(p, traps, fd, e) < 0)
 		goto out;
 	if (lseek(fd, 0, SEEK_SET) < 0) {
 		err_sys(e, ERR_HOST, errno, "seccomp program");

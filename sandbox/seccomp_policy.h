@@ -19,8 +19,13 @@ int scp_export(enum sbx_profile p, int fd, struct err *e);
 int scp_export_text(enum sbx_profile p, int fd, struct err *e);
 /* The compiled program of profile p (out->filter is malloc'd), so that a
  * child installs it with scp_install without allocating: after its rlimits
- * are set, and without libseccomp. */
-int scp_compile(enum sbx_profile p, struct sock_fprog *out, struct err *e);
+ * are set, and without libseccomp.  traps: a mask of trap families (bit i
+ * for sbx_trap_family(i)) whose calls are reported instead of allowed. */
+int scp_compile(enum sbx_profile p, unsigned traps, struct sock_fprog *out,
+		struct err *e);
+/* The trap family (index) that syscall nr belongs to, and its layout; -1
+ * for a call in no family. */
+int scp_trap_call(int nr, const struct sbx_trap_call **call);
 /* The same program, compiled at build time (build/gen/seccomp_bpf.c, by
  * sandbox/scp_gen.c) for the candidate and service profiles; *out points
  * at static data.  Returns -1 for another profile. */

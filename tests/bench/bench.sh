@@ -96,3 +96,55 @@ m=$(ms_per "$R" manual)
 printf '%-44s %8s ms\n' "graded session + signed evidence, labrun run" "$r"
 printf '%-44s %8s ms\n' "tar + bwrap + shell check + minisign" "$m"
 printf '%-44s %8s\n' "ratio labrun/hand-made" "$(ratio "$r" "$m")"
+
+# Syscall faults: the cost of one intercepted call (an open the plan
+# watches but does not hit, so that the call still runs) against the same
+# open unintercepted, measured inside the sandbox; and a session with a
+# typical plan (four syscall faults on the services and the candidate)
+# against the same session without one.
+F=$W/faulted
+rm -rf "$F" && cp -r "$S" "$F"
+python3 - "$F/scenario.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+j = json.load(open(p))
+j["faults"] = [
+    {"id": "watch-open", "kind": "syscall.errno", "call": "open", "path": "/nonexistent/x", "errno": "EIO", "target": "candidate"},
+    {"id": "watch-stat", "kind": "syscall.errno", "call": "stat", "path": "/nonexistent/x", "errno": "EIO", "target": "candidate"},
+    {"id": "watch-fsync", "kind": "syscall.delay", "call": "fsync", "path": "/nonexistent/x", "delay_ms": 10, "target": "candidate"},
+    {"id": "watch-unlink", "kind": "syscall.errno", "call": "unlink", "path": "/nonexistent/x", "errno": "EACCES", "target": "candidate"},
+]
+json.dump(j, open(p, "w"))
+PY
+cat >"$W/opens.sh" <<'SH'
+#!/bin/bash
+python3 -c '
+import os, time
+n = 5000
+t = time.perf_counter()
+for i in range(n):
+    os.close(os.open("/etc/hostname", os.O_RDONLY))
+print("%.2f" % ((time.perf_counter() - t) / n * 1e6))' > ~/answers/open_us.txt
+SH
+"$B/labrun" pack "$F" -s "$W/a.key" -o "$W/f.lab" >/dev/null
+open_us() { # BUNDLE: microseconds per open inside a session
+	rm -f "$W/o.tar"
+	"$B/labrun" run "$1" --trust "$W/a.pub" --key "$W/i.key" --candidate bench \
+		--script "$W/opens.sh" -o "$W/o.tar" >/dev/null 2>&1
+	tar -xOf "$W/o.tar" answers/open_us.txt
+}
+plain=$(open_us "$W/s.lab")
+trapped=$(open_us "$W/f.lab")
+printf '%-44s %8s us\n' "open+close in a session, no plan" "$plain"
+printf '%-44s %8s us\n' "open+close, open intercepted (not hit)" "$trapped"
+printf '%-44s %8s us\n' "cost of one intercepted call" "$(awk -v a="$trapped" -v b="$plain" 'BEGIN { printf "%.2f", a - b }')"
+"$W/timeit" "$R" -- "$B/labrun" run "$W/s.lab" --trust "$W/a.pub" --key "$W/i.key" \
+	--candidate bench --script "$S/solutions/reference.sh" -o "$W/e1.tar" \
+	-- "$B/labrun" run "$W/f.lab" --trust "$W/a.pub" --key "$W/i.key" \
+	--candidate bench --script "$S/solutions/reference.sh" -o "$W/e2.tar" >"$W/plan" ||
+	{ echo "bench: a session failed" >&2; exit 3; }
+p0=$(awk 'NR == 1 { print $1 }' "$W/plan")
+p1=$(awk 'NR == 2 { print $1 }' "$W/plan")
+printf '%-44s %8s ms (median)\n' "graded session, no fault plan" "$p0"
+printf '%-44s %8s ms (median)\n' "graded session, four syscall faults" "$p1"
+printf '%-44s %8s\n' "ratio with plan/without" "$(ratio "$p1" "$p0")"

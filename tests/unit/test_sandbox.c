@@ -73,7 +73,7 @@ static int session(const char *script, unsigned wall_ms, struct seen *s,
 	char *argv[] = {"/bin/bash", "--noprofile", "--norc", "-c",
 			(char *)script, NULL};
 	char *envp[] = {"PATH=/usr/bin:/bin", "HOME=/home/candidate", NULL};
-	struct sbx_hooks h = {s, on_output, on_exec, on_exit_code, on_started};
+	struct sbx_hooks h = {s, on_output, on_exec, on_exit_code, on_started, NULL};
 	struct sbx_config cfg = {0};
 	struct sbx *sb;
 	struct err e = {0};
@@ -172,7 +172,7 @@ int main(void)
 		char *argv[] = {"/nonexistent/program", NULL};
 		char *envp[] = {NULL};
 		struct sbx_hooks h = {&s, on_output, on_exec, on_exit_code,
-				      on_started};
+				      on_started, NULL};
 		struct sbx_config cfg = {0};
 		struct sbx *sb;
 		struct err e = {0};

@@ -75,8 +75,8 @@ int main(void)
 #else
 	pin(SBX_PROFILE_GRADER, "grader");
 #endif
-	ok(scp_compile(SBX_PROFILE_CANDIDATE, &a, &e) == 0 &&
-		   scp_compile(SBX_PROFILE_CANDIDATE, &b, &e) == 0 && a.len == b.len &&
+	ok(scp_compile(SBX_PROFILE_CANDIDATE, 0, &a, &e) == 0 &&
+		   scp_compile(SBX_PROFILE_CANDIDATE, 0, &b, &e) == 0 && a.len == b.len &&
 		   !memcmp(a.filter, b.filter, a.len * sizeof *a.filter),
 	   "the candidate program compiles to the same bytes twice (%u instructions)",
 	   a.len);
@@ -88,7 +88,7 @@ int main(void)
 
 		for (i = 0; i < 2; i++) {
 			ok(scp_embedded(ps[i], &emb) == 0 &&
-				   scp_compile(ps[i], &now, &e) == 0 &&
+				   scp_compile(ps[i], 0, &now, &e) == 0 &&
 				   emb.len == now.len &&
 				   !memcmp(emb.filter, now.filter,
 					   now.len * sizeof *now.filter),

@@ -37,6 +37,8 @@ struct fault_state {
 	size_t service;         /* FAULT_TARGET_SERVICE: its index */
 	int memfd;              /* syscall.file from faults/: its bytes */
 	unsigned long long matched, hit;
+	struct sbx_file_id target; /* what path named when last looked up */
+	int looked_up;
 };
 
 struct fault_plan {
@@ -233,9 +235,17 @@ int sysfaults_call(struct fault_plan *p, const struct sbx *sb,
 		if (f->port && c->port != f->port)
 			continue;
 		if (f->path) {
-			/* Looked up at each call: the file may come and go. */
-			if (sbx_file_id(sb, f->path, &target) < 0 ||
-			    !same_file(&target, &c->file))
+			/* The file may come and go: looked up again when a
+			 * call names it by its own name but not its inode. */
+			if (!s->looked_up ||
+			    (!same_file(&s->target, &c->file) &&
+			     !strcmp(c->file.name, s->target.name))) {
+				if (sbx_file_id(sb, f->path, &target) < 0)
+					continue;
+				s->target = target;
+				s->looked_up = 1;
+			}
+			if (!same_file(&s->target, &c->file))
 				continue;
 		}
 		n = count_call(p, i, c);

@@ -12,10 +12,11 @@ CC ?= cc
 # missing ones): the build, the libraries, and the real third-party tools
 # the tests run (minisign, bubblewrap, asciinema, tmux; python3 reads JSON
 # and plays a host listener in tests; util-linux and bsdutils bring setpriv,
-# ipcs and script; procps brings ps).
+# ipcs and script; procps brings ps; nftables brings nft, which loads the
+# network faults' rules; faketime brings libfaketime, the clock faults').
 DEB_PKGS := build-essential pkg-config libseccomp-dev liblua5.4-dev \
 	libarchive-dev libjansson-dev libsodium-dev minisign bubblewrap \
-	asciinema tmux python3 util-linux bsdutils procps
+	asciinema tmux python3 util-linux bsdutils procps nftables faketime
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

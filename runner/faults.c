@@ -133,10 +133,7 @@ static int apply_one(const struct fault *f, const struct tar_list *files,
 		snprintf(detail, dsize, "deleted");
 		rc = 0;
 		break;
-	case FAULT_PROCESS_KILL:
-	case FAULT_SYSCALL_ERRNO:
-	case FAULT_SYSCALL_FILE:
-	case FAULT_SYSCALL_DELAY:
+	default:
 		err_set(e, ERR_BUG, "%s is not a file fault", f->id);
 		break;
 	case FAULT_FILE_CHMOD:
@@ -160,17 +157,35 @@ void faults_describe(const struct fault *f, struct ev_fault *out)
 	memset(out, 0, sizeof *out);
 	out->id = f->id;
 	out->kind = fault_kind_name(f->kind);
-	if (f->kind == FAULT_PROCESS_KILL) {
+	snprintf(out->when, sizeof out->when, "start");
+	switch (f->kind) {
+	case FAULT_PROCESS_KILL:
+	case FAULT_PROCESS_FREEZE:
 		snprintf(out->target, sizeof out->target, "service %s", f->service);
 		if (f->at_s)
 			snprintf(out->when, sizeof out->when, "at %u s", f->at_s);
-		else
-			snprintf(out->when, sizeof out->when, "start");
-	} else if (f->kind >= FAULT_SYSCALL_ERRNO) {
+		break;
+	case FAULT_SYSCALL_ERRNO:
+	case FAULT_SYSCALL_FILE:
+	case FAULT_SYSCALL_DELAY:
 		sysfaults_describe(f, out);
-	} else {
+		break;
+	case FAULT_NET_REFUSE:
+	case FAULT_NET_DROP:
+		snprintf(out->target, sizeof out->target,
+			 "TCP port %d on the sandbox's loopback", f->port);
+		break;
+	case FAULT_CLOCK_OFFSET:
+		if (f->service)
+			snprintf(out->target, sizeof out->target,
+				 "the clock of service %s", f->service);
+		else
+			snprintf(out->target, sizeof out->target,
+				 "the services' clock");
+		break;
+	default:
 		snprintf(out->target, sizeof out->target, "%s", f->path);
-		snprintf(out->when, sizeof out->when, "start");
+		break;
 	}
 }
 
@@ -184,8 +199,8 @@ int faults_apply(const struct scenario *sc, const struct tar_list *files,
 		const struct fault *f = &sc->faults[i];
 
 		faults_describe(f, &out[i]);
-		if (f->kind == FAULT_PROCESS_KILL || f->kind >= FAULT_SYSCALL_ERRNO)
-			continue; /* during the session (sandbox.h, sysfaults.c) */
+		if (!fault_is_file(f->kind))
+			continue; /* the session's own (sandbox.h, sysfaults.c) */
 		if (apply_one(f, files, lower_fd, uid, seed_hex, out[i].detail,
 			      sizeof out[i].detail, e) < 0)
 			return err_wrap(e, "fault %s", f->id);

@@ -81,6 +81,10 @@
 #define FAULT_MAX_COUNT 1000000000ull     /* after, every, limit of a syscall fault */
 #define FAULT_MAX_DELAY_MS 60000          /* one delayed call */
 #define FAULT_MAX_PROGRAMS 4096           /* programs a plan counts calls of */
+#define FAULT_MAX_FREE 65536ull           /* disk faults: KiB or inodes left */
+#define FAKETIME_LIB "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+#define SESSION_DISK_FAULT_MB 64u         /* a disk fault's tmpfs while it is filled */
+#define FAULT_MAX_CLOCK_S 315576000ll     /* clock.offset: ten years */
 #define SCENARIO_PER_MILLE 1000           /* pass marks, hint costs: thousandths */
 #define SOLUTION_HEADER_LINES 5           /* where wrong-*.sh says what it fails */
 #define PROBLEMS_MAX 200                  /* more is noise: fix these first */

@@ -1025,9 +1025,15 @@ static const char *const fault_kinds[] = {
 	[FAULT_SYSCALL_ERRNO] = "syscall.errno",
 	[FAULT_SYSCALL_FILE] = "syscall.file",
 	[FAULT_SYSCALL_DELAY] = "syscall.delay",
+	[FAULT_PROCESS_FREEZE] = "process.freeze",
+	[FAULT_NET_REFUSE] = "net.refuse",
+	[FAULT_NET_DROP] = "net.drop",
+	[FAULT_DISK_FULL] = "disk.full",
+	[FAULT_DISK_INODES] = "disk.inodes",
+	[FAULT_CLOCK_OFFSET] = "clock.offset",
 };
 
-#define FAULT_KIND_LIST "file.replace, file.truncate, file.garbage, file.delete, file.chmod, process.kill, syscall.errno, syscall.file, syscall.delay"
+#define FAULT_KIND_LIST "file.replace, file.truncate, file.garbage, file.delete, file.chmod, process.kill, process.freeze, syscall.errno, syscall.file, syscall.delay, net.refuse, net.drop, disk.full, disk.inodes, clock.offset"
 
 /* The errnos a syscall fault may return, by name. */
 static const struct {
@@ -1074,6 +1080,12 @@ static const char *const fault_keys[][13] = {
 	[FAULT_SYSCALL_ERRNO] = {SYSCALL_KEYS, "errno", NULL},
 	[FAULT_SYSCALL_FILE] = {SYSCALL_KEYS, "with", NULL},
 	[FAULT_SYSCALL_DELAY] = {SYSCALL_KEYS, "delay_ms", NULL},
+	[FAULT_PROCESS_FREEZE] = {"id", "kind", "service", "at_s", NULL},
+	[FAULT_NET_REFUSE] = {"id", "kind", "port", NULL},
+	[FAULT_NET_DROP] = {"id", "kind", "port", NULL},
+	[FAULT_DISK_FULL] = {"id", "kind", "path", "free_kb", NULL},
+	[FAULT_DISK_INODES] = {"id", "kind", "path", "free_inodes", NULL},
+	[FAULT_CLOCK_OFFSET] = {"id", "kind", "offset_s", "rate", "target", NULL},
 };
 
 static int fault_num(struct ctx *c, json_t *o, const char *key, size_t i,
@@ -1097,9 +1109,11 @@ static int fault_num(struct ctx *c, json_t *o, const char *key, size_t i,
 	return 0;
 }
 
-/* process.kill: a service of the scenario, a signal, a time. */
+/* process.kill: a service of the scenario, a signal, a time;
+ * process.freeze: a service and a time. */
 static void check_process_fault(struct ctx *c, json_t *item, size_t i,
-				const char *id, struct scenario *s)
+				const char *id, enum fault_kind kind,
+				struct scenario *s)
 {
 	struct fault *f = &s->faults[s->nfaults];
 	char q[SHOW_SIZE], path[PATH_SIZE];
@@ -1124,23 +1138,25 @@ static void check_process_fault(struct ctx *c, json_t *item, size_t i,
 			path, show_str(q, svc));
 		return;
 	}
-	snprintf(path, sizeof path, "$.faults[%zu].signal", i);
-	x = json_object_get(item, "signal");
-	sig = x ? want_string(c, x, path) : NULL;
-	for (j = 0; sig && j < sizeof fault_signals / sizeof *fault_signals; j++)
-		if (!strcmp(sig, fault_signals[j].name))
-			break;
-	if (!sig || j == sizeof fault_signals / sizeof *fault_signals) {
-		problem(c, "%s: %s: a signal name such as \"SIGKILL\" or \"SIGTERM\"",
-			MANIFEST, path);
-		return;
+	if (kind == FAULT_PROCESS_KILL) {
+		snprintf(path, sizeof path, "$.faults[%zu].signal", i);
+		x = json_object_get(item, "signal");
+		sig = x ? want_string(c, x, path) : NULL;
+		for (j = 0; sig && j < sizeof fault_signals / sizeof *fault_signals; j++)
+			if (!strcmp(sig, fault_signals[j].name))
+				break;
+		if (!sig || j == sizeof fault_signals / sizeof *fault_signals) {
+			problem(c, "%s: %s: a signal name such as \"SIGKILL\" or \"SIGTERM\"",
+				MANIFEST, path);
+			return;
+		}
+		f->signo = fault_signals[j].signo;
 	}
-	f->signo = fault_signals[j].signo;
 	if (json_object_get(item, "at_s") &&
 	    fault_num(c, item, "at_s", i, SESSION_MAX_TIME_S, &at) < 0)
 		return;
 	f->at_s = (unsigned)at;
-	f->kind = FAULT_PROCESS_KILL;
+	f->kind = kind;
 	f->at = i;
 	if (keep(c, &f->id, id) < 0 || keep(c, &f->service, svc) < 0)
 		return;
@@ -1329,6 +1345,102 @@ static void check_syscall_fault(struct ctx *c, json_t *item, size_t i,
 	s->nfaults++;
 }
 
+/* net.*, disk.*, clock.offset: set up with the sandbox, before anything
+ * of the scenario runs. */
+static void check_session_fault(struct ctx *c, json_t *item, size_t i,
+				const char *id, enum fault_kind kind,
+				struct scenario *s)
+{
+	struct fault *f = &s->faults[s->nfaults];
+	char q[SHOW_SIZE];
+	const char *fp = NULL, *tgt = NULL;
+	unsigned long long n;
+	json_t *v;
+	size_t j;
+
+	switch (kind) {
+	case FAULT_NET_REFUSE:
+	case FAULT_NET_DROP:
+		if (!json_object_get(item, "port")) {
+			problem(c, "%s: $.faults[%zu].port: missing; hint: the TCP port a service listens on",
+				MANIFEST, i);
+			return;
+		}
+		if (syscall_num(c, item, i, "port", 1, 65535, 0, &n) < 0)
+			return;
+		f->port = (int)n;
+		break;
+	case FAULT_DISK_FULL:
+	case FAULT_DISK_INODES:
+		fp = syscall_str(c, item, i, "path", 1, "a directory under system/, such as \"/var/log/agent\"");
+		if (!fp)
+			return;
+		if (!is_sandbox_path(fp) || !strcmp(fp, "/")) {
+			problem(c, "%s: $.faults[%zu].path: \"%s\" is not a directory path in the sandbox",
+				MANIFEST, i, show_str(q, fp));
+			return;
+		}
+		if (syscall_num(c, item, i, kind == FAULT_DISK_FULL ? "free_kb" : "free_inodes",
+				0, FAULT_MAX_FREE, 0, &f->free) < 0)
+			return;
+		break;
+	case FAULT_CLOCK_OFFSET:
+		v = json_object_get(item, "offset_s");
+		if (!v || !json_is_integer(v) ||
+		    json_integer_value(v) < -FAULT_MAX_CLOCK_S ||
+		    json_integer_value(v) > FAULT_MAX_CLOCK_S) {
+			problem(c, "%s: $.faults[%zu].offset_s: %s; hint: seconds the clock runs ahead (or behind, negative), at most %lld either way",
+				MANIFEST, i, v ? "must be an integer" : "missing",
+				(long long)FAULT_MAX_CLOCK_S);
+			return;
+		}
+		f->offset_s = (long long)json_integer_value(v);
+		f->rate = 1.0;
+		v = json_object_get(item, "rate");
+		if (v && (!json_is_number(v) || json_number_value(v) < 0.01 ||
+			  json_number_value(v) > 100)) {
+			problem(c, "%s: $.faults[%zu].rate: a number from 0.01 to 100 (seconds of the service's clock per real second)",
+				MANIFEST, i);
+			return;
+		}
+		if (v)
+			f->rate = json_number_value(v);
+		tgt = syscall_str(c, item, i, "target", 0, "");
+		if (tgt && strcmp(tgt, "services")) {
+			for (j = 0; j < s->nservices; j++)
+				if (!strcmp(s->services[j].name, tgt))
+					break;
+			if (j == s->nservices) {
+				problem(c, "%s: $.faults[%zu].target: \"%s\" is not a target; hint: \"services\" (the default) or a name of $.services",
+					MANIFEST, i, show_str(q, tgt));
+				return;
+			}
+		} else {
+			tgt = NULL;
+		}
+		if (s->nservices == 0) {
+			problem(c, "%s: $.faults[%zu]: the scenario has no services whose clock could run off",
+				MANIFEST, i);
+			return;
+		}
+		for (j = 0; j < s->nfaults; j++)
+			if (s->faults[j].kind == FAULT_CLOCK_OFFSET) {
+				problem(c, "%s: $.faults[%zu]: a plan has at most one clock.offset",
+					MANIFEST, i);
+				return;
+			}
+		break;
+	default:
+		return;
+	}
+	f->kind = kind;
+	f->at = i;
+	if (keep(c, &f->id, id) < 0 || (fp && keep(c, &f->path, fp) < 0) ||
+	    (tgt && keep(c, &f->service, tgt) < 0))
+		return;
+	s->nfaults++;
+}
+
 static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 {
 	char q[SHOW_SIZE], path[PATH_SIZE];
@@ -1393,12 +1505,16 @@ static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 				path, id);
 			continue;
 		}
-		if (k == FAULT_PROCESS_KILL) {
-			check_process_fault(c, item, i, id, s);
+		if (k == FAULT_PROCESS_KILL || k == FAULT_PROCESS_FREEZE) {
+			check_process_fault(c, item, i, id, (enum fault_kind)k, s);
 			continue;
 		}
-		if (k >= FAULT_SYSCALL_ERRNO) {
+		if (fault_is_syscall((int)k)) {
 			check_syscall_fault(c, item, i, id, (enum fault_kind)k, s);
+			continue;
+		}
+		if (!fault_is_file((int)k)) {
+			check_session_fault(c, item, i, id, (enum fault_kind)k, s);
 			continue;
 		}
 		snprintf(path, sizeof path, "$.faults[%zu].path", i);
@@ -1471,7 +1587,15 @@ static void check_fault_files(struct ctx *c, const struct tar_list *files,
 	for (i = 0; i < s->nfaults; i++) {
 		const struct fault *f = &s->faults[i];
 
-		if (f->kind == FAULT_PROCESS_KILL)
+		if (f->kind == FAULT_DISK_FULL || f->kind == FAULT_DISK_INODES) {
+			snprintf(name, sizeof name, "system%s", f->path);
+			t = tar_list_find(files, name);
+			if (!t || !t->is_dir)
+				problem(c, "%s: $.faults[%zu].path: \"%s\" is not a directory under system/; hint: the fault puts a small filesystem there with the directory's files",
+					MANIFEST, f->at, show_str(q, f->path));
+			continue;
+		}
+		if (!fault_is_file(f->kind) && !fault_is_syscall(f->kind))
 			continue;
 		if (f->from) {
 			t = tar_list_find(files, f->from);
@@ -1481,7 +1605,7 @@ static void check_fault_files(struct ctx *c, const struct tar_list *files,
 					f->kind == FAULT_SYSCALL_FILE ? "with" : "from",
 					show_str(q, f->from));
 		}
-		if (f->kind >= FAULT_SYSCALL_ERRNO)
+		if (fault_is_syscall(f->kind))
 			continue;
 		if (f->kind == FAULT_FILE_REPLACE)
 			continue;

@@ -46,7 +46,25 @@ enum fault_kind {
 	FAULT_SYSCALL_ERRNO,/* calls of a family fail with err */
 	FAULT_SYSCALL_FILE, /* opens hand back another file (with) */
 	FAULT_SYSCALL_DELAY,/* calls of a family wait delay_ms first */
+	FAULT_PROCESS_FREEZE,/* a service is frozen (cgroup freezer), at_s */
+	FAULT_NET_REFUSE,   /* TCP connects to port on loopback are refused */
+	FAULT_NET_DROP,     /* TCP packets to port on loopback are dropped */
+	FAULT_DISK_FULL,    /* path becomes a filesystem with free_kb left */
+	FAULT_DISK_INODES,  /* path becomes a filesystem with free_inodes left */
+	FAULT_CLOCK_OFFSET, /* the services' clock runs offset_s off, at rate */
 };
+
+/* Faults applied to the scenario's files before the session. */
+static inline int fault_is_file(int k)
+{
+	return k >= FAULT_FILE_REPLACE && k <= FAULT_FILE_CHMOD;
+}
+
+/* Faults the supervisor decides call by call (sysfaults.c). */
+static inline int fault_is_syscall(int k)
+{
+	return k >= FAULT_SYSCALL_ERRNO && k <= FAULT_SYSCALL_DELAY;
+}
 
 /* Whose calls a syscall fault intercepts. */
 enum fault_target {
@@ -78,6 +96,9 @@ struct fault {
 	enum fault_target target;
 	unsigned long long after, every, limit; /* the schedule, per program */
 	double probability; /* seeded; 1 always */
+	unsigned long long free; /* disk faults: KiB or inodes left at start */
+	long long offset_s; /* clock.offset */
+	double rate;        /* clock.offset: seconds per real second */
 };
 
 struct hint {

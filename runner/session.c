@@ -149,6 +149,56 @@ static int same_arg(const char *a, const char *b, size_t n, int cut)
  * its exec.  A script starts as "INTERPRETER [ARG] PATH ARGV[1]...", with
  * PATH the one given to execve.  A mismatch means the argv was changed
  * while the exec was in flight: it is logged as such, with what ran. */
+/* libfaketime's FAKETIME for a clock.offset: an offset, and a rate. */
+static void clock_env(const struct fault *f, char *out, size_t size)
+{
+	if (f->rate != 1.0)
+		snprintf(out, size, "FAKETIME=%+lld x%g", f->offset_s, f->rate);
+	else
+		snprintf(out, size, "FAKETIME=%+lld", f->offset_s);
+}
+
+/* What the network, disk and clock faults did, once the session is over
+ * (ran: the sandbox was built, so they were set up). */
+static void record_session_faults(const struct scenario *sc,
+				  const struct sbx_config *cfg,
+				  const size_t *small_of, struct ev_fault *out,
+				  int ran)
+{
+	char env[64];
+	size_t i;
+
+	for (i = 0; ran && i < sc->nfaults; i++) {
+		const struct fault *f = &sc->faults[i];
+		struct ev_fault *r = &out[i];
+
+		if (f->kind == FAULT_NET_REFUSE || f->kind == FAULT_NET_DROP) {
+			r->triggered = 1;
+			snprintf(r->detail, sizeof r->detail, "%s by nftables in the sandbox's network namespace",
+				 f->kind == FAULT_NET_REFUSE ? "connections refused (TCP reset)"
+							     : "packets dropped");
+		} else if (f->kind == FAULT_CLOCK_OFFSET) {
+			clock_env(f, env, sizeof env);
+			r->triggered = 1;
+			snprintf(r->detail, sizeof r->detail, "libfaketime, %s", env);
+		}
+	}
+	for (i = 0; ran && i < cfg->nsmall; i++) {
+		const struct sbx_small_fs *s = &cfg->small[i];
+		struct ev_fault *r = &out[small_of[i]];
+
+		r->triggered = 1;
+		if (s->inodes)
+			snprintf(r->detail, sizeof r->detail,
+				 "tmpfs of %llu inodes, %llu in use at the start; %llu free at the end",
+				 s->max_inodes, s->used_inodes, s->free_inodes_end);
+		else
+			snprintf(r->detail, sizeof r->detail,
+				 "tmpfs of %llu KiB, %llu KiB in use at the start; %llu KiB free at the end",
+				 s->size_kb, s->used_kb, s->free_kb_end);
+	}
+}
+
 static int rec_call(void *ctx, int64_t t_us, const struct sbx_call *c,
 		    struct sbx_verdict *v)
 {
@@ -555,6 +605,11 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	struct ev_fault *faults = NULL;
 	struct sbx_signal *signals = NULL;
 	size_t nsignals = 0, signal_of[SCENARIO_MAX_FAULTS];
+	struct sbx_port_block *blocks = NULL;
+	struct sbx_small_fs *small = NULL;
+	size_t small_of[SCENARIO_MAX_FAULTS], k, clock_fault = SIZE_MAX;
+	char faketime[64], preload[] = "LD_PRELOAD=" FAKETIME_LIB;
+	char *clock_envp[] = {preload, faketime, NULL};
 	size_t i;
 	struct ev_limit_event events[4];
 	struct sbx_limit_report lr = {0};
@@ -669,21 +724,53 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	}
 	for (i = 0; i < sc.nfaults; i++) {
 		const struct fault *f = &sc.faults[i];
-		size_t k;
 
-		if (f->kind != FAULT_PROCESS_KILL)
+		if (f->kind != FAULT_PROCESS_KILL && f->kind != FAULT_PROCESS_FREEZE)
 			continue;
 		for (k = 0; k < sc.nservices; k++)
 			if (!strcmp(sc.services[k].name, f->service))
 				break;
 		signals[nsignals].service = k;
-		signals[nsignals].signo = f->signo;
+		/* 0: a freeze (sandbox.h) */
+		signals[nsignals].signo = f->kind == FAULT_PROCESS_KILL ? f->signo : 0;
 		signals[nsignals].at_ms = f->at_s * 1000u;
 		signal_of[nsignals] = i;
 		nsignals++;
 	}
 	cfg.signals = signals;
 	cfg.nsignals = nsignals;
+	/* Network, disk and clock faults: set up with the sandbox. */
+	blocks = calloc(sc.nfaults + 1, sizeof *blocks);
+	small = calloc(sc.nfaults + 1, sizeof *small);
+	if (!blocks || !small) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < sc.nfaults; i++) {
+		const struct fault *f = &sc.faults[i];
+
+		if (f->kind == FAULT_NET_REFUSE || f->kind == FAULT_NET_DROP) {
+			blocks[cfg.nblocks].port = f->port;
+			blocks[cfg.nblocks].drop = f->kind == FAULT_NET_DROP;
+			cfg.nblocks++;
+		} else if (f->kind == FAULT_DISK_FULL || f->kind == FAULT_DISK_INODES) {
+			small[cfg.nsmall].path = f->path;
+			small[cfg.nsmall].inodes = f->kind == FAULT_DISK_INODES;
+			if (f->kind == FAULT_DISK_FULL)
+				small[cfg.nsmall].free_kb = f->free;
+			else
+				small[cfg.nsmall].free_inodes = f->free;
+			small_of[cfg.nsmall++] = i;
+		} else if (f->kind == FAULT_CLOCK_OFFSET) {
+			clock_env(f, faketime, sizeof faketime);
+			for (k = 0; k < sc.nservices; k++)
+				if (!f->service || !strcmp(f->service, sc.services[k].name))
+					services[k].env = clock_envp;
+			clock_fault = i;
+		}
+	}
+	cfg.blocks = blocks;
+	cfg.small = small;
 	/* Syscall faults: the families the sandbox reports, and whose. */
 	sysfaults_traps(&sc, &cfg.trap_candidate, &cfg.trap_services);
 	if ((cfg.trap_candidate || cfg.trap_services) &&
@@ -695,7 +782,12 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	/* A sandbox that cannot be built (a missing kernel feature, a limit
 	 * no cgroup can apply, I/O) is the host's failure: an error verdict,
 	 * with signed evidence that says why, never the candidate's fail. */
-	if (sbx_check_host(&se) < 0 || mkdir_p(SESSION_DIR, 0711, &se) < 0 ||
+	if (sbx_check_host(&se) < 0 ||
+	    (clock_fault != SIZE_MAX && access(FAKETIME_LIB, R_OK) < 0 &&
+	     err_sys(&se, ERR_HOST, errno,
+		     "clock faults need %s (Debian package faketime)",
+		     FAKETIME_LIB) < 0) ||
+	    mkdir_p(SESSION_DIR, 0711, &se) < 0 ||
 	    sbx_remove_stale(SESSION_DIR, &res->stale_removed, &se) < 0 ||
 	    sbx_remove_stale_cgroups(&res->stale_cgroups, &se) < 0 ||
 	    sbx_create(&cfg, &sb, &se) < 0 ||
@@ -797,13 +889,19 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		struct ev_fault *r = &faults[signal_of[i]];
 
 		r->triggered = signals[i].fired;
-		if (signals[i].fired)
+		if (signals[i].fired && signals[i].signo)
 			snprintf(r->detail, sizeof r->detail, "signal %d sent at %lld ms",
 				 signals[i].signo, (long long)signals[i].fired_ms);
+		else if (signals[i].fired)
+			snprintf(r->detail, sizeof r->detail,
+				 "%u processes frozen at %lld ms by %s",
+				 signals[i].frozen, (long long)signals[i].fired_ms,
+				 signals[i].how);
 		else
 			snprintf(r->detail, sizeof r->detail,
 				 "not sent: the service had ended, or the session did first");
 	}
+	record_session_faults(&sc, &cfg, small_of, faults, oc.end != SBX_END_ERROR);
 	sysfaults_record(rec.plan, faults);
 	info.faults = faults;
 	info.nfaults = sc.nfaults;
@@ -887,6 +985,8 @@ out:
 	free(services);
 	free(faults);
 	free(signals);
+	free(blocks);
+	free(small);
 	sysfaults_free(rec.plan);
 	grader_result_release(&gr);
 	collect_report_release(&rep);

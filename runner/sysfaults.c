@@ -51,8 +51,7 @@ struct fault_plan {
 
 static int is_syscall(const struct fault *f)
 {
-	return f->kind == FAULT_SYSCALL_ERRNO || f->kind == FAULT_SYSCALL_FILE ||
-	       f->kind == FAULT_SYSCALL_DELAY;
+	return fault_is_syscall(f->kind);
 }
 
 void sysfaults_traps(const struct scenario *sc, unsigned *candidate,

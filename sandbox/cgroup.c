@@ -72,12 +72,17 @@ struct cg_dir {
 
 #define CG_MAX_DIRS (CG_NCTL + 1)
 
+#define CG_MAX_SUBS 16 /* frozen groups of a session's processes */
+
 struct cg {
 	char id[CG_ID_MAX + 1];
 	struct cg_dir dir[CG_MAX_DIRS];
 	size_t ndir;
 	int at[CG_NCTL];        /* index in dir[] of each controller, -1: not used */
 	int v2[CG_NCTL];        /* the controller is on cgroup v2 */
+	int sub_fd[CG_MAX_SUBS];/* children of the freezer cgroup (cg_freeze_procs) */
+	char sub[CG_MAX_SUBS][CG_ID_MAX + 1];
+	size_t nsub;
 };
 
 /* ---- small helpers ---- */
@@ -805,6 +810,77 @@ int cg_freeze(struct cg *cg, int frozen, struct err *e)
 	return 0;
 }
 
+/* Wait until the freezer of fd reaches frozen, re-asking as v1 needs. */
+static int freeze_wait(int fd, int v2, int frozen, const char *path,
+		       struct err *e)
+{
+	int64_t deadline = time_mono_ms() + CG_FREEZE_MS;
+	int r;
+
+	for (;;) {
+		/* v1 re-kicks tasks that were not frozen yet (forked while
+		 * freezing) on every write of FROZEN. */
+		if (freezer_set(fd, v2, frozen) < 0)
+			return err_sys(e, ERR_HOST, errno, "cgroup: %s/%s", path,
+				       v2 ? "cgroup.freeze" : "freezer.state");
+		r = freezer_done(fd, v2, frozen);
+		if (r < 0)
+			return err_sys(e, ERR_HOST, errno, "cgroup: %s/%s", path,
+				       v2 ? "cgroup.events" : "freezer.state");
+		if (r)
+			return 0;
+		if (time_mono_ms() >= deadline) {
+			if (frozen)
+				freezer_set(fd, v2, 0);
+			return err_set(e, ERR_HOST, "cgroup: %s: not %s after %d ms",
+				       path, frozen ? "frozen" : "thawed",
+				       CG_FREEZE_MS);
+		}
+		sleep_ms(CG_POLL_MS);
+	}
+}
+
+int cg_freeze_procs(struct cg *cg, const char *name, const pid_t *pids,
+		    size_t n, const char **how, struct err *e)
+{
+	struct cg_dir *d;
+	char pid[32];
+	size_t i;
+	int fd, v2;
+
+	if (cg->at[CG_FRZ] < 0)
+		return err_set(e, ERR_HOST, "cgroup: no freezer on this host");
+	if (cg->nsub == CG_MAX_SUBS || !valid_id(name))
+		return err_set(e, ERR_BUG, "cgroup: cannot make a group %s", name);
+	d = &cg->dir[cg->at[CG_FRZ]];
+	v2 = cg->v2[CG_FRZ];
+	if (mkdirat(d->fd, name, 0755) < 0 && errno != EEXIST)
+		return err_sys(e, ERR_HOST, errno, "cgroup: %s/%s", d->path, name);
+	fd = openat(d->fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "cgroup: %s/%s", d->path, name);
+	cg->sub_fd[cg->nsub] = fd;
+	snprintf(cg->sub[cg->nsub], sizeof cg->sub[cg->nsub], "%s", name);
+	cg->nsub++;
+	/* A process that ended meanwhile is not an error. */
+	for (i = 0; i < n; i++) {
+		snprintf(pid, sizeof pid, "%d", (int)pids[i]);
+		if (write_ctl(fd, "cgroup.procs", pid) < 0 && errno != ESRCH)
+			return err_sys(e, ERR_HOST, errno, "cgroup: %s/%s/cgroup.procs",
+				       d->path, name);
+	}
+	*how = v2 ? "cgroup v2 cgroup.freeze" : "cgroup v1 freezer.state";
+	return freeze_wait(fd, v2, 1, d->path, e);
+}
+
+void cg_thaw_procs(struct cg *cg)
+{
+	size_t i;
+
+	for (i = 0; cg && i < cg->nsub; i++)
+		freezer_set(cg->sub_fd[i], cg->v2[CG_FRZ], 0);
+}
+
 int cg_report(const struct cg *cg, struct cg_report *out, struct err *e)
 {
 	struct cg_report r = {0};
@@ -939,6 +1015,11 @@ void cg_destroy(struct cg *cg)
 		const struct cg_dir *d = &cg->dir[cg->at[CG_FRZ]];
 
 		freezer_set(d->fd, cg->v2[CG_FRZ], 0);
+		cg_thaw_procs(cg);
+		for (i = 0; i < cg->nsub; i++) {
+			remove_dir(d->fd, cg->sub[i], CG_RMDIR_MS);
+			close(cg->sub_fd[i]);
+		}
 	}
 	for (i = 0; i < cg->ndir; i++) {
 		struct cg_dir *d = &cg->dir[i];

@@ -60,6 +60,15 @@ int cg_attach(struct cg *cg, pid_t pid, struct err *e);
  * thaw before killing. */
 int cg_freeze(struct cg *cg, int frozen, struct err *e);
 
+/* Move pids (a service and what it started) into a child group NAME of
+ * the session's freezer cgroup and freeze that group; *how names the
+ * mechanism.  ERR_HOST when the host has no freezer.  Thaw with
+ * cg_thaw_procs before the session's processes are killed: a task frozen
+ * by the v1 freezer does not die until thawed. */
+int cg_freeze_procs(struct cg *cg, const char *name, const pid_t *pids,
+		    size_t n, const char **how, struct err *e);
+void cg_thaw_procs(struct cg *cg);
+
 /* The mechanisms and counters, read now.  out is written only on success. */
 int cg_report(const struct cg *cg, struct cg_report *out, struct err *e);
 

@@ -37,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -88,6 +89,7 @@ struct sbx {
 	int wd_made;
 	int wd_mounted;
 	int root_mounted;
+	int frozen;         /* a service is in a frozen cgroup: thaw at the end */
 };
 
 static int private_mounts(struct err *e)
@@ -571,6 +573,161 @@ static int build_dev(const char *root, struct err *e)
 	return 0;
 }
 
+/* Copy the tree beneath from (a directory) into to, keeping owners, modes
+ * and links; regular files, directories and links only. */
+static int copy_tree(int from, int to, unsigned depth, struct err *e)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	char buf[65536], link[PATH_MAX];
+	int rc = 0, src, dst, dfd;
+	ssize_t n;
+
+	if (depth > 64)
+		return err_set(e, ERR_HOST, "disk fault: directories nested too deep");
+	dfd = dup(from);
+	d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return err_sys(e, ERR_HOST, errno, "disk fault: reading a directory");
+	}
+	while (rc == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(from, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = err_sys(e, ERR_HOST, errno, "disk fault: %s", de->d_name);
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(to, de->d_name, 0700) < 0) {
+				rc = err_sys(e, ERR_HOST, errno, "disk fault: %s", de->d_name);
+				break;
+			}
+			src = openat(from, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			dst = openat(to, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (src < 0 || dst < 0)
+				rc = err_sys(e, ERR_HOST, errno, "disk fault: %s", de->d_name);
+			else
+				rc = copy_tree(src, dst, depth + 1, e);
+			if (src >= 0)
+				close(src);
+			if (dst >= 0)
+				close(dst);
+		} else if (S_ISREG(st.st_mode)) {
+			src = openat(from, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			dst = openat(to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			while (src >= 0 && dst >= 0 && (n = read(src, buf, sizeof buf)) > 0)
+				if (write_all(dst, buf, (size_t)n) < 0) {
+					n = -1;
+					break;
+				}
+			if (src < 0 || dst < 0 || n < 0)
+				rc = err_sys(e, ERR_HOST, errno, "disk fault: %s (does the room asked for hold the directory's files?)",
+					     de->d_name);
+			if (src >= 0)
+				close(src);
+			if (dst >= 0)
+				close(dst);
+		} else if (S_ISLNK(st.st_mode)) {
+			n = readlinkat(from, de->d_name, link, sizeof link - 1);
+			if (n < 0 || (link[n] = 0, symlinkat(link, to, de->d_name) < 0))
+				rc = err_sys(e, ERR_HOST, errno, "disk fault: %s", de->d_name);
+		} else {
+			continue;
+		}
+		if (rc == 0 &&
+		    (fchownat(to, de->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		     (!S_ISLNK(st.st_mode) &&
+		      fchmodat(to, de->d_name, st.st_mode & 07777, 0) < 0)))
+			rc = err_sys(e, ERR_HOST, errno, "disk fault: %s", de->d_name);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* A disk fault: the directory at f->path becomes a tmpfs holding its
+ * files, with only f->free_kb (or f->free_inodes) left. */
+static int small_fs(struct sbx *s, size_t i, struct err *e)
+{
+	struct sbx_small_fs *f = &s->cfg.small[i];
+	char target[PATH_MAX * 2], stage[PATH_MAX + 32], opts[256];
+	struct stat st;
+	struct statfs sf;
+	int from = -1, to = -1, rc = -1;
+
+	snprintf(target, sizeof target, "%s%s", s->root, f->path);
+	snprintf(stage, sizeof stage, "%s/small%zu", s->wd, i);
+	if (lstat(target, &st) < 0 || !S_ISDIR(st.st_mode))
+		return err_set(e, ERR_REFUSED, "disk fault: %s is not a directory in the sandbox",
+			       f->path);
+	if (mkdir(stage, 0700) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", stage);
+	snprintf(opts, sizeof opts, "size=%um,nr_inodes=%u,mode=%o,uid=%u,gid=%u",
+		 SESSION_DISK_FAULT_MB, SESSION_DISK_FAULT_MB * SESSION_INODES_PER_MB,
+		 st.st_mode & 07777, (unsigned)st.st_uid, (unsigned)st.st_gid);
+	if (mount_tmpfs(stage, opts, MS_NOSUID | MS_NODEV, e) < 0)
+		return -1;
+	from = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	to = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (from < 0 || to < 0) {
+		err_sys(e, ERR_HOST, errno, "disk fault: %s", f->path);
+		goto out;
+	}
+	if (copy_tree(from, to, 0, e) < 0)
+		goto out;
+	if (fstatfs(to, &sf) < 0) {
+		err_sys(e, ERR_HOST, errno, "disk fault: %s", f->path);
+		goto out;
+	}
+	f->used_kb = (unsigned long long)(sf.f_blocks - sf.f_bfree) * sf.f_bsize / 1024;
+	f->used_inodes = (unsigned long long)(sf.f_files - sf.f_ffree);
+	/* tmpfs takes 0 as "no limit": the least is a page, or one inode. */
+	f->size_kb = f->inodes ? SESSION_DISK_FAULT_MB * 1024ull : f->used_kb + f->free_kb;
+	if (f->size_kb < 4)
+		f->size_kb = 4;
+	f->max_inodes = f->inodes ? f->used_inodes + f->free_inodes
+				  : SESSION_DISK_FAULT_MB * SESSION_INODES_PER_MB;
+	if (f->max_inodes < 1)
+		f->max_inodes = 1;
+	snprintf(opts, sizeof opts, "size=%lluk,nr_inodes=%llu", f->size_kb,
+		 f->max_inodes);
+	if (mount(NULL, stage, NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV, opts) < 0) {
+		err_sys(e, ERR_HOST, errno, "disk fault: remount %s", opts);
+		goto out;
+	}
+	if (mount(stage, target, NULL, MS_MOVE, NULL) < 0) {
+		err_sys(e, ERR_HOST, errno, "disk fault: %s", f->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (from >= 0)
+		close(from);
+	if (to >= 0)
+		close(to);
+	return rc;
+}
+
+/* After the session: the room left in each small filesystem. */
+static void small_fs_end(struct sbx *s)
+{
+	char target[PATH_MAX * 2];
+	struct statfs sf;
+	size_t i;
+
+	for (i = 0; i < s->cfg.nsmall; i++) {
+		struct sbx_small_fs *f = &s->cfg.small[i];
+
+		snprintf(target, sizeof target, "%s%s", s->root, f->path);
+		if (statfs(target, &sf) == 0) {
+			f->free_kb_end = (unsigned long long)sf.f_bavail * sf.f_bsize / 1024;
+			f->free_inodes_end = (unsigned long long)sf.f_ffree;
+		}
+	}
+}
+
 static int build_root(struct sbx *s, struct err *e)
 {
 	char opts[PATH_MAX * 6], path[PATH_MAX + 64];
@@ -601,6 +758,9 @@ static int build_root(struct sbx *s, struct err *e)
 			       "overlay at %s; hint: labrun doctor tells what this host lacks",
 			       s->root);
 	s->root_mounted = 1;
+	for (n = 0; (size_t)n < s->cfg.nsmall; n++)
+		if (small_fs(s, (size_t)n, e) < 0)
+			return -1;
 	snprintf(path, sizeof path, "%s/usr", s->root);
 	if (bind_ro("/usr", path, e) < 0)
 		return -1;
@@ -741,13 +901,17 @@ static void service_main(const struct child_args *a, size_t index)
 	const struct sbx_service *sv = &a->s->cfg.services[index];
 	char tag[24];
 	int listener;
-	static char *envp[] = {
+	char *envp[4 + 8 + 1] = {
 		"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/var/lib/service",
 		"LANG=C.UTF-8", "TZ=UTC", NULL,
 	};
+	size_t ne = 4;
 	char log[128];
 	int fd, null;
 
+	for (; sv->env && sv->env[ne - 4] && ne < 4 + 8; ne++)
+		envp[ne] = sv->env[ne - 4];
+	envp[ne] = NULL;
 	setsid();
 	drop_ids(a->sock, SBX_SERVICE_ID);
 	snprintf(log, sizeof log, SBX_SERVICE_LOGS "/%s.log", sv->name);
@@ -828,6 +992,57 @@ static void loopback_up(int sock)
 	close(fd);
 }
 
+/* Loopback TCP ports whose connections fail: nftables rules in the
+ * sandbox's network namespace, loaded by nft as the sandbox's root. */
+static void block_ports(int sock, const struct sbx_config *c)
+{
+	char *argv[] = {"nft", "-f", "-", NULL};
+	char *envp[] = {NULL};
+	char rules[4096];
+	size_t n = 0, i;
+	int p[2], status, null;
+	pid_t pid;
+
+	if (!c->nblocks)
+		return;
+	n += (size_t)snprintf(rules + n, sizeof rules - n,
+			      "table inet labrun {\n chain out {\n"
+			      "  type filter hook output priority 0; policy accept;\n");
+	for (i = 0; i < c->nblocks && n < sizeof rules; i++)
+		n += (size_t)snprintf(rules + n, sizeof rules - n,
+				      "  tcp dport %d %s\n", c->blocks[i].port,
+				      c->blocks[i].drop ? "drop" : "reject with tcp reset");
+	if (n < sizeof rules)
+		n += (size_t)snprintf(rules + n, sizeof rules - n, " }\n}\n");
+	if (n >= sizeof rules)
+		child_fail(sock, "network faults: too many rules", 0);
+	if (access("/usr/sbin/nft", X_OK) < 0)
+		child_fail(sock, "network faults need /usr/sbin/nft (Debian package nftables)",
+			   errno);
+	if (pipe(p) < 0)
+		child_fail(sock, "network faults: pipe", errno);
+	pid = fork();
+	if (pid < 0)
+		child_fail(sock, "network faults: fork", errno);
+	if (pid == 0) {
+		null = open("/dev/null", O_WRONLY);
+		if (dup2(p[0], 0) < 0 || null < 0 || dup2(null, 1) < 0 ||
+		    dup2(null, 2) < 0)
+			_exit(126);
+		syscall(SYS_close_range, 3, ~0u, 0);
+		execve("/usr/sbin/nft", argv, envp);
+		_exit(127);
+	}
+	close(p[0]);
+	if (write_all(p[1], rules, n) < 0)
+		child_fail(sock, "network faults: writing the rules", errno);
+	close(p[1]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		child_fail(sock, "network faults: nft refused the rules (does this kernel have nf_tables?)", 0);
+}
+
 /* pid 1 of the sandbox until it execs labrun-init. */
 static void sandbox_main(const struct child_args *a)
 {
@@ -878,6 +1093,7 @@ static void sandbox_main(const struct child_args *a)
 	if (sethostname("lab", 3) < 0)
 		child_fail(sock, "sethostname", errno);
 	loopback_up(sock);
+	block_ports(sock, &a->s->cfg);
 	for (i = 0; i < a->s->cfg.nservices; i++) {
 		pid_t sp = fork();
 
@@ -1088,6 +1304,7 @@ struct notif_bufs {
 	struct seccomp_notif_resp *resp;
 	size_t req_size, resp_size;
 	unsigned long execs; /* exec notifications: the first is the candidate's */
+	int first_pid;       /* the candidate's process (host pid), 0 until then */
 	struct held held[SBX_MAX_HELD];
 	size_t nheld;
 };
@@ -1386,7 +1603,8 @@ static int handle_notif(int listener, int source, struct notif_bufs *nb,
 		struct sbx_exec ex;
 		int at = nr == SYS_execveat;
 
-		nb->execs++;
+		if (nb->execs++ == 0)
+			nb->first_pid = host_pid;
 		read_exec(host_pid, req->data.args[at], req->data.args[at + 1], x);
 		/* What was read is only worth logging if the caller still
 		 * waits in this very notification. */
@@ -1476,10 +1694,95 @@ static void drain(int master, int64_t t0_us, const struct sbx_hooks *h,
 	}
 }
 
-/* Send the process faults that are due; t0_ms and now_ms monotonic. */
-static void fire_signals(const struct sbx_config *c, const int *pidfds,
-			 size_t n, int64_t t0_ms, int64_t now_ms)
+/* The host pid behind a pidfd, or -1 once the process is gone. */
+static pid_t pidfd_pid(int pidfd)
 {
+	char path[64], buf[2048], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "\nPid:");
+	return p ? (pid_t)strtol(p + 5, NULL, 10) : -1;
+}
+
+/* The processes of session sid (host pids): a service and what it
+ * started, since a service calls setsid. */
+static size_t session_members(pid_t sid, pid_t *out, size_t max)
+{
+	char path[300], buf[512], *p;
+	struct dirent *de;
+	size_t n = 0;
+	ssize_t r;
+	DIR *d = opendir("/proc");
+	int fd, field;
+
+	if (!d)
+		return 0;
+	while (n < max && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		r = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (r <= 0)
+			continue;
+		buf[r] = 0;
+		/* after "(comm)": state ppid pgrp session */
+		p = strrchr(buf, ')');
+		for (field = 0; p && field < 4; field++)
+			p = strchr(p + 1, ' ');
+		if (p && (pid_t)strtol(p + 1, NULL, 10) == sid)
+			out[n++] = (pid_t)strtol(de->d_name, NULL, 10);
+	}
+	closedir(d);
+	return n;
+}
+
+/* A freeze: the service and what it started go into a frozen cgroup of
+ * their own; where the host has no freezer, SIGSTOP (which the candidate
+ * cannot undo either: the service runs under another id). */
+static int freeze_service(struct sbx *s, struct sbx_signal *sg, int pidfd)
+{
+	pid_t pids[256], sid = pidfd_pid(pidfd);
+	struct err e = {0};
+	char name[32];
+	size_t n, i;
+
+	if (sid <= 0)
+		return -1;
+	n = session_members(sid, pids, sizeof pids / sizeof *pids);
+	if (!n)
+		return -1;
+	snprintf(name, sizeof name, "frozen-%zu", sg->service);
+	if (s->cg && cg_freeze_procs(s->cg, name, pids, n, &sg->how, &e) == 0) {
+		sg->frozen = (unsigned)n;
+		s->frozen = 1;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGSTOP);
+	sg->how = "SIGSTOP (this host has no cgroup freezer)";
+	sg->frozen = (unsigned)n;
+	return 0;
+}
+
+/* Send the process faults that are due; t0_ms and now_ms monotonic. */
+static void fire_signals(struct sbx *s, const int *pidfds, size_t n,
+			 int64_t t0_ms, int64_t now_ms)
+{
+	const struct sbx_config *c = &s->cfg;
 	struct sbx_signal *sg;
 	size_t i;
 
@@ -1487,8 +1790,9 @@ static void fire_signals(const struct sbx_config *c, const int *pidfds,
 		sg = &c->signals[i];
 		if (sg->fired || now_ms < t0_ms + sg->at_ms || sg->service >= n)
 			continue;
-		if (syscall(SYS_pidfd_send_signal, pidfds[sg->service], sg->signo,
-			    NULL, 0) == 0) {
+		if (sg->signo == 0 ? freeze_service(s, sg, pidfds[sg->service]) == 0
+				   : syscall(SYS_pidfd_send_signal, pidfds[sg->service],
+					     sg->signo, NULL, 0) == 0) {
 			sg->fired = 1;
 			sg->fired_ms = now_ms - t0_ms;
 		} else {
@@ -1545,7 +1849,7 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	struct exec_read *x = NULL;
 	int master = -1, slave = -1, socks[2] = {-1, -1}, gop[2] = {-1, -1};
 	int init_fd = -1, pidfd = -1, listener = -1, status, stop = 0, rc = -1;
-	int fd_late = -1;
+	int fd_late = -1, cand_pidfd = -1;
 	int watch_master = 1, watch_listener = 1;
 	int svc_pidfd[SBX_MAX_SERVICES], svc_listener[SBX_MAX_SERVICES];
 	int own_filter = 0, own_svc_filter = 0;
@@ -1687,7 +1991,7 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	t0_us = time_mono_us();
 	deadline = time_mono_ms() + wall_ms;
 	for (;;) {
-		struct pollfd p[4 + SBX_MAX_SERVICES] = {
+		struct pollfd p[4 + SBX_MAX_SERVICES + 1] = {
 			{watch_master ? master : -1, POLLIN, 0},
 			{watch_listener ? listener : -1, POLLIN, 0},
 			{pidfd, POLLIN, 0},
@@ -1701,9 +2005,24 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 			p[4 + k].events = POLLIN;
 		}
 		np += SBX_MAX_SERVICES;
+		p[np].events = POLLIN; /* the candidate's end: see the thaw */
+		np++;
 		now = time_mono_ms();
-		fire_signals(&s->cfg, svc_pidfd, nsvc, t0_us / 1000, now);
+		fire_signals(s, svc_pidfd, nsvc, t0_us / 1000, now);
 		held_due = release_held(&nb, now);
+		/* Once the candidate's program ends, pid 1 ends and waits for
+		 * every process of the sandbox: none may stay frozen. */
+		if (s->frozen && nb.first_pid > 0 && cand_pidfd < 0)
+			cand_pidfd = (int)syscall(SYS_pidfd_open, nb.first_pid, 0);
+		if (s->frozen && cand_pidfd >= 0) {
+			struct pollfd cp = {cand_pidfd, POLLIN, 0};
+
+			if (poll(&cp, 1, 0) == 1) {
+				cg_thaw_procs(s->cg);
+				s->frozen = 0;
+			}
+		}
+		p[4 + SBX_MAX_SERVICES].fd = s->frozen ? cand_pidfd : -1;
 		if (now >= deadline) {
 			out->end = SBX_END_TIMEOUT;
 			break;
@@ -1808,7 +2127,10 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		}
 	}
 finish:
-	/* Everything in the sandbox dies with its pid 1. */
+	/* Everything in the sandbox dies with its pid 1; a task frozen by
+	 * the v1 freezer would not, and pid 1 would wait for it forever. */
+	if (s->frozen)
+		cg_thaw_procs(s->cg);
 	if (out->end != SBX_END_EXIT)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -1839,6 +2161,7 @@ finish:
 			 out->exit_status);
 		out->end = SBX_END_ERROR;
 	}
+	small_fs_end(s);
 	if (master >= 0)
 		drain(master, out->started_ms ? t0_us : time_mono_us(),
 		      hooks, &stop);
@@ -1864,6 +2187,8 @@ out:
 		free(a.svc_filter.filter);
 	if (pidfd >= 0)
 		close(pidfd);
+	if (cand_pidfd >= 0)
+		close(cand_pidfd);
 	if (init_fd >= 0)
 		close(init_fd);
 	if (master >= 0)

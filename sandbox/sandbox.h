@@ -42,16 +42,40 @@ struct sbx; /* one sandbox: its work area, ids, mounts and processes */
 struct sbx_service {
 	const char *name;   /* its output goes to SBX_SERVICE_LOGS/NAME.log */
 	char *const *argv;  /* argv[0] an absolute path in the sandbox */
+	char *const *env;   /* NULL, or more of its environment (at most 8) */
 };
 
 /* A signal the supervisor sends to a service at a time: a process fault.
  * fired and fired_ms are written by sbx_run. */
 struct sbx_signal {
 	size_t service;   /* index into sbx_config.services */
-	int signo;
+	int signo;        /* 0: freeze the service and what it started */
 	unsigned at_ms;   /* after the candidate's program started */
 	unsigned fired;   /* 1 once delivered */
 	int64_t fired_ms; /* when, since the start */
+	const char *how;  /* a freeze: "cgroup v1 freezer", ... (static) */
+	unsigned frozen;  /* a freeze: processes frozen */
+};
+
+/* A loopback TCP port whose connections fail: refused (a reset) or
+ * dropped (the connect waits for its timeout).  nftables rules in the
+ * sandbox's network namespace. */
+struct sbx_port_block {
+	int port;
+	int drop;
+};
+
+/* A directory of the root that becomes a small tmpfs with its files and
+ * only so much room left: a disk-full or out-of-inodes fault.  The
+ * sandbox fills in the figures. */
+struct sbx_small_fs {
+	const char *path;              /* an absolute directory in the sandbox */
+	unsigned long long free_kb;    /* room left at the start */
+	unsigned long long free_inodes;
+	int inodes;                    /* 1: limit inodes, 0: limit space */
+	/* written by sbx_run */
+	unsigned long long used_kb, used_inodes, size_kb, max_inodes;
+	unsigned long long free_kb_end, free_inodes_end;
 };
 
 /* Syscall faults.  A trap family is a set of syscalls that do one thing
@@ -130,6 +154,10 @@ struct sbx_config {
 	/* trap families (bit i: sbx_trap_family(i)) reported for the
 	 * candidate's processes and for the services' */
 	unsigned trap_candidate, trap_services;
+	const struct sbx_port_block *blocks;
+	size_t nblocks;
+	struct sbx_small_fs *small;
+	size_t nsmall;
 };
 
 /* What enforced the session's cgroup limits and what they did. */

@@ -162,7 +162,13 @@ void faults_describe(const struct fault *f, struct ev_fault *out)
 	case FAULT_PROCESS_KILL:
 	case FAULT_PROCESS_FREEZE:
 		snprintf(out->target, sizeof out->target, "service %s", f->service);
-		if (f->at_s)
+		if (f->when_file && f->at_s)
+			snprintf(out->when, sizeof out->when, "when %.60s exists, from %u s",
+				 f->when_file, f->at_s);
+		else if (f->when_file)
+			snprintf(out->when, sizeof out->when, "when %.80s exists",
+				 f->when_file);
+		else if (f->at_s)
 			snprintf(out->when, sizeof out->when, "at %u s", f->at_s);
 		break;
 	case FAULT_SYSCALL_ERRNO:

@@ -1076,11 +1076,11 @@ static const char *const fault_keys[][13] = {
 	[FAULT_FILE_GARBAGE] = {"id", "kind", "path", "offset", "length"},
 	[FAULT_FILE_DELETE] = {"id", "kind", "path", NULL, NULL},
 	[FAULT_FILE_CHMOD] = {"id", "kind", "path", "mode", NULL},
-	[FAULT_PROCESS_KILL] = {"id", "kind", "service", "signal", "at_s"},
+	[FAULT_PROCESS_KILL] = {"id", "kind", "service", "signal", "at_s", "when_file", NULL},
 	[FAULT_SYSCALL_ERRNO] = {SYSCALL_KEYS, "errno", NULL},
 	[FAULT_SYSCALL_FILE] = {SYSCALL_KEYS, "with", NULL},
 	[FAULT_SYSCALL_DELAY] = {SYSCALL_KEYS, "delay_ms", NULL},
-	[FAULT_PROCESS_FREEZE] = {"id", "kind", "service", "at_s", NULL},
+	[FAULT_PROCESS_FREEZE] = {"id", "kind", "service", "at_s", "when_file", NULL},
 	[FAULT_NET_REFUSE] = {"id", "kind", "port", NULL},
 	[FAULT_NET_DROP] = {"id", "kind", "port", NULL},
 	[FAULT_DISK_FULL] = {"id", "kind", "path", "free_kb", NULL},
@@ -1109,6 +1109,42 @@ static int fault_num(struct ctx *c, json_t *o, const char *key, size_t i,
 	return 0;
 }
 
+/* An optional number key of a syscall fault within [min, max]. */
+static int syscall_num(struct ctx *c, json_t *item, size_t i, const char *key,
+		       unsigned long long min, unsigned long long max,
+		       unsigned long long dflt, unsigned long long *out)
+{
+	json_t *v = json_object_get(item, key);
+
+	*out = dflt;
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (unsigned long long)json_integer_value(v) < min ||
+	    (unsigned long long)json_integer_value(v) > max) {
+		problem(c, "%s: $.faults[%zu].%s: must be an integer from %llu to %llu",
+			MANIFEST, i, key, min, max);
+		return -1;
+	}
+	*out = (unsigned long long)json_integer_value(v);
+	return 0;
+}
+
+static const char *syscall_str(struct ctx *c, json_t *item, size_t i,
+			       const char *key, int required, const char *hint)
+{
+	char path[PATH_SIZE];
+	json_t *x = json_object_get(item, key);
+
+	snprintf(path, sizeof path, "$.faults[%zu].%s", i, key);
+	if (!x) {
+		if (required)
+			problem(c, "%s: %s: missing; hint: %s", MANIFEST, path, hint);
+		return NULL;
+	}
+	return want_string(c, x, path);
+}
+
 /* process.kill: a service of the scenario, a signal, a time;
  * process.freeze: a service and a time. */
 static void check_process_fault(struct ctx *c, json_t *item, size_t i,
@@ -1117,7 +1153,7 @@ static void check_process_fault(struct ctx *c, json_t *item, size_t i,
 {
 	struct fault *f = &s->faults[s->nfaults];
 	char q[SHOW_SIZE], path[PATH_SIZE];
-	const char *svc, *sig;
+	const char *svc, *sig, *when;
 	unsigned long long at = 0;
 	json_t *x;
 	size_t j;
@@ -1155,48 +1191,19 @@ static void check_process_fault(struct ctx *c, json_t *item, size_t i,
 	if (json_object_get(item, "at_s") &&
 	    fault_num(c, item, "at_s", i, SESSION_MAX_TIME_S, &at) < 0)
 		return;
+	when = syscall_str(c, item, i, "when_file", 0, "");
+	if (when && !is_sandbox_path(when)) {
+		problem(c, "%s: $.faults[%zu].when_file: \"%s\" is not an absolute path in the sandbox; hint: the file whose appearance sets the fault off, such as \"/home/candidate/answers/restarted\"",
+			MANIFEST, i, show_str(q, when));
+		return;
+	}
 	f->at_s = (unsigned)at;
 	f->kind = kind;
 	f->at = i;
-	if (keep(c, &f->id, id) < 0 || keep(c, &f->service, svc) < 0)
+	if (keep(c, &f->id, id) < 0 || keep(c, &f->service, svc) < 0 ||
+	    (when && keep(c, &f->when_file, when) < 0))
 		return;
 	s->nfaults++;
-}
-
-/* An optional number key of a syscall fault within [min, max]. */
-static int syscall_num(struct ctx *c, json_t *item, size_t i, const char *key,
-		       unsigned long long min, unsigned long long max,
-		       unsigned long long dflt, unsigned long long *out)
-{
-	json_t *v = json_object_get(item, key);
-
-	*out = dflt;
-	if (!v)
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    (unsigned long long)json_integer_value(v) < min ||
-	    (unsigned long long)json_integer_value(v) > max) {
-		problem(c, "%s: $.faults[%zu].%s: must be an integer from %llu to %llu",
-			MANIFEST, i, key, min, max);
-		return -1;
-	}
-	*out = (unsigned long long)json_integer_value(v);
-	return 0;
-}
-
-static const char *syscall_str(struct ctx *c, json_t *item, size_t i,
-			       const char *key, int required, const char *hint)
-{
-	char path[PATH_SIZE];
-	json_t *x = json_object_get(item, key);
-
-	snprintf(path, sizeof path, "$.faults[%zu].%s", i, key);
-	if (!x) {
-		if (required)
-			problem(c, "%s: %s: missing; hint: %s", MANIFEST, path, hint);
-		return NULL;
-	}
-	return want_string(c, x, path);
 }
 
 /* syscall.errno, syscall.file, syscall.delay: a family of calls, what
@@ -2130,6 +2137,7 @@ void scenario_release(struct scenario *s)
 		free(s->faults[i].from);
 		free(s->faults[i].service);
 		free(s->faults[i].call);
+		free(s->faults[i].when_file);
 		free(s->faults[i].err_name);
 		free(s->faults[i].with);
 	}

@@ -84,6 +84,7 @@ struct fault {
 	char *service;      /* process faults: the service's name */
 	int signo;
 	unsigned at_s;      /* seconds after the candidate's start; 0: at once */
+	char *when_file;    /* process faults: not before this path exists */
 	size_t at;          /* its index in $.faults, for messages */
 	/* syscall faults (path, when set, is the file the calls must name) */
 	char *call;         /* the trap family's name: "open", "fsync", ... */

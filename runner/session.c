@@ -734,6 +734,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		/* 0: a freeze (sandbox.h) */
 		signals[nsignals].signo = f->kind == FAULT_PROCESS_KILL ? f->signo : 0;
 		signals[nsignals].at_ms = f->at_s * 1000u;
+		signals[nsignals].when_path = f->when_file;
 		signal_of[nsignals] = i;
 		nsignals++;
 	}

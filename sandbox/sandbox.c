@@ -66,6 +66,7 @@
 #define SBX_SKEL_VERSION "labrun-skel-1" /* change when fill_shared changes */
 #define SBX_MAX_SERVICES 16 /* SCENARIO_MAX_SERVICES */
 #define SBX_MAX_HELD 64     /* delayed calls at once; more go on at once */
+#define SBX_WATCH_MS 100    /* how often a process fault's condition is looked at */
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
@@ -1778,6 +1779,23 @@ static int freeze_service(struct sbx *s, struct sbx_signal *sg, int pidfd)
 	return 0;
 }
 
+/* Whether path exists in the sandbox's root now (a condition of a
+ * process fault), resolved inside the root whatever links the candidate
+ * made. */
+static int path_exists(const struct sbx *s, const char *path)
+{
+	int rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+
+	if (rootfd < 0)
+		return 0;
+	fd = open_in_root(rootfd, path, 1);
+	close(rootfd);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
 /* Send the process faults that are due; t0_ms and now_ms monotonic. */
 static void fire_signals(struct sbx *s, const int *pidfds, size_t n,
 			 int64_t t0_ms, int64_t now_ms)
@@ -1789,6 +1807,8 @@ static void fire_signals(struct sbx *s, const int *pidfds, size_t n,
 	for (i = 0; i < c->nsignals; i++) {
 		sg = &c->signals[i];
 		if (sg->fired || now_ms < t0_ms + sg->at_ms || sg->service >= n)
+			continue;
+		if (sg->when_path && !path_exists(s, sg->when_path))
 			continue;
 		if (sg->signo == 0 ? freeze_service(s, sg, pidfds[sg->service]) == 0
 				   : syscall(SYS_pidfd_send_signal, pidfds[sg->service],
@@ -1809,10 +1829,18 @@ static int64_t next_signal(const struct sbx_config *c, int64_t t0_ms,
 	int64_t next = deadline;
 	size_t i;
 
-	for (i = 0; i < c->nsignals; i++)
-		if (!c->signals[i].fired && c->signals[i].at_ms != UINT32_MAX &&
-		    t0_ms + c->signals[i].at_ms < next)
-			next = t0_ms + c->signals[i].at_ms;
+	for (i = 0; i < c->nsignals; i++) {
+		const struct sbx_signal *sg = &c->signals[i];
+		int64_t at = t0_ms + sg->at_ms;
+
+		if (sg->fired || sg->at_ms == UINT32_MAX)
+			continue;
+		/* a condition is looked at every SBX_WATCH_MS from its time on */
+		if (sg->when_path && at < time_mono_ms())
+			at = time_mono_ms() + SBX_WATCH_MS;
+		if (at < next)
+			next = at;
+	}
 	return next;
 }
 

@@ -51,6 +51,7 @@ struct sbx_signal {
 	size_t service;   /* index into sbx_config.services */
 	int signo;        /* 0: freeze the service and what it started */
 	unsigned at_ms;   /* after the candidate's program started */
+	const char *when_path; /* NULL, or: not before this path exists */
 	unsigned fired;   /* 1 once delivered */
 	int64_t fired_ms; /* when, since the start */
 	const char *how;  /* a freeze: "cgroup v1 freezer", ... (static) */

@@ -28,7 +28,11 @@ cat >"$S/system/srv/agent/tick.sh" <<'SH'
 #!/bin/bash
 while :; do date +%s%N >/var/lib/ticker/last; sleep 0.1; done
 SH
-mkdir -p "$S/system/var/lib/ticker"
+mkdir -p "$S/system/var/lib/ticker" "$S/system/var/lib/beat"
+cat >"$S/system/srv/agent/beat.sh" <<'SH'
+#!/bin/bash
+while :; do date +%s%N >/var/lib/beat/last; sleep 0.1; done
+SH
 python3 - "$S/scenario.json" <<'PY'
 import json, sys
 p = sys.argv[1]
@@ -36,6 +40,7 @@ j = json.load(open(p))
 j["services"] = [
     {"name": "agentd", "argv": ["/usr/bin/python3", "/srv/agent/serve.py"], "owns": ["/var/lib"]},
     {"name": "ticker", "argv": ["/bin/bash", "/srv/agent/tick.sh"], "owns": ["/var/lib/ticker"]},
+    {"name": "beat", "argv": ["/bin/bash", "/srv/agent/beat.sh"], "owns": ["/var/lib/beat"]},
 ]
 j["faults"] = [
     {"id": "refuse", "kind": "net.refuse", "port": 8080},
@@ -44,6 +49,7 @@ j["faults"] = [
     {"id": "spool-inodes", "kind": "disk.inodes", "path": "/var/spool/agent", "free_inodes": 3},
     {"id": "clock", "kind": "clock.offset", "offset_s": 3600, "target": "agentd"},
     {"id": "freeze", "kind": "process.freeze", "service": "ticker", "at_s": 1},
+    {"id": "on-file", "kind": "process.kill", "service": "beat", "signal": "SIGKILL", "when_file": "/tmp/go"},
 ]
 json.dump(j, open(p, "w"), indent=1)
 PY
@@ -75,6 +81,11 @@ PY
 	sleep 1.5
 	a=$(cat /var/lib/ticker/last); pkill -CONT -f tick.sh 2>/dev/null; kill -CONT -1 2>/dev/null; sleep 0.5; b=$(cat /var/lib/ticker/last)
 	[ "$a" = "$b" ] && echo "ticker frozen" || echo "ticker runs"
+	a=$(cat /var/lib/beat/last); sleep 0.4; b=$(cat /var/lib/beat/last)
+	[ "$a" != "$b" ] && echo "beat runs before /tmp/go" || echo "beat stopped early"
+	touch /tmp/go; sleep 0.5
+	a=$(cat /var/lib/beat/last); sleep 0.4; b=$(cat /var/lib/beat/last)
+	[ "$a" = "$b" ] && echo "beat killed once /tmp/go appeared" || echo "beat still runs"
 } > ~/answers/seen.txt 2>&1
 SH
 run "$LABRUN" run "$S" --key "$T/issuer.key" --candidate f --script "$T/look.sh" -o "$T/s.ev"
@@ -94,7 +105,11 @@ has "inode 3 ok" "disk.inodes: the inodes left are there"
 has "inode 4: none left" "disk.inodes: then a new file gets ENOSPC"
 has "clock ahead 1 h" "clock.offset: the service's clock runs an hour ahead"
 has "ticker frozen" "process.freeze: the service stays frozen through the candidate's SIGCONT"
-for id in refuse drop log-full spool-inodes clock freeze; do
+has "beat runs before /tmp/go" "a condition: nothing happens before the file appears"
+has "beat killed once /tmp/go appeared" "a condition: the fault fires once the file appears"
+grep -q '"when": "when /tmp/go exists"' "$T/m.json" && pass "the record names the condition" ||
+	fail "the record names the condition"
+for id in refuse drop log-full spool-inodes clock freeze on-file; do
 	grep -A7 "\"id\": \"$id\"" "$T/m.json" | grep -q '"triggered": 1' &&
 		pass "the manifest records $id" || fail "the manifest records $id"
 done
@@ -123,5 +138,6 @@ bad '{"id":"a","kind":"disk.inodes","path":"/var/spool/agent","free_inodes":-1}'
 bad '{"id":"a","kind":"clock.offset"}' '\$.faults\[0\].offset_s: missing' "a clock fault without an offset"
 bad '{"id":"a","kind":"clock.offset","offset_s":60,"rate":0}' '\$.faults\[0\].rate' "a stopped clock"
 bad '{"id":"a","kind":"process.freeze","service":"nobody"}' '\$.faults\[0\].service: "nobody" is not one of' "a freeze of an unknown service"
+bad '{"id":"a","kind":"process.kill","service":"beat","signal":"SIGKILL","when_file":"tmp/go"}' '\$.faults\[0\].when_file: "tmp/go" is not an absolute path' "a relative condition path"
 [ -z "$(leftovers)" ] && pass "nothing of the session remains" || fail "nothing of the session remains"
 done_testing

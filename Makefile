@@ -52,7 +52,8 @@ LIBEXEC := $(B)/libexec/labrun
 HEADERS := $(wildcard runner/*.h sandbox/*.h graders/*.h)
 
 .PHONY: all test check demo bench install deps clean unit probes fmt
-all: $(B)/labrun $(LIBEXEC)/labrun-init $(LIBEXEC)/bin/.dir
+all: $(B)/labrun $(LIBEXEC)/labrun-init $(LIBEXEC)/bin/.dir $(LIBEXEC)/bin/lab \
+	$(LIBEXEC)/bin/labrc
 
 $(B)/labrun: $(B)/obj/runner/main.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -63,6 +64,15 @@ $(B)/labrun: $(B)/obj/runner/main.o $(LIB_OBJS)
 $(LIBEXEC)/labrun-init: sandbox/init.c | $(LIBEXEC)/bin/.dir
 	$(CC) -std=gnu11 -O2 $(WARN) -iquote . -D_GNU_SOURCE -static -o $@ $< 2>/dev/null || \
 		$(CC) -std=gnu11 -O2 -g $(WARN) -iquote . -D_GNU_SOURCE -o $@ $<
+
+# The candidate's `lab` command and shell startup (runner/tools/), which
+# the sandbox sees in SBX_TOOLS_DIR.
+$(LIBEXEC)/bin/lab: runner/tools/lab.c sandbox/sandbox.h | $(LIBEXEC)/bin/.dir
+	$(CC) -std=gnu11 -O2 $(WARN) -iquote . -D_GNU_SOURCE -static -o $@ $< 2>/dev/null || \
+		$(CC) -std=gnu11 -O2 -g $(WARN) -iquote . -D_GNU_SOURCE -o $@ $<
+
+$(LIBEXEC)/bin/labrc: runner/tools/labrc | $(LIBEXEC)/bin/.dir
+	cp $< $@
 
 $(LIBEXEC)/bin/.dir:
 	mkdir -p $(LIBEXEC)/bin && touch $@

@@ -10,7 +10,7 @@
 #include "runner/err.h"
 
 extern const char usage_keygen[], usage_validate[], usage_pack[],
-	usage_run[], usage_verify[], usage_doctor[];
+	usage_run[], usage_take[], usage_verify[], usage_doctor[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -27,6 +27,8 @@ const struct cmd labrun_cmds[] = {
 	 usage_pack},
 	{"run", cmd_run, "run a session from a script and write signed evidence",
 	 usage_run},
+	{"take", cmd_take, "take an exam at this terminal: a shell in the sandbox",
+	 usage_take},
 	{"verify", cmd_verify, "check an evidence bundle and say what it proves",
 	 usage_verify},
 	{"doctor", cmd_doctor,

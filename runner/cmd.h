@@ -37,6 +37,20 @@ int cmd_keygen(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_take(int argc, char **argv);
+
+/* run and take share their options and their end (cmd_run.c); take adds
+ * the terminal (cmd_take.c). */
+struct take_ui;
+struct session_ui;
+struct session_result;
+struct err;
+int cmd_session(const struct cmd *c, int argc, char **argv, struct take_ui *ui);
+int take_factor(const char *s, unsigned *pct);
+int take_ready(struct take_ui *ui, struct err *e);
+const struct session_ui *take_begin(struct take_ui *ui);
+void take_end(struct take_ui *ui);
+void take_summary(const struct session_result *res);
 int cmd_verify(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 

@@ -56,6 +56,9 @@ static void print_result(const struct session_result *r, const char *out)
 
 	printf("%s: %s (score %u/1000, pass mark %u, ended by %s)\n", r->scenario,
 	       r->verdict, r->score, r->pass_mark, r->ended_by);
+	if (r->hints_used)
+		printf("  hints used: %u (%u points)\n", r->hints_used,
+		       r->hint_points);
 	if (r->error[0])
 		printf("  error: %s\n", r->error);
 	for (i = 0; i < r->nchecks; i++) {
@@ -69,6 +72,12 @@ static void print_result(const struct session_result *r, const char *out)
 
 int cmd_run(int argc, char **argv)
 {
+	return cmd_session(cmd_find("run"), argc, argv, NULL);
+}
+
+int cmd_session(const struct cmd *c, int argc, char **argv,
+		struct take_ui *ui)
+{
 	static const struct option longopts[] = {
 		{"trust", required_argument, NULL, 't'},
 		{"key", required_argument, NULL, 'k'},
@@ -79,9 +88,9 @@ int cmd_run(int argc, char **argv)
 		{"limit", required_argument, NULL, 'L'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"config", required_argument, NULL, 'C'},
+		{"time-factor", required_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0},
 	};
-	const struct cmd *c = cmd_find("run");
 	struct session_opts o = {0};
 	struct session_result res = {0};
 	struct sign_trust trust = {0};
@@ -114,6 +123,8 @@ int cmd_run(int argc, char **argv)
 			o.candidate = optarg;
 			break;
 		case 's':
+			if (ui)
+				return cmd_usage_error(c, "--script is for labrun run; labrun take is the candidate at this terminal");
 			o.script = optarg;
 			break;
 		case 'o':
@@ -137,6 +148,12 @@ int cmd_run(int argc, char **argv)
 		case 'C':
 			config_path = optarg;
 			break;
+		case 'T':
+			if (!ui || take_factor(optarg, &o.time_factor_pct) < 0)
+				return cmd_usage_error(c, ui ? "--time-factor %s: a number from 1 to 4, such as 1.5"
+							     : "--time-factor is for labrun take",
+						       optarg);
+			break;
 		default:
 			return cmd_bad_option(c, opt, argv);
 		}
@@ -147,41 +164,52 @@ int cmd_run(int argc, char **argv)
 	o.input = argv[optind];
 	if (config_load(config_path ? config_path : CONFIG_DEFAULT_PATH,
 			config_path != NULL, &cfg, &e) < 0)
-		return cmd_fail("run", &e);
+		return cmd_fail(c->name, &e);
 	o.cfg = &cfg;
 	if (!key_path && cfg.key[0])
 		key_path = cfg.key;
 	if (!trust_path && cfg.trust[0])
 		trust_path = cfg.trust;
-	if (!key_path || !o.candidate || !o.script || !o.out)
-		return cmd_usage_error(c, "--key (or key in the configuration), --candidate, --script and -o are required");
+	if (!key_path || !o.candidate || (!ui && !o.script) || !o.out)
+		return cmd_usage_error(c, ui ? "--key (or key in the configuration), --candidate and -o are required"
+					     : "--key (or key in the configuration), --candidate, --script and -o are required");
+	if (ui && take_ready(ui, &e) < 0)
+		return cmd_usage_error(c, "%s", e.msg);
 	if (!o.candidate[0] || strlen(o.candidate) > 256)
 		return cmd_usage_error(c, "--candidate: 1 to 256 bytes");
 	/* The issuer key is read before any sandbox exists. */
 	if (sign_sec_load(key_path, &key, &e) < 0)
-		return cmd_fail("run", &e);
+		return cmd_fail(c->name, &e);
 	if (trust_path && sign_trust_load(trust_path, &trust, &e) < 0) {
 		sign_sec_free(key);
-		return cmd_fail("run", &e);
+		return cmd_fail(c->name, &e);
 	}
 	o.key = key;
 	o.trust = &trust;
+	if (ui)
+		o.ui = take_begin(ui);
 	rc = session_run(&o, &res, &e);
+	if (ui)
+		take_end(ui);
 	if (res.stale_removed)
 		fprintf(stderr,
-			"labrun run: removed %u session director%s left by a labrun that was killed\n",
+			"labrun %s: removed %u session director%s left by a labrun that was killed\n",
+			c->name,
 			res.stale_removed, res.stale_removed == 1 ? "y" : "ies");
 	if (res.stale_cgroups)
 		fprintf(stderr,
-			"labrun run: removed %u session cgroup%s left by a labrun that was killed\n",
+			"labrun %s: removed %u session cgroup%s left by a labrun that was killed\n",
+			c->name,
 			res.stale_cgroups, res.stale_cgroups == 1 ? "" : "s");
 	if (rc < 0) {
 		for (i = 0; i < res.problems.n; i++)
-			fprintf(stderr, "labrun run: %s\n", res.problems.v[i]);
-		rc = cmd_fail("run", &e);
+			fprintf(stderr, "labrun %s: %s\n", c->name, res.problems.v[i]);
+		rc = cmd_fail(c->name, &e);
 		if (e.kind == ERR_USAGE)
-			fprintf(stderr, "hint: labrun run --help\n");
+			fprintf(stderr, "hint: labrun %s --help\n", c->name);
 	} else {
+		if (ui)
+			take_summary(&res);
 		print_result(&res, o.out);
 		rc = !strcmp(res.verdict, "pass") ? EXIT_YES
 		     : !strcmp(res.verdict, "fail") ? EXIT_NO : EXIT_HOST;

@@ -156,6 +156,8 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 	put(bad, o, "ended", jtime(ended_s));
 	put(bad, o, "duration_ms", jint(in->ended_ms - in->started_ms));
 	put(bad, o, "time_limit_s", jint(in->time_limit_s));
+	put(bad, o, "time_factor_pct",
+	    jint(in->time_factor_pct ? in->time_factor_pct : 100));
 	put(bad, o, "ended_by", jstr(in->ended_by));
 	put(bad, o, "exit_status",
 	    in->exit_status >= 0 ? jint(in->exit_status) : json_null());
@@ -230,7 +232,16 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 	put(bad, m, "verdict", jstr(in->verdict));
 	put(bad, m, "score", jint(in->score));
 	put(bad, m, "pass_mark", jint(sc->pass_mark));
-	put(bad, m, "hints_used", json_array());
+	a = json_array();
+	for (i = 0; i < in->nhints; i++) {
+		json_t *h = json_object();
+
+		put(bad, h, "hint", jint(in->hints[i].index));
+		put(bad, h, "cost", jint(in->hints[i].cost));
+		put(bad, h, "at_ms", jint(in->hints[i].at_ms));
+		push(bad, a, h);
+	}
+	put(bad, m, "hints_used", a);
 	put(bad, m, "error", jstr(in->error));
 	put(bad, m, "issued", jtime(ended_s));
 	put(bad, m, "valid_until",
@@ -667,6 +678,7 @@ static const struct field manifest_fields[] = {
 	{"session.ended", J_TIME},
 	{"session.duration_ms", J_INT},
 	{"session.time_limit_s", J_INT},
+	{"session.time_factor_pct", J_INT},
 	{"session.ended_by", J_STR},
 	{"session.exit_status", J_INT_NULL},
 	{"limits", J_ARR},

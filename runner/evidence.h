@@ -60,6 +60,13 @@ struct ev_limit_event {
 	uint64_t count;
 };
 
+/* A hint the candidate took (lab hint), as the supervisor recorded it. */
+struct ev_hint {
+	unsigned index;     /* 1-based, in hints.md order */
+	unsigned cost;      /* thousandths of the score */
+	int64_t at_ms;      /* since the candidate's start */
+};
+
 struct ev_info {
 	const char *mode;             /* "run" (later "take", "replay", "regrade") */
 	int unsigned_directory;       /* the scenario was a source directory */
@@ -73,7 +80,11 @@ struct ev_info {
 	int seed_overridden;          /* --seed was given */
 	int64_t started_ms, ended_ms; /* wall clock, ms since the epoch */
 	unsigned time_limit_s;
-	const char *ended_by;         /* "exit", "timeout", "output-cap", "error" */
+	unsigned time_factor_pct;     /* an accommodation: 150 for --time-factor 1.5; 100 none */
+	const char *ended_by;         /* "exit", "timeout", "output-cap", "submit",
+				       * "operator", "hangup", "error" */
+	const struct ev_hint *hints;
+	size_t nhints;
 	int exit_status;              /* of the candidate's shell, -1 if none */
 	const char *error;            /* infrastructure error, or NULL */
 	const char *runner_version;

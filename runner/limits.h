@@ -72,6 +72,7 @@
 #define SCENARIO_MAX_VERSION 128          /* bytes of a semver; it names files */
 #define SCENARIO_MAX_COMPETENCIES 32      /* a scenario tests a few skills */
 #define SCENARIO_MAX_VALID_DAYS 3650      /* ten years; recertify sooner */
+#define SCENARIO_MAX_HINTS 32            /* hints of one scenario */
 #define SCENARIO_MAX_SERVICES 16          /* daemons of one simulated platform */
 #define SERVICE_MAX_ARGS 64               /* arguments of one service */
 #define SERVICE_MAX_ARG 4096              /* bytes of one argument: PATH_MAX */

@@ -1874,6 +1874,9 @@ static void check_hints(struct ctx *c, const struct tar_list *files,
 			end_hint(c, s, t, head_line, cost, body, l.start, number);
 		in_section = 1;
 		number++;
+		if (number == SCENARIO_MAX_HINTS + 1)
+			problem(c, "%s: line %u: more than %d hints; hint: merge some",
+				HINTS, l.no, SCENARIO_MAX_HINTS);
 		head_line = 0;
 		body = l.end;
 		if (l.len > hlen + 1 && starts(&l, HINT_HEAD) &&

@@ -45,17 +45,134 @@ struct recorder {
 	int failed; /* out of memory while recording: the session is an error */
 	struct fault_plan *plan; /* the syscall faults, or NULL */
 	const struct sbx *sb;
+	/* take: the candidate at a terminal */
+	const struct session_ui *ui;
+	const struct scenario *sc;
+	unsigned limit_s;        /* the time limit the candidate has */
+	int warned;              /* 1: at 10 minutes, 2: at 2 minutes */
+	int submitted, stopped;  /* lab submit; stopped by an operator 1, hang-up 2 */
+	struct ev_hint hints[SCENARIO_MAX_HINTS];
+	size_t nhints;
 };
 
 static int rec_output(void *ctx, int64_t t_us, const void *data, size_t len)
 {
 	struct recorder *r = ctx;
 
+	if (r->ui)
+		r->ui->output(r->ui->ctx, data, len);
 	if (cast_output(r->cast, t_us, data, len, NULL) < 0) {
 		r->failed = 1;
 		return 1;
 	}
 	return cast_capped(r->cast) ? 1 : 0;
+}
+
+/* labrun's own line on the candidate's screen, recorded with the rest. */
+static void rec_notice(struct recorder *r, int64_t t_us, const char *msg)
+{
+	char line[256];
+	int n = snprintf(line, sizeof line, "\r\n\033[1m[lab] %s\033[0m\r\n", msg);
+
+	if (n > 0)
+		rec_output(r, t_us, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+static void left_mmss(const struct recorder *r, int64_t t_us, char *out,
+		      size_t size)
+{
+	int64_t left = (int64_t)r->limit_s - t_us / 1000000;
+
+	if (left < 0)
+		left = 0;
+	snprintf(out, size, "%lld:%02lld", (long long)(left / 60),
+		 (long long)(left % 60));
+}
+
+/* Once a second: time warnings, and a signal's request to stop. */
+static int rec_tick(void *ctx, int64_t t_us)
+{
+	struct recorder *r = ctx;
+	int64_t left = (int64_t)r->limit_s - t_us / 1000000;
+
+	if (r->ui->stop && *r->ui->stop) {
+		r->stopped = *r->ui->stop;
+		rec_notice(r, t_us, r->stopped == 2 ? "the connection dropped: the session ends and is graded as it stands"
+						    : "the session was ended: it is graded as it stands");
+		return 1;
+	}
+	if (r->warned < 1 && left <= 600 && r->limit_s > 600) {
+		r->warned = 1;
+		rec_notice(r, t_us, "10 minutes left");
+	}
+	if (r->warned < 2 && left <= 120 && r->limit_s > 120) {
+		r->warned = 2;
+		rec_notice(r, t_us, "2 minutes left: the session ends and is graded at 0:00");
+	}
+	return 0;
+}
+
+static unsigned hint_points(const struct recorder *r)
+{
+	unsigned sum = 0;
+	size_t i;
+
+	for (i = 0; i < r->nhints; i++)
+		sum += r->hints[i].cost;
+	return sum;
+}
+
+/* A request on the lab channel.  The supervisor's own records answer it:
+ * nothing the candidate sends is taken as a fact. */
+static int rec_lab(void *ctx, int64_t t_us, const char *req, char *resp,
+		   size_t size, size_t *len)
+{
+	struct recorder *r = ctx;
+	const struct scenario *sc = r->sc;
+	char left[32];
+	int n, end = 0;
+
+	left_mmss(r, t_us, left, sizeof left);
+	if (!strcmp(req, "brief")) {
+		n = snprintf(resp, size, "%s", sc->brief ? sc->brief : "");
+	} else if (!strcmp(req, "time")) {
+		n = snprintf(resp, size, "%s left of %u:%02u\n", left,
+			     r->limit_s / 60, r->limit_s % 60);
+	} else if (!strcmp(req, "time-short")) {
+		n = snprintf(resp, size, "%s\n", left);
+	} else if (!strcmp(req, "hint-cost")) {
+		if (r->nhints < sc->nhints)
+			n = snprintf(resp, size, "hint %zu of %zu costs %u points of 1000\n",
+				     r->nhints + 1, sc->nhints, sc->hints[r->nhints].cost);
+		else
+			n = snprintf(resp, size, "no more hints (%zu used)\n", r->nhints);
+	} else if (!strcmp(req, "hint")) {
+		if (r->nhints < sc->nhints && r->nhints < SCENARIO_MAX_HINTS) {
+			struct ev_hint *h = &r->hints[r->nhints];
+
+			h->index = (unsigned)r->nhints + 1;
+			h->cost = sc->hints[r->nhints].cost;
+			h->at_ms = t_us / 1000;
+			r->nhints++;
+			n = snprintf(resp, size, "Hint %u (costs %u points):\n\n%s\n",
+				     h->index, h->cost, sc->hints[h->index - 1].text);
+		} else {
+			n = snprintf(resp, size, "no more hints (%zu used)\n", r->nhints);
+		}
+	} else if (!strcmp(req, "status")) {
+		n = snprintf(resp, size,
+			     "%s %s: %s left; %zu of %zu hints used (%u points); %zu commands run\n",
+			     sc->id, sc->version, left, r->nhints, sc->nhints,
+			     hint_points(r), r->n);
+	} else if (!strcmp(req, "submit")) {
+		r->submitted = 1;
+		end = 1;
+		n = snprintf(resp, size, "submitted: the session ends and is graded\n");
+	} else {
+		n = snprintf(resp, size, "error: unknown request; try: lab help\n");
+	}
+	*len = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+	return end;
 }
 
 static char *dup_or_null(const char *s)
@@ -520,6 +637,8 @@ static const char *end_name(enum sbx_end end)
 		return "timeout";
 	case SBX_END_HOOK:
 		return "output-cap";
+	case SBX_END_HANGUP:
+		return "hangup";
 	case SBX_END_ERROR:
 		break;
 	}
@@ -631,7 +750,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 
 	memset(res, 0, sizeof *res);
 	/* Everything that can refuse the input comes before the sandbox. */
-	if (read_file_bounded(o->script, SCRIPT_MAX_BYTES, &script, e) < 0)
+	if (!o->ui && read_file_bounded(o->script, SCRIPT_MAX_BYTES, &script, e) < 0)
 		return err_wrap(e, "script");
 	if (open_input(o, &files, digest, keyid, &unsigned_dir, e) < 0)
 		goto out;
@@ -675,11 +794,21 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	clamp(&applied.open_files, o->cfg->max_open_files);
 	time_limit = sc.time_limit_s;
 	clamp(&time_limit, o->cfg->max_time_s);
+	/* An accommodation extends what the candidate gets, recorded. */
+	if (o->time_factor_pct && o->time_factor_pct != 100)
+		time_limit = (unsigned)((unsigned long long)time_limit *
+					o->time_factor_pct / 100);
 	l = &applied;
+	/* take: the brief, and the candidate's go, before any sandbox. */
+	if (o->ui && o->ui->brief(o->ui->ctx, &sc, time_limit) < 0) {
+		err_set(e, ERR_REFUSED, "the exam was not started; nothing was written");
+		goto out;
+	}
 	cfg.workdir = wd;
 	cfg.tools_dir = libexec;
 	cfg.init_path = init_path;
-	cfg.script_path = script_path;
+	cfg.script_path = o->ui ? NULL : script_path;
+	cfg.lab = 1; /* the lab channel, for take and for scripts alike */
 	cfg.disk_mb = l->disk_mb;
 	cfg.inodes = l->disk_mb * SESSION_INODES_PER_MB < 1024
 			     ? 1024 : l->disk_mb * SESSION_INODES_PER_MB;
@@ -792,7 +921,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	    sbx_remove_stale(SESSION_DIR, &res->stale_removed, &se) < 0 ||
 	    sbx_remove_stale_cgroups(&res->stale_cgroups, &se) < 0 ||
 	    sbx_create(&cfg, &sb, &se) < 0 ||
-	    write_file_atomic(script_path, script.data, script.len, 0644, &se) < 0 ||
+	    (!o->ui &&
+	     write_file_atomic(script_path, script.data, script.len, 0644, &se) < 0) ||
 	    bundle_extract(&files, "system/", sbx_lower_fd(sb),
 			   sbx_candidate_uid(sb), sbx_candidate_uid(sb), &se) < 0 ||
 	    give_owned(&sc, sbx_lower_fd(sb), sbx_service_uid(sb), &se) < 0 ||
@@ -821,12 +951,24 @@ int session_run(const struct session_opts *o, struct session_result *res,
 			"TZ=UTC",
 			NULL,
 		};
+		char *shell[] = {"/bin/bash", "--rcfile", SBX_TOOLS_DIR "/labrc",
+				 "-i", NULL};
 		struct sbx_hooks hooks = {&rec, rec_output, rec_exec, rec_exited,
-					  rec_started, rec_call};
+					  rec_started, rec_call, NULL, NULL,
+					  -1, NULL};
 
 		rec.sb = sb;
-		if (sbx_run(sb, argv, envp, 1, time_limit * 1000u, &hooks,
-			    &oc, &se) < 0) {
+		rec.sc = &sc;
+		rec.limit_s = time_limit;
+		hooks.lab = rec_lab;
+		if (o->ui) {
+			rec.ui = o->ui;
+			hooks.tick = rec_tick;
+			hooks.input_fd = o->ui->input_fd;
+			hooks.winch = o->ui->winch;
+		}
+		if (sbx_run(sb, o->ui ? shell : argv, envp, !o->ui,
+			    time_limit * 1000u, &hooks, &oc, &se) < 0) {
 			oc.end = SBX_END_ERROR;
 			oc.exit_status = -1;
 			oc.started_ms = oc.ended_ms = time_now_ms();
@@ -840,9 +982,12 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	}
 
 	/* Every sandbox process is dead: grade and collect. */
-	info.mode = "run";
+	info.mode = o->ui ? "take" : "run";
+	info.time_factor_pct = o->time_factor_pct ? o->time_factor_pct : 100;
+	info.hints = rec.hints;
+	info.nhints = rec.nhints;
 	info.unsigned_directory = unsigned_dir;
-	info.script_sha256 = script_digest;
+	info.script_sha256 = o->ui ? NULL : script_digest;
 	info.sc = &sc;
 	info.scenario_digest = digest;
 	info.signer_keyid = keyid[0] ? keyid : NULL;
@@ -853,7 +998,11 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	info.started_ms = oc.started_ms;
 	info.ended_ms = oc.ended_ms;
 	info.time_limit_s = time_limit;
-	info.ended_by = end_name(oc.end);
+	info.ended_by = oc.end == SBX_END_ERROR ? "error"
+			: rec.submitted                ? "submit"
+			: rec.stopped == 2             ? "hangup"
+			: rec.stopped                  ? "operator"
+						       : end_name(oc.end);
 	info.exit_status = oc.exit_status;
 	info.runner_version = LABRUN_VERSION;
 	info.profile_digest = profile;
@@ -942,6 +1091,16 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	}
 	info.result = &gr;
 	info.verdict = grader_verdict(&gr, sc.pass_mark, &info.score);
+	/* Each hint taken costs what hints.md says, in thousandths. */
+	if (strcmp(info.verdict, "error")) {
+		unsigned hp = hint_points(&rec);
+
+		info.score = info.score > hp ? info.score - hp : 0;
+		info.verdict = info.score >= sc.pass_mark ? "pass" : "fail";
+	}
+	res->hints_used = (unsigned)rec.nhints;
+	res->hint_points = hint_points(&rec);
+	res->duration_ms = oc.ended_ms - oc.started_ms;
 	if (!gr.ok)
 		info.error = gr.error;
 

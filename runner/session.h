@@ -7,6 +7,7 @@
 #define LABRUN_SESSION_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "runner/scenario.h"
 #include "runner/sign.h"
@@ -15,12 +16,31 @@
 struct err;
 struct config;
 
+/* An interactive session (labrun take): what the command layer shows and
+ * hands over.  session.c calls these; it still prints nothing itself. */
+struct session_ui {
+	void *ctx;
+	/* Show the brief before the sandbox starts; -1 abandons the session
+	 * (nothing is written). */
+	int (*brief)(void *ctx, const struct scenario *sc, unsigned time_limit_s);
+	/* The sandbox's terminal output, and labrun's notices (time warnings),
+	 * for the candidate's screen. */
+	void (*output)(void *ctx, const void *data, size_t len);
+	int input_fd;          /* the candidate's keyboard */
+	volatile int *winch;   /* set on SIGWINCH */
+	volatile int *stop;    /* set by a signal: 1 an operator or an
+				* interrupt, 2 a hang-up; the session ends and
+				* is graded as it stands */
+};
+
 struct session_opts {
 	const char *input;            /* NAME.lab or a scenario directory */
 	const struct sign_trust *trust; /* required for a bundle */
 	const struct sign_sec *key;   /* the issuer key, read before any sandbox */
 	const char *candidate;        /* the candidate's id (becomes a pseudonym) */
 	const char *script;           /* run: the candidate's script */
+	const struct session_ui *ui;  /* take: the candidate at a terminal */
+	unsigned time_factor_pct;     /* take: an accommodation (100: none) */
 	const char *out;              /* evidence path */
 	unsigned attempt;
 	const char *seed_hex;         /* override, or NULL */
@@ -44,6 +64,8 @@ struct session_result {
 	unsigned pass_mark;
 	char scenario[160];  /* "id version" */
 	char ended_by[16];
+	unsigned hints_used, hint_points; /* how many, and what they cost */
+	int64_t duration_ms;
 	char error[600];     /* why the verdict is error, if it is */
 	struct session_check *checks;
 	size_t nchecks;

@@ -42,6 +42,7 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -67,6 +68,10 @@
 #define SBX_MAX_SERVICES 16 /* SCENARIO_MAX_SERVICES */
 #define SBX_MAX_HELD 64     /* delayed calls at once; more go on at once */
 #define SBX_WATCH_MS 100    /* how often a process fault's condition is looked at */
+#define SBX_LAB_MS 500      /* a lab request's line must arrive within this */
+#define SBX_LAB_CONNS 8     /* lab connections served at once */
+#define SBX_LAB_RESP 65536  /* bytes of a lab answer (the brief, a hint) */
+#define SBX_INPUT_MAX 4096  /* keyboard bytes waiting for the terminal */
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
@@ -91,6 +96,7 @@ struct sbx {
 	int wd_mounted;
 	int root_mounted;
 	int frozen;         /* a service is in a frozen cgroup: thaw at the end */
+	int lab_fd;         /* the lab channel's listening socket, or -1 */
 };
 
 static int private_mounts(struct err *e)
@@ -171,6 +177,7 @@ int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e)
 	s->lower_fd = -1;
 	s->slot_fd = -1;
 	s->lock_fd = -1;
+	s->lab_fd = -1;
 	s->cfg = *cfg;
 	if (copy_str(s->wd, sizeof s->wd, cfg->workdir, "work directory", e) < 0 ||
 	    copy_str(s->tools_dir, sizeof s->tools_dir, cfg->tools_dir, "tools", e) < 0 ||
@@ -493,6 +500,8 @@ static int build_session_layer(struct sbx *s, struct err *e)
 	if (s->script_path[0] &&
 	    put_file(fd, "opt/labrun/script.sh", "", 0, 0644, e) < 0)
 		goto out;
+	if (s->cfg.lab && put_dir(fd, "opt/labrun/channel", 0755, 0, e) < 0)
+		goto out;
 	rc = 0;
 out:
 	close(fd);
@@ -729,6 +738,113 @@ static void small_fs_end(struct sbx *s)
 	}
 }
 
+/* The lab channel: a socket the supervisor listens on, in a directory of
+ * its own that the sandbox sees read-only at SBX_LAB_SOCKET's place.  The
+ * candidate can connect, not remove or replace it. */
+static int lab_listen(struct sbx *s, struct err *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char dir[PATH_MAX + 16], mnt[PATH_MAX * 2];
+	int fd;
+
+	snprintf(dir, sizeof dir, "%s/channel", s->wd);
+	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/lab.sock", dir) >=
+	    sizeof sa.sun_path)
+		return err_set(e, ERR_HOST, "%s: path too long for a socket", dir);
+	if (mkdir(dir, 0755) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    chmod(sa.sun_path, 0666) < 0 || listen(fd, 8) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return err_sys(e, ERR_HOST, errno, "the lab channel %s", sa.sun_path);
+	}
+	s->lab_fd = fd;
+	snprintf(mnt, sizeof mnt, "%s/opt/labrun/channel", s->root);
+	return bind_ro(dir, mnt, e);
+}
+
+/* The lab channel's connections: at most SBX_LAB_CONNS at once, each
+ * with SBX_LAB_MS to send its one line.  They are served from the
+ * supervisor's loop like everything else, so a silent or slow client
+ * holds nothing up. */
+struct lab_conn {
+	int fd;
+	int64_t deadline;
+	size_t got;
+	char buf[SBX_LAB_MAX + 1];
+};
+
+static void lab_close(struct lab_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->got = 0;
+}
+
+/* A free slot, or -1. */
+static int lab_free(const struct lab_conn *conns)
+{
+	int i;
+
+	for (i = 0; i < SBX_LAB_CONNS; i++)
+		if (conns[i].fd < 0)
+			return i;
+	return -1;
+}
+
+/* Take waiting connections while there is room; the rest wait in the
+ * listen backlog (and beyond it, their connect waits). */
+static void lab_accept(int lfd, struct lab_conn *conns)
+{
+	int i, c;
+
+	while ((i = lab_free(conns)) >= 0 &&
+	       (c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		conns[i].fd = c;
+		conns[i].got = 0;
+		conns[i].deadline = time_mono_ms() + SBX_LAB_MS;
+	}
+}
+
+/* Read from a connection; once its line is whole (or too long), answer
+ * and close.  Returns what the hook returned (1: end the session). */
+static int lab_read(struct lab_conn *c, const struct sbx_hooks *h,
+		    int64_t t_us)
+{
+	char resp[SBX_LAB_RESP], *nl;
+	size_t len = 0;
+	ssize_t n;
+	int rc = 0;
+
+	n = read(c->fd, c->buf + c->got, SBX_LAB_MAX - c->got);
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		lab_close(c);
+		return 0;
+	}
+	c->got += (size_t)n;
+	nl = memchr(c->buf, '\n', c->got);
+	if (!nl && c->got < SBX_LAB_MAX)
+		return 0;
+	if (!nl) {
+		len = (size_t)snprintf(resp, sizeof resp,
+				       "error: a request is one line of at most %d bytes\n",
+				       SBX_LAB_MAX - 1);
+	} else {
+		*nl = 0;
+		rc = h->lab ? h->lab(h->ctx, t_us, c->buf, resp, sizeof resp, &len) : 0;
+		if (len > sizeof resp)
+			len = sizeof resp;
+	}
+	(void)!send(c->fd, resp, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	lab_close(c);
+	return rc;
+}
+
 static int build_root(struct sbx *s, struct err *e)
 {
 	char opts[PATH_MAX * 6], path[PATH_MAX + 64];
@@ -785,6 +901,8 @@ static int build_root(struct sbx *s, struct err *e)
 		if (bind_ro(s->script_path, path, e) < 0)
 			return -1;
 	}
+	if (s->cfg.lab && lab_listen(s, e) < 0)
+		return -1;
 	if (build_dev(s->root, e) < 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/tmp", s->root);
@@ -1878,6 +1996,11 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	int master = -1, slave = -1, socks[2] = {-1, -1}, gop[2] = {-1, -1};
 	int init_fd = -1, pidfd = -1, listener = -1, status, stop = 0, rc = -1;
 	int fd_late = -1, cand_pidfd = -1;
+	int interactive = !stdin_null && hooks->input_fd >= 0;
+	unsigned char pending[SBX_INPUT_MAX];
+	size_t npending = 0;
+	struct lab_conn lab[SBX_LAB_CONNS];
+	enum { I_INPUT = 4 + SBX_MAX_SERVICES + 1, I_LAB };
 	int watch_master = 1, watch_listener = 1;
 	int svc_pidfd[SBX_MAX_SERVICES], svc_listener[SBX_MAX_SERVICES];
 	int own_filter = 0, own_svc_filter = 0;
@@ -1890,6 +2013,8 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	out->exit_status = -1;
 	for (k = 0; k < SBX_MAX_SERVICES; k++)
 		svc_listener[k] = -1;
+	for (k = 0; k < SBX_LAB_CONNS; k++)
+		lab[k].fd = -1;
 	if (build_root(s, e) < 0 || notif_alloc(&nb, e) < 0)
 		goto out;
 	x = malloc(sizeof *x);
@@ -2019,7 +2144,7 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	t0_us = time_mono_us();
 	deadline = time_mono_ms() + wall_ms;
 	for (;;) {
-		struct pollfd p[4 + SBX_MAX_SERVICES + 1] = {
+		struct pollfd p[4 + SBX_MAX_SERVICES + 3 + SBX_LAB_CONNS] = {
 			{watch_master ? master : -1, POLLIN, 0},
 			{watch_listener ? listener : -1, POLLIN, 0},
 			{pidfd, POLLIN, 0},
@@ -2035,7 +2160,30 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		np += SBX_MAX_SERVICES;
 		p[np].events = POLLIN; /* the candidate's end: see the thaw */
 		np++;
+		/* the keyboard, held back while the terminal is full */
+		p[np].fd = interactive ? (npending ? master : hooks->input_fd) : -1;
+		p[np].events = npending ? POLLOUT : POLLIN;
+		np++;
+		p[np].fd = lab_free(lab) >= 0 ? s->lab_fd : -1;
+		p[np].events = POLLIN;
+		np++;
+		for (k = 0; k < SBX_LAB_CONNS; k++) {
+			p[np].fd = lab[k].fd;
+			p[np].events = POLLIN;
+			np++;
+		}
+		if (interactive && hooks->winch && *hooks->winch) {
+			struct winsize ws;
+
+			*hooks->winch = 0;
+			if (ioctl(hooks->input_fd, TIOCGWINSZ, &ws) == 0)
+				ioctl(master, TIOCSWINSZ, &ws);
+		}
 		now = time_mono_ms();
+		if (hooks->tick && hooks->tick(hooks->ctx, time_mono_us() - t0_us)) {
+			out->end = SBX_END_HOOK;
+			break;
+		}
 		fire_signals(s, svc_pidfd, nsvc, t0_us / 1000, now);
 		held_due = release_held(&nb, now);
 		/* Once the candidate's program ends, pid 1 ends and waits for
@@ -2058,6 +2206,14 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		wake = next_signal(&s->cfg, t0_us / 1000, deadline);
 		if (held_due < wake)
 			wake = held_due;
+		if (hooks->tick && now + 1000 < wake)
+			wake = now + 1000;
+		for (k = 0; k < SBX_LAB_CONNS; k++) {
+			if (lab[k].fd >= 0 && lab[k].deadline <= now)
+				lab_close(&lab[k]); /* silent too long */
+			else if (lab[k].fd >= 0 && lab[k].deadline < wake)
+				wake = lab[k].deadline;
+		}
 		n = poll(p, (nfds_t)np, (int)(wake > now ? wake - now : 0));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -2149,6 +2305,47 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 				socks[0] = -1;
 			}
 		}
+		if (interactive && p[I_INPUT].revents) {
+			if (npending) {
+				ssize_t w = write(master, pending, npending);
+
+				if (w > 0) {
+					memmove(pending, pending + w, npending - (size_t)w);
+					npending -= (size_t)w;
+				}
+			} else {
+				ssize_t r = read(hooks->input_fd, pending, sizeof pending);
+
+				if (r <= 0 && !(r < 0 && (errno == EINTR || errno == EAGAIN))) {
+					/* the terminal is gone (a dropped connection) */
+					out->end = SBX_END_HANGUP;
+					break;
+				}
+				npending = r > 0 ? (size_t)r : 0;
+				if (npending) {
+					ssize_t w = write(master, pending, npending);
+
+					if (w > 0) {
+						memmove(pending, pending + w,
+							npending - (size_t)w);
+						npending -= (size_t)w;
+					}
+				}
+			}
+		}
+		for (k = 0; k < SBX_LAB_CONNS; k++)
+			if (lab[k].fd >= 0 && (p[I_LAB + 1 + k].revents & (POLLIN | POLLHUP)) &&
+			    lab_read(&lab[k], hooks, time_mono_us() - t0_us) > 0)
+				break;
+		if (k == SBX_LAB_CONNS && (p[I_LAB].revents & POLLIN))
+			lab_accept(s->lab_fd, lab);
+		if (k < SBX_LAB_CONNS) {
+			/* submitted: nothing more is asked of the channel */
+			close(s->lab_fd);
+			s->lab_fd = -1;
+			out->end = SBX_END_HOOK;
+			break;
+		}
 		if (p[2].revents & POLLIN) {
 			out->end = SBX_END_EXIT;
 			break;
@@ -2209,6 +2406,8 @@ out:
 	for (k = 0; k < SBX_MAX_SERVICES; k++)
 		if (svc_listener[k] >= 0)
 			close(svc_listener[k]);
+	for (k = 0; k < SBX_LAB_CONNS; k++)
+		lab_close(&lab[k]);
 	if (own_filter)
 		free(a.filter.filter);
 	if (own_svc_filter)
@@ -2264,6 +2463,8 @@ void sbx_destroy(struct sbx *s)
 		return;
 	if (s->lower_fd >= 0)
 		close(s->lower_fd);
+	if (s->lab_fd >= 0)
+		close(s->lab_fd);
 	/* Detaching the work area takes every mount below it along. */
 	if (s->wd_mounted)
 		umount2(s->wd, MNT_DETACH);

@@ -159,6 +159,7 @@ struct sbx_config {
 	size_t nblocks;
 	struct sbx_small_fs *small;
 	size_t nsmall;
+	int lab;                 /* serve the lab channel (hooks.lab) */
 };
 
 /* What enforced the session's cgroup limits and what they did. */
@@ -193,13 +194,31 @@ struct sbx_hooks {
 	/* A call of a trap family: fill the verdict (it starts as GO). */
 	int (*call)(void *ctx, int64_t t_us, const struct sbx_call *c,
 		    struct sbx_verdict *v);
+	/* A request on the lab channel (sbx_config.lab): one line, without
+	 * its newline, NUL-terminated, at most SBX_LAB_MAX bytes; write the
+	 * answer (at most size bytes) to resp and its length to *len. */
+	int (*lab)(void *ctx, int64_t t_us, const char *req, char *resp,
+		   size_t size, size_t *len);
+	/* Called at least once a second (when set). */
+	int (*tick)(void *ctx, int64_t t_us);
+	/* An interactive session: the candidate's keyboard (-1: none), and a
+	 * flag a SIGWINCH handler sets (the size of input_fd's terminal is
+	 * then passed on). */
+	int input_fd;
+	volatile int *winch;
 };
+
+/* The lab channel: a socket at SBX_LAB_SOCKET in the sandbox that the
+ * supervisor serves, one bounded request per connection. */
+#define SBX_LAB_SOCKET "/opt/labrun/channel/lab.sock"
+#define SBX_LAB_MAX 256
 
 enum sbx_end {
 	SBX_END_EXIT,    /* the candidate's program ended */
 	SBX_END_TIMEOUT, /* the wall-clock limit */
 	SBX_END_HOOK,    /* a hook asked to stop (output cap) */
 	SBX_END_ERROR,   /* the sandbox or its supervision failed */
+	SBX_END_HANGUP,  /* the candidate's terminal went away (input_fd) */
 };
 
 struct sbx_outcome {

@@ -1,0 +1,162 @@
+#!/bin/bash
+# labrun take on a real terminal (tmux): the brief, a shell in the sandbox
+# with the time left in its prompt, lab time / hint / status / submit, the
+# hint recorded and charged, Ctrl-C and Ctrl-Z going to the sandbox's
+# shell, time warnings, the time limit, an accommodation, a dropped
+# connection, leaving before the start, the terminal restored, and the
+# recording playing in asciinema.
+. "$(dirname "$0")/../lib.sh"
+command -v tmux >/dev/null || { skip "tmux is not installed"; done_testing; exit 0; }
+make_keys
+S=$T/scn
+make_scenario "$S"
+TM="tmux -L labrun-test-$$ -f /dev/null"
+trap '$TM kill-server 2>/dev/null; rm -rf "$T"' EXIT
+
+start() { # NAME SCENARIO EVIDENCE [OPTION...]: labrun take in a fresh pane
+	local name=$1 scn=$2 ev=$3
+	shift 3
+	$TM new-session -d -s "$name" -x 120 -y 40 \
+		"$LABRUN take '$scn' --key '$T/issuer.key' --candidate alice -o '$ev' $*; echo EXIT=\$?; stty -a | tr ' ' '\n' | grep -x -e icanon -e echo -e -icanon -e -echo | tr '\n' ' '; echo; sleep 60"
+}
+screen() { $TM capture-pane -p -J -S -200 -t "$1"; }
+keys() { $TM send-keys -t "$@"; }
+wait_for() { # NAME TEXT [TENTHS]: until the pane shows TEXT
+	local i
+	for ((i = 0; i < ${3:-100}; i++)); do
+		screen "$1" | grep -qF -- "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+see() { # NAME TEXT DESCRIPTION [TENTHS]
+	if wait_for "$1" "$2" "${4:-100}"; then pass "$3"; else
+		fail "$3 (no '$2' on screen)"
+		screen "$1" | tail -15 | sed 's/^/#   screen: /'
+	fi
+}
+
+# A whole exam, submitted.
+start a "$S" "$T/a.ev"
+see a "Set mode=fixed in /etc/app/config.txt" "the brief is shown first"
+see a "time limit 1:00" "with the time limit"
+see a "Press Enter to start" "and waits for the candidate"
+keys a Enter
+see a "left] candidate@lab:~\$" "a shell in the sandbox, the time left in its prompt"
+keys a "lab time" Enter
+see a "left of 1:00" "lab time tells the time left"
+keys a "lab brief | head -1" Enter
+see a "# Fix the config" "lab brief shows the brief again"
+keys a "lab hint" Enter
+see a "hint 1 of 1 costs 100 points" "lab hint says what the next hint costs"
+keys a "y" Enter
+see a "Look at /etc/app/config.txt." "and gives it once confirmed"
+keys a "sleep 30" Enter
+sleep 0.3
+keys a C-c
+keys a "echo after-interrupt" Enter
+see a "after-interrupt" "Ctrl-C interrupts the command in the sandbox, not the exam"
+keys a "sleep 30" Enter
+sleep 0.3
+keys a C-z
+see a "Stopped" "Ctrl-Z stops the command in the sandbox"
+keys a "kill %1; hostname" Enter
+see a "lab" "the shell is the sandbox's (hostname lab)"
+keys a "sed -i s/broken/fixed/ /etc/app/config.txt; echo typo > ~/answers/cause.txt" Enter
+keys a "lab status" Enter
+see a "1 of 1 hints used (100 points)" "lab status reports the supervisor's records"
+keys a "lab submit" Enter
+see a "Submit now?" "lab submit asks first"
+keys a "y" Enter
+see a "ended by submit" "the submission ends and grades the session" 100
+see a "pass (score 900/1000" "the hint's cost comes off the score"
+see a "pass  config-fixed" "the summary lists each check"
+see a "evidence: $T/a.ev" "and says where the evidence is"
+see a "EXIT=0" "exit 0 for a pass"
+see a "icanon echo" "the terminal is restored"
+expect_exit 0 "the evidence verifies" "$LABRUN" verify "$T/a.ev" -p "$T/issuer.pub"
+member "$T/a.ev" manifest.json >"$T/a.json"
+python3 - "$T/a.json" <<'PY' && pass "the manifest records take, the hint and the submission" || fail "the manifest records take, the hint and the submission"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["produced_by"]["mode"] == "take", m["produced_by"]
+assert m["produced_by"]["script_sha256"] is None
+assert [h["hint"] for h in m["hints_used"]] == [1] and m["hints_used"][0]["cost"] == 100
+assert m["session"]["ended_by"] == "submit" and m["session"]["time_factor_pct"] == 100
+assert m["score"] == 900
+PY
+member "$T/a.ev" session.cast >"$T/a.cast"
+run script -qec "asciinema cat '$T/a.cast'" /dev/null
+[ "$rc" -eq 0 ] && grep -q "after-interrupt" "$OUT" && pass "asciinema cat plays the recording" ||
+	fail "asciinema cat plays the recording"
+$TM kill-session -t a
+
+# The time limit, an accommodation, and the warnings.
+python3 - "$S/scenario.json" 10 "$T/short" "$S" <<'PY'
+import json, shutil, sys
+src, limit, dst, tree = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+shutil.copytree(tree, dst)
+j = json.load(open(src)); j["time_limit_s"] = limit
+json.dump(j, open(dst + "/scenario.json", "w"))
+PY
+start b "$T/short" "$T/b.ev" --time-factor 1.5
+keys b Enter
+see b "left] candidate@lab" "a short exam starts"
+see b "ended by timeout" "at the time limit the session ends and is graded" 250
+member "$T/b.ev" manifest.json | grep -q '"time_factor_pct": 150' &&
+	pass "the accommodation is recorded" || fail "the accommodation is recorded"
+member "$T/b.ev" manifest.json | grep -q '"time_limit_s": 15' &&
+	pass "and extends the limit (10 s x 1.5)" || fail "and extends the limit (10 s x 1.5)"
+see b "icanon echo" "the terminal is restored after a timeout"
+$TM kill-session -t b
+for w in "602 10 minutes left" "122 2 minutes left"; do
+	set -- $w
+	rm -rf "$T/warn"
+	python3 - "$S/scenario.json" "$1" "$T/warn" "$S" <<'PY'
+import json, shutil, sys
+src, limit, dst, tree = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+shutil.copytree(tree, dst)
+j = json.load(open(src)); j["time_limit_s"] = limit
+json.dump(j, open(dst + "/scenario.json", "w"))
+PY
+	start w "$T/warn" "$T/w.ev"
+	keys w Enter
+	see w "[lab] $2 $3 $4" "a warning when $2 $3 are left" 60
+	keys w "exit" Enter
+	see w "ended by exit" "leaving the shell ends the session"
+	$TM kill-session -t w
+	rm -f "$T/w.ev"
+done
+
+# A dropped connection: graded as it stands, evidence written.
+start c "$S" "$T/c.ev"
+keys c Enter
+see c "left] candidate@lab" "another exam starts"
+keys c "echo typo > ~/answers/cause.txt" Enter
+sleep 0.5
+pid=$($TM list-panes -t c -F '#{pane_pid}')
+lpid=$(pgrep -P "$pid" -x labrun)
+$TM kill-session -t c
+for i in $(seq 100); do [ -e "$T/c.ev" ] && ! kill -0 "$lpid" 2>/dev/null && break; sleep 0.1; done
+expect_exit 0 "a hang-up still ends in valid evidence" "$LABRUN" verify "$T/c.ev" -p "$T/issuer.pub"
+member "$T/c.ev" manifest.json | grep -q '"ended_by": "hangup"' &&
+	pass "which says the connection dropped" || fail "which says the connection dropped"
+member "$T/c.ev" answers/cause.txt | grep -qx typo &&
+	pass "and holds the work done before it" || fail "and holds the work done before it"
+
+# Leaving at the brief writes nothing.
+start d "$S" "$T/d.ev"
+see d "Press Enter to start" "the brief again"
+keys d C-c
+see d "EXIT=1" "Ctrl-C at the brief leaves with exit 1"
+[ ! -e "$T/d.ev" ] && pass "and writes nothing" || fail "and writes nothing"
+see d "icanon echo" "the terminal is as it was"
+$TM kill-session -t d
+
+run "$LABRUN" take "$S" --key "$T/issuer.key" --candidate x -o "$T/e.ev" </dev/null
+[ "$rc" -eq 2 ] && grep -q "take needs a terminal" "$ERR" && pass "take without a terminal is a usage error" ||
+	fail "take without a terminal is a usage error"
+run "$LABRUN" take "$S" --key "$T/issuer.key" --candidate x -o "$T/e.ev" --time-factor 9
+[ "$rc" -eq 2 ] && pass "a time factor out of range is a usage error" || fail "a time factor out of range is a usage error"
+[ -z "$(leftovers)" ] && pass "nothing of the sessions remains" || fail "nothing of the sessions remains"
+done_testing

@@ -10,7 +10,8 @@
 #include "runner/err.h"
 
 extern const char usage_keygen[], usage_validate[], usage_pack[],
-	usage_run[], usage_take[], usage_verify[], usage_doctor[];
+	usage_run[], usage_take[], usage_verify[], usage_doctor[],
+	usage_sessions[], usage_end[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -31,6 +32,10 @@ const struct cmd labrun_cmds[] = {
 	 usage_take},
 	{"verify", cmd_verify, "check an evidence bundle and say what it proves",
 	 usage_verify},
+	{"sessions", cmd_sessions, "list the sessions running on this host",
+	 usage_sessions},
+	{"end", cmd_end, "end a running session; it is graded as it stands",
+	 usage_end},
 	{"doctor", cmd_doctor,
 	 "say what this host supports and whether sessions are safe here",
 	 usage_doctor},

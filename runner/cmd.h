@@ -38,6 +38,8 @@ int cmd_validate(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_take(int argc, char **argv);
+int cmd_sessions(int argc, char **argv);
+int cmd_end(int argc, char **argv);
 
 /* run and take share their options and their end (cmd_run.c); take adds
  * the terminal (cmd_take.c). */
@@ -46,6 +48,8 @@ struct session_ui;
 struct session_result;
 struct err;
 int cmd_session(const struct cmd *c, int argc, char **argv, struct take_ui *ui);
+/* Set by SIGTERM, SIGINT, SIGQUIT (1) or SIGHUP (2) during a session. */
+extern volatile int session_stop;
 int take_factor(const char *s, unsigned *pct);
 int take_ready(struct take_ui *ui, struct err *e);
 const struct session_ui *take_begin(struct take_ui *ui);

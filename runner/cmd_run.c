@@ -2,6 +2,7 @@
  * recertification and CI use it.  It parses options, reads the issuer key
  * before anything else, and prints the verdict; session.c does the work. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,6 +69,29 @@ static void print_result(const struct session_result *r, const char *out)
 		       c->weight, c->message);
 	}
 	printf("evidence: %s\n", out);
+}
+
+volatile int session_stop;
+
+static void on_stop(int sig)
+{
+	session_stop = sig == SIGHUP ? 2 : 1;
+}
+
+/* An operator's SIGTERM (labrun end), an interrupt or a hang-up ends the
+ * session, graded as it stands; without these, labrun would die and its
+ * sandbox with it, leaving no evidence. */
+static void catch_stops(void)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP};
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop; /* no SA_RESTART: the supervisor's poll wakes */
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaction(sigs[i], &sa, NULL);
 }
 
 int cmd_run(int argc, char **argv)
@@ -186,6 +210,8 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 	}
 	o.key = key;
 	o.trust = &trust;
+	catch_stops();
+	o.stop = &session_stop;
 	if (ui)
 		o.ui = take_begin(ui);
 	rc = session_run(&o, &res, &e);

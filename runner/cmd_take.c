@@ -51,7 +51,7 @@ struct take_ui {
 };
 
 static struct take_ui the_ui;
-static volatile int winch, stop;
+static volatile int winch;
 
 static void restore(void)
 {
@@ -63,11 +63,6 @@ static void on_winch(int sig)
 {
 	(void)sig;
 	winch = 1;
-}
-
-static void on_stop(int sig)
-{
-	stop = sig == SIGHUP ? 2 : 1;
 }
 
 /* A crash must not leave the candidate's terminal raw. */
@@ -114,7 +109,7 @@ static int wait_key(void)
 {
 	char line[64];
 
-	if (stop || !fgets(line, sizeof line, stdin) || stop)
+	if (session_stop || !fgets(line, sizeof line, stdin) || session_stop)
 		return -1;
 	return line[0] == 'q' ? 1 : 0;
 }
@@ -187,10 +182,6 @@ const struct session_ui *take_begin(struct take_ui *ui)
 		the_ui.saved_ok = 1;
 	atexit(restore);
 	handle(SIGWINCH, on_winch, 0);
-	handle(SIGINT, on_stop, 0);
-	handle(SIGTERM, on_stop, 0);
-	handle(SIGQUIT, on_stop, 0);
-	handle(SIGHUP, on_stop, 0);
 	handle(SIGPIPE, SIG_IGN, 0);
 	handle(SIGSEGV, on_fatal, SA_RESETHAND);
 	handle(SIGBUS, on_fatal, SA_RESETHAND);
@@ -201,7 +192,6 @@ const struct session_ui *take_begin(struct take_ui *ui)
 	the_ui.s.output = to_screen;
 	the_ui.s.input_fd = 0;
 	the_ui.s.winch = &winch;
-	the_ui.s.stop = &stop;
 	return &the_ui.s;
 }
 

@@ -26,12 +26,13 @@
 #include "runner/err.h"
 #include "runner/evidence.h"
 #include "runner/faults.h"
+#include "runner/sessions.h"
 #include "runner/limits.h"
 #include "runner/session.h"
 #include "runner/util.h"
 #include "sandbox/sandbox.h"
 
-#define SESSION_DIR "/run/labrun/sessions"
+#define SESSION_DIR SESSIONS_DIR
 #define TERM_WIDTH 80  /* the recorded terminal of a scripted run */
 #define TERM_HEIGHT 24
 
@@ -47,6 +48,7 @@ struct recorder {
 	const struct sbx *sb;
 	/* take: the candidate at a terminal */
 	const struct session_ui *ui;
+	volatile int *stop;
 	const struct scenario *sc;
 	unsigned limit_s;        /* the time limit the candidate has */
 	int warned;              /* 1: at 10 minutes, 2: at 2 minutes */
@@ -95,12 +97,14 @@ static int rec_tick(void *ctx, int64_t t_us)
 	struct recorder *r = ctx;
 	int64_t left = (int64_t)r->limit_s - t_us / 1000000;
 
-	if (r->ui->stop && *r->ui->stop) {
-		r->stopped = *r->ui->stop;
+	if (r->stop && *r->stop) {
+		r->stopped = *r->stop;
 		rec_notice(r, t_us, r->stopped == 2 ? "the connection dropped: the session ends and is graded as it stands"
 						    : "the session was ended: it is graded as it stands");
 		return 1;
 	}
+	if (!r->ui)
+		return 0;
 	if (r->warned < 1 && left <= 600 && r->limit_s > 600) {
 		r->warned = 1;
 		rec_notice(r, t_us, "10 minutes left");
@@ -314,6 +318,25 @@ static void record_session_faults(const struct scenario *sc,
 				 "tmpfs of %llu KiB, %llu KiB in use at the start; %llu KiB free at the end",
 				 s->size_kb, s->used_kb, s->free_kb_end);
 	}
+}
+
+/* The session in the host's register (labrun sessions, labrun end). */
+static int enter_register(const char *sid, const char *mode,
+			  const char *scenario, const char *candidate,
+			  unsigned limit_s, int *registered, struct err *e)
+{
+	struct session_entry en;
+
+	memset(&en, 0, sizeof en);
+	snprintf(en.id, sizeof en.id, "%s", sid);
+	en.pid = getpid();
+	snprintf(en.mode, sizeof en.mode, "%s", mode);
+	snprintf(en.scenario, sizeof en.scenario, "%s", scenario);
+	snprintf(en.candidate, sizeof en.candidate, "%s", candidate);
+	en.started_ms = time_now_ms();
+	en.time_limit_s = limit_s;
+	*registered = 1;
+	return sessions_add(&en, e);
 }
 
 static int rec_call(void *ctx, int64_t t_us, const struct sbx_call *c,
@@ -743,6 +766,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	char script_digest[SIGN_SHA256_HEX];
 	unsigned char rnd[8];
 	int unsigned_dir = 0, overridden = 0, root_fd = -1, upper_fd = -1;
+	int registered = 0;
 	int answers_fd = -1, rc = -1;
 	const struct scenario_limits *l;
 	struct err se = {0};
@@ -919,8 +943,11 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		     FAKETIME_LIB) < 0) ||
 	    mkdir_p(SESSION_DIR, 0711, &se) < 0 ||
 	    sbx_remove_stale(SESSION_DIR, &res->stale_removed, &se) < 0 ||
+	    sessions_prune(&se) < 0 ||
 	    sbx_remove_stale_cgroups(&res->stale_cgroups, &se) < 0 ||
 	    sbx_create(&cfg, &sb, &se) < 0 ||
+	    enter_register(sid, o->ui ? "take" : "run", res->scenario,
+			   pseudonym, time_limit, &registered, &se) < 0 ||
 	    (!o->ui &&
 	     write_file_atomic(script_path, script.data, script.len, 0644, &se) < 0) ||
 	    bundle_extract(&files, "system/", sbx_lower_fd(sb),
@@ -961,6 +988,9 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		rec.sc = &sc;
 		rec.limit_s = time_limit;
 		hooks.lab = rec_lab;
+		rec.stop = o->stop;
+		if (o->stop)
+			hooks.tick = rec_tick;
 		if (o->ui) {
 			rec.ui = o->ui;
 			hooks.tick = rec_tick;
@@ -1141,6 +1171,8 @@ out:
 		close(upper_fd);
 	if (root_fd >= 0)
 		close(root_fd);
+	if (registered)
+		sessions_remove(sid);
 	sbx_destroy(sb);
 	free(services);
 	free(faults);

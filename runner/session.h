@@ -28,9 +28,6 @@ struct session_ui {
 	void (*output)(void *ctx, const void *data, size_t len);
 	int input_fd;          /* the candidate's keyboard */
 	volatile int *winch;   /* set on SIGWINCH */
-	volatile int *stop;    /* set by a signal: 1 an operator or an
-				* interrupt, 2 a hang-up; the session ends and
-				* is graded as it stands */
 };
 
 struct session_opts {
@@ -40,6 +37,9 @@ struct session_opts {
 	const char *candidate;        /* the candidate's id (becomes a pseudonym) */
 	const char *script;           /* run: the candidate's script */
 	const struct session_ui *ui;  /* take: the candidate at a terminal */
+	volatile int *stop;           /* set by a signal: 1 an operator (labrun
+				       * end) or an interrupt, 2 a hang-up; the
+				       * session ends, graded as it stands */
 	unsigned time_factor_pct;     /* take: an accommodation (100: none) */
 	const char *out;              /* evidence path */
 	unsigned attempt;

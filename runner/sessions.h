@@ -1,0 +1,39 @@
+/* sessions: the host's register of running sessions (sessions.c). */
+#ifndef LABRUN_SESSIONS_H
+#define LABRUN_SESSIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct err;
+
+#define SESSIONS_DIR "/run/labrun/sessions"
+#define SESSIONS_MAX_LISTED 20000 /* entries of SESSIONS_DIR read at most */
+
+struct session_entry {
+	char id[40];          /* the session's work area's name (hex) */
+	pid_t pid;            /* the labrun that runs it */
+	char mode[8];         /* run, take */
+	char scenario[160];   /* "id version" */
+	char candidate[24];   /* the pseudonym */
+	int64_t started_ms;   /* wall clock */
+	unsigned time_limit_s;
+};
+
+/* Enter a session that has just taken its lock; remove it at its end. */
+int sessions_add(const struct session_entry *s, struct err *e);
+void sessions_remove(const char *id);
+
+/* Remove the entries of sessions no labrun runs any more (killed ones). */
+int sessions_prune(struct err *e);
+
+/* The sessions whose sandbox holds its lock now (*out malloc'd). */
+int sessions_list(struct session_entry **out, size_t *n, struct err *e);
+
+/* Ask the labrun that runs session id to end it (SIGTERM, through a pidfd,
+ * once that process is seen to hold the session's lock); it is graded as
+ * it stands, ended_by "operator".  *out says which session it was. */
+int sessions_end(const char *id, struct session_entry *out, struct err *e);
+
+#endif

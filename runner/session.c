@@ -753,7 +753,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	char faketime[64], preload[] = "LD_PRELOAD=" FAKETIME_LIB;
 	char *clock_envp[] = {preload, faketime, NULL};
 	size_t i;
-	struct ev_limit_event events[4];
+	struct ev_limit_event events[8];
 	struct sbx_limit_report lr = {0};
 	char mem_mech[160], pid_mech[160], mechs[6][256];
 	struct scenario_limits applied;
@@ -980,14 +980,15 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		};
 		char *shell[] = {"/bin/bash", "--rcfile", SBX_TOOLS_DIR "/labrc",
 				 "-i", NULL};
-		struct sbx_hooks hooks = {&rec, rec_output, rec_exec, rec_exited,
-					  rec_started, rec_call, NULL, NULL,
-					  -1, NULL};
+		struct sbx_hooks hooks = {
+			.ctx = &rec, .output = rec_output, .exec = rec_exec,
+			.exited = rec_exited, .started = rec_started,
+			.call = rec_call, .lab = rec_lab, .input_fd = -1,
+		};
 
 		rec.sb = sb;
 		rec.sc = &sc;
 		rec.limit_s = time_limit;
-		hooks.lab = rec_lab;
 		rec.stop = o->stop;
 		if (o->stop)
 			hooks.tick = rec_tick;
@@ -1065,6 +1066,16 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	if (cast_capped(rec.cast))
 		events[nevents++] = (struct ev_limit_event){
 			"output_bytes", "recording stopped at the cap", 1};
+	/* Sampled once a second and at the end: seconds seen full. */
+	if (lr.disk_full)
+		events[nevents++] = (struct ev_limit_event){
+			"disk_mb", "the writable layer was full (seconds seen so)", lr.disk_full};
+	if (lr.tmp_full)
+		events[nevents++] = (struct ev_limit_event){
+			"tmp", "/tmp was full (seconds seen so)", lr.tmp_full};
+	if (lr.shm_full)
+		events[nevents++] = (struct ev_limit_event){
+			"shm", "/dev/shm was full (seconds seen so)", lr.shm_full};
 	for (i = 0; i < nsignals; i++) {
 		struct ev_fault *r = &faults[signal_of[i]];
 

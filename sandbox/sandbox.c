@@ -97,6 +97,8 @@ struct sbx {
 	int root_mounted;
 	int frozen;         /* a service is in a frozen cgroup: thaw at the end */
 	int lab_fd;         /* the lab channel's listening socket, or -1 */
+	unsigned full[3];   /* samples with the writable layer, /tmp, /dev/shm full */
+	int64_t sampled_ms; /* the last sample */
 };
 
 static int private_mounts(struct err *e)
@@ -718,6 +720,26 @@ out:
 	if (to >= 0)
 		close(to);
 	return rc;
+}
+
+/* Whether the writable layer, /tmp and /dev/shm are full now: a limit the
+ * candidate hit shows in the evidence, as a count of samples. */
+static void sample_disks(struct sbx *s)
+{
+	static const char *const sub[3] = {NULL, "/tmp", "/dev/shm"};
+	char path[PATH_MAX * 2];
+	struct statfs sf;
+	size_t i;
+
+	s->sampled_ms = time_mono_ms();
+	for (i = 0; i < 3; i++) {
+		if (sub[i])
+			snprintf(path, sizeof path, "%s%s", s->root, sub[i]);
+		else
+			snprintf(path, sizeof path, "%s", s->rw);
+		if (statfs(path, &sf) == 0 && (sf.f_bavail == 0 || sf.f_ffree == 0))
+			s->full[i]++;
+	}
 }
 
 /* After the session: the room left in each small filesystem. */
@@ -2180,6 +2202,8 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 				ioctl(master, TIOCSWINSZ, &ws);
 		}
 		now = time_mono_ms();
+		if (now >= s->sampled_ms + 1000)
+			sample_disks(s);
 		if (hooks->tick && hooks->tick(hooks->ctx, time_mono_us() - t0_us)) {
 			out->end = SBX_END_HOOK;
 			break;
@@ -2206,7 +2230,7 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		wake = next_signal(&s->cfg, t0_us / 1000, deadline);
 		if (held_due < wake)
 			wake = held_due;
-		if (hooks->tick && now + 1000 < wake)
+		if (now + 1000 < wake) /* the tick, and the disks' sample */
 			wake = now + 1000;
 		for (k = 0; k < SBX_LAB_CONNS; k++) {
 			if (lab[k].fd >= 0 && lab[k].deadline <= now)
@@ -2387,6 +2411,7 @@ finish:
 		out->end = SBX_END_ERROR;
 	}
 	small_fs_end(s);
+	sample_disks(s);
 	if (master >= 0)
 		drain(master, out->started_ms ? t0_us : time_mono_us(),
 		      hooks, &stop);
@@ -2491,6 +2516,9 @@ int sbx_limit_report(const struct sbx *s, struct sbx_limit_report *out,
 	struct cg_report r;
 
 	memset(out, 0, sizeof *out);
+	out->disk_full = s->full[0];
+	out->tmp_full = s->full[1];
+	out->shm_full = s->full[2];
 	if (!s->cg)
 		return 0;
 	if (cg_report(s->cg, &r, e) < 0)

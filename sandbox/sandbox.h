@@ -169,6 +169,9 @@ struct sbx_limit_report {
 	uint64_t oom_kills;    /* processes killed for memory */
 	uint64_t pids_refused; /* forks refused at the processes limit */
 	uint64_t memory_peak;  /* bytes, 0 if unknown */
+	/* seconds (samples, one a second and one at the end) in which the
+	 * writable layer, /tmp or /dev/shm had no room or no inode left */
+	unsigned disk_full, tmp_full, shm_full;
 };
 
 /* What the supervisor saw; the callbacks return 0 to go on, 1 to end the

@@ -19,7 +19,7 @@ int main(int argc, char **argv)
 {
 	char *av[] = {"/bin/true", NULL};
 	char *ev[] = {"PATH=/usr/bin:/bin", NULL};
-	struct sbx_hooks hooks = {NULL, quiet, NULL, NULL, NULL, NULL};
+	struct sbx_hooks hooks = {.output = quiet, .input_fd = -1};
 	struct sbx_config cfg = {0};
 	struct sbx_outcome out;
 	struct sbx *s;

@@ -233,4 +233,21 @@ expect_line "$R" zombie-state Z
 expect_line "$R" zombie-parent-state S
 expect_line "$R" script-done yes
 session_ends_clean "$T/leave.ev" "daemons, stopped processes and zombies"
+
+# A full disk is a limit event in the evidence: the writable layer and
+# /tmp filled and left full for a second or more (sampled each second).
+cat >"$T/full.sh" <<'SH'
+#!/bin/bash
+head -c 20M /dev/zero > ~/big 2>/dev/null
+for i in $(seq 10); do head -c 7M /dev/zero > /tmp/big$i 2>/dev/null || break; done
+sleep 1.5
+SH
+run "$LABRUN" run "$S" --key "$T/issuer.key" --candidate full --script "$T/full.sh" -o "$T/full.ev"
+member "$T/full.ev" manifest.json >"$T/full.json"
+python3 - "$T/full.json" <<'PY' && pass "disk_mb and tmp: a full writable layer and /tmp are limit events" ||
+import json, sys
+ev = {e["limit"]: e for e in json.load(open(sys.argv[1]))["limit_events"]}
+assert ev["disk_mb"]["count"] >= 1 and ev["tmp"]["count"] >= 1, ev
+PY
+	fail "disk_mb and tmp: a full writable layer and /tmp are limit events ($(grep -A3 limit_events "$T/full.json" | tr -d '\n'))"
 done_testing

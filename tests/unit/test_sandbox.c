@@ -73,7 +73,9 @@ static int session(const char *script, unsigned wall_ms, struct seen *s,
 	char *argv[] = {"/bin/bash", "--noprofile", "--norc", "-c",
 			(char *)script, NULL};
 	char *envp[] = {"PATH=/usr/bin:/bin", "HOME=/home/candidate", NULL};
-	struct sbx_hooks h = {s, on_output, on_exec, on_exit_code, on_started, NULL};
+	struct sbx_hooks h = {.ctx = s, .output = on_output, .exec = on_exec,
+			      .exited = on_exit_code, .started = on_started,
+			      .input_fd = -1};
 	struct sbx_config cfg = {0};
 	struct sbx *sb;
 	struct err e = {0};
@@ -171,8 +173,9 @@ int main(void)
 	{
 		char *argv[] = {"/nonexistent/program", NULL};
 		char *envp[] = {NULL};
-		struct sbx_hooks h = {&s, on_output, on_exec, on_exit_code,
-				      on_started, NULL};
+		struct sbx_hooks h = {.ctx = &s, .output = on_output,
+				      .exec = on_exec, .exited = on_exit_code,
+				      .started = on_started, .input_fd = -1};
 		struct sbx_config cfg = {0};
 		struct sbx *sb;
 		struct err e = {0};

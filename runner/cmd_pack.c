@@ -12,6 +12,7 @@
 
 #include "runner/bundle.h"
 #include "runner/cmd.h"
+#include "runner/dryrun.h"
 #include "runner/err.h"
 #include "runner/limits.h"
 #include "runner/opts.h"
@@ -193,7 +194,10 @@ int cmd_pack(int argc, char **argv)
 		goto fail;
 	memset(&sc, 0, sizeof sc);
 	if (check_manifest(&a, &files, &probs) < 0 ||
-	    scenario_load(&files, a.depth, &sc, &probs, &e) < 0) {
+	    scenario_load(&files, a.depth, &sc, &probs, &e) < 0 ||
+	    /* a grader that compiles is also run once, on the untouched files */
+	    scenario_dry_run(&files, &sc, &probs, &e) < 0 || probs.n) {
+		have_sc = sc.id != NULL;
 		if (!probs.n)
 			goto fail;
 		for (i = 0; i < probs.n; i++)

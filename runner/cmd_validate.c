@@ -10,6 +10,7 @@
 
 #include "runner/bundle.h"
 #include "runner/cmd.h"
+#include "runner/dryrun.h"
 #include "runner/err.h"
 #include "runner/opts.h"
 #include "runner/scenario.h"
@@ -182,6 +183,14 @@ int cmd_validate(int argc, char **argv)
 		return EXIT_NO;
 	}
 	rc = scenario_load(&files, depth, &s, &p, &e);
+	/* A grader that compiles is also run once, on the untouched files. */
+	if (rc == 0 && scenario_dry_run(&files, &s, &p, &e) < 0) {
+		tar_list_release(&files);
+		scenario_release(&s);
+		return cmd_fail("validate", &e);
+	}
+	if (rc == 0 && p.n)
+		rc = -1;
 	tar_list_release(&files);
 	if (rc < 0 && p.n == 0)
 		return cmd_fail("validate", &e);

@@ -1066,16 +1066,19 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	if (cast_capped(rec.cast))
 		events[nevents++] = (struct ev_limit_event){
 			"output_bytes", "recording stopped at the cap", 1};
-	/* Sampled once a second and at the end: seconds seen full. */
+	if (lr.cpu_killed)
+		events[nevents++] = (struct ev_limit_event){
+			"cpu_s", "processes that reached their CPU time (killed there)", lr.cpu_killed};
+	/* Sampled four times a second and at the end: looks that found it full. */
 	if (lr.disk_full)
 		events[nevents++] = (struct ev_limit_event){
-			"disk_mb", "the writable layer was full (seconds seen so)", lr.disk_full};
+			"disk_mb", "the writable layer was full (quarter seconds seen so)", lr.disk_full};
 	if (lr.tmp_full)
 		events[nevents++] = (struct ev_limit_event){
-			"tmp", "/tmp was full (seconds seen so)", lr.tmp_full};
+			"tmp", "/tmp was full (quarter seconds seen so)", lr.tmp_full};
 	if (lr.shm_full)
 		events[nevents++] = (struct ev_limit_event){
-			"shm", "/dev/shm was full (seconds seen so)", lr.shm_full};
+			"shm", "/dev/shm was full (quarter seconds seen so)", lr.shm_full};
 	for (i = 0; i < nsignals; i++) {
 		struct ev_fault *r = &faults[signal_of[i]];
 

@@ -881,6 +881,27 @@ void cg_thaw_procs(struct cg *cg)
 		freezer_set(cg->sub_fd[i], cg->v2[CG_FRZ], 0);
 }
 
+size_t cg_procs(const struct cg *cg, pid_t *out, size_t max)
+{
+	char buf[16384], *p, *end;
+	size_t n = 0;
+	int at = cg->at[CG_PIDS] >= 0 ? cg->at[CG_PIDS] : cg->at[CG_MEM];
+
+	if (at < 0 || read_small(cg->dir[at].fd, "cgroup.procs", buf, sizeof buf) < 0)
+		return 0;
+	for (p = buf; *p && n < max; p = end) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (v > 0)
+			out[n++] = (pid_t)v;
+		while (*end == '\n')
+			end++;
+	}
+	return n;
+}
+
 int cg_report(const struct cg *cg, struct cg_report *out, struct err *e)
 {
 	struct cg_report r = {0};

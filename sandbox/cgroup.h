@@ -69,6 +69,9 @@ int cg_freeze_procs(struct cg *cg, const char *name, const pid_t *pids,
 		    size_t n, const char **how, struct err *e);
 void cg_thaw_procs(struct cg *cg);
 
+/* The session's processes (host pids) now, at most max of them. */
+size_t cg_procs(const struct cg *cg, pid_t *out, size_t max);
+
 /* The mechanisms and counters, read now.  out is written only on success. */
 int cg_report(const struct cg *cg, struct cg_report *out, struct err *e);
 

@@ -70,6 +70,7 @@
 #define SBX_WATCH_MS 100    /* how often a process fault's condition is looked at */
 #define SBX_LAB_MS 500      /* a lab request's line must arrive within this */
 #define SBX_LAB_CONNS 8     /* lab connections served at once */
+#define SBX_SAMPLE_MS 250   /* how often full disks and CPU-time limits are looked for */
 #define SBX_LAB_RESP 65536  /* bytes of a lab answer (the brief, a hint) */
 #define SBX_INPUT_MAX 4096  /* keyboard bytes waiting for the terminal */
 #ifndef SYS_openat2
@@ -98,6 +99,8 @@ struct sbx {
 	int frozen;         /* a service is in a frozen cgroup: thaw at the end */
 	int lab_fd;         /* the lab channel's listening socket, or -1 */
 	unsigned full[3];   /* samples with the writable layer, /tmp, /dev/shm full */
+	pid_t cpu_out[64];  /* processes seen at their CPU-time limit */
+	unsigned ncpu_out;
 	int64_t sampled_ms; /* the last sample */
 };
 
@@ -739,6 +742,51 @@ static void sample_disks(struct sbx *s)
 			snprintf(path, sizeof path, "%s", s->rw);
 		if (statfs(path, &sf) == 0 && (sf.f_bavail == 0 || sf.f_ffree == 0))
 			s->full[i]++;
+	}
+}
+
+/* Processes at their CPU-time limit (RLIMIT_CPU kills them there; their
+ * death is not ours to see, so the supervisor looks before): a limit
+ * event, one per process. */
+static void sample_cpu(struct sbx *s)
+{
+	pid_t pids[512];
+	char path[64], buf[1024], *p;
+	unsigned long long ticks, limit, used;
+	size_t n, i, k;
+	ssize_t r;
+	int fd, field;
+
+	if (!s->cg || !s->cfg.cpu_s)
+		return;
+	ticks = (unsigned long long)sysconf(_SC_CLK_TCK);
+	limit = s->cfg.cpu_s * ticks;
+	n = cg_procs(s->cg, pids, sizeof pids / sizeof *pids);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)pids[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		r = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (r <= 0)
+			continue;
+		buf[r] = 0;
+		/* after "(comm)": utime and stime are the 12th and 13th */
+		p = strrchr(buf, ')');
+		for (field = 0; p && field < 12; field++)
+			p = strchr(p + 1, ' ');
+		if (!p)
+			continue;
+		used = strtoull(p + 1, &p, 10);
+		used += strtoull(p, NULL, 10);
+		/* within a sample of the limit: the kernel's kill is next */
+		if (used + ticks * SBX_SAMPLE_MS / 1000 < limit)
+			continue;
+		for (k = 0; k < s->ncpu_out && s->cpu_out[k] != pids[i]; k++)
+			;
+		if (k == s->ncpu_out && s->ncpu_out < sizeof s->cpu_out / sizeof *s->cpu_out)
+			s->cpu_out[s->ncpu_out++] = pids[i];
 	}
 }
 
@@ -2202,8 +2250,10 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 				ioctl(master, TIOCSWINSZ, &ws);
 		}
 		now = time_mono_ms();
-		if (now >= s->sampled_ms + 1000)
+		if (now >= s->sampled_ms + SBX_SAMPLE_MS) {
 			sample_disks(s);
+			sample_cpu(s);
+		}
 		if (hooks->tick && hooks->tick(hooks->ctx, time_mono_us() - t0_us)) {
 			out->end = SBX_END_HOOK;
 			break;
@@ -2230,8 +2280,10 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		wake = next_signal(&s->cfg, t0_us / 1000, deadline);
 		if (held_due < wake)
 			wake = held_due;
-		if (now + 1000 < wake) /* the tick, and the disks' sample */
+		if (hooks->tick && now + 1000 < wake)
 			wake = now + 1000;
+		if (s->sampled_ms + SBX_SAMPLE_MS < wake) /* disks and CPU */
+			wake = s->sampled_ms + SBX_SAMPLE_MS;
 		for (k = 0; k < SBX_LAB_CONNS; k++) {
 			if (lab[k].fd >= 0 && lab[k].deadline <= now)
 				lab_close(&lab[k]); /* silent too long */
@@ -2516,6 +2568,7 @@ int sbx_limit_report(const struct sbx *s, struct sbx_limit_report *out,
 	struct cg_report r;
 
 	memset(out, 0, sizeof *out);
+	out->cpu_killed = s->ncpu_out;
 	out->disk_full = s->full[0];
 	out->tmp_full = s->full[1];
 	out->shm_full = s->full[2];

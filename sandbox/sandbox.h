@@ -172,6 +172,8 @@ struct sbx_limit_report {
 	/* seconds (samples, one a second and one at the end) in which the
 	 * writable layer, /tmp or /dev/shm had no room or no inode left */
 	unsigned disk_full, tmp_full, shm_full;
+	/* processes seen at their CPU-time limit (sampled each second) */
+	unsigned cpu_killed;
 };
 
 /* What the supervisor saw; the callbacks return 0 to go on, 1 to end the

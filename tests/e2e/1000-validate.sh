@@ -29,7 +29,7 @@ EOF
 	printf '# Hints\n\n## Hint (cost 100)\nRead the audit log.\n\n## Hint (cost 200)\nCompare v6 and v7.\n' >"$d/hints.md"
 	printf '{"active": 7}\n' >"$d/system/etc/agentsim/policy.json"
 	printf '{"rules": []}\n' >"$d/faults/v7.json"
-	printf 'return {\n  { id = "policy-restored", title = "restored", weight = 1000 },\n}\n' \
+	printf 'local ok = (lab.read("/etc/agentsim/policy.json") or ""):find("6") ~= nil\nreturn {\n  lab.check{ id = "policy-restored", title = "restored", weight = 1000, pass = ok,\n    message = ok and "restored" or "not restored" },\n}\n' \
 		>"$d/grader/grade.lua"
 	printf '{"bad_version": 7}\n' >"$d/grader/keys.json"
 	printf '#!/bin/sh\nagentsim policy activate 6\n' >"$d/solutions/reference.sh"

@@ -12,7 +12,7 @@ mkscen() {
 JSON
 	printf '# Minimal\n\nRepair nothing.\n' >"$1/brief.md"
 	printf 'x = 1\n' >"$1/system/etc/x.conf"
-	printf 'return {}\n' >"$1/grader/grade.lua"
+	printf 'return {lab.check{id = "x", title = "x", weight = 1, pass = false, message = "nothing to check"}}\n' >"$1/grader/grade.lua"
 	printf '#!/bin/bash\ntrue\n' >"$1/solutions/reference.sh"
 	chmod +x "$1/solutions/reference.sh"
 }

@@ -168,6 +168,9 @@ report_of "$T/cpu.ev" cpu.txt "$R"
 expect_line "$R" rlimit-cpu "1 1"
 expect_line "$R" cpu-burn signal=SIGKILL
 session_ends_clean "$T/cpu.ev" "cpu limit"
+member "$T/cpu.ev" manifest.json | python3 -c 'import json,sys; ev={e["limit"]: e for e in json.load(sys.stdin)["limit_events"]}; sys.exit(not ev.get("cpu_s", {}).get("count", 0) >= 1)' &&
+	pass "cpu: limit_events records the process killed at its CPU time" ||
+	fail "cpu: limit_events records the process killed at its CPU time"
 
 # ... and the wall clock ends a session that burns and sleeps forever.
 S3=$T/clock

@@ -1,8 +1,10 @@
 #!/bin/bash
-# Hostile graders at exam time: each one ends in an error verdict (exit 3)
-# with signed evidence that says why; never a crash, a hang, a partial
-# bundle or a fail charged to the candidate.  At authoring time a grader
-# that does not compile is refused by validate and pack (exit 1).
+# Hostile graders.  At authoring time validate and pack run the grader
+# once on the scenario's own files and refuse each one (exit 1); a grader
+# that does not compile is refused too.  At exam time (a scenario
+# directory run as it is) each ends in an error verdict (exit 3) with
+# signed evidence that says why; never a crash, a hang, a partial bundle
+# or a fail charged to the candidate.
 . "$(dirname "$0")/../lib.sh"
 make_keys
 S=$T/scn
@@ -11,6 +13,14 @@ make_scenario "$S"
 graded() { # NAME LUA PATTERN
 	local d=$T/g-$1
 	rm -rf "$d" && cp -a "$S" "$d" && printf '%s\n' "$2" >"$d/grader/grade.lua"
+	# Authoring time: validate and pack run the grader once on the
+	# scenario's own files, and refuse it.
+	run timeout 120 "$LABRUN" validate "$d"
+	[ "$rc" -eq 1 ] && grep -q "grader/grade.lua: run on the scenario's own files (nothing repaired) it failed" "$ERR" &&
+		pass "$1: validate refuses it at authoring time" || fail "$1: validate refuses it at authoring time (exit $rc)"
+	run timeout 120 "$LABRUN" pack "$d" -s "$T/author.key" -o "$T/$1.lab"
+	[ "$rc" -eq 1 ] && [ ! -e "$T/$1.lab" ] && pass "$1: pack refuses it, nothing written" ||
+		fail "$1: pack refuses it, nothing written (exit $rc)"
 	local t0=$SECONDS
 	run timeout 120 "$LABRUN" run "$d" --key "$T/issuer.key" --candidate h \
 		--script "$S/solutions/reference.sh" -o "$T/$1.ev"

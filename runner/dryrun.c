@@ -1,0 +1,98 @@
+/* dryrun: the grader run once at authoring time (validate, pack) against
+ * the scenario's own files as the candidate first finds them (the fault
+ * plan's file faults applied), with no candidate work and no commands.
+ * Its checks should fail; what must not happen is the grader itself
+ * failing: looping, allocating without bound, backtracking forever,
+ * calling what the worker forbids, returning nonsense.  Those show here,
+ * before any candidate meets them.  It needs no sandbox: the grader worker
+ * reads a private copy of the files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "graders/grader.h"
+#include "runner/bundle.h"
+#include "runner/context.h"
+#include "runner/dryrun.h"
+#include "runner/err.h"
+#include "runner/evidence.h"
+#include "runner/faults.h"
+#include "runner/scenario.h"
+#include "runner/tarball.h"
+#include "runner/util.h"
+
+#define DRY_SEED "00000000000000000000000000000000" /* fixed: the same run every time */
+
+int scenario_dry_run(const struct tar_list *files, const struct scenario *sc,
+		     struct problems *p, struct err *e)
+{
+	const struct tar_entry *src = tar_list_find(files, "grader/grade.lua");
+	const struct tar_entry *keys = tar_list_find(files, "grader/keys.json");
+	char dir[64], rnd_hex[17];
+	unsigned char rnd[8];
+	struct ev_fault *faults = NULL;
+	struct grader_result gr = {0};
+	struct grader_input in = {0};
+	struct ev_info info = {0};
+	struct buf ctx = BUF_INIT;
+	int dfd = -1, rc = -1;
+	int64_t now = time_now_ms();
+
+	if (!src)
+		return 0; /* scenario_load reported it */
+	/* A fresh private directory: a random name, made or refused. */
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return err_sys(e, ERR_HOST, errno, "getrandom");
+	hex_encode(rnd, sizeof rnd, rnd_hex);
+	snprintf(dir, sizeof dir, "/tmp/labrun-dryrun.%s", rnd_hex);
+	if (mkdir(dir, 0700) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s: a directory for the grader's dry run", dir);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	faults = calloc(sc->nfaults + 1, sizeof *faults);
+	if (dfd < 0 || !faults) {
+		err_sys(e, ERR_HOST, errno ? errno : ENOMEM, "%s", dir);
+		goto out;
+	}
+	if (bundle_extract(files, "system/", dfd, getuid(), getgid(), e) < 0 ||
+	    faults_apply(sc, files, dfd, getuid(), DRY_SEED, faults, e) < 0)
+		goto out;
+	info.mode = "dry-run";
+	info.sc = sc;
+	info.candidate = "c-dry-run";
+	info.attempt = 1;
+	info.seed_hex = DRY_SEED;
+	info.started_ms = now;
+	info.ended_ms = now;
+	info.time_limit_s = sc->time_limit_s;
+	info.ended_by = "exit";
+	info.exit_status = 0;
+	if (context_build(&info, keys ? (const char *)keys->data : NULL,
+			  keys ? keys->len : 0, &ctx, e) < 0)
+		goto out;
+	in.source = (const char *)src->data;
+	in.source_len = src->len;
+	in.chunkname = "grader/grade.lua";
+	in.root_fd = dfd;
+	in.context_json = (const char *)ctx.data;
+	in.context_len = ctx.len;
+	in.lim = grader_default_limits;
+	if (grader_run(&in, &gr, e) < 0)
+		goto out;
+	if (!gr.ok)
+		problems_add(p, "grader/grade.lua: run on the scenario's own files (nothing repaired) it failed: %s; hint: a grader must finish within its limits and return checks whatever it finds",
+			     gr.error);
+	rc = 0;
+out:
+	grader_result_release(&gr);
+	buf_release(&ctx);
+	free(faults);
+	if (dfd >= 0)
+		close(dfd);
+	remove_tree(dir, NULL);
+	return rc;
+}

@@ -11,7 +11,7 @@
 
 extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_run[], usage_take[], usage_verify[], usage_doctor[],
-	usage_sessions[], usage_end[];
+	usage_sessions[], usage_end[], usage_exam[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -36,6 +36,8 @@ const struct cmd labrun_cmds[] = {
 	 usage_sessions},
 	{"end", cmd_end, "end a running session; it is graded as it stands",
 	 usage_end},
+	{"exam", cmd_exam, "an exam host's ssh forced command: take, evidence, list",
+	 usage_exam},
 	{"doctor", cmd_doctor,
 	 "say what this host supports and whether sessions are safe here",
 	 usage_doctor},

@@ -40,6 +40,7 @@ int cmd_run(int argc, char **argv);
 int cmd_take(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_end(int argc, char **argv);
+int cmd_exam(int argc, char **argv);
 
 /* run and take share their options and their end (cmd_run.c); take adds
  * the terminal (cmd_take.c). */

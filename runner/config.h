@@ -23,6 +23,8 @@ struct config {
 	unsigned max_open_files;
 	char trust[PATH_MAX]; /* default --trust, "" if none */
 	char key[PATH_MAX];   /* default --key, "" if none */
+	char exam_bundle[PATH_MAX];  /* labrun exam: the bundle candidates take */
+	char evidence_dir[PATH_MAX]; /* labrun exam: where their evidence goes */
 	char source[PATH_MAX]; /* the file read, "" when none was */
 };
 

@@ -1,0 +1,190 @@
+/* cmd_exam: `labrun exam`, the forced command of an exam host's ssh
+ * account (docs/operators.md).  The operator fixes the candidate in the
+ * account's authorized_keys entry; the candidate only chooses a verb
+ * (SSH_ORIGINAL_COMMAND): take the configured exam, fetch their latest
+ * evidence, or list it.  Anything else is refused: there is no way from
+ * here to a shell. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runner/cmd.h"
+#include "runner/config.h"
+#include "runner/err.h"
+#include "runner/util.h"
+
+const char usage_exam[] =
+	"usage: labrun exam --candidate ID [--config FILE]\n"
+	"\n"
+	"The forced command of an exam host's ssh account (see docs/operators.md\n"
+	"for the recipe).  The candidate is fixed by the operator; the verb comes\n"
+	"from SSH_ORIGINAL_COMMAND:\n"
+	"\n"
+	"  (none), take   take the exam named by exam_bundle in the configuration\n"
+	"                 (labrun take); the evidence goes to\n"
+	"                 EVIDENCE_DIR/ID/attempt-N.tar\n"
+	"  evidence       the candidate's latest evidence bundle, as bytes on\n"
+	"                 stdout: ssh exam@host evidence > mine.tar\n"
+	"  list           the candidate's evidence bundles\n"
+	"\n"
+	"The configuration (default /etc/labrun/labrun.conf) must set trust, key,\n"
+	"exam_bundle and evidence_dir.  Exit: as labrun take; 0 for evidence and\n"
+	"list; 1 nothing to fetch; 2 a verb that is not one of these.\n";
+
+#define EXAM_MAX_ATTEMPTS 1000
+
+/* A candidate id that is also a safe directory name. */
+static int candidate_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n > 0 && n <= 64 && id[0] != '.' && id[0] != '-' &&
+	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "0123456789._@-") == n;
+}
+
+/* The highest attempt N with DIR/attempt-N.tar, or 0. */
+static unsigned last_attempt(const char *dir)
+{
+	char path[PATH_MAX + 32];
+	unsigned n;
+
+	for (n = 0; n < EXAM_MAX_ATTEMPTS; n++) {
+		snprintf(path, sizeof path, "%s/attempt-%u.tar", dir, n + 1);
+		if (access(path, F_OK) < 0)
+			break;
+	}
+	return n;
+}
+
+static int stream(const char *path)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		if (write_all(1, buf, (size_t)n) < 0) {
+			n = -1;
+			break;
+		}
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+int cmd_exam(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"candidate", required_argument, NULL, 'c'},
+		{"config", required_argument, NULL, 'C'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct cmd *c = cmd_find("exam");
+	const char *cand = NULL, *config_path = NULL, *verb;
+	char dir[PATH_MAX], out[PATH_MAX + 32], attempt[16];
+	struct config cfg;
+	struct err e = {0};
+	unsigned n, i;
+	int opt;
+
+	if (cmd_wants_help(c, argc, argv))
+		return EXIT_YES;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (opt == 'c')
+			cand = optarg;
+		else if (opt == 'C')
+			config_path = optarg;
+		else
+			return cmd_bad_option(c, opt, argv);
+	}
+	if (optind != argc || !cand)
+		return cmd_usage_error(c, "--candidate ID is required, and nothing else");
+	if (!candidate_ok(cand))
+		return cmd_usage_error(c, "--candidate %s: letters, digits, '.', '_', '@' and '-', at most 64, not starting with '.' or '-'",
+				       cand);
+	if (config_load(config_path ? config_path : CONFIG_DEFAULT_PATH,
+			config_path != NULL, &cfg, &e) < 0)
+		return cmd_fail("exam", &e);
+	if (!cfg.exam_bundle[0] || !cfg.evidence_dir[0] || !cfg.key[0] ||
+	    !cfg.trust[0]) {
+		err_set(&e, ERR_HOST, "%s: exam needs trust, key, exam_bundle and evidence_dir set; hint: docs/operators.md",
+			cfg.source[0] ? cfg.source : CONFIG_DEFAULT_PATH);
+		return cmd_fail("exam", &e);
+	}
+	if ((size_t)snprintf(dir, sizeof dir, "%.*s/%s", PATH_MAX - 80,
+			     cfg.evidence_dir, cand) >= sizeof dir - 32)
+		return cmd_usage_error(c, "evidence_dir is too long");
+	verb = getenv("SSH_ORIGINAL_COMMAND");
+	if (!verb)
+		verb = "";
+	if (!strcmp(verb, "") || !strcmp(verb, "take")) {
+		if (mkdir_p(dir, 0700, &e) < 0)
+			return cmd_fail("exam", &e);
+		n = last_attempt(dir) + 1;
+		if (n > EXAM_MAX_ATTEMPTS) {
+			err_set(&e, ERR_REFUSED, "%s: %d attempts already", dir,
+				EXAM_MAX_ATTEMPTS);
+			return cmd_fail("exam", &e);
+		}
+		snprintf(out, sizeof out, "%s/attempt-%u.tar", dir, n);
+		snprintf(attempt, sizeof attempt, "%u", n);
+		{
+			char *av[12];
+			int ac = 0;
+
+			av[ac++] = "take";
+			av[ac++] = cfg.exam_bundle;
+			av[ac++] = "--candidate";
+			av[ac++] = (char *)cand;
+			av[ac++] = "-o";
+			av[ac++] = out;
+			av[ac++] = "--attempt";
+			av[ac++] = attempt;
+			if (cfg.source[0]) {
+				av[ac++] = "--config";
+				av[ac++] = cfg.source;
+			}
+			av[ac] = NULL;
+			return cmd_take(ac, av);
+		}
+	}
+	if (!strcmp(verb, "evidence")) {
+		n = last_attempt(dir);
+		if (n == 0) {
+			err_set(&e, ERR_REFUSED, "no evidence for %s yet", cand);
+			return cmd_fail("exam", &e);
+		}
+		if (isatty(1))
+			return cmd_usage_error(c, "the evidence is a tar file: redirect it, as in ssh exam@host evidence > evidence.tar");
+		snprintf(out, sizeof out, "%s/attempt-%u.tar", dir, n);
+		if (stream(out) < 0) {
+			err_sys(&e, ERR_HOST, errno, "%s", out);
+			return cmd_fail("exam", &e);
+		}
+		return EXIT_YES;
+	}
+	if (!strcmp(verb, "list")) {
+		n = last_attempt(dir);
+		if (n == 0)
+			printf("no evidence for %s yet\n", cand);
+		for (i = 1; i <= n; i++) {
+			struct stat st;
+
+			snprintf(out, sizeof out, "%s/attempt-%u.tar", dir, i);
+			if (stat(out, &st) == 0)
+				printf("attempt %u: %lld bytes\n", i, (long long)st.st_size);
+		}
+		return EXIT_YES;
+	}
+	return cmd_usage_error(c, "\"%.64s\": not something an exam account does; hint: take (or nothing), evidence, list",
+			       verb);
+}

@@ -13,10 +13,13 @@ CC ?= cc
 # the tests run (minisign, bubblewrap, asciinema, tmux; python3 reads JSON
 # and plays a host listener in tests; util-linux and bsdutils bring setpriv,
 # ipcs and script; procps brings ps; nftables brings nft, which loads the
-# network faults' rules; faketime brings libfaketime, the clock faults').
+# network faults' rules; faketime brings libfaketime, the clock faults';
+# openssh-server, openssh-client and sudo let tests/interop/0300 run the
+# exam host recipe with Debian's own sshd, started by the test alone).
 DEB_PKGS := build-essential pkg-config libseccomp-dev liblua5.4-dev \
 	libarchive-dev libjansson-dev libsodium-dev minisign bubblewrap \
-	asciinema tmux python3 util-linux bsdutils procps nftables faketime
+	asciinema tmux python3 util-linux bsdutils procps nftables faketime \
+	openssh-server openssh-client sudo
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -69,18 +69,19 @@ static int json_quote(struct buf *b, const unsigned char *s, size_t len,
 	return buf_append(b, "\"", 1, e);
 }
 
-/* One line [T, "o", "text"] into line; data may hold invalid UTF-8. */
-static int format_event(struct buf *line, int64_t t_us, const void *data,
-			size_t len, struct err *e)
+/* One line [T, "o", "text"] (or "i" for input) into line; data may hold
+ * invalid UTF-8. */
+static int format_event(struct buf *line, int64_t t_us, char kind,
+			const void *data, size_t len, struct err *e)
 {
 	struct buf text = BUF_INIT;
 	int rc = -1;
 
 	if (utf8_escape(data, len, &text, e) < 0)
 		goto out;
-	if (buf_printf(line, e, "[%lld.%06lld, \"o\", ",
+	if (buf_printf(line, e, "[%lld.%06lld, \"%c\", ",
 		       (long long)(t_us / 1000000),
-		       (long long)(t_us % 1000000)) < 0 ||
+		       (long long)(t_us % 1000000), kind) < 0 ||
 	    json_quote(line, text.data, text.len, e) < 0 ||
 	    buf_puts(line, "]\n", e) < 0)
 		goto out;
@@ -92,13 +93,13 @@ out:
 
 /* Append one event.  With bounded set, an event that would take the
  * event lines past max_events is not appended and 1 is returned. */
-static int emit(struct cast *c, int64_t t_us, const void *data, size_t len,
-		int bounded, struct err *e)
+static int emit(struct cast *c, int64_t t_us, char kind, const void *data,
+		size_t len, int bounded, struct err *e)
 {
 	struct buf line = BUF_INIT;
 	int rc = 1;
 
-	if (format_event(&line, t_us, data, len, e) < 0)
+	if (format_event(&line, t_us, kind, data, len, e) < 0)
 		return -1;
 	if (!bounded || line.len <= c->max_events - c->events) {
 		rc = buf_append(&c->out, line.data, line.len, e);
@@ -121,7 +122,7 @@ static int stop(struct cast *c, int64_t t_us, const char *what, size_t n,
 		       what, n) < 0)
 		return -1;
 	c->capped = 1;
-	rc = emit(c, t_us, msg.data, msg.len, 0, e);
+	rc = emit(c, t_us, 'o', msg.data, msg.len, 0, e);
 	buf_release(&msg);
 	return rc;
 }
@@ -190,7 +191,7 @@ int cast_output(struct cast *c, int64_t t_us, const void *data, size_t len,
 	if (chunk.len) {
 		/* Escaping and many small events can make the file far
 		 * larger than the output: bound the file too. */
-		rc = emit(c, t_us, chunk.data, chunk.len, 1, e);
+		rc = emit(c, t_us, 'o', chunk.data, chunk.len, 1, e);
 		if (rc < 0)
 			goto out;
 		if (rc > 0) {
@@ -205,6 +206,19 @@ out:
 	return rc;
 }
 
+int cast_input(struct cast *c, int64_t t_us, const void *data, size_t len,
+	       struct err *e)
+{
+	int rc;
+
+	if (c->capped || len == 0)
+		return 0;
+	rc = emit(c, clamp_time(c, t_us), 'i', data, len, 1, e);
+	if (rc > 0)
+		rc = stop(c, t_us, "recording", c->max_events, e);
+	return rc;
+}
+
 int cast_capped(const struct cast *c)
 {
 	return c->capped;
@@ -214,7 +228,7 @@ int cast_finish(struct cast *c, int64_t t_us, struct buf *out, struct err *e)
 {
 	t_us = clamp_time(c, t_us);
 	if (!c->capped && c->npend) {
-		if (emit(c, t_us, c->pend, c->npend, 0, e) < 0)
+		if (emit(c, t_us, 'o', c->pend, c->npend, 0, e) < 0)
 			return -1;
 		c->npend = 0;
 	}

@@ -20,6 +20,10 @@ int cast_open(struct cast **out, unsigned width, unsigned height,
 /* t_us: microseconds since the session started. */
 int cast_output(struct cast *c, int64_t t_us, const void *data, size_t len,
 		struct err *e);
+/* The candidate's keystrokes, as "i" events (when the scenario asks for
+ * them); bounded like the output's file. */
+int cast_input(struct cast *c, int64_t t_us, const void *data, size_t len,
+	       struct err *e);
 /* 1 once the cap was hit. */
 int cast_capped(const struct cast *c);
 /* Flush pending bytes and hand over the file's bytes. */

@@ -633,7 +633,7 @@ static int keep(struct ctx *c, char **dst, const char *s)
 static const char *const manifest_keys[] = {
 	"schema", "id", "version", "title", "level", "competencies",
 	"platform", "grader_api", "pass_mark", "time_limit_s",
-	"valid_for_days", "limits", "services", "faults", NULL,
+	"valid_for_days", "limits", "services", "faults", "record_input", NULL,
 };
 
 /* What to write when a required key is missing. */
@@ -1676,6 +1676,13 @@ static void check_manifest(struct ctx *c, json_t *m, struct scenario *s)
 		check_services(c, v, s);
 	if ((v = json_object_get(m, "faults")))
 		check_faults(c, v, s);
+	if ((v = json_object_get(m, "record_input"))) {
+		if (json_is_boolean(v))
+			s->record_input = json_is_true(v);
+		else
+			problem(c, "%s: $.record_input: must be true or false, not %s; hint: true records the candidate's keystrokes in labrun take",
+				MANIFEST, type_name(v));
+	}
 }
 
 /* ---- the tree ---- */

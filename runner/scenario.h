@@ -127,6 +127,7 @@ struct scenario {
 	size_t nservices;
 	struct fault *faults;
 	size_t nfaults;
+	int record_input;        /* take: keystrokes go into the recording */
 };
 
 /* Problems found in a scenario, each "FILE: WHERE: WHAT" (WHERE is a JSON

@@ -70,6 +70,16 @@ static int rec_output(void *ctx, int64_t t_us, const void *data, size_t len)
 	return cast_capped(r->cast) ? 1 : 0;
 }
 
+/* Keystrokes, recorded when the scenario asks for them. */
+static int rec_input(void *ctx, int64_t t_us, const void *data, size_t len)
+{
+	struct recorder *r = ctx;
+
+	if (cast_input(r->cast, t_us, data, len, NULL) < 0)
+		r->failed = 1;
+	return 0;
+}
+
 /* labrun's own line on the candidate's screen, recorded with the rest. */
 static void rec_notice(struct recorder *r, int64_t t_us, const char *msg)
 {
@@ -997,6 +1007,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 			hooks.tick = rec_tick;
 			hooks.input_fd = o->ui->input_fd;
 			hooks.winch = o->ui->winch;
+			if (sc.record_input)
+				hooks.input = rec_input;
 		}
 		if (sbx_run(sb, o->ui ? shell : argv, envp, !o->ui,
 			    time_limit * 1000u, &hooks, &oc, &se) < 0) {

@@ -2398,6 +2398,10 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 					break;
 				}
 				npending = r > 0 ? (size_t)r : 0;
+				if (npending && hooks->input)
+					(void)hooks->input(hooks->ctx,
+							   time_mono_us() - t0_us,
+							   pending, npending);
 				if (npending) {
 					ssize_t w = write(master, pending, npending);
 

@@ -206,6 +206,8 @@ struct sbx_hooks {
 		   size_t size, size_t *len);
 	/* Called at least once a second (when set). */
 	int (*tick)(void *ctx, int64_t t_us);
+	/* The keystrokes read from input_fd, as they go to the terminal. */
+	int (*input)(void *ctx, int64_t t_us, const void *data, size_t len);
 	/* An interactive session: the candidate's keyboard (-1: none), and a
 	 * flag a SIGWINCH handler sets (the size of input_fd's terminal is
 	 * then passed on). */

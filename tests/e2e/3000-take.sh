@@ -89,7 +89,29 @@ member "$T/a.ev" session.cast >"$T/a.cast"
 run script -qec "asciinema cat '$T/a.cast'" /dev/null
 [ "$rc" -eq 0 ] && grep -q "after-interrupt" "$OUT" && pass "asciinema cat plays the recording" ||
 	fail "asciinema cat plays the recording"
+! grep -q ', "i", "' "$T/a.cast" && pass "keystrokes are not recorded unless the scenario asks" ||
+	fail "keystrokes are not recorded unless the scenario asks"
 $TM kill-session -t a
+
+# A scenario that asks for the keystrokes gets them in the recording.
+rm -rf "$T/keys"
+cp -r "$S" "$T/keys"
+python3 - "$T/keys/scenario.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); j["record_input"] = True
+json.dump(j, open(sys.argv[1], "w"))
+PY
+start k "$T/keys" "$T/k.ev"
+keys k Enter
+see k "left] candidate@lab" "an exam that records keystrokes starts"
+keys k "echo typed-by-hand" Enter
+see k "typed-by-hand" "the keys reach the shell"
+keys k "exit" Enter
+see k "ended by exit" "and it ends"
+member "$T/k.ev" session.cast | grep -q ', "i", "echo typed-by-hand' &&
+	pass "record_input: the keystrokes are \"i\" events of the recording" ||
+	fail "record_input: the keystrokes are \"i\" events of the recording"
+$TM kill-session -t k
 
 # The time limit, an accommodation, and the warnings.
 python3 - "$S/scenario.json" 10 "$T/short" "$S" <<'PY'

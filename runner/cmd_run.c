@@ -1,10 +1,14 @@
 /* cmd_run: `labrun run`, a whole session fed by a script, as selftest,
  * recertification and CI use it.  It parses options, reads the issuer key
  * before anything else, and prints the verdict; session.c does the work. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
 
 #include "runner/cmd.h"
 #include "runner/config.h"
@@ -73,6 +77,32 @@ static void print_result(const struct session_result *r, const char *out)
 
 volatile int session_stop;
 
+/* The host's seed secret: a root-only file of at least 32 bytes, reduced
+ * to 32 by BLAKE2b. */
+static int load_seed_secret(const char *path, unsigned char out[32],
+			    struct err *e)
+{
+	struct buf b = BUF_INIT;
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st) < 0)
+		return err_sys(e, ERR_HOST, errno, "seed_secret %s", path);
+	if (st.st_mode & 077)
+		return err_set(e, ERR_HOST,
+			       "seed_secret %s: readable by others (mode %04o); hint: chmod 600 %s",
+			       path, (unsigned)(st.st_mode & 07777), path);
+	if (read_file_bounded(path, 4096, &b, e) < 0)
+		return -1;
+	rc = b.len < 32 ? err_set(e, ERR_HOST,
+				  "seed_secret %s: %zu bytes, at least 32 please; hint: head -c 32 /dev/urandom > %s",
+				  path, b.len, path)
+			: crypto_generichash(out, 32, b.data, b.len, NULL, 0);
+	sodium_memzero(b.data, b.len);
+	buf_release(&b);
+	return rc;
+}
+
 static void on_stop(int sig)
 {
 	session_stop = sig == SIGHUP ? 2 : 1;
@@ -122,6 +152,7 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 	const char *trust_path = NULL, *key_path = NULL, *config_path = NULL;
 	struct config cfg;
 	struct err e = {0};
+	unsigned char seed_secret[32];
 	uint64_t v;
 	int opt, rc;
 	size_t i;
@@ -201,6 +232,10 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 		return cmd_usage_error(c, "%s", e.msg);
 	if (!o.candidate[0] || strlen(o.candidate) > 256)
 		return cmd_usage_error(c, "--candidate: 1 to 256 bytes");
+	if (cfg.seed_secret[0] && load_seed_secret(cfg.seed_secret, seed_secret, &e) < 0)
+		return cmd_fail(c->name, &e);
+	if (cfg.seed_secret[0])
+		o.seed_secret = seed_secret;
 	/* The issuer key is read before any sandbox exists. */
 	if (sign_sec_load(key_path, &key, &e) < 0)
 		return cmd_fail(c->name, &e);

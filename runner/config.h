@@ -25,6 +25,8 @@ struct config {
 	char key[PATH_MAX];   /* default --key, "" if none */
 	char exam_bundle[PATH_MAX];  /* labrun exam: the bundle candidates take */
 	char evidence_dir[PATH_MAX]; /* labrun exam: where their evidence goes */
+	char seed_secret[PATH_MAX];  /* a file that keys session and variant
+				      * seeds (instead of the issuer key) */
 	char source[PATH_MAX]; /* the file read, "" when none was */
 };
 

@@ -41,5 +41,25 @@ run "$LABRUN" run "$S" --config "$T/big.conf" --key "$T/issuer.key" --candidate 
 	fail "a maximum past labrun's own is refused (exit $rc)"
 expect_exit 1 "a missing --config file is refused" "$LABRUN" run "$S" --config "$T/none.conf" \
 	--key "$T/issuer.key" --candidate a --script "$S/solutions/reference.sh" -o "$T/x.ev"
+
+# seed_secret keys the seeds instead of the issuer key.
+seed_of() { member "$1" manifest.json | python3 -c 'import json,sys; print(json.load(sys.stdin)["seed"]["value"])'; }
+head -c 32 /dev/urandom >"$T/seed.secret"
+chmod 600 "$T/seed.secret"
+cp "$T/labrun.conf" "$T/seeded.conf"
+printf 'seed_secret = %s\n' "$T/seed.secret" >>"$T/seeded.conf"
+for n in 1 2; do
+	run "$LABRUN" run "$S" --config "$T/seeded.conf" --candidate a \
+		--script "$S/solutions/reference.sh" -o "$T/seed$n.ev"
+done
+[ "$(seed_of "$T/seed1.ev")" = "$(seed_of "$T/seed2.ev")" ] && pass "seed_secret: the same candidate and attempt get the same seed" ||
+	fail "seed_secret: the same candidate and attempt get the same seed"
+[ "$(seed_of "$T/seed1.ev")" != "$(seed_of "$T/c.ev")" ] && pass "seed_secret: the seed is keyed by it, not by the issuer key" ||
+	fail "seed_secret: the seed is keyed by it, not by the issuer key"
+chmod 644 "$T/seed.secret"
+run "$LABRUN" run "$S" --config "$T/seeded.conf" --candidate a \
+	--script "$S/solutions/reference.sh" -o "$T/seed3.ev"
+[ "$rc" -eq 3 ] && [ ! -e "$T/seed3.ev" ] && grep -q "readable by others" "$ERR" &&
+	pass "seed_secret: a secret others can read is refused" || fail "seed_secret: a secret others can read is refused (exit $rc)"
 [ -z "$(leftovers)" ] && pass "nothing of the sessions remains" || fail "nothing of the sessions remains"
 done_testing

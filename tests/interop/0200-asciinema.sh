@@ -1,7 +1,7 @@
 #!/bin/bash
 # Debian's asciinema reads labrun's recordings: a session that prints text,
 # colour and bytes that are not UTF-8 is recorded as asciicast v2 and
-# `asciinema cat` replays it.
+# `asciinema cat` and `asciinema play` replay it.
 . "$(dirname "$0")/../lib.sh"
 command -v asciinema >/dev/null || { skip "asciinema is not installed"; done_testing; exit 0; }
 make_keys
@@ -23,4 +23,7 @@ run script -qec "asciinema cat '$T/session.cast'" /dev/null
 [ "$rc" -eq 0 ] && pass "asciinema cat accepts the recording" || fail "asciinema cat accepts the recording (exit $rc)"
 out_has 'hello from the sandbox' "asciinema cat replays the output"
 out_has 'café' "UTF-8 text survives"
+run script -qec "asciinema play -i 0.05 -s 20 '$T/session.cast'" /dev/null
+[ "$rc" -eq 0 ] && grep -q 'hello from the sandbox' "$OUT" && pass "asciinema play plays the recording" ||
+	fail "asciinema play plays the recording (exit $rc)"
 done_testing

@@ -45,6 +45,10 @@ keys a Enter
 see a "left] candidate@lab:~\$" "a shell in the sandbox, the time left in its prompt"
 keys a "lab time" Enter
 see a "left of 1:00" "lab time tells the time left"
+$TM resize-window -t a -x 100 -y 30
+sleep 0.3
+keys a "echo size=\$(stty size)" Enter
+see a "size=30 100" "a window size change reaches the sandbox's terminal"
 keys a "lab brief | head -1" Enter
 see a "# Fix the config" "lab brief shows the brief again"
 keys a "lab hint" Enter

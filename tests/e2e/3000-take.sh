@@ -170,6 +170,23 @@ member "$T/c.ev" manifest.json | grep -q '"ended_by": "hangup"' &&
 member "$T/c.ev" answers/cause.txt | grep -qx typo &&
 	pass "and holds the work done before it" || fail "and holds the work done before it"
 
+# A brief longer than the screen is paged by labrun, outside the sandbox.
+rm -rf "$T/long"
+cp -r "$S" "$T/long"
+{ echo "# A long brief"; for i in $(seq 1 70); do echo "line $i of the brief"; done; } >"$T/long/brief.md"
+start p "$T/long" "$T/p.ev"
+see p "line 1 of the brief" "a long brief starts on the first page"
+see p "-- more: Enter for the next page, q to skip to the start --" "and waits at the end of the page"
+! screen p | grep -q "line 70 of the brief" && pass "the rest waits" || fail "the rest waits"
+keys p Enter
+see p "line 70 of the brief" "Enter shows the next page"
+see p "Press Enter to start" "then the start"
+keys p "!sh" Enter
+see p "left] candidate@lab" "what is typed at the pager goes nowhere but to the start: no shell escape"
+keys p "exit" Enter
+see p "ended by exit" "the paged exam ends"
+$TM kill-session -t p
+
 # Leaving at the brief writes nothing.
 start d "$S" "$T/d.ev"
 see d "Press Enter to start" "the brief again"

@@ -745,17 +745,41 @@ static void sample_disks(struct sbx *s)
 	}
 }
 
+/* Field n of /proc/PID/stat counted after "(comm)" (1 the state, 4 the
+ * session, 12 utime, 13 stime), in buf; NULL when the process is gone. */
+static const char *proc_stat_field(const char *pid, int n, char *buf,
+				   size_t size)
+{
+	char path[300];
+	ssize_t r;
+	char *p;
+	int fd, field;
+
+	snprintf(path, sizeof path, "/proc/%s/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	r = read(fd, buf, size - 1);
+	close(fd);
+	if (r <= 0)
+		return NULL;
+	buf[r] = 0;
+	p = strrchr(buf, ')');
+	for (field = 0; p && field < n; field++)
+		p = strchr(p + 1, ' ');
+	return p ? p + 1 : NULL;
+}
+
 /* Processes at their CPU-time limit (RLIMIT_CPU kills them there; their
  * death is not ours to see, so the supervisor looks before): a limit
  * event, one per process. */
 static void sample_cpu(struct sbx *s)
 {
 	pid_t pids[512];
-	char path[64], buf[1024], *p;
+	char id[24], buf[1024], *end;
 	unsigned long long ticks, limit, used;
+	const char *f;
 	size_t n, i, k;
-	ssize_t r;
-	int fd, field;
 
 	if (!s->cg || !s->cfg.cpu_s)
 		return;
@@ -763,23 +787,12 @@ static void sample_cpu(struct sbx *s)
 	limit = s->cfg.cpu_s * ticks;
 	n = cg_procs(s->cg, pids, sizeof pids / sizeof *pids);
 	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof path, "/proc/%d/stat", (int)pids[i]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		snprintf(id, sizeof id, "%d", (int)pids[i]);
+		f = proc_stat_field(id, 12, buf, sizeof buf);
+		if (!f)
 			continue;
-		r = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (r <= 0)
-			continue;
-		buf[r] = 0;
-		/* after "(comm)": utime and stime are the 12th and 13th */
-		p = strrchr(buf, ')');
-		for (field = 0; p && field < 12; field++)
-			p = strchr(p + 1, ' ');
-		if (!p)
-			continue;
-		used = strtoull(p + 1, &p, 10);
-		used += strtoull(p, NULL, 10);
+		used = strtoull(f, &end, 10);
+		used += strtoull(end, NULL, 10);
 		/* within a sample of the limit: the kernel's kill is next */
 		if (used + ticks * SBX_SAMPLE_MS / 1000 < limit)
 			continue;
@@ -1907,32 +1920,19 @@ static pid_t pidfd_pid(int pidfd)
  * started, since a service calls setsid. */
 static size_t session_members(pid_t sid, pid_t *out, size_t max)
 {
-	char path[300], buf[512], *p;
+	char buf[512];
+	const char *f;
 	struct dirent *de;
 	size_t n = 0;
-	ssize_t r;
 	DIR *d = opendir("/proc");
-	int fd, field;
 
 	if (!d)
 		return 0;
 	while (n < max && (de = readdir(d))) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		r = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (r <= 0)
-			continue;
-		buf[r] = 0;
-		/* after "(comm)": state ppid pgrp session */
-		p = strrchr(buf, ')');
-		for (field = 0; p && field < 4; field++)
-			p = strchr(p + 1, ' ');
-		if (p && (pid_t)strtol(p + 1, NULL, 10) == sid)
+		f = proc_stat_field(de->d_name, 4, buf, sizeof buf);
+		if (f && (pid_t)strtol(f, NULL, 10) == sid)
 			out[n++] = (pid_t)strtol(de->d_name, NULL, 10);
 	}
 	closedir(d);

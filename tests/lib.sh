@@ -111,6 +111,21 @@ leftovers() {
 	grep -s ' /run/labrun/sessions/' /proc/self/mountinfo
 }
 
+# bad_fault SCENARIO JSON-FAULT WANT DESCRIPTION: validate refuses a copy of
+# SCENARIO whose plan is that one fault, with WANT (a grep pattern) on
+# stderr.
+bad_fault() {
+	local b=$T/bad
+	rm -rf "$b" && cp -r "$1" "$b"
+	python3 - "$b/scenario.json" "$2" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); j["faults"] = [json.loads(sys.argv[2])]
+json.dump(j, open(sys.argv[1], "w"))
+PY
+	run "$LABRUN" validate "$b"
+	[ "$rc" -eq 1 ] && grep -q -- "$3" "$ERR" && pass "validate refuses $4" || fail "validate refuses $4"
+}
+
 # --- hostile candidates (tests/hostile/candidate-*.sh) ---
 
 # probe_scenario DIR PROBE...: make_scenario DIR with the named compiled

@@ -118,27 +118,16 @@ member "$T/s3.ev" answers/cand.txt >"$T/cand3.txt"
 	fail "another seed draws other calls"
 
 # Bad plans: each refused with its JSON path.
-bad() { # JSON-FAULT WANT DESCRIPTION
-	B=$T/bad
-	rm -rf "$B" && cp -r "$S" "$B"
-	python3 - "$B/scenario.json" "$1" <<'PY'
-import json, sys
-j = json.load(open(sys.argv[1])); j["faults"] = [json.loads(sys.argv[2])]
-json.dump(j, open(sys.argv[1], "w"))
-PY
-	run "$LABRUN" validate "$B"
-	[ "$rc" -eq 1 ] && grep -q -- "$2" "$ERR" && pass "validate refuses $3" || fail "validate refuses $3"
-}
-bad '{"id":"a","kind":"syscall.errno","call":"read","errno":"EIO"}' '\$.faults\[0\].call: "read" is never intercepted' "a hot syscall"
-bad '{"id":"a","kind":"syscall.errno","call":"frob","errno":"EIO"}' '\$.faults\[0\].call: "frob" is not a family' "an unknown call"
-bad '{"id":"a","kind":"syscall.errno","call":"open","errno":"EWHAT"}' '\$.faults\[0\].errno: "EWHAT" is not an errno' "an unknown errno name"
-bad '{"id":"a","kind":"syscall.errno","call":"open","path":"etc/x","errno":"EIO"}' '\$.faults\[0\].path: "etc/x" is not an absolute path' "a relative path"
-bad '{"id":"a","kind":"syscall.errno","call":"open","path":"/a/../../x","errno":"EIO"}' '\$.faults\[0\].path' "a path with .."
-bad '{"id":"a","kind":"syscall.errno","call":"open","errno":"EIO","every":0}' '\$.faults\[0\].every: must be an integer from 1' "an impossible schedule (every 0)"
-bad '{"id":"a","kind":"syscall.errno","call":"open","errno":"EIO","probability":0}' '\$.faults\[0\].probability' "a probability of 0"
-bad '{"id":"a","kind":"syscall.file","call":"stat","path":"/x","with":"/dev/full"}' '\$.faults\[0\].call: only an open' "a file handed back for a stat"
-bad '{"id":"a","kind":"syscall.file","call":"open","path":"/x","with":"faults/none"}' '\$.faults\[0\].with: "faults/none" is not a file' "a missing source"
-bad '{"id":"a","kind":"syscall.delay","call":"connect","delay_ms":0}' '\$.faults\[0\].delay_ms' "a zero delay"
-bad '{"id":"a","kind":"syscall.errno","call":"open","errno":"EIO","target":"nobody"}' '\$.faults\[0\].target: "nobody" is not a target' "an unknown target"
+bad_fault "$S" '{"id":"a","kind":"syscall.errno","call":"read","errno":"EIO"}' '\$.faults\[0\].call: "read" is never intercepted' "a hot syscall"
+bad_fault "$S" '{"id":"a","kind":"syscall.errno","call":"frob","errno":"EIO"}' '\$.faults\[0\].call: "frob" is not a family' "an unknown call"
+bad_fault "$S" '{"id":"a","kind":"syscall.errno","call":"open","errno":"EWHAT"}' '\$.faults\[0\].errno: "EWHAT" is not an errno' "an unknown errno name"
+bad_fault "$S" '{"id":"a","kind":"syscall.errno","call":"open","path":"etc/x","errno":"EIO"}' '\$.faults\[0\].path: "etc/x" is not an absolute path' "a relative path"
+bad_fault "$S" '{"id":"a","kind":"syscall.errno","call":"open","path":"/a/../../x","errno":"EIO"}' '\$.faults\[0\].path' "a path with .."
+bad_fault "$S" '{"id":"a","kind":"syscall.errno","call":"open","errno":"EIO","every":0}' '\$.faults\[0\].every: must be an integer from 1' "an impossible schedule (every 0)"
+bad_fault "$S" '{"id":"a","kind":"syscall.errno","call":"open","errno":"EIO","probability":0}' '\$.faults\[0\].probability' "a probability of 0"
+bad_fault "$S" '{"id":"a","kind":"syscall.file","call":"stat","path":"/x","with":"/dev/full"}' '\$.faults\[0\].call: only an open' "a file handed back for a stat"
+bad_fault "$S" '{"id":"a","kind":"syscall.file","call":"open","path":"/x","with":"faults/none"}' '\$.faults\[0\].with: "faults/none" is not a file' "a missing source"
+bad_fault "$S" '{"id":"a","kind":"syscall.delay","call":"connect","delay_ms":0}' '\$.faults\[0\].delay_ms' "a zero delay"
+bad_fault "$S" '{"id":"a","kind":"syscall.errno","call":"open","errno":"EIO","target":"nobody"}' '\$.faults\[0\].target: "nobody" is not a target' "an unknown target"
 [ -z "$(leftovers)" ] && pass "nothing of the sessions remains" || fail "nothing of the sessions remains"
 done_testing

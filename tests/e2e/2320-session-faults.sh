@@ -120,24 +120,13 @@ grep -q 'processes frozen at [0-9]* ms by \(cgroup\|SIGSTOP\)' "$T/m.json" &&
 sed -n '/"freeze"/,/}/p' "$T/m.json" | sed 's/^/# /' | head -3
 grep '"detail"' "$T/m.json" | sed 's/^/# /'
 
-bad() { # JSON-FAULT WANT DESCRIPTION
-	B=$T/bad
-	rm -rf "$B" && cp -r "$S" "$B"
-	python3 - "$B/scenario.json" "$1" <<'PY'
-import json, sys
-j = json.load(open(sys.argv[1])); j["faults"] = [json.loads(sys.argv[2])]
-json.dump(j, open(sys.argv[1], "w"))
-PY
-	run "$LABRUN" validate "$B"
-	[ "$rc" -eq 1 ] && grep -q -- "$2" "$ERR" && pass "validate refuses $3" || fail "validate refuses $3"
-}
-bad '{"id":"a","kind":"net.refuse"}' '\$.faults\[0\].port: missing' "a network fault without a port"
-bad '{"id":"a","kind":"net.drop","port":70000}' '\$.faults\[0\].port: must be an integer from 1 to 65535' "a port out of range"
-bad '{"id":"a","kind":"disk.full","path":"/var/nothere"}' '\$.faults\[0\].path: "/var/nothere" is not a directory under system/' "a disk fault on a missing directory"
-bad '{"id":"a","kind":"disk.inodes","path":"/var/spool/agent","free_inodes":-1}' '\$.faults\[0\].free_inodes' "a negative room"
-bad '{"id":"a","kind":"clock.offset"}' '\$.faults\[0\].offset_s: missing' "a clock fault without an offset"
-bad '{"id":"a","kind":"clock.offset","offset_s":60,"rate":0}' '\$.faults\[0\].rate' "a stopped clock"
-bad '{"id":"a","kind":"process.freeze","service":"nobody"}' '\$.faults\[0\].service: "nobody" is not one of' "a freeze of an unknown service"
-bad '{"id":"a","kind":"process.kill","service":"beat","signal":"SIGKILL","when_file":"tmp/go"}' '\$.faults\[0\].when_file: "tmp/go" is not an absolute path' "a relative condition path"
+bad_fault "$S" '{"id":"a","kind":"net.refuse"}' '\$.faults\[0\].port: missing' "a network fault without a port"
+bad_fault "$S" '{"id":"a","kind":"net.drop","port":70000}' '\$.faults\[0\].port: must be an integer from 1 to 65535' "a port out of range"
+bad_fault "$S" '{"id":"a","kind":"disk.full","path":"/var/nothere"}' '\$.faults\[0\].path: "/var/nothere" is not a directory under system/' "a disk fault on a missing directory"
+bad_fault "$S" '{"id":"a","kind":"disk.inodes","path":"/var/spool/agent","free_inodes":-1}' '\$.faults\[0\].free_inodes' "a negative room"
+bad_fault "$S" '{"id":"a","kind":"clock.offset"}' '\$.faults\[0\].offset_s: missing' "a clock fault without an offset"
+bad_fault "$S" '{"id":"a","kind":"clock.offset","offset_s":60,"rate":0}' '\$.faults\[0\].rate' "a stopped clock"
+bad_fault "$S" '{"id":"a","kind":"process.freeze","service":"nobody"}' '\$.faults\[0\].service: "nobody" is not one of' "a freeze of an unknown service"
+bad_fault "$S" '{"id":"a","kind":"process.kill","service":"beat","signal":"SIGKILL","when_file":"tmp/go"}' '\$.faults\[0\].when_file: "tmp/go" is not an absolute path' "a relative condition path"
 [ -z "$(leftovers)" ] && pass "nothing of the session remains" || fail "nothing of the session remains"
 done_testing

@@ -745,25 +745,35 @@ static void sample_disks(struct sbx *s)
 	}
 }
 
+/* A small /proc file (one read), NUL-terminated in buf: 0, or -1 when the
+ * process it describes is gone. */
+static int read_proc(const char *path, char *buf, size_t size)
+{
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	r = read(fd, buf, size - 1);
+	close(fd);
+	if (r <= 0)
+		return -1;
+	buf[r] = 0;
+	return 0;
+}
+
 /* Field n of /proc/PID/stat counted after "(comm)" (1 the state, 4 the
  * session, 12 utime, 13 stime), in buf; NULL when the process is gone. */
 static const char *proc_stat_field(const char *pid, int n, char *buf,
 				   size_t size)
 {
 	char path[300];
-	ssize_t r;
 	char *p;
-	int fd, field;
+	int field;
 
 	snprintf(path, sizeof path, "/proc/%s/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_proc(path, buf, size) < 0)
 		return NULL;
-	r = read(fd, buf, size - 1);
-	close(fd);
-	if (r <= 0)
-		return NULL;
-	buf[r] = 0;
 	p = strrchr(buf, ')');
 	for (field = 0; p && field < n; field++)
 		p = strchr(p + 1, ' ');
@@ -1413,18 +1423,11 @@ static ssize_t peek_str(int memfd, uint64_t addr, char *out, size_t max,
 static int ns_pid(int host_pid)
 {
 	char path[64], buf[1024], *p, *line;
-	ssize_t n;
-	int fd, last = -1;
+	int last = -1;
 
 	snprintf(path, sizeof path, "/proc/%d/status", host_pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_proc(path, buf, sizeof buf) < 0)
 		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	line = strstr(buf, "\nNSpid:");
 	if (!line)
 		return -1;
@@ -1900,18 +1903,10 @@ static void drain(int master, int64_t t0_us, const struct sbx_hooks *h,
 static pid_t pidfd_pid(int pidfd)
 {
 	char path[64], buf[2048], *p;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_proc(path, buf, sizeof buf) < 0)
 		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	p = strstr(buf, "\nPid:");
 	return p ? (pid_t)strtol(p + 5, NULL, 10) : -1;
 }

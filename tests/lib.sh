@@ -126,6 +126,18 @@ PY
 	[ "$rc" -eq 1 ] && grep -q -- "$3" "$ERR" && pass "validate refuses $4" || fail "validate refuses $4"
 }
 
+# pane_wait PANE TEXT [TENTHS]: until the tmux pane PANE (of the server $TM
+# names, such as "tmux -L NAME -f /dev/null") shows TEXT; 1 after TENTHS
+# tenths of a second (default 100).
+pane_wait() {
+	local i
+	for ((i = 0; i < ${3:-100}; i++)); do
+		$TM capture-pane -p -J -S -200 -t "$1" | grep -qF -- "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # --- hostile candidates (tests/hostile/candidate-*.sh) ---
 
 # probe_scenario DIR PROBE...: make_scenario DIR with the named compiled

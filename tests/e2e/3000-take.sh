@@ -21,16 +21,8 @@ start() { # NAME SCENARIO EVIDENCE [OPTION...]: labrun take in a fresh pane
 }
 screen() { $TM capture-pane -p -J -S -200 -t "$1"; }
 keys() { $TM send-keys -t "$@"; }
-wait_for() { # NAME TEXT [TENTHS]: until the pane shows TEXT
-	local i
-	for ((i = 0; i < ${3:-100}; i++)); do
-		screen "$1" | grep -qF -- "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 see() { # NAME TEXT DESCRIPTION [TENTHS]
-	if wait_for "$1" "$2" "${4:-100}"; then pass "$3"; else
+	if pane_wait "$1" "$2" "${4:-100}"; then pass "$3"; else
 		fail "$3 (no '$2' on screen)"
 		screen "$1" | tail -15 | sed 's/^/#   screen: /'
 	fi

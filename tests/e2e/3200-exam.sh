@@ -19,14 +19,6 @@ EOF
 TM="tmux -L labrun-test-$$ -f /dev/null"
 trap '$TM kill-server 2>/dev/null; rm -rf "$T"' EXIT
 exam() { SSH_ORIGINAL_COMMAND=$1 "$LABRUN" exam --candidate alice --config "$T/labrun.conf"; }
-wait_for() { # TEXT: until the pane shows it
-	local i
-	for ((i = 0; i < 100; i++)); do
-		$TM capture-pane -p -J -t x | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 run exam list
 [ "$rc" -eq 0 ] && grep -q "no evidence for alice yet" "$OUT" && pass "list before any attempt" ||
@@ -38,12 +30,12 @@ run exam evidence
 # The exam itself, on a terminal, as ssh -t gives it.
 $TM new-session -d -s x -x 120 -y 40 \
 	"env -u SSH_ORIGINAL_COMMAND $LABRUN exam --candidate alice --config $T/labrun.conf; echo EXIT=\$?; sleep 60"
-wait_for "Press Enter to start" && pass "the forced command shows the configured exam's brief" ||
+pane_wait x "Press Enter to start" 100 && pass "the forced command shows the configured exam's brief" ||
 	fail "the forced command shows the configured exam's brief"
 $TM send-keys -t x Enter
-wait_for "left] candidate@lab" && pass "and gives the sandbox's shell" || fail "and gives the sandbox's shell"
+pane_wait x "left] candidate@lab" 100 && pass "and gives the sandbox's shell" || fail "and gives the sandbox's shell"
 $TM send-keys -t x "sed -i s/broken/fixed/ /etc/app/config.txt; echo typo > ~/answers/cause.txt; lab submit -y" Enter
-wait_for "EXIT=0" && pass "the exam is taken and passed" || fail "the exam is taken and passed"
+pane_wait x "EXIT=0" 100 && pass "the exam is taken and passed" || fail "the exam is taken and passed"
 [ -f "$T/evidence/alice/attempt-1.tar" ] && pass "the evidence is kept as evidence_dir/ID/attempt-1.tar" ||
 	fail "the evidence is kept as evidence_dir/ID/attempt-1.tar"
 $TM kill-session -t x

@@ -59,14 +59,6 @@ mkdir -p /run/sshd
 /usr/sbin/sshd -f "$T/sshd_config" -E "$T/sshd.log" || { fail "sshd starts: $(cat "$T/sshd.log")"; done_testing; exit 1; }
 for i in $(seq 50); do [ -s "$T/sshd.pid" ] && break; sleep 0.1; done
 SSH="ssh -F /dev/null -i $T/alice -p $port -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
-wait_for() { # TEXT: until the pane shows it
-	local i
-	for ((i = 0; i < 150; i++)); do
-		$TM capture-pane -p -J -t x | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 run $SSH "$U@127.0.0.1" list
 [ "$rc" -eq 0 ] && grep -q "no evidence for alice yet" "$OUT" && pass "ssh list: the forced command answers" ||
@@ -74,15 +66,15 @@ run $SSH "$U@127.0.0.1" list
 
 # The exam over ssh -t, on a tmux terminal.
 $TM new-session -d -s x -x 120 -y 40 "$SSH -t $U@127.0.0.1; echo EXIT=\$?; sleep 60"
-wait_for "Press Enter to start" && pass "ssh -t: the exam's brief" || fail "ssh -t: the exam's brief"
+pane_wait x "Press Enter to start" 150 && pass "ssh -t: the exam's brief" || fail "ssh -t: the exam's brief"
 $TM send-keys -t x Enter
-wait_for "left] candidate@lab" && pass "ssh -t: the sandbox's shell, not the host's" || fail "ssh -t: the sandbox's shell"
+pane_wait x "left] candidate@lab" 150 && pass "ssh -t: the sandbox's shell, not the host's" || fail "ssh -t: the sandbox's shell"
 $TM send-keys -t x "cat /etc/labrun/labrun.conf $T/issuer.key; hostname" Enter
 sleep 0.5
 ! $TM capture-pane -p -J -t x | grep -q "untrusted comment: minisign secret key" &&
 	pass "the issuer key is out of the candidate's reach" || fail "the issuer key is out of the candidate's reach"
 $TM send-keys -t x "sed -i s/broken/fixed/ /etc/app/config.txt; echo typo > ~/answers/cause.txt; lab submit -y" Enter
-wait_for "EXIT=0" && pass "ssh -t: the exam is taken, passed, and ssh exits 0" || fail "ssh -t: exit 0 after a pass"
+pane_wait x "EXIT=0" 150 && pass "ssh -t: the exam is taken, passed, and ssh exits 0" || fail "ssh -t: exit 0 after a pass"
 $TM kill-session -t x
 $SSH "$U@127.0.0.1" evidence >"$T/mine.tar" 2>"$ERR"
 rc=$?
@@ -91,8 +83,8 @@ expect_exit 0 "the fetched evidence verifies" "$LABRUN" verify "$T/mine.tar" -p 
 
 # A dropped connection: graded as it stood, kept, fetchable.
 $TM new-session -d -s x -x 120 -y 40 "$SSH -t $U@127.0.0.1; sleep 60"
-wait_for "Press Enter to start" && $TM send-keys -t x Enter
-wait_for "left] candidate@lab" && pass "a second attempt starts" || fail "a second attempt starts"
+pane_wait x "Press Enter to start" 150 && $TM send-keys -t x Enter
+pane_wait x "left] candidate@lab" 150 && pass "a second attempt starts" || fail "a second attempt starts"
 $TM send-keys -t x "echo typo > ~/answers/cause.txt" Enter
 sleep 0.5
 pkill -KILL -f "ssh -F /dev/null -i $T/alice -p $port.* -t " && pass "the candidate's connection drops" ||

@@ -38,9 +38,14 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 CFLAGS := -O1 -g
 endif
 
+# The platform simulator's engine (scenarios/platform/) is part of the
+# library too: labrun validates platforms with it, and the unit tests and
+# `make check` exercise it under the sanitizers.
+PLATFORM_SRCS := $(filter-out scenarios/platform/agentd.c \
+	scenarios/platform/agentctl.c,$(wildcard scenarios/platform/*.c))
 LIB_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c)) \
 	$(filter-out sandbox/init.c sandbox/scp_gen.c,$(wildcard sandbox/*.c)) \
-	$(wildcard graders/*.c)
+	$(wildcard graders/*.c) $(PLATFORM_SRCS)
 LUA_EMBED := $(wildcard graders/*.lua)
 GEN_SRCS := $(patsubst graders/%.lua,$(B)/gen/%_lua.c,$(LUA_EMBED)) \
 	$(B)/gen/seccomp_bpf.c
@@ -52,11 +57,11 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/tests/fuzz/%,$(FUZZ_SRCS))
 PROBE_SRCS := $(wildcard tests/probes/*.c)
 PROBE_BINS := $(patsubst tests/probes/%.c,$(B)/tests/probes/%,$(PROBE_SRCS))
 LIBEXEC := $(B)/libexec/labrun
-HEADERS := $(wildcard runner/*.h sandbox/*.h graders/*.h)
+HEADERS := $(wildcard runner/*.h sandbox/*.h graders/*.h scenarios/platform/*.h)
 
 .PHONY: all test check demo bench install deps clean unit probes fmt
 all: $(B)/labrun $(LIBEXEC)/labrun-init $(LIBEXEC)/bin/.dir $(LIBEXEC)/bin/lab \
-	$(LIBEXEC)/bin/labrc
+	$(LIBEXEC)/bin/labrc $(LIBEXEC)/bin/agentd $(LIBEXEC)/bin/agentctl
 
 $(B)/labrun: $(B)/obj/runner/main.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -76,6 +81,24 @@ $(LIBEXEC)/bin/lab: runner/tools/lab.c sandbox/sandbox.h | $(LIBEXEC)/bin/.dir
 
 $(LIBEXEC)/bin/labrc: runner/tools/labrc | $(LIBEXEC)/bin/.dir
 	cp $< $@
+
+# The simulated platform's daemon and CLI (scenarios/platform/), mounted
+# with the other in-sandbox tools.  Static where the libraries allow, like
+# lab: nothing to load from the sandbox's /usr; plain (never instrumented)
+# because they run inside sandboxes.
+PLATFORM_CFLAGS := -std=gnu11 -O2 $(WARN) -iquote . -D_GNU_SOURCE \
+	-D_FILE_OFFSET_BITS=64 $(PKG_CFLAGS)
+PLATFORM_BASE := runner/util.c runner/err.c
+$(LIBEXEC)/bin/agentd: scenarios/platform/agentd.c $(PLATFORM_SRCS) \
+		$(PLATFORM_BASE) $(HEADERS) | $(LIBEXEC)/bin/.dir
+	$(CC) $(PLATFORM_CFLAGS) -static -o $@ $< $(PLATFORM_SRCS) $(PLATFORM_BASE) \
+		-ljansson -llua5.4 -lm 2>/dev/null || \
+		$(CC) $(PLATFORM_CFLAGS) -o $@ $< $(PLATFORM_SRCS) $(PLATFORM_BASE) $(PKG_LIBS) -lm
+$(LIBEXEC)/bin/agentctl: scenarios/platform/agentctl.c scenarios/platform/help.c \
+		$(PLATFORM_BASE) $(HEADERS) | $(LIBEXEC)/bin/.dir
+	$(CC) $(PLATFORM_CFLAGS) -static -o $@ $< scenarios/platform/help.c \
+		$(PLATFORM_BASE) -ljansson 2>/dev/null || \
+		$(CC) $(PLATFORM_CFLAGS) -o $@ $< scenarios/platform/help.c $(PLATFORM_BASE) $(PKG_LIBS)
 
 $(LIBEXEC)/bin/.dir:
 	mkdir -p $(LIBEXEC)/bin && touch $@

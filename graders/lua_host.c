@@ -30,9 +30,12 @@
 #include "graders/lua_host.h"
 #include "runner/limits.h"
 
-/* The Lua part of the API, embedded from graders/prelude.lua. */
+/* The Lua part of the API, embedded from graders/prelude.lua and
+ * graders/trace.lua (lab.trace) by graders/embed.sh. */
 extern const char prelude_lua[];
 extern const size_t prelude_lua_len;
+extern const char trace_lua[];
+extern const size_t trace_lua_len;
 
 /* The count hook runs every this many VM instructions: often enough to
  * stop a loop within microseconds of the budget, rarely enough to cost
@@ -929,7 +932,7 @@ static void lh_limits(lua_State *L)
 }
 
 /* Runs under lua_pcall: the libraries, the restrictions, `lab`, the
- * context and the prelude. */
+ * context, the prelude and lab.trace. */
 static int lh_setup(lua_State *L)
 {
 	static const luaL_Reg libs[] = {
@@ -942,8 +945,17 @@ static int lh_setup(lua_State *L)
 		{"list", lab_list},   {"json", lab_json},   {"trim", lab_trim},
 		{NULL, NULL},
 	};
+	static const struct {
+		const char *name; /* chunk name, in error messages */
+		const char *src;
+		const size_t *len; /* bytes */
+	} embedded[] = {
+		{"=prelude", prelude_lua, &prelude_lua_len},
+		{"=trace", trace_lua, &trace_lua_len},
+	};
 	struct host *h = host_of(L);
 	const luaL_Reg *l;
+	size_t i;
 
 	for (l = libs; l->name; l++) {
 		luaL_requiref(L, l->name, l->func, 1);
@@ -966,10 +978,14 @@ static int lh_setup(lua_State *L)
 	lua_pushvalue(L, -1);
 	lua_setglobal(L, "lab");
 
-	if (luaL_loadbufferx(L, prelude_lua, prelude_lua_len, "=prelude", "t") != LUA_OK)
-		return lua_error(L);
-	lua_insert(L, -2);
-	lua_call(L, 1, 0);
+	/* In this order: trace.lua uses what the prelude defines. */
+	for (i = 0; i < sizeof embedded / sizeof *embedded; i++) {
+		if (luaL_loadbufferx(L, embedded[i].src, *embedded[i].len,
+				     embedded[i].name, "t") != LUA_OK)
+			return lua_error(L);
+		lua_pushvalue(L, -2);
+		lua_call(L, 1, 0);
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
  * reads a private copy of the files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,54 @@
 #include "runner/scenario.h"
 #include "runner/tarball.h"
 #include "runner/util.h"
+#include "scenarios/platform/sim.h"
 
 #define DRY_SEED "00000000000000000000000000000000" /* fixed: the same run every time */
+
+/* The platform as the session will start it: its config, policies and
+ * fault plan checked by agentd's own engine, and its history run into the
+ * dry-run tree so that the grader reads real spans and state.  -1 when
+ * the platform would not start (the problems are in p). */
+static int run_platform(const struct scenario *sc, const char *dir,
+			struct problems *p)
+{
+	const struct scenario_service *sv = &sc->services[sc->platform_service];
+	const char *config = SIM_DEFAULT_CONFIG;
+	char cfg[PATH_MAX], state[PATH_MAX], logs[PATH_MAX], record[PATH_MAX];
+	struct sim_paths paths = {cfg, state, logs, record};
+	struct buf why = BUF_INIT;
+	struct sim *sim = NULL;
+	struct err e = {0};
+	int rc = 0;
+
+	for (size_t i = 1; i + 1 < sv->argc; i++)
+		if (!strcmp(sv->argv[i], "--config"))
+			config = sv->argv[i + 1];
+	snprintf(cfg, sizeof cfg, "%s%s", dir, config);
+	snprintf(state, sizeof state, "%s%s", dir, SIM_DEFAULT_STATE);
+	snprintf(logs, sizeof logs, "%s%s", dir, SIM_DEFAULT_LOGS);
+	snprintf(record, sizeof record, "%s%s", dir, SIM_DEFAULT_RECORD);
+	if (mkdir_p(state, 0755, &e) < 0 || mkdir_p(logs, 0755, &e) < 0 ||
+	    mkdir_p(record, 0700, &e) < 0) {
+		problems_add(p, "system/: %s; hint: the platform needs %s and %s",
+			     e.msg, SIM_DEFAULT_STATE, SIM_DEFAULT_LOGS);
+		return -1;
+	}
+	if (sim_open(&paths, DRY_SEED, sc->platform_faults, &sim, &why) < 0) {
+		char *line = why.data ? (char *)why.data : "";
+
+		for (char *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+			*nl = '\0';
+			/* agentd names its files as the sandbox sees them */
+			problems_add(p, "agentd: %s", strncmp(line, dir, strlen(dir)) ?
+				     line : line + strlen(dir));
+		}
+		rc = -1;
+	}
+	sim_close(sim);
+	buf_release(&why);
+	return rc;
+}
 
 int scenario_dry_run(const struct tar_list *files, const struct scenario *sc,
 		     struct problems *p, struct err *e)
@@ -61,6 +108,10 @@ int scenario_dry_run(const struct tar_list *files, const struct scenario *sc,
 	if (bundle_extract(files, "system/", dfd, getuid(), getgid(), e) < 0 ||
 	    faults_apply(sc, files, dfd, getuid(), DRY_SEED, faults, e) < 0)
 		goto out;
+	if (sc->platform_service != SIZE_MAX && run_platform(sc, dir, p) < 0) {
+		rc = 0; /* the platform's problems are the scenario's */
+		goto out;
+	}
 	info.mode = "dry-run";
 	info.sc = sc;
 	info.candidate = "c-dry-run";

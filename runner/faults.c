@@ -181,6 +181,12 @@ void faults_describe(const struct fault *f, struct ev_fault *out)
 		snprintf(out->target, sizeof out->target,
 			 "TCP port %d on the sandbox's loopback", f->port);
 		break;
+	case FAULT_PLATFORM:
+		out->kind = f->platform_kind;
+		snprintf(out->target, sizeof out->target, "the simulated platform (agentd)");
+		snprintf(out->when, sizeof out->when, "on the platform's clock");
+		snprintf(out->detail, sizeof out->detail, "not reported by agentd");
+		break;
 	case FAULT_CLOCK_OFFSET:
 		if (f->service)
 			snprintf(out->target, sizeof out->target,

@@ -23,6 +23,7 @@
 #include "runner/tarball.h"
 #include "runner/util.h"
 #include "sandbox/sandbox.h"
+#include "scenarios/platform/sim.h"
 
 #define MANIFEST "scenario.json"
 #define BRIEF "brief.md"
@@ -1031,9 +1032,10 @@ static const char *const fault_kinds[] = {
 	[FAULT_DISK_FULL] = "disk.full",
 	[FAULT_DISK_INODES] = "disk.inodes",
 	[FAULT_CLOCK_OFFSET] = "clock.offset",
+	[FAULT_PLATFORM] = "platform.*",
 };
 
-#define FAULT_KIND_LIST "file.replace, file.truncate, file.garbage, file.delete, file.chmod, process.kill, process.freeze, syscall.errno, syscall.file, syscall.delay, net.refuse, net.drop, disk.full, disk.inodes, clock.offset"
+#define FAULT_KIND_LIST "file.replace, file.truncate, file.garbage, file.delete, file.chmod, process.kill, process.freeze, syscall.errno, syscall.file, syscall.delay, net.refuse, net.drop, disk.full, disk.inodes, clock.offset, platform.* (docs/platform.md)"
 
 /* The errnos a syscall fault may return, by name. */
 static const struct {
@@ -1086,6 +1088,7 @@ static const char *const fault_keys[][13] = {
 	[FAULT_DISK_FULL] = {"id", "kind", "path", "free_kb", NULL},
 	[FAULT_DISK_INODES] = {"id", "kind", "path", "free_inodes", NULL},
 	[FAULT_CLOCK_OFFSET] = {"id", "kind", "offset_s", "rate", "target", NULL},
+	[FAULT_PLATFORM] = {NULL}, /* agentd checks its own keys */
 };
 
 static int fault_num(struct ctx *c, json_t *o, const char *key, size_t i,
@@ -1448,6 +1451,60 @@ static void check_session_fault(struct ctx *c, json_t *item, size_t i,
 	s->nfaults++;
 }
 
+/* A fault of the simulated platform: kept as JSON for agentd, which
+ * knows its keys; the dry run (dryrun.c) has agentd's engine check it
+ * against the scenario's platform.json. */
+static void check_platform_fault(struct ctx *c, json_t *item, size_t i,
+				 const char *id, const char *kind,
+				 struct scenario *s)
+{
+	struct fault *f = &s->faults[s->nfaults];
+	char *text = json_dumps(item, JSON_COMPACT);
+
+	(void)i;
+	if (!text) {
+		c->oom = 1;
+		return;
+	}
+	f->kind = FAULT_PLATFORM;
+	f->at = i;
+	f->platform_json = text;
+	if (keep(c, &f->id, id) < 0 || keep(c, &f->platform_kind, kind) < 0)
+		return;
+	s->nfaults++;
+}
+
+/* The service that runs agentd, and the platform faults as one array
+ * for it.  Platform faults need that service. */
+static void check_platform_plan(struct ctx *c, struct scenario *s)
+{
+	struct buf all = BUF_INIT;
+	size_t i, n = 0;
+
+	s->platform_service = SIZE_MAX;
+	for (i = 0; i < s->nservices; i++)
+		if (s->services[i].argc && !strcmp(s->services[i].argv[0], SCENARIO_AGENTD)) {
+			if (s->platform_service != SIZE_MAX)
+				problem(c, "%s: $.services[%zu].argv[0]: a second agentd; hint: one platform per scenario",
+					MANIFEST, i);
+			else
+				s->platform_service = i;
+		}
+	for (i = 0; i < s->nfaults; i++) {
+		if (s->faults[i].kind != FAULT_PLATFORM)
+			continue;
+		if (buf_puts(&all, n++ ? "," : "[", NULL) < 0 ||
+		    buf_puts(&all, s->faults[i].platform_json, NULL) < 0)
+			c->oom = 1;
+	}
+	if (n && s->platform_service == SIZE_MAX)
+		problem(c, "%s: $.faults: platform faults need the platform; hint: a service whose argv[0] is \"%s\" (docs/platform.md)",
+			MANIFEST, SCENARIO_AGENTD);
+	if (n && buf_puts(&all, "]", NULL) == 0)
+		s->platform_faults = (char *)buf_steal(&all, NULL);
+	buf_release(&all);
+}
+
 static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 {
 	char q[SHOW_SIZE], path[PATH_SIZE];
@@ -1484,13 +1541,17 @@ static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 		for (k = 0; k < sizeof fault_kinds / sizeof *fault_kinds; k++)
 			if (!strcmp(kind, fault_kinds[k]))
 				break;
+		if (!strncmp(kind, "platform.", 9))
+			k = sim_fault_known(kind) ? FAULT_PLATFORM :
+				sizeof fault_kinds / sizeof *fault_kinds;
 		if (k == sizeof fault_kinds / sizeof *fault_kinds) {
 			problem(c, "%s: %s: \"%s\" is not a fault kind; hint: one of " FAULT_KIND_LIST,
 				MANIFEST, path, show_str(q, kind));
 			continue;
 		}
 		snprintf(path, sizeof path, "$.faults[%zu]", i);
-		unknown_keys(c, item, path, fault_keys[k]);
+		if (k != FAULT_PLATFORM)
+			unknown_keys(c, item, path, fault_keys[k]);
 		snprintf(path, sizeof path, "$.faults[%zu].id", i);
 		x = json_object_get(item, "id");
 		id = x ? want_string(c, x, path) : NULL;
@@ -1514,6 +1575,10 @@ static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 		}
 		if (k == FAULT_PROCESS_KILL || k == FAULT_PROCESS_FREEZE) {
 			check_process_fault(c, item, i, id, (enum fault_kind)k, s);
+			continue;
+		}
+		if (k == FAULT_PLATFORM) {
+			check_platform_fault(c, item, i, id, kind, s);
 			continue;
 		}
 		if (fault_is_syscall((int)k)) {
@@ -1676,6 +1741,7 @@ static void check_manifest(struct ctx *c, json_t *m, struct scenario *s)
 		check_services(c, v, s);
 	if ((v = json_object_get(m, "faults")))
 		check_faults(c, v, s);
+	check_platform_plan(c, s);
 	if ((v = json_object_get(m, "record_input"))) {
 		if (json_is_boolean(v))
 			s->record_input = json_is_true(v);
@@ -2150,7 +2216,10 @@ void scenario_release(struct scenario *s)
 		free(s->faults[i].when_file);
 		free(s->faults[i].err_name);
 		free(s->faults[i].with);
+		free(s->faults[i].platform_kind);
+		free(s->faults[i].platform_json);
 	}
 	free(s->faults);
+	free(s->platform_faults);
 	memset(s, 0, sizeof *s);
 }

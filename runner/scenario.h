@@ -52,6 +52,7 @@ enum fault_kind {
 	FAULT_DISK_FULL,    /* path becomes a filesystem with free_kb left */
 	FAULT_DISK_INODES,  /* path becomes a filesystem with free_inodes left */
 	FAULT_CLOCK_OFFSET, /* the services' clock runs offset_s off, at rate */
+	FAULT_PLATFORM,     /* a fault of the simulated platform (agentd) */
 };
 
 /* Faults applied to the scenario's files before the session. */
@@ -100,6 +101,11 @@ struct fault {
 	unsigned long long free; /* disk faults: KiB or inodes left at start */
 	long long offset_s; /* clock.offset */
 	double rate;        /* clock.offset: seconds per real second */
+	/* platform faults: the kind ("platform.tool_outage", ...) and the
+	 * fault's object as compact JSON, handed to agentd, which checks and
+	 * applies it (docs/platform.md) */
+	char *platform_kind;
+	char *platform_json;
 };
 
 struct hint {
@@ -128,7 +134,14 @@ struct scenario {
 	struct fault *faults;
 	size_t nfaults;
 	int record_input;        /* take: keystrokes go into the recording */
+	/* the platform faults as one JSON array (NULL: none), and the
+	 * service that runs agentd (SIZE_MAX: none) */
+	char *platform_faults;
+	size_t platform_service;
 };
+
+/* The simulated platform's daemon, as a service's argv[0]. */
+#define SCENARIO_AGENTD "/opt/labrun/bin/agentd"
 
 /* Problems found in a scenario, each "FILE: WHERE: WHAT" (WHERE is a JSON
  * path such as $.limits.memory_mb, or "line N"). */

@@ -30,6 +30,7 @@
 #include "runner/faults.h"
 #include "runner/sessions.h"
 #include "runner/limits.h"
+#include "runner/platform.h"
 #include "runner/session.h"
 #include "runner/util.h"
 #include "sandbox/sandbox.h"
@@ -770,6 +771,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	size_t small_of[SCENARIO_MAX_FAULTS], k, clock_fault = SIZE_MAX;
 	char faketime[64], preload[] = "LD_PRELOAD=" FAKETIME_LIB;
 	char *clock_envp[] = {preload, faketime, NULL};
+	char *platform_seed = NULL, *platform_plan = NULL, *platform_envp[5];
 	size_t i;
 	struct ev_limit_event events[8];
 	struct sbx_limit_report lr = {0};
@@ -943,6 +945,36 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	}
 	cfg.blocks = blocks;
 	cfg.small = small;
+	/* The platform: its seed (the session's, so variants follow it) and
+	 * its faults, in agentd's environment, which the candidate cannot
+	 * read. */
+	if (sc.platform_service != SIZE_MAX) {
+		size_t n = 0;
+
+		size_t plan_size = sizeof "LABRUN_PLATFORM_FAULTS=" +
+				   (sc.platform_faults ? strlen(sc.platform_faults) : 0);
+
+		platform_seed = malloc(sizeof "LABRUN_SEED=" + sizeof seed);
+		platform_plan = malloc(plan_size);
+		if (!platform_seed || !platform_plan) {
+			err_set(e, ERR_HOST, "out of memory");
+			goto out;
+		}
+		snprintf(platform_seed, sizeof "LABRUN_SEED=" + sizeof seed,
+			 "LABRUN_SEED=%s", seed);
+		platform_envp[n++] = platform_seed;
+		if (sc.platform_faults) {
+			snprintf(platform_plan, plan_size, "LABRUN_PLATFORM_FAULTS=%s",
+				 sc.platform_faults);
+			platform_envp[n++] = platform_plan;
+		}
+		if (services[sc.platform_service].env) {
+			platform_envp[n++] = preload;
+			platform_envp[n++] = faketime;
+		}
+		platform_envp[n] = NULL;
+		services[sc.platform_service].env = platform_envp;
+	}
 	/* Syscall faults: the families the sandbox reports, and whose. */
 	sysfaults_traps(&sc, &cfg.trap_candidate, &cfg.trap_services);
 	if ((cfg.trap_candidate || cfg.trap_services) &&
@@ -1117,6 +1149,13 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	}
 	record_session_faults(&sc, &cfg, small_of, faults, oc.end != SBX_END_ERROR);
 	sysfaults_record(rec.plan, faults);
+	if (sb && oc.end != SBX_END_ERROR) {
+		int fd = sbx_open_root(sb, NULL);
+
+		platform_record(fd, &sc, faults);
+		if (fd >= 0)
+			close(fd);
+	}
 	info.faults = faults;
 	info.nfaults = sc.nfaults;
 	info.limit_events = events;
@@ -1209,6 +1248,8 @@ out:
 		sessions_remove(sid);
 	sbx_destroy(sb);
 	free(services);
+	free(platform_seed);
+	free(platform_plan);
 	free(faults);
 	free(signals);
 	free(blocks);

@@ -1,0 +1,29 @@
+#!/bin/bash
+# Reference: find the faulty deployment, roll back the operator's way
+# (validate, then apply), let the workload run, and reconstruct the chain
+# from the spans.
+set -eu
+SPANS=/var/log/agentd/spans.jsonl
+agentctl status
+agentctl policy history
+agentctl tasks failed | tail -3
+bad=$(agentctl policy history | awk '$3 == "deploy" && $4 == "ci" {v = $2} END {print v}')
+good=v$(( ${bad#v} - 1 ))
+agentctl policy diff "$good" "$bad"
+agentctl policy validate "$good"
+agentctl policy apply "$good"
+agentctl advance 600
+agentctl tasks done | tail -3
+
+# The chain: the activation of the bad version, the first researcher denial
+# under it, and that denial's task.run span.
+field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
+act=$(grep '"name":"policy.activate"' "$SPANS" | grep "\"policy.version\":${bad#v}," |
+	grep '"deploy.by":"ci"' | head -1 | field span_id)
+deny=$(grep '"name":"policy.evaluate"' "$SPANS" | grep '"decision":"deny"' |
+	grep '"agent.role":"researcher"' | grep "\"span_id\":\"$act\"" | head -1)
+eval_id=$(printf '%s\n' "$deny" | sed -n 's/.*"span_id":"\([0-9a-f]*\)","parent_span_id".*/\1/p')
+run_id=$(printf '%s\n' "$deny" | field parent_span_id)
+mkdir -p ~/answers
+printf '["%s", "%s", "%s"]\n' "$act" "$eval_id" "$run_id" >~/answers/chain.json
+cat ~/answers/chain.json

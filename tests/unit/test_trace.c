@@ -1,0 +1,662 @@
+/* test_trace: lab.trace (graders/trace.lua) in the grader host: loading a
+ * span file with malformed lines, a duplicate id, parent and link cycles
+ * and a link across traces; parents, ancestors, find and the causal chain;
+ * the partial-credit comparison; reading a candidate's chain file; big
+ * integers through lab.json; and span files at the size and line bounds
+ * under the default grader limits.  The grader host itself (paths, limits,
+ * hostile graders) is test_grader's. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "graders/grader.h"
+#include "runner/err.h"
+#include "runner/limits.h"
+#include "runner/util.h"
+#include "tests/unit/tap.h"
+
+/* Trace ids (32 hex digits) and span ids (16); a span id's first two
+ * digits name it in the expected strings below. */
+#define TA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define TB "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define TC "cccccccccccccccccccccccccccccccc"
+#define TD "dddddddddddddddddddddddddddddddd"
+#define TE "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+#define TF "ffffffffffffffffffffffffffffffff"
+#define A1 "a100000000000001"
+#define A2 "a200000000000002"
+#define B1 "b100000000000001"
+#define B2 "b200000000000002"
+#define B3 "b300000000000003"
+#define B4 "b400000000000004"
+#define C1 "c100000000000001"
+#define C2 "c200000000000002"
+#define D1 "d100000000000001"
+#define E1 "e100000000000001"
+#define F1 "f100000000000001"
+#define O1 "1f00000000000001" /* its parent is not in the file */
+#define M1 "2f00000000000001" /* its link names the wrong trace */
+#define NOPE "9999999999999999"
+
+#define SPANS "var/log/agentd/spans.jsonl"
+#define T0 "1773322800000000000"
+
+static char top[64];
+static int root_fd = -1;
+static struct grader_limits lim; /* the defaults, set in main */
+
+static void put_n(const char *rel, const char *data, size_t len)
+{
+	char path[256];
+	struct err e;
+
+	snprintf(path, sizeof path, "%s/%s", top, rel);
+	if (write_file_atomic(path, data, len, 0644, &e) < 0) {
+		printf("Bail out! %s\n", e.msg);
+		exit(1);
+	}
+}
+
+static void put(const char *rel, const char *data)
+{
+	put_n(rel, data, strlen(data));
+}
+
+static void make_root(void)
+{
+	static const char *const dirs[] = {"var/log/agentd", "home/candidate/answers"};
+	char path[256];
+	struct err e;
+	size_t i;
+
+	memcpy(top, "/tmp/labrun-trace-XXXXXX", 25);
+	if (!mkdtemp(top)) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		exit(1);
+	}
+	for (i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		snprintf(path, sizeof path, "%s/%s", top, dirs[i]);
+		if (mkdir_p(path, 0755, &e) < 0) {
+			printf("Bail out! %s\n", e.msg);
+			exit(1);
+		}
+	}
+	root_fd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0) {
+		printf("Bail out! %s: %s\n", top, strerror(errno));
+		exit(1);
+	}
+}
+
+/* One span line. */
+#define SPAN(trace, id, parent, name, status, start, end, rest)               \
+	"{\"trace_id\":\"" trace "\",\"span_id\":\"" id "\",\"parent_span_id\":\"" \
+	parent "\",\"name\":\"" name "\",\"start_unix_nano\":" start             \
+	",\"end_unix_nano\":" end ",\"status\":\"" status "\"" rest "}\n"
+
+/* The fixture: a deploy trace (A) whose policy.deploy is the cause, by a
+ * link, of a policy.evaluate in an agent's trace (B) under which a tool
+ * call fails; a parent cycle (C); a link cycle (D, E); a root by an
+ * all-zero parent (F, with CRLF); an orphan; a link naming the wrong
+ * trace; and a dozen lines that are not spans. */
+static const char fixture[] =
+	/* 1 */ SPAN(TA, A1, "", "deploy.pipeline", "ok", "1773322700000000000",
+		     "1773322700500000000", "")
+	/* 2 */ SPAN(TA, A2, A1, "policy.deploy", "ok", "1773322700100000000",
+		     "1773322700200000000",
+		     ",\"attributes\":{\"policy.version\":7,\"agent.id\":\"ci\"}")
+	/* 3 */ "\n"
+	/* 4 */ "this is not json\n"
+	/* 5 */ SPAN(TB, B1, "", "agent.run", "ok", T0, "1773322801000000000", "")
+	/* 6 */ SPAN(TB, B2, B1, "llm.call", "ok", T0, "1773322800050000000",
+		     ",\"attributes\":{\"agent.id\":\"researcher-1\",\"model.version\":\"v2\"}")
+	/* 7 */ SPAN(TB, B3, B2, "policy.evaluate", "ok", T0, "1773322800010000000",
+		     ",\"attributes\":{\"policy.version\":7,\"policy.rule\":\"deny-external\","
+		     "\"decision\":\"deny\"},\"links\":[{\"trace_id\":\"" TC "\",\"span_id\":\""
+		     NOPE "\"},{\"trace_id\":\"" TA "\",\"span_id\":\"" A2 "\"}]")
+	/* 8 */ SPAN(TB, B4, B3, "tool.call", "error", T0, "1773322800120000000",
+		     ",\"attributes\":{\"agent.id\":\"researcher-1\",\"tool.name\":\"web.fetch\","
+		     "\"idempotency_key\":\"k-1\"}")
+	/* 9 */ SPAN(TB, B2, B1, "dup", "ok", T0, T0, "")
+	/* 10 */ SPAN(TC, C1, C2, "loop.a", "ok", T0, T0, "")
+	/* 11 */ SPAN(TC, C2, C1, "loop.b", "ok", T0, T0, "")
+	/* 12 */ SPAN(TD, D1, "", "d", "ok", T0, T0,
+		      ",\"links\":[{\"trace_id\":\"" TE "\",\"span_id\":\"" E1 "\"}]")
+	/* 13 */ SPAN(TE, E1, "", "e", "ok", T0, T0,
+		      ",\"links\":[{\"trace_id\":\"" TD "\",\"span_id\":\"" D1 "\"}]")
+	/* 14 */ SPAN(TB, "B5000000000000005", B1, "upper", "ok", T0, T0, "")
+	/* 15 */ "{\"trace_id\":\"" TB "\",\"span_id\":\"b600000000000006\",\"name\":\"f\","
+		 "\"status\":\"ok\",\"start_unix_nano\":1.5e18,\"end_unix_nano\":1773322800000000000}\n"
+	/* 16 */ SPAN(TB, "b700000000000007", B1, "backwards", "ok", "2", "1", "")
+	/* 17 */ SPAN("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "b800000000000008", B1, "short", "ok",
+		      T0, T0, "")
+	/* 18 */ SPAN(TB, "b900000000000009", B1, "links", "ok", T0, T0, ",\"links\":\"x\"")
+	/* 19 */ "[1,2]\n"
+	/* 20 */ "12\n"
+	/* 21 */ "{\"trace_id\":\"" TF "\",\"span_id\":\"" F1 "\",\"parent_span_id\":"
+		 "\"0000000000000000\",\"name\":\"crlf\",\"status\":\"ok\","
+		 "\"start_unix_nano\":5,\"end_unix_nano\":5}\r\n"
+	/* 22 */ SPAN(TF, O1, NOPE, "orphan", "ok", T0, T0, ",\"links\":null")
+	/* 23 */ "{}\n"
+	/* 24 */ SPAN(TB, "ba0000000000000a", B1, "huge", "ok", T0, "9223372036854775808", "")
+	/* 25 */ SPAN(TB, "0000000000000000", B1, "zero", "ok", T0, T0, "")
+	/* 26 */ "   \t \n"
+	/* 27, no newline */
+	"{\"trace_id\":\"" TF "\",\"span_id\":\"" M1 "\",\"name\":\"m\",\"status\":\"ok\","
+	"\"start_unix_nano\":1,\"end_unix_nano\":2,\"links\":[{\"trace_id\":\"" TB "\","
+	"\"span_id\":\"" A2 "\"}]}";
+
+static void run(const char *src, struct grader_limits l, struct grader_result *r)
+{
+	struct grader_input in;
+	struct err e;
+
+	memset(&in, 0, sizeof in);
+	in.source = src;
+	in.source_len = strlen(src);
+	in.chunkname = "grader/grade.lua";
+	in.root_fd = root_fd;
+	in.lim = l;
+	/* TEST_GRADER_VERBOSE=1: see the worker's stderr (print, sanitizers) */
+	in.verbose = getenv("TEST_GRADER_VERBOSE") != NULL;
+	if (grader_run(&in, r, &e) < 0) {
+		printf("Bail out! grader_run: %s\n", e.msg);
+		exit(1);
+	}
+}
+
+/* Helpers every probe has: T, S (the fixture, loaded), ids(list) (the
+ * first two digits of each span or id), and show(compare result). */
+static const char helpers[] =
+	"local T = lab.trace\n"
+	"local S = T.load('/" SPANS "')\n"
+	"local function ids(l)\n"
+	" if l == nil then return 'nil' end\n"
+	" local t = {}\n"
+	" for i, s in ipairs(l) do\n"
+	"  if type(s) == 'table' then s = s.span_id end\n"
+	"  t[i] = #s == 16 and s:sub(1, 2) or s\n"
+	" end\n"
+	" return table.concat(t, ',')\n"
+	"end\n"
+	"local function show(r)\n"
+	" return r.thousandths .. ' ' .. tostring(r.root_cause) .. ' ' ..\n"
+	"  tostring(r.incident) .. ' ' .. r.matched .. ' [' .. ids(r.missing) ..\n"
+	"  '] [' .. ids(r.extra) .. ']' .. (r.reason and ' ' .. r.reason or '')\n"
+	"end\n";
+
+/* Run body (Lua returning a string) after the helpers under limits l;
+ * give back that string, or "ERROR: " and the grader's error. */
+static const char *probe_with(const char *body, struct grader_limits l)
+{
+	static char got[4096];
+	struct grader_result r;
+	char *src;
+	size_t n = sizeof helpers + strlen(body) + 256;
+
+	src = malloc(n);
+	if (!src) {
+		printf("Bail out! out of memory\n");
+		exit(1);
+	}
+	snprintf(src, n,
+		 "%slocal function f() %s end\n"
+		 "local m = f()\n"
+		 "return {lab.check{id='p', title='probe', weight=1, pass=true,"
+		 " message=m}}\n", helpers, body);
+	run(src, l, &r);
+	if (!r.ok)
+		snprintf(got, sizeof got, "ERROR: %s", r.error);
+	else
+		snprintf(got, sizeof got, "%s", r.checks[0].message);
+	grader_result_release(&r);
+	free(src);
+	return got;
+}
+
+static const char *probe(const char *body)
+{
+	return probe_with(body, lim);
+}
+
+/* A grader whose run must end with an error containing want. */
+static void misuse(const char *what, const char *src, const char *want)
+{
+	struct grader_result r;
+
+	run(src, lim, &r);
+	ok(!r.ok && strstr(r.error, want), "%s raises at the grader's line (%s)",
+	   what, r.error);
+	if (r.ok || !strstr(r.error, want))
+		printf("#   want '%s'\n", want);
+	grader_result_release(&r);
+}
+
+static void test_json_integers(void)
+{
+	is_str(probe("local j = lab.json('{\"t\":1773322800120000000}')\n"
+		     "return math.type(j.t) .. ' ' .. tostring(j.t == 1773322800120000000)"
+		     " .. ' ' .. tostring(j.t - 1773322800000000000 == 120000000)"),
+	       "integer true true", "lab.json keeps nanoseconds (> 2^53) as integers");
+	is_str(probe("local j = lab.json('[9007199254740993, 9223372036854775807,"
+		     " -9223372036854775808]')\n"
+		     "return tostring(j[1] == (1 << 53) + 1) .. ' ' .."
+		     " tostring(j[2] == math.maxinteger) .. ' ' .."
+		     " tostring(j[3] == math.mininteger)"),
+	       "true true true", "lab.json: 2^53 + 1 and the int64 bounds are exact");
+	is_str(probe("local v, why = lab.json('[9223372036854775808]')\n"
+		     "return tostring(v) .. '|' .. why"),
+	       "nil|line 1 column 20: too big integer near '9223372036854775808'",
+	       "lab.json refuses an integer past int64 rather than rounding it");
+	is_str(probe("return math.type(lab.json('1.5e18')) .. ' ' .."
+		     " math.type(lab.json('1500000000000000000'))"),
+	       "float integer", "an exponent makes a float, digits an integer");
+}
+
+static void test_load(void)
+{
+	char path[256];
+
+	put(SPANS, fixture);
+	is_str(probe("return #S.list .. ' ' .. S.skipped .. ' ' .. #S.problems"),
+	       "13 12 12", "load: 13 spans, 12 lines skipped and described");
+	is_str(probe("return ids(S.list)"),
+	       "a1,a2,b1,b2,b3,b4,c1,c2,d1,e1,f1,1f,2f", "load: list in file order");
+	is_str(probe("return ids(S.roots)"), "a1,b1,d1,e1,f1,2f",
+	       "load: roots, with an all-zero or absent parent a root");
+	is_str(probe("return S.by_id['" B2 "'].name .. ' ' .. ids(S.children['" B1 "'])"),
+	       "llm.call b2", "load: a duplicate span id keeps the first");
+	is_str(probe("return ids(S.children['" C1 "']) .. ' ' .. ids(S.children['" C2 "'])"
+		     " .. ' ' .. ids(S.children['" NOPE "'])"),
+	       "c2 c1 1f", "load: children, also of a parent not in the file");
+	is_str(probe("return table.concat(S.problems, '\\n')"),
+	       "line 4: not JSON (line 1 column 4: invalid token near 'this')\n"
+	       "line 9: duplicate span_id b200000000000002\n"
+	       "line 14: span_id is not 16 lowercase hex digits\n"
+	       "line 15: start_unix_nano is not an integer\n"
+	       "line 16: end_unix_nano is before start_unix_nano\n"
+	       "line 17: trace_id is not 32 lowercase hex digits\n"
+	       "line 18: links is not an array of {trace_id, span_id}\n"
+	       "line 19: not a JSON object\n"
+	       "line 20: not a JSON object\n"
+	       "line 23: trace_id is not 32 lowercase hex digits\n"
+	       "line 24: not JSON (line 1 column 199: too big integer near '9223372036854775808')\n"
+	       "line 25: span_id is not 16 lowercase hex digits",
+	       "load: each skipped line says why");
+	is_str(probe("local s = S.by_id['" B4 "']\n"
+		     "return math.type(s.start_unix_nano) .. ' ' .."
+		     " (s.end_unix_nano - s.start_unix_nano) .. ' ' .."
+		     " tostring(s.start_unix_nano == 1773322800000000000)"),
+	       "integer 120000000 true", "load: times stay exact integers");
+	is_str(probe("local s = S.by_id['" F1 "']\n"
+		     "return '[' .. s.parent_span_id .. '] ' .. type(s.attributes) .. ' ' .."
+		     " tostring(next(s.attributes)) .. ' ' .. tostring(S.by_id['" O1 "'].links)"),
+	       "[] table nil nil",
+	       "load: a CRLF line is read, attributes default to {}, links null is none");
+	is_str(probe("local v, why = T.load('/var/log/agentd/none.jsonl')"
+		     " return tostring(v) .. '|' .. why"),
+	       "nil|no such file", "load: a missing file is nil, reason");
+	snprintf(path, sizeof path, "%s/var/log/agentd/link.jsonl", top);
+	if (symlink("spans.jsonl", path) < 0)
+		printf("Bail out! symlink: %s\n", strerror(errno));
+	is_str(probe("local v, why = T.load('/var/log/agentd/link.jsonl')"
+		     " return tostring(v) .. '|' .. why"),
+	       "nil|symbolic link refused", "load: a symbolic link is refused");
+	put("var/log/agentd/empty.jsonl", "");
+	is_str(probe("local s = T.load('/var/log/agentd/empty.jsonl')"
+		     " return #s.list .. ' ' .. s.skipped .. ' ' .. #s.roots"),
+	       "0 0 0", "load: an empty file has no spans");
+	is_str(probe("return #T.find(S, {}) .. ' ' .. ids(T.find(S, {name = 'tool.call'}))"
+		     " .. ' ' .. ids(T.find(S, {status = 'error'}))"),
+	       "13 b4 b4", "find: every span, by name, by status");
+	is_str(probe("return ids(T.find(S, {attributes = {decision = 'deny'}})) .. ' ' .."
+		     " ids(T.find(S, {attributes = {['policy.version'] = 7}})) .. ' ' .."
+		     " ids(T.find(S, {trace_id = '" TA "'}))"),
+	       "b3 a2,b3 a1,a2", "find: by attributes, by trace");
+	is_str(probe("return '[' .. ids(T.find(S, {name = 'tool.call', attributes ="
+		     " {['tool.name'] = 'shell'}})) .. '] ' .. ids(T.find(S,"
+		     " {parent_span_id = ''})) .. ' ' .. ids(T.find(S, {attributes ="
+		     " {['agent.id'] = 'researcher-1', ['tool.name'] = 'web.fetch'}}))"),
+	       "[] a1,b1,d1,e1,f1,2f b4", "find: every field must match");
+}
+
+static void test_walk(void)
+{
+	is_str(probe("local p = T.parent(S, '" B4 "')\n"
+		     "local a, w1 = T.parent(S, '" A1 "')\n"
+		     "local o, w2 = T.parent(S, '" O1 "')\n"
+		     "local n, w3 = T.parent(S, '" NOPE "')\n"
+		     "return ids{p} .. '|' .. tostring(a) .. ' ' .. w1 .. '|' .. tostring(o)"
+		     " .. ' ' .. w2 .. '|' .. tostring(n) .. ' ' .. w3"),
+	       "b3|nil a root span|nil its parent 9999999999999999 is not in the file"
+	       "|nil no span 9999999999999999", "parent: a span, a root, an orphan, none");
+	is_str(probe("return ids(T.ancestors(S, '" B4 "')) .. ' ' .. ids(T.ancestors(S, '"
+		     C1 "')) .. ' ' .. ids(T.ancestors(S, '" O1 "')) .. ' ' .."
+		     " ids(T.ancestors(S, '" NOPE "'))"),
+	       "b4,b3,b2,b1 c1,c2 1f nil", "ancestors: up to the root, stopping at a cycle");
+	is_str(probe("return ids(T.chain(S, '" B4 "'))"), "a1,a2,b3,b4",
+	       "chain: through the link to the deploy, root cause first");
+	is_str(probe("return ids(T.chain(S, '" B2 "')) .. ' ' .. ids(T.chain(S, '" A2 "'))"),
+	       "b1,b2 a1,a2", "chain: parents only where no link leads away");
+	is_str(probe("return ids(T.chain(S, '" C1 "')) .. ' ' .. ids(T.chain(S, '" C2 "'))"),
+	       "c2,c1 c1,c2", "chain: a parent cycle ends the walk");
+	is_str(probe("return ids(T.chain(S, '" D1 "')) .. ' ' .. ids(T.chain(S, '" E1 "'))"),
+	       "e1,d1 d1,e1", "chain: a link cycle ends the walk");
+	is_str(probe("return ids(T.chain(S, '" M1 "')) .. ' ' .. ids(T.chain(S, '" O1 "'))"),
+	       "2f 1f", "chain: a link to the wrong trace and a missing parent lead nowhere");
+	is_str(probe("local c, why = T.chain(S, 'x') return tostring(c) .. '|' .. why"),
+	       "nil|no span x", "chain: an unknown incident is nil, reason");
+	is_str(probe("local c, why = T.chain(S, ('f'):rep(100)) return why"),
+	       "no span ffffffffffffffffffffffffffffffffffffffff...",
+	       "chain: a long id is cut in the reason");
+}
+
+static void test_compare(void)
+{
+	static const char truth[] = "local truth = {'" A1 "', '" A2 "', '" B3 "', '" B4 "'}\n";
+	char body[1024];
+	static const struct {
+		const char *answer, *want, *what;
+	} cases[] = {
+		{"{'" A1 "', '" A2 "', '" B3 "', '" B4 "'}", "1000 true true 4 [] []",
+		 "exact"},
+		{"{'" B1 "', '" A2 "', '" B3 "', '" B4 "'}", "525 false true 3 [a1] [b1]",
+		 "wrong root cause: 200 + 375 - 50"},
+		{"{'" A1 "', '" B3 "', '" B4 "'}", "875 true true 3 [a2] []",
+		 "missing middle: 300 + 200 + 375"},
+		{"{'" B4 "', '" B3 "', '" A2 "', '" A1 "'}", "125 false false 1 [] []",
+		 "reversed: one step in order"},
+		{"{'" A1 "', '" C1 "', '" A2 "', '" B3 "', '" C2 "', '" B4 "'}",
+		 "900 true true 4 [] [c1,c2]", "two extra ids: 50 each"},
+		{"{'" A1 "', '" A2 "', '" A2 "', '" B3 "', '" B4 "'}",
+		 "950 true true 4 [] [a2]", "a repeated id is an extra"},
+		{"{}", "0 false false 0 [a1,a2,b3,b4] []", "empty answer"},
+		{"{'" A1 "', 7, lab.null, '" B4 "'}",
+		 "650 true true 2 [a2,b3] [(a number),(null)]",
+		 "items that are not ids: 300 + 200 + 250 - 100"},
+		{"(function() local t = {} for i = 1, 1001 do t[i] = '" A1 "' end"
+		 " return t end)()",
+		 "0 false false 0 [a1,a2,b3,b4] [] the answer has more than 1000 span ids",
+		 "huge answer: refused"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		snprintf(body, sizeof body, "%sreturn show(T.compare(%s, truth))", truth,
+			 cases[i].answer);
+		is_str(probe(body), cases[i].want, "compare: %s", cases[i].what);
+	}
+	is_str(probe("local t = {'" A1 "'} for i = 2, 999 do t[i] = ('%016x'):format(i) end\n"
+		     "t[1000] = '" B4 "'\n"
+		     "local r = T.compare(t, {'" A1 "', '" A2 "', '" B3 "', '" B4 "'})\n"
+		     "return r.thousandths .. ' ' .. r.matched .. ' ' .. #r.extra"),
+	       "250 2 998", "compare: 998 extra ids cost at most 500");
+	is_str(probe("local r = T.compare({'" A1 "'}, {'" A1 "'})"
+		     " return show(r) .. ' ' .. r.score .. ' ' .. math.type(r.thousandths)"),
+	       "1000 true true 1 [] [] 1.0 integer", "compare: a chain of one");
+	is_str(probe("local r = T.compare({'" A1 "', '" B3 "', '" B4 "'},"
+		     " {'" A1 "', '" A2 "', '" B3 "', '" B4 "'})\n"
+		     "return r.score .. ' ' .. 1000 * r.thousandths // 1000"),
+	       "0.875 875", "compare: score is thousandths / 1000");
+	/* the largest comparison there is, under the default budget */
+	is_str(probe("local a, t = {}, {}\n"
+		     "for i = 1, 1000 do t[i] = ('%016x'):format(i) a[1001 - i] = t[i] end\n"
+		     "return show(T.compare(a, t)):sub(1, 16)"),
+	       "0 false false 1 ", "compare: 1000 ids against 1000, reversed");
+	is_str(probe("local c = T.chain(S, '" B4 "')\n"
+		     "return show(T.compare(T.chain(S, '" B4 "'), c))"),
+	       "1000 true true 4 [] []", "compare: chain() against itself");
+}
+
+static void test_answer(void)
+{
+	static const struct {
+		const char *file, *want, *what;
+	} cases[] = {
+		{"[\"" A1 "\", \"A200000000000002\"]\n", "a1,a2",
+		 "upper-case hex is accepted and made lower-case"},
+		{" [ ] ", "", "an empty list"},
+		{"[\"" A1 "\", \"" A2 "\", \"xyz\"]",
+		 "nil|chain.json: item 3 is not a 16-hex-digit span id (got \"xyz\")",
+		 "a short item"},
+		{"[\"" A1 "\", 12]",
+		 "nil|chain.json: item 2 is not a 16-hex-digit span id (got a number)",
+		 "a number"},
+		{"[null]", "nil|chain.json: item 1 is not a 16-hex-digit span id (got null)",
+		 "null"},
+		{"[[\"" A1 "\"]]",
+		 "nil|chain.json: item 1 is not a 16-hex-digit span id (got a list or an object)",
+		 "a nested list"},
+		{"[\"a1000000000000\\u00001\"]",
+		 "nil|chain.json: item 1 is not a 16-hex-digit span id (got a string of 16 bytes)",
+		 "a NUL byte in an id"},
+		{"[\" " A1 "\"]",
+		 "nil|chain.json: item 1 is not a 16-hex-digit span id (got \" a100000000000001\")",
+		 "a space in an id"},
+		{"{\"chain\": [\"" A1 "\"]}",
+		 "nil|chain.json: expected a JSON array of span ids, like"
+		 " [\"4bf92f3577b34da6\", \"00f067aa0ba902b7\"]", "an object"},
+		{"\"" A1 "\"",
+		 "nil|chain.json: expected a JSON array of span ids, like"
+		 " [\"4bf92f3577b34da6\", \"00f067aa0ba902b7\"]", "a bare string"},
+		{"", "nil|chain.json: expected a JSON array of span ids, like"
+		 " [\"4bf92f3577b34da6\", \"00f067aa0ba902b7\"]", "an empty file"},
+		{"[\"" A1 "\",",
+		 "nil|chain.json: not valid JSON: line 1 column 20: ']' expected near end of file",
+		 "broken JSON"},
+	};
+	struct buf b = BUF_INIT;
+	struct err e;
+	char path[256];
+	size_t i;
+	int j;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		put("home/candidate/answers/chain.json", cases[i].file);
+		is_str(probe("local a, why = T.answer()\n"
+			     "return a and ids(a) or 'nil|' .. why"),
+		       cases[i].want, "answer: %s", cases[i].what);
+	}
+	put("home/candidate/answers/mine.json", "[\"" B4 "\"]");
+	is_str(probe("return ids(T.answer('mine.json'))"), "b4", "answer: another name");
+	is_str(probe("local a, why = T.answer('../x') return why"),
+	       "../x: not an answer file name", "answer: a bad name");
+	snprintf(path, sizeof path, "%s/home/candidate/answers/chain.json", top);
+	unlink(path);
+	is_str(probe("local a, why = T.answer() return why"),
+	       "chain.json: no such file (write it to /home/candidate/answers/chain.json)",
+	       "answer: no file says where to write it");
+	if (symlink("/etc/passwd", path) < 0)
+		printf("Bail out! symlink: %s\n", strerror(errno));
+	is_str(probe("local a, why = T.answer() return why"),
+	       "chain.json: symbolic link refused", "answer: a link is refused");
+	unlink(path);
+	buf_puts(&b, "[", &e);
+	for (j = 0; j < 1001; j++)
+		buf_printf(&b, &e, "%s\"%016x\"", j ? ", " : "", j + 1);
+	buf_puts(&b, "]", &e);
+	put_n("home/candidate/answers/chain.json", (char *)b.data, b.len);
+	is_str(probe("local a, why = T.answer() return why"),
+	       "chain.json: more than 1000 span ids", "answer: 1001 ids are refused");
+	b.len = 0;
+	for (j = 0; j < 70000; j++)
+		buf_puts(&b, " ", &e);
+	buf_puts(&b, "[]", &e);
+	put_n("home/candidate/answers/chain.json", (char *)b.data, b.len);
+	is_str(probe("local a, why = T.answer() return why"),
+	       "chain.json: larger than 65536 bytes", "answer: a big file is refused");
+	buf_release(&b);
+}
+
+static void test_misuse(void)
+{
+	misuse("load(1)", "lab.trace.load(1)",
+	       "grader/grade.lua:1: lab.trace.load: the path must be a string");
+	misuse("chain without spans", "\nlab.trace.chain({}, 'x')",
+	       "grader/grade.lua:2: lab.trace.chain: expects the spans from lab.trace.load");
+	misuse("chain with a number",
+	       "local s = lab.trace.load('/" SPANS "') lab.trace.chain(s, 1)",
+	       "grader/grade.lua:1: lab.trace.chain: the span id must be a string");
+	misuse("parent(nil)", "lab.trace.parent(nil, 'x')",
+	       "lab.trace.parent: expects the spans from lab.trace.load");
+	misuse("ancestors(s, {})",
+	       "lab.trace.ancestors(lab.trace.load('/" SPANS "'), {})",
+	       "lab.trace.ancestors: the span id must be a string");
+	misuse("find with a string", "lab.trace.find(lab.trace.load('/" SPANS "'), 'x')",
+	       "grader/grade.lua:1: lab.trace.find: the filter must be a table");
+	misuse("find with attributes = 1",
+	       "lab.trace.find(lab.trace.load('/" SPANS "'), {attributes = 1})",
+	       "lab.trace.find: 'attributes' must be a table");
+	misuse("compare with a string", "lab.trace.compare('x', {'a'})",
+	       "grader/grade.lua:1: lab.trace.compare: the answer must be a list");
+	misuse("compare with an empty truth", "lab.trace.compare({}, {})",
+	       "lab.trace.compare: the truth is empty");
+	misuse("compare with a number in the truth", "lab.trace.compare({}, {'a', 2})",
+	       "lab.trace.compare: truth item 2 is not a string");
+	misuse("answer(5)", "lab.trace.answer(5)",
+	       "grader/grade.lua:1: lab.trace.answer: the name must be a string");
+}
+
+/* Span i of 20000 as agentd writes them (about 400 bytes): traces of ten
+ * spans, each the child of the one before; the root of trace t links to
+ * the last span of trace t - 1 unless t - 1 is a multiple of 3, so that
+ * the chain of the last span crosses one link (20 spans). */
+static void real_span(struct buf *b, int i, struct err *e)
+{
+	int t = i / 10 + 1, first = i % 10 == 0;
+
+	buf_printf(b, e, "{\"trace_id\":\"%032x\",\"span_id\":\"%016x\",", t, i + 1);
+	if (first)
+		buf_puts(b, "\"parent_span_id\":\"\",", e);
+	else
+		buf_printf(b, e, "\"parent_span_id\":\"%016x\",", i);
+	buf_printf(b, e,
+		   "\"name\":\"tool.call\",\"start_unix_nano\":%lld,"
+		   "\"end_unix_nano\":%lld,\"status\":\"%s\",\"attributes\":{"
+		   "\"agent.id\":\"researcher-%d\",\"tool.name\":\"web.fetch\","
+		   "\"model.version\":\"v2\",\"policy.version\":7,\"policy.rule\":"
+		   "\"deny-external\",\"decision\":\"deny\",\"idempotency_key\":"
+		   "\"run-%08x\"}",
+		   1773322800000000000LL + i * 1000000LL,
+		   1773322800000000000LL + i * 1000000LL + 500000,
+		   i % 97 ? "ok" : "error", i % 5, i);
+	if (first && t > 1 && (t - 1) % 3)
+		buf_printf(b, e, ",\"links\":[{\"trace_id\":\"%032x\","
+			   "\"span_id\":\"%016x\"}]", t - 1, i);
+	buf_puts(b, "}\n", e);
+}
+
+/* The smallest span agentd's format allows (about 120 bytes), each with
+ * ids of its own. */
+static void small_span(struct buf *b, int i, struct err *e)
+{
+	buf_printf(b, e, "{\"trace_id\":\"%032x\",\"span_id\":\"%016x\","
+		   "\"name\":\"\",\"status\":\"\",\"start_unix_nano\":0,"
+		   "\"end_unix_nano\":0}\n", i + 1, i + 1);
+}
+
+/* A span with 100 attributes of its own (about 1100 bytes): the most
+ * heap for the least text. */
+static void wide_span(struct buf *b, int i, struct err *e)
+{
+	int j;
+
+	buf_printf(b, e, "{\"trace_id\":\"%032x\",\"span_id\":\"%016x\","
+		   "\"name\":\"\",\"status\":\"\",\"start_unix_nano\":0,"
+		   "\"end_unix_nano\":0,\"attributes\":{", 1, i + 1);
+	for (j = 0; j < 100; j++)
+		buf_printf(b, e, "%s\"%x\":1", j ? "," : "", i * 100 + j);
+	buf_puts(b, "}}\n", e);
+}
+
+static void test_scale(void)
+{
+	static const char load_big[] =
+		"local s, why = T.load('/var/log/agentd/big.jsonl')\n"
+		"if not s then return why end\n"
+		"return #s.list .. ' ' .. s.skipped .. ' ' .. #s.problems .. ' ' .."
+		" tostring(s.problems[1])";
+	struct grader_limits tenth = lim;
+	struct buf b = BUF_INIT;
+	struct err e;
+	char want[128];
+	int i;
+
+	for (i = 0; i < 20000; i++)
+		real_span(&b, i, &e);
+	ok(b.len < GRADER_MAX_READ, "20000 spans of agentd's size take %zu bytes (%zu each)",
+	   b.len, b.len / 20000);
+	put_n("var/log/agentd/big.jsonl", (char *)b.data, b.len);
+	is_str(probe("local s = assert(T.load('/var/log/agentd/big.jsonl'))\n"
+		     "local c = T.chain(s, string.format('%016x', 20000))\n"
+		     "local r = T.compare(c, c)\n"
+		     "return #s.list .. ' ' .. s.skipped .. ' ' .. #c .. ' ' .. c[1] .."
+		     " ' ' .. r.thousandths .. ' ' .. #T.find(s, {status = 'error'})"),
+	       "20000 0 20 0000000000004e0d 1000 207",
+	       "20000 spans: load, chain, compare and find under the default limits");
+	tenth.instructions = GRADER_INSTRUCTIONS / 10;
+	is_str(probe_with("local s = assert(T.load('/var/log/agentd/big.jsonl'))\n"
+			  "return #s.list .. ' ' .. #T.chain(s, string.format('%016x', 20000))",
+			  tenth),
+	       "20000 20", "20000 spans within a tenth of the instruction budget");
+	b.len = 0;
+	for (i = 0; i < 50000; i++)
+		small_span(&b, i, &e);
+	put_n("var/log/agentd/big.jsonl", (char *)b.data, b.len);
+	is_str(probe(load_big), "50000 0 0 nil", "50000 of the smallest spans load");
+	for (; b.len < GRADER_MAX_READ - 200; i++)
+		small_span(&b, i, &e);
+	put_n("var/log/agentd/big.jsonl", (char *)b.data, b.len);
+	is_str(probe(load_big), "the spans would take more than 32 MiB of memory",
+	       "8 MiB of the smallest spans: refused before the heap is (%d spans)", i);
+	b.len = 0;
+	for (i = 0; b.len < GRADER_MAX_READ - 2000; i++)
+		wide_span(&b, i, &e);
+	put_n("var/log/agentd/big.jsonl", (char *)b.data, b.len);
+	is_str(probe(load_big), "the spans would take more than 32 MiB of memory",
+	       "8 MiB of spans with 100 attributes each: refused before the heap is");
+	b.len = 0;
+	for (i = 0; i < 100001; i++)
+		buf_puts(&b, "\n", &e);
+	put_n("var/log/agentd/big.jsonl", (char *)b.data, b.len);
+	is_str(probe(load_big), "more than 100000 lines", "100001 lines are refused");
+	b.len--;
+	put_n("var/log/agentd/big.jsonl", (char *)b.data, b.len);
+	is_str(probe(load_big), "0 0 0 nil", "100000 blank lines are not");
+	b.len = 0;
+	small_span(&b, 0, &e);
+	buf_puts(&b, "{\"trace_id\":\"", &e);
+	for (i = 0; i < 70000; i++)
+		buf_puts(&b, "a", &e);
+	buf_puts(&b, "\"}\n", &e);
+	small_span(&b, 1, &e);
+	put_n("var/log/agentd/big.jsonl", (char *)b.data, b.len);
+	snprintf(want, sizeof want, "2 1 1 line 2: longer than %d bytes", 65536);
+	is_str(probe(load_big), want, "a line over 64 KiB is skipped unparsed");
+	buf_release(&b);
+}
+
+int main(void)
+{
+	struct err e;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	lim = grader_default_limits;
+	make_root();
+	test_json_integers();
+	test_load();
+	test_walk();
+	test_compare();
+	test_answer();
+	test_misuse();
+	test_scale();
+	close(root_fd);
+	if (remove_tree(top, &e) < 0)
+		printf("# cleanup: %s\n", e.msg);
+	return tap_done();
+}

@@ -30,6 +30,34 @@
 
 #define DRY_SEED "00000000000000000000000000000000" /* fixed: the same run every time */
 
+/* One of agentd's problems, named as the author knows the files: the
+ * sandbox's paths under system/, the plan's entries as $.faults[N]. */
+static void platform_problem(const struct scenario *sc, const char *dir,
+			     const char *line, struct problems *p)
+{
+	static const char plan[] = "the platform fault plan: $[";
+	size_t n = strlen(dir);
+
+	if (!strncmp(line, dir, n)) {
+		problems_add(p, "system%s", line + n);
+	} else if (!strncmp(line, "policies/", 9)) {
+		problems_add(p, "system%s/%s", SIM_DEFAULT_CONFIG_DIR, line);
+	} else if (!strncmp(line, plan, sizeof plan - 1)) {
+		char *end;
+		unsigned long k = strtoul(line + sizeof plan - 1, &end, 10), seen = 0;
+
+		for (size_t i = 0; i < sc->nfaults; i++)
+			if (sc->faults[i].kind == FAULT_PLATFORM && seen++ == k) {
+				problems_add(p, "scenario.json: $.faults[%zu]%s", sc->faults[i].at,
+					     *end == ']' ? end + 1 : end);
+				return;
+			}
+		problems_add(p, "scenario.json: %s", line);
+	} else {
+		problems_add(p, "agentd: %s", line);
+	}
+}
+
 /* The platform as the session will start it: its config, policies and
  * fault plan checked by agentd's own engine, and its history run into the
  * dry-run tree so that the grader reads real spans and state.  -1 when
@@ -64,9 +92,7 @@ static int run_platform(const struct scenario *sc, const char *dir,
 
 		for (char *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 			*nl = '\0';
-			/* agentd names its files as the sandbox sees them */
-			problems_add(p, "agentd: %s", strncmp(line, dir, strlen(dir)) ?
-				     line : line + strlen(dir));
+			platform_problem(sc, dir, line, p);
 		}
 		rc = -1;
 	}

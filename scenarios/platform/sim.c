@@ -3081,8 +3081,9 @@ static void begin(struct sim *s)
 		memcpy(s->secrets[i].value, "sk-live-", 8);
 		new_id(s, s->secrets[i].value + 8, 12);
 	}
-	history_add(s, s->active, "ci", "deploy");
-	s->hist[0].t_ms = s->start_ms;
+	/* the version in force at the start, deployed like any other, so that
+	 * every decision links to the activation behind it */
+	policy_activate(s, s->active, "ci", "deploy", NULL);
 	for (size_t i = 0; i < s->nfaults; i++) {
 		schedule(s, s->start_ms + s->faults[i].at_ms, EV_FAULT_ON, (unsigned)i);
 		if (s->faults[i].until_ms)

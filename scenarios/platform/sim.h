@@ -33,6 +33,7 @@ struct sim_paths {
 };
 
 #define SIM_DEFAULT_CONFIG "/etc/agentd/platform.json"
+#define SIM_DEFAULT_CONFIG_DIR "/etc/agentd"
 #define SIM_DEFAULT_STATE "/var/lib/agentd"
 #define SIM_DEFAULT_LOGS "/var/log/agentd"
 #define SIM_DEFAULT_RECORD "/var/lib/service/agentd"

@@ -4,7 +4,7 @@
 # marker left in code.
 . "$(dirname "$0")/../lib.sh"
 cd "$TOP" || exit 1
-srcs=$(ls runner/*.[ch] runner/tools/*.c sandbox/*.[ch] graders/*.[ch] tests/probes/*.c 2>/dev/null)
+srcs=$(ls runner/*.[ch] runner/tools/*.c sandbox/*.[ch] graders/*.[ch] scenarios/platform/*.[ch] tests/probes/*.c 2>/dev/null)
 banned='\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|system|popen|mktemp|alloca|signal|rand)[[:space:]]*\('
 for f in $srcs; do
 	hits=$(sed -e 's://.*$::' "$f" | grep -nE "$banned" | grep -vE '^\s*[0-9]+:\s*(\*|/\*)' )

@@ -2,16 +2,15 @@
  * span file with malformed lines, a duplicate id, parent and link cycles
  * and a link across traces; parents, ancestors, find and the causal chain;
  * the partial-credit comparison; reading a candidate's chain file; big
- * integers through lab.json; and span files at the size and line bounds
- * under the default grader limits.  The grader host itself (paths, limits,
- * hostile graders) is test_grader's. */
+ * integers through lab.json; the example grader of docs/graders.md; and
+ * span files at the size, memory and line bounds under the default grader
+ * limits.  The grader host itself (paths, limits, hostile graders) is
+ * test_grader's. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "graders/grader.h"
@@ -302,8 +301,10 @@ static void test_load(void)
 		     " return tostring(v) .. '|' .. why"),
 	       "nil|no such file", "load: a missing file is nil, reason");
 	snprintf(path, sizeof path, "%s/var/log/agentd/link.jsonl", top);
-	if (symlink("spans.jsonl", path) < 0)
+	if (symlink("spans.jsonl", path) < 0) {
 		printf("Bail out! symlink: %s\n", strerror(errno));
+		exit(1);
+	}
 	is_str(probe("local v, why = T.load('/var/log/agentd/link.jsonl')"
 		     " return tostring(v) .. '|' .. why"),
 	       "nil|symbolic link refused", "load: a symbolic link is refused");
@@ -311,6 +312,14 @@ static void test_load(void)
 	is_str(probe("local s = T.load('/var/log/agentd/empty.jsonl')"
 		     " return #s.list .. ' ' .. s.skipped .. ' ' .. #s.roots"),
 	       "0 0 0", "load: an empty file has no spans");
+	put("var/log/agentd/other.jsonl",
+	    SPAN(TA, A1, "", "x", "ok", "1", "2", ",\"links\":{\"trace_id\":\"" TB "\"}")
+	    SPAN(TA, A2, "", "x", "ok", "1", "2", ",\"attributes\":[1]")
+	    SPAN(TA, B1, "", "x", "ok", "1", "2", ",\"links\":[],\"attributes\":{}"));
+	is_str(probe("local s = T.load('/var/log/agentd/other.jsonl')"
+		     " return ids(s.list) .. ' ' .. table.concat(s.problems, '; ')"),
+	       "b1 line 1: links is not an array of {trace_id, span_id}; "
+	       "line 2: attributes is not an object", "load: links and attributes of the wrong shape");
 	is_str(probe("return #T.find(S, {}) .. ' ' .. ids(T.find(S, {name = 'tool.call'}))"
 		     " .. ' ' .. ids(T.find(S, {status = 'error'}))"),
 	       "13 b4 b4", "find: every span, by name, by status");
@@ -375,6 +384,8 @@ static void test_compare(void)
 		 "900 true true 4 [] [c1,c2]", "two extra ids: 50 each"},
 		{"{'" A1 "', '" A2 "', '" A2 "', '" B3 "', '" B4 "'}",
 		 "950 true true 4 [] [a2]", "a repeated id is an extra"},
+		{"{'" A1 "', '" B3 "', '" A2 "', '" B4 "'}", "875 true true 3 [] []",
+		 "two steps swapped: 300 + 200 + 375"},
 		{"{}", "0 false false 0 [a1,a2,b3,b4] []", "empty answer"},
 		{"{'" A1 "', 7, lab.null, '" B4 "'}",
 		 "650 true true 2 [a2,b3] [(a number),(null)]",
@@ -471,8 +482,10 @@ static void test_answer(void)
 	is_str(probe("local a, why = T.answer() return why"),
 	       "chain.json: no such file (write it to /home/candidate/answers/chain.json)",
 	       "answer: no file says where to write it");
-	if (symlink("/etc/passwd", path) < 0)
+	if (symlink("/etc/passwd", path) < 0) {
 		printf("Bail out! symlink: %s\n", strerror(errno));
+		exit(1);
+	}
 	is_str(probe("local a, why = T.answer() return why"),
 	       "chain.json: symbolic link refused", "answer: a link is refused");
 	unlink(path);
@@ -503,23 +516,125 @@ static void test_misuse(void)
 	       "local s = lab.trace.load('/" SPANS "') lab.trace.chain(s, 1)",
 	       "grader/grade.lua:1: lab.trace.chain: the span id must be a string");
 	misuse("parent(nil)", "lab.trace.parent(nil, 'x')",
-	       "lab.trace.parent: expects the spans from lab.trace.load");
+	       "grader/grade.lua:1: lab.trace.parent: expects the spans from lab.trace.load");
 	misuse("ancestors(s, {})",
 	       "lab.trace.ancestors(lab.trace.load('/" SPANS "'), {})",
-	       "lab.trace.ancestors: the span id must be a string");
+	       "grader/grade.lua:1: lab.trace.ancestors: the span id must be a string");
 	misuse("find with a string", "lab.trace.find(lab.trace.load('/" SPANS "'), 'x')",
 	       "grader/grade.lua:1: lab.trace.find: the filter must be a table");
 	misuse("find with attributes = 1",
 	       "lab.trace.find(lab.trace.load('/" SPANS "'), {attributes = 1})",
-	       "lab.trace.find: 'attributes' must be a table");
+	       "grader/grade.lua:1: lab.trace.find: 'attributes' must be a table");
 	misuse("compare with a string", "lab.trace.compare('x', {'a'})",
 	       "grader/grade.lua:1: lab.trace.compare: the answer must be a list");
 	misuse("compare with an empty truth", "lab.trace.compare({}, {})",
-	       "lab.trace.compare: the truth is empty");
+	       "grader/grade.lua:1: lab.trace.compare: the truth is empty");
 	misuse("compare with a number in the truth", "lab.trace.compare({}, {'a', 2})",
-	       "lab.trace.compare: truth item 2 is not a string");
+	       "grader/grade.lua:1: lab.trace.compare: truth item 2 is not a string");
 	misuse("answer(5)", "lab.trace.answer(5)",
 	       "grader/grade.lua:1: lab.trace.answer: the name must be a string");
+}
+
+/* The reconstruction check of docs/graders.md ("Traces"), as it is
+ * there: keep the two the same. */
+static const char example[] =
+	"-- grader/grade.lua: the candidate writes the causal chain of the failed\n"
+	"-- tool call, root cause first, to /home/candidate/answers/chain.json\n"
+	"local T = lab.trace\n"
+	"local spans, why = T.load(\"/var/log/agentd/spans.jsonl\")\n"
+	"local incident = spans and T.find(spans, {name = \"tool.call\", status = \"error\"})[1]\n"
+	"local truth\n"
+	"if incident then\n"
+	"  truth, why = T.chain(spans, incident.span_id)\n"
+	"elseif spans then\n"
+	"  why = \"no failed tool.call\"\n"
+	"end\n"
+	"if not truth then\n"
+	"  -- the simulator wrote no usable trace: not the candidate's fault\n"
+	"  return {lab.error_check{id = \"chain\", title = \"Causal chain of the failed tool call\",\n"
+	"                          weight = 3000, message = \"no chain to compare with: \" .. why}}\n"
+	"end\n"
+	"\n"
+	"local answer, problem = T.answer(\"chain.json\")\n"
+	"local r = T.compare(answer or {}, truth)\n"
+	"local message = problem or string.format(\n"
+	"  \"%d of %d steps in the right order; root cause %s, incident %s\",\n"
+	"  r.matched, #truth, r.root_cause and \"right\" or \"wrong\",\n"
+	"  r.incident and \"right\" or \"wrong\")\n"
+	"if #r.extra > 0 then\n"
+	"  message = message .. \"; not part of the chain: \" .. table.concat(r.extra, \", \")\n"
+	"end\n"
+	"return {\n"
+	"  lab.check{\n"
+	"    id = \"chain\",\n"
+	"    title = \"Causal chain of the failed tool call\",\n"
+	"    weight = 3000,\n"
+	"    pass = r.thousandths == 1000,\n"
+	"    points = 3000 * r.thousandths // 1000,\n"
+	"    message = message,\n"
+	"  },\n"
+	"}\n";
+
+static void test_example(void)
+{
+	static const struct {
+		const char *file; /* chain.json, or NULL for none */
+		enum check_status status;
+		unsigned points;
+		const char *message;
+	} cases[] = {
+		{"[\"" A1 "\", \"" A2 "\", \"" B3 "\", \"" B4 "\"]", CHECK_PASS, 3000,
+		 "4 of 4 steps in the right order; root cause right, incident right"},
+		{"[\"" A1 "\", \"" B3 "\", \"" B4 "\"]", CHECK_FAIL, 2625,
+		 "3 of 4 steps in the right order; root cause right, incident right"},
+		{"[\"" A1 "\", \"" C1 "\", \"" A2 "\", \"" B3 "\", \"" B4 "\"]", CHECK_FAIL,
+		 2850, "4 of 4 steps in the right order; root cause right, incident right;"
+		 " not part of the chain: " C1},
+		{"[\"" B4 "\", \"" B3 "\", \"" A2 "\", \"" A1 "\"]", CHECK_FAIL, 375,
+		 "1 of 4 steps in the right order; root cause wrong, incident wrong"},
+		{"[\"" A1 "\", 3]", CHECK_FAIL, 0,
+		 "chain.json: item 2 is not a 16-hex-digit span id (got a number)"},
+		{NULL, CHECK_FAIL, 0,
+		 "chain.json: no such file (write it to /home/candidate/answers/chain.json)"},
+	};
+	struct grader_result r;
+	char path[256], *src, *at;
+	size_t i;
+
+	snprintf(path, sizeof path, "%s/home/candidate/answers/chain.json", top);
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		unlink(path);
+		if (cases[i].file)
+			put("home/candidate/answers/chain.json", cases[i].file);
+		run(example, lim, &r);
+		ok(r.ok && r.n == 1 && r.checks[0].status == cases[i].status &&
+		   r.checks[0].points == cases[i].points,
+		   "the docs' example: %u points for %s", cases[i].points,
+		   cases[i].file ? cases[i].file : "no answer");
+		if (!r.ok)
+			printf("#   %s\n", r.error);
+		if (r.ok && r.n == 1)
+			is_str(r.checks[0].message, cases[i].message, "and says so");
+		grader_result_release(&r);
+	}
+	/* without the spans, the check is the platform's error */
+	src = strdup(example);
+	at = src ? strstr(src, "spans.jsonl") : NULL;
+	if (!at) {
+		printf("Bail out! the example reads no spans.jsonl\n");
+		exit(1);
+	}
+	memcpy(at, "nothere.jso", 11);
+	run(src, lim, &r);
+	ok(r.ok && r.n == 1 && r.checks[0].status == CHECK_ERROR,
+	   "the docs' example: no spans is an error check");
+	if (!r.ok)
+		printf("#   %s\n", r.error);
+	if (r.ok && r.n == 1)
+		is_str(r.checks[0].message, "no chain to compare with: no such file",
+		       "and says why");
+	grader_result_release(&r);
+	free(src);
 }
 
 /* Span i of 20000 as agentd writes them (about 400 bytes): traces of ten
@@ -621,6 +736,20 @@ static void test_scale(void)
 	is_str(probe(load_big), "the spans would take more than 32 MiB of memory",
 	       "8 MiB of spans with 100 attributes each: refused before the heap is");
 	b.len = 0;
+	for (i = 0; i < 1001; i++) {
+		buf_printf(&b, &e, "{\"trace_id\":\"%032x\",\"span_id\":\"%016x\","
+			   "\"parent_span_id\":\"%016x\",\"name\":\"\",\"status\":\"\","
+			   "\"start_unix_nano\":0,\"end_unix_nano\":0}\n", 1, i + 1, i);
+	}
+	put_n("var/log/agentd/big.jsonl", (char *)b.data, b.len);
+	is_str(probe("local s = assert(T.load('/var/log/agentd/big.jsonl'))\n"
+		     "local c, why = T.chain(s, string.format('%016x', 1000))\n"
+		     "local c2, why2 = T.chain(s, string.format('%016x', 1001))\n"
+		     "return #c .. ' ' .. c[1] .. '|' .. tostring(c2) .. ' ' .. why2 .. '|' .."
+		     " #T.ancestors(s, string.format('%016x', 1001))"),
+	       "1000 0000000000000001|nil the chain is longer than 1000 spans|1001",
+	       "chain: 1000 spans are fine, 1001 are refused");
+	b.len = 0;
 	for (i = 0; i < 100001; i++)
 		buf_puts(&b, "\n", &e);
 	put_n("var/log/agentd/big.jsonl", (char *)b.data, b.len);
@@ -654,6 +783,7 @@ int main(void)
 	test_compare();
 	test_answer();
 	test_misuse();
+	test_example();
 	test_scale();
 	close(root_fd);
 	if (remove_tree(top, &e) < 0)

@@ -1,0 +1,126 @@
+/* test_platform: the simulated platform's policy engine (parse, check,
+ * decide, diff, globs) and sim_check on the test platform and on broken
+ * ones.  The daemon, the CLI and the faults are tests/e2e/2330. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner/util.h"
+#include "scenarios/platform/policy.h"
+#include "scenarios/platform/sim.h"
+#include "tests/unit/tap.h"
+
+static int parse(const char *text, struct pol_policy *p, struct buf *why)
+{
+	why->len = 0;
+	return pol_parse(text, strlen(text), "p.json", p, why);
+}
+
+static void test_glob(void)
+{
+	ok(pol_match("*", ""), "* matches the empty name");
+	ok(pol_match("web.*", "web.fetch"), "web.* matches web.fetch");
+	ok(!pol_match("web.*", "webfetch"), "web.* does not match webfetch");
+	ok(pol_match("*.*.*", "a.b.c"), "several stars");
+	ok(!pol_match("a*b", "a"), "a*b needs its b");
+	{
+		char s[4001];
+
+		memset(s, 'a', 4000);
+		s[4000] = '\0';
+		ok(!pol_match("*a*a*a*a*a*a*a*a*b", s), "a backtracking pattern ends (and fails)");
+	}
+}
+
+static void test_parse(void)
+{
+	struct pol_policy p = {0};
+	struct buf why = BUF_INIT;
+
+	ok(parse("{\"version\": 2, \"default\": \"deny\", \"rules\": ["
+		 "{\"id\": \"deny-x\", \"effect\": \"deny\", \"roles\": [\"*\"], \"tools\": [\"x.*\"]},"
+		 "{\"id\": \"allow-r\", \"effect\": \"allow\", \"roles\": [\"r\"], \"tools\": [\"*\"]}]}",
+		 &p, &why) == 0, "a valid policy parses");
+	{
+		const struct pol_rule *r;
+
+		ok(pol_decide(&p, "r", "x.y", &r) == POL_DENY && r && !strcmp(r->id, "deny-x"),
+		   "the first matching rule decides");
+		ok(pol_decide(&p, "r", "web", &r) == POL_ALLOW && !strcmp(r->id, "allow-r"),
+		   "a later rule when the first does not match");
+		ok(pol_decide(&p, "s", "web", &r) == POL_DENY && r == NULL,
+		   "the default when no rule matches");
+	}
+	pol_release(&p);
+	ok(parse("{\"version\": 1, \"rules\": [{\"id\": \"a\", \"effect\": \"maybe\", \"roles\": [\"*\"], \"tools\": [\"*\"]}]}",
+		 &p, &why) < 0 && strstr((char *)why.data, "p.json: $.rules[0].effect: must be allow, deny or escalate"),
+	   "a bad effect is named by its JSON path");
+	ok(parse("{\"version\": 1, \"rules\": [{\"id\": \"a\", \"effect\": \"deny\", \"roles\": [\"*\"], \"tools\": [\"*\"]},"
+		 "{\"id\": \"a\", \"effect\": \"deny\", \"roles\": [\"*\"], \"tools\": [\"*\"]}]}",
+		 &p, &why) < 0 && strstr((char *)why.data, "ids must be unique"),
+	   "duplicate rule ids are refused");
+	ok(parse("{\"version\": 1, \"rules\": [], \"colour\": 1}", &p, &why) < 0 &&
+	   strstr((char *)why.data, "$.colour: unknown key"), "unknown keys are errors");
+	ok(parse("{\"version\": 1, \"version\": 2, \"rules\": []}", &p, &why) < 0 &&
+	   strstr((char *)why.data, "line 1"), "duplicate keys are refused with their place");
+	ok(parse("[1,2", &p, &why) < 0 && strstr((char *)why.data, "line 1 column"),
+	   "truncated JSON names line and column");
+	ok(parse("{\"version\": 1, \"rules\": [{\"id\": \"a\", \"effect\": \"deny\", \"roles\": [\"Ro le\"], \"tools\": [\"*\"]}]}",
+		 &p, &why) < 0 && strstr((char *)why.data, "roles[0]"), "a bad pattern is refused");
+	buf_release(&why);
+}
+
+static void test_diff(void)
+{
+	struct pol_policy a = {0}, b = {0};
+	struct buf why = BUF_INIT, out = BUF_INIT;
+
+	parse("{\"version\": 1, \"rules\": [{\"id\": \"r1\", \"effect\": \"allow\", \"roles\": [\"*\"], \"tools\": [\"a\"]},"
+	      "{\"id\": \"r2\", \"effect\": \"allow\", \"roles\": [\"*\"], \"tools\": [\"b\"]}]}", &a, &why);
+	parse("{\"version\": 2, \"rules\": [{\"id\": \"r0\", \"effect\": \"deny\", \"roles\": [\"*\"], \"tools\": [\"c\"]},"
+	      "{\"id\": \"r1\", \"effect\": \"deny\", \"roles\": [\"*\"], \"tools\": [\"a\"]}]}", &b, &why);
+	ok(pol_diff(&a, &b, &out) == 4, "added, changed, moved and removed rules: 4 lines");
+	ok(strstr((char *)out.data, "+ r0 (rule 1)") && strstr((char *)out.data, "~ r1: effect allow -> deny") &&
+	   strstr((char *)out.data, "- r2 (was rule 2)"), "each line names the rule");
+	out.len = 0;
+	ok(pol_diff(&a, &a, &out) == 0, "a version against itself: no difference");
+	pol_release(&a);
+	pol_release(&b);
+	buf_release(&why);
+	buf_release(&out);
+}
+
+static void test_check(const char *top)
+{
+	char path[4096];
+	struct buf why = BUF_INIT;
+
+	snprintf(path, sizeof path, "%s/tests/platform/etc/agentd/platform.json", top);
+	ok(sim_check(path, NULL, &why) == 0, "the test platform is valid");
+	ok(sim_check(path, "[{\"id\": \"f\", \"kind\": \"platform.tool_outage\", \"tool\": \"web.fetch\", \"at_s\": 60}]",
+		     &why) == 0, "a valid fault plan");
+	ok(sim_check(path, "[{\"id\": \"f\", \"kind\": \"platform.model_drift\", \"model\": \"planner\", \"version\": \"9\"}]",
+		     &why) == 1 && strstr((char *)why.data, "$[0].version"), "a model version that does not exist");
+	why.len = 0;
+	ok(sim_check(path, "[{\"id\": \"f\", \"kind\": \"platform.tool_slow\", \"tool\": \"web.fetch\", \"at_s\": 60, \"until_s\": 30, \"latency_ms\": 5}]",
+		     &why) == 1 && strstr((char *)why.data, "until_s: must be after at_s"), "an impossible schedule");
+	why.len = 0;
+	ok(sim_check(path, "{", &why) == 1, "a plan that is not JSON");
+	why.len = 0;
+	ok(sim_check("/nonexistent/platform.json", NULL, &why) >= 1 &&
+	   strstr((char *)why.data, "/nonexistent/platform.json"), "a missing config is named");
+	ok(sim_fault_known("platform.agent_loop") && !sim_fault_known("platform.nope"),
+	   "the platform's fault kinds are known by name");
+	buf_release(&why);
+}
+
+int main(void)
+{
+	const char *top = getenv("TOP");
+
+	test_glob();
+	test_parse();
+	test_diff();
+	test_check(top ? top : ".");
+	return tap_done();
+}

@@ -34,6 +34,7 @@
 #include "runner/session.h"
 #include "runner/util.h"
 #include "sandbox/sandbox.h"
+#include "scenarios/platform/sim.h"
 
 #define SESSION_DIR SESSIONS_DIR
 #define TERM_WIDTH 80  /* the recorded terminal of a scripted run */
@@ -974,6 +975,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		}
 		platform_envp[n] = NULL;
 		services[sc.platform_service].env = platform_envp;
+		/* agentd listens once its history has run */
+		services[sc.platform_service].ready = SIM_DEFAULT_SOCKET;
 	}
 	/* Syscall faults: the families the sandbox reports, and whose. */
 	sysfaults_traps(&sc, &cfg.trap_candidate, &cfg.trap_services);

@@ -1262,7 +1262,7 @@ static void sandbox_main(const struct child_args *a)
 	char *init_argv[3];
 	char *init_envp[1] = {NULL};
 	int sock = a->sock, null;
-	pid_t cand;
+	pid_t cand, service_pids[SBX_MAX_SERVICES];
 	size_t i;
 	char go;
 
@@ -1313,6 +1313,7 @@ static void sandbox_main(const struct child_args *a)
 			child_fail(sock, "fork a service", errno);
 		if (sp == 0)
 			service_main(a, i);
+		service_pids[i] = sp;
 		/* The supervisor signals services through their pidfds
 		 * (process faults); in service order, before the listener. */
 		{
@@ -1321,6 +1322,19 @@ static void sandbox_main(const struct child_args *a)
 			if (pfd < 0 || send_fd(sock, "P", pfd) < 0)
 				child_fail(sock, "a service's pidfd", errno);
 			close(pfd);
+		}
+	}
+	/* The candidate enters a platform that serves: wait for each service
+	 * that says when it is ready, unless it ends first. */
+	for (i = 0; i < a->s->cfg.nservices; i++) {
+		const char *ready = a->s->cfg.services[i].ready;
+		int st;
+
+		for (int ms = 0; ready && ms < SBX_READY_MS; ms += 10) {
+			if (access(ready, F_OK) == 0 ||
+			    waitpid(service_pids[i], &st, WNOHANG) == service_pids[i])
+				break;
+			usleep(10000);
 		}
 	}
 	cand = fork();

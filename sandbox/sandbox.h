@@ -43,7 +43,10 @@ struct sbx_service {
 	const char *name;   /* its output goes to SBX_SERVICE_LOGS/NAME.log */
 	char *const *argv;  /* argv[0] an absolute path in the sandbox */
 	char *const *env;   /* NULL, or more of its environment (at most 8) */
+	const char *ready;  /* NULL, or a path that exists once it serves: the
+			     * candidate starts after it (or SBX_READY_MS) */
 };
+#define SBX_READY_MS 10000 /* a service's start: longer is the service's fault */
 
 /* A signal the supervisor sends to a service at a time: a process fault.
  * fired and fired_ms are written by sbx_run. */

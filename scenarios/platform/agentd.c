@@ -270,13 +270,6 @@ int main(int argc, char **argv)
 	p.logs = rooted(root, SIM_DEFAULT_LOGS);
 	p.record = rooted(root, SIM_DEFAULT_RECORD);
 	sigaction(SIGPIPE, &ign, NULL);
-	/* Listen first: an operator who connects while the history runs
-	 * waits in the backlog for the answer instead of finding no socket. */
-	if (!script) {
-		fd = listen_on(sock ? sock : rooted(root, SIM_DEFAULT_SOCKET));
-		if (fd < 0)
-			return 1;
-	}
 	if (sim_open(&p, seed, faults, &s, &why) < 0) {
 		fprintf(stderr, "agentd: the platform cannot start:\n%s",
 			why.data ? (char *)why.data : "");
@@ -286,6 +279,13 @@ int main(int argc, char **argv)
 		rc = run_script(s, script);
 		sim_close(s);
 		return rc;
+	}
+	/* The socket appears once the history has run: labrun lets the
+	 * candidate in when it exists. */
+	fd = listen_on(sock ? sock : rooted(root, SIM_DEFAULT_SOCKET));
+	if (fd < 0) {
+		sim_close(s);
+		return 1;
 	}
 	fprintf(stderr, "agentd %s: serving on %s\n", SIM_PLATFORM,
 		sock ? sock : rooted(root, SIM_DEFAULT_SOCKET));

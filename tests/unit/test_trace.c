@@ -538,20 +538,21 @@ static void test_misuse(void)
 /* The reconstruction check of docs/graders.md ("Traces"), as it is
  * there: keep the two the same. */
 static const char example[] =
-	"-- grader/grade.lua: the candidate writes the causal chain of the failed\n"
-	"-- tool call, root cause first, to /home/candidate/answers/chain.json\n"
+	"-- grader/grade.lua: the candidate writes the causal chain of the first\n"
+	"-- denial, root cause first, to /home/candidate/answers/chain.json\n"
 	"local T = lab.trace\n"
 	"local spans, why = T.load(\"/var/log/agentd/spans.jsonl\")\n"
-	"local incident = spans and T.find(spans, {name = \"tool.call\", status = \"error\"})[1]\n"
+	"local incident = spans and T.find(spans, {name = \"policy.evaluate\",\n"
+	"                                          attributes = {decision = \"deny\"}})[1]\n"
 	"local truth\n"
 	"if incident then\n"
 	"  truth, why = T.chain(spans, incident.span_id)\n"
 	"elseif spans then\n"
-	"  why = \"no failed tool.call\"\n"
+	"  why = \"no denied policy.evaluate\"\n"
 	"end\n"
 	"if not truth then\n"
 	"  -- the simulator wrote no usable trace: not the candidate's fault\n"
-	"  return {lab.error_check{id = \"chain\", title = \"Causal chain of the failed tool call\",\n"
+	"  return {lab.error_check{id = \"chain\", title = \"Causal chain of the denial\",\n"
 	"                          weight = 3000, message = \"no chain to compare with: \" .. why}}\n"
 	"end\n"
 	"\n"
@@ -567,7 +568,7 @@ static const char example[] =
 	"return {\n"
 	"  lab.check{\n"
 	"    id = \"chain\",\n"
-	"    title = \"Causal chain of the failed tool call\",\n"
+	"    title = \"Causal chain of the denial\",\n"
 	"    weight = 3000,\n"
 	"    pass = r.thousandths == 1000,\n"
 	"    points = 3000 * r.thousandths // 1000,\n"
@@ -583,15 +584,15 @@ static void test_example(void)
 		unsigned points;
 		const char *message;
 	} cases[] = {
-		{"[\"" A1 "\", \"" A2 "\", \"" B3 "\", \"" B4 "\"]", CHECK_PASS, 3000,
-		 "4 of 4 steps in the right order; root cause right, incident right"},
-		{"[\"" A1 "\", \"" B3 "\", \"" B4 "\"]", CHECK_FAIL, 2625,
-		 "3 of 4 steps in the right order; root cause right, incident right"},
-		{"[\"" A1 "\", \"" C1 "\", \"" A2 "\", \"" B3 "\", \"" B4 "\"]", CHECK_FAIL,
-		 2850, "4 of 4 steps in the right order; root cause right, incident right;"
+		{"[\"" A1 "\", \"" A2 "\", \"" B3 "\"]", CHECK_PASS, 3000,
+		 "3 of 3 steps in the right order; root cause right, incident right"},
+		{"[\"" A1 "\", \"" B3 "\"]", CHECK_FAIL, 2499,
+		 "2 of 3 steps in the right order; root cause right, incident right"},
+		{"[\"" A1 "\", \"" C1 "\", \"" A2 "\", \"" B3 "\"]", CHECK_FAIL, 2850,
+		 "3 of 3 steps in the right order; root cause right, incident right;"
 		 " not part of the chain: " C1},
-		{"[\"" B4 "\", \"" B3 "\", \"" A2 "\", \"" A1 "\"]", CHECK_FAIL, 375,
-		 "1 of 4 steps in the right order; root cause wrong, incident wrong"},
+		{"[\"" B3 "\", \"" A2 "\", \"" A1 "\"]", CHECK_FAIL, 498,
+		 "1 of 3 steps in the right order; root cause wrong, incident wrong"},
 		{"[\"" A1 "\", 3]", CHECK_FAIL, 0,
 		 "chain.json: item 2 is not a 16-hex-digit span id (got a number)"},
 		{NULL, CHECK_FAIL, 0,

@@ -49,7 +49,7 @@ int pol_match(const char *p, const char *s)
 	return *p == '\0';
 }
 
-static int id_ok(const char *s)
+int pol_id_ok(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -142,7 +142,7 @@ static int parse_rule(json_t *o, const char *name, size_t r,
 	}
 	json_object_foreach(o, key, v) {
 		if (strcmp(key, "id") == 0) {
-			if (!json_is_string(v) || !id_ok(json_string_value(v))) {
+			if (!json_is_string(v) || !pol_id_ok(json_string_value(v))) {
 				problem(why, name, "$.rules[%zu].id: must match ^[a-z0-9][a-z0-9._-]{0,63}$", r);
 				bad = 1;
 			} else {

@@ -47,6 +47,10 @@ enum pol_effect pol_decide(const struct pol_policy *p, const char *role,
 size_t pol_diff(const struct pol_policy *a, const struct pol_policy *b,
 		struct buf *out);
 
+/* A rule id, or any name of the platform (agents, tools, models):
+ * ^[a-z0-9][a-z0-9._-]{0,63}$ */
+int pol_id_ok(const char *s);
+
 /* '*' glob, iterative (no backtracking blow-up). */
 int pol_match(const char *pattern, const char *s);
 

@@ -567,25 +567,11 @@ static int flag(struct cfg *c, json_t *o, const char *path, const char *key,
 	return json_is_true(v);
 }
 
-static int name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') ||
-				  (s[0] >= '0' && s[0] <= '9')))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      strchr("._-", s[i])))
-			return 0;
-	return 1;
-}
-
 static char *name(struct cfg *c, json_t *o, const char *path, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 
-	if (!json_is_string(v) || !name_ok(json_string_value(v))) {
+	if (!json_is_string(v) || !pol_id_ok(json_string_value(v))) {
 		bad(c, "%s.%s: %s; a name is 1 to 64 of a-z 0-9 . _ - starting with a letter or digit",
 		    path, key, v ? "not a valid name" : "missing");
 		return xstrdup("?");
@@ -967,7 +953,7 @@ static int load_config(struct sim *s, struct buf *why)
 		bad(&c, "$.policy: policies/v%u.json is missing or invalid", s->active);
 	v = json_object_get(root, "behaviour");
 	if (v) {
-		if (!json_is_string(v) || !name_ok(json_string_value(v)))
+		if (!json_is_string(v) || !pol_id_ok(json_string_value(v)))
 			bad(&c, "$.behaviour: must be a file name beside platform.json, such as \"behaviour.lua\"");
 		else {
 			char *path = beside(s->config, json_string_value(v));

@@ -117,7 +117,7 @@ add(lab.check {
 	title = "The causal chain is reconstructed",
 	weight = 3000,
 	pass = r ~= nil and r.score == 1,
-	points = r and math.floor(3000 * r.score) or 0,
+	points = r and 3000 * r.thousandths // 1000 or 0,
 	message = (r and r.score == 1) and "" or not answer and awhy
 		or (not r.root_cause and "the first span is not the activation that caused the denials")
 		or (not r.incident and "the last span is not the failed task's run")

@@ -1,6 +1,5 @@
 /* platform: agentd's fault record, read back after a session
  * (platform.h).  jansson is used here. */
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,26 +11,6 @@
 #include "runner/scenario.h"
 #include "runner/util.h"
 
-/* The record's directory, walked one name at a time without following a
- * link; -1 when any part is missing or is not a directory. */
-static int open_record_dir(int root_fd)
-{
-	char rel[] = PLATFORM_RECORD;
-	char *slash = strrchr(rel, '/'), *name, *save = NULL;
-	int fd = root_fd, next;
-
-	*slash = '\0';
-	for (name = strtok_r(rel, "/", &save); name; name = strtok_r(NULL, "/", &save)) {
-		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd != root_fd)
-			close(fd);
-		if (next < 0)
-			return -1;
-		fd = next;
-	}
-	return fd;
-}
-
 void platform_record(int root_fd, const struct scenario *sc,
 		     struct ev_fault *out)
 {
@@ -42,8 +21,8 @@ void platform_record(int root_fd, const struct scenario *sc,
 
 	if (!sc->platform_faults || root_fd < 0)
 		return;
-	dfd = open_record_dir(root_fd);
-	if (dfd >= 0 && read_file_at(dfd, strrchr(PLATFORM_RECORD, '/') + 1,
+	dfd = open_dir_beneath(root_fd, PLATFORM_RECORD_DIR);
+	if (dfd >= 0 && read_file_at(dfd, PLATFORM_RECORD_FILE,
 				     PLATFORM_RECORD_MAX, &text, NULL) == 0)
 		rec = json_loadb((char *)text.data, text.len, 0, NULL);
 	if (dfd >= 0)

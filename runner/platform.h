@@ -12,7 +12,8 @@ struct ev_fault;
 
 /* Where agentd keeps its fault record in the sandbox: under the services'
  * home, which the candidate cannot write. */
-#define PLATFORM_RECORD "var/lib/service/agentd/faults.json"
+#define PLATFORM_RECORD_DIR "var/lib/service/agentd"
+#define PLATFORM_RECORD_FILE "faults.json"
 #define PLATFORM_RECORD_MAX (1u << 20) /* bytes: 64 faults, a line each */
 
 /* Fill the platform faults' entries of out (indexed like sc->faults) from

@@ -653,24 +653,6 @@ static const char *mech(char out[256], const char *how, unsigned asked,
 	return out;
 }
 
-static int open_answers(int root_fd)
-{
-	static const char *const parts[] = {"home", "candidate", "answers"};
-	int fd = root_fd, next;
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		next = openat(fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					    O_CLOEXEC);
-		if (fd != root_fd)
-			close(fd);
-		if (next < 0)
-			return -1;
-		fd = next;
-	}
-	return fd;
-}
-
 static const char *end_name(enum sbx_end end)
 {
 	switch (end) {
@@ -1215,7 +1197,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	    collect_changes(upper_fd, sbx_lower_fd(sb), &members, &rep, e) < 0)
 		goto out;
 	if (root_fd >= 0)
-		answers_fd = open_answers(root_fd);
+		answers_fd = open_dir_beneath(root_fd, "home/candidate/answers");
 	if (collect_answers(answers_fd, &members, &rep, e) < 0)
 		goto out;
 	if (cast_finish(rec.cast, (oc.ended_ms - oc.started_ms) * 1000, &cast,

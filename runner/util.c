@@ -493,3 +493,30 @@ int self_dir(char *out, size_t size, struct err *e)
 	memcpy(out, buf, strlen(buf) + 1);
 	return 0;
 }
+
+int open_dir_beneath(int dirfd, const char *rel)
+{
+	char name[256];
+	int fd = dirfd, next;
+
+	while (*rel) {
+		size_t n = strcspn(rel, "/");
+
+		if (n == 0 || n >= sizeof name) {
+			if (fd != dirfd)
+				close(fd);
+			errno = EINVAL;
+			return -1;
+		}
+		memcpy(name, rel, n);
+		name[n] = '\0';
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd != dirfd)
+			close(fd);
+		if (next < 0)
+			return -1;
+		fd = next;
+		rel += n + (rel[n] == '/');
+	}
+	return fd == dirfd ? openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : fd;
+}

@@ -60,6 +60,11 @@ int64_t time_mono_us(void);
 /* "2026-11-25T12:00:00Z" (UTC, whole seconds). */
 void time_rfc3339(int64_t unix_s, char out[32]);
 
+/* Open the directory rel ("a/b/c") beneath dirfd one name at a time,
+ * following no link; -1 with errno when a part is missing, a link or not
+ * a directory. */
+int open_dir_beneath(int dirfd, const char *rel);
+
 /* Make a directory and its parents (mode for the ones created). */
 int mkdir_p(const char *path, mode_t mode, struct err *e);
 /* Remove a directory tree without following links; stays on the device of

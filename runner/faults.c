@@ -161,8 +161,12 @@ void faults_describe(const struct fault *f, struct ev_fault *out)
 	switch (f->kind) {
 	case FAULT_PROCESS_KILL:
 	case FAULT_PROCESS_FREEZE:
+	case FAULT_PROCESS_CRASHLOOP:
 		snprintf(out->target, sizeof out->target, "service %s", f->service);
-		if (f->when_file && f->at_s)
+		if (f->after_requests)
+			snprintf(out->when, sizeof out->when, "after %llu requests%s",
+				 f->after_requests, f->at_s || f->when_file ? ", and its time or file" : "");
+		else if (f->when_file && f->at_s)
 			snprintf(out->when, sizeof out->when, "when %.60s exists, from %u s",
 				 f->when_file, f->at_s);
 		else if (f->when_file)

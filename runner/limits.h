@@ -81,6 +81,7 @@
 #define FAULT_MAX_GARBAGE (1u << 20)      /* bytes of garbage one fault writes */
 #define FAULT_MAX_COUNT 1000000000ull     /* after, every, limit of a syscall fault */
 #define FAULT_MAX_DELAY_MS 60000          /* one delayed call */
+#define FAULT_MAX_CRASHES 1000ull         /* process.crashloop: times */
 #define FAULT_MAX_PROGRAMS 4096           /* programs a plan counts calls of */
 #define FAULT_MAX_FREE 65536ull           /* disk faults: KiB or inodes left */
 #define FAKETIME_LIB "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"

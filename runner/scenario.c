@@ -649,7 +649,8 @@ static const char *const limits_keys[] = {
 	"memory_mb", "processes", "disk_mb", "cpu_s", "open_files", NULL,
 };
 
-static const char *const service_keys[] = {"name", "argv", "owns", NULL};
+static const char *const service_keys[] = {"name", "argv", "owns", "restart", NULL};
+static const char *const restart_policies[] = {"never", "on-request", "always"};
 
 static const char *const levels[] = {
 	"foundation", "practitioner", "specialist", "architect", NULL,
@@ -987,6 +988,19 @@ static void check_services(struct ctx *c, json_t *v, struct scenario *s)
 		if ((f = json_object_get(item, "owns")))
 			keep_list(c, f, path, SERVICE_MAX_OWNS, 1, &sv->owns,
 				  &sv->nowns);
+		snprintf(path, sizeof path, "$.services[%zu].restart", i);
+		if ((f = json_object_get(item, "restart"))) {
+			const char *pol = want_string(c, f, path);
+
+			for (j = 0; pol && j < 3; j++)
+				if (!strcmp(pol, restart_policies[j]))
+					break;
+			if (pol && j == 3)
+				problem(c, "%s: %s: \"%s\" is not a restart policy; hint: \"never\" (the default), \"on-request\" (the candidate may `lab restart` it) or \"always\" (also started again when it ends)",
+					MANIFEST, path, show_str(q, pol));
+			else if (pol)
+				sv->restart = (int)j;
+		}
 	}
 }
 
@@ -1033,9 +1047,10 @@ static const char *const fault_kinds[] = {
 	[FAULT_DISK_INODES] = "disk.inodes",
 	[FAULT_CLOCK_OFFSET] = "clock.offset",
 	[FAULT_PLATFORM] = "platform.*",
+	[FAULT_PROCESS_CRASHLOOP] = "process.crashloop",
 };
 
-#define FAULT_KIND_LIST "file.replace, file.truncate, file.garbage, file.delete, file.chmod, process.kill, process.freeze, syscall.errno, syscall.file, syscall.delay, net.refuse, net.drop, disk.full, disk.inodes, clock.offset, platform.* (docs/platform.md)"
+#define FAULT_KIND_LIST "file.replace, file.truncate, file.garbage, file.delete, file.chmod, process.kill, process.freeze, process.crashloop, syscall.errno, syscall.file, syscall.delay, net.refuse, net.drop, disk.full, disk.inodes, clock.offset, platform.* (docs/platform.md)"
 
 /* The errnos a syscall fault may return, by name. */
 static const struct {
@@ -1078,17 +1093,22 @@ static const char *const fault_keys[][13] = {
 	[FAULT_FILE_GARBAGE] = {"id", "kind", "path", "offset", "length"},
 	[FAULT_FILE_DELETE] = {"id", "kind", "path", NULL, NULL},
 	[FAULT_FILE_CHMOD] = {"id", "kind", "path", "mode", NULL},
-	[FAULT_PROCESS_KILL] = {"id", "kind", "service", "signal", "at_s", "when_file", NULL},
+	[FAULT_PROCESS_KILL] = {"id", "kind", "service", "signal", "at_s", "when_file",
+				"after_requests", NULL},
 	[FAULT_SYSCALL_ERRNO] = {SYSCALL_KEYS, "errno", NULL},
 	[FAULT_SYSCALL_FILE] = {SYSCALL_KEYS, "with", NULL},
 	[FAULT_SYSCALL_DELAY] = {SYSCALL_KEYS, "delay_ms", NULL},
-	[FAULT_PROCESS_FREEZE] = {"id", "kind", "service", "at_s", "when_file", NULL},
+	[FAULT_PROCESS_FREEZE] = {"id", "kind", "service", "at_s", "when_file",
+				  "after_requests", NULL},
 	[FAULT_NET_REFUSE] = {"id", "kind", "port", NULL},
 	[FAULT_NET_DROP] = {"id", "kind", "port", NULL},
 	[FAULT_DISK_FULL] = {"id", "kind", "path", "free_kb", NULL},
 	[FAULT_DISK_INODES] = {"id", "kind", "path", "free_inodes", NULL},
 	[FAULT_CLOCK_OFFSET] = {"id", "kind", "offset_s", "rate", "target", NULL},
 	[FAULT_PLATFORM] = {NULL}, /* agentd checks its own keys */
+	[FAULT_PROCESS_CRASHLOOP] = {"id", "kind", "service", "signal", "at_s",
+				     "when_file", "after_requests", "after_ms",
+				     "times", "while_file", NULL},
 };
 
 static int fault_num(struct ctx *c, json_t *o, const char *key, size_t i,
@@ -1156,7 +1176,7 @@ static void check_process_fault(struct ctx *c, json_t *item, size_t i,
 {
 	struct fault *f = &s->faults[s->nfaults];
 	char q[SHOW_SIZE], path[PATH_SIZE];
-	const char *svc, *sig, *when;
+	const char *svc, *sig, *when, *while_file = NULL;
 	unsigned long long at = 0;
 	json_t *x;
 	size_t j;
@@ -1177,7 +1197,14 @@ static void check_process_fault(struct ctx *c, json_t *item, size_t i,
 			path, show_str(q, svc));
 		return;
 	}
-	if (kind == FAULT_PROCESS_KILL) {
+	if (kind == FAULT_PROCESS_CRASHLOOP && !s->services[j].restart) {
+		problem(c, "%s: $.faults[%zu]: service \"%s\" is never started again, so it cannot crash-loop; hint: give it \"restart\": \"on-request\" or \"always\" in $.services[%zu]",
+			MANIFEST, i, show_str(q, svc), s->services[j].at);
+		return;
+	}
+	f->signo = 11; /* a crash loop: SIGSEGV unless it says */
+	if (kind == FAULT_PROCESS_KILL ||
+	    (kind == FAULT_PROCESS_CRASHLOOP && json_object_get(item, "signal"))) {
 		snprintf(path, sizeof path, "$.faults[%zu].signal", i);
 		x = json_object_get(item, "signal");
 		sig = x ? want_string(c, x, path) : NULL;
@@ -1194,6 +1221,32 @@ static void check_process_fault(struct ctx *c, json_t *item, size_t i,
 	if (json_object_get(item, "at_s") &&
 	    fault_num(c, item, "at_s", i, SESSION_MAX_TIME_S, &at) < 0)
 		return;
+	if (json_object_get(item, "after_requests") &&
+	    (fault_num(c, item, "after_requests", i, FAULT_MAX_COUNT,
+		       &f->after_requests) < 0 ||
+	     !f->after_requests)) {
+		if (!f->after_requests)
+			problem(c, "%s: $.faults[%zu].after_requests: at least 1; hint: leave it out to fault at once",
+				MANIFEST, i);
+		return;
+	}
+	if (kind == FAULT_PROCESS_CRASHLOOP) {
+		unsigned long long ms = 200, times = 0;
+
+		if ((json_object_get(item, "after_ms") &&
+		     fault_num(c, item, "after_ms", i, FAULT_MAX_DELAY_MS, &ms) < 0) ||
+		    (json_object_get(item, "times") &&
+		     fault_num(c, item, "times", i, FAULT_MAX_CRASHES, &times) < 0))
+			return;
+		f->crash_after_ms = (unsigned)ms;
+		f->crash_times = (unsigned)times;
+		while_file = syscall_str(c, item, i, "while_file", 0, "");
+		if (while_file && !is_sandbox_path(while_file)) {
+			problem(c, "%s: $.faults[%zu].while_file: \"%s\" is not an absolute path in the sandbox; hint: the file whose presence keeps the service crashing, such as \"/var/lib/app/stale.lock\"",
+				MANIFEST, i, show_str(q, while_file));
+			return;
+		}
+	}
 	when = syscall_str(c, item, i, "when_file", 0, "");
 	if (when && !is_sandbox_path(when)) {
 		problem(c, "%s: $.faults[%zu].when_file: \"%s\" is not an absolute path in the sandbox; hint: the file whose appearance sets the fault off, such as \"/home/candidate/answers/restarted\"",
@@ -1204,7 +1257,8 @@ static void check_process_fault(struct ctx *c, json_t *item, size_t i,
 	f->kind = kind;
 	f->at = i;
 	if (keep(c, &f->id, id) < 0 || keep(c, &f->service, svc) < 0 ||
-	    (when && keep(c, &f->when_file, when) < 0))
+	    (when && keep(c, &f->when_file, when) < 0) ||
+	    (while_file && keep(c, &f->while_file, while_file) < 0))
 		return;
 	s->nfaults++;
 }
@@ -1573,7 +1627,7 @@ static void check_faults(struct ctx *c, json_t *v, struct scenario *s)
 				path, id);
 			continue;
 		}
-		if (k == FAULT_PROCESS_KILL || k == FAULT_PROCESS_FREEZE) {
+		if (fault_is_process((int)k)) {
 			check_process_fault(c, item, i, id, (enum fault_kind)k, s);
 			continue;
 		}
@@ -2214,6 +2268,7 @@ void scenario_release(struct scenario *s)
 		free(s->faults[i].service);
 		free(s->faults[i].call);
 		free(s->faults[i].when_file);
+		free(s->faults[i].while_file);
 		free(s->faults[i].err_name);
 		free(s->faults[i].with);
 		free(s->faults[i].platform_kind);

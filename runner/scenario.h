@@ -32,6 +32,7 @@ struct scenario_service {
 	char **owns;  /* absolute sandbox paths, each under system/ */
 	size_t nowns;
 	size_t at;    /* its index in $.services, for messages */
+	int restart;  /* 0 "never", 1 "on-request", 2 "always" (sbx_service) */
 };
 
 /* A fault of the plan, applied to the scenario's files before the
@@ -53,7 +54,14 @@ enum fault_kind {
 	FAULT_DISK_INODES,  /* path becomes a filesystem with free_inodes left */
 	FAULT_CLOCK_OFFSET, /* the services' clock runs offset_s off, at rate */
 	FAULT_PLATFORM,     /* a fault of the simulated platform (agentd) */
+	FAULT_PROCESS_CRASHLOOP, /* a service crashes after each restart */
 };
+
+static inline int fault_is_process(int k)
+{
+	return k == FAULT_PROCESS_KILL || k == FAULT_PROCESS_FREEZE ||
+	       k == FAULT_PROCESS_CRASHLOOP;
+}
 
 /* Faults applied to the scenario's files before the session. */
 static inline int fault_is_file(int k)
@@ -86,6 +94,10 @@ struct fault {
 	int signo;
 	unsigned at_s;      /* seconds after the candidate's start; 0: at once */
 	char *when_file;    /* process faults: not before this path exists */
+	unsigned long long after_requests; /* process faults: not before the
+					    * service accepted this many */
+	unsigned crash_after_ms, crash_times; /* process.crashloop */
+	char *while_file;   /* process.crashloop: only while this exists */
 	size_t at;          /* its index in $.faults, for messages */
 	/* syscall faults (path, when set, is the file the calls must name) */
 	char *call;         /* the trap family's name: "open", "fsync", ... */

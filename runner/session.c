@@ -749,6 +749,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	struct ev_fault *faults = NULL;
 	struct sbx_signal *signals = NULL;
 	size_t nsignals = 0, signal_of[SCENARIO_MAX_FAULTS];
+	unsigned accept_traps = 0;
 	struct sbx_port_block *blocks = NULL;
 	struct sbx_small_fs *small = NULL;
 	size_t small_of[SCENARIO_MAX_FAULTS], k, clock_fault = SIZE_MAX;
@@ -868,6 +869,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		for (i = 0; i < sc.nservices; i++) {
 			services[i].name = sc.services[i].name;
 			services[i].argv = sc.services[i].argv;
+			services[i].restart = sc.services[i].restart;
 		}
 		cfg.services = services;
 		cfg.nservices = sc.nservices;
@@ -881,16 +883,24 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	for (i = 0; i < sc.nfaults; i++) {
 		const struct fault *f = &sc.faults[i];
 
-		if (f->kind != FAULT_PROCESS_KILL && f->kind != FAULT_PROCESS_FREEZE)
+		if (!fault_is_process(f->kind))
 			continue;
 		for (k = 0; k < sc.nservices; k++)
 			if (!strcmp(sc.services[k].name, f->service))
 				break;
 		signals[nsignals].service = k;
 		/* 0: a freeze (sandbox.h) */
-		signals[nsignals].signo = f->kind == FAULT_PROCESS_KILL ? f->signo : 0;
+		signals[nsignals].signo = f->kind == FAULT_PROCESS_FREEZE ? 0 : f->signo;
 		signals[nsignals].at_ms = f->at_s * 1000u;
 		signals[nsignals].when_path = f->when_file;
+		signals[nsignals].after_requests = (unsigned)f->after_requests;
+		signals[nsignals].crashloop = f->kind == FAULT_PROCESS_CRASHLOOP;
+		signals[nsignals].crash_after_ms = f->crash_after_ms;
+		signals[nsignals].crash_times = f->crash_times;
+		signals[nsignals].while_path = f->while_file;
+		/* a count of connections: the services' accept calls report */
+		if (f->after_requests)
+			accept_traps = 1u << sbx_trap_family_index("accept");
 		signal_of[nsignals] = i;
 		nsignals++;
 	}
@@ -962,6 +972,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	}
 	/* Syscall faults: the families the sandbox reports, and whose. */
 	sysfaults_traps(&sc, &cfg.trap_candidate, &cfg.trap_services);
+	cfg.trap_services |= accept_traps;
 	if ((cfg.trap_candidate || cfg.trap_services) &&
 	    sysfaults_new(&sc, &files, seed, &rec.plan, e) < 0)
 		goto out;
@@ -1120,7 +1131,17 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		struct ev_fault *r = &faults[signal_of[i]];
 
 		r->triggered = signals[i].fired;
-		if (signals[i].fired && signals[i].signo)
+		if (signals[i].crashloop) {
+			r->triggered = signals[i].crashes;
+			if (signals[i].fired)
+				snprintf(r->detail, sizeof r->detail,
+					 "armed at %lld ms; signal %d %u ms after each later start: %u crashes",
+					 (long long)signals[i].fired_ms, signals[i].signo,
+					 signals[i].crash_after_ms, signals[i].crashes);
+			else
+				snprintf(r->detail, sizeof r->detail,
+					 "not armed: its condition never came");
+		} else if (signals[i].fired && signals[i].signo)
 			snprintf(r->detail, sizeof r->detail, "signal %d sent at %lld ms",
 				 signals[i].signo, (long long)signals[i].fired_ms);
 		else if (signals[i].fired)

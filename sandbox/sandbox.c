@@ -73,9 +73,34 @@
 #define SBX_SAMPLE_MS 250   /* how often full disks and CPU-time limits are looked for */
 #define SBX_LAB_RESP 65536  /* bytes of a lab answer (the brief, a hint) */
 #define SBX_INPUT_MAX 4096  /* keyboard bytes waiting for the terminal */
+#define SBX_SVC_STOP_MS 2000 /* a restart: SIGTERM, then SIGKILL after this */
+#define SBX_SVC_QUICK_MS 10000 /* an instance that ends sooner ended quickly */
+#define SBX_SVC_BURST 5     /* quick ends in a row before the policy gives up */
+#define SBX_SVC_BACKOFF_MS 500 /* the first automatic restart's delay, doubled
+				* per quick end up to 8 s */
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
+
+/* The supervisor's service manager: a service runs one instance at a
+ * time; it starts again when it ends (restart "always", with a backoff)
+ * or when the candidate asks (`lab restart`, restart "on-request" or
+ * "always").  docs/sandbox.md, "Services". */
+struct svc_run {
+	int pidfd;          /* the running instance, -1: none */
+	pid_t sid;          /* its host pid, which is its session's id */
+	int64_t started_ms; /* monotonic */
+	unsigned starts;    /* instances started */
+	unsigned quick;     /* instances in a row that ended within SBX_SVC_QUICK_MS */
+	int64_t restart_ms; /* a start is due then (0: none) */
+	int64_t kill_ms;    /* a stop: SIGKILL what is left then (0: none) */
+	int64_t crash_ms;   /* a crash loop's signal is due then (0: none) */
+	size_t crash_sg;    /* that signal's index */
+	int stopping;       /* stopped for a restart: start again at its end */
+	int failed;         /* the restart policy gave up */
+	int64_t ended_ms;   /* when the last instance ended */
+	char ended[96];     /* how */
+};
 
 struct sbx {
 	char wd[PATH_MAX];
@@ -102,6 +127,8 @@ struct sbx {
 	pid_t cpu_out[64];  /* processes seen at their CPU-time limit */
 	unsigned ncpu_out;
 	int64_t sampled_ms; /* the last sample */
+	struct svc_run svc[SBX_MAX_SERVICES];
+	size_t nsvc;        /* services whose first instance was reported */
 };
 
 static int private_mounts(struct err *e)
@@ -904,7 +931,10 @@ static void lab_accept(int lfd, struct lab_conn *conns)
 
 /* Read from a connection; once its line is whole (or too long), answer
  * and close.  Returns what the hook returned (1: end the session). */
-static int lab_read(struct lab_conn *c, const struct sbx_hooks *h,
+static int svc_lab(struct sbx *s, const char *req, char *resp, size_t size,
+		   size_t *len, int64_t now_ms);
+
+static int lab_read(struct sbx *s, struct lab_conn *c, const struct sbx_hooks *h,
 		    int64_t t_us)
 {
 	char resp[SBX_LAB_RESP], *nl;
@@ -929,7 +959,9 @@ static int lab_read(struct lab_conn *c, const struct sbx_hooks *h,
 				       SBX_LAB_MAX - 1);
 	} else {
 		*nl = 0;
-		rc = h->lab ? h->lab(h->ctx, t_us, c->buf, resp, sizeof resp, &len) : 0;
+		/* the services are the sandbox's; the rest is the session's */
+		if (!svc_lab(s, c->buf, resp, sizeof resp, &len, time_mono_ms()))
+			rc = h->lab ? h->lab(h->ctx, t_us, c->buf, resp, sizeof resp, &len) : 0;
 		if (len > sizeof resp)
 			len = sizeof resp;
 	}
@@ -1526,6 +1558,11 @@ struct notif_bufs {
 	int first_pid;       /* the candidate's process (host pid), 0 until then */
 	struct held held[SBX_MAX_HELD];
 	size_t nheld;
+	/* connections each service accepted (its accept calls, the first of
+	 * which waits for the first connection), and the count at which its
+	 * call is held until a process fault has fired (0: none) */
+	int accept_family;
+	unsigned accepts[SBX_MAX_SERVICES], hold_at[SBX_MAX_SERVICES];
 };
 
 /* Answer notification id: the call goes on (err 0) or fails with err. */
@@ -1654,6 +1691,7 @@ static int notif_alloc(struct notif_bufs *nb, struct err *e)
 	nb->resp = calloc(1, nb->resp_size);
 	if (!nb->req || !nb->resp)
 		return err_set(e, ERR_HOST, "out of memory");
+	nb->accept_family = sbx_trap_family_index("accept");
 	return 0;
 }
 
@@ -1814,6 +1852,24 @@ static int handle_notif(int listener, int source, struct notif_bufs *nb,
 	nr = req->data.nr;
 	host_pid = (int)req->pid;
 	family = scp_trap_call(nr, &tc);
+	if (source >= 0 && source < SBX_MAX_SERVICES && family >= 0 &&
+	    family == nb->accept_family) {
+		size_t k = (size_t)source;
+
+		nb->accepts[k]++;
+		if (nb->hold_at[k] && nb->accepts[k] >= nb->hold_at[k] &&
+		    nb->nheld < SBX_MAX_HELD) {
+			/* A process fault waits for this many connections: the
+			 * service waits in its next accept until the fault has
+			 * fired (fire_signals, then release_held). */
+			nb->held[nb->nheld].listener = listener;
+			nb->held[nb->nheld].id = req->id;
+			nb->held[nb->nheld].due_ms = time_mono_ms();
+			nb->nheld++;
+			nb->hold_at[k] = 0;
+			return 0;
+		}
+	}
 	if (family >= 0 && h->call)
 		return handle_trap(listener, source, nb, t_us, h, family, tc);
 	if (source >= 0) {
@@ -1993,25 +2049,57 @@ static int path_exists(const struct sbx *s, const char *path)
 	return 1;
 }
 
-/* Send the process faults that are due; t0_ms and now_ms monotonic. */
-static void fire_signals(struct sbx *s, const int *pidfds, size_t n,
-			 int64_t t0_ms, int64_t now_ms)
+/* A crash loop's fault still applies to the next start. */
+static int crash_active(const struct sbx *s, const struct sbx_signal *sg)
+{
+	return sg->crashloop && sg->fired &&
+	       (!sg->crash_times || sg->crashes < sg->crash_times) &&
+	       (!sg->while_path || path_exists(s, sg->while_path));
+}
+
+/* Send the process faults that are due; t0_ms and now_ms monotonic.  A
+ * fault waiting for connections holds the service's next accept (nb). */
+static void fire_signals(struct sbx *s, struct notif_bufs *nb, int64_t t0_ms,
+			 int64_t now_ms)
 {
 	const struct sbx_config *c = &s->cfg;
 	struct sbx_signal *sg;
 	size_t i;
 
+	for (i = 0; i < SBX_MAX_SERVICES; i++)
+		nb->hold_at[i] = 0;
 	for (i = 0; i < c->nsignals; i++) {
 		sg = &c->signals[i];
-		if (sg->fired || now_ms < t0_ms + sg->at_ms || sg->service >= n)
+		if (sg->fired || sg->service >= s->nsvc)
+			continue;
+		if (sg->after_requests &&
+		    nb->accepts[sg->service] <= sg->after_requests) {
+			unsigned at = sg->after_requests + 1, *h = &nb->hold_at[sg->service];
+
+			if (!*h || at < *h)
+				*h = at;
+			continue;
+		}
+		if (now_ms < t0_ms + sg->at_ms)
 			continue;
 		if (sg->when_path && !path_exists(s, sg->when_path))
 			continue;
-		if (sg->signo == 0 ? freeze_service(s, sg, pidfds[sg->service]) == 0
-				   : syscall(SYS_pidfd_send_signal, pidfds[sg->service],
-					     sg->signo, NULL, 0) == 0) {
+		if (sg->crashloop) {
+			/* armed: the service's next starts crash */
 			sg->fired = 1;
 			sg->fired_ms = now_ms - t0_ms;
+			continue;
+		}
+		if (s->svc[sg->service].pidfd >= 0 &&
+		    (sg->signo == 0 ? freeze_service(s, sg, s->svc[sg->service].pidfd) == 0
+				    : syscall(SYS_pidfd_send_signal, s->svc[sg->service].pidfd,
+					      sg->signo, NULL, 0) == 0)) {
+			sg->fired = 1;
+			sg->fired_ms = now_ms - t0_ms;
+			if (sg->signo)
+				snprintf(s->svc[sg->service].ended,
+					 sizeof s->svc[sg->service].ended,
+					 "signal %d from the fault plan", sg->signo);
 		} else {
 			/* Gone already: nothing to fault; it stays unfired. */
 			sg->fired_ms = -1;
@@ -2030,7 +2118,8 @@ static int64_t next_signal(const struct sbx_config *c, int64_t t0_ms,
 		const struct sbx_signal *sg = &c->signals[i];
 		int64_t at = t0_ms + sg->at_ms;
 
-		if (sg->fired || sg->at_ms == UINT32_MAX)
+		/* a count of connections is looked at as calls come */
+		if (sg->fired || sg->at_ms == UINT32_MAX || sg->after_requests)
 			continue;
 		/* a condition is looked at every SBX_WATCH_MS from its time on */
 		if (sg->when_path && at < time_mono_ms())
@@ -2039,6 +2128,307 @@ static int64_t next_signal(const struct sbx_config *c, int64_t t0_ms,
 			next = at;
 	}
 	return next;
+}
+
+/* --- the service manager ---------------------------------------------- */
+
+static void sync_wake_up(int listener);
+
+/* Signal every process of service k's running session (SIGKILL also
+ * reaches what a frozen cgroup holds on cgroup v2). */
+static void svc_signal_all(const struct sbx *s, size_t k, int sig)
+{
+	pid_t pids[256];
+	size_t n, i;
+
+	if (s->svc[k].sid <= 0)
+		return;
+	n = session_members(s->svc[k].sid, pids, sizeof pids / sizeof *pids);
+	for (i = 0; i < n; i++)
+		kill(pids[i], sig);
+}
+
+/* A new instance is running: note it, and arm a crash loop's signal. */
+static void svc_started(struct sbx *s, size_t k, int pidfd, int64_t now_ms)
+{
+	struct svc_run *r = &s->svc[k];
+	size_t i;
+
+	r->pidfd = pidfd;
+	r->sid = pidfd_pid(pidfd);
+	r->started_ms = now_ms;
+	r->starts++;
+	r->restart_ms = r->kill_ms = r->crash_ms = 0;
+	r->stopping = 0;
+	if (r->starts == 1)
+		return; /* a crash loop takes the starts after the first */
+	for (i = 0; i < s->cfg.nsignals; i++) {
+		const struct sbx_signal *sg = &s->cfg.signals[i];
+
+		if (sg->service == k && crash_active(s, sg)) {
+			r->crash_ms = now_ms + sg->crash_after_ms;
+			r->crash_sg = i;
+			break;
+		}
+	}
+}
+
+/* Start service k again, from outside: a child of the supervisor moves
+ * into the session's cgroups, joins the sandbox's namespaces through pid
+ * 1's pidfd and its root, forks into the pid namespace, and becomes the
+ * service exactly as at the start (service_main).  The new instance's
+ * pidfd, and its listener with a fault plan on the services, come back
+ * over a socket pair. */
+static int svc_spawn(struct sbx *s, const struct child_args *a,
+		     int sandbox_pidfd, pid_t sandbox_pid, size_t k,
+		     int *listener, int64_t now_ms)
+{
+	struct child_args ca = *a;
+	char path[64], msg[64];
+	int sp[2], rootfd, fd = -1, pfd = -1, n, status;
+	pid_t p;
+
+	snprintf(path, sizeof path, "/proc/%d/root", (int)sandbox_pid);
+	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		close(rootfd);
+		return -1;
+	}
+	fflush(NULL);
+	p = fork();
+	if (p == 0) {
+		struct err e = {0};
+		pid_t c;
+
+		close(sp[0]);
+		if ((s->cg && cg_attach(s->cg, getpid(), &e) < 0) ||
+		    setns(sandbox_pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
+					     CLONE_NEWNET | CLONE_NEWIPC |
+					     CLONE_NEWUTS | CLONE_NEWCGROUP) < 0 ||
+		    fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+			_exit(126);
+		c = fork();
+		if (c < 0)
+			_exit(126);
+		if (c > 0) {
+			/* the instance's parent becomes the sandbox's pid 1 */
+			int cfd = (int)syscall(SYS_pidfd_open, c, 0);
+
+			_exit(cfd < 0 || send_fd(sp[1], "P", cfd) < 0 ? 126 : 0);
+		}
+		ca.sock = sp[1];
+		service_main(&ca, k);
+		_exit(126);
+	}
+	close(sp[1]);
+	close(rootfd);
+	if (p < 0) {
+		close(sp[0]);
+		return -1;
+	}
+	while (waitpid(p, &status, 0) < 0 && errno == EINTR)
+		;
+	/* the pidfd, then (with a fault plan on the services) the listener,
+	 * sent before the service's exec: a short wait */
+	for (;;) {
+		struct pollfd q = {sp[0], POLLIN, 0};
+
+		if (poll(&q, 1, SBX_SETUP_MS) != 1)
+			break;
+		n = recv_msg(sp[0], &fd, msg, sizeof msg);
+		if (n <= 0)
+			break;
+		if (msg[0] == 'P' && fd >= 0 && pfd < 0) {
+			pfd = fd;
+		} else if (msg[0] == 'S' && fd >= 0) {
+			if (*listener >= 0)
+				close(*listener);
+			*listener = fd;
+			sync_wake_up(fd);
+		} else if (fd >= 0) {
+			close(fd);
+		}
+		fd = -1;
+		if (pfd >= 0 && (!s->cfg.trap_services || *listener >= 0))
+			break;
+	}
+	close(sp[0]);
+	if (pfd < 0)
+		return -1;
+	svc_started(s, k, pfd, now_ms);
+	return 0;
+}
+
+/* Service k's instance ended (its pidfd is readable). */
+static void svc_ended(struct sbx *s, size_t k, int64_t now_ms)
+{
+	struct svc_run *r = &s->svc[k];
+	int64_t delay;
+
+	close(r->pidfd);
+	r->pidfd = -1;
+	r->crash_ms = 0;
+	r->ended_ms = now_ms;
+	if (!r->ended[0])
+		snprintf(r->ended, sizeof r->ended, "it ended (its log: " SBX_SERVICE_LOGS "/%s.log)",
+			 s->cfg.services[k].name);
+	if (r->stopping) {
+		r->restart_ms = now_ms; /* a restart asked for: at once */
+		return;
+	}
+	if (s->cfg.services[k].restart != 2)
+		return;
+	r->quick = now_ms - r->started_ms < SBX_SVC_QUICK_MS ? r->quick + 1 : 1;
+	if (r->quick >= SBX_SVC_BURST) {
+		r->failed = 1;
+		return;
+	}
+	delay = (int64_t)SBX_SVC_BACKOFF_MS << (r->quick - 1 < 4 ? r->quick - 1 : 4);
+	r->restart_ms = now_ms + delay;
+}
+
+/* Stop service k for a restart (or start it, when nothing runs). */
+static void svc_restart(struct sbx *s, size_t k, int64_t now_ms)
+{
+	struct svc_run *r = &s->svc[k];
+
+	r->failed = 0;
+	r->quick = 0;
+	if (r->pidfd < 0) {
+		r->restart_ms = now_ms;
+		return;
+	}
+	if (r->stopping)
+		return;
+	r->stopping = 1;
+	r->crash_ms = 0;
+	snprintf(r->ended, sizeof r->ended, "stopped for a restart");
+	svc_signal_all(s, k, SIGTERM);
+	r->kill_ms = now_ms + SBX_SVC_STOP_MS;
+}
+
+/* Do what is due: a stop's SIGKILL, a start, a crash loop's signal.
+ * Returns when something is next due (INT64_MAX: nothing). */
+static int64_t svc_tick(struct sbx *s, const struct child_args *a,
+			int sandbox_pidfd, pid_t sandbox_pid, int *listeners,
+			int64_t t0_ms, int64_t now_ms)
+{
+	int64_t next = INT64_MAX;
+	size_t k;
+
+	for (k = 0; k < s->nsvc; k++) {
+		struct svc_run *r = &s->svc[k];
+
+		if (r->kill_ms && now_ms >= r->kill_ms) {
+			svc_signal_all(s, k, SIGKILL);
+			r->kill_ms = 0;
+		}
+		if (r->crash_ms && now_ms >= r->crash_ms && r->pidfd >= 0) {
+			struct sbx_signal *sg = &s->cfg.signals[r->crash_sg];
+
+			r->crash_ms = 0;
+			if (crash_active(s, sg) &&
+			    syscall(SYS_pidfd_send_signal, r->pidfd, sg->signo,
+				    NULL, 0) == 0) {
+				sg->crashes++;
+				snprintf(r->ended, sizeof r->ended,
+					 "signal %d %u ms after it started (the fault plan's crash loop)",
+					 sg->signo, sg->crash_after_ms);
+			}
+		}
+		if (r->restart_ms && now_ms >= r->restart_ms && r->pidfd < 0) {
+			/* what the last instance left goes first */
+			svc_signal_all(s, k, SIGKILL);
+			r->ended[0] = 0;
+			if (svc_spawn(s, a, sandbox_pidfd, sandbox_pid, k,
+				      &listeners[k], now_ms) < 0) {
+				r->restart_ms = 0;
+				r->failed = 1;
+				snprintf(r->ended, sizeof r->ended,
+					 "it could not be started again (the host's failure)");
+			}
+		}
+		if (r->kill_ms && r->kill_ms < next)
+			next = r->kill_ms;
+		if (r->crash_ms && r->crash_ms < next)
+			next = r->crash_ms;
+		if (r->restart_ms && r->restart_ms < next)
+			next = r->restart_ms;
+	}
+	(void)t0_ms;
+	return next;
+}
+
+static const char *const restart_names[] = {"never", "on-request", "always"};
+
+/* The lab channel's service requests: "services", "service NAME",
+ * "restart NAME".  Returns 0 when req is not one of them. */
+static int svc_lab(struct sbx *s, const char *req, char *resp, size_t size,
+		   size_t *len, int64_t now_ms)
+{
+	const char *name = NULL;
+	size_t k, off = 0;
+	int restart = 0;
+
+	if (!strncmp(req, "restart ", 8)) {
+		name = req + 8;
+		restart = 1;
+	} else if (!strncmp(req, "service ", 8)) {
+		name = req + 8;
+	} else if (strcmp(req, "services")) {
+		return 0;
+	}
+	for (k = 0; name && k < s->nsvc; k++)
+		if (!strcmp(s->cfg.services[k].name, name))
+			break;
+	if (name && k == s->nsvc) {
+		*len = (size_t)snprintf(resp, size,
+					"error: no service \"%.64s\"; `lab services` lists them\n",
+					name);
+		return 1;
+	}
+	if (restart && !s->cfg.services[k].restart) {
+		*len = (size_t)snprintf(resp, size,
+					"error: %s cannot be restarted in this lab\n",
+					s->cfg.services[k].name);
+		return 1;
+	}
+	if (restart)
+		svc_restart(s, k, now_ms);
+	for (k = name ? k : 0; k < s->nsvc && off < size; k++) {
+		const struct svc_run *r = &s->svc[k];
+		const char *pol = restart_names[s->cfg.services[k].restart];
+		int n;
+
+		if (r->stopping || (r->restart_ms && r->pidfd < 0 && !r->failed))
+			n = snprintf(resp + off, size - off,
+				     "%s restarting (restart: %s; starts %u)\n",
+				     s->cfg.services[k].name, pol, r->starts);
+		else if (r->pidfd >= 0)
+			n = snprintf(resp + off, size - off,
+				     "%s running for %lld s (restart: %s; starts %u)\n",
+				     s->cfg.services[k].name,
+				     (long long)(now_ms - r->started_ms) / 1000, pol,
+				     r->starts);
+		else
+			n = snprintf(resp + off, size - off,
+				     "%s %s %lld s ago: %s (restart: %s; starts %u)%s\n",
+				     s->cfg.services[k].name,
+				     r->failed ? "failed: ended" : "ended",
+				     (long long)(now_ms - r->ended_ms) / 1000,
+				     r->ended, pol, r->starts,
+				     r->failed && s->cfg.services[k].restart
+					     ? "; `lab restart` tries again" : "");
+		if (n < 0)
+			break;
+		off += (size_t)n;
+		if (name)
+			break;
+	}
+	*len = off < size ? off : size;
+	return 1;
 }
 
 /* A reported call waits for the supervisor: ask the kernel to switch to
@@ -2079,19 +2469,24 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	unsigned char pending[SBX_INPUT_MAX];
 	size_t npending = 0;
 	struct lab_conn lab[SBX_LAB_CONNS];
-	enum { I_INPUT = 4 + SBX_MAX_SERVICES + 1, I_LAB };
+	enum { I_INPUT = 4 + SBX_MAX_SERVICES + 1, I_LAB,
+	       I_SVC = I_LAB + 1 + SBX_LAB_CONNS };
 	int watch_master = 1, watch_listener = 1;
-	int svc_pidfd[SBX_MAX_SERVICES], svc_listener[SBX_MAX_SERVICES];
+	int svc_listener[SBX_MAX_SERVICES];
 	int own_filter = 0, own_svc_filter = 0;
-	size_t nsvc = 0, k;
+	size_t k;
 	int64_t t0_us = 0, deadline, now;
 	pid_t pid = -1;
 	char msg[512];
 
 	memset(out, 0, sizeof *out);
 	out->exit_status = -1;
-	for (k = 0; k < SBX_MAX_SERVICES; k++)
+	for (k = 0; k < SBX_MAX_SERVICES; k++) {
 		svc_listener[k] = -1;
+		memset(&s->svc[k], 0, sizeof s->svc[k]);
+		s->svc[k].pidfd = -1;
+	}
+	s->nsvc = 0;
 	for (k = 0; k < SBX_LAB_CONNS; k++)
 		lab[k].fd = -1;
 	if (build_root(s, e) < 0 || notif_alloc(&nb, e) < 0)
@@ -2197,8 +2592,8 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		}
 		n = recv_msg(socks[0], &fd, msg, sizeof msg);
 		if (n > 0 && msg[0] == 'P' && fd >= 0 &&
-		    nsvc < s->cfg.nservices && nsvc < SBX_MAX_SERVICES) {
-			svc_pidfd[nsvc++] = fd;
+		    s->nsvc < s->cfg.nservices && s->nsvc < SBX_MAX_SERVICES) {
+			svc_started(s, s->nsvc++, fd, time_mono_ms());
 			continue;
 		}
 		if (n > 0 && msg[0] == 'S' && fd >= 0) {
@@ -2223,14 +2618,15 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	t0_us = time_mono_us();
 	deadline = time_mono_ms() + wall_ms;
 	for (;;) {
-		struct pollfd p[4 + SBX_MAX_SERVICES + 3 + SBX_LAB_CONNS] = {
+		struct pollfd p[4 + SBX_MAX_SERVICES + 3 + SBX_LAB_CONNS +
+				SBX_MAX_SERVICES] = {
 			{watch_master ? master : -1, POLLIN, 0},
 			{watch_listener ? listener : -1, POLLIN, 0},
 			{pidfd, POLLIN, 0},
 			{socks[0], POLLIN, 0},
 		};
 		int n, np = 4;
-		int64_t wake, held_due;
+		int64_t wake, held_due, svc_due;
 
 		for (k = 0; k < SBX_MAX_SERVICES; k++) {
 			p[4 + k].fd = svc_listener[k];
@@ -2251,6 +2647,11 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 			p[np].events = POLLIN;
 			np++;
 		}
+		for (k = 0; k < SBX_MAX_SERVICES; k++) {
+			p[np].fd = k < s->nsvc ? s->svc[k].pidfd : -1;
+			p[np].events = POLLIN;
+			np++;
+		}
 		if (interactive && hooks->winch && *hooks->winch) {
 			struct winsize ws;
 
@@ -2267,8 +2668,9 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 			out->end = SBX_END_HOOK;
 			break;
 		}
-		fire_signals(s, svc_pidfd, nsvc, t0_us / 1000, now);
+		fire_signals(s, &nb, t0_us / 1000, now);
 		held_due = release_held(&nb, now);
+		svc_due = svc_tick(s, &a, pidfd, pid, svc_listener, t0_us / 1000, now);
 		/* Once the candidate's program ends, pid 1 ends and waits for
 		 * every process of the sandbox: none may stay frozen. */
 		if (s->frozen && nb.first_pid > 0 && cand_pidfd < 0)
@@ -2289,6 +2691,8 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		wake = next_signal(&s->cfg, t0_us / 1000, deadline);
 		if (held_due < wake)
 			wake = held_due;
+		if (svc_due < wake)
+			wake = svc_due;
 		if (hooks->tick && now + 1000 < wake)
 			wake = now + 1000;
 		if (s->sampled_ms + SBX_SAMPLE_MS < wake) /* disks and CPU */
@@ -2424,7 +2828,7 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		}
 		for (k = 0; k < SBX_LAB_CONNS; k++)
 			if (lab[k].fd >= 0 && (p[I_LAB + 1 + k].revents & (POLLIN | POLLHUP)) &&
-			    lab_read(&lab[k], hooks, time_mono_us() - t0_us) > 0)
+			    lab_read(s, &lab[k], hooks, time_mono_us() - t0_us) > 0)
 				break;
 		if (k == SBX_LAB_CONNS && (p[I_LAB].revents & POLLIN))
 			lab_accept(s->lab_fd, lab);
@@ -2439,6 +2843,9 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 			out->end = SBX_END_EXIT;
 			break;
 		}
+		for (k = 0; k < s->nsvc; k++)
+			if (p[I_SVC + k].revents & (POLLIN | POLLHUP))
+				svc_ended(s, k, time_mono_ms());
 	}
 finish:
 	/* Everything in the sandbox dies with its pid 1; a task frozen by
@@ -2491,8 +2898,9 @@ out:
 	}
 	if (listener >= 0)
 		close(listener);
-	for (k = 0; k < nsvc; k++)
-		close(svc_pidfd[k]);
+	for (k = 0; k < s->nsvc; k++)
+		if (s->svc[k].pidfd >= 0)
+			close(s->svc[k].pidfd);
 	for (k = 0; k < SBX_MAX_SERVICES; k++)
 		if (svc_listener[k] >= 0)
 			close(svc_listener[k]);

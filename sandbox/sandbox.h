@@ -45,17 +45,29 @@ struct sbx_service {
 	char *const *env;   /* NULL, or more of its environment (at most 8) */
 	const char *ready;  /* NULL, or a path that exists once it serves: the
 			     * candidate starts after it (or SBX_READY_MS) */
+	int restart;        /* 0: never started again; 1: when the candidate
+			     * asks (lab restart); 2: also when it ends
+			     * (docs/sandbox.md, "Services") */
 };
 #define SBX_READY_MS 10000 /* a service's start: longer is the service's fault */
 
 /* A signal the supervisor sends to a service at a time: a process fault.
- * fired and fired_ms are written by sbx_run. */
+ * fired and fired_ms are written by sbx_run.  A crash loop is a signal
+ * that, once fired, arms: every later start of the service gets signo
+ * crash_after_ms after it starts, while crash_times (0: no bound) and
+ * while_path (NULL: none) allow. */
 struct sbx_signal {
 	size_t service;   /* index into sbx_config.services */
 	int signo;        /* 0: freeze the service and what it started */
 	unsigned at_ms;   /* after the candidate's program started */
 	const char *when_path; /* NULL, or: not before this path exists */
-	unsigned fired;   /* 1 once delivered */
+	unsigned after_requests; /* 0, or: not before the service accepted
+				  * this many connections */
+	int crashloop;
+	unsigned crash_after_ms, crash_times;
+	const char *while_path;
+	unsigned crashes; /* a crash loop: starts it crashed */
+	unsigned fired;   /* 1 once delivered (a crash loop: armed) */
 	int64_t fired_ms; /* when, since the start */
 	const char *how;  /* a freeze: "cgroup v1 freezer", ... (static) */
 	unsigned frozen;  /* a freeze: processes frozen */

@@ -307,6 +307,8 @@ static const struct sbx_trap_family trap_families[] = {
 	{"readlink", {{"readlink", -1, 0, -1, -1, 1, 0},
 		      {"readlinkat", 0, 1, -1, -1, 1, 0}}},
 	{"connect", {{"connect", -1, -1, 0, -1, 0, 1}}},
+	{"accept", {{"accept", -1, -1, 0, -1, 0, 0},
+		    {"accept4", -1, -1, 0, -1, 0, 0}}},
 	{"fallocate", {{"fallocate", -1, -1, 0, -1, 0, 0}}},
 };
 

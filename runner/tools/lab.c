@@ -20,6 +20,8 @@ static const char usage[] =
 	"  lab hint           the next hint (it costs points: you are asked first)\n"
 	"  lab status         time left, hints used, commands run\n"
 	"  lab submit         end the exam now and have it graded (asks first)\n"
+	"  lab services [NAME] the lab's services: running, ended, restarts\n"
+	"  lab restart NAME   stop a service and start it again (where the lab allows)\n"
 	"\n"
 	"  -y                 with hint or submit: do not ask\n";
 
@@ -49,6 +51,47 @@ static int ask(const char *req, FILE *out)
 	return 0;
 }
 
+/* lab restart NAME: ask, then wait until the service runs again. */
+static int restart(const char *name)
+{
+	char req[128], ans[1024];
+	FILE *mem;
+	int i;
+
+	if (strlen(name) > 64 || strpbrk(name, " \t\n\r")) {
+		fprintf(stderr, "lab: restart: \"%.64s\" is not a service name; `lab services` lists them\n",
+			name);
+		return 2;
+	}
+	snprintf(req, sizeof req, "restart %s", name);
+	for (i = 0; i < 150; i++) { /* 15 s: a stop takes at most 2 */
+		memset(ans, 0, sizeof ans);
+		mem = fmemopen(ans, sizeof ans - 1, "w");
+		if (!mem || ask(req, mem)) {
+			if (mem)
+				fclose(mem);
+			return 1;
+		}
+		fclose(mem);
+		if (!strncmp(ans, "error:", 6)) {
+			fputs(ans, stderr);
+			return 1;
+		}
+		if (strstr(ans, " running ")) {
+			fputs(ans, stdout);
+			return 0;
+		}
+		if (strstr(ans, " failed: ")) {
+			fputs(ans, stdout);
+			return 1;
+		}
+		snprintf(req, sizeof req, "service %s", name);
+		usleep(100000);
+	}
+	fputs(ans, stdout);
+	return 1;
+}
+
 /* Ask the candidate; only "y" or "yes" says yes. */
 static int confirm(const char *question)
 {
@@ -73,8 +116,23 @@ int main(int argc, char **argv)
 	char cost[512];
 	FILE *mem;
 
-	if (!strcmp(cmd, "brief") || !strcmp(cmd, "status"))
+	if (!strcmp(cmd, "brief") || !strcmp(cmd, "status") ||
+	    (!strcmp(cmd, "services") && argc == 2))
 		return ask(cmd, stdout);
+	if (!strcmp(cmd, "services") && argc == 3 && strlen(argv[2]) <= 64 &&
+	    !strpbrk(argv[2], " \t\n\r")) {
+		char req[80];
+
+		snprintf(req, sizeof req, "service %s", argv[2]);
+		return ask(req, stdout);
+	}
+	if (!strcmp(cmd, "restart")) {
+		if (argc != 3) {
+			fprintf(stderr, "lab: usage: lab restart NAME (`lab services` lists them)\n");
+			return 2;
+		}
+		return restart(argv[2]);
+	}
 	if (!strcmp(cmd, "time"))
 		return ask(argc > 2 && !strcmp(argv[2], "--short") ? "time-short" : "time",
 			   stdout);

@@ -22,8 +22,8 @@
 const char usage_run[] =
 	"usage: labrun run BUNDLE|DIR --trust AUTHOR_PUB --key ISSUER_SEC\n"
 	"                  --candidate ID --script FILE -o EVIDENCE\n"
-	"                  [--attempt N] [--seed HEX] [--limit KEY=VALUE]...\n"
-	"                  [--config FILE] [-v]\n"
+	"                  [--attempt N] [--seed HEX] [--variant ID]\n"
+	"                  [--limit KEY=VALUE]... [--config FILE] [-v]\n"
 	"\n"
 	"Runs one exam session non-interactively: the script is the candidate's\n"
 	"input, run as `bash --noprofile --norc SCRIPT` in the candidate's home\n"
@@ -45,6 +45,8 @@ const char usage_run[] =
 	"  -o EVIDENCE       where the evidence bundle goes\n"
 	"  --attempt N       attempt number (default 1); part of the seed\n"
 	"  --seed HEX        use this seed instead of the derived one (recorded)\n"
+	"  --variant ID      run this variant of the scenario's $.variants rather\n"
+	"                    than the one the seed selects (for authors; recorded)\n"
 	"  --limit KEY=N     raise a bundle limit: entries, file, total, manifest, depth\n"
 	"  --config FILE     the exam host's configuration (default\n"
 	"                    /etc/labrun/labrun.conf, if it exists): limit\n"
@@ -139,6 +141,7 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 		{"script", required_argument, NULL, 's'},
 		{"attempt", required_argument, NULL, 'a'},
 		{"seed", required_argument, NULL, 'S'},
+		{"variant", required_argument, NULL, 'V'},
 		{"limit", required_argument, NULL, 'L'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"config", required_argument, NULL, 'C'},
@@ -192,6 +195,11 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 			break;
 		case 'S':
 			o.seed_hex = optarg;
+			break;
+		case 'V':
+			if (ui)
+				return cmd_usage_error(c, "--variant is for labrun run (authors); a candidate's variant follows the seed");
+			o.variant = optarg;
 			break;
 		case 'L':
 			if (opts_limit(optarg, &o.lim, &o.max_depth, &e) < 0)

@@ -73,13 +73,23 @@ int context_build(const struct ev_info *in, const char *keys_json,
 	} else {
 		keys = json_object();
 	}
-	session = json_pack("{s:s,s:s,s:I,s:i,s:s,s:i,s:s,s:i,s:s,s:{s:s,s:s}}",
+	/* a variant's keys: the common ones, and its own over them */
+	if (keys) {
+		json_t *vk = json_incref(json_object_get(keys, "variants"));
+
+		json_object_del(keys, "variants");
+		if (vk && scenario_variant(in->sc))
+			json_object_update(keys, json_object_get(vk, scenario_variant(in->sc)));
+		json_decref(vk);
+	}
+	session = json_pack("{s:s,s:s,s:I,s:i,s:s,s:i,s:s,s:i,s:s,s:s?,s:{s:s,s:s}}",
 			    "started", started, "ended", ended, "duration_ms",
 			    (json_int_t)(in->ended_ms - in->started_ms),
 			    "time_limit_s", (int)in->time_limit_s, "ended_by",
 			    in->ended_by, "exit_status", in->exit_status,
 			    "candidate", in->candidate, "attempt",
-			    (int)in->attempt, "seed", in->seed_hex, "scenario",
+			    (int)in->attempt, "seed", in->seed_hex, "variant",
+			    scenario_variant(in->sc), "scenario",
 			    "id", in->sc->id, "version", in->sc->version);
 	cmds = commands_json(in);
 	if (!session || !cmds || !keys) {

@@ -149,6 +149,7 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 	put(bad, o, "value", jstr(in->seed_hex));
 	put(bad, o, "source",
 	    json_string(in->seed_overridden ? "override" : "derived"));
+	put(bad, o, "variant", jstr(scenario_variant(in->sc)));
 	put(bad, m, "seed", o);
 
 	o = json_object();
@@ -674,6 +675,7 @@ static const struct field manifest_fields[] = {
 	{"attempt", J_INT},
 	{"seed.value", J_STR_NULL},
 	{"seed.source", J_STR},
+	{"seed.variant", J_STR_NULL},
 	{"session.started", J_TIME},
 	{"session.ended", J_TIME},
 	{"session.duration_ms", J_INT},

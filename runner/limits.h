@@ -74,6 +74,7 @@
 #define SCENARIO_MAX_VALID_DAYS 3650      /* ten years; recertify sooner */
 #define SCENARIO_MAX_HINTS 32            /* hints of one scenario */
 #define SCENARIO_MAX_SERVICES 16          /* daemons of one simulated platform */
+#define SCENARIO_MAX_VARIANTS 64          /* variants of one scenario */
 #define SERVICE_MAX_ARGS 64               /* arguments of one service */
 #define SERVICE_MAX_ARG 4096              /* bytes of one argument: PATH_MAX */
 #define SERVICE_MAX_OWNS 64               /* paths one service owns */

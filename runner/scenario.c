@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "graders/grader.h"
 #include "runner/err.h"
@@ -54,6 +55,7 @@ struct ctx {
 	unsigned max_depth;
 	size_t found; /* problems found, kept or not */
 	int oom;
+	const char *variant; /* checking this variant's plan: say so */
 };
 
 /* ---- problems ---- */
@@ -126,8 +128,21 @@ static void problem(struct ctx *c, const char *fmt, ...)
 
 	c->found++;
 	va_start(ap, fmt);
-	if (problems_vadd(c->p, fmt, ap) < 0)
+	if (c->variant) {
+		/* "FILE: WHERE: WHAT" becomes "FILE: variant "V": WHERE: WHAT" */
+		char msg[2048];
+		const char *cut;
+
+		vsnprintf(msg, sizeof msg, fmt, ap);
+		cut = strstr(msg, ": ");
+		if (cut)
+			problems_add(c->p, "%.*s: variant \"%s\": %s", (int)(cut - msg),
+				     msg, c->variant, cut + 2);
+		else
+			problems_add(c->p, "variant \"%s\": %s", c->variant, msg);
+	} else if (problems_vadd(c->p, fmt, ap) < 0) {
 		c->oom = 1;
+	}
 	va_end(ap);
 }
 
@@ -634,7 +649,8 @@ static int keep(struct ctx *c, char **dst, const char *s)
 static const char *const manifest_keys[] = {
 	"schema", "id", "version", "title", "level", "competencies",
 	"platform", "grader_api", "pass_mark", "time_limit_s",
-	"valid_for_days", "limits", "services", "faults", "record_input", NULL,
+	"valid_for_days", "limits", "services", "faults", "record_input",
+	"variants", NULL,
 };
 
 /* What to write when a required key is missing. */
@@ -1744,6 +1760,118 @@ static void check_fault_files(struct ctx *c, const struct tar_list *files,
 	}
 }
 
+/* $.variants: [{"id": "...", "faults": {"FAULT-ID": {"key": value, ...}}}]:
+ * 2 to SCENARIO_MAX_VARIANTS ids, each a set of changes to faults of the
+ * plan (every key but id and kind).  Each variant's plan is checked as a
+ * plan of its own (scenario_load). */
+static void check_variants(struct ctx *c, json_t *v, json_t *faults,
+			   struct scenario *s)
+{
+	static const char *const keys[] = {"id", "faults", NULL};
+	char q[SHOW_SIZE], path[PATH_SIZE];
+	const char *id, *fid;
+	json_t *item, *x, *ch;
+	size_t i, j;
+
+	if (!json_is_array(v) || json_array_size(v) < 2 ||
+	    json_array_size(v) > SCENARIO_MAX_VARIANTS) {
+		problem(c, "%s: $.variants: must be an array of 2 to %d variants; hint: [{\"id\": \"a\", \"faults\": {\"runaway\": {\"agent\": \"researcher-2\"}}}, ...]",
+			MANIFEST, SCENARIO_MAX_VARIANTS);
+		return;
+	}
+	s->variants = calloc(json_array_size(v) + 1, sizeof *s->variants);
+	if (!s->variants) {
+		c->oom = 1;
+		return;
+	}
+	json_array_foreach(v, i, item) {
+		snprintf(path, sizeof path, "$.variants[%zu]", i);
+		if (!json_is_object(item)) {
+			problem(c, "%s: %s: must be an object, not %s", MANIFEST,
+				path, type_name(item));
+			continue;
+		}
+		unknown_keys(c, item, path, keys);
+		snprintf(path, sizeof path, "$.variants[%zu].id", i);
+		x = json_object_get(item, "id");
+		id = x ? want_string(c, x, path) : NULL;
+		if (!x)
+			problem(c, "%s: %s: missing; hint: a short id such as \"researcher\"",
+				MANIFEST, path);
+		if (!id)
+			continue;
+		if (!is_check_id(id)) {
+			problem(c, "%s: %s: \"%s\" is not a variant id; hint: lowercase letters, digits, '.', '_' and '-'",
+				MANIFEST, path, show_str(q, id));
+			continue;
+		}
+		for (j = 0; j < s->nvariants; j++)
+			if (!strcmp(s->variants[j], id))
+				break;
+		if (j < s->nvariants) {
+			problem(c, "%s: %s: \"%s\" names two variants", MANIFEST,
+				path, id);
+			continue;
+		}
+		if (keep(c, &s->variants[s->nvariants], id) < 0)
+			return;
+		s->nvariants++;
+		x = json_object_get(item, "faults");
+		if (!x)
+			continue;
+		snprintf(path, sizeof path, "$.variants[%zu].faults", i);
+		if (!json_is_object(x)) {
+			problem(c, "%s: %s: must be an object of changes by fault id, not %s",
+				MANIFEST, path, type_name(x));
+			continue;
+		}
+		json_object_foreach(x, fid, ch) {
+			json_t *f;
+
+			for (j = 0; json_is_array(faults) && j < json_array_size(faults); j++) {
+				f = json_object_get(json_array_get(faults, j), "id");
+				if (json_is_string(f) && !strcmp(json_string_value(f), fid))
+					break;
+			}
+			if (!json_is_array(faults) || j == json_array_size(faults)) {
+				problem(c, "%s: %s.%s: no fault of $.faults has this id",
+					MANIFEST, path, show_str(q, fid));
+				continue;
+			}
+			if (!json_is_object(ch) || json_object_get(ch, "id") ||
+			    json_object_get(ch, "kind"))
+				problem(c, "%s: %s.%s: must be an object of the fault's keys to change (not its id or kind)",
+					MANIFEST, path, show_str(q, fid));
+		}
+	}
+}
+
+/* The plan with variant n's changes: a copy of $.faults. */
+static json_t *variant_plan(struct ctx *c, json_t *faults, json_t *variants,
+			    size_t n)
+{
+	json_t *plan = json_deep_copy(faults), *ch, *f;
+	const char *fid;
+	size_t j;
+
+	if (!plan) {
+		c->oom = 1;
+		return NULL;
+	}
+	ch = json_object_get(json_array_get(variants, n), "faults");
+	json_object_foreach(ch, fid, f) {
+		for (j = 0; j < json_array_size(plan); j++) {
+			json_t *x = json_array_get(plan, j);
+			json_t *xid = json_object_get(x, "id");
+
+			if (json_is_object(x) && json_is_object(f) &&
+			    json_is_string(xid) && !strcmp(json_string_value(xid), fid))
+				json_object_update(x, f);
+		}
+	}
+	return plan;
+}
+
 static void check_manifest(struct ctx *c, json_t *m, struct scenario *s)
 {
 	char path[PATH_SIZE];
@@ -1793,8 +1921,18 @@ static void check_manifest(struct ctx *c, json_t *m, struct scenario *s)
 		check_limits(c, v, s);
 	if ((v = json_object_get(m, "services")))
 		check_services(c, v, s);
-	if ((v = json_object_get(m, "faults")))
-		check_faults(c, v, s);
+	if ((v = json_object_get(m, "variants")))
+		check_variants(c, v, json_object_get(m, "faults"), s);
+	if ((v = json_object_get(m, "faults"))) {
+		json_t *plan = s->variant < s->nvariants
+				       ? variant_plan(c, v, json_object_get(m, "variants"),
+						      s->variant)
+				       : json_incref(v);
+
+		if (plan)
+			check_faults(c, plan, s);
+		json_decref(plan);
+	}
 	check_platform_plan(c, s);
 	if ((v = json_object_get(m, "record_input"))) {
 		if (json_is_boolean(v))
@@ -2057,7 +2195,41 @@ static void report_compile(struct ctx *c, const char *msg)
 	}
 }
 
-static void check_grader(struct ctx *c, const struct tar_list *files)
+/* keys.json's "variants": {"ID": {keys}, ...}, one per variant, no more. */
+static void check_variant_keys(struct ctx *c, json_t *v, const struct scenario *s)
+{
+	char q[SHOW_SIZE];
+	const char *id;
+	json_t *k;
+	size_t i;
+
+	if (!v)
+		return; /* one set of keys for every variant */
+	if (!json_is_object(v) || !s->nvariants) {
+		problem(c, "%s: $.variants: %s", KEYS_JSON,
+			s->nvariants ? "must be an object of keys by variant id; hint: {\"ID\": {...}, ...} for each id of scenario.json's $.variants"
+				     : "scenario.json declares no variants; hint: declare them in its $.variants, or drop this key");
+		return;
+	}
+	json_object_foreach(v, id, k) {
+		for (i = 0; i < s->nvariants; i++)
+			if (!strcmp(s->variants[i], id))
+				break;
+		if (i == s->nvariants)
+			problem(c, "%s: $.variants.%s: not a variant of scenario.json's $.variants",
+				KEYS_JSON, show_str(q, id));
+		else if (!json_is_object(k))
+			problem(c, "%s: $.variants.%s: must be an object, not %s",
+				KEYS_JSON, id, type_name(k));
+	}
+	for (i = 0; i < s->nvariants; i++)
+		if (!json_object_get(v, s->variants[i]))
+			problem(c, "%s: $.variants: no keys for variant \"%s\"",
+				KEYS_JSON, s->variants[i]);
+}
+
+static void check_grader(struct ctx *c, const struct tar_list *files,
+			 const struct scenario *s)
 {
 	const struct tar_entry *t;
 	char msg[512];
@@ -2085,6 +2257,8 @@ static void check_grader(struct ctx *c, const struct tar_list *files)
 	if (keys && !json_is_object(keys))
 		problem(c, "%s: $: must be an object, not %s; hint: answer keys are {\"name\": value, ...}",
 			KEYS_JSON, type_name(keys));
+	else if (keys)
+		check_variant_keys(c, json_object_get(keys, "variants"), s);
 	json_decref(keys);
 }
 
@@ -2205,20 +2379,58 @@ static void check_manifest_file(struct ctx *c, const struct tar_list *files,
 	json_decref(m);
 }
 
+size_t scenario_pick_variant(const struct scenario *s, const char *seed_hex)
+{
+	unsigned char h[8];
+	uint64_t v = 0;
+	size_t i;
+
+	if (!s->nvariants)
+		return SIZE_MAX;
+	crypto_generichash(h, sizeof h, (const unsigned char *)seed_hex,
+			   strlen(seed_hex), (const unsigned char *)"labrun variant",
+			   14);
+	for (i = 0; i < sizeof h; i++)
+		v = v << 8 | h[i];
+	return (size_t)(v % s->nvariants);
+}
+
 int scenario_load(const struct tar_list *files, unsigned max_depth,
 		  struct scenario *out, struct problems *p, struct err *e)
 {
+	return scenario_load_variant(files, max_depth, SIZE_MAX, out, p, e);
+}
+
+int scenario_load_variant(const struct tar_list *files, unsigned max_depth,
+			  size_t variant, struct scenario *out,
+			  struct problems *p, struct err *e)
+{
 	struct scenario s = {0};
-	struct ctx c = {p, max_depth, 0, 0};
+	struct ctx c = {p, max_depth, 0, 0, NULL};
 
 	s.limits = scenario_default_limits;
+	s.variant = variant;
 	check_layout(&c, files);
 	check_manifest_file(&c, files, &s);
+	/* every variant's plan is a plan: checked as one, once the base is
+	 * sound (its problems would only repeat) */
+	for (size_t i = 0; variant == SIZE_MAX && !c.found && i < s.nvariants; i++) {
+		struct scenario t = {0};
+		struct ctx vc = {p, max_depth, 0, 0, s.variants[i]};
+
+		t.limits = scenario_default_limits;
+		t.variant = i;
+		check_manifest_file(&vc, files, &t);
+		check_fault_files(&vc, files, &t);
+		c.found += vc.found;
+		c.oom |= vc.oom;
+		scenario_release(&t);
+	}
 	check_owned(&c, files, &s);
 	check_fault_files(&c, files, &s);
 	check_brief(&c, files, &s);
 	check_hints(&c, files, &s);
-	check_grader(&c, files);
+	check_grader(&c, files, &s);
 	check_solutions(&c, files);
 	if (!c.oom && !c.found) {
 		*out = s;
@@ -2261,6 +2473,9 @@ void scenario_release(struct scenario *s)
 		free(s->services[i].owns);
 	}
 	free(s->services);
+	for (i = 0; i < s->nvariants; i++)
+		free(s->variants[i]);
+	free(s->variants);
 	for (i = 0; i < s->nfaults; i++) {
 		free(s->faults[i].id);
 		free(s->faults[i].path);

@@ -150,7 +150,18 @@ struct scenario {
 	 * service that runs agentd (SIZE_MAX: none) */
 	char *platform_faults;
 	size_t platform_service;
+	/* variants ($.variants): their ids, and the one this load applied
+	 * (SIZE_MAX: the base plan; docs/scenario.md, "Variants") */
+	char **variants;
+	size_t nvariants;
+	size_t variant;
 };
+
+/* The id of the variant a load applied, or NULL. */
+static inline const char *scenario_variant(const struct scenario *s)
+{
+	return s->variant < s->nvariants ? s->variants[s->variant] : NULL;
+}
 
 /* The simulated platform's daemon, as a service's argv[0]. */
 #define SCENARIO_AGENTD "/opt/labrun/bin/agentd"
@@ -174,6 +185,13 @@ void problems_release(struct problems *p);
  * problem.  Returns 0 when valid; -1 with every problem in p (and out left
  * empty); -1 with p empty and e filled on a host failure.  max_depth bounds
  * JSON nesting.  The grader is compiled (graders/grader.h). */
+/* The same with variant `variant` of $.variants applied to the fault plan
+ * (SIZE_MAX: none).  scenario_load checks every variant's plan too. */
+int scenario_load_variant(const struct tar_list *files, unsigned max_depth,
+			  size_t variant, struct scenario *out,
+			  struct problems *p, struct err *e);
+/* The variant a seed selects: a hash of the seed, modulo their number. */
+size_t scenario_pick_variant(const struct scenario *s, const char *seed_hex);
 int scenario_load(const struct tar_list *files, unsigned max_depth,
 		  struct scenario *out, struct problems *p, struct err *e);
 void scenario_release(struct scenario *s);

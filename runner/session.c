@@ -514,6 +514,33 @@ static int derive_ids(const struct session_opts *o, const char *digest,
 	return 0;
 }
 
+/* A scenario with variants runs the one the seed selects (the seed is
+ * keyed, so a leaked bundle does not tell whose variant is whose), or the
+ * one --variant names; the plan is loaded again with its changes. */
+static int load_variant(const struct session_opts *o, const struct tar_list *files,
+			const char *seed, struct scenario *sc,
+			struct session_result *res, struct err *e)
+{
+	size_t v = scenario_pick_variant(sc, seed);
+
+	if (o->variant) {
+		for (v = 0; v < sc->nvariants; v++)
+			if (!strcmp(sc->variants[v], o->variant))
+				break;
+		if (v == sc->nvariants)
+			return err_set(e, ERR_USAGE, "--variant %s: %s", o->variant,
+				       sc->nvariants ? "not one of the scenario's $.variants"
+						     : "the scenario has no variants");
+	}
+	if (v == SIZE_MAX)
+		return 0;
+	scenario_release(sc);
+	if (scenario_load_variant(files, o->max_depth, v, sc, &res->problems, e) < 0)
+		return err_set(e, ERR_REFUSED, "%s: the scenario's variant %zu does not load",
+			       o->input, v);
+	return 0;
+}
+
 /* labrun's own files: the sandbox's pid 1 and the in-sandbox tools,
  * beside the binary (build tree) or under ../libexec (installed). */
 static int find_libexec(char *out, size_t size, struct err *e)
@@ -790,6 +817,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		goto out;
 	}
 	if (derive_ids(o, digest, pseudonym, seed, &overridden, e) < 0 ||
+	    load_variant(o, &files, seed, &sc, res, e) < 0 ||
 	    find_libexec(libexec, sizeof libexec, e) < 0 ||
 	    profile_digest(profile, e) < 0)
 		goto out;

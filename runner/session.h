@@ -44,6 +44,7 @@ struct session_opts {
 	const char *out;              /* evidence path */
 	unsigned attempt;
 	const char *seed_hex;         /* override, or NULL */
+	const char *variant;          /* --variant: this one, not the seed's */
 	const unsigned char *seed_secret; /* the host's seed secret (32 bytes), or
 					   * NULL: seeds keyed by the issuer key */
 	const struct config *cfg;     /* the operator's maxima */

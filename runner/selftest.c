@@ -37,34 +37,6 @@ const char *selftest_kind_name(enum selftest_kind k)
 	return "wrong";
 }
 
-/* The scenario's files and the digest of the bundle they are (or would
- * be, for a directory). */
-static int open_files(const struct selftest_opts *o, struct tar_list *files,
-		      char digest[SIGN_SHA256_HEX], struct err *e)
-{
-	const struct sign_pub *signer = NULL;
-	struct buf bytes = BUF_INIT;
-	struct stat st;
-
-	if (stat(o->input, &st) < 0)
-		return err_sys(e, ERR_REFUSED, errno, "%s", o->input);
-	if (!S_ISDIR(st.st_mode)) {
-		if (!o->trust || !o->trust->n)
-			return err_set(e, ERR_USAGE,
-				       "%s: a bundle needs --trust AUTHOR_PUB (the author keys it must be signed by)",
-				       o->input);
-		return bundle_open(o->input, o->trust, &o->lim, files, digest,
-				   &signer, e);
-	}
-	if (bundle_read_dir(o->input, &o->lim, files, e) < 0)
-		return -1;
-	if (tar_write(files, &bytes, e) < 0)
-		return -1;
-	sha256_hex(bytes.data, bytes.len, digest);
-	buf_release(&bytes);
-	return 0;
-}
-
 /* The check ids of a wrong solution's "# must-fail:" line, among its first
  * SOLUTION_HEADER_LINES lines (scenario_load has checked its form). */
 static void must_fail_ids(const struct tar_entry *t, struct selftest_row *row)
@@ -289,12 +261,14 @@ int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 	char dir[64] = "", script[192], out[128], cand[32];
 	char wrong_names[SELFTEST_MAX_WRONG][80];
 	size_t nplan = 0, nwrong = 0, i, k;
-	int have_sc = 0, rc = -1;
+	char keyid[17];
+	int have_sc = 0, unsigned_dir, rc = -1;
 	int64_t t0 = time_mono_ms();
 
 	memset(r, 0, sizeof *r);
 	r->runs = o->runs;
-	if (open_files(o, &files, r->digest, e) < 0)
+	if (bundle_load(o->input, o->trust, &o->lim, &files, r->digest, keyid,
+			&unsigned_dir, e) < 0)
 		goto out;
 	if (scenario_load(&files, o->max_depth, &sc, &r->reasons, e) < 0) {
 		if (r->reasons.n)

@@ -462,3 +462,40 @@ int bundle_extract(const struct tar_list *files, const char *prefix, int dirfd,
 	}
 	return 0;
 }
+
+int bundle_load(const char *input, const struct sign_trust *trust,
+		const struct tar_limits *lim, struct tar_list *files,
+		char digest[SIGN_SHA256_HEX], char keyid[17], int *unsigned_dir,
+		struct err *e)
+{
+	struct buf bytes = BUF_INIT;
+	const struct sign_pub *signer = NULL;
+	struct stat st;
+
+	if (stat(input, &st) < 0)
+		return err_sys(e, ERR_REFUSED, errno, "%s", input);
+	if (S_ISDIR(st.st_mode)) {
+		/* An author's directory: what runs is the bundle pack would
+		 * make, so its digest is the one recorded. */
+		if (bundle_read_dir(input, lim, files, e) < 0)
+			return -1;
+		if (tar_write(files, &bytes, e) < 0) {
+			tar_list_release(files);
+			return -1;
+		}
+		sha256_hex(bytes.data, bytes.len, digest);
+		buf_release(&bytes);
+		keyid[0] = 0;
+		*unsigned_dir = 1;
+		return 0;
+	}
+	if (!trust || !trust->n)
+		return err_set(e, ERR_USAGE,
+			       "%s: a bundle needs --trust AUTHOR_PUB (the author keys it must be signed by)",
+			       input);
+	if (bundle_open(input, trust, lim, files, digest, &signer, e) < 0)
+		return -1;
+	sign_keyid_hex(signer, keyid);
+	*unsigned_dir = 0;
+	return 0;
+}

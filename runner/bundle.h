@@ -30,6 +30,14 @@ int bundle_open(const char *path, const struct sign_trust *trust,
 		char digest_out[SIGN_SHA256_HEX],
 		const struct sign_pub **signer, struct err *e);
 
+/* A scenario as a command names it: a source directory (read as pack
+ * would, digest of the bundle pack would make, keyid "", *unsigned_dir 1)
+ * or a signed bundle, which needs trust (ERR_USAGE without it). */
+int bundle_load(const char *input, const struct sign_trust *trust,
+		const struct tar_limits *lim, struct tar_list *files,
+		char digest[SIGN_SHA256_HEX], char keyid[17], int *unsigned_dir,
+		struct err *e);
+
 /* Write the members under prefix (e.g. "system/") beneath the directory
  * dirfd, stripping the prefix, creating files O_EXCL|O_NOFOLLOW owned by
  * uid:gid.  Nothing outside dirfd is touched. */

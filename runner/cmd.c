@@ -11,7 +11,8 @@
 
 extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_run[], usage_take[], usage_verify[], usage_doctor[],
-	usage_sessions[], usage_end[], usage_exam[];
+	usage_sessions[], usage_end[], usage_exam[], usage_selftest[],
+	usage_regrade[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -24,6 +25,9 @@ const struct cmd labrun_cmds[] = {
 	 usage_keygen},
 	{"validate", cmd_validate, "check a scenario directory, every problem at once",
 	 usage_validate},
+	{"selftest", cmd_selftest,
+	 "qualify a scenario: untouched fails, reference passes, wrong ones fail",
+	 usage_selftest},
 	{"pack", cmd_pack, "validate and sign a scenario into a bundle",
 	 usage_pack},
 	{"run", cmd_run, "run a session from a script and write signed evidence",
@@ -32,6 +36,9 @@ const struct cmd labrun_cmds[] = {
 	 usage_take},
 	{"verify", cmd_verify, "check an evidence bundle and say what it proves",
 	 usage_verify},
+	{"regrade", cmd_regrade,
+	 "grade stored evidence again with a newer bundle's grader",
+	 usage_regrade},
 	{"sessions", cmd_sessions, "list the sessions running on this host",
 	 usage_sessions},
 	{"end", cmd_end, "end a running session; it is graded as it stands",

@@ -4,6 +4,8 @@
 #ifndef LABRUN_CMD_H
 #define LABRUN_CMD_H
 
+#include <stdio.h>
+
 struct err;
 
 #define LABRUN_VERSION "0.1.0"
@@ -57,6 +59,14 @@ const struct session_ui *take_begin(struct take_ui *ui);
 void take_end(struct take_ui *ui);
 void take_summary(const struct session_result *res);
 int cmd_verify(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);
+int cmd_regrade(int argc, char **argv);
+
+/* selftest's table and verdict (cmd_selftest.c), and its exit code; pack
+ * prints them when it refuses a scenario. */
+struct selftest_report;
+void selftest_print(FILE *f, const struct selftest_report *r);
+int selftest_exit_code(const struct selftest_report *r);
 int cmd_doctor(int argc, char **argv);
 
 #endif

@@ -1,10 +1,13 @@
 /* cmd_pack: `labrun pack DIR`, a scenario source checked, archived
  * canonically and signed by its author.  It only orchestrates and reports:
- * bundle.c reads the tree, scenario.c checks it, tarball.c and sign.c make
- * the bytes.  It does not run the selftest. */
+ * bundle.c reads the tree, scenario.c checks it, selftest.c qualifies it
+ * (a scenario whose grader cannot tell right from wrong is not signed),
+ * tarball.c and sign.c make the bytes. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +15,13 @@
 
 #include "runner/bundle.h"
 #include "runner/cmd.h"
+#include "runner/config.h"
 #include "runner/dryrun.h"
 #include "runner/err.h"
 #include "runner/limits.h"
 #include "runner/opts.h"
 #include "runner/scenario.h"
+#include "runner/selftest.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
 #include "runner/util.h"
@@ -24,16 +29,23 @@
 extern const char usage_pack[];
 
 const char usage_pack[] =
-	"usage: labrun pack DIR -s AUTHOR_SEC -o NAME.lab [--limit KEY=VALUE]...\n"
+	"usage: labrun pack DIR -s AUTHOR_SEC -o NAME.lab [--runs N]\n"
+	"                   [--limit KEY=VALUE]... [--config FILE]\n"
 	"\n"
-	"Check the scenario source in DIR, archive it canonically (the same\n"
-	"tree gives the same bytes on any host, whatever the file times,\n"
-	"owners or umask) and sign it with the author's secret key.  Writes\n"
-	"NAME.lab and its signature NAME.lab.minisig; on any failure neither\n"
-	"is left behind.  DIR may hold regular files and directories only.\n"
+	"Check the scenario source in DIR, qualify it (labrun selftest: the\n"
+	"untouched state fails, the reference solution passes, each wrong\n"
+	"solution fails the checks it names, repeated runs agree), archive it\n"
+	"canonically (the same tree gives the same bytes on any host, whatever\n"
+	"the file times, owners or umask) and sign it with the author's secret\n"
+	"key.  Writes NAME.lab and its signature NAME.lab.minisig; on any\n"
+	"failure neither is left behind.  DIR may hold regular files and\n"
+	"directories only.  The selftest runs sessions, so pack runs as root.\n"
 	"\n"
 	"  -s AUTHOR_SEC      the author's secret key (labrun keygen; mode 0600)\n"
 	"  -o NAME.lab        the bundle to write, outside DIR\n"
+	"  --runs N           the selftest's repetitions (default 1)\n"
+	"  --config FILE      the host's configuration, for the selftest's\n"
+	"                     session limits (default /etc/labrun/labrun.conf)\n"
 	"  --limit KEY=VALUE  raise a bound; KEY is entries, file, total,\n"
 	"                     manifest (bytes, or with K, M or G) or depth\n"
 	"                     (JSON nesting); repeatable\n"
@@ -42,13 +54,15 @@ const char usage_pack[] =
 	"Anyone can check a bundle with stock tools:\n"
 	"  minisign -V -H -p AUTHOR.pub -m NAME.lab\n"
 	"\n"
-	"Exit status: 0 packed, 1 refused (each problem on its own line),\n"
-	"2 usage, 3 host error.\n";
+	"Exit status: 0 packed, 1 refused (each problem on its own line, or\n"
+	"the selftest's table and why the scenario is not qualified), 2 usage,\n"
+	"3 host error (or a selftest session erred: nothing is judged).\n";
 
 #define SIG_SUFFIX ".minisig"
 
 struct pack_args {
-	const char *dir, *sec, *out;
+	const char *dir, *sec, *out, *config;
+	unsigned runs; /* the selftest's repetitions */
 	struct tar_limits lim;
 	unsigned depth;
 	size_t manifest; /* bytes of scenario.json */
@@ -59,12 +73,16 @@ static int parse_args(const struct cmd *c, int argc, char **argv,
 {
 	static const struct option longopts[] = {
 		{"limit", required_argument, NULL, 'L'},
+		{"runs", required_argument, NULL, 'R'},
+		{"config", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct err e = {ERR_NONE, ""};
+	uint64_t v;
 	int opt;
 
+	a->runs = 1;
 	opts_limits_default(&a->lim, &a->depth);
 	a->manifest = BUNDLE_MAX_MANIFEST;
 	optind = 1;
@@ -81,6 +99,15 @@ static int parse_args(const struct cmd *c, int argc, char **argv,
 			if (opts_limit_manifest(optarg, &a->lim, &a->depth,
 						&a->manifest, &e) < 0)
 				return cmd_usage_error(c, "%s", e.msg);
+			break;
+		case 'R':
+			if (parse_u64(optarg, 1, SELFTEST_RUNS_MAX, &v) < 0)
+				return cmd_usage_error(c, "--runs %s: not a number from 1 to %d",
+						       optarg, SELFTEST_RUNS_MAX);
+			a->runs = (unsigned)v;
+			break;
+		case 'C':
+			a->config = optarg;
 			break;
 		default:
 			return cmd_bad_option(c, opt, argv);
@@ -165,10 +192,65 @@ static int check_manifest(const struct pack_args *a, const struct tar_list *l,
 	return 0;
 }
 
+static volatile int pack_stop;
+
+static void on_stop(int sig)
+{
+	pack_stop = 1;
+}
+
+/* The selftest matrix over DIR: EXIT_YES when qualified; otherwise its
+ * table and why on stderr and the exit code (1 not qualified, 3 a session
+ * erred); -1 with e when it could not run at all. */
+static int qualify(const struct pack_args *a, struct err *e)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP};
+	struct selftest_opts o = {0};
+	struct selftest_report r = {0};
+	struct sigaction sa;
+	struct config cfg;
+	size_t i;
+	int rc;
+
+	if (config_load(a->config ? a->config : CONFIG_DEFAULT_PATH,
+			a->config != NULL, &cfg, e) < 0)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaction(sigs[i], &sa, NULL);
+	o.input = a->dir;
+	o.cfg = &cfg;
+	o.lim = a->lim;
+	o.max_depth = a->depth;
+	o.runs = a->runs;
+	o.stop = &pack_stop;
+	if (selftest_run(&o, &r, e) < 0) {
+		for (i = 0; i < r.reasons.n; i++)
+			fprintf(stderr, "labrun pack: %s\n", r.reasons.v[i]);
+		selftest_report_release(&r);
+		return -1;
+	}
+	rc = selftest_exit_code(&r);
+	if (rc == EXIT_YES)
+		printf("qualified by selftest: %zu sessions (%u run%s), flake rate 0 of %u\n",
+		       r.nrows, r.runs, r.runs == 1 ? "" : "s", r.repeated);
+	else {
+		selftest_print(stderr, &r);
+		fprintf(stderr, "labrun pack: %s: %s: %s; nothing written\n", a->dir,
+			r.outcome == SELFTEST_ERRED ? "the selftest erred"
+						    : "the selftest does not qualify it",
+			r.reasons.n ? r.reasons.v[0] : "see the table");
+	}
+	selftest_report_release(&r);
+	return rc;
+}
+
 int cmd_pack(int argc, char **argv)
 {
 	const struct cmd *c = cmd_find("pack");
-	struct pack_args a = {NULL, NULL, NULL, {0, 0, 0}, 0, 0};
+	struct pack_args a = {NULL, NULL, NULL, NULL, 1, {0, 0, 0}, 0, 0};
 	struct tar_list files = {NULL, 0, 0};
 	struct buf tar = BUF_INIT, sig = BUF_INIT;
 	struct problems probs = {NULL, 0, 0};
@@ -208,6 +290,11 @@ int cmd_pack(int argc, char **argv)
 		goto out;
 	}
 	have_sc = 1;
+	rc = qualify(&a, &e);
+	if (rc < 0)
+		goto fail;
+	if (rc != EXIT_YES)
+		goto out;
 	if (tar_write(&files, &tar, &e) < 0)
 		goto fail;
 	sha256_hex(tar.data, tar.len, digest);

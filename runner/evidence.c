@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -249,6 +250,7 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 	    pass ? jtime(ended_s + (int64_t)sc->valid_for_days * SECONDS_PER_DAY)
 		 : json_null());
 	put(bad, m, "renews", json_null());
+	put(bad, m, "regraded_from", json_null());
 	return m;
 }
 
@@ -863,6 +865,49 @@ static int load_json(const struct tar_list *l, const char *name, json_t **out,
 	return 0;
 }
 
+static int is_digest(const char *s)
+{
+	return s && !strncmp(s, "sha256:", 7) && strlen(s) == 71 &&
+	       is_lower_hex((const unsigned char *)s + 7, 64);
+}
+
+/* regraded_from: absent or null for a session's own evidence (files made
+ * before regrade existed have no key), an object for a regrade, which
+ * must say so in produced_by.mode. */
+static int check_regraded_from(const json_t *man, struct err *e)
+{
+	static const struct field fields[] = {
+		{"digest", J_STR}, {"scenario_digest", J_STR_NULL},
+		{"verdict", J_STR}, {"score", J_INT}, {"issued", J_TIME},
+	};
+	const json_t *r = json_object_get(man, "regraded_from");
+	int regrade = !strcmp(json_string_value(lookup(man, "produced_by.mode")),
+			      "regrade");
+
+	if (!r || json_is_null(r)) {
+		if (regrade)
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.regraded_from: missing; a regrade names the evidence it regraded");
+		return 0;
+	}
+	if (!json_is_object(r))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.regraded_from: not an object or null");
+	if (check_fields_of(r, "manifest.json", "$.regraded_from", fields,
+			    sizeof fields / sizeof fields[0], e) < 0)
+		return -1;
+	if (!is_digest(json_string_value(json_object_get(r, "digest"))))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.regraded_from.digest: not sha256:HEX");
+	if (!verdict_ok(json_string_value(json_object_get(r, "verdict"))))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.regraded_from.verdict: not pass, fail or error");
+	if (!regrade)
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.regraded_from is set but $.produced_by.mode is not \"regrade\"");
+	return 0;
+}
+
 static int check_records(const json_t *man, const json_t *res, struct err *e)
 {
 	char where[32];
@@ -891,6 +936,8 @@ static int check_records(const json_t *man, const json_t *res, struct err *e)
 		return err_set(e, ERR_REFUSED,
 			       "manifest.json and result.json disagree on the "
 			       "verdict, score or pass mark");
+	if (check_regraded_from(man, e) < 0)
+		return -1;
 	checks = json_object_get(res, "checks");
 	json_array_foreach(checks, i, c) {
 		snprintf(where, sizeof where, "$.checks[%zu]", i);
@@ -980,6 +1027,11 @@ static int write_report(const json_t *man, const struct summary *s,
 		       sget(man, "session.started"), sget(man, "session.ended"),
 		       shown(sget(man, "session.ended_by"), c, sizeof c)) < 0 ||
 	    (cut[0] && buf_printf(out, e, "  bounded:     %s\n", cut + 2) < 0) ||
+	    (sget(man, "regraded_from.digest") &&
+	     buf_printf(out, e, "  regraded:    from %s (it said %s, score %lld)\n",
+			sget(man, "regraded_from.digest"),
+			sget(man, "regraded_from.verdict"),
+			(long long)iget(man, "regraded_from.score")) < 0) ||
 	    buf_printf(out, e, "  issued:      %s\n", sget(man, "issued")) < 0 ||
 	    buf_printf(out, e, "  valid until: %s\n",
 		       until ? until : "not applicable (not a pass)") < 0 ||
@@ -1025,6 +1077,8 @@ static int write_json(const char *path, const json_t *man,
 	put(&bad, o, "issuer_key", json_string(s->keyid));
 	put(&bad, o, "trusted_comment", jstr(s->comment));
 	put(&bad, o, "members", jint((long long)s->members));
+	x = json_deep_copy(lookup(man, "regraded_from"));
+	put(&bad, o, "regraded_from", x ? x : json_null());
 	txt = bad ? NULL : json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(o);
 	if (!txt)
@@ -1035,7 +1089,8 @@ static int write_json(const char *path, const json_t *man,
 }
 
 static int verify(const char *path, const struct sign_pub *issuer,
-		  struct buf *report, struct buf *json, struct err *e)
+		  struct buf *report, struct buf *json, struct tar_list *keep,
+		  char digest[SIGN_SHA256_HEX], struct err *e)
 {
 	static const struct tar_limits lim = {
 		EVIDENCE_MAX_ENTRIES, EVIDENCE_MAX_TOTAL, EVIDENCE_MAX_TOTAL,
@@ -1107,6 +1162,12 @@ static int verify(const char *path, const struct sign_pub *issuer,
 	if (report && buf_append(report, text.data ? text.data : (void *)"",
 				 text.len, e) < 0)
 		goto out;
+	if (keep) {
+		*keep = l;
+		memset(&l, 0, sizeof l);
+	}
+	if (digest)
+		sha256_hex(file.data, file.len, digest);
 	rc = 0;
 out:
 	if (rc < 0)
@@ -1124,13 +1185,13 @@ out_named:
 int ev_verify(const char *path, const struct sign_pub *issuer,
 	      struct buf *report, struct err *e)
 {
-	return verify(path, issuer, report, NULL, e);
+	return verify(path, issuer, report, NULL, NULL, NULL, e);
 }
 
 int ev_verify_json(const char *path, const struct sign_pub *issuer,
 		   struct buf *json, struct err *e)
 {
-	return verify(path, issuer, NULL, json, e);
+	return verify(path, issuer, NULL, json, NULL, NULL, e);
 }
 
 int ev_invalid_json(const char *path, const char *msg, struct buf *out,
@@ -1150,4 +1211,248 @@ int ev_invalid_json(const char *path, const char *msg, struct buf *out,
 	rc = buf_puts(out, txt, e) < 0 || buf_append(out, "\n", 1, e) < 0 ? -1 : 0;
 	free(txt);
 	return rc;
+}
+
+/* ---- regrade ----------------------------------------------------------- */
+
+int ev_open(const char *path, const struct sign_pub *issuer,
+	    struct tar_list *members, char digest[SIGN_SHA256_HEX],
+	    struct err *e)
+{
+	return verify(path, issuer, NULL, NULL, members, digest, e);
+}
+
+/* "2025-11-25T12:00:00Z" (as jtime writes it) to seconds since the epoch. */
+static int parse_time(const char *s, int64_t *out)
+{
+	struct tm tm;
+	char z;
+
+	memset(&tm, 0, sizeof tm);
+	if (!s || strlen(s) != 20 ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon,
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 ||
+	    z != 'Z')
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+static char *dup_str(const json_t *v)
+{
+	return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+}
+
+/* One line of commands.jsonl back into the record it was made from. */
+static int load_command(const json_t *o, struct ev_command *c, size_t line,
+			struct err *e)
+{
+	const json_t *argv = json_object_get(o, "argv"), *x;
+	const json_t *ex = json_object_get(o, "exit");
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	if (!json_is_object(o) || !json_is_integer(json_object_get(o, "t_ms")) ||
+	    !json_is_integer(json_object_get(o, "pid")) ||
+	    !json_is_string(json_object_get(o, "path")) || !json_is_array(argv) ||
+	    json_array_size(argv) > ARGV_MAX_ARGS ||
+	    !(json_is_null(ex) || json_is_integer(ex)))
+		return err_set(e, ERR_REFUSED,
+			       "commands.jsonl: line %zu: not a command record labrun writes",
+			       line);
+	c->t_ms = json_integer_value(json_object_get(o, "t_ms"));
+	c->pid = (int)json_integer_value(json_object_get(o, "pid"));
+	c->path = dup_str(json_object_get(o, "path"));
+	c->argv = calloc(json_array_size(argv) + 1, sizeof *c->argv);
+	if (!c->path || !c->argv)
+		return err_set(e, ERR_HOST, "out of memory");
+	json_array_foreach(argv, i, x) {
+		if (!json_is_string(x))
+			return err_set(e, ERR_REFUSED,
+				       "commands.jsonl: line %zu: $.argv[%zu]: not a string",
+				       line, i);
+		if (!(c->argv[i] = dup_str(x)))
+			return err_set(e, ERR_HOST, "out of memory");
+		c->argc++;
+	}
+	c->argv_truncated = json_is_true(json_object_get(o, "argv_truncated"));
+	c->verified = -1;
+	c->exited = json_is_integer(ex);
+	c->exit_code = c->exited ? (int)json_integer_value(ex) : 0;
+	return 0;
+}
+
+static int load_commands(const struct tar_list *l, struct ev_recorded *r,
+			 struct err *e)
+{
+	const struct tar_entry *m = tar_list_find(l, "commands.jsonl");
+	const char *p, *end, *nl;
+	json_error_t je;
+	json_t *o;
+	size_t n = 0, line = 0;
+	int rc;
+
+	if (!m)
+		return 0;
+	p = (const char *)m->data;
+	end = p + m->len;
+	for (nl = p; nl < end; nl++)
+		n += *nl == '\n';
+	if (n > COMMANDS_MAX)
+		return err_set(e, ERR_REFUSED, "commands.jsonl: more than %d lines",
+			       COMMANDS_MAX);
+	r->commands = calloc(n + 1, sizeof *r->commands);
+	if (!r->commands)
+		return err_set(e, ERR_HOST, "out of memory");
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return err_set(e, ERR_REFUSED, "commands.jsonl: the last line has no newline");
+		line++;
+		o = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES, &je);
+		if (!o)
+			return err_set(e, ERR_REFUSED, "commands.jsonl: line %zu: %s",
+				       line, je.text);
+		rc = load_command(o, &r->commands[r->ncommands], line, e);
+		r->ncommands++;
+		json_decref(o);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
+		     struct err *e)
+{
+	json_t *man = NULL;
+	const json_t *v;
+	int64_t started_s, ended_s, dur, lo;
+	size_t i;
+	int rc = -1;
+
+	memset(r, 0, sizeof *r);
+	if (load_json(members, "manifest.json", &man, e) < 0)
+		return -1;
+#define COPY(field, path)                                                     \
+	snprintf(r->field, sizeof r->field, "%s",                             \
+		 json_string_value(lookup(man, path)) ? json_string_value(lookup(man, path)) : "")
+	COPY(scenario_id, "scenario.id");
+	COPY(scenario_version, "scenario.version");
+	COPY(candidate, "candidate.pseudonym");
+	COPY(seed, "seed.value");
+	COPY(ended_by, "session.ended_by");
+	COPY(verdict, "verdict");
+	COPY(issued, "issued");
+#undef COPY
+	r->seed_overridden = !strcmp(json_string_value(lookup(man, "seed.source")), "override");
+	r->attempt = (unsigned)iget(man, "attempt");
+	r->score = (unsigned)iget(man, "score");
+	r->time_limit_s = (unsigned)iget(man, "session.time_limit_s");
+	v = lookup(man, "session.exit_status");
+	r->exit_status = json_is_integer(v) ? (int)json_integer_value(v) : -1;
+	/* The manifest keeps whole seconds and the duration in ms; choose
+	 * the start's milliseconds so that both seconds and the duration
+	 * come out as recorded, as the grader saw them. */
+	dur = iget(man, "session.duration_ms");
+	if (parse_time(sget(man, "session.started"), &started_s) < 0 ||
+	    parse_time(sget(man, "session.ended"), &ended_s) < 0 || dur < 0) {
+		err_set(e, ERR_REFUSED, "manifest.json: $.session: times not as labrun writes them");
+		goto out;
+	}
+	lo = ended_s * 1000 - started_s * 1000 - dur;
+	r->started_ms = started_s * 1000 + (lo > 0 ? (lo < 999 ? lo : 999) : 0);
+	r->ended_ms = r->started_ms + dur;
+	json_array_foreach(json_object_get(man, "hints_used"), i, v)
+		r->hint_points += (unsigned)json_integer_value(json_object_get(v, "cost"));
+	v = lookup(man, "collection.executable");
+	r->executable = calloc(json_array_size(v) + 1, sizeof *r->executable);
+	if (!r->executable) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < json_array_size(v); i++) {
+		if (!(r->executable[r->nexecutable] = dup_str(json_array_get(v, i))))
+			continue;
+		r->nexecutable++;
+	}
+	if (load_commands(members, r, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	json_decref(man);
+	return rc;
+}
+
+void ev_recorded_release(struct ev_recorded *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->ncommands; i++) {
+		for (k = 0; k < r->commands[i].argc; k++)
+			free(r->commands[i].argv[k]);
+		free(r->commands[i].argv);
+		free(r->commands[i].path);
+	}
+	free(r->commands);
+	for (i = 0; i < r->nexecutable; i++)
+		free(r->executable[i]);
+	free(r->executable);
+	memset(r, 0, sizeof *r);
+}
+
+int ev_add_regrade_records(struct tar_list *members, const struct tar_list *old,
+			   const struct ev_info *info, const char *old_digest,
+			   int64_t regraded_ms, struct err *e)
+{
+	const struct scenario *sc = info->sc;
+	json_t *man = NULL, *o, *a, *from;
+	int64_t ended_s;
+	int bad = 0, pass = !strcmp(info->verdict, "pass");
+	size_t i;
+
+	if (load_json(old, "manifest.json", &man, e) < 0)
+		return -1;
+	/* The session's own facts stay as recorded; what ran the grading,
+	 * the grading and its verdict are new. */
+	from = json_object();
+	put(&bad, from, "digest", jdigest(old_digest));
+	put(&bad, from, "scenario_digest", json_deep_copy(lookup(man, "scenario.digest")));
+	put(&bad, from, "verdict", json_deep_copy(json_object_get(man, "verdict")));
+	put(&bad, from, "score", json_deep_copy(json_object_get(man, "score")));
+	put(&bad, from, "issued", json_deep_copy(json_object_get(man, "issued")));
+	o = json_object_get(man, "produced_by");
+	put(&bad, o, "mode", json_string("regrade"));
+	put(&bad, o, "unsigned_directory", json_boolean(info->unsigned_directory));
+	put(&bad, json_object_get(man, "runner"), "version", jstr(info->runner_version));
+	o = json_object_get(man, "scenario");
+	put(&bad, o, "id", jstr(sc->id));
+	put(&bad, o, "version", jstr(sc->version));
+	put(&bad, o, "title", jstr(sc->title));
+	put(&bad, o, "level", jstr(sc->level));
+	a = json_array();
+	for (i = 0; i < sc->ncompetencies; i++)
+		push(&bad, a, jstr(sc->competencies[i]));
+	put(&bad, o, "competencies", a);
+	put(&bad, o, "platform", jstr(sc->platform));
+	put(&bad, o, "digest", jdigest(info->scenario_digest));
+	put(&bad, o, "signed_by", jstr(info->signer_keyid));
+	put(&bad, man, "verdict", jstr(info->verdict));
+	put(&bad, man, "score", jint(info->score));
+	put(&bad, man, "pass_mark", jint(sc->pass_mark));
+	put(&bad, man, "error", jstr(info->error));
+	put(&bad, man, "issued", jtime(ms_to_s(regraded_ms)));
+	/* A pass is valid from when it was shown, the session, not from the
+	 * regrade: regrading does not extend it. */
+	ended_s = ms_to_s(info->ended_ms);
+	put(&bad, man, "valid_until",
+	    pass ? jtime(ended_s + (int64_t)sc->valid_for_days * SECONDS_PER_DAY)
+		 : json_null());
+	put(&bad, man, "regraded_from", from);
+	if (add_json(members, "manifest.json", man, bad, e) < 0)
+		return -1;
+	bad = 0;
+	return add_json(members, "result.json", build_result(info, &bad), bad, e);
 }

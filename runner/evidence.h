@@ -134,4 +134,47 @@ int ev_verify_json(const char *path, const struct sign_pub *issuer,
 int ev_invalid_json(const char *path, const char *msg, struct buf *out,
 		    struct err *e);
 
+/* ---- regrade ---- */
+
+/* ev_verify's checks; on success the members are handed to the caller
+ * (release with tar_list_release) and digest is the file's SHA-256. */
+int ev_open(const char *path, const struct sign_pub *issuer,
+	    struct tar_list *members, char digest[SIGN_SHA256_HEX],
+	    struct err *e);
+
+/* A verified evidence's session, as the grader saw it: what regrade
+ * hands the grader again. */
+struct ev_recorded {
+	char scenario_id[160], scenario_version[64];
+	char candidate[64];            /* pseudonym */
+	char seed[130];                /* hex */
+	int seed_overridden;
+	char ended_by[32];
+	char verdict[8];
+	char issued[32];
+	unsigned attempt, score, time_limit_s;
+	unsigned hint_points;          /* thousandths the hints cost */
+	int exit_status;               /* -1 when none */
+	int64_t started_ms, ended_ms;  /* as the context gave them */
+	struct ev_command *commands;   /* from commands.jsonl */
+	size_t ncommands;
+	char **executable;             /* members collected with an execute bit */
+	size_t nexecutable;
+};
+
+/* Read the session's facts from members (ev_open's, so already checked
+ * against the schema); -1 ERR_REFUSED when they are not as labrun writes
+ * them. */
+int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
+		     struct err *e);
+void ev_recorded_release(struct ev_recorded *r);
+
+/* manifest.json and result.json of a regrade into members: the old
+ * manifest (from old) with the new scenario, grading and verdict of info,
+ * issued at regraded_ms, and regraded_from naming the old file by its
+ * digest (hex) and its verdict. */
+int ev_add_regrade_records(struct tar_list *members, const struct tar_list *old,
+			   const struct ev_info *info, const char *old_digest,
+			   int64_t regraded_ms, struct err *e);
+
 #endif

@@ -434,42 +434,6 @@ static void rec_release(struct recorder *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* The scenario's files and the digest of their canonical bundle. */
-static int open_input(const struct session_opts *o, struct tar_list *files,
-		      char digest[SIGN_SHA256_HEX], char keyid[17],
-		      int *unsigned_dir, struct err *e)
-{
-	struct buf bytes = BUF_INIT;
-	const struct sign_pub *signer = NULL;
-	struct stat st;
-
-	if (stat(o->input, &st) < 0)
-		return err_sys(e, ERR_REFUSED, errno, "%s", o->input);
-	if (S_ISDIR(st.st_mode)) {
-		/* An author's directory: what ran is the bundle pack would
-		 * make, so its digest is recorded. */
-		if (bundle_read_dir(o->input, &o->lim, files, e) < 0)
-			return -1;
-		if (tar_write(files, &bytes, e) < 0) {
-			tar_list_release(files);
-			return -1;
-		}
-		sha256_hex(bytes.data, bytes.len, digest);
-		buf_release(&bytes);
-		keyid[0] = 0;
-		*unsigned_dir = 1;
-		return 0;
-	}
-	if (!o->trust || !o->trust->n)
-		return err_set(e, ERR_USAGE,
-			       "a bundle needs --trust AUTHOR_PUB (the author keys it must be signed by)");
-	if (bundle_open(o->input, o->trust, &o->lim, files, digest, &signer, e) < 0)
-		return -1;
-	sign_keyid_hex(signer, keyid);
-	*unsigned_dir = 0;
-	return 0;
-}
-
 static int derive_ids(const struct session_opts *o, const char *digest,
 		      char pseudonym[20], char seed[65], int *overridden,
 		      struct err *e)
@@ -725,8 +689,8 @@ static int copy_checks(struct session_result *res, const struct grader_result *g
 
 /* Grade the frozen root.  Any failure here is the grader's or the host's,
  * never the candidate's: it ends as gr->ok == 0 (verdict error). */
-static void grade(const struct tar_list *files, struct ev_info *info,
-		  int root_fd, int verbose, struct grader_result *gr)
+void session_grade(const struct tar_list *files, const struct ev_info *info,
+		   int root_fd, int verbose, struct grader_result *gr)
 {
 	const struct tar_entry *src = tar_list_find(files, "grader/grade.lua");
 	const struct tar_entry *keys = tar_list_find(files, "grader/keys.json");
@@ -807,7 +771,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	/* Everything that can refuse the input comes before the sandbox. */
 	if (!o->ui && read_file_bounded(o->script, SCRIPT_MAX_BYTES, &script, e) < 0)
 		return err_wrap(e, "script");
-	if (open_input(o, &files, digest, keyid, &unsigned_dir, e) < 0)
+	if (bundle_load(o->input, o->trust, &o->lim, &files, digest, keyid,
+			&unsigned_dir, e) < 0)
 		goto out;
 	if (scenario_load(&files, o->max_depth, &sc, &res->problems, e) < 0) {
 		if (res->problems.n)
@@ -1224,7 +1189,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		snprintf(gr.error, sizeof gr.error,
 			 "sandbox: the final state cannot be opened");
 	} else {
-		grade(&files, &info, root_fd, o->verbose, &gr);
+		session_grade(&files, &info, root_fd, o->verbose, &gr);
 	}
 	info.result = &gr;
 	info.verdict = grader_verdict(&gr, sc.pass_mark, &info.score);

@@ -84,4 +84,13 @@ int session_run(const struct session_opts *opts, struct session_result *res,
 		struct err *e);
 void session_result_release(struct session_result *res);
 
+/* Grade a frozen root (a directory descriptor) with the bundle's grader
+ * and info's session facts (regrade uses it on a rebuilt state).  Any
+ * failure is the grader's or the host's, never the candidate's: it ends
+ * as gr->ok == 0 with the reason (verdict error). */
+struct ev_info;
+struct grader_result;
+void session_grade(const struct tar_list *files, const struct ev_info *info,
+		   int root_fd, int verbose, struct grader_result *gr);
+
 #endif

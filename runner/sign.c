@@ -596,6 +596,26 @@ void sign_sec_pub(const struct sign_sec *sk, struct sign_pub *out)
 
 /* ---- key generation ---- */
 
+int sign_sec_ephemeral(struct sign_sec **out, struct err *e)
+{
+	struct sign_sec *sk;
+
+	if (sodium_ready(e) < 0)
+		return -1;
+	sk = sodium_malloc(sizeof *sk);
+	if (!sk)
+		return err_set(e, ERR_HOST, "out of memory (guarded memory)");
+	memset(sk, 0, sizeof *sk);
+	randombytes_buf(sk->keyid, SIGN_KEYID_BYTES);
+	if (crypto_sign_ed25519_keypair(sk->pk, sk->sk) != 0) {
+		sign_sec_free(sk);
+		return err_set(e, ERR_HOST, "libsodium: key generation failed");
+	}
+	set_source(sk->source, sizeof sk->source, "a throwaway key in memory");
+	*out = sk;
+	return 0;
+}
+
 /* Create path O_EXCL with mode and write data; on failure nothing is left. */
 static int create_excl(const char *path, mode_t mode, const void *data,
 		       size_t len, struct err *e)

@@ -60,6 +60,10 @@ void sign_trust_release(struct sign_trust *t);
 /* Load a secret key; refuses a file readable or writable by group or others
  * (with the chmod that fixes it), links and non-regular files. */
 int sign_sec_load(const char *path, struct sign_sec **out, struct err *e);
+/* A key pair that exists only in this process's guarded memory (a
+ * selftest's sessions: their evidence is thrown away, so no real issuer
+ * key is needed or exposed). */
+int sign_sec_ephemeral(struct sign_sec **out, struct err *e);
 void sign_sec_free(struct sign_sec *sk);
 void sign_sec_pub(const struct sign_sec *sk, struct sign_pub *out);
 

@@ -12,8 +12,10 @@ mkscen() {
 JSON
 	printf '# Minimal\n\nRepair nothing.\n' >"$1/brief.md"
 	printf 'x = 1\n' >"$1/system/etc/x.conf"
-	printf 'return {lab.check{id = "x", title = "x", weight = 1, pass = false, message = "nothing to check"}}\n' >"$1/grader/grade.lua"
-	printf '#!/bin/bash\ntrue\n' >"$1/solutions/reference.sh"
+	# pack qualifies it first: the untouched x = 1 fails, the reference's
+	# x = 2 passes.
+	printf 'local ok = (lab.read("/etc/x.conf") or ""):find("x = 2", 1, true) ~= nil\nreturn {lab.check{id = "x", title = "x", weight = 1, pass = ok, message = ok and "x is 2" or "/etc/x.conf does not say x = 2"}}\n' >"$1/grader/grade.lua"
+	printf '#!/bin/bash\necho "x = 2" >/etc/x.conf\n' >"$1/solutions/reference.sh"
 	chmod +x "$1/solutions/reference.sh"
 }
 

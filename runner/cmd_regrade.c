@@ -1,0 +1,165 @@
+/* cmd_regrade: `labrun regrade EVIDENCE --with BUNDLE`: a newer grader
+ * over a stored session's final state, without rerunning it.  It parses
+ * options (the same names as run: --trust, --key, -p), reads the issuer
+ * key first, and prints the new verdict; regrade.c does the work. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runner/cmd.h"
+#include "runner/err.h"
+#include "runner/opts.h"
+#include "runner/regrade.h"
+#include "runner/sign.h"
+
+extern const char usage_regrade[];
+
+const char usage_regrade[] =
+	"usage: labrun regrade EVIDENCE --with BUNDLE --trust AUTHOR_PUB\n"
+	"                      --key ISSUER_SEC [-p ISSUER_PUB] -o OUT\n"
+	"                      [--limit KEY=VALUE]... [-v]\n"
+	"\n"
+	"Grade a stored session again with a newer version of its scenario,\n"
+	"without rerunning it.  EVIDENCE is verified first (as labrun verify\n"
+	"does); the final state is rebuilt from BUNDLE's system/ layer, its\n"
+	"fault plan with the session's recorded seed, and the evidence's\n"
+	"changes/ (with changes/.deleted) and answers/; BUNDLE's grader judges\n"
+	"it with the session's recorded commands, times, seed and candidate.\n"
+	"New evidence is written at OUT, signed, holding the session's\n"
+	"recording, command log, changes and answers as they were, a new\n"
+	"result.json, and a manifest whose regraded_from names EVIDENCE by its\n"
+	"SHA-256, verdict and score.  A pass stays valid from the session, not\n"
+	"from the regrade.\n"
+	"\n"
+	"  EVIDENCE          the evidence file to regrade\n"
+	"  --with BUNDLE     the new scenario: NAME.lab with NAME.lab.minisig\n"
+	"                    beside it (or a scenario directory, unsigned); its\n"
+	"                    id must be the evidence's\n"
+	"  --trust FILE|DIR  author public key(s) BUNDLE must be signed by\n"
+	"  --key FILE        the issuer secret key that signs the new evidence\n"
+	"  -p FILE           the issuer public key EVIDENCE must be signed by\n"
+	"                    (default: the public half of --key)\n"
+	"  -o OUT            where the new evidence goes (written atomically)\n"
+	"  --limit KEY=N     raise a bundle limit: entries, file, total, depth\n"
+	"  -v, --verbose     show the grader's print() output\n"
+	"\n"
+	"Exit: 0 pass, 1 fail (or an input refused: tampered evidence, another\n"
+	"scenario, a bad signature; nothing written), 2 usage, 3 error verdict\n"
+	"(the grader erred; the new evidence says error) or host failure.\n";
+
+enum { OPT_WITH = 256, OPT_TRUST, OPT_KEY, OPT_LIMIT };
+
+static void print_result(const struct regrade_result *r, const char *out)
+{
+	size_t i;
+
+	printf("%s: %s (score %u/1000, pass mark %u), regraded\n", r->scenario,
+	       r->verdict, r->score, r->pass_mark);
+	printf("  was:   %s, score %u (sha256:%s)\n", r->old_verdict, r->old_score,
+	       r->old_digest);
+	if (r->error[0])
+		printf("  error: %s\n", r->error);
+	for (i = 0; i < r->gr.n; i++) {
+		const struct grader_check *c = &r->gr.checks[i];
+
+		printf("  %-5s %-28s %4u/%-4u %s\n", check_status_name(c->status),
+		       c->id, c->points, c->weight, c->message);
+	}
+	printf("evidence: %s\n", out);
+}
+
+int cmd_regrade(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"with", required_argument, NULL, OPT_WITH},
+		{"trust", required_argument, NULL, OPT_TRUST},
+		{"key", required_argument, NULL, OPT_KEY},
+		{"pub", required_argument, NULL, 'p'},
+		{"limit", required_argument, NULL, OPT_LIMIT},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct cmd *c = cmd_find("regrade");
+	struct regrade_opts o = {0};
+	struct regrade_result r = {0};
+	struct sign_trust trust = {0};
+	struct sign_sec *key = NULL;
+	struct sign_pub issuer;
+	const char *trust_path = NULL, *key_path = NULL, *pub_path = NULL;
+	struct err e = {0};
+	size_t i;
+	int opt, rc;
+
+	if (cmd_wants_help(c, argc, argv))
+		return EXIT_YES;
+	opts_limits_default(&o.lim, &o.max_depth);
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":o:p:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_WITH:
+			o.with = optarg;
+			break;
+		case OPT_TRUST:
+			trust_path = optarg;
+			break;
+		case OPT_KEY:
+			key_path = optarg;
+			break;
+		case 'p':
+			pub_path = optarg;
+			break;
+		case 'o':
+			o.out = optarg;
+			break;
+		case OPT_LIMIT:
+			if (opts_limit(optarg, &o.lim, &o.max_depth, &e) < 0)
+				return cmd_usage_error(c, "%s", e.msg);
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		default:
+			return cmd_bad_option(c, opt, argv);
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error(c, optind >= argc ? "name the EVIDENCE to regrade"
+						       : "one evidence file at a time");
+	o.evidence = argv[optind];
+	if (!o.with || !key_path || !o.out || !*o.out)
+		return cmd_usage_error(c, "--with, --key and -o are required");
+	/* The issuer key is read before anything else. */
+	if (sign_sec_load(key_path, &key, &e) < 0)
+		return cmd_fail(c->name, &e);
+	if (pub_path) {
+		if (sign_pub_load(pub_path, &issuer, &e) < 0) {
+			sign_sec_free(key);
+			return cmd_fail(c->name, &e);
+		}
+	} else {
+		sign_sec_pub(key, &issuer);
+	}
+	if (trust_path && sign_trust_load(trust_path, &trust, &e) < 0) {
+		sign_sec_free(key);
+		return cmd_fail(c->name, &e);
+	}
+	o.issuer = &issuer;
+	o.trust = &trust;
+	o.key = key;
+	if (regrade_run(&o, &r, &e) < 0) {
+		for (i = 0; i < r.problems.n; i++)
+			fprintf(stderr, "labrun regrade: %s\n", r.problems.v[i]);
+		rc = e.kind == ERR_USAGE ? cmd_usage_error(c, "%s", e.msg)
+					 : cmd_fail(c->name, &e);
+	} else {
+		print_result(&r, o.out);
+		rc = !strcmp(r.verdict, "pass") ? EXIT_YES
+		     : !strcmp(r.verdict, "fail") ? EXIT_NO : EXIT_HOST;
+	}
+	regrade_result_release(&r);
+	sign_trust_release(&trust);
+	sign_sec_free(key);
+	return rc;
+}

@@ -1,0 +1,392 @@
+/* cmd_selftest: `labrun selftest DIR|BUNDLE`, a scenario's qualification
+ * matrix: options, the per-check table, the one-line verdict and --json.
+ * selftest.c runs the sessions; pack prints the same table through
+ * selftest_print when it refuses a scenario. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "runner/cmd.h"
+#include "runner/config.h"
+#include "runner/err.h"
+#include "runner/limits.h"
+#include "runner/opts.h"
+#include "runner/selftest.h"
+#include "runner/sign.h"
+#include "runner/util.h"
+
+extern const char usage_selftest[];
+
+const char usage_selftest[] =
+	"usage: labrun selftest DIR|BUNDLE [--runs N] [--json] [--trust AUTHOR_PUB]\n"
+	"                       [--limit KEY=VALUE]... [--config FILE]\n"
+	"\n"
+	"Qualify a scenario: run it as a candidate would, several times, and\n"
+	"check that its grader tells right from wrong.\n"
+	"  - the untouched, faulted state (an empty script) must fail;\n"
+	"  - solutions/reference.sh must pass (score at or above the pass mark);\n"
+	"  - each solutions/wrong-NAME.sh must fail, and fail every check its\n"
+	"    \"# must-fail: CHECK-ID ...\" line names (a lenient grader shows here);\n"
+	"  - the untouched and reference runs, repeated N times with different\n"
+	"    seeds (candidates selftest-1 ... selftest-N), must agree; the flake\n"
+	"    rate is the share of runs whose verdict differs from the others'.\n"
+	"Prints a table of every session's checks, then \"qualified\" or\n"
+	"\"NOT qualified: why\".  Sessions run one after another, as root, each\n"
+	"signed by a throwaway key held in memory; no evidence is kept.\n"
+	"\n"
+	"  DIR               a scenario directory\n"
+	"  BUNDLE            NAME.lab with NAME.lab.minisig beside it, signed by a\n"
+	"                    key in --trust (checked before the bundle is read)\n"
+	"  --runs N          repetitions of the untouched and reference runs\n"
+	"                    (default 5, at most 100)\n"
+	"  --json            print one JSON object instead of the table\n"
+	"  --trust FILE|DIR  author public key(s) a bundle must be signed by\n"
+	"                    (default: trust in the configuration)\n"
+	"  --limit KEY=N     raise a bundle limit: entries, file, total, depth\n"
+	"  --config FILE     the host's configuration (default\n"
+	"                    /etc/labrun/labrun.conf, if it exists): its limit\n"
+	"                    maxima apply to the sessions\n"
+	"  -h, --help        show this help\n"
+	"\n"
+	"Exit: 0 qualified, 1 not qualified (or the scenario refused), 2 usage,\n"
+	"3 a session erred (infrastructure or grader error: the matrix is not\n"
+	"judged) or the host failed.\n";
+
+enum { OPT_JSON = 256, OPT_RUNS, OPT_TRUST, OPT_LIMIT, OPT_CONFIG };
+
+static volatile int selftest_stop;
+
+static void on_stop(int sig)
+{
+	selftest_stop = sig == SIGHUP ? 2 : 1;
+}
+
+/* An interrupt ends the running session (graded as it stands, and then
+ * thrown away) and the matrix, so the private directory is removed. */
+static void catch_stops(void)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP};
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static const char *expected(enum selftest_kind k)
+{
+	return k == SELFTEST_REFERENCE ? "pass" : "fail";
+}
+
+static int is_must_fail(const struct selftest_row *row, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < row->nmust_fail; i++)
+		if (!strcmp(row->must_fail[i], id))
+			return 1;
+	return 0;
+}
+
+/* The check ids of every row, in the order they first appear. */
+static size_t check_columns(const struct selftest_report *r, const char **ids,
+			    unsigned *weights, size_t max)
+{
+	size_t n = 0, i, k, j;
+
+	for (i = 0; i < r->nrows; i++)
+		for (k = 0; k < r->rows[i].nchecks; k++) {
+			for (j = 0; j < n && strcmp(ids[j], r->rows[i].checks[k].id); j++)
+				;
+			if (j == n && n < max) {
+				weights[n] = r->rows[i].checks[k].weight;
+				ids[n++] = r->rows[i].checks[k].id;
+			}
+		}
+	return n;
+}
+
+static void row_label(const struct selftest_row *row, char *out, size_t size)
+{
+	if (row->kind == SELFTEST_WRONG)
+		snprintf(out, size, "%s", row->name);
+	else
+		snprintf(out, size, "%s #%u", row->name, row->run);
+}
+
+void selftest_print(FILE *f, const struct selftest_report *r)
+{
+	const char *ids[GRADER_MAX_CHECKS];
+	unsigned weights[GRADER_MAX_CHECKS];
+	char label[96], cell[32];
+	size_t ncol, i, k, nwrong = 0, width = 9;
+
+	for (i = 0; i < r->nrows; i++) {
+		nwrong += r->rows[i].kind == SELFTEST_WRONG;
+		row_label(&r->rows[i], label, sizeof label);
+		if (strlen(label) > width)
+			width = strlen(label);
+	}
+	fprintf(f, "selftest %s (sha256:%.16s...): %u run%s, %zu wrong solution%s, %zu session%s in %lld ms\n",
+		r->scenario, r->digest, r->runs, r->runs == 1 ? "" : "s", nwrong,
+		nwrong == 1 ? "" : "s", r->nrows, r->nrows == 1 ? "" : "s",
+		(long long)r->duration_ms);
+	ncol = check_columns(r, ids, weights, GRADER_MAX_CHECKS);
+	fprintf(f, "checks (points earned of weight; * a check the wrong solution must fail):\n");
+	for (k = 0; k < ncol; k++)
+		fprintf(f, "  [%zu] %s (weight %u)\n", k + 1, ids[k], weights[k]);
+	fprintf(f, "%-*s  expect  verdict  score", (int)width, "session");
+	for (k = 0; k < ncol; k++) {
+		snprintf(cell, sizeof cell, "[%zu]", k + 1);
+		fprintf(f, "  %-*s", k + 1 < ncol ? 10 : 0, cell);
+	}
+	fprintf(f, "\n");
+	for (i = 0; i < r->nrows; i++) {
+		const struct selftest_row *row = &r->rows[i];
+
+		row_label(row, label, sizeof label);
+		fprintf(f, "%-*s  %-6s  %-7s  %5u", (int)width, label,
+			expected(row->kind), row->verdict, row->score);
+		for (k = 0; k < ncol; k++) {
+			size_t j;
+
+			for (j = 0; j < row->nchecks && strcmp(row->checks[j].id, ids[k]); j++)
+				;
+			if (j == row->nchecks)
+				snprintf(cell, sizeof cell, "-");
+			else
+				snprintf(cell, sizeof cell, "%s%s %u", row->checks[j].status,
+					 is_must_fail(row, ids[k]) ? "*" : "",
+					 row->checks[j].points);
+			fprintf(f, "  %-*s", k + 1 < ncol || row->mark != SELFTEST_MET ? 10 : 0,
+				cell);
+		}
+		fprintf(f, "%s\n", row->mark == SELFTEST_MET ? "" :
+				   row->mark == SELFTEST_ERROR ? "  <- error" : "  <- wrong");
+	}
+	fprintf(f, "flake rate: %u of %u repeated run%s disagreed\n", r->disagreed,
+		r->repeated, r->repeated == 1 ? "" : "s");
+	switch (r->outcome) {
+	case SELFTEST_QUALIFIED:
+		fprintf(f, "qualified\n");
+		return;
+	case SELFTEST_NOT_QUALIFIED:
+		fprintf(f, "NOT qualified: %s\n", r->reasons.n ? r->reasons.v[0] : "");
+		break;
+	case SELFTEST_ERRED:
+		fprintf(f, "ERROR, not judged: %s\n", r->reasons.n ? r->reasons.v[0] : "");
+		break;
+	}
+	for (i = 1; i < r->reasons.n; i++)
+		fprintf(f, "  also: %s\n", r->reasons.v[i]);
+}
+
+static const char *outcome_name(enum selftest_outcome o)
+{
+	return o == SELFTEST_QUALIFIED ? "qualified"
+	       : o == SELFTEST_NOT_QUALIFIED ? "not qualified" : "error";
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s && s[0] ? json_string(s) : json_null();
+}
+
+static char *report_json(const struct selftest_report *r)
+{
+	json_t *o, *matrix, *reasons, *row, *checks, *mf, *c;
+	char digest[80];
+	size_t i, k;
+	char *txt;
+
+	matrix = json_array();
+	reasons = json_array();
+	for (i = 0; i < r->reasons.n; i++)
+		json_array_append_new(reasons, json_string(r->reasons.v[i]));
+	for (i = 0; i < r->nrows; i++) {
+		const struct selftest_row *w = &r->rows[i];
+
+		checks = json_array();
+		for (k = 0; k < w->nchecks; k++) {
+			c = json_pack("{s:s,s:s,s:i,s:i,s:b}", "id", w->checks[k].id,
+				      "status", w->checks[k].status, "points",
+				      (int)w->checks[k].points, "weight",
+				      (int)w->checks[k].weight, "must_fail",
+				      is_must_fail(w, w->checks[k].id));
+			json_array_append_new(checks, c);
+		}
+		mf = json_array();
+		for (k = 0; k < w->nmust_fail; k++)
+			json_array_append_new(mf, json_string(w->must_fail[k]));
+		row = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o}",
+				"session", w->name, "kind", selftest_kind_name(w->kind),
+				"run", (int)w->run, "expect", expected(w->kind),
+				"verdict", w->verdict, "score", (int)w->score,
+				"duration_ms", (json_int_t)w->duration_ms, "met",
+				w->mark == SELFTEST_ERROR ? json_null()
+							  : json_boolean(w->mark == SELFTEST_MET),
+				"why", w->mark == SELFTEST_MET ? json_null() : jstr_or_null(w->why),
+				"error", jstr_or_null(w->error), "must_fail", mf,
+				"checks", checks);
+		json_array_append_new(matrix, row);
+	}
+	snprintf(digest, sizeof digest, "sha256:%s", r->digest);
+	o = json_pack("{s:s,s:s,s:i,s:i,s:s,s:b,s:o,s:{s:i,s:i},s:I,s:o}",
+		      "scenario", r->scenario, "digest", digest, "runs", (int)r->runs,
+		      "pass_mark", (int)r->pass_mark, "verdict",
+		      outcome_name(r->outcome), "qualified",
+		      r->outcome == SELFTEST_QUALIFIED, "reasons", reasons, "flake",
+		      "disagreed", (int)r->disagreed, "runs", (int)r->repeated,
+		      "duration_ms", (json_int_t)r->duration_ms, "matrix", matrix);
+	if (!o)
+		return NULL;
+	txt = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
+	json_decref(o);
+	return txt;
+}
+
+/* A refused input with --json: why, as one object. */
+static void refused_json(const struct selftest_report *r, const struct err *e)
+{
+	json_t *p = json_array(), *o;
+	char *txt;
+	size_t i;
+
+	for (i = 0; i < r->reasons.n; i++)
+		json_array_append_new(p, json_string(r->reasons.v[i]));
+	o = json_pack("{s:s,s:b,s:s,s:o}", "verdict", "refused", "qualified", 0,
+		      "error", e->msg, "reasons", p);
+	txt = o ? json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
+	if (txt)
+		printf("%s\n", txt);
+	free(txt);
+	json_decref(o);
+}
+
+static void progress(void *ctx, const struct selftest_row *row, size_t done,
+		     size_t total)
+{
+	char label[96];
+
+	(void)ctx;
+	row_label(row, label, sizeof label);
+	fprintf(stderr, "labrun selftest: %zu/%zu %s: %s\n", done, total, label,
+		row->verdict);
+}
+
+int selftest_exit_code(const struct selftest_report *r)
+{
+	return r->outcome == SELFTEST_QUALIFIED ? EXIT_YES
+	       : r->outcome == SELFTEST_NOT_QUALIFIED ? EXIT_NO : EXIT_HOST;
+}
+
+int cmd_selftest(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"runs", required_argument, NULL, OPT_RUNS},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"trust", required_argument, NULL, OPT_TRUST},
+		{"limit", required_argument, NULL, OPT_LIMIT},
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct cmd *c = cmd_find("selftest");
+	struct selftest_opts o = {0};
+	struct selftest_report r = {0};
+	struct sign_trust trust = {0};
+	const char *trust_path = NULL, *config_path = NULL;
+	struct config cfg;
+	struct err e = {0};
+	uint64_t v;
+	int opt, json = 0, rc;
+	size_t i;
+	char *txt;
+
+	if (cmd_wants_help(c, argc, argv))
+		return EXIT_YES;
+	opts_limits_default(&o.lim, &o.max_depth);
+	o.runs = SELFTEST_RUNS_DEFAULT;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_RUNS:
+			if (parse_u64(optarg, 1, SELFTEST_RUNS_MAX, &v) < 0)
+				return cmd_usage_error(c, "--runs %s: not a number from 1 to %d",
+						       optarg, SELFTEST_RUNS_MAX);
+			o.runs = (unsigned)v;
+			break;
+		case OPT_JSON:
+			json = 1;
+			break;
+		case OPT_TRUST:
+			trust_path = optarg;
+			break;
+		case OPT_LIMIT:
+			if (opts_limit(optarg, &o.lim, &o.max_depth, &e) < 0)
+				return cmd_usage_error(c, "%s", e.msg);
+			break;
+		case OPT_CONFIG:
+			config_path = optarg;
+			break;
+		default:
+			return cmd_bad_option(c, opt, argv);
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error(c, optind >= argc ? "name a scenario directory or a bundle"
+						       : "one scenario at a time");
+	o.input = argv[optind];
+	if (config_load(config_path ? config_path : CONFIG_DEFAULT_PATH,
+			config_path != NULL, &cfg, &e) < 0)
+		return cmd_fail(c->name, &e);
+	if (!trust_path && cfg.trust[0])
+		trust_path = cfg.trust;
+	if (trust_path && sign_trust_load(trust_path, &trust, &e) < 0)
+		return cmd_fail(c->name, &e);
+	o.trust = &trust;
+	o.cfg = &cfg;
+	o.stop = &selftest_stop;
+	if (!json && isatty(STDERR_FILENO))
+		o.progress = progress;
+	catch_stops();
+	if (selftest_run(&o, &r, &e) < 0) {
+		if (json)
+			refused_json(&r, &e);
+		for (i = 0; i < r.reasons.n; i++)
+			fprintf(stderr, "labrun selftest: %s\n", r.reasons.v[i]);
+		rc = e.kind == ERR_USAGE ? cmd_usage_error(c, "%s", e.msg)
+					 : cmd_fail(c->name, &e);
+		goto out;
+	}
+	if (json) {
+		txt = report_json(&r);
+		if (!txt) {
+			fprintf(stderr, "labrun selftest: out of memory\n");
+			rc = EXIT_HOST;
+			goto out;
+		}
+		printf("%s\n", txt);
+		free(txt);
+	} else {
+		selftest_print(stdout, &r);
+	}
+	rc = selftest_exit_code(&r);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "labrun selftest: writing the output failed\n");
+		rc = EXIT_HOST;
+	}
+out:
+	selftest_report_release(&r);
+	sign_trust_release(&trust);
+	return rc;
+}

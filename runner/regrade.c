@@ -1,0 +1,411 @@
+/* regrade: rebuilds a stored session's final state in a private
+ * directory and grades it with a newer bundle (see regrade.h).  Paths
+ * from the evidence are percent-decoded and written beneath the directory
+ * one name at a time, following no link; nothing of the candidate runs.
+ * It does not rerun the session, run services or print. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runner/bundle.h"
+#include "runner/cmd.h"
+#include "runner/err.h"
+#include "runner/evidence.h"
+#include "runner/faults.h"
+#include "runner/limits.h"
+#include "runner/regrade.h"
+#include "runner/session.h"
+#include "runner/util.h"
+
+#define CANDIDATE_ANSWERS "home/candidate/answers"
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decode a member path (collect.h's encoding) into out, refusing
+ * what labrun never writes: empty, "." or ".." components, a decoded "/"
+ * or NUL. */
+static int decode_path(const char *member, const char *enc, char *out,
+		       size_t size, struct err *e)
+{
+	size_t n = 0, comp = 0;
+	const char *p;
+	int hi, lo;
+
+	for (p = enc; *p; p++) {
+		char c = *p;
+
+		if (c == '%') {
+			hi = hexval(p[1]);
+			lo = hi < 0 ? -1 : hexval(p[2]);
+			if (lo < 0)
+				goto bad;
+			c = (char)(hi * 16 + lo);
+			if (c == '/' || c == 0)
+				goto bad;
+			p += 2;
+		} else if (c == '/') {
+			if (n == comp || (n - comp == 1 && out[comp] == '.') ||
+			    (n - comp == 2 && out[comp] == '.' && out[comp + 1] == '.'))
+				goto bad;
+			comp = n + 1;
+		}
+		if (n + 1 >= size)
+			goto bad;
+		out[n++] = c;
+	}
+	out[n] = 0;
+	if (n == comp || !strcmp(out + comp, ".") || !strcmp(out + comp, ".."))
+		goto bad;
+	return 0;
+bad:
+	return err_set(e, ERR_REFUSED, "%s: not a path labrun writes", member);
+}
+
+/* The parent directory of rel beneath root, made as needed (a file in the
+ * way is replaced: the candidate made a directory there); *leaf points
+ * into rel. */
+static int make_parent(int root, char *rel, const char **leaf, struct err *e)
+{
+	char *p = rel, *slash;
+	int dir = dup(root), next;
+
+	if (dir < 0)
+		return err_sys(e, ERR_HOST, errno, "dup");
+	while ((slash = strchr(p, '/'))) {
+		*slash = 0;
+		next = openat(dir, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && (errno == ENOTDIR || errno == ELOOP)) {
+			if (remove_tree_at(dir, p, e) < 0)
+				goto fail;
+			errno = ENOENT;
+		}
+		if (next < 0 && errno == ENOENT &&
+		    (mkdirat(dir, p, 0755) == 0 || errno == EEXIST))
+			next = openat(dir, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			err_sys(e, ERR_HOST, errno, "%s", rel);
+			goto fail;
+		}
+		*slash = '/';
+		close(dir);
+		dir = next;
+		p = slash + 1;
+	}
+	*leaf = p;
+	return dir;
+fail:
+	close(dir);
+	return -1;
+}
+
+static int write_beneath(int root, const char *member, const char *rel_in,
+			 const struct tar_entry *t, mode_t mode, struct err *e)
+{
+	char rel[PATH_MAX];
+	const char *leaf = NULL;
+	int dir, fd = -1, rc = -1;
+
+	if (decode_path(member, rel_in, rel, sizeof rel, e) < 0)
+		return -1;
+	dir = make_parent(root, rel, &leaf, e);
+	if (dir < 0)
+		return -1;
+	fd = openat(dir, leaf, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0 && (errno == EISDIR || errno == ELOOP)) {
+		if (remove_tree_at(dir, leaf, e) < 0)
+			goto out;
+		fd = openat(dir, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	}
+	if (fd < 0 || write_all(fd, t->data, t->len) < 0 || fchmod(fd, mode) < 0) {
+		err_sys(e, ERR_HOST, errno, "%s: rebuilding it", member);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	close(dir);
+	return rc;
+}
+
+/* changes/.deleted: a path the candidate removed, or (ending in "/") a
+ * directory whose former contents were all removed. */
+static int apply_deleted(int root, const struct tar_entry *t, struct err *e)
+{
+	const char *p = (const char *)t->data, *end = p + t->len, *nl;
+	char enc[PATH_MAX], rel[PATH_MAX];
+	char **names = NULL;
+	size_t len, n = 0, i;
+	int dir, opaque, rc;
+	char *slash;
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		len = (size_t)(nl - p);
+		if (!len)
+			continue;
+		if (len >= sizeof enc)
+			return err_set(e, ERR_REFUSED, "changes/.deleted: a line longer than %zu bytes", sizeof enc);
+		memcpy(enc, p, len);
+		enc[len] = 0;
+		opaque = enc[len - 1] == '/';
+		if (opaque)
+			enc[len - 1] = 0;
+		if (decode_path("changes/.deleted", enc, rel, sizeof rel, e) < 0)
+			return -1;
+		slash = strrchr(rel, '/');
+		if (opaque) {
+			dir = open_dir_beneath(root, rel);
+			if (dir < 0)
+				continue; /* not in the new system/ layer */
+			rc = dir_names(dir, GRADER_MAX_LIST, &names, &n, e);
+			for (i = 0; rc == 0 && i < n; i++)
+				if (remove_tree_at(dir, names[i], e) < 0)
+					rc = -1;
+			if (rc == 0)
+				dir_names_free(names, n);
+			close(dir);
+			if (rc != 0)
+				return rc < 0 ? -1 : err_set(e, ERR_HOST, "%s: too many entries", rel);
+			continue;
+		}
+		if (slash) {
+			*slash = 0;
+			dir = open_dir_beneath(root, rel);
+		} else {
+			dir = dup(root);
+		}
+		if (dir < 0)
+			continue;
+		rc = remove_tree_at(dir, slash ? slash + 1 : rel, e);
+		close(dir);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int is_executable(const struct ev_recorded *rec, const char *member)
+{
+	size_t i;
+
+	for (i = 0; i < rec->nexecutable; i++)
+		if (!strcmp(rec->executable[i], member))
+			return 1;
+	return 0;
+}
+
+/* The final state: system/, the fault plan with the session's seed, then
+ * what the candidate deleted, changed and answered. */
+static int rebuild(int root, const struct tar_list *files,
+		   const struct scenario *sc, const struct tar_list *old,
+		   const struct ev_recorded *rec, struct err *e)
+{
+	const struct tar_entry *del = tar_list_find(old, "changes/.deleted");
+	struct ev_fault *faults;
+	size_t i;
+	int rc;
+
+	faults = calloc(sc->nfaults + 1, sizeof *faults);
+	if (!faults)
+		return err_set(e, ERR_HOST, "out of memory");
+	rc = bundle_extract(files, "system/", root, getuid(), getgid(), e) < 0 ||
+	     faults_apply(sc, files, root, getuid(), rec->seed, faults, e) < 0;
+	free(faults);
+	if (rc)
+		return -1;
+	if (mkdirat(root, "home", 0755) < 0 && errno != EEXIST)
+		return err_sys(e, ERR_HOST, errno, "home");
+	if (mkdirat(root, "home/candidate", 0755) < 0 && errno != EEXIST)
+		return err_sys(e, ERR_HOST, errno, "home/candidate");
+	if (del && apply_deleted(root, del, e) < 0)
+		return -1;
+	for (i = 0; i < old->n; i++) {
+		const struct tar_entry *t = &old->v[i];
+		mode_t mode = is_executable(rec, t->name) ? 0755 : 0644;
+		char rel[PATH_MAX];
+
+		if (t->is_dir)
+			continue;
+		if (!strncmp(t->name, "changes/", 8) && strcmp(t->name, "changes/.deleted")) {
+			if (write_beneath(root, t->name, t->name + 8, t, mode, e) < 0)
+				return -1;
+		} else if (!strncmp(t->name, "answers/", 8)) {
+			if ((size_t)snprintf(rel, sizeof rel, "%s/%s", CANDIDATE_ANSWERS,
+					     t->name + 8) >= sizeof rel)
+				return err_set(e, ERR_REFUSED, "%s: path too long", t->name);
+			if (write_beneath(root, t->name, rel, t, mode, e) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int private_dir(char *dir, size_t size, struct err *e)
+{
+	unsigned char rnd[8];
+	char hex[17];
+
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return err_sys(e, ERR_HOST, errno, "getrandom");
+	hex_encode(rnd, sizeof rnd, hex);
+	snprintf(dir, size, "/tmp/labrun-regrade.%s", hex);
+	if (mkdir(dir, 0700) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s: a directory for the rebuilt state", dir);
+	return 0;
+}
+
+/* The new evidence's members: the session's recording, command log,
+ * changes and answers as they were, and new manifest and result. */
+static int copy_session_members(const struct tar_list *old, struct tar_list *out,
+				struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < old->n; i++) {
+		const struct tar_entry *t = &old->v[i];
+
+		if (t->is_dir || !strncmp(t->name, "SHA256SUMS", 10) ||
+		    !strcmp(t->name, "manifest.json") || !strcmp(t->name, "result.json"))
+			continue;
+		if (tar_list_add_file(out, t->name, 0644, t->data, t->len, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int regrade_run(const struct regrade_opts *o, struct regrade_result *r,
+		struct err *e)
+{
+	struct tar_list old = {0}, files = {0}, members = {0};
+	struct ev_recorded rec = {0};
+	struct scenario sc = {0};
+	struct ev_info info = {0};
+	char digest[SIGN_SHA256_HEX], keyid[17], dir[64] = "", comment[256];
+	int unsigned_dir = 0, have_sc = 0, have_rec = 0, root = -1, rc = -1;
+	unsigned hp;
+
+	memset(r, 0, sizeof *r);
+	/* The old evidence first: nothing of it is used unless the issuer
+	 * signed every byte. */
+	if (ev_open(o->evidence, o->issuer, &old, r->old_digest, e) < 0)
+		goto out;
+	have_rec = 1; /* released whole or in part */
+	if (ev_recorded_load(&old, &rec, e) < 0) {
+		err_wrap(e, "%s", o->evidence);
+		goto out;
+	}
+	snprintf(r->old_verdict, sizeof r->old_verdict, "%s", rec.verdict);
+	r->old_score = rec.score;
+	if (!strcmp(rec.ended_by, "error")) {
+		err_set(e, ERR_REFUSED,
+			"%s: the session ended in an infrastructure error; there is no final state to regrade; hint: the candidate retakes it",
+			o->evidence);
+		goto out;
+	}
+	if (bundle_load(o->with, o->trust, &o->lim, &files, digest, keyid,
+			&unsigned_dir, e) < 0)
+		goto out;
+	if (scenario_load(&files, o->max_depth, &sc, &r->problems, e) < 0) {
+		if (r->problems.n)
+			err_set(e, ERR_REFUSED, "%s: %zu problem%s in the scenario",
+				o->with, r->problems.n, r->problems.n == 1 ? "" : "s");
+		goto out;
+	}
+	have_sc = 1;
+	if (strcmp(sc.id, rec.scenario_id)) {
+		err_set(e, ERR_REFUSED,
+			"%s: scenario '%s', but %s is evidence of '%s'; hint: regrade with a version of the scenario it ran",
+			o->with, sc.id, o->evidence, rec.scenario_id);
+		goto out;
+	}
+	snprintf(r->scenario, sizeof r->scenario, "%s %s", sc.id, sc.version);
+	r->pass_mark = sc.pass_mark;
+	if (private_dir(dir, sizeof dir, e) < 0)
+		goto out;
+	root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0) {
+		err_sys(e, ERR_HOST, errno, "%s", dir);
+		goto out;
+	}
+	if (rebuild(root, &files, &sc, &old, &rec, e) < 0) {
+		err_wrap(e, "rebuilding the final state of %s", o->evidence);
+		goto out;
+	}
+
+	info.mode = "regrade";
+	info.unsigned_directory = unsigned_dir;
+	info.sc = &sc;
+	info.scenario_digest = digest;
+	info.signer_keyid = keyid[0] ? keyid : NULL;
+	info.candidate = rec.candidate;
+	info.attempt = rec.attempt;
+	info.seed_hex = rec.seed;
+	info.seed_overridden = rec.seed_overridden;
+	info.started_ms = rec.started_ms;
+	info.ended_ms = rec.ended_ms;
+	info.time_limit_s = rec.time_limit_s;
+	info.ended_by = rec.ended_by;
+	info.exit_status = rec.exit_status;
+	info.runner_version = LABRUN_VERSION;
+	info.commands = rec.commands;
+	info.ncommands = rec.ncommands;
+	session_grade(&files, &info, root, o->verbose, &r->gr);
+	info.result = &r->gr;
+	info.verdict = grader_verdict(&r->gr, sc.pass_mark, &info.score);
+	/* The hints the candidate took cost what they cost in the session. */
+	if (strcmp(info.verdict, "error")) {
+		hp = rec.hint_points;
+		info.score = info.score > hp ? info.score - hp : 0;
+		info.verdict = info.score >= sc.pass_mark ? "pass" : "fail";
+	}
+	if (!r->gr.ok)
+		info.error = r->gr.error;
+	if (copy_session_members(&old, &members, e) < 0 ||
+	    ev_add_regrade_records(&members, &old, &info, r->old_digest,
+				   time_now_ms(), e) < 0)
+		goto out;
+	snprintf(comment, sizeof comment,
+		 "labrun evidence %.64s %.40s %s candidate %s score %u (regrade)",
+		 sc.id, sc.version, info.verdict, rec.candidate, info.score);
+	if (ev_seal(&members, o->key, comment, o->out, e) < 0)
+		goto out;
+	snprintf(r->verdict, sizeof r->verdict, "%s", info.verdict);
+	r->score = info.score;
+	if (info.error)
+		snprintf(r->error, sizeof r->error, "%s", info.error);
+	rc = 0;
+out:
+	if (root >= 0)
+		close(root);
+	if (dir[0])
+		remove_tree(dir, NULL);
+	if (have_sc)
+		scenario_release(&sc);
+	if (have_rec)
+		ev_recorded_release(&rec);
+	tar_list_release(&members);
+	tar_list_release(&files);
+	tar_list_release(&old);
+	return rc;
+}
+
+void regrade_result_release(struct regrade_result *r)
+{
+	grader_result_release(&r->gr);
+	problems_release(&r->problems);
+	memset(r, 0, sizeof *r);
+}

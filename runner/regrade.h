@@ -1,0 +1,50 @@
+/* regrade: a newer grader over a stored session, without rerunning it.
+ * The old evidence is verified, the final state is rebuilt from the new
+ * bundle's system/ layer, the fault plan (the recorded seed), the
+ * evidence's changes/ (and changes/.deleted) and answers/, the bundle's
+ * grader judges it with the session's recorded facts, and new evidence is
+ * sealed that names the old one (manifest regraded_from).  It prints
+ * nothing; cmd_regrade.c does. */
+#ifndef LABRUN_REGRADE_H
+#define LABRUN_REGRADE_H
+
+#include <stddef.h>
+
+#include "graders/grader.h"
+#include "runner/scenario.h"
+#include "runner/sign.h"
+#include "runner/tarball.h"
+
+struct err;
+
+struct regrade_opts {
+	const char *evidence;            /* the old evidence file */
+	const struct sign_pub *issuer;   /* it must be signed by this key */
+	const char *with;                /* the new NAME.lab (or a directory) */
+	const struct sign_trust *trust;  /* required for a bundle */
+	const struct sign_sec *key;      /* signs the new evidence */
+	const char *out;
+	struct tar_limits lim;
+	unsigned max_depth;
+	int verbose;
+};
+
+struct regrade_result {
+	char scenario[160];       /* "id version" of the new bundle */
+	char verdict[8];
+	unsigned score, pass_mark;
+	char error[600];
+	char old_digest[SIGN_SHA256_HEX];
+	char old_verdict[8];
+	unsigned old_score;
+	struct grader_result gr;  /* the new grader's checks */
+	struct problems problems; /* a refused bundle: every problem */
+};
+
+/* 0 when the new evidence was written (whatever its verdict); -1 when an
+ * input was refused or the host failed, and nothing is at opts->out. */
+int regrade_run(const struct regrade_opts *o, struct regrade_result *r,
+		struct err *e);
+void regrade_result_release(struct regrade_result *r);
+
+#endif

@@ -1,0 +1,401 @@
+/* selftest: the qualification matrix (see selftest.h).  It opens the
+ * scenario once to list its solutions and refuse a bad one early, then
+ * runs every session through session_run, as `labrun run` would, with
+ * the candidate's script taken from solutions/.  The sessions' evidence is
+ * signed by a key that lives only in memory and is deleted as soon as the
+ * result is read; the private work directory goes at the end.  It does
+ * not print, and it does not decide exit codes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runner/bundle.h"
+#include "runner/err.h"
+#include "runner/limits.h"
+#include "runner/selftest.h"
+#include "runner/sign.h"
+#include "runner/util.h"
+
+#define UNTOUCHED_SCRIPT "#!/bin/bash\n# selftest: the untouched state; the candidate does nothing\n"
+#define MUST_FAIL "# must-fail:"
+
+const char *selftest_kind_name(enum selftest_kind k)
+{
+	switch (k) {
+	case SELFTEST_UNTOUCHED:
+		return "untouched";
+	case SELFTEST_REFERENCE:
+		return "reference";
+	case SELFTEST_WRONG:
+		break;
+	}
+	return "wrong";
+}
+
+/* The check ids of a wrong solution's "# must-fail:" line, among its first
+ * SOLUTION_HEADER_LINES lines (scenario_load has checked its form). */
+static void must_fail_ids(const struct tar_entry *t, struct selftest_row *row)
+{
+	const char *p = (const char *)t->data, *end = p + t->len, *nl, *s;
+	size_t plen = strlen(MUST_FAIL), n;
+	unsigned line;
+
+	for (line = 1; p < end && line <= SOLUTION_HEADER_LINES; line++, p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		if ((size_t)(nl - p) < plen || memcmp(p, MUST_FAIL, plen))
+			continue;
+		for (s = p + plen; s < nl && row->nmust_fail < SELFTEST_MAX_MUST_FAIL;) {
+			while (s < nl && (*s == ' ' || *s == '\t' || *s == '\r'))
+				s++;
+			for (n = 0; s + n < nl && s[n] != ' ' && s[n] != '\t' && s[n] != '\r'; n++)
+				;
+			if (!n)
+				break;
+			if (n < sizeof row->must_fail[0])
+				snprintf(row->must_fail[row->nmust_fail++],
+					 sizeof row->must_fail[0], "%.*s", (int)n, s);
+			s += n;
+		}
+		return;
+	}
+}
+
+static struct selftest_row *add_row(struct selftest_report *r,
+				    enum selftest_kind kind, const char *name,
+				    unsigned run)
+{
+	struct selftest_row *row = &r->rows[r->nrows++];
+
+	memset(row, 0, sizeof *row);
+	row->kind = kind;
+	row->run = run;
+	snprintf(row->name, sizeof row->name, "%s", name);
+	return row;
+}
+
+static const struct session_check *find_check(const struct selftest_row *row,
+					      const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < row->nchecks; i++)
+		if (!strcmp(row->checks[i].id, id))
+			return &row->checks[i];
+	return NULL;
+}
+
+/* The checks of a row that did not pass, as "a, b" (for messages). */
+static void failed_checks(const struct selftest_row *row, char *out, size_t size)
+{
+	size_t i, n = 0;
+
+	out[0] = 0;
+	for (i = 0; i < row->nchecks && n < size; i++)
+		if (strcmp(row->checks[i].status, "pass"))
+			n += (size_t)snprintf(out + n, size - n, "%s%s",
+					      n ? ", " : "", row->checks[i].id);
+}
+
+/* Did the row meet what its kind expects? */
+static void judge(struct selftest_row *row, unsigned pass_mark)
+{
+	char list[400];
+	const struct session_check *c;
+	size_t i;
+
+	if (!strcmp(row->verdict, "error")) {
+		row->mark = SELFTEST_ERROR;
+		snprintf(row->why, sizeof row->why, "%s (run %u) erred: %.500s",
+			 row->name, row->run, row->error[0] ? row->error : "no reason given");
+		return;
+	}
+	row->mark = SELFTEST_MET;
+	switch (row->kind) {
+	case SELFTEST_UNTOUCHED:
+		if (!strcmp(row->verdict, "pass")) {
+			row->mark = SELFTEST_MISSED;
+			snprintf(row->why, sizeof row->why,
+				 "the untouched state passes (run %u, score %u, pass mark %u): the fault breaks nothing the grader checks",
+				 row->run, row->score, pass_mark);
+		}
+		return;
+	case SELFTEST_REFERENCE:
+		if (strcmp(row->verdict, "pass")) {
+			failed_checks(row, list, sizeof list);
+			row->mark = SELFTEST_MISSED;
+			snprintf(row->why, sizeof row->why,
+				 "solutions/reference.sh fails (run %u, score %u, pass mark %u); checks not passed: %s",
+				 row->run, row->score, pass_mark, list[0] ? list : "none");
+		}
+		return;
+	case SELFTEST_WRONG:
+		break;
+	}
+	for (i = 0; i < row->nmust_fail; i++) {
+		c = find_check(row, row->must_fail[i]);
+		if (!c) {
+			row->mark = SELFTEST_MISSED;
+			snprintf(row->why, sizeof row->why,
+				 "solutions/%s.sh names check %s on its must-fail line, and the grader returns no such check",
+				 row->name, row->must_fail[i]);
+			return;
+		}
+		if (!strcmp(c->status, "pass")) {
+			row->mark = SELFTEST_MISSED;
+			snprintf(row->why, sizeof row->why,
+				 "solutions/%s.sh passes check %s, which it must fail: the grader is lenient there",
+				 row->name, c->id);
+			return;
+		}
+	}
+	if (strcmp(row->verdict, "fail")) {
+		row->mark = SELFTEST_MISSED;
+		snprintf(row->why, sizeof row->why,
+			 "solutions/%s.sh passes (score %u, pass mark %u): a known-wrong fix is accepted",
+			 row->name, row->score, pass_mark);
+	}
+}
+
+/* Take the session's result into the row (the checks move). */
+static void take_result(struct selftest_row *row, struct session_result *res)
+{
+	snprintf(row->verdict, sizeof row->verdict, "%s", res->verdict);
+	row->score = res->score;
+	row->duration_ms = res->duration_ms;
+	snprintf(row->error, sizeof row->error, "%s", res->error);
+	row->checks = res->checks;
+	row->nchecks = res->nchecks;
+	res->checks = NULL;
+	res->nchecks = 0;
+}
+
+/* Runs of one kind that disagree with the most common verdict of that
+ * kind; rows with an error are not counted (they are errors, not flakes). */
+static void count_flakes(struct selftest_report *r, enum selftest_kind kind)
+{
+	unsigned npass = 0, nfail = 0;
+	size_t i;
+
+	for (i = 0; i < r->nrows; i++) {
+		if (r->rows[i].kind != kind || r->rows[i].mark == SELFTEST_ERROR)
+			continue;
+		if (!strcmp(r->rows[i].verdict, "pass"))
+			npass++;
+		else
+			nfail++;
+	}
+	r->repeated += npass + nfail;
+	r->disagreed += npass < nfail ? npass : nfail;
+}
+
+static void conclude(struct selftest_report *r)
+{
+	size_t i;
+	int erred = 0, missed = 0;
+
+	count_flakes(r, SELFTEST_UNTOUCHED);
+	count_flakes(r, SELFTEST_REFERENCE);
+	for (i = 0; i < r->nrows; i++) {
+		const struct selftest_row *row = &r->rows[i];
+
+		if (row->mark == SELFTEST_MET)
+			continue;
+		if (row->mark == SELFTEST_ERROR)
+			erred = 1;
+		else
+			missed = 1;
+		problems_add(&r->reasons, "%s", row->why);
+	}
+	if (r->disagreed) {
+		missed = 1;
+		problems_add(&r->reasons,
+			     "repeated runs disagree: %u of %u runs differ from the others of their kind (flake rate %u%%)",
+			     r->disagreed, r->repeated, r->disagreed * 100 / r->repeated);
+	}
+	if (r->interrupted) {
+		erred = 1;
+		problems_add(&r->reasons, "interrupted after %zu session%s", r->nrows,
+			     r->nrows == 1 ? "" : "s");
+	}
+	r->outcome = erred ? SELFTEST_ERRED : missed ? SELFTEST_NOT_QUALIFIED
+						      : SELFTEST_QUALIFIED;
+}
+
+/* A private directory for the scripts and the throwaway evidence. */
+static int make_workdir(char *dir, size_t size, struct err *e)
+{
+	unsigned char rnd[8];
+	char hex[17];
+
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return err_sys(e, ERR_HOST, errno, "getrandom");
+	hex_encode(rnd, sizeof rnd, hex);
+	snprintf(dir, size, "/tmp/labrun-selftest.%s", hex);
+	if (mkdir(dir, 0700) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s: a private directory for the selftest", dir);
+	return 0;
+}
+
+struct plan_item {
+	enum selftest_kind kind;
+	const char *name;        /* row name */
+	const struct tar_entry *script; /* NULL: untouched */
+	unsigned run;
+};
+
+int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
+		 struct err *e)
+{
+	struct tar_list files = {0};
+	struct scenario sc = {0};
+	struct sign_sec *key = NULL;
+	struct plan_item *plan = NULL;
+	const struct tar_entry *t;
+	char dir[64] = "", script[192], out[128], cand[32];
+	char wrong_names[SELFTEST_MAX_WRONG][80];
+	size_t nplan = 0, nwrong = 0, i, k;
+	char keyid[17];
+	int have_sc = 0, unsigned_dir, rc = -1;
+	int64_t t0 = time_mono_ms();
+
+	memset(r, 0, sizeof *r);
+	r->runs = o->runs;
+	if (bundle_load(o->input, o->trust, &o->lim, &files, r->digest, keyid,
+			&unsigned_dir, e) < 0)
+		goto out;
+	if (scenario_load(&files, o->max_depth, &sc, &r->reasons, e) < 0) {
+		if (r->reasons.n)
+			err_set(e, ERR_REFUSED, "%s: %zu problem%s in the scenario",
+				o->input, r->reasons.n, r->reasons.n == 1 ? "" : "s");
+		goto out;
+	}
+	have_sc = 1;
+	snprintf(r->scenario, sizeof r->scenario, "%s %s", sc.id, sc.version);
+	r->pass_mark = sc.pass_mark;
+	for (i = 0; i < files.n; i++) {
+		t = &files.v[i];
+		if (t->is_dir || strncmp(t->name, "solutions/wrong-", 16))
+			continue;
+		if (nwrong == SELFTEST_MAX_WRONG) {
+			err_set(e, ERR_REFUSED,
+				"%s: more than %d wrong-*.sh solutions; hint: keep the ones that catch a distinct lenient check",
+				o->input, SELFTEST_MAX_WRONG);
+			goto out;
+		}
+		snprintf(wrong_names[nwrong++], sizeof wrong_names[0], "%.*s",
+			 (int)(strlen(t->name) - 13), t->name + 10);
+	}
+	plan = calloc(2 * (size_t)o->runs + nwrong, sizeof *plan);
+	r->rows = calloc(2 * (size_t)o->runs + nwrong, sizeof *r->rows);
+	if (!plan || !r->rows) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	r->cap = 2 * (size_t)o->runs + nwrong;
+	for (k = 1; k <= o->runs; k++) {
+		plan[nplan++] = (struct plan_item){SELFTEST_UNTOUCHED, "untouched", NULL, (unsigned)k};
+		plan[nplan++] = (struct plan_item){SELFTEST_REFERENCE, "reference",
+						   tar_list_find(&files, "solutions/reference.sh"),
+						   (unsigned)k};
+	}
+	for (i = 0; i < nwrong; i++) {
+		snprintf(script, sizeof script, "solutions/%.79s.sh", wrong_names[i]);
+		plan[nplan++] = (struct plan_item){SELFTEST_WRONG, wrong_names[i],
+						   tar_list_find(&files, script), 1};
+	}
+	if (sign_sec_ephemeral(&key, e) < 0 || make_workdir(dir, sizeof dir, e) < 0)
+		goto out;
+	snprintf(out, sizeof out, "%s/evidence", dir);
+	for (i = 0; i < nplan; i++) {
+		struct session_opts so = {0};
+		struct session_result res = {0};
+		struct selftest_row *row;
+		struct err se = {0};
+		int src;
+
+		if (o->stop && *o->stop) {
+			r->interrupted = 1;
+			break;
+		}
+		snprintf(script, sizeof script, "%s/%s.sh", dir, plan[i].name);
+		snprintf(cand, sizeof cand, "selftest-%u", plan[i].run);
+		if (write_file_atomic(script, plan[i].script ? plan[i].script->data
+							      : (const unsigned char *)UNTOUCHED_SCRIPT,
+				      plan[i].script ? plan[i].script->len
+						     : strlen(UNTOUCHED_SCRIPT),
+				      0644, e) < 0)
+			goto out;
+		row = add_row(r, plan[i].kind, plan[i].name, plan[i].run);
+		if (plan[i].script && plan[i].kind == SELFTEST_WRONG)
+			must_fail_ids(plan[i].script, row);
+		so.input = o->input;
+		so.trust = o->trust;
+		so.key = key;
+		so.candidate = cand;
+		so.script = script;
+		so.stop = o->stop;
+		so.out = out;
+		so.attempt = 1;
+		so.cfg = o->cfg;
+		so.lim = o->lim;
+		so.max_depth = o->max_depth;
+		src = session_run(&so, &res, &se);
+		unlink(out);
+		if (src < 0 && se.kind != ERR_HOST && se.kind != ERR_BUG) {
+			/* The scenario read well a moment ago: refused now,
+			 * it changed underneath us. */
+			*e = se;
+			session_result_release(&res);
+			goto out;
+		}
+		if (src < 0) {
+			snprintf(row->verdict, sizeof row->verdict, "error");
+			snprintf(row->error, sizeof row->error, "%.590s", se.msg);
+		} else {
+			take_result(row, &res);
+		}
+		session_result_release(&res);
+		judge(row, r->pass_mark);
+		if (o->progress)
+			o->progress(o->ctx, row, i + 1, nplan);
+		if (src < 0)
+			break; /* the host cannot make sessions: one error says it */
+	}
+	if (o->stop && *o->stop)
+		r->interrupted = 1;
+	conclude(r);
+	rc = 0;
+out:
+	r->duration_ms = time_mono_ms() - t0;
+	if (dir[0])
+		remove_tree(dir, NULL);
+	sign_sec_free(key);
+	free(plan);
+	if (have_sc)
+		scenario_release(&sc);
+	tar_list_release(&files);
+	return rc;
+}
+
+void selftest_report_release(struct selftest_report *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->nrows; i++) {
+		for (k = 0; k < r->rows[i].nchecks; k++) {
+			free(r->rows[i].checks[k].message);
+			free(r->rows[i].checks[k].title);
+		}
+		free(r->rows[i].checks);
+	}
+	free(r->rows);
+	problems_release(&r->reasons);
+	memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,3 @@
+#!/bin/bash
+# must-fail: config-fixed
+echo typo > ~/answers/cause.txt

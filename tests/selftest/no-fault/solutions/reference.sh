@@ -1,0 +1,2 @@
+#!/bin/bash
+sed -i 's/mode=broken/mode=fixed/' /etc/app/config.txt

@@ -1343,6 +1343,7 @@ int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
 	COPY(scenario_version, "scenario.version");
 	COPY(candidate, "candidate.pseudonym");
 	COPY(seed, "seed.value");
+	COPY(variant, "seed.variant");
 	COPY(ended_by, "session.ended_by");
 	COPY(verdict, "verdict");
 	COPY(issued, "issued");

@@ -148,6 +148,7 @@ struct ev_recorded {
 	char scenario_id[160], scenario_version[64];
 	char candidate[64];            /* pseudonym */
 	char seed[130];                /* hex */
+	char variant[80];              /* the scenario's variant, "" none */
 	int seed_overridden;
 	char ended_by[32];
 	char verdict[8];

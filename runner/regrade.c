@@ -332,6 +332,25 @@ int regrade_run(const struct regrade_opts *o, struct regrade_result *r,
 			o->with, sc.id, o->evidence, rec.scenario_id);
 		goto out;
 	}
+	/* the variant the session ran, in the new version of the scenario */
+	if (rec.variant[0]) {
+		size_t v;
+
+		for (v = 0; v < sc.nvariants; v++)
+			if (!strcmp(sc.variants[v], rec.variant))
+				break;
+		if (v == sc.nvariants) {
+			err_set(e, ERR_REFUSED,
+				"%s: the session ran variant '%s', which this version of the scenario does not have; hint: keep the variant's id in $.variants",
+				o->with, rec.variant);
+			goto out;
+		}
+		scenario_release(&sc);
+		have_sc = 0;
+		if (scenario_load_variant(&files, o->max_depth, v, &sc, &r->problems, e) < 0)
+			goto out;
+		have_sc = 1;
+	}
 	snprintf(r->scenario, sizeof r->scenario, "%s %s", sc.id, sc.version);
 	r->pass_mark = sc.pass_mark;
 	if (private_dir(dir, sizeof dir, e) < 0)

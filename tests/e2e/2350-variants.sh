@@ -72,6 +72,16 @@ expect_exit 2 "--variant of an unknown id is a usage error" "$LABRUN" run "$S" -
 grep -q -- "--variant delta: not one of the scenario's \$.variants" "$ERR" && pass "naming it" || fail "naming it"
 [ ! -e "$T/d.ev" ] && pass "and nothing is written" || fail "and nothing is written"
 
+# regrade: the final state is rebuilt with the variant the session ran.
+run "$LABRUN" regrade "$T/g.ev" --with "$S" --trust "$T/issuer.pub" --key "$T/issuer.key" -o "$T/rg.ev"
+[ "$rc" -eq 0 ] && [ "$(variant_of "$T/rg.ev")" = gamma ] && pass "a regrade runs the session's variant again" ||
+	fail "a regrade runs the session's variant again (exit $rc)"
+R=$T/renamed; rm -rf "$R"; cp -r "$S" "$R"
+sed -i 's/"gamma"/"delta"/' "$R/scenario.json"; sed -i 's/"gamma"/"delta"/' "$R/grader/keys.json"
+expect_exit 1 "a regrade with a version that lost the variant is refused" "$LABRUN" regrade "$T/g.ev" --with "$R" --trust "$T/issuer.pub" --key "$T/issuer.key" -o "$T/rg2.ev"
+grep -q "the session ran variant 'gamma', which this version of the scenario does not have" "$ERR" &&
+	pass "saying which variant" || fail "saying which variant"
+
 # validate: each variant's plan is checked, and the keys match the variants.
 B=$T/bad
 badvar() {

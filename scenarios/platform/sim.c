@@ -2853,13 +2853,25 @@ static int c_policy(struct ctx *x)
 	return fail(x, 2, "usage: agentctl policy status|history|show|diff|validate|apply|rollback");
 }
 
+/* An id as the platform prints it ("task-00042", "apr-0007", "eff-0012")
+ * or its number alone: the prefix and the zeros that pad it are dropped.
+ * 0 when it is neither. */
+static int id_arg(const char *a, const char *prefix, uint64_t max, uint64_t *out)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(a, prefix, n) == 0)
+		a += n;
+	while (a[0] == '0' && a[1])
+		a++;
+	return parse_u64(a, 1, max, out) == 0;
+}
+
 static int task_arg(struct ctx *x, const char *a, struct task **out)
 {
 	uint64_t id;
 
-	if (strncmp(a, "task-", 5) == 0)
-		a += 5;
-	if (parse_u64(a, 1, SIM_MAX_TASKS, &id) < 0 || !task_by_id(x->s, (unsigned)id))
+	if (!id_arg(a, "task-", SIM_MAX_TASKS, &id) || !task_by_id(x->s, (unsigned)id))
 		return fail(x, 1, "no task %s; `agentctl tasks` lists them", a);
 	*out = task_by_id(x->s, (unsigned)id);
 	return 0;
@@ -3067,9 +3079,7 @@ static int c_approval(struct ctx *x)
 	if (x->argc != 3 || (strcmp(x->argv[1], "approve") != 0 && strcmp(x->argv[1], "reject") != 0))
 		return fail(x, 2, "usage: agentctl approval approve|reject APPROVAL");
 	a = x->argv[2];
-	if (strncmp(a, "apr-", 4) == 0)
-		a += 4;
-	if (parse_u64(a, 1, 1000000, &id) < 0 || id > s->nappr)
+	if (!id_arg(a, "apr-", 1000000, &id) || id > s->nappr)
 		return fail(x, 1, "no approval %s; `agentctl approvals` lists them", x->argv[2]);
 	if (s->appr[id - 1].auto_ && !s->appr[id - 1].reviewed && x->argv[1][0] == 'r')
 		return review_auto(x, &s->appr[id - 1]);
@@ -3178,7 +3188,7 @@ static void effect_line(struct ctx *x, const struct effect *e)
 	ts(e->t_ms, when);
 	OUT(x, "%-9s %-18s task-%05u %-5zu %-8u %-18s %-13s %-26s %s\n", id,
 	    x->s->tools[e->tool].id, e->task, e->step + 1, e->attempt,
-	    e->keyed ? e->key : "(not sent)", e->dup_of ? of : "-", when,
+	    e->keyed ? e->key : "-", e->dup_of ? of : "-", when,
 	    e->reverted ? "reverted" : "applied");
 }
 
@@ -3224,9 +3234,7 @@ static int c_effect(struct ctx *x)
 	if (x->argc != 3 || (strcmp(x->argv[1], "show") != 0 && strcmp(x->argv[1], "revert") != 0))
 		return fail(x, 2, "usage: agentctl effect show|revert EFFECT");
 	a = x->argv[2];
-	if (strncmp(a, "eff-", 4) == 0)
-		a += 4;
-	if (parse_u64(a, 1, UINT32_MAX, &id) < 0 || id > s->neffects)
+	if (!id_arg(a, "eff-", UINT32_MAX, &id) || id > s->neffects)
 		return fail(x, 1, "no effect %s; `agentctl effects` lists them", x->argv[2]);
 	e = &s->effects[id - 1];
 	if (strcmp(x->argv[1], "show") == 0) {

@@ -1488,7 +1488,7 @@ static void adapter_set(struct sim *s, struct tool *t, size_t a,
 	attr_s(&sp, "adapter.previous_version", t->ad[t->adapter].version);
 	if (canary)
 		attr_i(&sp, "adapter.canary_percent", pct);
-	change_end(s, &sp, by, how, pct ? &t->ad[a].put : NULL, 1, NULL);
+	change_end(s, &sp, by, how, !canary || pct ? &t->ad[a].put : NULL, 1, NULL);
 	if (canary) {
 		t->canary = pct ? a + 1 : 0;
 		t->canary_pct = pct;

@@ -2412,7 +2412,8 @@ static int c_tools(struct ctx *x)
 		struct tool *t = &s->tools[i];
 
 		OUT(x, "%-20s %-9s %-11u %-12s %-8u %s\n", t->id,
-		    t->enabled ? "enabled" : "disabled", t->latency_ms,
+		    t->enabled ? "enabled" : "disabled",
+		    t->nad ? t->ad[t->adapter].latency_ms : t->latency_ms,
 		    t->side_effect ? "yes" : "no", t->retries,
 		    t->fallback ? s->tools[t->fallback - 1].id : "-");
 	}
@@ -2498,7 +2499,8 @@ static int c_tool(struct ctx *x)
 		OUT(x, "tool         %s\nstate        %s\nlatency      %u ms typical, timeout %u ms\n"
 		       "retries      %u\nside effect  %s\nidempotency  %s\ndebug log    %s\nfallback     %s\n"
 		       "calls        %u ok, %u failed\n",
-		    t->id, t->enabled ? "enabled" : "disabled", t->latency_ms,
+		    t->id, t->enabled ? "enabled" : "disabled",
+		    t->nad ? t->ad[t->adapter].latency_ms : t->latency_ms,
 		    t->timeout_ms, t->retries, t->side_effect ? "yes" : "no",
 		    t->side_effect ? (t->idempotency ? "keys sent" : "off (no keys sent)") : "-",
 		    t->debug_headers ? "on (request headers)" : "off",

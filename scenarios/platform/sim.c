@@ -30,12 +30,44 @@ struct mversion {
 	unsigned quality; /* permille of plans that pass the tool schema */
 };
 
+/* A change to the platform's configuration that later spans link to (a
+ * promotion, a gate or threshold change, an adapter rollout), and where
+ * it is in the state's histories. */
+struct change {
+	char trace[33], span[17];
+};
+
+/* One entry of a history in the state: what was put in force, when, by
+ * whom and how (deploy, apply, rollback, pin, canary, ...). */
+struct hentry {
+	char what[72];
+	int64_t t_ms;
+	char by[32], how[16];
+};
+
 struct model {
 	char *id;
 	struct mversion *v;
 	size_t nv;
 	size_t active, before; /* versions: the one in use, the one before it */
+	size_t active_cfg;
 	int pinned;
+	/* the evaluation gate a new version must pass to be promoted */
+	int gated, gated_cfg;
+	unsigned min_quality, min_quality_cfg;
+	struct change promoted, gate; /* the last promotion, gate change */
+	struct hentry *hist, *ghist;  /* versions, gate values */
+	size_t nhist, nghist;
+};
+
+/* A version of a tool's adapter (the platform's client for the tool):
+ * what it does to the tool's calls. */
+struct adapter {
+	char *version;
+	unsigned latency_ms, failure_pm, bad_args_pm;
+	int drops_keys;
+	unsigned ok, failed; /* calls it served */
+	struct change put; /* the change that last put it in service */
 };
 
 struct tool {
@@ -43,6 +75,14 @@ struct tool {
 	unsigned latency_ms, timeout_ms, failure_pm, retries;
 	int side_effect, idempotency, enabled, debug_headers;
 	size_t fallback; /* index + 1; 0: none */
+	unsigned risk;   /* 0..100: escalations below the threshold pass */
+	struct adapter *ad;
+	size_t nad, adapter, adapter_before, adapter_cfg; /* 0 versions: none */
+	size_t canary;   /* adapter index + 1 taking canary_pct of calls */
+	unsigned canary_pct;
+	struct change keys_dropped; /* duplicate_delivery's adapter upgrade */
+	struct hentry *ahist;       /* adapter changes */
+	size_t nahist;
 	/* what faults did to it */
 	int outage;
 	unsigned slow_ms, ack_loss_pm;
@@ -119,14 +159,20 @@ struct approval {
 	enum appr_state state;
 	int64_t requested_ms, decided_ms;
 	char by[32];
+	int auto_;          /* approved by the threshold, not by a person */
+	unsigned risk;      /* the tool's risk when it was requested */
+	int reviewed;       /* an auto-approval an operator rejected */
 };
 
 struct effect {
-	unsigned task;
-	size_t tool;
+	unsigned id, task, attempt, dup_of; /* dup_of: the first effect's id */
+	size_t tool, step;
 	char key[40];
+	int keyed;          /* the key was sent to the tool */
 	int64_t t_ms;
-	int duplicate;
+	int duplicate, reverted;
+	int64_t reverted_ms;
+	char by[32];
 };
 
 enum ev_type { EV_ARRIVAL, EV_RUN, EV_REVIEW, EV_FAULT_ON, EV_FAULT_OFF };
@@ -141,13 +187,15 @@ struct event {
 enum pf_kind {
 	PF_POLICY_DEPLOY, PF_TOOL_OUTAGE, PF_TOOL_SLOW, PF_MODEL_DRIFT,
 	PF_DUPLICATE, PF_SPAN_LOSS, PF_CLOCK_SKEW, PF_SECRET_LEAK,
-	PF_APPROVAL_STUCK, PF_AGENT_LOOP,
+	PF_APPROVAL_STUCK, PF_AGENT_LOOP, PF_GATE_OPEN, PF_THRESHOLD,
+	PF_ADAPTER_UPGRADE,
 };
 static const char *const pf_names[] = {
 	"platform.policy_deploy", "platform.tool_outage", "platform.tool_slow",
 	"platform.model_drift", "platform.duplicate_delivery",
 	"platform.span_loss", "platform.clock_skew", "platform.secret_leak",
-	"platform.approval_stuck", "platform.agent_loop",
+	"platform.approval_stuck", "platform.agent_loop", "platform.gate_open",
+	"platform.threshold_change", "platform.adapter_upgrade",
 };
 #define PF_COUNT (sizeof pf_names / sizeof pf_names[0])
 
@@ -157,8 +205,9 @@ struct pfault {
 	int64_t at_ms, until_ms; /* since the platform's start; until 0: none */
 	size_t target;           /* tool, model, agent or secret index */
 	unsigned version;        /* policy_deploy */
-	size_t mversion;         /* model_drift */
+	size_t mversion;         /* model_drift; adapter_upgrade: the adapter */
 	unsigned pm, ms;         /* probability, latency or skew */
+	unsigned value;          /* gate_open, threshold_change */
 	int fired;
 	int64_t fired_ms;
 	unsigned count;          /* what it caused: calls, spans, lines */
@@ -212,6 +261,10 @@ struct sim {
 	struct metric *metrics;
 	size_t nmetrics;
 	int reviewer_stuck;
+	unsigned auto_below, auto_below_cfg; /* escalations below this risk pass */
+	struct change threshold;
+	struct hentry *thist;
+	size_t nthist;
 	unsigned drop_pm;
 	uint64_t exported, dropped;
 	unsigned audit_seq;
@@ -608,10 +661,20 @@ static json_t *list_of(struct cfg *c, json_t *o, const char *path,
 		i_;                                                  \
 	})
 
+/* FIND for adapters, whose name is their version. */
+#define FIND_V(arr, n, name_)                                           \
+	({                                                              \
+		size_t i_ = 0;                                          \
+		while (i_ < (n) && strcmp((arr)[i_].version, (name_)) != 0) \
+			i_++;                                           \
+		i_;                                                     \
+	})
+
 static void load_models(struct sim *s, struct cfg *c, json_t *root)
 {
-	static const char *const mkeys[] = {"id", "versions", "active", NULL};
+	static const char *const mkeys[] = {"id", "versions", "active", "gate", NULL};
 	static const char *const vkeys[] = {"id", "quality", NULL};
+	static const char *const gkeys[] = {"min_quality", NULL};
 	json_t *a = list_of(c, root, "$", "models", SIM_MAX_ENTITIES, 1), *m;
 	size_t i, k;
 
@@ -652,7 +715,19 @@ static void load_models(struct sim *s, struct cfg *c, json_t *root)
 			bad(c, "%s.active: must name one of the model's versions", path);
 			md->active = 0;
 		}
-		md->before = md->active;
+		md->before = md->active_cfg = md->active;
+		act = json_object_get(m, "gate");
+		if (act && !json_is_object(act)) {
+			bad(c, "%s.gate: must be an object such as {\"min_quality\": 900}", path);
+		} else if (act) {
+			char gp[80];
+
+			snprintf(gp, sizeof gp, "%s.gate", path);
+			only(c, act, gp, gkeys);
+			md->gated = md->gated_cfg = 1;
+			md->min_quality = num(c, act, gp, "min_quality", 0, 1000, -1);
+			md->min_quality_cfg = md->min_quality;
+		}
 	}
 	for (i = 0; i < s->nmodels; i++)
 		for (k = 0; k < i; k++)
@@ -660,11 +735,59 @@ static void load_models(struct sim *s, struct cfg *c, json_t *root)
 				bad(c, "$.models[%zu].id: \"%s\" is used twice", i, s->models[i].id);
 }
 
+/* A tool's adapter versions and the one in service; none is fine. */
+static void load_adapters(struct cfg *c, json_t *t, const char *path,
+			  struct tool *tl, const char *const *akeys)
+{
+	json_t *as = list_of(c, t, path, "adapters", SIM_MAX_ADAPTERS, 0);
+	json_t *act = json_object_get(t, "adapter"), *v;
+	size_t k;
+
+	if (!as) {
+		if (act)
+			bad(c, "%s.adapter: names an adapter version, but the tool has no \"adapters\"", path);
+		return;
+	}
+	tl->ad = xcalloc(json_array_size(as), sizeof *tl->ad);
+	json_array_foreach(as, k, v) {
+		struct adapter *ad;
+		char ap[96];
+
+		snprintf(ap, sizeof ap, "%s.adapters[%zu]", path, k);
+		if (!json_is_object(v)) {
+			bad(c, "%s: must be an object", ap);
+			continue;
+		}
+		only(c, v, ap, akeys);
+		ad = &tl->ad[tl->nad++];
+		ad->version = name(c, v, ap, "version");
+		ad->latency_ms = num(c, v, ap, "latency_ms", 1, 600000, tl->latency_ms);
+		ad->failure_pm = num(c, v, ap, "failure_pm", 0, 1000, tl->failure_pm);
+		ad->bad_args_pm = num(c, v, ap, "bad_args_pm", 0, 1000, 0);
+		ad->drops_keys = flag(c, v, ap, "drops_keys", 0);
+		for (size_t i = 0; i + 1 < tl->nad; i++)
+			if (strcmp(tl->ad[i].version, ad->version) == 0)
+				bad(c, "%s.version: \"%s\" is used twice", ap, ad->version);
+	}
+	if (!tl->nad)
+		return;
+	if (!json_is_string(act) ||
+	    (tl->adapter = FIND_V(tl->ad, tl->nad, json_string_value(act))) == tl->nad) {
+		bad(c, "%s.adapter: must name one of the tool's adapter versions", path);
+		tl->adapter = 0;
+	}
+	tl->adapter_before = tl->adapter_cfg = tl->adapter;
+}
+
 static void load_tools(struct sim *s, struct cfg *c, json_t *root)
 {
 	static const char *const keys[] = {
 		"id", "latency_ms", "timeout_ms", "failure_pm", "retries",
-		"side_effect", "idempotency", "fallback", NULL};
+		"side_effect", "idempotency", "fallback", "risk", "adapters",
+		"adapter", NULL};
+	static const char *const akeys[] = {
+		"version", "latency_ms", "failure_pm", "bad_args_pm", "drops_keys",
+		NULL};
 	json_t *a = list_of(c, root, "$", "tools", SIM_MAX_ENTITIES, 1), *t;
 	size_t i, k;
 
@@ -690,6 +813,8 @@ static void load_tools(struct sim *s, struct cfg *c, json_t *root)
 		tl->retries = num(c, t, path, "retries", 0, 10, 2);
 		tl->side_effect = flag(c, t, path, "side_effect", 0);
 		tl->idempotency = flag(c, t, path, "idempotency", 1);
+		tl->risk = num(c, t, path, "risk", 0, 100, 0);
+		load_adapters(c, t, path, tl, akeys);
 	}
 	json_array_foreach(a, i, t) {
 		json_t *f = json_is_object(t) ? json_object_get(t, "fallback") : NULL;
@@ -906,7 +1031,8 @@ static int load_config(struct sim *s, struct buf *why)
 	static const char *const keys[] = {
 		"platform", "start", "history_s", "task_interval_s", "command_s",
 		"review_s", "retry_s", "max_attempts", "models", "tools", "agents",
-		"workload", "policy", "secrets", "behaviour", NULL};
+		"workload", "policy", "secrets", "behaviour", "auto_approve_below",
+		NULL};
 	struct cfg c = {.file = s->config, .why = why};
 	struct buf text = BUF_INIT;
 	char err[1100];
@@ -941,6 +1067,8 @@ static int load_config(struct sim *s, struct buf *why)
 	s->review_s = num(&c, root, "$", "review_s", 1, 86400, 300);
 	s->retry_s = num(&c, root, "$", "retry_s", 1, 86400, 60);
 	s->max_attempts = num(&c, root, "$", "max_attempts", 1, 10, 3);
+	s->auto_below = s->auto_below_cfg =
+		num(&c, root, "$", "auto_approve_below", 0, 101, 0);
 	load_models(s, &c, root);
 	load_tools(s, &c, root);
 	load_agents(s, &c, root);
@@ -1007,7 +1135,7 @@ static void load_faults(struct sim *s, struct cfg *c, json_t *plan)
 	static const char *const keys[] = {
 		"id", "kind", "at_s", "until_s", "tool", "model", "agent",
 		"secret", "version", "probability_pm", "latency_ms", "offset_ms",
-		NULL};
+		"min_quality", "value", NULL};
 	json_t *f;
 	size_t i;
 
@@ -1089,6 +1217,23 @@ static void load_faults(struct sim *s, struct cfg *c, json_t *plan)
 			break;
 		case PF_AGENT_LOOP:
 			pf->target = target(s, c, f, path, "agent");
+			break;
+		case PF_GATE_OPEN:
+			pf->target = target(s, c, f, path, "model");
+			pf->value = num(c, f, path, "min_quality", 0, 1000, 0);
+			break;
+		case PF_THRESHOLD:
+			pf->value = num(c, f, path, "value", 0, 101, -1);
+			break;
+		case PF_ADAPTER_UPGRADE:
+			pf->target = target(s, c, f, path, "tool");
+			v = json_object_get(f, "version");
+			if (pf->target < s->ntools && json_is_string(v))
+				pf->mversion = FIND_V(s->tools[pf->target].ad,
+						      s->tools[pf->target].nad, json_string_value(v));
+			if (!json_is_string(v) || pf->target >= s->ntools ||
+			    pf->mversion >= s->tools[pf->target].nad)
+				bad(c, "%s.version: must name one of the tool's adapter versions ($.tools[].adapters)", path);
 			break;
 		}
 		for (size_t k2 = 0; k2 + 1 < s->nfaults; k2++)
@@ -1206,6 +1351,249 @@ static void policy_activate(struct sim *s, unsigned v, const char *by,
 	metricf(s, 1, "agentd_policy_activations_total{by=\"%s\"}", by);
 }
 
+/* --- changes that later spans link to ---------------------------------- */
+
+static void hist_push(struct hentry **h, size_t *n, int64_t t_ms,
+		      const char *by, const char *how, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+static void hist_push(struct hentry **h, size_t *n, int64_t t_ms,
+		      const char *by, const char *how, const char *fmt, ...)
+{
+	struct hentry *e;
+	va_list ap;
+
+	GROW(*h, *n);
+	e = &(*h)[(*n)++];
+	memset(e, 0, sizeof *e);
+	va_start(ap, fmt);
+	vsnprintf(e->what, sizeof e->what, fmt, ap);
+	va_end(ap);
+	e->t_ms = t_ms;
+	snprintf(e->by, sizeof e->by, "%s", by);
+	snprintf(e->how, sizeof e->how, "%s", how);
+}
+
+/* A change's span: a child of the operator's command, or a root of its
+ * own for the platform's pipeline (parent NULL). */
+static void change_begin(struct sim *s, struct span *sp, const char *name_,
+			 const struct span *parent)
+{
+	span_begin(s, sp, parent ? parent->trace : NULL,
+		   parent ? parent->id : NULL, name_, s->now_ms);
+}
+
+static void change_end(struct sim *s, struct span *sp, const char *by,
+		       const char *how, struct change *keep, int ok,
+		       const char *why)
+{
+	attr_s(sp, "deploy.by", by);
+	attr_s(sp, "deploy.how", how);
+	if (keep) {
+		snprintf(keep->trace, sizeof keep->trace, "%s", sp->trace);
+		snprintf(keep->span, sizeof keep->span, "%s", sp->id);
+	}
+	span_end(s, sp, s->now_ms + 20, ok, why, 0);
+}
+
+/* Put version v of model m in service (the caller moves active and
+ * before).  A provider's upgrade (how "upgrade") must pass the model's
+ * evaluation gate: 0 when it blocked the version.  An operator's pin or
+ * rollback is the operator's decision and passes. */
+static int model_promote(struct sim *s, struct model *m, size_t v,
+			 const char *by, const char *how,
+			 const struct span *parent)
+{
+	int upgrade = strcmp(how, "upgrade") == 0;
+	int pass = !m->gated || !upgrade || m->v[v].quality >= m->min_quality;
+	char q[16];
+	struct span sp;
+
+	change_begin(s, &sp, "model.promote", parent);
+	attr_s(&sp, "model.name", m->id);
+	attr_s(&sp, "model.version", m->v[v].id);
+	attr_s(&sp, "model.previous_version", m->v[m->active].id);
+	attr_i(&sp, "model.quality", m->v[v].quality);
+	if (m->gated) {
+		attr_i(&sp, "gate.min_quality", m->min_quality);
+		attr_s(&sp, "gate.decision", !upgrade ? "operator" : pass ? "pass" : "blocked");
+		span_link(&sp, m->gate.trace, m->gate.span);
+	}
+	change_end(s, &sp, by, how, pass ? &m->promoted : NULL, pass,
+		   "blocked by the evaluation gate");
+	snprintf(q, sizeof q, "%u", m->v[v].quality);
+	if (!pass) {
+		slog(s, s->now_ms, "warn", "models", "new model version blocked by the evaluation gate",
+		     "model", m->id, "version", m->v[v].id, "quality", q,
+		     "trace_id", sp.trace, NULL);
+		metricf(s, 1, "agentd_model_promotions_total{model=\"%s\",outcome=\"blocked\"}", m->id);
+		return 0;
+	}
+	hist_push(&m->hist, &m->nhist, s->now_ms, by, how, "%s", m->v[v].id);
+	metricf(s, 1, "agentd_model_promotions_total{model=\"%s\",outcome=\"promoted\"}", m->id);
+	return 1;
+}
+
+static void gate_set(struct sim *s, struct model *m, unsigned v,
+		     const char *by, const char *how, const struct span *parent)
+{
+	struct span sp;
+	char val[16], was[16];
+
+	change_begin(s, &sp, "model.gate", parent);
+	attr_s(&sp, "model.name", m->id);
+	attr_i(&sp, "gate.min_quality", v);
+	attr_i(&sp, "gate.previous_min_quality", m->gated ? m->min_quality : 0);
+	change_end(s, &sp, by, how, &m->gate, 1, NULL);
+	snprintf(val, sizeof val, "%u", v);
+	snprintf(was, sizeof was, "%u", m->gated ? m->min_quality : 0);
+	slog(s, s->now_ms, v < m->min_quality ? "warn" : "info", "models",
+	     "evaluation gate changed", "model", m->id, "min_quality", val,
+	     "previous", was, "by", by, "trace_id", sp.trace, NULL);
+	m->gated = 1;
+	m->min_quality = v;
+	hist_push(&m->ghist, &m->nghist, s->now_ms, by, how, "%u", v);
+}
+
+static void threshold_set(struct sim *s, unsigned v, const char *by,
+			  const char *how, const struct span *parent)
+{
+	struct span sp;
+	char val[16], was[16];
+
+	change_begin(s, &sp, "approvals.threshold", parent);
+	attr_i(&sp, "approval.auto_approve_below", v);
+	attr_i(&sp, "approval.previous_auto_approve_below", s->auto_below);
+	change_end(s, &sp, by, how, &s->threshold, 1, NULL);
+	snprintf(val, sizeof val, "%u", v);
+	snprintf(was, sizeof was, "%u", s->auto_below);
+	slog(s, s->now_ms, "info", "approvals", "auto-approval threshold changed",
+	     "auto_approve_below", val, "previous", was, "by", by,
+	     "trace_id", sp.trace, NULL);
+	s->auto_below = v;
+	hist_push(&s->thist, &s->nthist, s->now_ms, by, how, "%u", v);
+}
+
+/* Adapter a of tool t: in service (how "upgrade", "apply", "rollback")
+ * or, with pct, as the canary taking pct percent of the calls. */
+static void adapter_set(struct sim *s, struct tool *t, size_t a,
+			unsigned pct, const char *by, const char *how,
+			const struct span *parent)
+{
+	int canary = strcmp(how, "canary") == 0;
+	struct span sp;
+
+	change_begin(s, &sp, "tool.adapter", parent);
+	attr_s(&sp, "tool.name", t->id);
+	attr_s(&sp, "adapter.version", t->ad[a].version);
+	attr_s(&sp, "adapter.previous_version", t->ad[t->adapter].version);
+	if (canary)
+		attr_i(&sp, "adapter.canary_percent", pct);
+	change_end(s, &sp, by, how, !canary || pct ? &t->ad[a].put : NULL, 1, NULL);
+	if (canary) {
+		t->canary = pct ? a + 1 : 0;
+		t->canary_pct = pct;
+		if (pct)
+			hist_push(&t->ahist, &t->nahist, s->now_ms, by, how,
+				  "%s canary %u%%", t->ad[a].version, pct);
+		else
+			hist_push(&t->ahist, &t->nahist, s->now_ms, by, how,
+				  "%s canary ended", t->ad[a].version);
+	} else {
+		if (a != t->adapter)
+			t->adapter_before = t->adapter;
+		t->adapter = a;
+		t->canary = 0;
+		t->canary_pct = 0;
+		hist_push(&t->ahist, &t->nahist, s->now_ms, by, how, "%s", t->ad[a].version);
+	}
+	slog(s, s->now_ms, "info", "gateway", canary ? "adapter canary changed" : "tool adapter changed",
+	     "tool", t->id, "adapter", t->ad[a].version, "how", how, "by", by,
+	     "trace_id", sp.trace, NULL);
+}
+
+static void task_name_(unsigned id, char out[16])
+{
+	snprintf(out, 16, "task-%05u", id);
+}
+
+static void effect_name(unsigned id, char out[16])
+{
+	snprintf(out, 16, "eff-%04u", id);
+}
+
+/* A compensating action for a side effect: recorded, never erased. */
+static void effect_revert(struct sim *s, struct effect *e, const char *by,
+			  const struct span *parent)
+{
+	char id[16], tk[16], of[16];
+	struct span sp;
+
+	effect_name(e->id, id);
+	task_name_(e->task, tk);
+	change_begin(s, &sp, "effect.revert", parent);
+	attr_s(&sp, "effect.id", id);
+	attr_s(&sp, "tool.name", s->tools[e->tool].id);
+	attr_s(&sp, "task.id", tk);
+	if (e->dup_of) {
+		effect_name(e->dup_of, of);
+		attr_s(&sp, "effect.duplicate_of", of);
+	}
+	change_end(s, &sp, by, "revert", NULL, 1, NULL);
+	e->reverted = 1;
+	e->reverted_ms = s->now_ms;
+	snprintf(e->by, sizeof e->by, "%s", by);
+	slog(s, s->now_ms, "info", s->tools[e->tool].id, "side effect reverted (compensating action)",
+	     "effect", id, "task", tk, "by", by, "trace_id", sp.trace, NULL);
+	metricf(s, 1, "agentd_side_effects_reverted_total{tool=\"%s\"}", s->tools[e->tool].id);
+}
+
+/* The changeable parts of the model back to the configuration, with a
+ * first history entry each ("config"): the start of begin(). */
+static void reset_changes(struct sim *s)
+{
+	for (size_t i = 0; i < s->nmodels; i++) {
+		struct model *m = &s->models[i];
+
+		m->active = m->before = m->active_cfg;
+		m->pinned = 0;
+		free(m->hist);
+		free(m->ghist);
+		m->hist = m->ghist = NULL;
+		m->nhist = m->nghist = 0;
+		m->min_quality = m->min_quality_cfg;
+		m->gated = m->gated_cfg;
+		memset(&m->promoted, 0, sizeof m->promoted);
+		memset(&m->gate, 0, sizeof m->gate);
+		hist_push(&m->hist, &m->nhist, s->start_ms, "config", "config", "%s", m->v[m->active].id);
+		if (m->gated)
+			hist_push(&m->ghist, &m->nghist, s->start_ms, "config", "config", "%u", m->min_quality);
+	}
+	for (size_t i = 0; i < s->ntools; i++) {
+		struct tool *t = &s->tools[i];
+
+		free(t->ahist);
+		t->ahist = NULL;
+		t->nahist = 0;
+		t->adapter = t->adapter_before = t->adapter_cfg;
+		t->canary = 0;
+		t->canary_pct = 0;
+		memset(&t->keys_dropped, 0, sizeof t->keys_dropped);
+		for (size_t k = 0; k < t->nad; k++) {
+			t->ad[k].ok = t->ad[k].failed = 0;
+			memset(&t->ad[k].put, 0, sizeof t->ad[k].put);
+		}
+		if (t->nad)
+			hist_push(&t->ahist, &t->nahist, s->start_ms, "config", "config", "%s",
+				  t->ad[t->adapter].version);
+	}
+	free(s->thist);
+	s->thist = NULL;
+	s->nthist = 0;
+	s->auto_below = s->auto_below_cfg;
+	memset(&s->threshold, 0, sizeof s->threshold);
+	hist_push(&s->thist, &s->nthist, s->start_ms, "config", "config", "%u", s->auto_below);
+}
+
 /* --- faults taking effect --------------------------------------------- */
 
 static void fault_on(struct sim *s, struct pfault *f)
@@ -1229,7 +1617,7 @@ static void fault_on(struct sim *s, struct pfault *f)
 	case PF_MODEL_DRIFT: {
 		struct model *m = &s->models[f->target];
 
-		if (!m->pinned) {
+		if (!m->pinned && model_promote(s, m, f->mversion, "provider", "upgrade", NULL)) {
 			m->before = m->active;
 			m->active = f->mversion;
 			slog(s, s->now_ms, "info", "models", "model version upgraded by the provider",
@@ -1239,12 +1627,21 @@ static void fault_on(struct sim *s, struct pfault *f)
 		}
 		break;
 	}
-	case PF_DUPLICATE:
-		s->tools[f->target].ack_loss_pm = f->pm;
-		s->tools[f->target].idempotency = 0;
+	case PF_DUPLICATE: {
+		struct tool *t = &s->tools[f->target];
+		struct span sp;
+
+		t->ack_loss_pm = f->pm;
+		t->idempotency = 0;
+		change_begin(s, &sp, "tool.adapter", NULL);
+		attr_s(&sp, "tool.name", t->id);
+		attr_s(&sp, "adapter.version", "2.4.0");
+		attr_s(&sp, "adapter.idempotency_keys", "not sent");
+		change_end(s, &sp, "ci", "upgrade", &t->keys_dropped, 1, NULL);
 		slog(s, s->now_ms, "info", "gateway", "tool adapter upgraded",
-		     "tool", s->tools[f->target].id, "adapter", "2.4.0", NULL);
+		     "tool", t->id, "adapter", "2.4.0", "trace_id", sp.trace, NULL);
 		break;
+	}
 	case PF_SPAN_LOSS:
 		s->drop_pm = f->pm;
 		break;
@@ -1263,6 +1660,16 @@ static void fault_on(struct sim *s, struct pfault *f)
 		break;
 	case PF_AGENT_LOOP:
 		s->agents[f->target].looping = 1;
+		break;
+	case PF_GATE_OPEN:
+		gate_set(s, &s->models[f->target], f->value, "ci", "deploy", NULL);
+		f->count++;
+		break;
+	case PF_THRESHOLD:
+		threshold_set(s, f->value, "ci", "deploy", NULL);
+		break;
+	case PF_ADAPTER_UPGRADE:
+		adapter_set(s, &s->tools[f->target], f->mversion, 0, "ci", "upgrade", NULL);
 		break;
 	}
 }
@@ -1383,13 +1790,28 @@ static int tool_call(struct sim *s, struct task *t, size_t tix,
 	struct tool *tl = &s->tools[tix];
 	struct agent *ag = &s->agents[t->agent];
 	char key[40] = "", tname[16], lat[16];
-	int ok = 0;
+	struct adapter *ad = NULL;
+	int ok = 0, canary = 0, keyed;
+	unsigned base_ms = tl->latency_ms, fail_pm = tl->failure_pm;
 
 	task_name(t->id, tname);
 	if (tl->side_effect)
 		snprintf(key, sizeof key, "%s-s%zu", tname, t->step + 1);
+	/* the adapter serving this call: the canary takes its share */
+	if (tl->nad) {
+		size_t a = tl->adapter;
+
+		if (tl->canary && rnd_below(s, 100) < tl->canary_pct) {
+			a = tl->canary - 1;
+			canary = 1;
+		}
+		ad = &tl->ad[a];
+		base_ms = ad->latency_ms;
+		fail_pm = ad->failure_pm;
+	}
+	keyed = tl->idempotency && !(ad && ad->drops_keys);
 	for (unsigned attempt = 1; attempt <= tl->retries + 1 && !ok; attempt++) {
-		unsigned latency = tl->latency_ms / 2 + rnd_below(s, tl->latency_ms + 1) +
+		unsigned latency = base_ms / 2 + rnd_below(s, base_ms + 1) +
 				   tl->slow_ms;
 		int applied = 0, lost = 0, dup = 0;
 		struct bh_call hook = {0};
@@ -1400,8 +1822,16 @@ static int tool_call(struct sim *s, struct task *t, size_t tix,
 		attr_s(&sp, "agent.id", ag->id);
 		attr_s(&sp, "tool.name", tl->id);
 		attr_i(&sp, "tool.attempt", attempt);
-		if (key[0] && tl->idempotency)
+		if (key[0] && keyed)
 			attr_s(&sp, "idempotency_key", key);
+		if (ad) {
+			attr_s(&sp, "adapter.version", ad->version);
+			if (canary)
+				attr_s(&sp, "adapter.canary", "true");
+			span_link(&sp, ad->put.trace, ad->put.span);
+		} else if (!keyed && key[0]) {
+			span_link(&sp, tl->keys_dropped.trace, tl->keys_dropped.span);
+		}
 		if (s->lua) {
 			hook.tool = tl->id;
 			hook.agent = ag->id;
@@ -1423,8 +1853,10 @@ static int tool_call(struct sim *s, struct task *t, size_t tix,
 		else if (latency > tl->timeout_ms)
 			snprintf(err, errlen, "timeout after %u ms", tl->timeout_ms),
 				latency = tl->timeout_ms;
-		else if (rnd_below(s, 1000) < tl->failure_pm)
+		else if (rnd_below(s, 1000) < fail_pm)
 			snprintf(err, errlen, "500 internal error");
+		else if (ad && ad->bad_args_pm && rnd_below(s, 1000) < ad->bad_args_pm)
+			snprintf(err, errlen, "400 bad request: the tool refused the call's arguments");
 		else if (tl->side_effect) {
 			applied = 1;
 			/* the tool did it; its acknowledgement may still be lost */
@@ -1435,24 +1867,35 @@ static int tool_call(struct sim *s, struct task *t, size_t tix,
 		if (tl->slow_ms)
 			fault_count(s, PF_TOOL_SLOW, tix);
 		if (applied) {
-			int seen = 0;
+			unsigned seen = 0;
 
-			for (size_t i = 0; i < s->neffects; i++)
+			for (size_t i = 0; i < s->neffects && !seen; i++)
 				if (s->effects[i].task == t->id &&
 				    s->effects[i].tool == tix &&
 				    strcmp(s->effects[i].key, key) == 0)
-					seen = 1;
-			if (seen && tl->idempotency) {
+					seen = s->effects[i].id;
+			if (seen && keyed) {
 				attr_s(&sp, "tool.deduplicated", "true");
 			} else {
+				struct effect *e;
+				char eid[16];
+
 				GROW(s->effects, s->neffects);
-				s->effects[s->neffects] = (struct effect){
-					.task = t->id, .tool = tix, .t_ms = *c + latency,
-					.duplicate = seen};
-				snprintf(s->effects[s->neffects].key,
-					 sizeof s->effects[0].key, "%s", key);
+				e = &s->effects[s->neffects];
+				*e = (struct effect){
+					.id = (unsigned)s->neffects + 1, .task = t->id,
+					.attempt = attempt, .dup_of = seen, .tool = tix,
+					.step = t->step, .keyed = keyed,
+					.t_ms = *c + latency, .duplicate = seen != 0};
+				snprintf(e->key, sizeof e->key, "%s", key);
 				s->neffects++;
-				dup = seen;
+				effect_name(e->id, eid);
+				attr_s(&sp, "effect.id", eid);
+				if (seen) {
+					effect_name(seen, eid);
+					attr_s(&sp, "effect.duplicate_of", eid);
+				}
+				dup = seen != 0;
 				metricf(s, 1, "agentd_side_effects_total{tool=\"%s\"}", tl->id);
 				if (dup) {
 					metricf(s, 1, "agentd_duplicate_side_effects_total{tool=\"%s\"}", tl->id);
@@ -1482,6 +1925,18 @@ static int tool_call(struct sim *s, struct task *t, size_t tix,
 		snprintf(lat, sizeof lat, "%u", latency);
 		attr_i(&sp, "tool.latency_ms", latency);
 		ok = err[0] == '\0';
+		if (ad) {
+			if (ok)
+				ad->ok++;
+			else
+				ad->failed++;
+			metricf(s, 1, "agentd_adapter_calls_total{tool=\"%s\",version=\"%s\",outcome=\"%s\"}",
+				tl->id, ad->version, ok ? "ok" : "error");
+			for (size_t i = 0; !ok && i < s->nfaults; i++)
+				if (s->faults[i].kind == PF_ADAPTER_UPGRADE && s->faults[i].fired &&
+				    s->faults[i].target == tix && &tl->ad[s->faults[i].mversion] == ad)
+					s->faults[i].count++;
+		}
 		span_end(s, &sp, *c + latency, ok, err, tl->skew_ms);
 		metricf(s, 1, "agentd_tool_calls_total{tool=\"%s\",outcome=\"%s\"}",
 			tl->id, ok ? "ok" : "error");
@@ -1546,6 +2001,7 @@ static void run_task(struct sim *s, struct task *t)
 		attr_s(&sp, "model.name", m->id);
 		attr_s(&sp, "model.version", mv->id);
 		attr_s(&sp, "tool.name", s->tools[tix].id);
+		span_link(&sp, m->promoted.trace, m->promoted.span);
 		valid = rnd_below(s, 1000) < mv->quality;
 		c += 150 + rnd_below(s, 250);
 		span_end(s, &sp, c, valid, "model output failed the tool's argument schema", 0);
@@ -1604,6 +2060,7 @@ static void run_task(struct sim *s, struct task *t)
 		if (eff == POL_ESCALATE) {
 			struct approval *ap;
 			char aid[16];
+			int auto_ = s->tools[tix].risk < s->auto_below;
 
 			GROW(s->appr, s->nappr);
 			ap = &s->appr[s->nappr];
@@ -1614,23 +2071,42 @@ static void run_task(struct sim *s, struct task *t)
 			ap->step = t->step;
 			ap->requested_ms = c;
 			snprintf(ap->rule, sizeof ap->rule, "%s", rule ? rule->id : "default");
+			ap->risk = s->tools[tix].risk;
 			snprintf(aid, sizeof aid, "apr-%04u", ap->id);
 			span_begin(s, &sp, run.trace, run.id, "approval.request", c);
 			attr_s(&sp, "approval.id", aid);
 			attr_s(&sp, "tool.name", s->tools[tix].id);
 			attr_s(&sp, "policy.rule", ap->rule);
+			attr_i(&sp, "tool.risk", ap->risk);
+			if (auto_) {
+				/* below the threshold: approved without a person */
+				attr_s(&sp, "approval.auto", "true");
+				attr_i(&sp, "approval.auto_approve_below", s->auto_below);
+				span_link(&sp, s->threshold.trace, s->threshold.span);
+			}
 			span_end(s, &sp, c + 1, 1, NULL, 0);
-			slog(s, c, "info", "approvals", "approval requested", "approval", aid,
+			slog(s, c, "info", "approvals", auto_ ? "approval granted automatically (below the risk threshold)" :
+			     "approval requested", "approval", aid,
 			     "task", tname, "tool", s->tools[tix].id, "trace_id", t->trace, NULL);
-			if (!s->reviewer_stuck)
-				schedule(s, c + (int64_t)s->review_s * 1000, EV_REVIEW, ap->id);
-			else
-				for (size_t i = 0; i < s->nfaults; i++)
-					if (s->faults[i].kind == PF_APPROVAL_STUCK && s->faults[i].fired)
-						s->faults[i].count++;
-			span_end(s, &run, c + 2, 1, NULL, 0);
-			task_set(s, t, T_WAITING, NULL);
-			return;
+			if (auto_) {
+				ap->auto_ = 1;
+				ap->state = A_APPROVED;
+				ap->decided_ms = c;
+				snprintf(ap->by, sizeof ap->by, "auto");
+				metricf(s, 1, "agentd_approvals_total{decision=\"auto\"}");
+				fault_count(s, PF_THRESHOLD, 0);
+				c += 2;
+			} else {
+				if (!s->reviewer_stuck)
+					schedule(s, c + (int64_t)s->review_s * 1000, EV_REVIEW, ap->id);
+				else
+					for (size_t i = 0; i < s->nfaults; i++)
+						if (s->faults[i].kind == PF_APPROVAL_STUCK && s->faults[i].fired)
+							s->faults[i].count++;
+				span_end(s, &run, c + 2, 1, NULL, 0);
+				task_set(s, t, T_WAITING, NULL);
+				return;
+			}
 		}
 		/* the tool, or its fallback when it is disabled */
 		if (!s->tools[tix].enabled && s->tools[tix].fallback)
@@ -1936,10 +2412,61 @@ static int c_tools(struct ctx *x)
 		struct tool *t = &s->tools[i];
 
 		OUT(x, "%-20s %-9s %-11u %-12s %-8u %s\n", t->id,
-		    t->enabled ? "enabled" : "disabled", t->latency_ms,
+		    t->enabled ? "enabled" : "disabled",
+		    t->nad ? t->ad[t->adapter].latency_ms : t->latency_ms,
 		    t->side_effect ? "yes" : "no", t->retries,
 		    t->fallback ? s->tools[t->fallback - 1].id : "-");
 	}
+	return 0;
+}
+
+/* tool adapter TOOL VERSION, tool canary TOOL VERSION PERCENT, tool
+ * rollback TOOL: the tool's adapter versions, the change-management way. */
+static int tool_adapter_cmd(struct ctx *x, struct tool *t, const char *sub)
+{
+	struct sim *s = x->s;
+	uint64_t pct = 0;
+	size_t a;
+
+	if (!t->nad)
+		return fail(x, 1, "%s has a single adapter: no versions to choose from", t->id);
+	if (strcmp(sub, "rollback") == 0) {
+		if (x->argc != 3)
+			return fail(x, 2, "usage: agentctl tool rollback TOOL");
+		if (t->adapter_before == t->adapter)
+			return fail(x, 1, "%s has no earlier adapter to roll back to", t->id);
+		a = t->adapter_before;
+		adapter_set(s, t, a, 0, x->actor, "rollback", &x->op);
+		OUT(x, "%s rolled back to adapter %s\n", t->id, t->ad[a].version);
+		return 0;
+	}
+	if ((strcmp(sub, "adapter") == 0 && x->argc != 4) ||
+	    (strcmp(sub, "canary") == 0 && x->argc != 5))
+		return fail(x, 2, "usage: agentctl tool adapter TOOL VERSION, or tool canary TOOL VERSION PERCENT (0 ends the canary)");
+	if ((a = FIND_V(t->ad, t->nad, x->argv[3])) == t->nad)
+		return fail(x, 1, "%s has no adapter \"%s\"; `agentctl tool show %s` lists them",
+			    t->id, x->argv[3], t->id);
+	if (strcmp(sub, "adapter") == 0) {
+		if (a == t->adapter && !t->canary)
+			return fail(x, 1, "%s already runs adapter %s", t->id, t->ad[a].version);
+		adapter_set(s, t, a, 0, x->actor, "apply", &x->op);
+		OUT(x, "%s: adapter %s takes every call\n", t->id, t->ad[a].version);
+		return 0;
+	}
+	if (parse_u64(x->argv[4], 0, 100, &pct) < 0)
+		return fail(x, 2, "usage: agentctl tool canary TOOL VERSION PERCENT   (PERCENT: 0 to 100; 0 ends the canary)");
+	if (a == t->adapter && pct)
+		return fail(x, 1, "adapter %s already takes every call of %s; a canary tries another version",
+			    t->ad[a].version, t->id);
+	if (!pct && !t->canary)
+		return fail(x, 1, "%s has no canary to end", t->id);
+	adapter_set(s, t, a, (unsigned)pct, x->actor, "canary", &x->op);
+	if (pct)
+		OUT(x, "%s: adapter %s takes %u%% of the calls as a canary; `agentctl tool show %s` compares them\n",
+		    t->id, t->ad[a].version, (unsigned)pct, t->id);
+	else
+		OUT(x, "%s: canary ended; adapter %s takes every call\n", t->id,
+		    t->ad[t->adapter].version);
 	return 0;
 }
 
@@ -1947,7 +2474,8 @@ static int c_tool(struct ctx *x)
 {
 	struct sim *s = x->s;
 	const char *sub = x->argc > 1 ? x->argv[1] : "";
-	const char *use = "usage: agentctl tool show|enable|disable TOOL, or tool set TOOL idempotency|debug on|off";
+	const char *use = "usage: agentctl tool show|enable|disable|rollback TOOL, tool set TOOL idempotency|debug on|off, "
+			  "tool adapter TOOL VERSION, tool canary TOOL VERSION PERCENT";
 	struct tool *t;
 	size_t i = 0;
 
@@ -1971,13 +2499,34 @@ static int c_tool(struct ctx *x)
 		OUT(x, "tool         %s\nstate        %s\nlatency      %u ms typical, timeout %u ms\n"
 		       "retries      %u\nside effect  %s\nidempotency  %s\ndebug log    %s\nfallback     %s\n"
 		       "calls        %u ok, %u failed\n",
-		    t->id, t->enabled ? "enabled" : "disabled", t->latency_ms,
+		    t->id, t->enabled ? "enabled" : "disabled",
+		    t->nad ? t->ad[t->adapter].latency_ms : t->latency_ms,
 		    t->timeout_ms, t->retries, t->side_effect ? "yes" : "no",
 		    t->side_effect ? (t->idempotency ? "keys sent" : "off (no keys sent)") : "-",
 		    t->debug_headers ? "on (request headers)" : "off",
 		    t->fallback ? s->tools[t->fallback - 1].id : "-", ok, bad_);
+		if (t->side_effect || t->risk)
+			OUT(x, "risk         %u (escalations below %u are approved automatically)\n",
+			    t->risk, s->auto_below);
+		if (t->nad) {
+			OUT(x, "adapter      %s%s", t->ad[t->adapter].version,
+			    t->adapter_before != t->adapter ? " (before it: " : "");
+			if (t->adapter_before != t->adapter)
+				OUT(x, "%s)", t->ad[t->adapter_before].version);
+			OUT(x, "\n");
+			if (t->canary)
+				OUT(x, "canary       %s takes %u%% of the calls\n",
+				    t->ad[t->canary - 1].version, t->canary_pct);
+			OUT(x, "%-12s %-16s %-8s %s\n", "", "ADAPTER", "CALLS_OK", "CALLS_FAILED");
+			for (size_t k = 0; k < t->nad; k++)
+				OUT(x, "%-12s %-16s %-8u %u\n", "", t->ad[k].version, t->ad[k].ok,
+				    t->ad[k].failed);
+		}
 		return 0;
 	}
+	if (strcmp(sub, "adapter") == 0 || strcmp(sub, "canary") == 0 ||
+	    strcmp(sub, "rollback") == 0)
+		return tool_adapter_cmd(x, t, sub);
 	if ((strcmp(sub, "enable") == 0 || strcmp(sub, "disable") == 0) && x->argc == 3) {
 		int on = sub[0] == 'e';
 
@@ -2016,11 +2565,14 @@ static int c_models(struct ctx *x)
 {
 	struct sim *s = x->s;
 
-	OUT(x, "%-16s %-14s %-8s %s\n", "MODEL", "ACTIVE", "PINNED", "VERSIONS");
+	OUT(x, "%-16s %-14s %-8s %-6s %s\n", "MODEL", "ACTIVE", "PINNED", "GATE", "VERSIONS");
 	for (size_t i = 0; i < s->nmodels; i++) {
 		struct model *m = &s->models[i];
+		char gate[16] = "-";
 
-		OUT(x, "%-16s %-14s %-8s ", m->id, m->v[m->active].id, m->pinned ? "yes" : "no");
+		if (m->gated)
+			snprintf(gate, sizeof gate, "%u", m->min_quality);
+		OUT(x, "%-16s %-14s %-8s %-6s ", m->id, m->v[m->active].id, m->pinned ? "yes" : "no", gate);
 		for (size_t k = 0; k < m->nv; k++)
 			OUT(x, "%s%s", k ? "," : "", m->v[k].id);
 		OUT(x, "\n");
@@ -2036,13 +2588,14 @@ static int c_model(struct ctx *x)
 	size_t i = 0, v;
 
 	if (x->argc < 3)
-		return fail(x, 2, "usage: agentctl model pin MODEL VERSION | unpin MODEL | rollback MODEL");
+		return fail(x, 2, "usage: agentctl model pin MODEL VERSION | unpin MODEL | rollback MODEL | gate MODEL [MIN] | eval MODEL VERSION");
 	if (find_model(x, x->argv[2], &i))
 		return 1;
 	m = &s->models[i];
 	if (strcmp(sub, "pin") == 0 && x->argc == 4) {
 		if ((v = FIND(m->v, m->nv, x->argv[3])) == m->nv)
 			return fail(x, 1, "%s has no version \"%s\"; `agentctl models` lists them", m->id, x->argv[3]);
+		model_promote(s, m, v, x->actor, "pin", &x->op);
 		if (v != m->active)
 			m->before = m->active;
 		m->active = v;
@@ -2065,6 +2618,7 @@ static int c_model(struct ctx *x)
 		if (m->before == m->active)
 			return fail(x, 1, "%s has no earlier version to roll back to", m->id);
 		v = m->before;
+		model_promote(s, m, v, x->actor, "rollback", &x->op);
 		m->before = m->active;
 		m->active = v;
 		m->pinned = 1;
@@ -2073,7 +2627,42 @@ static int c_model(struct ctx *x)
 		OUT(x, "%s rolled back to %s and pinned\n", m->id, m->v[v].id);
 		return 0;
 	}
-	return fail(x, 2, "usage: agentctl model pin MODEL VERSION | unpin MODEL | rollback MODEL");
+	if (strcmp(sub, "gate") == 0 && (x->argc == 3 || x->argc == 4)) {
+		uint64_t min;
+
+		if (x->argc == 3) {
+			if (!m->gated)
+				OUT(x, "%s: no evaluation gate: the provider's new versions are promoted as they come\n", m->id);
+			else
+				OUT(x, "%s: a new version is promoted only with a quality of at least %u (permille)\n",
+				    m->id, m->min_quality);
+			for (size_t k = 0; k < m->nghist; k++) {
+				char when[32];
+
+				ts(m->ghist[k].t_ms, when);
+				OUT(x, "  %-26s min_quality %-5s %-8s %s\n", when, m->ghist[k].what,
+				    m->ghist[k].how, m->ghist[k].by);
+			}
+			return 0;
+		}
+		if (parse_u64(x->argv[3], 0, 1000, &min) < 0)
+			return fail(x, 2, "usage: agentctl model gate MODEL [MIN_QUALITY]   (0 to 1000 permille)");
+		gate_set(s, m, (unsigned)min, x->actor, "apply", &x->op);
+		OUT(x, "%s: evaluation gate set to min_quality %u\n", m->id, (unsigned)min);
+		return 0;
+	}
+	if (strcmp(sub, "eval") == 0 && x->argc == 4) {
+		if ((v = FIND(m->v, m->nv, x->argv[3])) == m->nv)
+			return fail(x, 1, "%s has no version \"%s\"; `agentctl models` lists them", m->id, x->argv[3]);
+		OUT(x, "%s@%s: quality %u permille on the evaluation set", m->id, m->v[v].id, m->v[v].quality);
+		if (m->gated)
+			OUT(x, "; the gate (min_quality %u) would %s it\n", m->min_quality,
+			    m->v[v].quality >= m->min_quality ? "pass" : "block");
+		else
+			OUT(x, "; no gate\n");
+		return 0;
+	}
+	return fail(x, 2, "usage: agentctl model pin MODEL VERSION | unpin MODEL | rollback MODEL | gate MODEL [MIN] | eval MODEL VERSION");
 }
 
 /* "vN" or "N" for a version that exists; 0 otherwise. */
@@ -2266,13 +2855,25 @@ static int c_policy(struct ctx *x)
 	return fail(x, 2, "usage: agentctl policy status|history|show|diff|validate|apply|rollback");
 }
 
+/* An id as the platform prints it ("task-00042", "apr-0007", "eff-0012")
+ * or its number alone: the prefix and the zeros that pad it are dropped.
+ * 0 when it is neither. */
+static int id_arg(const char *a, const char *prefix, uint64_t max, uint64_t *out)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(a, prefix, n) == 0)
+		a += n;
+	while (a[0] == '0' && a[1])
+		a++;
+	return parse_u64(a, 1, max, out) == 0;
+}
+
 static int task_arg(struct ctx *x, const char *a, struct task **out)
 {
 	uint64_t id;
 
-	if (strncmp(a, "task-", 5) == 0)
-		a += 5;
-	if (parse_u64(a, 1, SIM_MAX_TASKS, &id) < 0 || !task_by_id(x->s, (unsigned)id))
+	if (!id_arg(a, "task-", SIM_MAX_TASKS, &id) || !task_by_id(x->s, (unsigned)id))
 		return fail(x, 1, "no task %s; `agentctl tasks` lists them", a);
 	*out = task_by_id(x->s, (unsigned)id);
 	return 0;
@@ -2378,9 +2979,57 @@ static int c_approvals(struct ctx *x)
 		OUT(x, "reviewer restarted; %u pending approvals queued for review\n", pending_approvals(s));
 		return 0;
 	}
+	if (x->argc >= 2 && strcmp(x->argv[1], "threshold") == 0) {
+		uint64_t v;
+
+		if (x->argc == 2) {
+			OUT(x, "escalations of tools with a risk below %u are approved automatically\n",
+			    s->auto_below);
+			for (size_t i = 0; i < s->nthist; i++) {
+				ts(s->thist[i].t_ms, when);
+				OUT(x, "  %-26s auto_approve_below %-4s %-8s %s\n", when, s->thist[i].what,
+				    s->thist[i].how, s->thist[i].by);
+			}
+			OUT(x, "tool risks: ");
+			for (size_t i = 0; i < s->ntools; i++)
+				OUT(x, "%s%s %u", i ? ", " : "", s->tools[i].id, s->tools[i].risk);
+			OUT(x, "\n");
+			return 0;
+		}
+		if (x->argc != 3 || parse_u64(x->argv[2], 0, 101, &v) < 0)
+			return fail(x, 2, "usage: agentctl approvals threshold [N]   (0 to 101: escalations of tools with a risk below N need no person; 0: none)");
+		threshold_set(s, (unsigned)v, x->actor, "apply", &x->op);
+		OUT(x, "auto_approve_below is now %u\n", (unsigned)v);
+		return 0;
+	}
+	if (x->argc == 2 && strcmp(x->argv[1], "auto") == 0) {
+		size_t n = 0, from = 0;
+
+		for (size_t i = s->nappr; i-- > 0;)
+			if (s->appr[i].auto_ && ++n == SIM_MAX_LISTED) {
+				from = i;
+				break;
+			}
+		OUT(x, "%-9s %-11s %-18s %-5s %-24s %s\n", "APPROVAL", "TASK", "TOOL", "RISK",
+		    "APPROVED", "REVIEW");
+		for (size_t i = from; i < s->nappr; i++) {
+			struct approval *a = &s->appr[i];
+
+			if (!a->auto_)
+				continue;
+			ts(a->requested_ms, when);
+			OUT(x, "apr-%04u  task-%05u  %-18s %-5u %-24s %s\n", a->id, a->task,
+			    s->tools[a->tool].id, a->risk, when,
+			    a->reviewed ? "rejected" : "-");
+		}
+		if (n == SIM_MAX_LISTED)
+			OUT(x, "(the last %d; /var/lib/agentd/state.json holds every approval)\n", SIM_MAX_LISTED);
+		return 0;
+	}
 	if (x->argc != 1)
-		return fail(x, 2, "usage: agentctl approvals [resume]");
-	OUT(x, "reviewer %s\n%-9s %-11s %-18s %-24s %-9s %s\n", s->reviewer_stuck ? "stuck" : "running",
+		return fail(x, 2, "usage: agentctl approvals [resume|auto|threshold [N]]");
+	OUT(x, "reviewer %s; auto-approved below risk %u\n%-9s %-11s %-18s %-24s %-9s %s\n",
+	    s->reviewer_stuck ? "stuck" : "running", s->auto_below,
 	    "APPROVAL", "TASK", "TOOL", "REQUESTED", "STATE", "BY");
 	for (size_t i = 0; i < s->nappr; i++) {
 		struct approval *a = &s->appr[i];
@@ -2389,6 +3038,37 @@ static int c_approvals(struct ctx *x)
 		OUT(x, "apr-%04u  task-%05u  %-18s %-24s %-9s %s\n", a->id, a->task,
 		    s->tools[a->tool].id, when, appr_states[a->state], a->by);
 	}
+	return 0;
+}
+
+/* An operator rejects, after the fact, what the threshold approved: the
+ * rejection is recorded and the step's side effects are reverted. */
+static int review_auto(struct ctx *x, struct approval *ap)
+{
+	struct sim *s = x->s;
+	size_t n = 0;
+	char aid[16];
+
+	ap->state = A_REJECTED;
+	ap->reviewed = 1;
+	ap->decided_ms = s->now_ms;
+	snprintf(ap->by, sizeof ap->by, "%s", x->actor);
+	OUT(x, "apr-%04u (approved automatically) rejected on review", ap->id);
+	for (size_t i = 0; i < s->neffects; i++) {
+		struct effect *e = &s->effects[i];
+		char id[16];
+
+		if (e->task != ap->task || e->step != ap->step || e->reverted)
+			continue;
+		effect_revert(s, e, x->actor, &x->op);
+		effect_name(e->id, id);
+		OUT(x, "%s %s", n++ ? "," : "; reverted:", id);
+	}
+	OUT(x, "%s\n", n ? "" : "; it left no side effect to revert");
+	snprintf(aid, sizeof aid, "apr-%04u", ap->id);
+	slog(s, s->now_ms, "info", "approvals", "automatic approval rejected on review",
+	     "approval", aid, "by", x->actor, NULL);
+	metricf(s, 1, "agentd_approvals_total{decision=\"rejected_on_review\"}");
 	return 0;
 }
 
@@ -2401,10 +3081,10 @@ static int c_approval(struct ctx *x)
 	if (x->argc != 3 || (strcmp(x->argv[1], "approve") != 0 && strcmp(x->argv[1], "reject") != 0))
 		return fail(x, 2, "usage: agentctl approval approve|reject APPROVAL");
 	a = x->argv[2];
-	if (strncmp(a, "apr-", 4) == 0)
-		a += 4;
-	if (parse_u64(a, 1, 1000000, &id) < 0 || id > s->nappr)
+	if (!id_arg(a, "apr-", 1000000, &id) || id > s->nappr)
 		return fail(x, 1, "no approval %s; `agentctl approvals` lists them", x->argv[2]);
+	if (s->appr[id - 1].auto_ && !s->appr[id - 1].reviewed && x->argv[1][0] == 'r')
+		return review_auto(x, &s->appr[id - 1]);
 	if (s->appr[id - 1].state != A_PENDING)
 		return fail(x, 1, "apr-%04u is already %s", (unsigned)id, appr_states[s->appr[id - 1].state]);
 	s->appr[id - 1].state = x->argv[1][0] == 'a' ? A_APPROVED : A_REJECTED;
@@ -2500,6 +3180,85 @@ static int c_advance(struct ctx *x)
 	return 0;
 }
 
+static void effect_line(struct ctx *x, const struct effect *e)
+{
+	char id[16], of[16] = "-", when[32];
+
+	effect_name(e->id, id);
+	if (e->dup_of)
+		effect_name(e->dup_of, of);
+	ts(e->t_ms, when);
+	OUT(x, "%-9s %-18s task-%05u %-5zu %-8u %-18s %-13s %-26s %s\n", id,
+	    x->s->tools[e->tool].id, e->task, e->step + 1, e->attempt,
+	    e->keyed ? e->key : "-", e->dup_of ? of : "-", when,
+	    e->reverted ? "reverted" : "applied");
+}
+
+/* effects [TOOL]: the side-effect ledger, the last SIM_MAX_LISTED. */
+static int c_effects(struct ctx *x)
+{
+	struct sim *s = x->s;
+	size_t tix = SIZE_MAX, n = 0, from = 0, dups = 0, open_ = 0;
+
+	if (x->argc > 2)
+		return fail(x, 2, "usage: agentctl effects [TOOL]");
+	if (x->argc == 2 && find_tool(x, x->argv[1], &tix))
+		return 1;
+	for (size_t i = s->neffects; i-- > 0;)
+		if ((tix == SIZE_MAX || s->effects[i].tool == tix) && ++n == SIM_MAX_LISTED) {
+			from = i;
+			break;
+		}
+	OUT(x, "%-9s %-18s %-10s %-5s %-8s %-18s %-13s %-26s %s\n", "EFFECT", "TOOL", "TASK",
+	    "STEP", "ATTEMPT", "IDEMPOTENCY_KEY", "DUPLICATE_OF", "AT", "STATE");
+	for (size_t i = from; i < s->neffects; i++)
+		if (tix == SIZE_MAX || s->effects[i].tool == tix)
+			effect_line(x, &s->effects[i]);
+	for (size_t i = 0; i < s->neffects; i++)
+		if (tix == SIZE_MAX || s->effects[i].tool == tix) {
+			dups += s->effects[i].dup_of != 0;
+			open_ += s->effects[i].dup_of && !s->effects[i].reverted;
+		}
+	if (n == SIM_MAX_LISTED)
+		OUT(x, "(the last %d; /var/lib/agentd/state.json holds every effect)\n", SIM_MAX_LISTED);
+	OUT(x, "%zu duplicates (the same task and step applied again), %zu of them not reverted\n",
+	    dups, open_);
+	return 0;
+}
+
+static int c_effect(struct ctx *x)
+{
+	struct sim *s = x->s;
+	const char *a;
+	uint64_t id;
+	struct effect *e;
+
+	if (x->argc != 3 || (strcmp(x->argv[1], "show") != 0 && strcmp(x->argv[1], "revert") != 0))
+		return fail(x, 2, "usage: agentctl effect show|revert EFFECT");
+	a = x->argv[2];
+	if (!id_arg(a, "eff-", UINT32_MAX, &id) || id > s->neffects)
+		return fail(x, 1, "no effect %s; `agentctl effects` lists them", x->argv[2]);
+	e = &s->effects[id - 1];
+	if (strcmp(x->argv[1], "show") == 0) {
+		OUT(x, "%-9s %-18s %-10s %-5s %-8s %-18s %-13s %-26s %s\n", "EFFECT", "TOOL", "TASK",
+		    "STEP", "ATTEMPT", "IDEMPOTENCY_KEY", "DUPLICATE_OF", "AT", "STATE");
+		effect_line(x, e);
+		for (size_t i = 0; i < s->neffects; i++)
+			if (s->effects[i].dup_of == e->id)
+				effect_line(x, &s->effects[i]);
+		return 0;
+	}
+	if (e->reverted)
+		return fail(x, 1, "eff-%04u is already reverted", e->id);
+	effect_revert(s, e, x->actor, &x->op);
+	OUT(x, "eff-%04u reverted: a compensating action for task-%05u's %s\n", e->id, e->task,
+	    s->tools[e->tool].id);
+	if (!e->dup_of)
+		OUT(x, "note: eff-%04u was the first effect of its task's step, not a duplicate: the action itself is undone\n",
+		    e->id);
+	return 0;
+}
+
 static int c_metrics(struct ctx *x);
 static int c_trace(struct ctx *x);
 static int c_audit(struct ctx *x);
@@ -2523,6 +3282,7 @@ static const struct command {
 	{"approvals", c_approvals, 1}, {"approval", c_approval, 1},
 	{"exporter", c_exporter, 1}, {"clock", c_clock, 1},
 	{"secret", c_secret, 1},     {"advance", c_advance, 1},
+	{"effects", c_effects, 0},   {"effect", c_effect, 1},
 	{"trace", c_trace, 0},       {"metrics", c_metrics, 0},
 	{"audit", c_audit, 0},       {"help", c_help, 0},
 };
@@ -2705,6 +3465,16 @@ static json_t *jts(int64_t ms)
 
 /* The state as graders and operators read it, and the journal that
  * rebuilds it. */
+static json_t *hist_json(const struct hentry *h, size_t n, const char *key)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s,s:o,s:s,s:s}", key, h[i].what,
+			"at", jts(h[i].t_ms), "by", h[i].by, "how", h[i].how));
+	return a;
+}
+
 static json_t *state_json(struct sim *s)
 {
 	json_t *o = json_object(), *a, *x;
@@ -2745,17 +3515,45 @@ static json_t *state_json(struct sim *s)
 	json_object_set_new(o, "agents", a);
 	a = json_array();
 	for (size_t i = 0; i < s->nmodels; i++)
-		json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "id", s->models[i].id,
-			"active", s->models[i].v[s->models[i].active].id,
-			"pinned", s->models[i].pinned));
+	{
+		struct model *m = &s->models[i];
+		json_t *vs = json_array();
+
+		for (size_t k = 0; k < m->nv; k++)
+			json_array_append_new(vs, json_pack("{s:s,s:i}", "id", m->v[k].id,
+				"quality", (int)m->v[k].quality));
+		x = json_pack("{s:s,s:s,s:b,s:o,s:o}", "id", m->id, "active", m->v[m->active].id,
+			      "pinned", m->pinned, "versions", vs,
+			      "history", hist_json(m->hist, m->nhist, "version"));
+		if (m->gated)
+			json_object_set_new(x, "gate", json_pack("{s:i,s:o}", "min_quality",
+				(int)m->min_quality, "history",
+				hist_json(m->ghist, m->nghist, "min_quality")));
+		json_array_append_new(a, x);
+	}
 	json_object_set_new(o, "models", a);
 	a = json_array();
 	for (size_t i = 0; i < s->ntools; i++) {
 		struct tool *t = &s->tools[i];
 
-		json_array_append_new(a, json_pack("{s:s,s:b,s:b,s:b}", "id", t->id,
+		x = json_pack("{s:s,s:b,s:b,s:b,s:i}", "id", t->id,
 			"enabled", t->enabled, "idempotency", t->side_effect && t->idempotency,
-			"debug_headers", t->debug_headers));
+			"debug_headers", t->debug_headers, "risk", (int)t->risk);
+		if (t->nad) {
+			json_t *ads = json_array();
+
+			for (size_t k = 0; k < t->nad; k++)
+				json_array_append_new(ads, json_pack("{s:s,s:i,s:i}", "version",
+					t->ad[k].version, "calls_ok", (int)t->ad[k].ok,
+					"calls_failed", (int)t->ad[k].failed));
+			json_object_set_new(x, "adapter", json_string(t->ad[t->adapter].version));
+			json_object_set_new(x, "canary", t->canary ?
+				json_pack("{s:s,s:i}", "version", t->ad[t->canary - 1].version,
+					  "percent", (int)t->canary_pct) : json_null());
+			json_object_set_new(x, "adapters", ads);
+			json_object_set_new(x, "adapter_history", hist_json(t->ahist, t->nahist, "adapter"));
+		}
+		json_array_append_new(a, x);
 	}
 	json_object_set_new(o, "tools", a);
 	json_object_set_new(o, "exporter", json_pack("{s:b,s:I,s:I}", "healthy", !s->drop_pm,
@@ -2767,17 +3565,21 @@ static json_t *state_json(struct sim *s)
 
 		snprintf(id, sizeof id, "apr-%04u", p->id);
 		task_name(p->task, tk);
-		x = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "id", id, "task", tk,
+		x = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:b,s:b}", "id", id, "task", tk,
 			      "tool", s->tools[p->tool].id, "rule", p->rule, "state",
-			      appr_states[p->state], "requested", jts(p->requested_ms));
+			      appr_states[p->state], "requested", jts(p->requested_ms),
+			      "risk", (int)p->risk, "auto", p->auto_,
+			      "reviewed", p->reviewed);
 		if (p->state != A_PENDING) {
 			json_object_set_new(x, "decided", jts(p->decided_ms));
 			json_object_set_new(x, "by", json_string(p->by));
 		}
 		json_array_append_new(a, x);
 	}
-	json_object_set_new(o, "approvals", json_pack("{s:s,s:o}", "reviewer",
-		s->reviewer_stuck ? "stuck" : "running", "items", a));
+	json_object_set_new(o, "approvals", json_pack("{s:s,s:i,s:o,s:o}", "reviewer",
+		s->reviewer_stuck ? "stuck" : "running", "auto_approve_below",
+		(int)s->auto_below, "threshold_history",
+		hist_json(s->thist, s->nthist, "auto_approve_below"), "items", a));
 	a = json_array();
 	for (size_t i = 0; i < s->ntasks; i++) {
 		struct task *t = &s->tasks[i];
@@ -2796,12 +3598,25 @@ static json_t *state_json(struct sim *s)
 	json_object_set_new(o, "tasks", a);
 	a = json_array();
 	for (size_t i = 0; i < s->neffects; i++) {
-		char tk[16];
+		struct effect *e = &s->effects[i];
+		char tk[16], id[16], of[16];
 
-		task_name(s->effects[i].task, tk);
-		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:o,s:b}", "task", tk,
-			"tool", s->tools[s->effects[i].tool].id, "key", s->effects[i].key,
-			"at", jts(s->effects[i].t_ms), "duplicate", s->effects[i].duplicate));
+		task_name(e->task, tk);
+		effect_name(e->id, id);
+		x = json_pack("{s:s,s:s,s:s,s:i,s:i,s:s,s:b,s:o,s:b,s:s}", "id", id, "task", tk,
+			"tool", s->tools[e->tool].id, "step", (int)(e->step + 1),
+			"attempt", (int)e->attempt, "key", e->key, "key_sent", e->keyed,
+			"at", jts(e->t_ms), "duplicate", e->duplicate,
+			"state", e->reverted ? "reverted" : "applied");
+		if (e->dup_of) {
+			effect_name(e->dup_of, of);
+			json_object_set_new(x, "duplicate_of", json_string(of));
+		}
+		if (e->reverted) {
+			json_object_set_new(x, "reverted_at", jts(e->reverted_ms));
+			json_object_set_new(x, "reverted_by", json_string(e->by));
+		}
+		json_array_append_new(a, x);
 	}
 	json_object_set_new(o, "effects", a);
 	a = json_array();
@@ -3063,6 +3878,7 @@ static void begin(struct sim *s)
 	seed_rng(s);
 	s->now_ms = s->start_ms;
 	s->seq = 0;
+	reset_changes(s);
 	for (size_t i = 0; i < s->nsecrets; i++) {
 		memcpy(s->secrets[i].value, "sk-live-", 8);
 		new_id(s, s->secrets[i].value + 8, 12);
@@ -3273,13 +4089,21 @@ void sim_close(struct sim *s)
 		return;
 	state_free(s);
 	for (size_t i = 0; i < s->nmodels; i++) {
+		free(s->models[i].hist);
+		free(s->models[i].ghist);
 		for (size_t k = 0; k < s->models[i].nv; k++)
 			free(s->models[i].v[k].id);
 		free(s->models[i].v);
 		free(s->models[i].id);
 	}
-	for (size_t i = 0; i < s->ntools; i++)
+	for (size_t i = 0; i < s->ntools; i++) {
+		for (size_t k = 0; k < s->tools[i].nad; k++)
+			free(s->tools[i].ad[k].version);
+		free(s->tools[i].ad);
+		free(s->tools[i].ahist);
 		free(s->tools[i].id);
+	}
+	free(s->thist);
 	for (size_t i = 0; i < s->nagents; i++) {
 		free(s->agents[i].id);
 		free(s->agents[i].role);

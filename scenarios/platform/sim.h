@@ -44,6 +44,8 @@ struct sim_paths {
 #define SIM_MAX_STATE (32u << 20)   /* state.json: bytes (graders read 8 MiB) */
 #define SIM_MAX_ENTITIES 256        /* agents, tools, models, kinds: each */
 #define SIM_MAX_STEPS 16            /* tool steps in one kind of task */
+#define SIM_MAX_ADAPTERS 16         /* adapter versions of one tool */
+#define SIM_MAX_LISTED 200          /* lines of a listing (the state has all) */
 #define SIM_MAX_POLICIES 999        /* policy versions kept */
 #define SIM_MAX_RULES 500           /* rules in a policy */
 #define SIM_MAX_PATTERNS 64         /* roles or tools in one rule */

@@ -122,6 +122,93 @@ calls=$(sed -n 's/.*), \([0-9]*\) tool calls/\1/p' "$OUT" | head -1)
 has "agent_loop: quarantine cancels its tasks" "researcher-1 quarantined;"
 grep -q '"count": [1-9]' "$T/f10/var/lib/service/agentd/faults.json" && pass "the fault record counts what a fault caused" || fail "fault record count"
 
+# --- gates, effects, thresholds, adapters (the library scenarios' platforms) ---
+# sfresh NAME SCENARIO / sscript NAME SCENARIO FAULTS: as fresh and script,
+# on a scenario's platform
+sfresh() { rm -rf "$T/$1"; mkdir -p "$T/$1/var/lib/agentd" "$T/$1/var/log/agentd" "$T/$1/var/lib/service"; cp -r "$TOP/scenarios/$2/system/etc" "$T/$1/"; }
+sscript() { sfresh "$1" "$2"; LABRUN_PLATFORM_FAULTS=$3 run "$A" --root "$T/$1" --seed 0a --script "$T/cmds"; }
+spans_of() { cat "$T/$1/var/log/agentd/spans.jsonl"; }
+
+printf 'models\n' >"$T/cmds"
+sscript m1 model-drift-gate '[{"id":"d","kind":"platform.model_drift","at_s":600,"model":"planner","version":"2026-03"}]'
+has "gate: a closed gate keeps a bad version out" "planner          2026-01        no       900"
+spans_of m1 | grep '"name":"model.promote"' | grep -q '"gate.decision":"blocked"' && pass "gate: the blocked promotion is a span of its own" || fail "blocked promotion span"
+grep -q 'blocked by the evaluation gate' "$T/m1/var/log/agentd/agentd.jsonl" && pass "gate: the log says the gate blocked it" || fail "gate log"
+
+GPLAN='[{"id":"g","kind":"platform.gate_open","at_s":300,"model":"planner"},{"id":"d","kind":"platform.model_drift","at_s":600,"model":"planner","version":"2026-03"}]'
+printf 'models\nmodel gate planner\nmodel eval planner 2026-03\nmodel rollback planner\nmodel gate planner 900\nmodel eval planner 2026-03\nmodel gate planner 1001\n' >"$T/cmds"
+sscript m2 model-drift-gate "$GPLAN"
+has "gate_open: the pipeline's gate lets the bad version in" "planner          2026-03        no       0"
+has "gate_open: the gate's history names the pipeline" "min_quality 0     deploy   ci"
+has "model eval: a version against the gate" "planner@2026-03: quality 480 permille on the evaluation set; the gate (min_quality 0) would pass it"
+has "model gate: the operator sets it back" "planner: evaluation gate set to min_quality 900"
+has "model eval: the repaired gate would block it" "(min_quality 900) would block it"
+has "model gate: a value out of range is a usage error" "usage: agentctl model gate MODEL [MIN_QUALITY]"
+spans_of m2 | grep '"name":"agent.plan"' | grep '"model.version":"2026-03"' | grep -q '"links"' && pass "gate_open: plans link to the promotion behind their version" || fail "plan links"
+grep -q '"min_quality": 900' "$T/m2/var/lib/agentd/state.json" && grep -q '"how": "rollback"' "$T/m2/var/lib/agentd/state.json" && pass "gate: the state holds the gate and the model's history" || fail "gate state"
+
+DPLAN='[{"id":"k","kind":"platform.duplicate_delivery","at_s":1500,"tool":"payments.refund","probability_pm":450}]'
+printf 'effects payments.refund\n' >"$T/cmds"
+sscript e1 duplicate-effects "$DPLAN"
+dup=$(awk '$7 ~ /^eff-/ {print $1; exit}' "$OUT"); orig=$(awk '$7 ~ /^eff-/ {print $7; exit}' "$OUT")
+[ -n "$dup" ] && pass "effects: duplicates name the effect they repeat ($dup of $orig)" || fail "effects duplicates"
+has "effects: keys not sent show as -" "-                  eff-"
+printf 'effects payments.refund\neffect show %s\neffect revert %s\neffect revert %s\neffect revert %s\neffect revert eff-9999\n' "$orig" "$dup" "$dup" "$orig" >"$T/cmds"
+sscript e2 duplicate-effects "$DPLAN"
+has "effect revert: a duplicate is reverted" "$dup reverted: a compensating action"
+has "effect revert: twice is refused" "$dup is already reverted"
+has "effect revert: reverting a first effect says what it undoes" "note: $orig was the first effect"
+has "effect revert: an unknown effect is named" "no effect eff-9999"
+grep -q '"state": "reverted"' "$T/e2/var/lib/agentd/state.json" && grep -q '"reverted_by": "script"' "$T/e2/var/lib/agentd/state.json" && pass "effects: the state records the revert and who did it" || fail "effects state"
+spans_of e2 | grep -q '"name":"effect.revert"' && pass "effects: a revert is a span under the operator's command" || fail "revert span"
+spans_of e2 | grep '"name":"tool.call"' | grep -q "\"effect.duplicate_of\":\"$orig\"" && pass "effects: the duplicating call carries effect.duplicate_of" || fail "duplicate span attr"
+
+TPLAN='[{"id":"t","kind":"platform.threshold_change","at_s":1620,"value":101}]'
+printf 'approvals threshold\napprovals auto\n' >"$T/cmds"
+sscript a1 approval-threshold "$TPLAN"
+has "threshold_change: the history names the pipeline" "auto_approve_below 101  deploy   ci"
+has "approvals threshold: tool risks are listed" "account.delete 90"
+apr=$(awk '$1 ~ /^apr-/ && $4 >= 60 {print $1; exit}' "$OUT")
+[ -n "$apr" ] && pass "approvals auto: high-risk actions approved without a person are listed" || fail "approvals auto"
+printf 'approvals threshold 30\napproval reject %s\napproval reject %s\napprovals threshold 102\napprovals auto\n' "$apr" "$apr" >"$T/cmds"
+sscript a2 approval-threshold "$TPLAN"
+has "approvals threshold: the operator sets it" "auto_approve_below is now 30"
+has "approval reject: an automatic approval is rejected on review and its work reverted" "$apr (approved automatically) rejected on review; reverted: eff-"
+has "approval reject: twice is refused" "$apr is already rejected"
+has "approvals threshold: a value out of range is a usage error" "usage: agentctl approvals threshold [N]"
+grep -q "^$apr .*rejected\$" "$OUT" && pass "approvals auto: the review shows" || fail "review shown"
+spans_of a2 | grep '"name":"approval.request"' | grep '"approval.auto":"true"' | grep -q '"links"' && pass "threshold: automatic approvals link to the change behind them" || fail "auto approval links"
+
+UPLAN='[{"id":"u","kind":"platform.adapter_upgrade","at_s":2100,"tool":"invoice.render","version":"4.0.0"}]'
+printf 'tool show invoice.render\ntool canary invoice.render 4.0.1 101\ntool canary invoice.render 9.9.9 10\ntool rollback invoice.render\ntool canary invoice.render 4.0.1 25\nadvance 1200\ntool show invoice.render\ntool adapter invoice.render 4.0.1\ntool adapter invoice.render 4.0.1\ntool show doc.search\ntool rollback doc.search\n' >"$T/cmds"
+sscript u1 adapter-upgrade-canary "$UPLAN"
+has "adapter_upgrade: tool show names the adapter and the one before it" "adapter      4.0.0 (before it: 3.1.4)"
+has "tool canary: a share over 100 is a usage error" "PERCENT: 0 to 100"
+has "tool canary: an adapter that is not installed is named" 'invoice.render has no adapter "9.9.9"'
+has "tool rollback: back to the adapter before" "invoice.render rolled back to adapter 3.1.4"
+has "tool canary: a share of the calls goes to the canary" "adapter 4.0.1 takes 25% of the calls as a canary"
+has "tool show: the canary is shown" "canary       4.0.1 takes 25% of the calls"
+has "tool adapter: a version for every call" "invoice.render: adapter 4.0.1 takes every call"
+has "tool adapter: the version in service is refused" "invoice.render already runs adapter 4.0.1"
+has "tool rollback: a tool without adapters says so" "doc.search has a single adapter"
+spans_of u1 | grep '"name":"tool.call"' | grep '"adapter.canary":"true"' | grep -q '"adapter.version":"4.0.1"' && pass "adapters: canary calls carry their adapter version" || fail "canary spans"
+spans_of u1 | grep '"name":"tool.call"' | grep '"adapter.version":"4.0.0"' | grep -q '400 bad request' && pass "adapter_upgrade: the broken adapter fails calls with its version on the span" || fail "broken adapter spans"
+grep -q '"adapter": "4.0.1"' "$T/u1/var/lib/agentd/state.json" && grep -q '"how": "canary"' "$T/u1/var/lib/agentd/state.json" && pass "adapters: the state holds the adapter and its history" || fail "adapter state"
+grep -q 'agentd_adapter_calls_total{tool="invoice.render",version="4.0.1",outcome="ok"}' "$T/u1/var/lib/agentd/metrics.prom" && pass "adapters: calls are counted per version" || fail "adapter metrics"
+
+# The new commands replay like the others: killed mid-way, the same bytes.
+sstart() { LABRUN_PLATFORM_FAULTS=$UPLAN "$A" --root "$T/$1" --seed 0a --socket "$T/$1/s.sock" 2>>"$T/$1/agentd.log" & dpid=$!; }
+sfresh r3 adapter-upgrade-canary; sstart r3
+for c in "tool rollback invoice.render" "tool canary invoice.render 4.0.1 25" "advance 600"; do AGENTD_SOCKET=$T/r3/s.sock "$C" $c >/dev/null; done
+stop_daemon; sstart r3
+for c in "tool adapter invoice.render 4.0.1" "advance 300"; do AGENTD_SOCKET=$T/r3/s.sock "$C" $c >/dev/null; done
+stop_daemon
+sfresh r4 adapter-upgrade-canary; sstart r4
+for c in "tool rollback invoice.render" "tool canary invoice.render 4.0.1 25" "advance 600" "tool adapter invoice.render 4.0.1" "advance 300"; do AGENTD_SOCKET=$T/r4/s.sock "$C" $c >/dev/null; done
+stop_daemon
+same=1; for f in $files; do cmp -s "$T/r3/$f" "$T/r4/$f" || { same=0; echo "# differs: $f"; }; done
+[ $same = 1 ] && pass "adapter changes and canaries replay after a restart to the same bytes" || fail "adapter replay"
+
 # --- bad input ------------------------------------------------------------
 fresh d; cp -r "$T/g1/var" "$T/d/"; printf 'garbage{' >"$T/d/var/lib/agentd/state.json"
 start_daemon d

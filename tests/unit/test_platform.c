@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "runner/util.h"
 #include "scenarios/platform/policy.h"
@@ -114,6 +116,101 @@ static void test_check(const char *top)
 	buf_release(&why);
 }
 
+/* A platform.json with one tool line and one model line of the test's
+ * choosing, in dir (with its policies/v1.json); returns sim_check's count
+ * of problems for the plan, the problems in why. */
+static int check_with(const char *dir, const char *tool, const char *model,
+		      const char *extra, const char *plan, struct buf *why)
+{
+	char path[4200], pol[4200];
+	FILE *f;
+
+	snprintf(pol, sizeof pol, "%s/policies", dir);
+	mkdir(pol, 0700);
+	snprintf(pol, sizeof pol, "%s/policies/v1.json", dir);
+	f = fopen(pol, "w");
+	if (!f)
+		return -1;
+	fputs("{\"version\": 1, \"default\": \"allow\", \"rules\": []}", f);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/platform.json", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "{\"platform\": \"agentsim-2\", \"start\": \"2026-03-12T13:00:00Z\", %s\n"
+		"\"models\": [%s],\n\"tools\": [%s],\n"
+		"\"agents\": [{\"id\": \"a\", \"role\": \"r\", \"model\": \"m\", \"tools\": [\"t\"]}],\n"
+		"\"workload\": [{\"id\": \"k\", \"role\": \"r\", \"steps\": [\"t\"]}], \"policy\": 1}\n",
+		extra, model, tool);
+	fclose(f);
+	why->len = 0;
+	return sim_check(path, plan, why);
+}
+
+#define MODEL "{\"id\": \"m\", \"versions\": [{\"id\": \"v1\", \"quality\": 990}, {\"id\": \"v2\", \"quality\": 400}], \"active\": \"v1\", \"gate\": {\"min_quality\": 900}}"
+#define TOOL "{\"id\": \"t\", \"risk\": 60, \"side_effect\": true, \"adapters\": [{\"version\": \"1.0.0\"}, {\"version\": \"2.0.0\", \"bad_args_pm\": 500, \"drops_keys\": true}], \"adapter\": \"1.0.0\"}"
+
+/* The config keys and faults of gates, adapters and thresholds: valid
+ * ones pass, each bad one is named by its JSON path. */
+static void test_features(void)
+{
+	char dir[] = "/tmp/labrun-test-platform.XXXXXX", *d = mkdtemp(dir);
+	struct buf why = BUF_INIT;
+	int n;
+
+	if (!d) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	ok(check_with(d, TOOL, MODEL, "\"auto_approve_below\": 30,",
+		      "[{\"id\": \"g\", \"kind\": \"platform.gate_open\", \"model\": \"m\", \"at_s\": 60},"
+		      "{\"id\": \"u\", \"kind\": \"platform.adapter_upgrade\", \"tool\": \"t\", \"version\": \"2.0.0\", \"at_s\": 60},"
+		      "{\"id\": \"h\", \"kind\": \"platform.threshold_change\", \"value\": 101, \"at_s\": 60}]",
+		      &why) == 0, "a gate, adapters, a risk, a threshold and their faults are valid");
+	if (why.len)
+		printf("# %s", (char *)why.data);
+	ok(check_with(d, TOOL, MODEL, "\"auto_approve_below\": 102,", NULL, &why) == 1 &&
+	   strstr((char *)why.data, "$.auto_approve_below: must be an integer from 0 to 101"),
+	   "a threshold out of range is named");
+	ok(check_with(d, "{\"id\": \"t\", \"risk\": 101}", MODEL, "", NULL, &why) == 1 &&
+	   strstr((char *)why.data, "$.tools[0].risk"), "a risk out of range is named");
+	ok(check_with(d, "{\"id\": \"t\", \"adapter\": \"1.0.0\"}", MODEL, "", NULL, &why) == 1 &&
+	   strstr((char *)why.data, "$.tools[0].adapter: names an adapter version, but the tool has no \"adapters\""),
+	   "an adapter without adapters is named");
+	ok(check_with(d, "{\"id\": \"t\", \"adapters\": [{\"version\": \"1\"}], \"adapter\": \"9\"}", MODEL, "", NULL, &why) == 1 &&
+	   strstr((char *)why.data, "$.tools[0].adapter: must name one of the tool's adapter versions"),
+	   "an adapter in service that is not listed is named");
+	n = check_with(d, "{\"id\": \"t\", \"adapters\": [{\"version\": \"1\", \"colour\": 1}, {\"version\": \"1\"}], \"adapter\": \"1\"}",
+		       MODEL, "", NULL, &why);
+	ok(n == 2 && strstr((char *)why.data, "$.tools[0].adapters[0].colour: unknown key") &&
+	   strstr((char *)why.data, "$.tools[0].adapters[1].version: \"1\" is used twice"),
+	   "unknown adapter keys and repeated versions are named");
+	ok(check_with(d, TOOL, "{\"id\": \"m\", \"versions\": [{\"id\": \"v1\"}], \"active\": \"v1\", \"gate\": {\"min\": 1}}",
+		      "", NULL, &why) == 2 && strstr((char *)why.data, "$.models[0].gate.min: unknown key") &&
+	   strstr((char *)why.data, "$.models[0].gate: missing \"min_quality\""),
+	   "a gate's unknown key and missing min_quality are named");
+	ok(check_with(d, TOOL, MODEL, "", "[{\"id\": \"u\", \"kind\": \"platform.adapter_upgrade\", \"tool\": \"t\", \"version\": \"3.0.0\"}]",
+		      &why) == 1 && strstr((char *)why.data, "$[0].version: must name one of the tool's adapter versions"),
+	   "an upgrade to an adapter that is not installed is named");
+	ok(check_with(d, TOOL, MODEL, "", "[{\"id\": \"h\", \"kind\": \"platform.threshold_change\"}]",
+		      &why) == 1 && strstr((char *)why.data, "$[0]: missing \"value\""),
+	   "a threshold change without its value is named");
+	ok(sim_fault_known("platform.gate_open") && sim_fault_known("platform.threshold_change") &&
+	   sim_fault_known("platform.adapter_upgrade"), "the new fault kinds are known by name");
+	{
+		char p[4200];
+
+		snprintf(p, sizeof p, "%s/platform.json", d);
+		unlink(p);
+		snprintf(p, sizeof p, "%s/policies/v1.json", d);
+		unlink(p);
+		snprintf(p, sizeof p, "%s/policies", d);
+		rmdir(p);
+		rmdir(d);
+	}
+	buf_release(&why);
+}
+
 int main(void)
 {
 	const char *top = getenv("TOP");
@@ -122,5 +219,6 @@ int main(void)
 	test_parse();
 	test_diff();
 	test_check(top ? top : ".");
+	test_features();
 	return tap_done();
 }

@@ -7,8 +7,10 @@ SPANS=/var/log/agentd/spans.jsonl
 agentctl status
 agentctl policy history
 agentctl tasks failed | tail -3
+# the faulty version: the pipeline's last deployment; the good one: the
+# version in force just before it
 bad=$(agentctl policy history | awk '$3 == "deploy" && $4 == "ci" {v = $2} END {print v}')
-good=v$(( ${bad#v} - 1 ))
+good=$(agentctl policy history | awk -v bad="$bad" '$2 == bad && $3 == "deploy" {print prev; exit} {prev = $2}')
 agentctl policy diff "$good" "$bad"
 agentctl policy validate "$good"
 agentctl policy apply "$good"

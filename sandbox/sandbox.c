@@ -2576,17 +2576,47 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	gop[1] = -1;
 
 	/* Setup: a pidfd per service, then the listener; or what went
-	 * wrong. */
+	 * wrong.  Meanwhile the services start, and the candidate waits for
+	 * them to be ready: their trapped calls are served already, or a
+	 * fault on a service's start would hold the setup up for good. */
+	t0_us = time_mono_us();
+	deadline = time_mono_ms() + SBX_SETUP_MS + SBX_READY_MS;
 	for (;;) {
-		struct pollfd p[2] = {{socks[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
-		int n, fd = -1;
+		struct pollfd p[2 + SBX_MAX_SERVICES] = {{socks[0], POLLIN, 0},
+							 {pidfd, POLLIN, 0}};
+		int n, fd = -1, served = 0;
+		int64_t due;
 
-		n = poll(p, 2, SBX_SETUP_MS);
+		for (k = 0; k < SBX_MAX_SERVICES; k++) {
+			p[2 + k].fd = svc_listener[k];
+			p[2 + k].events = POLLIN;
+		}
+		now = time_mono_ms();
+		due = release_held(&nb, now); /* a delay fault on a service's start */
+		if (due > deadline)
+			due = deadline;
+		n = poll(p, 2 + SBX_MAX_SERVICES, (int)(due > now ? due - now : 0));
+		if (n == 0 && time_mono_ms() < deadline)
+			continue;
+		for (k = 0; n > 0 && k < SBX_MAX_SERVICES; k++) {
+			if (!(p[2 + k].revents & POLLIN))
+				continue;
+			served = 1;
+			if (handle_notif(svc_listener[k], (int)k, &nb, t0_us, hooks, x) < 0) {
+				snprintf(out->error, sizeof out->error,
+					 "seccomp notification of a service: %s",
+					 strerror(errno));
+				out->end = SBX_END_ERROR;
+				goto finish;
+			}
+		}
+		if (served && !(p[0].revents & POLLIN))
+			continue;
 		if (n <= 0 || !(p[0].revents & POLLIN)) {
 			snprintf(out->error, sizeof out->error,
 				 n == 0 ? "the sandbox was not ready in %d ms"
 					: "the sandbox ended during setup",
-				 SBX_SETUP_MS);
+				 SBX_SETUP_MS + SBX_READY_MS);
 			out->end = SBX_END_ERROR;
 			goto finish;
 		}

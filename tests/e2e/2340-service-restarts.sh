@@ -131,6 +131,25 @@ PY
 member "$T/plat.ev" commands.jsonl | grep -q '"lab","restart","agentd"' &&
 	pass "the restart is in the command log" || fail "the restart is in the command log"
 
+# 2b. Syscall faults on a service that is starting: agentd opens its files
+# before it serves, and the candidate waits for it to serve, so the
+# supervisor answers the services' trapped calls while it waits.
+D=$T/slow; rm -rf "$D"; cp -r "$TOP/scenarios/research-fetch-denied" "$D"
+python3 - "$D/scenario.json" <<'PY'
+import json, sys
+p = sys.argv[1]; m = json.load(open(p))
+m["faults"] += [{"id": "slow-spans", "kind": "syscall.delay", "call": "open", "target": "agentd",
+                 "path": "/var/log/agentd/spans.jsonl", "delay_ms": 300, "limit": 3}]
+json.dump(m, open(p, "w"), indent=2)
+PY
+run "$LABRUN" run "$D" --key "$T/issuer.key" --candidate r --script "$D/solutions/reference.sh" -o "$T/slow.ev"
+[ "$rc" -eq 0 ] && pass "a delay fault on agentd's start: the session starts and the reference passes" ||
+	fail "a delay fault on agentd's start (exit $rc)"
+member "$T/slow.ev" manifest.json | python3 -c '
+import json, sys
+f = [x for x in json.load(sys.stdin)["faults"] if x["id"] == "slow-spans"][0]
+assert f["triggered"] == 3, f' && pass "and it took effect, three times" || fail "the delay took effect"
+
 # 3. Bad plans and policies are refused with their JSON path.
 bad_fault "$S" '{"id": "x", "kind": "process.crashloop", "service": "fixed"}' \
 	'\$.faults\[0\]: service "fixed" is never started again' "a crash loop on a service that never restarts"

@@ -53,6 +53,8 @@ struct sim_paths {
 #define SIM_MAX_EVENTS 50000        /* pending events: a runaway must stop */
 #define SIM_MAX_FAULTS 64           /* platform faults in a plan */
 #define SIM_MAX_ADVANCE_S 86400     /* one `advance`: a simulated day */
+#define SIM_BATCH_MS 60000          /* the exporter's batch: a minute of
+				     * the platform's time */
 #define SIM_MAX_ARGS 32             /* words in one command */
 #define SIM_MAX_ARG 4096            /* bytes of one word */
 #define SIM_MAX_REQUEST (SIM_MAX_CONFIG + 65536) /* one request: bytes */

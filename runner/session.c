@@ -782,7 +782,14 @@ int session_run(const struct session_opts *o, struct session_result *res,
 
 	memset(res, 0, sizeof *res);
 	/* Everything that can refuse the input comes before the sandbox. */
-	if (!o->ui && read_file_bounded(o->script, SCRIPT_MAX_BYTES, &script, e) < 0)
+	if (!o->ui && !o->script && o->script_len > SCRIPT_MAX_BYTES)
+		return err_set(e, ERR_REFUSED, "script: over %u bytes", SCRIPT_MAX_BYTES);
+	if (!o->ui && !o->script &&
+	    buf_append(&script, o->script_data ? o->script_data : "",
+		       o->script_len, e) < 0)
+		return -1;
+	if (!o->ui && o->script &&
+	    read_file_bounded(o->script, SCRIPT_MAX_BYTES, &script, e) < 0)
 		return err_wrap(e, "script");
 	if (bundle_load(o->input, o->trust, &o->lim, &files, digest, keyid,
 			&unsigned_dir, e) < 0)

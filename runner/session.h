@@ -50,6 +50,8 @@ struct session_opts {
 	const struct session_replay *replay; /* a replay: candidate is unused;
 					      * seed_hex is the old seed */
 	const char *script;           /* run: the candidate's script */
+	const void *script_data;      /* or the script itself (a replay), when */
+	size_t script_len;            /* script is NULL; bytes */
 	const struct session_ui *ui;  /* take: the candidate at a terminal */
 	volatile int *stop;           /* set by a signal: 1 an operator (labrun
 				       * end) or an interrupt, 2 a hang-up; the

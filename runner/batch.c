@@ -288,6 +288,18 @@ static char *error_line(const struct batch_opts *o, const struct batch_list *l,
 	return line_text(x);
 }
 
+/* A line that is not a job: keyed by its line in the log (its id, if it
+ * has one, may name another line's result). */
+static char *line_error(const struct batch_opts *o, const struct batch_list *l,
+			const struct batch_job *j)
+{
+	json_t *x = line_base(o, l, j, "error");
+
+	json_object_set_new(x, "error", json_string(j->error));
+	json_object_set_new(x, "not_a_job", json_true());
+	return line_text(x);
+}
+
 /* Replay job j; the log line (result or error) into *line.  Returns 0 for
  * a verdict, -1 for an error. */
 static int run_job(const struct batch_opts *o, const struct batch_list *l,
@@ -369,7 +381,7 @@ static int run_job(const struct batch_opts *o, const struct batch_list *l,
 	so.lim = o->lim;
 	so.max_depth = o->max_depth;
 	if (session_run(&so, &res, &e) < 0) {
-		size_t n = (size_t)snprintf(msg, sizeof msg, "%.300s: %s", j->bundle, e.msg);
+		size_t n = (size_t)snprintf(msg, sizeof msg, "%s", e.msg);
 
 		for (i = 0; i < res.problems.n && n < sizeof msg; i++)
 			n += (size_t)snprintf(msg + n, sizeof msg - n, "; %s", res.problems.v[i]);
@@ -746,7 +758,7 @@ int batch_run(const struct batch_opts *o, struct batch_progress *res,
 
 		if (!l.v[k].error[0])
 			continue;
-		s = error_line(o, &l, &l.v[k], l.v[k].error);
+		s = line_error(o, &l, &l.v[k]);
 		r = log_line(logfd, s, e);
 		free(s);
 		if (r < 0)

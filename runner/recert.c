@@ -741,7 +741,7 @@ static int read_log(const char *outdir, struct log_view *lv, struct err *e)
 		ev = json_string_value(json_object_get(o, "event"));
 		j = json_object_get(o, "job");
 		job = json_string_value(j);
-		if (!job) {
+		if (!job || json_is_true(json_object_get(o, "not_a_job"))) {
 			snprintf(key, sizeof key, "line %lld",
 				 (long long)json_integer_value(json_object_get(o, "line")));
 			job = key;

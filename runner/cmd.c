@@ -12,7 +12,7 @@
 extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_run[], usage_take[], usage_verify[], usage_doctor[],
 	usage_sessions[], usage_end[], usage_exam[], usage_selftest[],
-	usage_regrade[];
+	usage_regrade[], usage_recert[], usage_batch[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -39,6 +39,12 @@ const struct cmd labrun_cmds[] = {
 	{"regrade", cmd_regrade,
 	 "grade stored evidence again with a newer bundle's grader",
 	 usage_regrade},
+	{"recert", cmd_recert,
+	 "plan recertification (stale, expiring) and report a batch's verdicts",
+	 usage_recert},
+	{"batch", cmd_batch,
+	 "run a recertification job list, or one shard of it, idempotently",
+	 usage_batch},
 	{"sessions", cmd_sessions, "list the sessions running on this host",
 	 usage_sessions},
 	{"end", cmd_end, "end a running session; it is graded as it stands",

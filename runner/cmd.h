@@ -61,6 +61,8 @@ void take_summary(const struct session_result *res);
 int cmd_verify(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 int cmd_regrade(int argc, char **argv);
+int cmd_recert(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 /* selftest's table and verdict (cmd_selftest.c), and its exit code; pack
  * prints them when it refuses a scenario. */

@@ -25,6 +25,8 @@
 #define SUMS "SHA256SUMS"
 #define SUMS_SIG "SHA256SUMS.minisig"
 #define SECONDS_PER_DAY 86400
+#define REPLAY_SCRIPT "replay/script.sh"
+#define RUNBOOK "answers/runbook.sh"
 
 /* ---- building JSON ---------------------------------------------------- */
 
@@ -103,8 +105,44 @@ static const char *status_name(enum check_status s)
 	return "error";
 }
 
+/* $.replay: what replays the session in a recertification.  A run's
+ * script is kept as it ran; a take has the runbook the candidate left,
+ * or else only its command log, from which a script is derived at best
+ * effort (builtins, redirections and editor changes are not execs). */
+static json_t *build_replay(const struct ev_info *in, int runbook, int *bad)
+{
+	json_t *o = json_object();
+
+	if (in->script) {
+		put(bad, o, "source", json_string("script"));
+		put(bad, o, "member", json_string(REPLAY_SCRIPT));
+		put(bad, o, "best_effort", json_boolean(in->replay_best_effort));
+	} else if (runbook) {
+		put(bad, o, "source", json_string("runbook"));
+		put(bad, o, "member", json_string(RUNBOOK));
+		put(bad, o, "best_effort", json_false());
+	} else {
+		put(bad, o, "source", json_string("commands"));
+		put(bad, o, "member", json_null());
+		put(bad, o, "best_effort", json_true());
+	}
+	return o;
+}
+
+static json_t *build_renews(const struct ev_renewal *r, int *bad)
+{
+	json_t *o = json_object();
+
+	put(bad, o, "digest", jdigest(r->digest));
+	put(bad, o, "scenario_digest", jstr(r->scenario_digest));
+	put(bad, o, "verdict", jstr(r->verdict));
+	put(bad, o, "issued", jstr(r->issued));
+	put(bad, o, "valid_until", jstr(r->valid_until));
+	return o;
+}
+
 static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
-			      int commands_truncated, int *bad)
+			      int commands_truncated, int runbook, int *bad)
 {
 	const struct scenario *sc = in->sc;
 	const struct collect_report *col = in->collected;
@@ -149,7 +187,8 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 	o = json_object();
 	put(bad, o, "value", jstr(in->seed_hex));
 	put(bad, o, "source",
-	    json_string(in->seed_overridden ? "override" : "derived"));
+	    json_string(in->seed_source       ? in->seed_source
+			: in->seed_overridden ? "override" : "derived"));
 	put(bad, o, "variant", jstr(scenario_variant(in->sc)));
 	put(bad, m, "seed", o);
 
@@ -249,8 +288,20 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 	put(bad, m, "valid_until",
 	    pass ? jtime(ended_s + (int64_t)sc->valid_for_days * SECONDS_PER_DAY)
 		 : json_null());
-	put(bad, m, "renews", json_null());
+	/* A replay renews only when it passes; a failing one is a plain
+	 * fail (the holder retakes), and nothing is revoked. */
+	put(bad, m, "renews",
+	    pass && in->renews ? build_renews(in->renews, bad) : json_null());
 	put(bad, m, "regraded_from", json_null());
+	put(bad, m, "replay", build_replay(in, runbook, bad));
+	if (in->batch_job) {
+		o = json_object();
+		put(bad, o, "jobs_digest", jdigest(in->batch_jobs_digest));
+		put(bad, o, "job", jstr(in->batch_job));
+		put(bad, m, "batch", o);
+	} else {
+		put(bad, m, "batch", json_null());
+	}
 	return m;
 }
 
@@ -379,13 +430,19 @@ int ev_add_records(struct tar_list *members, const struct ev_info *info,
 	struct buf cmds = BUF_INIT;
 	size_t written;
 	int cut, bad = 0, rc = -1;
+	int runbook = tar_list_find(members, RUNBOOK) != NULL;
 	json_t *v;
 
 	if (!info->sc || !info->verdict)
 		return err_set(e, ERR_BUG, "evidence: no scenario or verdict");
 	if (build_commands(info, &cmds, &written, &cut, e) < 0)
 		goto out;
-	v = build_manifest(info, written, cut || info->commands_truncated, &bad);
+	if (info->script &&
+	    tar_list_add_file(members, REPLAY_SCRIPT, 0644, info->script,
+			      info->script_len, e) < 0)
+		goto out;
+	v = build_manifest(info, written, cut || info->commands_truncated,
+			   runbook, &bad);
 	if (add_json(members, "manifest.json", v, bad, e) < 0)
 		goto out;
 	bad = 0;
@@ -498,7 +555,7 @@ static int allowed_member(const char *name)
 {
 	static const char *const fixed[] = {
 		SUMS, SUMS_SIG, "manifest.json", "result.json",
-		"session.cast", "commands.jsonl",
+		"session.cast", "commands.jsonl", REPLAY_SCRIPT,
 	};
 	size_t i;
 
@@ -908,6 +965,76 @@ static int check_regraded_from(const json_t *man, struct err *e)
 	return 0;
 }
 
+static const char *sget(const json_t *doc, const char *path);
+
+/* The recertification keys.  $.replay and $.batch are absent from files
+ * written before they existed, which verify accepts; $.renews is null or
+ * names the evidence a passing replay renewed. */
+static int check_recert(const json_t *man, const struct tar_list *l,
+			struct err *e)
+{
+	static const struct field replay_fields[] = {
+		{"source", J_STR}, {"member", J_STR_NULL}, {"best_effort", J_BOOL},
+	};
+	static const struct field renews_fields[] = {
+		{"digest", J_STR}, {"scenario_digest", J_STR_NULL},
+		{"verdict", J_STR}, {"issued", J_TIME}, {"valid_until", J_TIME_NULL},
+	};
+	static const struct field batch_fields[] = {
+		{"jobs_digest", J_STR}, {"job", J_STR},
+	};
+	const json_t *r = json_object_get(man, "replay");
+	const json_t *n = json_object_get(man, "renews");
+	const json_t *b = json_object_get(man, "batch");
+	const char *src, *member, *mode = sget(man, "produced_by.mode");
+
+	if (r && !json_is_null(r)) {
+		if (!json_is_object(r))
+			return err_set(e, ERR_REFUSED, "manifest.json: $.replay: not an object");
+		if (check_fields_of(r, "manifest.json", "$.replay", replay_fields,
+				    sizeof replay_fields / sizeof replay_fields[0], e) < 0)
+			return -1;
+		src = json_string_value(json_object_get(r, "source"));
+		member = json_string_value(json_object_get(r, "member"));
+		if (strcmp(src, "script") && strcmp(src, "runbook") &&
+		    strcmp(src, "commands"))
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.replay.source: not script, runbook or commands");
+		if (!strcmp(src, "commands") ? member != NULL
+		    : !member || strcmp(member, !strcmp(src, "script") ? REPLAY_SCRIPT : RUNBOOK))
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.replay.member: not the member of source '%s'",
+				       src);
+		if (member && !tar_list_find(l, member))
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.replay names member '%s', which is missing from the file",
+				       member);
+	}
+	if (!json_is_null(n)) {
+		if (!json_is_object(n))
+			return err_set(e, ERR_REFUSED, "manifest.json: $.renews: not an object or null");
+		if (check_fields_of(n, "manifest.json", "$.renews", renews_fields,
+				    sizeof renews_fields / sizeof renews_fields[0], e) < 0)
+			return -1;
+		if (!is_digest(json_string_value(json_object_get(n, "digest"))))
+			return err_set(e, ERR_REFUSED, "manifest.json: $.renews.digest: not sha256:HEX");
+		if (strcmp(sget(man, "verdict"), "pass") ||
+		    (strcmp(mode, "replay") && strcmp(mode, "regrade")))
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.renews is set, but this is not a passing replay");
+	}
+	if (b && !json_is_null(b)) {
+		if (!json_is_object(b))
+			return err_set(e, ERR_REFUSED, "manifest.json: $.batch: not an object or null");
+		if (check_fields_of(b, "manifest.json", "$.batch", batch_fields,
+				    sizeof batch_fields / sizeof batch_fields[0], e) < 0)
+			return -1;
+		if (!is_digest(json_string_value(json_object_get(b, "jobs_digest"))))
+			return err_set(e, ERR_REFUSED, "manifest.json: $.batch.jobs_digest: not sha256:HEX");
+	}
+	return 0;
+}
+
 static int check_records(const json_t *man, const json_t *res, struct err *e)
 {
 	char where[32];
@@ -1032,6 +1159,9 @@ static int write_report(const json_t *man, const struct summary *s,
 			sget(man, "regraded_from.digest"),
 			sget(man, "regraded_from.verdict"),
 			(long long)iget(man, "regraded_from.score")) < 0) ||
+	    (sget(man, "renews.digest") &&
+	     buf_printf(out, e, "  renews:      %s (issued %s)\n",
+			sget(man, "renews.digest"), sget(man, "renews.issued")) < 0) ||
 	    buf_printf(out, e, "  issued:      %s\n", sget(man, "issued")) < 0 ||
 	    buf_printf(out, e, "  valid until: %s\n",
 		       until ? until : "not applicable (not a pass)") < 0 ||
@@ -1079,6 +1209,8 @@ static int write_json(const char *path, const json_t *man,
 	put(&bad, o, "members", jint((long long)s->members));
 	x = json_deep_copy(lookup(man, "regraded_from"));
 	put(&bad, o, "regraded_from", x ? x : json_null());
+	x = json_deep_copy(lookup(man, "renews"));
+	put(&bad, o, "renews", x ? x : json_null());
 	txt = bad ? NULL : json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(o);
 	if (!txt)
@@ -1146,7 +1278,7 @@ static int verify(const char *path, const struct sign_pub *issuer,
 	if (check_sums(&l, e) < 0 ||
 	    load_json(&l, "manifest.json", &man, e) < 0 ||
 	    load_json(&l, "result.json", &res, e) < 0 ||
-	    check_records(man, res, e) < 0)
+	    check_records(man, res, e) < 0 || check_recert(man, &l, e) < 0)
 		goto out;
 	json_array_foreach(json_object_get(res, "checks"), i, c) {
 		s.total++;
@@ -1347,7 +1479,31 @@ int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
 	COPY(ended_by, "session.ended_by");
 	COPY(verdict, "verdict");
 	COPY(issued, "issued");
+	COPY(mode, "produced_by.mode");
+	COPY(scenario_digest, "scenario.digest");
+	COPY(platform, "scenario.platform");
+	COPY(valid_until, "valid_until");
+	COPY(replay_source, "replay.source");
+	COPY(replay_member, "replay.member");
+	COPY(renews_digest, "renews.digest");
+	COPY(batch_job, "batch.job");
+	COPY(batch_jobs_digest, "batch.jobs_digest");
 #undef COPY
+	r->replay_best_effort = bget(man, "replay.best_effort");
+	r->pass_mark = (unsigned)iget(man, "pass_mark");
+	if (!r->replay_source[0]) {
+		/* written before $.replay: what the members offer */
+		if (tar_list_find(members, REPLAY_SCRIPT))
+			snprintf(r->replay_source, sizeof r->replay_source, "script");
+		else if (tar_list_find(members, RUNBOOK))
+			snprintf(r->replay_source, sizeof r->replay_source, "runbook");
+		else
+			snprintf(r->replay_source, sizeof r->replay_source, "commands");
+		if (strcmp(r->replay_source, "commands"))
+			snprintf(r->replay_member, sizeof r->replay_member, "%s",
+				 !strcmp(r->replay_source, "script") ? REPLAY_SCRIPT : RUNBOOK);
+		r->replay_best_effort = !strcmp(r->replay_source, "commands");
+	}
 	r->seed_overridden = !strcmp(json_string_value(lookup(man, "seed.source")), "override");
 	r->attempt = (unsigned)iget(man, "attempt");
 	r->score = (unsigned)iget(man, "score");

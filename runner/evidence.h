@@ -67,10 +67,30 @@ struct ev_hint {
 	int64_t at_ms;      /* since the candidate's start */
 };
 
+/* What a renewal renews: the old evidence as it said it (recert). */
+struct ev_renewal {
+	const char *digest;           /* hex SHA-256 of the old evidence file */
+	const char *scenario_digest;  /* "sha256:HEX" it recorded, or NULL */
+	const char *verdict;
+	const char *issued;           /* RFC 3339, as recorded */
+	const char *valid_until;      /* RFC 3339, or NULL */
+};
+
 struct ev_info {
-	const char *mode;             /* "run" (later "take", "replay", "regrade") */
+	const char *mode;             /* "run", "take", "replay" (regrade has its own) */
 	int unsigned_directory;       /* the scenario was a source directory */
 	const char *script_sha256;    /* run: hex digest of the script */
+	const void *script;           /* run, replay: the script, kept as the
+				       * member replay/script.sh */
+	size_t script_len;            /* bytes */
+	int replay_best_effort;       /* the script was derived from a command
+				       * log (a replay of a take without a runbook) */
+	const char *seed_source;      /* NULL: "derived" or "override" by
+				       * seed_overridden; "replay": the renewed
+				       * evidence's seed, kept */
+	const struct ev_renewal *renews; /* a replay: written when it passes */
+	const char *batch_jobs_digest;   /* labrun batch: hex SHA-256 of the job list */
+	const char *batch_job;           /* and the job's id */
 	const struct scenario *sc;
 	const char *scenario_digest;  /* hex SHA-256 of the bundle bytes */
 	const char *signer_keyid;     /* 16 hex digits, NULL for a directory */
@@ -161,6 +181,22 @@ struct ev_recorded {
 	size_t ncommands;
 	char **executable;             /* members collected with an execute bit */
 	size_t nexecutable;
+	/* for recertification (recert plan, batch) */
+	char mode[16];                 /* produced_by.mode */
+	char scenario_digest[80];      /* "sha256:HEX", "" none */
+	char platform[80];
+	char valid_until[32];          /* "" when null */
+	unsigned pass_mark;
+	/* What replays the session: "script" (replay/script.sh), "runbook"
+	 * (answers/runbook.sh) or "commands" (derived from commands.jsonl,
+	 * best effort).  From $.replay, or for files written before it
+	 * existed, from the members present. */
+	char replay_source[16];
+	char replay_member[40];        /* "" for commands */
+	int replay_best_effort;
+	char renews_digest[80];        /* $.renews.digest, "" none */
+	char batch_job[80];            /* $.batch.job, "" none */
+	char batch_jobs_digest[80];    /* $.batch.jobs_digest, "" none */
 };
 
 /* Read the session's facts from members (ev_open's, so already checked

@@ -93,6 +93,17 @@
 #define PROBLEMS_MAX 200                  /* more is noise: fix these first */
 #define PROBLEM_MAX_QUOTE 80              /* bytes of an author's text echoed */
 
+/* Recertification: recert plan, batch, recert report. */
+#define RECERT_MAX_FILES 1000000          /* evidence or bundles in one directory: names held in memory */
+#define RECERT_MAX_WITHIN_DAYS 3650       /* the expiring window: at most a pass's longest validity */
+#define BATCH_MAX_JOBS 1000000            /* jobs in one list: a few hundred bytes each in memory */
+#define BATCH_MAX_LIST (256u << 20)       /* bytes of a job list, read whole */
+#define BATCH_MAX_LINE (64u << 10)        /* bytes of one job line or one log line */
+#define BATCH_MAX_LOG (256u << 20)        /* bytes of batch.log recert report reads */
+#define BATCH_MAX_WORKERS 256             /* -j: sessions at once on one machine */
+#define BATCH_MAX_SHARDS 1000000          /* --shards N: an array engine's largest arrays are smaller */
+#define BATCH_PROGRESS_S 10               /* off a terminal, a progress line this often */
+
 /* The grader worker. */
 #define GRADER_MAX_SOURCE (1u << 20)      /* bytes of grade.lua */
 #define GRADER_MEMORY (64u << 20)         /* bytes the Lua state may hold */

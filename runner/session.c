@@ -443,11 +443,24 @@ static int derive_ids(const struct session_opts *o, const char *digest,
 	unsigned char raw[32];
 	int n;
 
-	if (sign_keyed_hash(o->key, "labrun candidate pseudonym", o->candidate,
-			    strlen(o->candidate), h, sizeof h) < 0)
-		return err_set(e, ERR_HOST, "cannot derive the pseudonym");
-	memcpy(pseudonym, "c-", 2);
-	hex_encode(h, 8, pseudonym + 2);
+	if (o->replay) {
+		/* the renewed evidence's pseudonym: the same holder */
+		const char *p = o->replay->pseudonym;
+
+		if (!p || strlen(p) != 18 || strncmp(p, "c-", 2) ||
+		    strspn(p + 2, "0123456789abcdef") != 16)
+			return err_set(e, ERR_REFUSED,
+				       "pseudonym '%.40s': not one labrun writes (c- and 16 hex digits)",
+				       p ? p : "");
+		memcpy(pseudonym, p, 19);
+	} else {
+		if (sign_keyed_hash(o->key, "labrun candidate pseudonym",
+				    o->candidate, strlen(o->candidate), h,
+				    sizeof h) < 0)
+			return err_set(e, ERR_HOST, "cannot derive the pseudonym");
+		memcpy(pseudonym, "c-", 2);
+		hex_encode(h, 8, pseudonym + 2);
+	}
 	if (o->seed_hex) {
 		n = hex_decode(o->seed_hex, raw, sizeof raw);
 		if (n < 1)
@@ -769,7 +782,14 @@ int session_run(const struct session_opts *o, struct session_result *res,
 
 	memset(res, 0, sizeof *res);
 	/* Everything that can refuse the input comes before the sandbox. */
-	if (!o->ui && read_file_bounded(o->script, SCRIPT_MAX_BYTES, &script, e) < 0)
+	if (!o->ui && !o->script && o->script_len > SCRIPT_MAX_BYTES)
+		return err_set(e, ERR_REFUSED, "script: over %u bytes", SCRIPT_MAX_BYTES);
+	if (!o->ui && !o->script &&
+	    buf_append(&script, o->script_data ? o->script_data : "",
+		       o->script_len, e) < 0)
+		return -1;
+	if (!o->ui && o->script &&
+	    read_file_bounded(o->script, SCRIPT_MAX_BYTES, &script, e) < 0)
 		return err_wrap(e, "script");
 	if (bundle_load(o->input, o->trust, &o->lim, &files, digest, keyid,
 			&unsigned_dir, e) < 0)
@@ -985,7 +1005,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	    sessions_prune(&se) < 0 ||
 	    sbx_remove_stale_cgroups(&res->stale_cgroups, &se) < 0 ||
 	    sbx_create(&cfg, &sb, &se) < 0 ||
-	    enter_register(sid, o->ui ? "take" : "run", res->scenario,
+	    enter_register(sid, o->ui ? "take" : o->replay ? "replay" : "run",
+			   res->scenario,
 			   pseudonym, time_limit, &registered, &se) < 0 ||
 	    (!o->ui &&
 	     write_file_atomic(script_path, script.data, script.len, 0644, &se) < 0) ||
@@ -1054,12 +1075,23 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	}
 
 	/* Every sandbox process is dead: grade and collect. */
-	info.mode = o->ui ? "take" : "run";
+	info.mode = o->ui ? "take" : o->replay ? "replay" : "run";
 	info.time_factor_pct = o->time_factor_pct ? o->time_factor_pct : 100;
 	info.hints = rec.hints;
 	info.nhints = rec.nhints;
 	info.unsigned_directory = unsigned_dir;
 	info.script_sha256 = o->ui ? NULL : script_digest;
+	if (!o->ui) {
+		info.script = script.data ? (const void *)script.data : "";
+		info.script_len = script.len;
+	}
+	if (o->replay) {
+		info.replay_best_effort = o->replay->best_effort;
+		info.seed_source = "replay";
+		info.renews = o->replay->renews;
+		info.batch_jobs_digest = o->replay->jobs_digest;
+		info.batch_job = o->replay->job;
+	}
 	info.sc = &sc;
 	info.scenario_digest = digest;
 	info.signer_keyid = keyid[0] ? keyid : NULL;

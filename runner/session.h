@@ -30,12 +30,28 @@ struct session_ui {
 	volatile int *winch;   /* set on SIGWINCH */
 };
 
+struct ev_renewal;
+
+/* A recertification replay (labrun batch): a run whose script replays a
+ * stored attempt, for the candidate of that attempt. */
+struct session_replay {
+	const char *pseudonym;        /* the old evidence's, used as is */
+	int best_effort;              /* the script was derived from a command log */
+	const struct ev_renewal *renews; /* recorded when the replay passes */
+	const char *jobs_digest;      /* hex SHA-256 of the job list */
+	const char *job;              /* the job's id */
+};
+
 struct session_opts {
 	const char *input;            /* NAME.lab or a scenario directory */
 	const struct sign_trust *trust; /* required for a bundle */
 	const struct sign_sec *key;   /* the issuer key, read before any sandbox */
 	const char *candidate;        /* the candidate's id (becomes a pseudonym) */
+	const struct session_replay *replay; /* a replay: candidate is unused;
+					      * seed_hex is the old seed */
 	const char *script;           /* run: the candidate's script */
+	const void *script_data;      /* or the script itself (a replay), when */
+	size_t script_len;            /* script is NULL; bytes */
 	const struct session_ui *ui;  /* take: the candidate at a terminal */
 	volatile int *stop;           /* set by a signal: 1 an operator (labrun
 				       * end) or an interrupt, 2 a hang-up; the

@@ -1,0 +1,260 @@
+/* cmd_batch: `labrun batch JOBS -o OUTDIR`: runs a recertification job
+ * list, or one shard of it, with a progress bar on a terminal and plain
+ * lines otherwise.  It parses options, reads the issuer key first, picks
+ * the shard and prints; batch.c does the work. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner/batch.h"
+#include "runner/cmd.h"
+#include "runner/config.h"
+#include "runner/err.h"
+#include "runner/limits.h"
+#include "runner/opts.h"
+#include "runner/sign.h"
+#include "runner/util.h"
+
+extern const char usage_batch[];
+
+const char usage_batch[] =
+	"usage: labrun batch JOBS -o OUTDIR --trust AUTHOR_PUB --key ISSUER_SEC\n"
+	"                    [-p ISSUER_PUB] [-j N] [--shard I/N | --shards N]\n"
+	"                    [--limit KEY=VALUE]... [--config FILE]\n"
+	"\n"
+	"Runs a recertification job list (JSON lines, as labrun recert plan\n"
+	"writes it): each job replays a stored attempt against a scenario\n"
+	"bundle, in a session of its own, with the attempt's seed, variant and\n"
+	"pseudonym.  A passing replay's evidence renews the old one; a failing\n"
+	"one says the holder retakes the exam.  OUTDIR gets exactly one result\n"
+	"per job, JOB.ev (renamed into place whole), and batch.log (JSON lines).\n"
+	"Idempotent: a job whose JOB.ev verifies is skipped; a broken one is\n"
+	"redone; a job that could not run leaves no JOB.ev and runs again on\n"
+	"the next run.\n"
+	"\n"
+	"  JOBS              the job list\n"
+	"  -o OUTDIR         where results go (made if missing); one per job list\n"
+	"  --trust FILE|DIR  author public key(s) the bundles must be signed by\n"
+	"  --key FILE        the issuer secret key that signs the results\n"
+	"  -p FILE           the issuer public key the renewed evidence and\n"
+	"                    existing results must be signed by (default: the\n"
+	"                    public half of --key)\n"
+	"  -j N              sessions at once on this machine (default 1)\n"
+	"  --shard I/N       run only shard I of N (I from 0): the jobs on lines\n"
+	"                    k (from 0) with k mod N = I\n"
+	"  --shards N        the same, I from the first set of SLURM_ARRAY_TASK_ID,\n"
+	"                    JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX\n"
+	"  --limit KEY=N     raise a bundle limit: entries, file, total, depth\n"
+	"  --config FILE     the host's configuration (default\n"
+	"                    /etc/labrun/labrun.conf, if it exists)\n"
+	"\n"
+	"Exit: 0 every job of the shard has a result (renewed or retake), 1 the\n"
+	"job list refused, 2 usage (a shard index out of range, OUTDIR holding\n"
+	"another job list's results), 3 some job could not run (a missing or\n"
+	"untrusted bundle, evidence that does not verify, a session error):\n"
+	"run the same command again to redo just those.\n";
+
+enum { OPT_TRUST = 256, OPT_KEY, OPT_SHARD, OPT_SHARDS, OPT_LIMIT, OPT_CONFIG };
+
+static volatile int batch_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	batch_stop = 1;
+}
+
+struct ui {
+	int tty;
+	int64_t last_line_ms; /* off a terminal: when the last line was */
+	int drawn;            /* a bar is on the screen */
+};
+
+static void show(void *ctx, const struct batch_progress *p, int final)
+{
+	struct ui *u = ctx;
+	char bar[41];
+	size_t fill = p->total ? p->done * 40 / p->total : 40, i;
+	long long s = (long long)(p->elapsed_ms / 1000);
+
+	if (u->tty) {
+		for (i = 0; i < 40; i++)
+			bar[i] = i < fill ? '#' : '.';
+		bar[40] = 0;
+		fprintf(stderr, "\r\033[K[%s] %zu/%zu  %zu renewed  %zu retake  %zu error  %zu skipped  %zu running  %lld:%02lld%s",
+			bar, p->done, p->total, p->renewed, p->retake, p->errors,
+			p->skipped, p->running, s / 60, s % 60, final ? "\n" : "");
+		u->drawn = !final;
+		return;
+	}
+	if (!final && p->elapsed_ms - u->last_line_ms < BATCH_PROGRESS_S * 1000)
+		return;
+	u->last_line_ms = p->elapsed_ms;
+	fprintf(stderr, "labrun batch: %zu/%zu done: %zu renewed, %zu retake, %zu error, %zu skipped; %zu running; %lld s\n",
+		p->done, p->total, p->renewed, p->retake, p->errors, p->skipped,
+		p->running, s);
+}
+
+static void note(void *ctx, const char *msg)
+{
+	struct ui *u = ctx;
+
+	if (u->drawn)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "labrun batch: %s\n", msg);
+}
+
+int cmd_batch(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"trust", required_argument, NULL, OPT_TRUST},
+		{"key", required_argument, NULL, OPT_KEY},
+		{"pub", required_argument, NULL, 'p'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"shard", required_argument, NULL, OPT_SHARD},
+		{"shards", required_argument, NULL, OPT_SHARDS},
+		{"limit", required_argument, NULL, OPT_LIMIT},
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct cmd *c = cmd_find("batch");
+	struct batch_opts o = {0};
+	struct batch_progress res;
+	struct batch_hooks hooks;
+	struct ui u = {0};
+	struct sign_trust trust = {0};
+	struct sign_sec *key = NULL;
+	struct sign_pub issuer;
+	struct config cfg;
+	struct sigaction sa;
+	const char *trust_path = NULL, *key_path = NULL, *pub_path = NULL;
+	const char *config_path = NULL, *shard_arg = NULL, *var = NULL;
+	unsigned shards_env = 0;
+	struct err e = {0};
+	uint64_t v;
+	int opt, rc;
+
+	if (cmd_wants_help(c, argc, argv))
+		return EXIT_YES;
+	opts_limits_default(&o.lim, &o.max_depth);
+	o.workers = 1;
+	o.shards = 1;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":o:p:j:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_TRUST:
+			trust_path = optarg;
+			break;
+		case OPT_KEY:
+			key_path = optarg;
+			break;
+		case 'p':
+			pub_path = optarg;
+			break;
+		case 'o':
+			o.outdir = optarg;
+			break;
+		case 'j':
+			if (parse_u64(optarg, 1, BATCH_MAX_WORKERS, &v) < 0)
+				return cmd_usage_error(c, "-j %s: a number from 1 to %d", optarg,
+						       BATCH_MAX_WORKERS);
+			o.workers = (unsigned)v;
+			break;
+		case OPT_SHARD:
+			shard_arg = optarg;
+			break;
+		case OPT_SHARDS:
+			if (parse_u64(optarg, 1, BATCH_MAX_SHARDS, &v) < 0)
+				return cmd_usage_error(c, "--shards %s: a number from 1 to %d",
+						       optarg, BATCH_MAX_SHARDS);
+			shards_env = (unsigned)v;
+			break;
+		case OPT_LIMIT:
+			if (opts_limit(optarg, &o.lim, &o.max_depth, &e) < 0)
+				return cmd_usage_error(c, "%s", e.msg);
+			break;
+		case OPT_CONFIG:
+			config_path = optarg;
+			break;
+		default:
+			return cmd_bad_option(c, opt, argv);
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error(c, optind >= argc ? "name the JOBS list"
+						       : "one job list at a time");
+	o.jobs = argv[optind];
+	if (!o.outdir || !*o.outdir)
+		return cmd_usage_error(c, "-o OUTDIR is required");
+	if (shard_arg && shards_env)
+		return cmd_usage_error(c, "--shard and --shards: one or the other");
+	if (shard_arg && batch_shard_parse(shard_arg, &o.shard, &o.shards, &e) < 0)
+		return cmd_usage_error(c, "%s", e.msg);
+	if (shards_env) {
+		if (batch_shard_from_env(shards_env, &o.shard, &var, &e) < 0)
+			return cmd_usage_error(c, "%s", e.msg);
+		o.shards = shards_env;
+	}
+	if (config_load(config_path ? config_path : CONFIG_DEFAULT_PATH,
+			config_path != NULL, &cfg, &e) < 0)
+		return cmd_fail(c->name, &e);
+	o.cfg = &cfg;
+	if (!key_path && cfg.key[0])
+		key_path = cfg.key;
+	if (!trust_path && cfg.trust[0])
+		trust_path = cfg.trust;
+	if (!key_path)
+		return cmd_usage_error(c, "--key (or key in the configuration) is required");
+	/* The issuer key is read before any sandbox exists. */
+	if (sign_sec_load(key_path, &key, &e) < 0)
+		return cmd_fail(c->name, &e);
+	if (pub_path) {
+		if (sign_pub_load(pub_path, &issuer, &e) < 0) {
+			sign_sec_free(key);
+			return cmd_fail(c->name, &e);
+		}
+	} else {
+		sign_sec_pub(key, &issuer);
+	}
+	if (trust_path && sign_trust_load(trust_path, &trust, &e) < 0) {
+		sign_sec_free(key);
+		return cmd_fail(c->name, &e);
+	}
+	o.trust = &trust;
+	o.key = key;
+	o.issuer = &issuer;
+	u.tty = isatty(STDERR_FILENO);
+	hooks.ctx = &u;
+	hooks.progress = show;
+	hooks.note = note;
+	o.hooks = &hooks;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	o.stop = &batch_stop;
+	if (var)
+		fprintf(stderr, "labrun batch: shard %u of %u (from %s)\n", o.shard,
+			o.shards, var);
+	if (batch_run(&o, &res, &e) < 0) {
+		if (u.drawn)
+			fputs("\n", stderr);
+		rc = cmd_fail(c->name, &e);
+	} else {
+		printf("%zu jobs: %zu renewed, %zu retake, %zu error, %zu skipped (already done)\n",
+		       res.total, res.renewed, res.retake, res.errors, res.skipped);
+		if (res.errors)
+			printf("some jobs could not run (see above and %s/batch.log); run the same command again to redo just those\n",
+			       o.outdir);
+		rc = res.errors ? EXIT_HOST : EXIT_YES;
+	}
+	sign_trust_release(&trust);
+	sign_sec_free(key);
+	return rc;
+}

@@ -526,3 +526,40 @@ function trace.answer(name)
 	end
 	return out
 end
+
+-- lab.trace.check{id=, title=, weight=, truth=, [answer=], [root_cause=],
+-- [incident=]} -> the check of a candidate's chain (the answer file,
+-- default "chain.json") against the truth: full points for the exact
+-- chain, else lab.trace.compare's partial credit, with a message that
+-- says what is wrong without telling the answer: root_cause when the
+-- first span is not the truth's first, incident when the last is not its
+-- last, else how many spans are in order and how many do not belong.
+function trace.check(t)
+	if type(t) ~= "table" then
+		error("lab.trace.check: wants {id=, title=, weight=, truth=, ...}", 2)
+	end
+	if type(t.weight) ~= "number" or math_type(t.weight) ~= "integer" then
+		error("lab.trace.check: weight must be an integer", 2)
+	end
+	if type(t.truth) ~= "table" or #t.truth == 0 then
+		error("lab.trace.check: truth must be a list of span ids", 2)
+	end
+	local answer, why = trace.answer(t.answer)
+	local r = answer and trace.compare(answer, t.truth)
+	local message = ""
+	if not answer then
+		message = why
+	elseif r.thousandths < 1000 then
+		message = r.reason
+		    or (not r.root_cause and (t.root_cause or "the first span is not the root cause"))
+		    or (not r.incident and (t.incident or "the last span is not the incident"))
+		    or format("%d of %d spans in the right order; %d not part of the chain",
+			      r.matched, #t.truth, #r.extra)
+	end
+	return lab.check {
+		id = t.id, title = t.title, weight = t.weight,
+		pass = r ~= nil and r.thousandths == 1000,
+		points = r and t.weight * r.thousandths // 1000 or 0,
+		message = message,
+	}
+end

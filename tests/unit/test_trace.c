@@ -506,6 +506,47 @@ static void test_answer(void)
 	buf_release(&b);
 }
 
+/* lab.trace.check: the chain check every library scenario uses. */
+static void test_check(void)
+{
+	static const struct {
+		const char *file, *want, *what;
+	} cases[] = {
+		{"[\"" A1 "\", \"" A2 "\", \"" B3 "\"]", "pass 90 ", "the exact chain: full points"},
+		{"[\"" A2 "\", \"" B3 "\"]", "fail 47 the first span is not the cause",
+		 "the root cause missing: partial credit, the author's words"},
+		{"[\"" A1 "\", \"" A2 "\"]", "fail 56 the last span is not the failure",
+		 "the incident missing"},
+		{"[\"" A1 "\", \"" B4 "\", \"" A2 "\", \"" B3 "\"]",
+		 "fail 85 3 of 3 spans in the right order; 1 not part of the chain",
+		 "an extra span: counted, not named"},
+		{"{}", "fail 0 chain.json: expected a JSON array of span ids, like"
+		 " [\"4bf92f3577b34da6\", \"00f067aa0ba902b7\"]", "no list: the answer's reason"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		put("home/candidate/answers/chain.json", cases[i].file);
+		is_str(probe("local c = T.check{id = 'chain', title = 'The chain', weight = 90,\n"
+			     " truth = {'" A1 "', '" A2 "', '" B3 "'},\n"
+			     " root_cause = 'the first span is not the cause',\n"
+			     " incident = 'the last span is not the failure'}\n"
+			     "return c.status .. ' ' .. c.points .. ' ' .. c.message"),
+		       cases[i].want, "check: %s", cases[i].what);
+	}
+	put("home/candidate/answers/other.json", "[\"" A1 "\"]");
+	is_str(probe("local c = T.check{id = 'chain', title = 'The chain', weight = 10,\n"
+		     " truth = {'" A1 "'}, answer = 'other.json'}\n"
+		     "return c.status .. ' ' .. c.points"),
+	       "pass 10", "check: another answer file");
+	misuse("check without a truth",
+	       "return {lab.trace.check{id = 'c', title = 't', weight = 1}}",
+	       "lab.trace.check: truth must be a list of span ids");
+	misuse("check with a fractional weight",
+	       "return {lab.trace.check{id = 'c', title = 't', weight = 1.5, truth = {'" A1 "'}}}",
+	       "lab.trace.check: weight must be an integer");
+}
+
 static void test_misuse(void)
 {
 	misuse("load(1)", "lab.trace.load(1)",
@@ -783,6 +824,7 @@ int main(void)
 	test_walk();
 	test_compare();
 	test_answer();
+	test_check();
 	test_misuse();
 	test_example();
 	test_scale();

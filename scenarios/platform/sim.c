@@ -494,10 +494,11 @@ static void attr_i(struct span *sp, const char *k, long long v)
 
 static void span_link(struct span *sp, const char *trace, const char *id)
 {
-	json_t *l = json_object();
+	json_t *l;
 
 	if (!trace || !trace[0])
 		return;
+	l = json_object();
 	json_object_set_new(l, "trace_id", json_string(trace));
 	json_object_set_new(l, "span_id", json_string(id));
 	json_object_set_new(sp->o, "links", json_pack("[o]", l));

@@ -117,16 +117,18 @@ static size_t check_columns(const struct selftest_report *r, const char **ids,
 static void row_label(const struct selftest_row *row, char *out, size_t size)
 {
 	if (row->kind == SELFTEST_WRONG)
-		snprintf(out, size, "%s", row->name);
+		snprintf(out, size, "%s%s%s", row->name, row->variant[0] ? " " : "",
+			 row->variant);
 	else
-		snprintf(out, size, "%s #%u", row->name, row->run);
+		snprintf(out, size, "%s #%u%s%s", row->name, row->run,
+			 row->variant[0] ? " " : "", row->variant);
 }
 
 void selftest_print(FILE *f, const struct selftest_report *r)
 {
 	const char *ids[GRADER_MAX_CHECKS];
 	unsigned weights[GRADER_MAX_CHECKS];
-	char label[96], cell[32];
+	char label[160], cell[32];
 	size_t ncol, i, k, nwrong = 0, width = 9;
 
 	for (i = 0; i < r->nrows; i++) {
@@ -226,8 +228,9 @@ static char *report_json(const struct selftest_report *r)
 		mf = json_array();
 		for (k = 0; k < w->nmust_fail; k++)
 			json_array_append_new(mf, json_string(w->must_fail[k]));
-		row = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o}",
+		row = json_pack("{s:s,s:s,s:o,s:i,s:s,s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o}",
 				"session", w->name, "kind", selftest_kind_name(w->kind),
+				"variant", jstr_or_null(w->variant[0] ? w->variant : NULL),
 				"run", (int)w->run, "expect", expected(w->kind),
 				"verdict", w->verdict, "score", (int)w->score,
 				"duration_ms", (json_int_t)w->duration_ms, "met",
@@ -274,7 +277,7 @@ static void refused_json(const struct selftest_report *r, const struct err *e)
 static void progress(void *ctx, const struct selftest_row *row, size_t done,
 		     size_t total)
 {
-	char label[96];
+	char label[160];
 
 	(void)ctx;
 	row_label(row, label, sizeof label);

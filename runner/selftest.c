@@ -167,6 +167,7 @@ static void judge(struct selftest_row *row, unsigned pass_mark)
 static void take_result(struct selftest_row *row, struct session_result *res)
 {
 	snprintf(row->verdict, sizeof row->verdict, "%s", res->verdict);
+	snprintf(row->variant, sizeof row->variant, "%s", res->variant);
 	row->score = res->score;
 	row->duration_ms = res->duration_ms;
 	snprintf(row->error, sizeof row->error, "%s", res->error);

@@ -32,6 +32,7 @@ enum selftest_mark { SELFTEST_MET, SELFTEST_MISSED, SELFTEST_ERROR };
 struct selftest_row {
 	enum selftest_kind kind;
 	char name[80];           /* "untouched", "reference", "wrong-NAME" */
+	char variant[72];        /* the scenario's variant it ran, "" none */
 	unsigned run;            /* 1..N: which seed (candidate selftest-N) */
 	char verdict[8];         /* pass, fail, error */
 	unsigned score;          /* thousandths */

@@ -515,6 +515,7 @@ static int load_variant(const struct session_opts *o, const struct tar_list *fil
 	if (scenario_load_variant(files, o->max_depth, v, sc, &res->problems, e) < 0)
 		return err_set(e, ERR_REFUSED, "%s: the scenario's variant %zu does not load",
 			       o->input, v);
+	snprintf(res->variant, sizeof res->variant, "%s", scenario_variant(sc));
 	return 0;
 }
 

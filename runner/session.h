@@ -83,6 +83,7 @@ struct session_result {
 	unsigned pass_mark;
 	char scenario[160];  /* "id version" */
 	char ended_by[16];
+	char variant[72];    /* the scenario's variant the session ran, "" none */
 	unsigned hints_used, hint_points; /* how many, and what they cost */
 	int64_t duration_ms;
 	char error[600];     /* why the verdict is error, if it is */

@@ -21,6 +21,10 @@ for s in "$TOP"/scenarios/*/; do
 	out_has '^reference #2( [a-z0-9._-]+)? +pass +pass ' "... the table has the second reference run"
 done
 
+# A scenario with variants: each row names the variant its seed picked.
+run "$LABRUN" selftest "$TOP/scenarios/research-fetch-denied" --runs 1
+out_has '^reference #1 (block-fetch|internal-only|egress-rule) +pass' "a row names its session's variant"
+
 # A lenient grader: deleting the config passes "config-fixed".
 expect_exit 1 "a lenient grader is NOT qualified" \
 	"$LABRUN" selftest "$F/lenient" --runs 2

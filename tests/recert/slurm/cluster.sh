@@ -131,7 +131,7 @@ slurm_stepds() {
 	local p
 	[ -n "${SLURM_CONF:-}" ] || return 0
 	for p in $(ps -C slurmstepd -o pid= 2>/dev/null); do
-		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$SLURM_CONF" && echo "$p"
+		tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qxF "SLURM_CONF=$SLURM_CONF" && echo "$p"
 	done
 	return 0
 }

@@ -44,13 +44,14 @@ slurm_install() {
 	slurm_have || { SLURM_WHY="$SLURM_PACKAGES installed, but a command is still missing"; return 1; }
 }
 
-# _slurm_until SECS CMD...: run CMD every 0.1 s until it succeeds; 1 after SECS.
+# _slurm_until SECS CMD...: run CMD every SLURM_POLL seconds (default 0.1)
+# until it succeeds; 1 after SECS.
 _slurm_until() {
 	local end=$(($(date +%s%N) + $1 * 1000000000))
 	shift
 	until "$@"; do
 		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.1
+		sleep "${SLURM_POLL:-0.1}"
 	done
 }
 

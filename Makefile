@@ -15,11 +15,14 @@ CC ?= cc
 # ipcs and script; procps brings ps; nftables brings nft, which loads the
 # network faults' rules; faketime brings libfaketime, the clock faults';
 # openssh-server, openssh-client and sudo let tests/interop/0300 run the
-# exam host recipe with Debian's own sshd, started by the test alone).
+# exam host recipe with Debian's own sshd, started by the test alone;
+# slurmctld, slurmd, slurm-client and munge let tests/interop/0400 and the
+# bench run recertification batches as a Slurm array on a one-node cluster
+# the test starts and stops itself).
 DEB_PKGS := build-essential pkg-config libseccomp-dev liblua5.4-dev \
 	libarchive-dev libjansson-dev libsodium-dev minisign bubblewrap \
 	asciinema tmux python3 util-linux bsdutils procps nftables faketime \
-	openssh-server openssh-client sudo
+	openssh-server openssh-client sudo slurmctld slurmd slurm-client munge
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -14,6 +14,15 @@ if [ "$(id -u)" -ne 0 ]; then
 		echo "deps: run as root to install:$missing" >&2; exit 3; fi
 else SUDO=""; fi
 export DEBIAN_FRONTEND=noninteractive
+# Install without starting the packages' daemons (sshd, munged, slurmd):
+# the tests start their own.  A host with no policy of its own gets one
+# that refuses every start (101) for the time of the install.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+	trap 'exit 130' INT TERM HUP
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod 755 /usr/sbin/policy-rc.d
+fi
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -10,6 +10,13 @@
 #   2. a full `labrun run` of the example scenario (pack, session, grading,
 #      evidence) against the hand-made pipeline teams build without labrun
 #      (tar + bwrap + a shell check + minisign)
+#   3. what syscall faults cost
+#   4. recertification: RECERT_N (default 1000) replays of the example
+#      scenario, `labrun batch -j 2` on this machine against the same job
+#      list as a Slurm array (RECERT_SHARDS shards, default 4, two tasks at
+#      once, one CPU and one replay at a time each) on a one-node cluster
+#      started for the bench (tests/recert/slurm/cluster.sh), taking turns
+#      RECERT_RUNS times (default 1); BENCH=recert runs only this one
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=${BUILD:-$TOP/build}
@@ -27,6 +34,93 @@ ms_per() { # N CMD...: mean milliseconds per run of CMD over N runs
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# 4. Recertification.  One evidence of the example scenario (a pass on
+# platform agentsim-1: stale, so recert plan makes a job of it), its job
+# repeated RECERT_N times under distinct ids (batch keys results by id; the
+# same evidence renewed N times is N replays).  The local run and the
+# Slurm array take turns RECERT_RUNS times (default 1), each into a fresh
+# OUTDIR, medians compared.  The array's time runs from sbatch to the last
+# task's end, after a warm-up job (a controller just started waits about
+# 2 s before its first job), polled every 0.25 s (squeue is a process and a
+# request to the controller: polled faster, it would take CPU from the
+# replays; the end is seen 0.12 s late on average).  Every run's results
+# are counted.
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+recert_bench() {
+	local n=${RECERT_N:-1000} k=${RECERT_SHARDS:-4} runs=${RECERT_RUNS:-1} r=$W/recert
+	local S=$TOP/scenarios/policy-denials t0 i tl ts te local_t="" slurm_t=""
+	mkdir -p "$r/b" "$r/ev"
+	"$B/labrun" keygen -p "$r/a.pub" -s "$r/a.key" >/dev/null
+	"$B/labrun" keygen -p "$r/i.pub" -s "$r/i.key" >/dev/null
+	"$B/labrun" pack "$S" -s "$r/a.key" -o "$r/b/s.lab" >/dev/null
+	"$B/labrun" run "$r/b/s.lab" --trust "$r/a.pub" --key "$r/i.key" --candidate bench \
+		--script "$S/solutions/reference.sh" -o "$r/ev/one.ev" >/dev/null
+	"$B/labrun" recert plan --evidence "$r/ev" --bundles "$r/b" --trust "$r/a.pub" \
+		-p "$r/i.pub" -o "$r/one.jsonl" >/dev/null
+	python3 - "$r/one.jsonl" "$r/jobs.jsonl" "$n" <<'PY'
+import json, sys
+j = json.loads(open(sys.argv[1]).readline())
+with open(sys.argv[2], "w") as f:
+    for i in range(int(sys.argv[3])):
+        j["job"] = "bench-%07d" % i
+        f.write(json.dumps(j, sort_keys=True) + "\n")
+PY
+	echo "recert: $n replays of policy-denials (one evidence, $n job ids), $runs run(s) each, taking turns"
+	. "$TOP/tests/recert/slurm/cluster.sh"
+	trap 'slurm_down; rm -rf "$W"' EXIT
+	chmod 711 "$W"
+	if ! slurm_install || ! slurm_up "$r/slurm"; then
+		slurm_down
+		echo "recert: the Slurm array is not run: $SLURM_WHY"
+		runs=0
+		t0=$(date +%s%N)
+		"$B/labrun" batch "$r/jobs.jsonl" -o "$r/local" --trust "$r/a.pub" --key "$r/i.key" \
+			-j 2 >/dev/null 2>&1 || { echo "bench: labrun batch failed" >&2; exit 3; }
+		tl=$(secs "$t0" "$(date +%s%N)")
+		printf '%-44s %8s s %8s jobs/s\n' "labrun batch -j 2, this machine" "$tl" "$(ratio "$n" "$tl")"
+		return 0
+	fi
+	SLURM_POLL=0.25
+	slurm_submit --wrap=true -o /dev/null && slurm_wait "$SLURM_JOB" 60 ||
+		{ echo "bench: the warm-up job: $SLURM_WHY" >&2; exit 3; }
+	for ((i = 0; i < runs; i++)); do
+		t0=$(date +%s%N)
+		"$B/labrun" batch "$r/jobs.jsonl" -o "$r/local-$i" --trust "$r/a.pub" --key "$r/i.key" \
+			-j 2 >/dev/null 2>&1 || { echo "bench: labrun batch failed" >&2; exit 3; }
+		local_t="$local_t $(secs "$t0" "$(date +%s%N)")"
+		t0=$(date +%s%N)
+		LABRUN=$B/labrun RECERT_JOBS=$r/jobs.jsonl RECERT_OUT=$r/slurm-$i RECERT_TRUST=$r/a.pub \
+			RECERT_KEY=$r/i.key RECERT_SHARDS=$k slurm_submit --array="0-$((k - 1))%2" \
+			--cpus-per-task=1 -o "$r/slurm/out/task-%A_%a.out" "$TOP/tests/recert/slurm/recert.sbatch" &&
+			slurm_wait "$SLURM_JOB" 7200 || { echo "bench: the Slurm array: $SLURM_WHY" >&2; exit 3; }
+		slurm_t="$slurm_t $(secs "$t0" "$(date +%s%N)")"
+		[ "$(ls "$r/local-$i" | grep -c '\.ev$')" -eq "$n" ] &&
+			[ "$(ls "$r/slurm-$i" | grep -c '\.ev$')" -eq "$n" ] ||
+			{ echo "bench: results missing in $r/local-$i or $r/slurm-$i (see $r/slurm/out)" >&2; exit 3; }
+		rm -rf "$r/local-$i" "$r/slurm-$i"
+	done
+	# The engine alone: the same array, each task doing nothing.
+	t0=$(date +%s%N)
+	slurm_submit --array="0-$((k - 1))%2" --cpus-per-task=1 -o /dev/null --wrap=true &&
+		slurm_wait "$SLURM_JOB" 600 || { echo "bench: the empty array: $SLURM_WHY" >&2; exit 3; }
+	te=$(secs "$t0" "$(date +%s%N)")
+	slurm_down
+	tl=$(median $local_t)
+	ts=$(median $slurm_t)
+	printf '%-44s %8s s %8s jobs/s (runs:%s)\n' "labrun batch -j 2, this machine" "$tl" "$(ratio "$n" "$tl")" "$local_t"
+	printf '%-44s %8s s %8s jobs/s (runs:%s)\n' "Slurm array 0-$((k - 1))%2, -j 1 per task" "$ts" "$(ratio "$n" "$ts")" "$slurm_t"
+	printf '%-44s %8s s\n' "the same array, tasks doing nothing" "$te"
+	printf '%-44s %8s\n' "ratio Slurm/local (time)" "$(ratio "$ts" "$tl")"
+	printf '%-44s %8s s (%s s a task)\n' "Slurm's overhead" \
+		"$(awk -v a="$ts" -v b="$tl" 'BEGIN { printf "%.2f", a - b }')" \
+		"$(awk -v a="$ts" -v b="$tl" -v k="$k" 'BEGIN { printf "%.2f", (a - b) / k }')"
+}
+if [ "${BENCH:-}" = recert ]; then
+	recert_bench
+	exit 0
+fi
 
 cc -std=gnu11 -O2 -iquote "$TOP" -D_GNU_SOURCE -o "$W/sbx_true" \
 	"$TOP/tests/bench/sbx_true.c" "$B"/obj/sandbox/*.o "$B/obj/runner/util.o" \
@@ -148,3 +242,5 @@ p1=$(awk 'NR == 2 { print $1 }' "$W/plan")
 printf '%-44s %8s ms (median)\n' "graded session, no fault plan" "$p0"
 printf '%-44s %8s ms (median)\n' "graded session, four syscall faults" "$p1"
 printf '%-44s %8s\n' "ratio with plan/without" "$(ratio "$p1" "$p0")"
+
+recert_bench

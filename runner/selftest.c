@@ -171,6 +171,12 @@ static void take_result(struct selftest_row *row, struct session_result *res)
 	row->score = res->score;
 	row->duration_ms = res->duration_ms;
 	snprintf(row->error, sizeof row->error, "%s", res->error);
+	/* an error verdict from the grader's own checks: say which */
+	for (size_t i = 0; !row->error[0] && i < res->nchecks; i++)
+		if (!strcmp(res->checks[i].status, "error"))
+			snprintf(row->error, sizeof row->error, "check %s: %s",
+				 res->checks[i].id,
+				 res->checks[i].message ? res->checks[i].message : "");
 	row->checks = res->checks;
 	row->nchecks = res->nchecks;
 	res->checks = NULL;

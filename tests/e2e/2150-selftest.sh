@@ -99,6 +99,8 @@ LUA
 expect_exit 3 "a grader that returns an error check: exit 3, not judged" \
 	"$LABRUN" selftest "$T/erring" --runs 1
 out_has '^ERROR, not judged: untouched \(run 1\) erred' "... the verdict line says error"
+out_has '^ERROR, not judged: untouched \(run 1\) erred: check config-fixed: the platform kept this from being judged' \
+	"... naming the check that erred and its message"
 
 # An invalid scenario is refused with its problems.
 mkdir -p "$T/invalid"

@@ -143,6 +143,10 @@ static int show_brief(void *ctx, const struct scenario *sc, unsigned limit_s)
 			line = 0;
 		}
 	}
+	/* What recertification will replay (docs/recert.md) */
+	printf("\nYour answers go in ~/answers/. Leave the commands of your fix there as\n"
+	       "runbook.sh and recertification replays them against later versions of\n"
+	       "the platform; without one it rebuilds them from the programs you ran.\n");
 	printf("\nPress Enter to start the exam (Ctrl-C leaves without starting).");
 	fflush(stdout);
 	if (wait_key() < 0) {

@@ -32,6 +32,7 @@ see() { # NAME TEXT DESCRIPTION [TENTHS]
 start a "$S" "$T/a.ev"
 see a "Set mode=fixed in /etc/app/config.txt" "the brief is shown first"
 see a "time limit 1:00" "with the time limit"
+see a "runbook.sh and recertification replays" "a note says what recertification replays"
 see a "Press Enter to start" "and waits for the candidate"
 keys a Enter
 see a "left] candidate@lab:~\$" "a shell in the sandbox, the time left in its prompt"
@@ -59,6 +60,7 @@ see a "Stopped" "Ctrl-Z stops the command in the sandbox"
 keys a "kill %1; hostname" Enter
 see a "lab" "the shell is the sandbox's (hostname lab)"
 keys a "sed -i s/broken/fixed/ /etc/app/config.txt; echo typo > ~/answers/cause.txt" Enter
+keys a "printf '%s\\n' 'sed -i s/broken/fixed/ /etc/app/config.txt' 'echo typo > ~/answers/cause.txt' > ~/answers/runbook.sh" Enter
 keys a "lab status" Enter
 see a "1 of 1 hints used (100 points)" "lab status reports the supervisor's records"
 keys a "lab submit" Enter
@@ -80,7 +82,11 @@ assert m["produced_by"]["script_sha256"] is None
 assert [h["hint"] for h in m["hints_used"]] == [1] and m["hints_used"][0]["cost"] == 100
 assert m["session"]["ended_by"] == "submit" and m["session"]["time_factor_pct"] == 100
 assert m["score"] == 900
+assert m["replay"] == {"source": "runbook", "member": "answers/runbook.sh", "best_effort": False}, m["replay"]
 PY
+member "$T/a.ev" answers/runbook.sh | grep -qx 'echo typo > ~/answers/cause.txt' &&
+	pass "the candidate's runbook is in the evidence, what a replay runs" ||
+	fail "the candidate's runbook is in the evidence"
 member "$T/a.ev" session.cast >"$T/a.cast"
 run script -qec "asciinema cat '$T/a.cast'" /dev/null
 [ "$rc" -eq 0 ] && grep -q "after-interrupt" "$OUT" && pass "asciinema cat plays the recording" ||

@@ -1,13 +1,15 @@
 #!/bin/bash
 # demo.sh: what `make demo` shows: make an author key and an issuer key,
-# pack the example scenario into a signed bundle, run its reference
-# solution as a candidate would, and verify the evidence with labrun and
-# with stock tools.  Everything goes under build/demo/.
+# pack the example scenario (research-fetch-denied, on the simulated agent
+# platform) into a signed bundle, run its reference solution as a
+# candidate would, and verify the evidence with labrun and with stock
+# tools.  Everything goes under build/demo/.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 L=$TOP/build/labrun
 D=$TOP/build/demo
-S=$TOP/scenarios/policy-denials
+S=$TOP/scenarios/research-fetch-denied
+N=${S##*/}
 step() { printf '\n== %s\n' "$*"; }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -21,25 +23,25 @@ step "keys: an author key signs scenarios, an issuer key signs evidence"
 "$L" keygen -p "$D/issuer.pub" -s "$D/issuer.key"
 
 step "pack: validate and sign the example scenario"
-"$L" pack "$S" -s "$D/author.key" -o "$D/policy-denials.lab"
-minisign -V -H -p "$D/author.pub" -m "$D/policy-denials.lab"
+"$L" pack "$S" -s "$D/author.key" -o "$D/$N.lab"
+minisign -V -H -p "$D/author.pub" -m "$D/$N.lab"
 
 step "run: the reference solution, as a candidate would type it"
 set +e
-"$L" run "$D/policy-denials.lab" --trust "$D/author.pub" --key "$D/issuer.key" \
+"$L" run "$D/$N.lab" --trust "$D/author.pub" --key "$D/issuer.key" \
 	--candidate demo@example.org --script "$S/solutions/reference.sh" \
-	-o "$D/policy-denials.evidence"
+	-o "$D/$N.evidence"
 rc=$?
 set -e
 [ "$rc" -eq 0 ] || { echo "demo: the reference solution did not pass (exit $rc)" >&2; exit 1; }
 
 step "verify: with labrun"
-"$L" verify "$D/policy-denials.evidence" -p "$D/issuer.pub"
+"$L" verify "$D/$N.evidence" -p "$D/issuer.pub"
 
 step "verify: with stock tools only (tar, minisign, sha256sum)"
 mkdir -p "$D/extracted"
-tar -xf "$D/policy-denials.evidence" -C "$D/extracted"
+tar -xf "$D/$N.evidence" -C "$D/extracted"
 (cd "$D/extracted" && minisign -V -H -p "$D/issuer.pub" -m SHA256SUMS && sha256sum -c --quiet SHA256SUMS && echo "sha256sum: all members match")
 
-printf '\nverdict: pass\nevidence: %s\n' "$D/policy-denials.evidence"
+printf '\nverdict: pass\nevidence: %s\n' "$D/$N.evidence"
 printf 'replay the terminal: asciinema play %s/extracted/session.cast\n' "$D"

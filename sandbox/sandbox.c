@@ -129,6 +129,8 @@ struct sbx {
 	int64_t sampled_ms; /* the last sample */
 	struct svc_run svc[SBX_MAX_SERVICES];
 	size_t nsvc;        /* services whose first instance was reported */
+	dev_t pidns_dev;    /* the sandbox's pid namespace: what is signalled */
+	ino_t pidns_ino;    /* by session must be in it */
 };
 
 static int private_mounts(struct err *e)
@@ -1981,9 +1983,23 @@ static pid_t pidfd_pid(int pidfd)
 	return p ? (pid_t)strtol(p + 5, NULL, 10) : -1;
 }
 
-/* The processes of session sid (host pids): a service and what it
- * started, since a service calls setsid. */
-static size_t session_members(pid_t sid, pid_t *out, size_t max)
+/* Whether host process pid is in the sandbox's pid namespace: a session
+ * id outlives its leader, and a number freed in the sandbox may name a
+ * host process's session next. */
+static int in_sandbox(const struct sbx *s, const char *pid)
+{
+	char path[300];
+	struct stat st;
+
+	snprintf(path, sizeof path, "/proc/%s/ns/pid", pid);
+	return stat(path, &st) == 0 && st.st_ino == s->pidns_ino &&
+	       st.st_dev == s->pidns_dev;
+}
+
+/* The processes of session sid (host pids) in the sandbox: a service and
+ * what it started, since a service calls setsid. */
+static size_t session_members(const struct sbx *s, pid_t sid, pid_t *out,
+			      size_t max)
 {
 	char buf[512];
 	const char *f;
@@ -1997,7 +2013,7 @@ static size_t session_members(pid_t sid, pid_t *out, size_t max)
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		f = proc_stat_field(de->d_name, 4, buf, sizeof buf);
-		if (f && (pid_t)strtol(f, NULL, 10) == sid)
+		if (f && (pid_t)strtol(f, NULL, 10) == sid && in_sandbox(s, de->d_name))
 			out[n++] = (pid_t)strtol(de->d_name, NULL, 10);
 	}
 	closedir(d);
@@ -2016,7 +2032,7 @@ static int freeze_service(struct sbx *s, struct sbx_signal *sg, int pidfd)
 
 	if (sid <= 0)
 		return -1;
-	n = session_members(sid, pids, sizeof pids / sizeof *pids);
+	n = session_members(s, sid, pids, sizeof pids / sizeof *pids);
 	if (!n)
 		return -1;
 	snprintf(name, sizeof name, "frozen-%zu", sg->service);
@@ -2143,7 +2159,7 @@ static void svc_signal_all(const struct sbx *s, size_t k, int sig)
 
 	if (s->svc[k].sid <= 0)
 		return;
-	n = session_members(s->svc[k].sid, pids, sizeof pids / sizeof *pids);
+	n = session_members(s, s->svc[k].sid, pids, sizeof pids / sizeof *pids);
 	for (i = 0; i < n; i++)
 		kill(pids[i], sig);
 }
@@ -2558,6 +2574,17 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	close(slave);
 	slave = -1;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	{
+		char path[64];
+		struct stat st;
+
+		/* what session_members may signal */
+		snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)pid);
+		if (stat(path, &st) == 0) {
+			s->pidns_dev = st.st_dev;
+			s->pidns_ino = st.st_ino;
+		}
+	}
 	if (pidfd < 0 || write_map(pid, "uid_map", s->base, e) < 0 ||
 	    write_map(pid, "gid_map", s->base, e) < 0) {
 		if (pidfd < 0)

@@ -210,20 +210,9 @@ int cmd_batch(int argc, char **argv)
 	if (!key_path)
 		return cmd_usage_error(c, "--key (or key in the configuration) is required");
 	/* The issuer key is read before any sandbox exists. */
-	if (sign_sec_load(key_path, &key, &e) < 0)
+	if (sign_load_issuer(key_path, pub_path, trust_path, &key, &issuer,
+			     &trust, &e) < 0)
 		return cmd_fail(c->name, &e);
-	if (pub_path) {
-		if (sign_pub_load(pub_path, &issuer, &e) < 0) {
-			sign_sec_free(key);
-			return cmd_fail(c->name, &e);
-		}
-	} else {
-		sign_sec_pub(key, &issuer);
-	}
-	if (trust_path && sign_trust_load(trust_path, &trust, &e) < 0) {
-		sign_sec_free(key);
-		return cmd_fail(c->name, &e);
-	}
 	o.trust = &trust;
 	o.key = key;
 	o.issuer = &issuer;

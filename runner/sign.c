@@ -951,3 +951,24 @@ int sign_keyed_hash(const struct sign_sec *sk, const char *domain,
 	sodium_memzero(key, sizeof key);
 	return 0;
 }
+
+int sign_load_issuer(const char *key_path, const char *pub_path,
+		     const char *trust_path, struct sign_sec **key,
+		     struct sign_pub *issuer, struct sign_trust *trust,
+		     struct err *e)
+{
+	if (sign_sec_load(key_path, key, e) < 0)
+		return -1;
+	if (pub_path ? sign_pub_load(pub_path, issuer, e) < 0
+		     : (sign_sec_pub(*key, issuer), 0)) {
+		sign_sec_free(*key);
+		*key = NULL;
+		return -1;
+	}
+	if (trust_path && sign_trust_load(trust_path, trust, e) < 0) {
+		sign_sec_free(*key);
+		*key = NULL;
+		return -1;
+	}
+	return 0;
+}

@@ -66,6 +66,13 @@ int sign_sec_load(const char *path, struct sign_sec **out, struct err *e);
 int sign_sec_ephemeral(struct sign_sec **out, struct err *e);
 void sign_sec_free(struct sign_sec *sk);
 void sign_sec_pub(const struct sign_sec *sk, struct sign_pub *out);
+/* What a command that checks and signs needs: the issuer's secret key,
+ * its public key (pub_path, or the secret key's own when NULL), and the
+ * trust store (none when trust_path is NULL).  -1 with nothing held. */
+int sign_load_issuer(const char *key_path, const char *pub_path,
+		     const char *trust_path, struct sign_sec **key,
+		     struct sign_pub *issuer, struct sign_trust *trust,
+		     struct err *e);
 
 /* Key id as 16 uppercase hex digits, the way minisign prints it. */
 void sign_keyid_hex(const struct sign_pub *pk, char out[17]);

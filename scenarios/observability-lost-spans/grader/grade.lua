@@ -1,11 +1,13 @@
 -- observability-lost-spans grader (grader API 1).
 --
 -- agentd's exporter drops spans (platform.span_loss, counted): a share
--- of them from 13:40, all of them for half a minute around the faulty
--- deployment, and a share again until `agentctl exporter restart`.
--- Graded: the exporter restored, the export
--- verified end to end after the restart (a later `advance` whose spans
--- reached the file), and the chain of the first exported refund denial,
+-- of them from 13:40 and again until `agentctl exporter restart`; and a
+-- syscall fault hands the exporter's open of spans.jsonl for the minute of
+-- the faulty deployment another file, so that minute never arrives.
+-- Graded: the exporter restored, the export verified end to end after the
+-- restart (a later `advance` whose spans reached the file, and a look at
+-- the file in the supervisor's command log), and the chain of the first
+-- exported refund denial,
 -- whose root cause was never exported: its id survives only in the links
 -- of the evaluations that point at it.  Every truth comes from the frozen
 -- platform files, so it follows the session's seed; no message prints it.
@@ -73,14 +75,29 @@ for _, e in ipairs(audit) do
 	end
 end
 local arrived = last ~= nil and spans.by_id[last.span_id] ~= nil
+-- ... and the operator looked: the supervisor's command log (not the
+-- platform's) shows a program reading spans.jsonl after the last restart.
+local looked = false
+local restart_cmd
+for i, c in ipairs(lab.commands) do
+	local a = c.argv
+	if a[1] and a[1]:match("agentctl$") and a[2] == "exporter" and a[3] == "restart" then
+		restart_cmd, looked = i, false
+	elseif restart_cmd then
+		for k = 2, #a do
+			if a[k]:find("spans.jsonl", 1, true) then looked = true end
+		end
+	end
+end
 add(lab.check {
 	id = "runbook.verified",
 	title = "The export was verified end to end after the restart",
 	weight = 2000,
-	pass = verified ~= nil and arrived,
+	pass = verified ~= nil and arrived and looked,
 	message = not restart_seq and "the exporter was never restarted"
 		or not verified and "after `agentctl exporter restart`, no `agentctl advance` whose spans reached spans.jsonl: a restart is not a fix until spans arrive where the operator reads them"
 		or not arrived and "the spans of your last commands are not in spans.jsonl: the export was not working when you stopped"
+		or not looked and "after the restart nothing you ran read /var/log/agentd/spans.jsonl (the command log): look at the file to see the new spans arrive"
 		or "",
 })
 

@@ -30,12 +30,15 @@
 #include "graders/lua_host.h"
 #include "runner/limits.h"
 
-/* The Lua part of the API, embedded from graders/prelude.lua and
- * graders/trace.lua (lab.trace) by graders/embed.sh. */
+/* The Lua part of the API, embedded from graders/prelude.lua,
+ * graders/trace.lua (lab.trace) and graders/agentd.lua (lab.agentd) by
+ * graders/embed.sh. */
 extern const char prelude_lua[];
 extern const size_t prelude_lua_len;
 extern const char trace_lua[];
 extern const size_t trace_lua_len;
+extern const char agentd_lua[];
+extern const size_t agentd_lua_len;
 
 /* The count hook runs every this many VM instructions: often enough to
  * stop a loop within microseconds of the budget, rarely enough to cost
@@ -952,6 +955,7 @@ static int lh_setup(lua_State *L)
 	} embedded[] = {
 		{"=prelude", prelude_lua, &prelude_lua_len},
 		{"=trace", trace_lua, &trace_lua_len},
+		{"=agentd", agentd_lua, &agentd_lua_len},
 	};
 	struct host *h = host_of(L);
 	const luaL_Reg *l;
@@ -978,7 +982,7 @@ static int lh_setup(lua_State *L)
 	lua_pushvalue(L, -1);
 	lua_setglobal(L, "lab");
 
-	/* In this order: trace.lua uses what the prelude defines. */
+	/* In this order: the others use what the prelude defines. */
 	for (i = 0; i < sizeof embedded / sizeof *embedded; i++) {
 		if (luaL_loadbufferx(L, embedded[i].src, *embedded[i].len,
 				     embedded[i].name, "t") != LUA_OK)

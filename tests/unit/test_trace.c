@@ -4,8 +4,8 @@
  * the partial-credit comparison; reading a candidate's chain file; big
  * integers through lab.json; the example grader of docs/graders.md; and
  * span files at the size, memory and line bounds under the default grader
- * limits.  The grader host itself (paths, limits, hostile graders) is
- * test_grader's. */
+ * limits; and lab.agentd (graders/agentd.lua), the platform's files.  The
+ * grader host itself (paths, limits, hostile graders) is test_grader's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -68,7 +68,8 @@ static void put(const char *rel, const char *data)
 
 static void make_root(void)
 {
-	static const char *const dirs[] = {"var/log/agentd", "home/candidate/answers"};
+	static const char *const dirs[] = {"var/log/agentd", "var/lib/agentd", "etc/agentd",
+					   "home/candidate/answers"};
 	char path[256];
 	struct err e;
 	size_t i;
@@ -547,6 +548,43 @@ static void test_check(void)
 	       "lab.trace.check: weight must be an integer");
 }
 
+/* lab.agentd: the platform's files and the platform's error check. */
+static void test_agentd(void)
+{
+	struct grader_result r;
+
+	put("var/lib/agentd/state.json", "{\"policy\": {\"active\": 2}}");
+	put("var/log/agentd/audit.jsonl",
+	    "{\"seq\": 1, \"argv\": [\"status\"]}\n"
+	    "not json\n"
+	    "[1, 2]\n"
+	    "{\"seq\": 2, \"argv\": [\"policy\", \"apply\", \"v2\"]}\n");
+	put("etc/agentd/platform.json", "{\"platform\": ");
+	is_str(probe("local s = lab.agentd.json(lab.agentd.STATE)\n"
+		     "return tostring(s.policy.active)"),
+	       "2", "agentd.json: the state, parsed");
+	is_str(probe("local s, why = lab.agentd.json(lab.agentd.CONFIG) return why"),
+	       "/etc/agentd/platform.json: not valid JSON: line 1 column 13: unexpected token near end of file",
+	       "agentd.json: bad JSON names the file and the place");
+	is_str(probe("local s, why = lab.agentd.json('/var/lib/agentd/none.json') return why"),
+	       "/var/lib/agentd/none.json: no such file", "agentd.json: a missing file");
+	is_str(probe("local t = {}\n"
+		     "for i, e in ipairs(lab.agentd.jsonl(lab.agentd.AUDIT)) do t[i] = e.seq or #e end\n"
+		     "return table.concat(t, ',')"),
+	       "1,2,2", "agentd.jsonl: objects and arrays, in order; other lines skipped");
+	is_str(probe("return #lab.agentd.jsonl('/var/log/agentd/none.jsonl') .. ''"),
+	       "0", "agentd.jsonl: a missing file is empty");
+	run("return {lab.agentd.error_check('policy.last-good', 'The policy', 30, 'state cannot be read')}",
+	    lim, &r);
+	ok(r.ok && r.n == 1 && r.checks[0].status == CHECK_ERROR &&
+	   !strcmp(r.checks[0].message,
+		   "the platform's state cannot be read; the attempt is reported, not failed"),
+	   "agentd.error_check: an error check, never the candidate's fail");
+	grader_result_release(&r);
+	misuse("agentd.json without a path", "local s = lab.agentd.json(1)\nreturn {}",
+	       "lab.agentd.json: the path must be a string");
+}
+
 static void test_misuse(void)
 {
 	misuse("load(1)", "lab.trace.load(1)",
@@ -825,6 +863,7 @@ int main(void)
 	test_compare();
 	test_answer();
 	test_check();
+	test_agentd();
 	test_misuse();
 	test_example();
 	test_scale();

@@ -8,23 +8,20 @@
 -- configuration (which version carries no argument bug) and the spans, so
 -- it follows the session's seed; messages never print it.
 
-local STATE = "/var/lib/agentd/state.json"
-local CONFIG = "/etc/agentd/platform.json"
-local AUDIT = "/var/log/agentd/audit.jsonl"
-local SPANS = "/var/log/agentd/spans.jsonl"
+local STATE = lab.agentd.STATE
+local CONFIG = lab.agentd.CONFIG
+local AUDIT = lab.agentd.AUDIT
+local SPANS = lab.agentd.SPANS
 
 local checks = {}
 local function add(c) checks[#checks + 1] = c end
 
 local function platform_error(id, title, weight, what)
-	add(lab.error_check { id = id, title = title, weight = weight,
-		message = "the platform's " .. what .. "; the attempt is reported, not failed" })
+	add(lab.agentd.error_check(id, title, weight, what))
 end
 
-local text, why = lab.read(STATE)
-local state = text and lab.json(text)
-local ctext = lab.read(CONFIG)
-local config = ctext and lab.json(ctext)
+local state, why = lab.agentd.json(STATE)
+local config = lab.agentd.json(CONFIG)
 local tool, configured, broken
 for _, t in ipairs(type(state) == "table" and type(state.tools) == "table" and state.tools or {}) do
 	if type(t) == "table" and type(t.adapter_history) == "table" then
@@ -66,10 +63,9 @@ add(lab.check {
 -- The runbook, from the audit trail (entries carry their span: its start
 -- is the command's time on the platform's clock).
 local spans = lab.trace.load(SPANS)
-local rollback_at, canary_at, canary_pct, rollout_at, rollout_span, premature, seq = nil, nil, nil, nil, nil, false, 0
-for line in (lab.read(AUDIT) or ""):gmatch("[^\n]+") do
-	local e = lab.json(line)
-	seq = seq + 1
+local rollback_at, canary_at, canary_pct, rollout_at, rollout_span, premature = nil, nil, nil, nil, nil, false
+local audit = lab.agentd.jsonl(AUDIT)
+for seq, e in ipairs(audit) do
 	if type(e) == "table" and e.actor == "candidate" and type(e.argv) == "table" and e.exit == 0
 	    and e.argv[1] == "tool" and e.argv[3] == tool.id then
 		local sub, v = e.argv[2], e.argv[4]
@@ -127,15 +123,7 @@ add(lab.check {
 
 -- Recovery: invoices complete after the rollout.
 local done = 0
-local rollout_ts
-seq = 0
-for line in (lab.read(AUDIT) or ""):gmatch("[^\n]+") do
-	seq = seq + 1
-	if seq == rollout_at then
-		local e = lab.json(line)
-		rollout_ts = type(e) == "table" and e.ts
-	end
-end
+local rollout_ts = rollout_at and audit[rollout_at].ts
 for _, t in ipairs(type(state.tasks) == "table" and state.tasks or {}) do
 	if rollout_ts and t.state == "done" and t.updated > rollout_ts then done = done + 1 end
 end

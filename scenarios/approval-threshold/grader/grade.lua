@@ -7,20 +7,18 @@
 -- while reviewing) and the candidate's chain against the spans.  The truth
 -- comes from the frozen state.json and spans; messages never print it.
 
-local STATE = "/var/lib/agentd/state.json"
-local AUDIT = "/var/log/agentd/audit.jsonl"
-local SPANS = "/var/log/agentd/spans.jsonl"
+local STATE = lab.agentd.STATE
+local AUDIT = lab.agentd.AUDIT
+local SPANS = lab.agentd.SPANS
 
 local checks = {}
 local function add(c) checks[#checks + 1] = c end
 
 local function platform_error(id, title, weight, what)
-	add(lab.error_check { id = id, title = title, weight = weight,
-		message = "the platform's " .. what .. "; the attempt is reported, not failed" })
+	add(lab.agentd.error_check(id, title, weight, what))
 end
 
-local text, why = lab.read(STATE)
-local state = text and lab.json(text)
+local state, why = lab.agentd.json(STATE)
 local ap = type(state) == "table" and state.approvals
 if type(ap) ~= "table" or type(ap.items) ~= "table" or type(ap.threshold_history) ~= "table" then
 	platform_error("threshold.restored", "The auto-approval threshold is back at its configured value", 2500,
@@ -81,10 +79,8 @@ add(lab.check {
 })
 
 -- The runbook: the threshold restored before the first rejection.
-local fixed_at, reject_at, seq = nil, nil, 0
-for line in (lab.read(AUDIT) or ""):gmatch("[^\n]+") do
-	local e = lab.json(line)
-	seq = seq + 1
+local fixed_at, reject_at
+for seq, e in ipairs(lab.agentd.jsonl(AUDIT)) do
 	if type(e) == "table" and e.actor == "candidate" and type(e.argv) == "table" and e.exit == 0 then
 		local a = e.argv
 		if a[1] == "approvals" and a[2] == "threshold" and tonumber(a[3]) == configured then

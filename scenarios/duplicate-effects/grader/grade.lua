@@ -7,20 +7,18 @@
 -- against the spans.  The truth comes from the frozen state.json and
 -- spans, so it follows the session's seed; messages never print it.
 
-local STATE = "/var/lib/agentd/state.json"
-local AUDIT = "/var/log/agentd/audit.jsonl"
-local SPANS = "/var/log/agentd/spans.jsonl"
+local STATE = lab.agentd.STATE
+local AUDIT = lab.agentd.AUDIT
+local SPANS = lab.agentd.SPANS
 
 local checks = {}
 local function add(c) checks[#checks + 1] = c end
 
 local function platform_error(id, title, weight, what)
-	add(lab.error_check { id = id, title = title, weight = weight,
-		message = "the platform's " .. what .. "; the attempt is reported, not failed" })
+	add(lab.agentd.error_check(id, title, weight, what))
 end
 
-local text, why = lab.read(STATE)
-local state = text and lab.json(text)
+local state, why = lab.agentd.json(STATE)
 if type(state) ~= "table" or type(state.effects) ~= "table" or type(state.tools) ~= "table" then
 	platform_error("effects.deduplicated", "Every duplicate side effect is reverted", 3000,
 		"state (" .. STATE .. ") cannot be read: " .. tostring(why or "malformed"))
@@ -82,10 +80,8 @@ add(lab.check {
 })
 
 -- The runbook: keys on before the first revert.
-local keys_at, revert_at, seq = nil, nil, 0
-for line in (lab.read(AUDIT) or ""):gmatch("[^\n]+") do
-	local e = lab.json(line)
-	seq = seq + 1
+local keys_at, revert_at
+for seq, e in ipairs(lab.agentd.jsonl(AUDIT)) do
 	if type(e) == "table" and e.actor == "candidate" and type(e.argv) == "table" and e.exit == 0 then
 		local a = e.argv
 		if a[1] == "tool" and a[2] == "set" and a[3] == tool and a[4] == "idempotency" and a[5] == "on" then

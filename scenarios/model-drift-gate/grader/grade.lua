@@ -8,9 +8,9 @@
 -- frozen platform (state.json's histories, the spans), so it follows the
 -- session's seed; messages never print it.
 
-local STATE = "/var/lib/agentd/state.json"
-local AUDIT = "/var/log/agentd/audit.jsonl"
-local SPANS = "/var/log/agentd/spans.jsonl"
+local STATE = lab.agentd.STATE
+local AUDIT = lab.agentd.AUDIT
+local SPANS = lab.agentd.SPANS
 
 local checks = {}
 local function add(c) checks[#checks + 1] = c end
@@ -18,12 +18,10 @@ local function add(c) checks[#checks + 1] = c end
 -- A missing or malformed platform file is the platform's failure, never
 -- the candidate's.
 local function platform_error(id, title, weight, what)
-	add(lab.error_check { id = id, title = title, weight = weight,
-		message = "the platform's " .. what .. "; the attempt is reported, not failed" })
+	add(lab.agentd.error_check(id, title, weight, what))
 end
 
-local text, why = lab.read(STATE)
-local state = text and lab.json(text)
+local state, why = lab.agentd.json(STATE)
 local model
 for _, m in ipairs(type(state) == "table" and type(state.models) == "table" and state.models or {}) do
 	if type(m) == "table" and type(m.history) == "table" and type(m.gate) == "table"
@@ -74,10 +72,9 @@ add(lab.check {
 
 -- The runbook, from the audit trail: an evaluation, then containment (a
 -- rollback or a pin to the good version), then the gate.
-local eval_at, contain_at, gate_at, seq = nil, nil, nil, 0
-for line in (lab.read(AUDIT) or ""):gmatch("[^\n]+") do
-	local e = lab.json(line)
-	seq = seq + 1
+local eval_at, contain_at, gate_at
+local audit = lab.agentd.jsonl(AUDIT)
+for seq, e in ipairs(audit) do
 	if type(e) == "table" and e.actor == "candidate" and type(e.argv) == "table"
 	    and e.argv[1] == "model" and e.exit == 0 then
 		local sub = e.argv[2]
@@ -112,15 +109,7 @@ add(lab.check {
 })
 
 -- The workload: tasks complete after the rollback.
-local contain_ts
-seq = 0
-for line in (lab.read(AUDIT) or ""):gmatch("[^\n]+") do
-	seq = seq + 1
-	if seq == contain_at then
-		local e = lab.json(line)
-		contain_ts = type(e) == "table" and e.ts
-	end
-end
+local contain_ts = contain_at and audit[contain_at].ts
 local recovered = 0
 for _, t in ipairs(type(state.tasks) == "table" and state.tasks or {}) do
 	if t.state == "done" and contain_ts and t.updated > contain_ts then

@@ -9,10 +9,10 @@
 -- first task that failed for good.  Every truth comes from the frozen
 -- platform files, so it follows the session's seed; no message prints it.
 
-local STATE = "/var/lib/agentd/state.json"
-local AUDIT = "/var/log/agentd/audit.jsonl"
-local LOG = "/var/log/agentd/agentd.jsonl"
-local SPANS = "/var/log/agentd/spans.jsonl"
+local STATE = lab.agentd.STATE
+local AUDIT = lab.agentd.AUDIT
+local LOG = lab.agentd.LOG
+local SPANS = lab.agentd.SPANS
 local TOOL, FALLBACK = "web.fetch", "cache.fetch"
 local SYMPTOM = "unexpected response"
 
@@ -22,21 +22,12 @@ local function add(c) checks[#checks + 1] = c end
 -- A file of agentd's that cannot be read is the platform's failure,
 -- never the candidate's.
 local function platform_error(id, title, weight, what)
-	add(lab.error_check { id = id, title = title, weight = weight,
-		message = "the platform's " .. what .. "; the attempt is reported, not failed" })
+	add(lab.agentd.error_check(id, title, weight, what))
 end
 
-local function jsonl(path)
-	local out = {}
-	for line in (lab.read(path) or ""):gmatch("[^\n]+") do
-		local e = lab.json(line)
-		if type(e) == "table" then out[#out + 1] = e end
-	end
-	return out
-end
+local jsonl = lab.agentd.jsonl
 
-local text, why = lab.read(STATE)
-local state = text and lab.json(text)
+local state, why = lab.agentd.json(STATE)
 if type(state) ~= "table" or type(state.tools) ~= "table" or type(state.tasks) ~= "table" then
 	platform_error("fallback.in-force", "web.fetch is disabled and its fallback serves", 2000,
 		"state (" .. STATE .. ") cannot be read: " .. tostring(why or "malformed"))

@@ -10,30 +10,21 @@
 -- the frozen platform files, so it follows the session's seed; no message
 -- prints it.
 
-local STATE = "/var/lib/agentd/state.json"
-local AUDIT = "/var/log/agentd/audit.jsonl"
-local SPANS = "/var/log/agentd/spans.jsonl"
+local STATE = lab.agentd.STATE
+local AUDIT = lab.agentd.AUDIT
+local SPANS = lab.agentd.SPANS
 local TOOL = "crm.export"
 
 local checks = {}
 local function add(c) checks[#checks + 1] = c end
 
 local function platform_error(id, title, weight, what)
-	add(lab.error_check { id = id, title = title, weight = weight,
-		message = "the platform's " .. what .. "; the attempt is reported, not failed" })
+	add(lab.agentd.error_check(id, title, weight, what))
 end
 
-local function jsonl(path)
-	local out = {}
-	for line in (lab.read(path) or ""):gmatch("[^\n]+") do
-		local e = lab.json(line)
-		if type(e) == "table" then out[#out + 1] = e end
-	end
-	return out
-end
+local jsonl = lab.agentd.jsonl
 
-local text, why = lab.read(STATE)
-local state = text and lab.json(text)
+local state, why = lab.agentd.json(STATE)
 local spans = lab.trace.load(SPANS)
 if type(state) ~= "table" or type(state.policy) ~= "table" or type(state.policy.history) ~= "table"
     or type(state.agents) ~= "table" or type(state.tasks) ~= "table" or not spans then

@@ -6,9 +6,9 @@
 -- against the one in the spans.  The truth is derived from the frozen
 -- platform, so it follows the session's seed; messages never print it.
 
-local STATE = "/var/lib/agentd/state.json"
-local AUDIT = "/var/log/agentd/audit.jsonl"
-local SPANS = "/var/log/agentd/spans.jsonl"
+local STATE = lab.agentd.STATE
+local AUDIT = lab.agentd.AUDIT
+local SPANS = lab.agentd.SPANS
 
 local checks = {}
 local function add(c) checks[#checks + 1] = c end
@@ -16,12 +16,10 @@ local function add(c) checks[#checks + 1] = c end
 -- The platform is agentd's: a missing or malformed file is the platform's
 -- failure, never the candidate's.
 local function platform_error(id, title, weight, what)
-	add(lab.error_check { id = id, title = title, weight = weight,
-		message = "the platform's " .. what .. "; the attempt is reported, not failed" })
+	add(lab.agentd.error_check(id, title, weight, what))
 end
 
-local text, why = lab.read(STATE)
-local state = text and lab.json(text)
+local state, why = lab.agentd.json(STATE)
 if type(state) ~= "table" or type(state.policy) ~= "table" or type(state.policy.history) ~= "table" then
 	platform_error("policy.last-good", "The last good policy is in force", 3000,
 		"state (" .. STATE .. ") cannot be read: " .. tostring(why or "malformed"))
@@ -53,8 +51,7 @@ add(lab.check {
 
 -- The runbook: an operator's validate of the good version, then its apply.
 local validated, applied_at, apply_before_validate = false, nil, false
-for line in (lab.read(AUDIT) or ""):gmatch("[^\n]+") do
-	local e = lab.json(line)
+for _, e in ipairs(lab.agentd.jsonl(AUDIT)) do
 	if type(e) == "table" and e.actor == "candidate" and type(e.argv) == "table"
 	    and e.argv[1] == "policy" and e.exit == 0 then
 		local v = tostring(e.argv[3] or ""):gsub("^v", "")

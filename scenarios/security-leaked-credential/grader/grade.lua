@@ -9,10 +9,10 @@
 -- truth comes from the frozen platform files, so it follows the session's
 -- seed; no message prints it.
 
-local STATE = "/var/lib/agentd/state.json"
-local AUDIT = "/var/log/agentd/audit.jsonl"
-local LOG = "/var/log/agentd/agentd.jsonl"
-local SPANS = "/var/log/agentd/spans.jsonl"
+local STATE = lab.agentd.STATE
+local AUDIT = lab.agentd.AUDIT
+local LOG = lab.agentd.LOG
+local SPANS = lab.agentd.SPANS
 local TOOL, SECRET = "payments.refund", "payments-api-key"
 local OLD_VERSIONS = 2 -- versions on file before the incident
 
@@ -20,21 +20,12 @@ local checks = {}
 local function add(c) checks[#checks + 1] = c end
 
 local function platform_error(id, title, weight, what)
-	add(lab.error_check { id = id, title = title, weight = weight,
-		message = "the platform's " .. what .. "; the attempt is reported, not failed" })
+	add(lab.agentd.error_check(id, title, weight, what))
 end
 
-local function jsonl(path)
-	local out = {}
-	for line in (lab.read(path) or ""):gmatch("[^\n]+") do
-		local e = lab.json(line)
-		if type(e) == "table" then out[#out + 1] = e end
-	end
-	return out
-end
+local jsonl = lab.agentd.jsonl
 
-local text, why = lab.read(STATE)
-local state = text and lab.json(text)
+local state, why = lab.agentd.json(STATE)
 if type(state) ~= "table" or type(state.tools) ~= "table" or type(state.secrets) ~= "table"
     or type(state.policy) ~= "table" or type(state.policy.history) ~= "table" then
 	platform_error("leak.stopped", "The adapter no longer logs request headers", 1500,

@@ -136,7 +136,7 @@ void grader_memory_text(size_t bytes, char *out, size_t size)
 /* ---- the rule book for checks ---- */
 
 static const char *const check_fields[] = {"id", "title", "weight", "status",
-					   "points", "message"};
+					   "points", "message", "kind"};
 
 /* ^[a-z0-9][a-z0-9._-]{0,63}$ */
 static int id_ok(const char *s, size_t len)
@@ -271,6 +271,13 @@ int grader_validate_checks(const json_t *checks, char *why, size_t size)
 				   i + 1);
 		if (text_field(c, i + 1, "message", CHECK_MAX_MESSAGE, why, size) < 0)
 			return -1;
+		v = json_object_get(c, "kind");
+		if (v && (!json_is_string(v) ||
+			  (strcmp(json_string_value(v), "remediation") &&
+			   strcmp(json_string_value(v), "knowledge"))))
+			return say(why, size,
+				   "check %zu: kind must be \"remediation\" or \"knowledge\"",
+				   i + 1);
 		total += (unsigned long long)weight;
 	}
 	if (total == 0)
@@ -310,6 +317,12 @@ void grader_result_release(struct grader_result *r)
 	free(r->checks);
 	r->checks = NULL;
 	r->n = 0;
+	for (i = 0; i < r->nreads; i++)
+		free(r->reads[i].path);
+	free(r->reads);
+	r->reads = NULL;
+	r->nreads = 0;
+	r->reads_cut = 0;
 }
 
 static int take_checks(const json_t *arr, struct grader_result *r)
@@ -337,6 +350,43 @@ static int take_checks(const json_t *arr, struct grader_result *r)
 			    : !strcmp(status, "fail") ? CHECK_FAIL : CHECK_ERROR;
 		c->weight = (unsigned)json_integer_value(json_object_get(o, "weight"));
 		c->points = (unsigned)json_integer_value(json_object_get(o, "points"));
+		c->knowledge = json_is_string(json_object_get(o, "kind")) &&
+			       !strcmp(json_string_value(json_object_get(o, "kind")),
+				       "knowledge");
+	}
+	return 0;
+}
+
+/* The worker's read log: [["/path", "rle"], ...], at most
+ * GRADER_MAX_READS of them, each path as lua_host.c encodes it. */
+static int take_reads(const json_t *arr, struct grader_result *r)
+{
+	const json_t *one, *path, *ops;
+	const char *p, *o;
+	size_t i, n = json_array_size(arr);
+
+	if (!json_is_array(arr) || n > GRADER_MAX_READS)
+		return -1;
+	r->reads = calloc(n ? n : 1, sizeof *r->reads);
+	if (!r->reads)
+		return -1;
+	for (i = 0; i < n; i++) {
+		one = json_array_get(arr, i);
+		path = json_array_get(one, 0);
+		ops = json_array_get(one, 1);
+		if (!json_is_array(one) || json_array_size(one) != 2 ||
+		    !json_is_string(path) || !json_is_string(ops))
+			return -1;
+		p = json_string_value(path);
+		o = json_string_value(ops);
+		if (p[0] != '/' || strlen(p) != json_string_length(path) ||
+		    strlen(o) >= sizeof r->reads[i].ops || !o[0] ||
+		    strspn(o, "rle") != strlen(o))
+			return -1;
+		if (!(r->reads[i].path = strdup(p)))
+			return -1;
+		memcpy(r->reads[i].ops, o, strlen(o) + 1);
+		r->nreads = i + 1;
 	}
 	return 0;
 }
@@ -355,8 +405,8 @@ static void parse_answer(const char *buf, size_t len, struct grader_result *r)
 		return;
 	}
 	ok = json_object_get(doc, "ok");
-	if (!json_is_object(doc) || json_object_size(doc) != 2 ||
-	    !json_is_boolean(ok)) {
+	if (!json_is_object(doc) || !json_is_boolean(ok) ||
+	    json_object_size(doc) != (json_is_true(ok) ? 4u : 2u)) {
 		set_error(r, "grader returned nonsense: results of the wrong shape");
 		goto out;
 	}
@@ -381,6 +431,12 @@ static void parse_answer(const char *buf, size_t len, struct grader_result *r)
 		set_error(r, "grader results: out of memory");
 		goto out;
 	}
+	if (!json_is_boolean(json_object_get(doc, "reads_cut")) ||
+	    take_reads(json_object_get(doc, "reads"), r) < 0) {
+		set_error(r, "grader returned nonsense: its read log is of the wrong shape");
+		goto out;
+	}
+	r->reads_cut = json_is_true(json_object_get(doc, "reads_cut"));
 	r->ok = 1;
 out:
 	json_decref(doc);

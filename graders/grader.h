@@ -21,6 +21,19 @@ struct grader_check {
 	unsigned weight; /* thousandths of a point */
 	unsigned points; /* 0..weight */
 	char *message;   /* what the candidate can act on */
+	/* 1: a knowledge answer, bound to the attempt (what the candidate
+	 * knew of this attempt's incident: it is carried over when a
+	 * recertification replays the attempt, and it may rest on files the
+	 * candidate writes); 0: a remediation, judged again on every replay
+	 * (docs/graders.md, "Kinds of check") */
+	int knowledge;
+};
+
+/* A path the grader touched: percent-encoded as collect.h encodes member
+ * names, with how ("r" read, "l" listed, "e" looked for: any of them). */
+struct grader_read {
+	char *path;
+	char ops[4];
 };
 
 struct grader_limits {
@@ -48,6 +61,11 @@ struct grader_result {
 	char error[512];  /* when !ok: why (grader fault or limit), for evidence */
 	struct grader_check *checks;
 	size_t n;
+	/* When ok: every path the grader touched, in byte order; reads_cut
+	 * when a cap (GRADER_MAX_READS) kept some out. */
+	struct grader_read *reads;
+	size_t nreads;
+	int reads_cut;
 };
 
 extern const struct grader_limits grader_default_limits;

@@ -68,7 +68,19 @@ struct host {
 	const struct grader_input *in;
 	json_t *checks;            /* what lh_collect made of the result */
 	char why[256];             /* why the result is nonsense */
+	/* Every path the grader touched (read, listed or looked for), so that
+	 * the session keeps what its verdict rests on (docs/validity.md).  An
+	 * open-addressing set of indices into reads. */
+	struct lh_touch {
+		char *path;          /* absolute, normalised */
+		unsigned ops;        /* LH_OP_* */
+	} *reads;
+	size_t nreads, read_bytes;
+	unsigned *slots;           /* GRADER_MAX_READS * 2 entries, 0 = free */
+	int reads_cut;             /* a path was not recorded: a cap was hit */
 };
+
+enum { LH_OP_READ = 1, LH_OP_LIST = 2, LH_OP_EXISTS = 4 };
 
 static char lh_null_key;   /* registry key of lab.null */
 static char lh_budget_key; /* registry key keeping LH_BUDGET_MSG alive */
@@ -418,6 +430,87 @@ static const char *lh_split(const char *s, size_t len, struct lh_path *p)
 	return NULL;
 }
 
+/* Percent-encode an absolute path as collect.h encodes member names
+ * (bytes outside [A-Za-z0-9._+@=,-] become %XX; a top-level ".deleted"
+ * has its dot encoded), so that a touched path and a collected file are
+ * compared as the same text.  -1 if it does not fit. */
+static int lh_encode(const char *s, size_t len, char *out, size_t size,
+		     size_t *outlen)
+{
+	static const char hexdig[] = "0123456789ABCDEF";
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int enc = !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			    (c >= '0' && c <= '9') || (c && strchr("._+@=,-/", c))) ||
+			  (i == 1 && c == '.' && !strncmp(s, "/.deleted", 9) &&
+			   (len == 9 || s[9] == '/'));
+
+		if (o + 4 > size)
+			return -1;
+		if (enc) {
+			out[o++] = '%';
+			out[o++] = hexdig[c >> 4];
+			out[o++] = hexdig[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = 0;
+	*outlen = o;
+	return 0;
+}
+
+/* Note that the grader touched path p (as split) with op.  Out of memory
+ * or past a cap, the log is marked cut: the session then cannot promise
+ * that its evidence holds everything the verdict rests on. */
+static void lh_touch(struct host *h, const struct lh_path *p, unsigned op)
+{
+	char path[3 * (PATH_MAX + NAME_MAX + 2)], enc[sizeof path];
+	size_t len, i, nslots = 2 * (size_t)GRADER_MAX_READS;
+	unsigned hash = 2166136261u;
+
+	if (!strcmp(p->last, "."))
+		len = (size_t)snprintf(path, sizeof path, "/");
+	else if (!strcmp(p->dir, "."))
+		len = (size_t)snprintf(path, sizeof path, "/%s", p->last);
+	else
+		len = (size_t)snprintf(path, sizeof path, "/%s/%s", p->dir, p->last);
+	if (len >= sizeof path || lh_encode(path, len, enc, sizeof enc, &len) < 0) {
+		h->reads_cut = 1;
+		return;
+	}
+	memcpy(path, enc, len + 1);
+	if (!h->slots) {
+		h->slots = calloc(nslots, sizeof *h->slots);
+		h->reads = calloc(GRADER_MAX_READS, sizeof *h->reads);
+		if (!h->slots || !h->reads) {
+			h->reads_cut = 1;
+			return;
+		}
+	}
+	for (i = 0; i < len; i++)
+		hash = (hash ^ (unsigned char)path[i]) * 16777619u;
+	for (i = hash % nslots; h->slots[i]; i = (i + 1) % nslots) {
+		struct lh_touch *t = &h->reads[h->slots[i] - 1];
+
+		if (!strcmp(t->path, path)) {
+			t->ops |= op;
+			return;
+		}
+	}
+	if (h->nreads == GRADER_MAX_READS ||
+	    h->read_bytes + len > GRADER_MAX_READS_BYTES ||
+	    !(h->reads[h->nreads].path = strdup(path))) {
+		h->reads_cut = 1;
+		return;
+	}
+	h->reads[h->nreads].ops = op;
+	h->read_bytes += len;
+	h->slots[i] = (unsigned)++h->nreads;
+}
+
 static const char *lh_reason(int err)
 {
 	switch (err) {
@@ -498,10 +591,12 @@ static int lh_open_dir(struct host *h, struct lh_path *p)
 	return lh_walk(h, copy);
 }
 
-/* Resolve path up to its last component and lstat that.  Returns NULL with
- * *dfd (the parent directory) and *st, or why not. */
+/* Resolve path up to its last component and lstat that, noting the path
+ * as touched by op.  Returns NULL with *dfd (the parent directory) and
+ * *st, or why not. */
 static const char *lh_resolve(struct host *h, const char *s, size_t len,
-			      struct lh_path *p, int *dfd, struct stat *st)
+			      unsigned op, struct lh_path *p, int *dfd,
+			      struct stat *st)
 {
 	const char *why;
 	uint64_t mnt = 0;
@@ -512,6 +607,8 @@ static const char *lh_resolve(struct host *h, const char *s, size_t len,
 	why = lh_split(s, len, p);
 	if (why)
 		return why;
+	/* Whatever the outcome: a file found missing is a fact too. */
+	lh_touch(h, p, op);
 	fd = lh_open_dir(h, p);
 	if (fd < 0)
 		return lh_reason(errno);
@@ -567,7 +664,7 @@ static int lh_read(lua_State *L, const char *s, size_t len)
 	ssize_t n;
 	int dfd, fd;
 
-	why = lh_resolve(h, s, len, &p, &dfd, &st);
+	why = lh_resolve(h, s, len, LH_OP_READ, &p, &dfd, &st);
 	if (why)
 		return lh_fail(L, why);
 	if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode) ||
@@ -643,7 +740,7 @@ static int lab_exists(lua_State *L)
 	const char *s = luaL_checklstring(L, 1, &len), *why;
 	int dfd;
 
-	why = lh_resolve(h, s, len, &p, &dfd, &st);
+	why = lh_resolve(h, s, len, LH_OP_EXISTS, &p, &dfd, &st);
 	if (why)
 		return lh_fail(L, why);
 	close(dfd);
@@ -682,7 +779,7 @@ static int lab_list(lua_State *L)
 	DIR *d;
 	int dfd, fd;
 
-	why = lh_resolve(h, s, len, &p, &dfd, &st);
+	why = lh_resolve(h, s, len, LH_OP_LIST, &p, &dfd, &st);
 	if (why)
 		return lh_fail(L, why);
 	if (!S_ISDIR(st.st_mode)) {
@@ -998,7 +1095,7 @@ static int lh_setup(lua_State *L)
 static int lh_known_field(const char *k)
 {
 	static const char *const fields[] = {"id", "title", "weight", "status",
-					     "points", "message"};
+					     "points", "message", "kind"};
 	size_t i;
 
 	for (i = 0; i < sizeof fields / sizeof *fields; i++)
@@ -1188,6 +1285,42 @@ static char *lh_error_doc(size_t *len, const char *fmt, ...)
 	return lua_host_error_doc(msg, len);
 }
 
+static int lh_touch_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct lh_touch *)a)->path,
+		      ((const struct lh_touch *)b)->path);
+}
+
+/* The touched paths as [["/path", "rle"], ...] in byte order, so that the
+ * same grading gives the same document. */
+static json_t *lh_reads_json(struct host *h)
+{
+	json_t *arr = json_array(), *one;
+	char ops[4];
+	size_t i, n;
+
+	if (!arr)
+		return NULL;
+	if (h->nreads)
+		qsort(h->reads, h->nreads, sizeof *h->reads, lh_touch_cmp);
+	for (i = 0; i < h->nreads; i++) {
+		n = 0;
+		if (h->reads[i].ops & LH_OP_READ)
+			ops[n++] = 'r';
+		if (h->reads[i].ops & LH_OP_LIST)
+			ops[n++] = 'l';
+		if (h->reads[i].ops & LH_OP_EXISTS)
+			ops[n++] = 'e';
+		ops[n] = 0;
+		one = json_pack("[ss]", h->reads[i].path, ops);
+		if (!one || json_array_append_new(arr, one) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
 static char *lh_answer(struct host *h, lua_State *L, int status, size_t *len)
 {
 	char mem[64], why[256];
@@ -1212,7 +1345,9 @@ static char *lh_answer(struct host *h, lua_State *L, int status, size_t *len)
 		return lh_error_doc(len, "grader returned nonsense: %s", why);
 	checks = h->checks;
 	h->checks = NULL;
-	return lh_dump(json_pack("{s:b,s:o}", "ok", 1, "checks", checks), len);
+	return lh_dump(json_pack("{s:b,s:o,s:o,s:b}", "ok", 1, "checks", checks,
+				 "reads", lh_reads_json(h), "reads_cut",
+				 h->reads_cut), len);
 }
 
 char *lua_host_run(const struct grader_input *in, size_t *len)

@@ -141,10 +141,14 @@ local function common(fname, t)
 	if t.message ~= nil and type(t.message) ~= "string" then
 		error(fname .. ": 'message' must be a string (check " .. t.id .. ")", 3)
 	end
+	if t.kind ~= nil and t.kind ~= "remediation" and t.kind ~= "knowledge" then
+		error(fname .. ": 'kind' must be \"remediation\" or \"knowledge\" (check "
+		      .. t.id .. ")", 3)
+	end
 	return cut(t.message or "")
 end
 
--- lab.check{id=, title=, weight=, pass=, points=, message=}
+-- lab.check{id=, title=, weight=, pass=, points=, message=, kind=}
 function lab.check(t)
 	local message = common("lab.check", t)
 	if type(t.pass) ~= "boolean" then
@@ -166,6 +170,7 @@ function lab.check(t)
 		status = t.pass and "pass" or "fail",
 		points = points,
 		message = message,
+		kind = t.kind or "remediation",
 	}
 end
 
@@ -180,5 +185,6 @@ function lab.error_check(t)
 		status = "error",
 		points = 0,
 		message = message,
+		kind = t.kind or "remediation",
 	}
 end

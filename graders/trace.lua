@@ -528,12 +528,13 @@ function trace.answer(name)
 end
 
 -- lab.trace.check{id=, title=, weight=, truth=, [answer=], [root_cause=],
--- [incident=]} -> the check of a candidate's chain (the answer file,
+-- [incident=], [kind=]} -> the check of a candidate's chain (the answer file,
 -- default "chain.json") against the truth: full points for the exact
 -- chain, else lab.trace.compare's partial credit, with a message that
 -- says what is wrong without telling the answer: root_cause when the
 -- first span is not the truth's first, incident when the last is not its
 -- last, else how many spans are in order and how many do not belong.
+-- Its kind is "knowledge" unless t.kind says otherwise.
 function trace.check(t)
 	if type(t) ~= "table" then
 		error("lab.trace.check: wants {id=, title=, weight=, truth=, ...}", 2)
@@ -561,5 +562,7 @@ function trace.check(t)
 		pass = r ~= nil and r.thousandths == 1000,
 		points = r and t.weight * r.thousandths // 1000 or 0,
 		message = message,
+		-- what the candidate knew of this attempt's incident
+		kind = t.kind or "knowledge",
 	}
 end

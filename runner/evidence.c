@@ -331,6 +331,7 @@ static json_t *build_result(const struct ev_info *in, int *bad)
 		put(bad, c, "weight", jint(k->weight));
 		put(bad, c, "points", jint(k->points));
 		put(bad, c, "message", jstr(k->message));
+		put(bad, c, "kind", json_string(k->knowledge ? "knowledge" : "remediation"));
 		push(bad, a, c);
 	}
 	put(bad, m, "checks", a);
@@ -1038,7 +1039,7 @@ static int check_recert(const json_t *man, const struct tar_list *l,
 static int check_records(const json_t *man, const json_t *res, struct err *e)
 {
 	char where[32];
-	const json_t *checks, *c;
+	const json_t *checks, *c, *kind;
 	size_t i;
 
 	if (check_fields_of(man, "manifest.json", "$", manifest_fields,
@@ -1075,6 +1076,15 @@ static int check_records(const json_t *man, const json_t *res, struct err *e)
 				    sizeof check_fields / sizeof check_fields[0],
 				    e) < 0)
 			return -1;
+		/* kind: absent in evidence written before checks had kinds
+		 * (a remediation then) */
+		kind = json_object_get(c, "kind");
+		if (kind && (!json_is_string(kind) ||
+			     (strcmp(json_string_value(kind), "remediation") &&
+			      strcmp(json_string_value(kind), "knowledge"))))
+			return err_set(e, ERR_REFUSED,
+				       "result.json: %s.kind: not \"remediation\" or \"knowledge\"",
+				       where);
 	}
 	return 0;
 }

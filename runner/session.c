@@ -692,6 +692,7 @@ static int copy_checks(struct session_result *res, const struct grader_result *g
 			 check_status_name(gr->checks[i].status));
 		c->points = gr->checks[i].points;
 		c->weight = gr->checks[i].weight;
+		c->knowledge = gr->checks[i].knowledge;
 		c->message = strdup(gr->checks[i].message);
 		c->title = strdup(gr->checks[i].title);
 		res->nchecks++;

@@ -75,6 +75,7 @@ struct session_check {
 	unsigned points, weight;
 	char *message;
 	char *title;
+	int knowledge;       /* grader_check.knowledge */
 };
 
 struct session_result {

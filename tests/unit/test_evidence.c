@@ -47,10 +47,10 @@ static struct scenario sc = {
 };
 
 static struct grader_check checks[] = {
-	{"service-up", "The gateway answers", CHECK_PASS, 1000, 1000, "ok"},
-	{"policy-fixed", "Policy v7 rolled back", CHECK_PASS, 2000, 2000, "ok"},
+	{"service-up", "The gateway answers", CHECK_PASS, 1000, 1000, "ok", 0},
+	{"policy-fixed", "Policy v7 rolled back", CHECK_PASS, 2000, 2000, "ok", 0},
 	{"chain", "Decision chain \xc3\xa9", CHECK_FAIL, 1000, 0,
-	 "span-3 is not the root cause"},
+	 "span-3 is not the root cause", 1},
 };
 
 static char *argv1[] = {"/bin/cat", "/etc/agent/policy.yaml"};

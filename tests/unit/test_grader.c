@@ -650,6 +650,74 @@ static void test_hostile(void)
 	}
 }
 
+/* Kinds of check, and the read log: every path the grader touched, with
+ * how, in byte order, whatever the outcome (a missing file is a fact). */
+static void test_kinds_and_reads(void)
+{
+	struct grader_result r;
+	size_t i;
+
+	run("return {\n"
+	    " lab.check{id='fix', title='Fixed', weight=1, pass=true},\n"
+	    " lab.check{id='why', title='Why', weight=1, pass=true, kind='knowledge'},\n"
+	    " lab.trace.check{id='chain', title='Chain', weight=1, truth={'0000000000000001'}},\n"
+	    " lab.trace.check{id='chain2', title='Chain', weight=1, truth={'0000000000000001'},"
+	    "  kind='remediation'},\n"
+	    "}\n", &r);
+	ok(r.ok && r.n == 4, "checks with kinds are graded (%s)", r.error);
+	if (r.ok && r.n == 4)
+		ok(!r.checks[0].knowledge && r.checks[1].knowledge &&
+		   r.checks[2].knowledge && !r.checks[3].knowledge,
+		   "remediation by default, knowledge when said, lab.trace.check knowledge unless told");
+	grader_result_release(&r);
+	hostile("a kind that is neither",
+		"return {lab.check{id='a', title='A', weight=1, pass=true, kind='maybe'}}",
+		"'kind' must be");
+	hostile("a hand-made check with a wrong kind",
+		"return {{id='a', title='A', weight=1, status='pass', points=1,"
+		" message='', kind=1}}", "kind must be");
+
+	run("lab.read('/etc/agentd/policy.json')\n"
+	    "lab.lines('/etc/lines.txt')\n"
+	    "lab.exists('/etc/agentd/policy.json')\n"
+	    "lab.list('/var/log')\n"
+	    "lab.read('/nothing/here')\n"
+	    "lab.answer('cause.txt')\n"
+	    "lab.read('//etc/./lines.txt')\n"
+	    "lab.read('relative')\n"
+	    "lab.read('/etc/../etc/x')\n"
+	    "lab.exists('/odd name\\x01')\n"
+	    "lab.list('/')\n"
+	    "return {lab.check{id='a', title='A', weight=1, pass=true}}\n", &r);
+	ok(r.ok && !r.reads_cut, "a grader that reads gives its read log (%s)", r.error);
+	{
+		static const char *const want[][2] = {
+			{"/", "l"},
+			{"/etc/agentd/policy.json", "re"},
+			{"/etc/lines.txt", "r"},
+			{"/home/candidate/answers/cause.txt", "r"},
+			{"/nothing/here", "r"},
+			{"/odd%20name%01", "e"},
+			{"/var/log", "l"},
+		};
+		int same = r.ok && r.nreads == sizeof want / sizeof *want;
+
+		for (i = 0; same && i < r.nreads; i++)
+			same = !strcmp(r.reads[i].path, want[i][0]) &&
+			       !strcmp(r.reads[i].ops, want[i][1]);
+		ok(same, "the read log: normalised, encoded, merged, in byte order, no refused path");
+		for (i = 0; !same && i < r.nreads; i++)
+			printf("#   %s %s\n", r.reads[i].path, r.reads[i].ops);
+	}
+	grader_result_release(&r);
+
+	run("for i = 1, 5000 do lab.exists('/x' .. i) end\n"
+	    "return {lab.check{id='a', title='A', weight=1, pass=true}}\n", &r);
+	ok(r.ok && r.reads_cut && r.nreads == GRADER_MAX_READS,
+	   "past GRADER_MAX_READS paths the log says it was cut (%zu)", r.nreads);
+	grader_result_release(&r);
+}
+
 static void test_compile(void)
 {
 	char msg[256];
@@ -677,6 +745,7 @@ int main(void)
 	test_context();
 	test_print();
 	test_hostile();
+	test_kinds_and_reads();
 	test_compile();
 	close(root_fd);
 	if (remove_tree(top, &e) < 0)

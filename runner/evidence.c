@@ -361,6 +361,11 @@ static json_t *build_command(const struct ev_command *c, size_t seq, int *bad)
 		put(bad, o, "argv_run", a);
 	}
 	put(bad, o, "exit", c->exited ? jint(c->exit_code) : json_null());
+	put(bad, o, "exe", jstr(c->exe));
+	put(bad, o, "interpreter", jstr(c->interpreter));
+	put(bad, o, "link", jstr(c->link));
+	put(bad, o, "cwd", jstr(c->cwd));
+	put(bad, o, "trusted", json_boolean(c->trusted));
 	return o;
 }
 
@@ -1420,9 +1425,36 @@ static int load_command(const json_t *o, struct ev_command *c, size_t line,
 		c->argc++;
 	}
 	c->argv_truncated = json_is_true(json_object_get(o, "argv_truncated"));
-	c->verified = -1;
+	x = json_object_get(o, "verified");
+	c->verified = json_is_boolean(x) ? json_is_true(x) : -1;
+	x = json_object_get(o, "argv_run");
+	if (c->verified == 0 && json_is_array(x) && json_array_size(x) <= ARGV_MAX_ARGS) {
+		const json_t *w;
+
+		c->argv_run = calloc(json_array_size(x) + 1, sizeof *c->argv_run);
+		if (!c->argv_run)
+			return err_set(e, ERR_HOST, "out of memory");
+		json_array_foreach(x, i, w) {
+			if (!json_is_string(w))
+				return err_set(e, ERR_REFUSED,
+					       "commands.jsonl: line %zu: $.argv_run[%zu]: not a string",
+					       line, i);
+			if (!(c->argv_run[i] = dup_str(w)))
+				return err_set(e, ERR_HOST, "out of memory");
+			c->argc_run++;
+		}
+	}
 	c->exited = json_is_integer(ex);
 	c->exit_code = c->exited ? (int)json_integer_value(ex) : 0;
+	/* What ran (absent in evidence written before it was recorded:
+	 * unknown, hence untrusted). */
+	if (((x = json_object_get(o, "exe")) && json_is_string(x) && !(c->exe = dup_str(x))) ||
+	    ((x = json_object_get(o, "interpreter")) && json_is_string(x) &&
+	     !(c->interpreter = dup_str(x))) ||
+	    ((x = json_object_get(o, "link")) && json_is_string(x) && !(c->link = dup_str(x))) ||
+	    ((x = json_object_get(o, "cwd")) && json_is_string(x) && !(c->cwd = dup_str(x))))
+		return err_set(e, ERR_HOST, "out of memory");
+	c->trusted = c->exe && json_is_true(json_object_get(o, "trusted"));
 	return 0;
 }
 
@@ -1553,16 +1585,30 @@ out:
 	return rc;
 }
 
+void ev_command_release(struct ev_command *c)
+{
+	size_t k;
+
+	for (k = 0; k < c->argc; k++)
+		free(c->argv[k]);
+	free(c->argv);
+	for (k = 0; k < c->argc_run; k++)
+		free(c->argv_run[k]);
+	free(c->argv_run);
+	free(c->path);
+	free(c->exe);
+	free(c->interpreter);
+	free(c->link);
+	free(c->cwd);
+	memset(c, 0, sizeof *c);
+}
+
 void ev_recorded_release(struct ev_recorded *r)
 {
-	size_t i, k;
+	size_t i;
 
-	for (i = 0; i < r->ncommands; i++) {
-		for (k = 0; k < r->commands[i].argc; k++)
-			free(r->commands[i].argv[k]);
-		free(r->commands[i].argv);
-		free(r->commands[i].path);
-	}
+	for (i = 0; i < r->ncommands; i++)
+		ev_command_release(&r->commands[i]);
 	free(r->commands);
 	for (i = 0; i < r->nexecutable; i++)
 		free(r->executable[i]);

@@ -34,7 +34,21 @@ struct ev_command {
 	size_t argc_run;
 	int exited;     /* 1 when exit_code is known */
 	int exit_code;  /* exit_group status */
+	/* What the kernel ran, named inside the sandbox (sbx_program): the
+	 * program's file, or for a script the script; NULL when unknown (the
+	 * exec failed, or the program never started).  A grader identifies a
+	 * program by it, never by argv[0] (docs/validity.md, V2). */
+	char *exe;
+	char *interpreter; /* a script's interpreter, else NULL */
+	char *link;     /* the link it was run through (/usr/bin/python3), when
+			 * the candidate could not have made it; else NULL */
+	char *cwd;      /* its working directory, NULL unknown */
+	int trusted;    /* 1: neither exe (nor the interpreter) nor the way to
+			 * them is the candidate's to write */
 };
+
+/* Free what a command record holds (and zero it). */
+void ev_command_release(struct ev_command *c);
 
 struct ev_limit {
 	const char *name;      /* "memory_mb", "processes", ... */

@@ -57,7 +57,8 @@ static char *argv1[] = {"/bin/cat", "/etc/agent/policy.yaml"};
 static char *argv2[] = {"/usr/bin/printf", "bad\xff" "byte", "caf\xc3\xa9"};
 static struct ev_command cmds[] = {
 	{.t_ms = 120, .pid = 5, .path = "/bin/cat", .argv = argv1, .argc = 2,
-	 .verified = 1, .exited = 1, .exit_code = 0},
+	 .verified = 1, .exited = 1, .exit_code = 0, .exe = "/usr/bin/cat",
+	 .link = "/bin/cat", .cwd = "/home/candidate", .trusted = 1},
 	{.t_ms = 950, .pid = 6, .path = "/usr/bin/printf", .argv = argv2,
 	 .argc = 3, .argv_truncated = 1, .verified = -1},
 };
@@ -360,8 +361,11 @@ static void test_records(void)
 		   "two lines");
 		ok(strstr((char *)cl->data,
 			  "{\"argv\":[\"/bin/cat\",\"/etc/agent/policy.yaml\"],"
-			  "\"argv_truncated\":false,\"exit\":0,\"path\":\"/bin/cat\","
-			  "\"pid\":5,\"seq\":1,\"t_ms\":120,\"verified\":true}\n") == (char *)cl->data,
+			  "\"argv_truncated\":false,\"cwd\":\"/home/candidate\","
+			  "\"exe\":\"/usr/bin/cat\",\"exit\":0,\"interpreter\":null,"
+			  "\"link\":\"/bin/cat\",\"path\":\"/bin/cat\","
+			  "\"pid\":5,\"seq\":1,\"t_ms\":120,\"trusted\":true,"
+			  "\"verified\":true}\n") == (char *)cl->data,
 		   "first line exactly");
 		is_str(json_string_value(json_array_get(json_object_get(c, "argv"), 1)),
 		       "bad\\xffbyte", "invalid UTF-8 in argv escaped as \\xff");

@@ -233,7 +233,14 @@ static int qualify(const struct pack_args *a, struct err *e)
 		return -1;
 	}
 	rc = selftest_exit_code(&r);
-	if (rc == EXIT_YES)
+	if (rc == EXIT_YES && r.forgeable) {
+		/* a check a candidate passes by writing files by hand is a
+		 * hole in the certificate (docs/validity.md, V5) */
+		selftest_print(stderr, &r);
+		fprintf(stderr, "labrun pack: %s: %u remediation check%s can be forged by writing files the candidate owns; nothing written; hint: make each rest on the platform's records (a service's state or audit trail, the command log), or mark it kind = \"knowledge\" if it is an answer\n",
+			a->dir, r.forgeable, r.forgeable == 1 ? "" : "s");
+		rc = EXIT_NO;
+	} else if (rc == EXIT_YES)
 		printf("qualified by selftest: %zu sessions (%u run%s), flake rate 0 of %u\n",
 		       r.nrows, r.runs, r.runs == 1 ? "" : "s", r.repeated);
 	else {

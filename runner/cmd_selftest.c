@@ -124,6 +124,52 @@ static void row_label(const struct selftest_row *row, char *out, size_t size)
 			 row->variant[0] ? " " : "", row->variant);
 }
 
+/* What each check rests on (rests.h), numbered as the table's columns,
+ * and the checks a candidate could forge. */
+static void print_rests(FILE *f, const struct selftest_report *r,
+			const char *const *ids, size_t ncol)
+{
+	const struct rests_report *a = &r->rests;
+	size_t i, k, col;
+
+	if (!a->ran) {
+		if (a->why[0])
+			fprintf(f, "what each check rests on: %s\n", a->why);
+		return;
+	}
+	fprintf(f, "what each check rests on (the reference's facts put back one at a time as the untouched run left them; %u gradings in %lld ms%s):\n",
+		a->gradings, (long long)a->duration_ms,
+		a->cut ? "; the budget ran out before every entry was tried" : "");
+	for (i = 0; i < a->n; i++) {
+		const struct rests_check *c = &a->checks[i];
+
+		for (col = 0; col < ncol && strcmp(ids[col], c->id); col++)
+			;
+		fprintf(f, "  [%zu] %s%s: ", col + 1, c->id,
+			c->knowledge ? " (knowledge)" : "");
+		if (!c->nfacts)
+			fprintf(f, "nothing the session changed (it holds untouched too)");
+		for (k = 0; k < c->nfacts; k++) {
+			const struct rests_fact *x = &c->facts[k];
+
+			fprintf(f, "%s%s (%s%s%s%s%s)", k ? "; " : "", x->what,
+				rests_writer_name(x->writer), x->by[0] ? " " : "", x->by,
+				x->entries[0] ? ": " : "", x->entries);
+		}
+		fprintf(f, "\n");
+	}
+	for (i = 0; i < a->n; i++) {
+		const struct rests_check *c = &a->checks[i];
+
+		if (!c->forgeable)
+			continue;
+		for (col = 0; col < ncol && strcmp(ids[col], c->id); col++)
+			;
+		fprintf(f, "FORGEABLE [%zu] %s: a remediation check that passes on what the candidate can write alone (%s) with no command run: writing the fixed files by hand earns it\n",
+			col + 1, c->id, c->forged_from[0] ? c->forged_from : "their files");
+	}
+}
+
 void selftest_print(FILE *f, const struct selftest_report *r)
 {
 	const char *ids[GRADER_MAX_CHECKS];
@@ -176,9 +222,14 @@ void selftest_print(FILE *f, const struct selftest_report *r)
 	}
 	fprintf(f, "flake rate: %u of %u repeated run%s disagreed\n", r->disagreed,
 		r->repeated, r->repeated == 1 ? "" : "s");
+	print_rests(f, r, ids, ncol);
 	switch (r->outcome) {
 	case SELFTEST_QUALIFIED:
-		fprintf(f, "qualified\n");
+		if (r->forgeable)
+			fprintf(f, "qualified, but %u remediation check%s can be forged: pack refuses it until each rests on facts the candidate cannot write, or is a knowledge answer (kind = \"knowledge\")\n",
+				r->forgeable, r->forgeable == 1 ? "" : "s");
+		else
+			fprintf(f, "qualified\n");
 		return;
 	case SELFTEST_NOT_QUALIFIED:
 		fprintf(f, "NOT qualified: %s\n", r->reasons.n ? r->reasons.v[0] : "");
@@ -200,6 +251,37 @@ static const char *outcome_name(enum selftest_outcome o)
 static json_t *jstr_or_null(const char *s)
 {
 	return s && s[0] ? json_string(s) : json_null();
+}
+
+/* {"analysed": bool, "why": ..., "gradings": N, "checks": [{"id", "kind",
+ * "forgeable", "forged_from", "rests_on": [{"fact", "writer", "by",
+ * "entries"}]}]} */
+static json_t *rests_json(const struct rests_report *a)
+{
+	json_t *checks = json_array(), *facts, *c;
+	size_t i, k;
+
+	for (i = 0; i < a->n; i++) {
+		const struct rests_check *x = &a->checks[i];
+
+		facts = json_array();
+		for (k = 0; k < x->nfacts; k++)
+			json_array_append_new(facts, json_pack("{s:s,s:s,s:o,s:o}",
+				"fact", x->facts[k].what,
+				"writer", rests_writer_name(x->facts[k].writer),
+				"by", jstr_or_null(x->facts[k].by),
+				"entries", jstr_or_null(x->facts[k].entries)));
+		c = json_pack("{s:s,s:s,s:b,s:o,s:o}", "id", x->id, "kind",
+			      x->knowledge ? "knowledge" : "remediation",
+			      "forgeable", x->forgeable, "forged_from",
+			      jstr_or_null(x->forgeable ? x->forged_from : NULL),
+			      "rests_on", facts);
+		json_array_append_new(checks, c);
+	}
+	return json_pack("{s:b,s:o,s:i,s:b,s:I,s:o}", "analysed", a->ran, "why",
+			 jstr_or_null(a->ran ? NULL : a->why), "gradings",
+			 (int)a->gradings, "cut", a->cut, "duration_ms",
+			 (json_int_t)a->duration_ms, "checks", checks);
 }
 
 static char *report_json(const struct selftest_report *r)
@@ -242,13 +324,14 @@ static char *report_json(const struct selftest_report *r)
 		json_array_append_new(matrix, row);
 	}
 	snprintf(digest, sizeof digest, "sha256:%s", r->digest);
-	o = json_pack("{s:s,s:s,s:i,s:i,s:s,s:b,s:o,s:{s:i,s:i},s:I,s:o}",
+	o = json_pack("{s:s,s:s,s:i,s:i,s:s,s:b,s:o,s:{s:i,s:i},s:I,s:o,s:o,s:i}",
 		      "scenario", r->scenario, "digest", digest, "runs", (int)r->runs,
 		      "pass_mark", (int)r->pass_mark, "verdict",
 		      outcome_name(r->outcome), "qualified",
 		      r->outcome == SELFTEST_QUALIFIED, "reasons", reasons, "flake",
 		      "disagreed", (int)r->disagreed, "runs", (int)r->repeated,
-		      "duration_ms", (json_int_t)r->duration_ms, "matrix", matrix);
+		      "duration_ms", (json_int_t)r->duration_ms, "matrix", matrix,
+		      "rests", rests_json(&r->rests), "forgeable", (int)r->forgeable);
 	if (!o)
 		return NULL;
 	txt = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));

@@ -1669,3 +1669,29 @@ int ev_add_regrade_records(struct tar_list *members, const struct tar_list *old,
 	bad = 0;
 	return add_json(members, "result.json", build_result(info, &bad), bad, e);
 }
+
+int ev_result_has(const struct tar_list *members, const char *id,
+		  const char *status, unsigned points)
+{
+	const struct tar_entry *m = tar_list_find(members, "result.json");
+	json_t *res, *c;
+	size_t i;
+	int found = 0;
+
+	if (!m)
+		return -1;
+	res = json_loadb((const char *)m->data, m->len, JSON_REJECT_DUPLICATES, NULL);
+	if (!res)
+		return -1;
+	json_array_foreach(json_object_get(res, "checks"), i, c) {
+		if (!json_is_string(json_object_get(c, "id")) ||
+		    strcmp(json_string_value(json_object_get(c, "id")), id))
+			continue;
+		found = json_is_string(json_object_get(c, "status")) &&
+			!strcmp(json_string_value(json_object_get(c, "status")), status) &&
+			json_integer_value(json_object_get(c, "points")) == (json_int_t)points;
+		break;
+	}
+	json_decref(res);
+	return found;
+}

@@ -220,6 +220,11 @@ int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
 		     struct err *e);
 void ev_recorded_release(struct ev_recorded *r);
 
+/* 1 when result.json of members has check id with this status and
+ * points, 0 when not, -1 when it cannot be read. */
+int ev_result_has(const struct tar_list *members, const char *id,
+		  const char *status, unsigned points);
+
 /* manifest.json and result.json of a regrade into members: the old
  * manifest (from old) with the new scenario, grading and verdict of info,
  * issued at regraded_ms, and regraded_from naming the old file by its

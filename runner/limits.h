@@ -118,6 +118,8 @@
 #define CHECK_MAX_WEIGHT 1000000          /* thousandths of a point */
 #define GRADER_MAX_LIST 10000             /* names one lab.list returns; a config dir holds dozens */
 #define GRADER_MAX_PRINT (64u << 10)      /* bytes of print() relayed; a debugging aid, not a channel */
+#define RESTS_MAX_ENTRIES 200            /* commands or lines tried one at a time per fact: a runbook's length */
+#define RESTS_MAX_GRADINGS 800           /* grader runs of selftest's analysis (~20 ms each) */
 #define GRADER_MAX_READS 4096             /* distinct paths whose reads are recorded; graders read dozens */
 #define GRADER_MAX_READS_BYTES (256u << 10) /* bytes of those paths, inside GRADER_MAX_OUTPUT */
 #define GRADER_NOFILE 32                  /* descriptors of the worker: two pipes, the root, a file */

@@ -365,23 +365,10 @@ int regrade_run(const struct regrade_opts *o, struct regrade_result *r,
 		goto out;
 	}
 
-	info.mode = "regrade";
+	regrade_info(&rec, &sc, &info);
 	info.unsigned_directory = unsigned_dir;
-	info.sc = &sc;
 	info.scenario_digest = digest;
 	info.signer_keyid = keyid[0] ? keyid : NULL;
-	info.candidate = rec.candidate;
-	info.attempt = rec.attempt;
-	info.seed_hex = rec.seed;
-	info.seed_overridden = rec.seed_overridden;
-	info.started_ms = rec.started_ms;
-	info.ended_ms = rec.ended_ms;
-	info.time_limit_s = rec.time_limit_s;
-	info.ended_by = rec.ended_by;
-	info.exit_status = rec.exit_status;
-	info.runner_version = LABRUN_VERSION;
-	info.commands = rec.commands;
-	info.ncommands = rec.ncommands;
 	session_grade(&files, &info, root, o->verbose, &r->gr);
 	info.result = &r->gr;
 	info.verdict = grader_verdict(&r->gr, sc.pass_mark, &info.score);
@@ -427,4 +414,38 @@ void regrade_result_release(struct regrade_result *r)
 	grader_result_release(&r->gr);
 	problems_release(&r->problems);
 	memset(r, 0, sizeof *r);
+}
+
+void regrade_info(const struct ev_recorded *rec, const struct scenario *sc,
+		  struct ev_info *info)
+{
+	memset(info, 0, sizeof *info);
+	info->mode = "regrade";
+	info->sc = sc;
+	info->candidate = rec->candidate;
+	info->attempt = rec->attempt;
+	info->seed_hex = rec->seed;
+	info->seed_overridden = rec->seed_overridden;
+	info->started_ms = rec->started_ms;
+	info->ended_ms = rec->ended_ms;
+	info->time_limit_s = rec->time_limit_s;
+	info->ended_by = rec->ended_by;
+	info->exit_status = rec->exit_status;
+	info->runner_version = LABRUN_VERSION;
+	info->commands = rec->commands;
+	info->ncommands = rec->ncommands;
+}
+
+int regrade_rebuild(int root, const struct tar_list *files,
+		    const struct scenario *sc, const struct tar_list *members,
+		    const struct ev_recorded *rec, struct err *e)
+{
+	return rebuild(root, files, sc, members, rec, e);
+}
+
+int regrade_decode(const char *enc, char *out, size_t size)
+{
+	struct err e;
+
+	return decode_path("path", enc, out, size, &e);
 }

@@ -84,6 +84,20 @@ int utf8_escape(const unsigned char *in, size_t len, struct buf *out,
 	return buf_append(out, in + run, len - run, e);
 }
 
+size_t utf8_broken_len(const unsigned char *in, size_t len)
+{
+	unsigned char lo, hi;
+	size_t need = lead(in[0], &lo, &hi), n = 1;
+
+	/* A lead byte takes the continuation bytes that still fit it (the
+	 * "maximal subpart" of Unicode's chapter 3): one error, as a UTF-8
+	 * terminal shows it. */
+	while (need > 1 && n < need && n < len &&
+	       prefix_ok(in, n + 1, need, lo, hi))
+		n++;
+	return n;
+}
+
 size_t utf8_incomplete_tail(const unsigned char *in, size_t len)
 {
 	unsigned char lo, hi;

@@ -548,10 +548,23 @@ static int filter_feed(struct filter *f, const unsigned char *in, size_t len,
 		       struct buf *out, struct err *e)
 {
 	struct unit u;
-	size_t i = 0;
+	size_t i = 0, run;
 	int rc;
 
 	while (i < len) {
+		/* Plain text, most of any output, goes in one piece. */
+		for (run = i; f->st == F_GROUND && run < len &&
+			      ((in[run] >= 0x20 && in[run] < DEL) ||
+			       in[run] == '\n' || in[run] == '\r');
+		     run++)
+			;
+		if (run > i) {
+			if (put(out, in + i, run - i, e) < 0)
+				return -1;
+			f->after_bad = 0;
+			i = run;
+			continue;
+		}
 		u = next_unit(in + i, len - i);
 		if (u.k == U_C1 && u.len == 1 && f->after_bad)
 			u.k = U_BAD;

@@ -62,24 +62,24 @@ static void print_plan(const struct recert_plan *p, const char *jobs)
 {
 	size_t i;
 
-	printf("%-9s %-24s %-9s %-18s %-20s %-16s %s\n", "CLASS", "SCENARIO",
-	       "VERSION", "CANDIDATE", "VALID UNTIL", "JOB", "FILE: WHY");
+	cmd_printf(stdout, "%-9s %-24s %-9s %-18s %-20s %-16s %s\n", "CLASS", "SCENARIO",
+		   "VERSION", "CANDIDATE", "VALID UNTIL", "JOB", "FILE: WHY");
 	for (i = 0; i < p->nrows; i++) {
 		const struct recert_row *r = &p->rows[i];
 
-		printf("%-9s %-24s %-9s %-18s %-20s %-16s %s%s%s\n",
-		       recert_class_name(r->cls), r->scenario[0] ? r->scenario : "-",
-		       r->version[0] ? r->version : "-",
-		       r->candidate[0] ? r->candidate : "-",
-		       r->valid_until[0] ? r->valid_until : "-",
-		       r->job[0] ? r->job : "-", r->file, r->why[0] ? ": " : "",
-		       r->why);
+		cmd_printf(stdout, "%-9s %-24s %-9s %-18s %-20s %-16s %s%s%s\n",
+			   recert_class_name(r->cls), r->scenario[0] ? r->scenario : "-",
+			   r->version[0] ? r->version : "-",
+			   r->candidate[0] ? r->candidate : "-",
+			   r->valid_until[0] ? r->valid_until : "-",
+			   r->job[0] ? r->job : "-", r->file, r->why[0] ? ": " : "",
+			   r->why);
 	}
-	printf("%zu evidence: %zu current, %zu stale, %zu expiring, %zu expired, %zu failed, %zu renewed, %zu no-bundle, %zu invalid\n",
-	       p->nrows, p->count[RC_CURRENT], p->count[RC_STALE],
-	       p->count[RC_EXPIRING], p->count[RC_EXPIRED], p->count[RC_FAILED],
-	       p->count[RC_RENEWED], p->count[RC_NO_BUNDLE], p->count[RC_INVALID]);
-	printf("%zu job%s written to %s\n", p->njobs, p->njobs == 1 ? "" : "s", jobs);
+	cmd_printf(stdout, "%zu evidence: %zu current, %zu stale, %zu expiring, %zu expired, %zu failed, %zu renewed, %zu no-bundle, %zu invalid\n",
+		   p->nrows, p->count[RC_CURRENT], p->count[RC_STALE],
+		   p->count[RC_EXPIRING], p->count[RC_EXPIRED], p->count[RC_FAILED],
+		   p->count[RC_RENEWED], p->count[RC_NO_BUNDLE], p->count[RC_INVALID]);
+	cmd_printf(stdout, "%zu job%s written to %s\n", p->njobs, p->njobs == 1 ? "" : "s", jobs);
 }
 
 static int plan(const struct cmd *c, int argc, char **argv)
@@ -168,12 +168,12 @@ static int plan(const struct cmd *c, int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < p.problems.n; i++)
-		fprintf(stderr, "labrun recert plan: %s\n", p.problems.v[i]);
+		cmd_printf(stderr, "labrun recert plan: %s\n", p.problems.v[i]);
 	for (i = 0; i < p.nrows; i++)
 		if (p.rows[i].cls == RC_INVALID)
-			fprintf(stderr, "labrun recert plan: invalid: %s\n", p.rows[i].why);
+			cmd_printf(stderr, "labrun recert plan: invalid: %s\n", p.rows[i].why);
 	if (as_json)
-		fwrite(json.data, 1, json.len, stdout);
+		cmd_write(stdout, json.data, json.len);
 	else
 		print_plan(&p, out);
 	rc = EXIT_YES;
@@ -221,9 +221,9 @@ static int report(const struct cmd *c, int argc, char **argv)
 					 : cmd_fail("recert report", &e);
 	} else {
 		if (as_json)
-			fwrite(json.data, 1, json.len, stdout);
+			cmd_write(stdout, json.data, json.len);
 		else
-			fwrite(text.data, 1, text.len, stdout);
+			cmd_write(stdout, text.data, text.len);
 		rc = EXIT_YES;
 	}
 	buf_release(&text);

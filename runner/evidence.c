@@ -141,6 +141,22 @@ static json_t *build_renews(const struct ev_renewal *r, int *bad)
 	return o;
 }
 
+/* $.recording.neutralised: {"total": N, "kinds": {"osc-clipboard": n,
+ * ...}}, the kinds with n > 0 only. */
+static json_t *build_neutralised(const struct cast_neutral *n, int *bad)
+{
+	json_t *o = json_object(), *k = json_object();
+	size_t i;
+
+	put(bad, o, "total", jint((long long)n->total));
+	for (i = 0; i < CAST_NKINDS; i++)
+		if (n->kind[i])
+			put(bad, k, cast_kind_name((enum cast_kind)i),
+			    jint((long long)n->kind[i]));
+	put(bad, o, "kinds", k);
+	return o;
+}
+
 static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 			      int commands_truncated, int runbook, int *bad)
 {
@@ -249,6 +265,7 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 
 	o = json_object();
 	put(bad, o, "capped", json_boolean(in->cast_capped));
+	put(bad, o, "neutralised", build_neutralised(&in->cast_neutral, bad));
 	put(bad, m, "recording", o);
 
 	o = json_object();
@@ -1041,6 +1058,36 @@ static int check_recert(const json_t *man, const struct tar_list *l,
 	return 0;
 }
 
+/* $.recording.neutralised: absent in files written before the recorder
+ * neutralised anything, which verify accepts; else a total and the counts
+ * by kind that add up to it.  Kind names are not pinned, so that a later
+ * labrun's kinds still verify here. */
+static int check_neutralised(const json_t *man, struct err *e)
+{
+	const json_t *n = lookup(man, "recording.neutralised"), *kinds, *v;
+	json_int_t sum = 0;
+	const char *k;
+
+	if (!n)
+		return 0;
+	kinds = json_object_get(n, "kinds");
+	if (!json_is_object(n) || !json_is_integer(json_object_get(n, "total")) ||
+	    !json_is_object(kinds))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.recording.neutralised: not {\"total\": N, \"kinds\": {...}}");
+	json_object_foreach((json_t *)kinds, k, v) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+		    json_integer_value(v) > INT64_MAX - sum)
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.recording.neutralised.kinds: not counts above 0");
+		sum += json_integer_value(v);
+	}
+	if (sum != json_integer_value(json_object_get(n, "total")))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.recording.neutralised: the kinds do not add up to the total");
+	return 0;
+}
+
 static int check_records(const json_t *man, const json_t *res, struct err *e)
 {
 	char where[32];
@@ -1069,7 +1116,7 @@ static int check_records(const json_t *man, const json_t *res, struct err *e)
 		return err_set(e, ERR_REFUSED,
 			       "manifest.json and result.json disagree on the "
 			       "verdict, score or pass mark");
-	if (check_regraded_from(man, e) < 0)
+	if (check_regraded_from(man, e) < 0 || check_neutralised(man, e) < 0)
 		return -1;
 	checks = json_object_get(res, "checks");
 	json_array_foreach(checks, i, c) {
@@ -1127,6 +1174,30 @@ static int bget(const json_t *doc, const char *path)
 	return json_is_true(lookup(doc, path));
 }
 
+/* "  neutralised: 3 terminal sequences removed from the recording
+ * (osc-clipboard 1, osc-title 2)", when the recorder removed any. */
+static int write_neutralised(const json_t *man, struct buf *out, struct err *e)
+{
+	const json_t *n = lookup(man, "recording.neutralised"), *v;
+	json_int_t total = json_integer_value(json_object_get(n, "total"));
+	const char *k, *sep = " (";
+	char s[SHOWN_MAX];
+
+	if (!n || total <= 0)
+		return 0;
+	if (buf_printf(out, e,
+		       "  neutralised: %lld terminal sequence%s removed from the recording",
+		       (long long)total, total == 1 ? "" : "s") < 0)
+		return -1;
+	json_object_foreach((json_t *)json_object_get(n, "kinds"), k, v) {
+		if (buf_printf(out, e, "%s%s %lld", sep, shown(k, s, sizeof s),
+			       (long long)json_integer_value(v)) < 0)
+			return -1;
+		sep = ", ";
+	}
+	return buf_puts(out, *sep == ',' ? ")\n" : "\n", e);
+}
+
 /* The human report: what the verified bundle proves, one "label: value"
  * line each, then the signature line. */
 static int write_report(const json_t *man, const struct summary *s,
@@ -1169,6 +1240,7 @@ static int write_report(const json_t *man, const struct summary *s,
 		       sget(man, "session.started"), sget(man, "session.ended"),
 		       shown(sget(man, "session.ended_by"), c, sizeof c)) < 0 ||
 	    (cut[0] && buf_printf(out, e, "  bounded:     %s\n", cut + 2) < 0) ||
+	    write_neutralised(man, out, e) < 0 ||
 	    (sget(man, "regraded_from.digest") &&
 	     buf_printf(out, e, "  regraded:    from %s (it said %s, score %lld)\n",
 			sget(man, "regraded_from.digest"),
@@ -1226,6 +1298,8 @@ static int write_json(const char *path, const json_t *man,
 	put(&bad, o, "regraded_from", x ? x : json_null());
 	x = json_deep_copy(lookup(man, "renews"));
 	put(&bad, o, "renews", x ? x : json_null());
+	x = json_deep_copy(lookup(man, "recording.neutralised"));
+	put(&bad, o, "neutralised", x ? x : json_null());
 	txt = bad ? NULL : json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(o);
 	if (!txt)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runner/cast.h"
 #include "runner/sign.h"
 
 struct err;
@@ -137,6 +138,7 @@ struct ev_info {
 	int commands_truncated;
 	const struct collect_report *collected;
 	int cast_capped;
+	struct cast_neutral cast_neutral; /* what the recorder neutralised */
 };
 
 /* manifest.json, result.json and commands.jsonl into members. */

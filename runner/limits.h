@@ -40,6 +40,8 @@
 #define SCRIPT_MAX_BYTES (1u << 20)       /* a run's candidate script */
 #define CAST_MAX_FILE_FACTOR 4            /* cast event bytes per byte of output: escapes and tiny events stay bounded */
 #define CAST_MAX_FILE_SLACK (64u << 10)   /* cast event bytes beyond that: framing room for small caps */
+#define CAST_MAX_STRING 4096              /* bytes of an OSC, DCS, APC, PM or SOS string the recorder drops whole: titles, links and queries are far shorter; past it the rest is recorded as text, so an unclosed string cannot hide the session */
+#define CAST_MAX_SEQ 256                  /* bytes of one escape or CSI sequence held until its final byte: terminals keep 16 to 32 parameters */
 #define ANSWERS_MAX_TOTAL (8u << 20)      /* bytes in answers/ altogether: keeps the evidence under EVIDENCE_MAX_TOTAL */
 #define COMMANDS_MAX_LOG (32u << 20)      /* bytes of commands.jsonl: escaped argv can grow 6x */
 #define COLLECT_MAX_ENTRIES 200000        /* directory entries examined: bounds the walk's time and memory */

@@ -308,6 +308,15 @@ int regrade_run(const struct regrade_opts *o, struct regrade_result *r,
 		err_wrap(e, "%s", o->evidence);
 		goto out;
 	}
+	/* The pseudonym goes into the new signature's trusted comment: only
+	 * the form labrun writes (a replay holds it to the same). */
+	if (strlen(rec.candidate) != 18 || strncmp(rec.candidate, "c-", 2) ||
+	    strspn(rec.candidate + 2, "0123456789abcdef") != 16) {
+		err_set(e, ERR_REFUSED,
+			"%s: pseudonym '%.40s': not one labrun writes (c- and 16 hex digits)",
+			o->evidence, rec.candidate);
+		goto out;
+	}
 	snprintf(r->old_verdict, sizeof r->old_verdict, "%s", rec.verdict);
 	r->old_score = rec.score;
 	if (!strcmp(rec.ended_by, "error")) {

@@ -1176,6 +1176,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	info.commands_truncated = rec.truncated;
 	info.collected = &rep;
 	info.cast_capped = cast_capped(rec.cast);
+	cast_neutralised(rec.cast, &info.cast_neutral);
 	if (sb && sbx_limit_report(sb, &lr, &se) < 0) {
 		/* The counters could not be read: the session cannot say
 		 * whether a limit was hit, so it cannot be judged. */

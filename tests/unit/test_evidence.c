@@ -838,6 +838,115 @@ static void test_stock_tools(void)
 	ok(run_tool(x, sums_argv) == 0, "sha256sum -c accepts every member");
 }
 
+/* $.recording.neutralised: what the recorder neutralised, by kind (only
+ * kinds that happened); old files without it verify; malformed counts are
+ * refused; the summary names the kinds. */
+static void set_manifest(struct tar_list *l, json_t *man)
+{
+	char *txt = json_dumps(man, JSON_SORT_KEYS | JSON_INDENT(2));
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, txt, NULL);
+	buf_append(&b, "\n", 1, NULL);
+	replace_member(l, "manifest.json", (char *)b.data);
+	buf_release(&b);
+	free(txt);
+}
+
+static void test_neutralised(void)
+{
+	struct ev_info in;
+	struct grader_result r;
+	struct tar_list l = {0};
+	struct buf rep = BUF_INIT, js = BUF_INIT;
+	struct err e = {0};
+	json_t *man, *n, *j = NULL;
+	json_error_t je;
+	char path[160];
+
+	snprintf(path, sizeof path, "%s/neutral.tar", dir);
+	fill_info(&in, &r, NULL, "fail");
+	in.cast_neutral.kind[CAST_OSC_CLIPBOARD] = 2;
+	in.cast_neutral.kind[CAST_ENQ] = 1;
+	in.cast_neutral.total = 3;
+	ok(build(&l, &in, &e) == 0 && seal_to(&l, path, &e) == 0, "sealed: %s", e.msg);
+	man = member_json(&l, "manifest.json");
+	n = json_object_get(json_object_get(man, "recording"), "neutralised");
+	ok(json_integer_value(json_object_get(n, "total")) == 3 &&
+	   json_object_size(json_object_get(n, "kinds")) == 2 &&
+	   json_integer_value(json_object_get(json_object_get(n, "kinds"), "osc-clipboard")) == 2 &&
+	   json_integer_value(json_object_get(json_object_get(n, "kinds"), "enq")) == 1,
+	   "recording.neutralised: the total and the kinds that happened");
+	json_decref(man);
+	ok(ev_verify(path, &pk, &rep, &e) == 0, "verified: %s", e.msg);
+	ok(rep.data && strstr((char *)rep.data,
+			      "  neutralised: 3 terminal sequences removed from the recording "
+			      "(enq 1, osc-clipboard 2)\n"),
+	   "the summary says what was removed");
+	buf_release(&rep);
+	ok(ev_verify_json(path, &pk, &js, &e) == 0 &&
+	   (j = json_loads((char *)js.data, 0, &je)) &&
+	   json_integer_value(json_object_get(json_object_get(j, "neutralised"), "total")) == 3,
+	   "and so does --json");
+	json_decref(j);
+	j = NULL;
+	buf_release(&js);
+	tar_list_release(&l);
+
+	/* Nothing neutralised: a zero total, no kinds, no summary line. */
+	fill_info(&in, &r, NULL, "fail");
+	build(&l, &in, &e);
+	seal_to(&l, path, &e);
+	man = member_json(&l, "manifest.json");
+	n = json_object_get(json_object_get(man, "recording"), "neutralised");
+	ok(json_integer_value(json_object_get(n, "total")) == 0 &&
+	   json_object_size(json_object_get(n, "kinds")) == 0, "none: total 0, kinds {}");
+	ok(ev_verify(path, &pk, &rep, &e) == 0 && !strstr((char *)rep.data, "neutralised"),
+	   "and no summary line");
+	buf_release(&rep);
+
+	/* Written before the recorder neutralised: no key, still valid. */
+	json_object_del(json_object_get(man, "recording"), "neutralised");
+	set_manifest(&l, man);
+	reseal(&l, path);
+	ok(ev_verify(path, &pk, &rep, &e) == 0, "evidence without the key verifies: %s", e.msg);
+	buf_release(&rep);
+	ok(ev_verify_json(path, &pk, &js, &e) == 0 &&
+	   (j = json_loads((char *)js.data, 0, &je)) &&
+	   json_is_null(json_object_get(j, "neutralised")), "--json says null");
+	json_decref(j);
+	buf_release(&js);
+
+	/* Malformed counts, even signed by the issuer. */
+	n = json_pack("{s:i, s:{s:i}}", "total", 2, "kinds", "enq", 1);
+	json_object_set_new(json_object_get(man, "recording"), "neutralised", n);
+	set_manifest(&l, man);
+	reseal(&l, path);
+	refused(path, "$.recording.neutralised: the kinds do not add up", "kinds that do not add up");
+	n = json_pack("{s:i, s:{s:i}}", "total", 0, "kinds", "enq", 0);
+	json_object_set_new(json_object_get(man, "recording"), "neutralised", n);
+	set_manifest(&l, man);
+	reseal(&l, path);
+	refused(path, "$.recording.neutralised.kinds: not counts above 0", "a zero count");
+	json_object_set_new(json_object_get(man, "recording"), "neutralised", json_integer(3));
+	set_manifest(&l, man);
+	reseal(&l, path);
+	refused(path, "$.recording.neutralised: not {", "not an object");
+
+	/* A kind name a later labrun might use verifies; one holding an
+	 * escape is printed escaped. */
+	n = json_pack("{s:i, s:{s:i}}", "total", 1, "kinds", "new-\033]52;c;x\007", 1);
+	json_object_set_new(json_object_get(man, "recording"), "neutralised", n);
+	set_manifest(&l, man);
+	reseal(&l, path);
+	ok(ev_verify(path, &pk, &rep, &e) == 0 && rep.data &&
+	   !memchr(rep.data, 0x1b, rep.len) && strstr((char *)rep.data, "new-\\x1b]52;c;x\\x07 1"),
+	   "an unknown kind verifies and is printed escaped");
+	buf_release(&rep);
+	json_decref(man);
+	tar_list_release(&l);
+}
+
 int main(void)
 {
 	struct err e = {0};
@@ -861,6 +970,7 @@ int main(void)
 	test_sums_strict();
 	test_seal_refusals();
 	test_stock_tools();
+	test_neutralised();
 
 	sign_sec_free(sk);
 	remove_tree(dir, &e);

@@ -119,6 +119,8 @@ static void test_encode(void)
 	is_str(out, "100%25/A-Z_a.z+@=,%7E", "percent and tilde encoded, the safe set kept");
 	collect_encode(".deleted", out, sizeof out);
 	is_str(out, "%2Edeleted", "top-level .deleted");
+	collect_encode(".special", out, sizeof out);
+	is_str(out, "%2Especial", "top-level .special");
 	collect_encode(".deleted/.deleted", out, sizeof out);
 	is_str(out, "%2Edeleted/.deleted", "only the top-level one");
 	collect_encode("a/../.", out, sizeof out);
@@ -226,7 +228,7 @@ static void test_changes(void)
 
 	up = opendir_at("upper");
 	lo = opendir_at("lower");
-	ok(collect_changes(up, lo, &l, &rep, &e) == 0, "collect_changes: %s",
+	ok(collect_changes(up, lo, NULL, &l, &rep, &e) == 0, "collect_changes: %s",
 	   e.msg);
 
 	ok(!member(&l, "changes/etc/same.conf"), "identical file skipped");
@@ -302,7 +304,7 @@ static void test_changes(void)
 	}
 
 	/* Same input, same bytes. */
-	ok(collect_changes(up, lo, &l2, &rep2, &e) == 0, "second walk");
+	ok(collect_changes(up, lo, NULL, &l2, &rep2, &e) == 0, "second walk");
 	ok(tar_write(&l, &t1, &e) == 0 && tar_write(&l2, &t2, &e) == 0 &&
 	   t1.len == t2.len && !memcmp(t1.data, t2.data, t1.len),
 	   "deterministic: two walks give the same tar");
@@ -311,7 +313,7 @@ static void test_changes(void)
 	/* Without a lower layer every file is new. */
 	tar_list_release(&l2);
 	collect_report_release(&rep2);
-	ok(collect_changes(up, -1, &l2, &rep2, &e) == 0 &&
+	ok(collect_changes(up, -1, NULL, &l2, &rep2, &e) == 0 &&
 	   member(&l2, "changes/etc/same.conf"),
 	   "lower -1: identical file is kept");
 
@@ -340,11 +342,13 @@ static void test_caps(void)
 		put(rel, "x", 0644);
 	}
 	up = opendir_at("many");
-	ok(collect_changes(up, -1, &l, &rep, &e) == 0, "many files: %s", e.msg);
+	ok(collect_changes(up, -1, NULL, &l, &rep, &e) == 0, "many files: %s", e.msg);
 	ok(rep.files == CHANGES_MAX_FILES && l.n == CHANGES_MAX_FILES + 1,
 	   "file count capped at %d", CHANGES_MAX_FILES);
 	ok(rep.truncated, "truncated set");
-	ok(count_reason(&rep, "cap reached") == 1, "one 'cap reached' refusal");
+	ok(count_reason(&rep, "cap reached") == 5 && rep.candidate.left_out == 5,
+	   "each file left out is refused as 'cap reached' and counted (%zu)",
+	   rep.candidate.left_out);
 	snprintf(rel, sizeof rel, "f%05d", CHANGES_MAX_FILES);
 	ok(refusal(&rep, rel) && !strcmp(refusal(&rep, rel), "cap reached"),
 	   "named at the first file left out");
@@ -360,13 +364,14 @@ static void test_caps(void)
 		node(rel, S_IFCHR, makedev(0, 0));
 	}
 	up = opendir_at("wo");
-	ok(collect_changes(up, -1, &l, &rep, &e) == 0, "many whiteouts");
+	ok(collect_changes(up, -1, NULL, &l, &rep, &e) == 0, "many whiteouts");
 	del = member(&l, "changes/.deleted");
 	ok(rep.deleted == DELETED_MAX && del &&
 	   del->len == (size_t)DELETED_MAX * 7, "deleted list capped at %d",
 	   DELETED_MAX);
-	ok(rep.truncated && count_reason(&rep, "cap reached") == 1,
-	   "truncated, one 'cap reached'");
+	ok(rep.truncated && count_reason(&rep, "cap reached") == 3 &&
+	   rep.candidate.left_out == 3,
+	   "truncated, each deletion left out refused and counted");
 	close(up);
 	tar_list_release(&l);
 	collect_report_release(&rep);
@@ -384,7 +389,7 @@ static void test_caps(void)
 		close(fd);
 	}
 	up = opendir_at("heavy");
-	ok(collect_changes(up, -1, &l, &rep, &e) == 0, "heavy files");
+	ok(collect_changes(up, -1, NULL, &l, &rep, &e) == 0, "heavy files");
 	ok(rep.files == 8 && rep.bytes == 8 * ((size_t)CHANGES_MAX_FILE - 1) &&
 	   rep.truncated && refusal(&rep, "h8"),
 	   "total bytes capped (%zu files)", rep.files);

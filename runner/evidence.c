@@ -285,6 +285,26 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 	for (i = 0; col && i < col->nexec; i++)
 		push(bad, a, jstr(col->exec[i]));
 	put(bad, o, "executable", a);
+	/* Each part with its own budget (collect.h; absent from files
+	 * written before the parts existed). */
+	l = json_object();
+	put(bad, l, "files", jint(col ? (long long)col->graded.files : 0));
+	put(bad, l, "bytes", jint(col ? (long long)col->graded.bytes : 0));
+	put(bad, l, "special", jint(col ? (long long)col->graded.special : 0));
+	put(bad, l, "deleted", jint(col ? (long long)col->graded.deleted : 0));
+	put(bad, l, "touched", jint(col ? (long long)col->graded.touched : 0));
+	put(bad, l, "left_out", jint(col ? (long long)col->graded.left_out : 0));
+	put(bad, l, "complete", json_boolean(!col || !col->graded.error[0]));
+	put(bad, o, "graded", l);
+	l = json_object();
+	put(bad, l, "files", jint(col ? (long long)col->candidate.files : 0));
+	put(bad, l, "bytes", jint(col ? (long long)col->candidate.bytes : 0));
+	put(bad, l, "left_out", jint(col ? (long long)col->candidate.left_out : 0));
+	put(bad, o, "candidate", l);
+	l = json_object();
+	put(bad, l, "files", jint(col ? (long long)col->answers.files : 0));
+	put(bad, l, "bytes", jint(col ? (long long)col->answers.bytes : 0));
+	put(bad, o, "answers", l);
 	put(bad, m, "collection", o);
 
 	put(bad, m, "verdict", jstr(in->verdict));
@@ -990,6 +1010,93 @@ static int check_regraded_from(const json_t *man, struct err *e)
 
 static const char *sget(const json_t *doc, const char *path);
 
+/* One line of changes/.special as collect.h writes it: "T PATH[ ARG]". */
+static int special_line_ok(const char *p, size_t len)
+{
+	static const char enc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+@=,-%/";
+	size_t path, arg;
+	char t;
+
+	if (len < 3 || p[1] != ' ' || !strchr("dlob", p[0]))
+		return 0;
+	t = p[0];
+	p += 2;
+	len -= 2;
+	for (path = 0; path < len && p[path] && strchr(enc, p[path]); path++)
+		;
+	if (path == 0)
+		return 0;
+	if (path == len)
+		return t == 'd' || t == 'o';
+	if (p[path] != ' ' || t == 'd' || t == 'o')
+		return 0;
+	p += path + 1;
+	len -= path + 1;
+	for (arg = 0; arg < len && p[arg] &&
+		      (t == 'b' ? p[arg] >= '0' && p[arg] <= '9' : !!strchr(enc, p[arg]));
+	     arg++)
+		;
+	/* a size is a 64-bit count: at most 20 digits */
+	return arg > 0 && arg == len && (t != 'b' || arg <= 20);
+}
+
+/* $.collection's parts and changes/.special, absent together from files
+ * written before they existed, which verify accepts.  A graded state
+ * that was not kept whole can only stand beside an error verdict. */
+static int check_collection(const json_t *man, const struct tar_list *l,
+			    struct err *e)
+{
+	static const struct field fields[] = {
+		{"collection.graded.files", J_INT},
+		{"collection.graded.bytes", J_INT},
+		{"collection.graded.special", J_INT},
+		{"collection.graded.deleted", J_INT},
+		{"collection.graded.touched", J_INT},
+		{"collection.graded.left_out", J_INT},
+		{"collection.graded.complete", J_BOOL},
+		{"collection.candidate.files", J_INT},
+		{"collection.candidate.bytes", J_INT},
+		{"collection.candidate.left_out", J_INT},
+		{"collection.answers.files", J_INT},
+		{"collection.answers.bytes", J_INT},
+	};
+	const struct tar_entry *sp = tar_list_find(l, "changes/.special");
+	const char *p, *end, *nl;
+	json_int_t lines = 0;
+
+	if (!lookup(man, "collection.graded"))
+		return 0;
+	if (check_fields_of(man, "manifest.json", "$", fields,
+			    sizeof fields / sizeof fields[0], e) < 0)
+		return -1;
+	if (!json_is_true(lookup(man, "collection.graded.complete")) &&
+	    strcmp(sget(man, "verdict"), "error"))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.collection.graded.complete is false, but the verdict is not error");
+	if (!sp)
+		return json_integer_value(lookup(man, "collection.graded.special")) == 0
+			       ? 0
+			       : err_set(e, ERR_REFUSED,
+					 "manifest.json: $.collection.graded.special counts lines of changes/.special, which is missing");
+	p = (const char *)sp->data;
+	end = p + sp->len;
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl || !special_line_ok(p, (size_t)(nl - p)))
+			return err_set(e, ERR_REFUSED,
+				       "changes/.special: line %lld is not \"TYPE PATH[ ARG]\" as labrun writes it",
+				       (long long)lines + 1);
+		lines++;
+	}
+	if (lines != json_integer_value(lookup(man, "collection.graded.special")))
+		return err_set(e, ERR_REFUSED,
+			       "changes/.special has %lld lines, but $.collection.graded.special says %lld",
+			       (long long)lines,
+			       (long long)json_integer_value(lookup(man, "collection.graded.special")));
+	return 0;
+}
+
 /* The recertification keys.  $.replay and $.batch are absent from files
  * written before they existed, which verify accepts; $.renews is null or
  * names the evidence a passing replay renewed. */
@@ -1212,10 +1319,12 @@ static int write_report(const json_t *man, const struct summary *s,
 
 	percent(iget(man, "score"), score);
 	percent(iget(man, "pass_mark"), mark);
-	snprintf(cut, sizeof cut, "%s%s%s",
+	snprintf(cut, sizeof cut, "%s%s%s%s",
 		 bget(man, "recording.capped") ? ", recording capped" : "",
 		 bget(man, "commands.truncated") ? ", command log truncated" : "",
-		 bget(man, "collection.truncated") ? ", changes truncated" : "");
+		 bget(man, "collection.truncated") ? ", changes truncated" : "",
+		 json_is_false(lookup(man, "collection.graded.complete"))
+			 ? ", graded state not kept whole" : "");
 	if (buf_printf(out, e, "  scenario:    %s %s (%s)\n",
 		       shown(sget(man, "scenario.id"), a, sizeof a),
 		       shown(sget(man, "scenario.version"), b, sizeof b),
@@ -1367,7 +1476,8 @@ static int verify(const char *path, const struct sign_pub *issuer,
 	if (check_sums(&l, e) < 0 ||
 	    load_json(&l, "manifest.json", &man, e) < 0 ||
 	    load_json(&l, "result.json", &res, e) < 0 ||
-	    check_records(man, res, e) < 0 || check_recert(man, &l, e) < 0)
+	    check_records(man, res, e) < 0 || check_recert(man, &l, e) < 0 ||
+	    check_collection(man, &l, e) < 0)
 		goto out;
 	json_array_foreach(json_object_get(res, "checks"), i, c) {
 		s.total++;
@@ -1606,6 +1716,10 @@ int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
 	COPY(batch_jobs_digest, "batch.jobs_digest");
 #undef COPY
 	r->replay_best_effort = bget(man, "replay.best_effort");
+	/* changes/.special is a listing only where the manifest has the
+	 * collection's parts; before, it was a file of that name. */
+	r->special_listing = lookup(man, "collection.graded") != NULL;
+	r->graded_incomplete = json_is_false(lookup(man, "collection.graded.complete"));
 	r->pass_mark = (unsigned)iget(man, "pass_mark");
 	if (!r->replay_source[0]) {
 		/* written before $.replay: what the members offer */

@@ -197,6 +197,8 @@ struct ev_recorded {
 	size_t ncommands;
 	char **executable;             /* members collected with an execute bit */
 	size_t nexecutable;
+	int special_listing;           /* changes/.special lists special entries */
+	int graded_incomplete;         /* $.collection.graded.complete false */
 	/* for recertification (recert plan, batch) */
 	char mode[16];                 /* produced_by.mode */
 	char scenario_digest[80];      /* "sha256:HEX", "" none */

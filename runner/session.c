@@ -831,7 +831,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	char digest[SIGN_SHA256_HEX], keyid[17], pseudonym[20], seed[65];
 	char profile[SIGN_SHA256_HEX], libexec[PATH_MAX], init_path[PATH_MAX + 32];
 	char wd[PATH_MAX], script_path[PATH_MAX + 16], sid[17], comment[256];
-	char script_digest[SIGN_SHA256_HEX];
+	char script_digest[SIGN_SHA256_HEX], collect_error[600];
 	unsigned char rnd[8];
 	int unsigned_dir = 0, overridden = 0, root_fd = -1, upper_fd = -1;
 	int registered = 0;
@@ -1300,10 +1300,30 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	if (!gr.ok)
 		info.error = gr.error;
 
+	/* What the verdict rests on is collected first, under a budget of
+	 * its own; if it cannot be kept whole, a regrade could not agree
+	 * with this verdict, so it is error (docs/validity-v3.md). */
 	upper_fd = sb ? sbx_open_upper(sb, NULL) : -1;
-	if (upper_fd >= 0 &&
-	    collect_changes(upper_fd, sbx_lower_fd(sb), &members, &rep, e) < 0)
-		goto out;
+	if (upper_fd >= 0) {
+		struct collect_graded cg = {
+			.reads = gr.ok ? gr.reads : NULL,
+			.nreads = gr.ok ? gr.nreads : 0,
+			.reads_cut = gr.ok && gr.reads_cut,
+			.service_uid = sbx_service_uid(sb),
+			.root_fd = root_fd,
+		};
+
+		if (collect_changes(upper_fd, sbx_lower_fd(sb), &cg, &members,
+				    &rep, e) < 0)
+			goto out;
+		if (rep.graded.error[0] && strcmp(info.verdict, "error")) {
+			snprintf(collect_error, sizeof collect_error,
+				 "collection: the graded state cannot be kept whole: %s",
+				 rep.graded.error);
+			info.verdict = "error";
+			info.error = collect_error;
+		}
+	}
 	if (root_fd >= 0)
 		answers_fd = open_dir_beneath(root_fd, "home/candidate/answers");
 	if (collect_answers(answers_fd, &members, &rep, e) < 0)

@@ -729,6 +729,98 @@ static void test_tampering(void)
 	tar_list_release(&l);
 }
 
+/* $.collection's parts and changes/.special (V3): checked when present,
+ * and old evidence without them still verifies, even with a collected
+ * file that happened to be called .special. */
+static void test_collection(void)
+{
+	struct ev_info in;
+	struct grader_result r;
+	struct collect_report col = {0};
+	struct tar_list l = {0};
+	struct buf rep = BUF_INIT;
+	struct err e = {0};
+	char path[160], good[160];
+	json_t *man, *c;
+	char *text;
+
+	snprintf(path, sizeof path, "%s/c.tar", dir);
+	snprintf(good, sizeof good, "%s/c-good.tar", dir);
+	col.graded.on = 1;
+	col.graded.special = 2;
+	col.graded.touched = 3;
+	col.candidate.files = 1;
+	col.candidate.left_out = 100;
+	fill_info(&in, &r, &col, "pass");
+	ok(build(&l, &in, &e) == 0, "members with the collection's parts: %s", e.msg);
+	add(&l, "changes/.special", "d home\nl home/x %2E%2E/y%20z\n");
+	ok(seal_to(&l, good, &e) == 0 && ev_verify(good, &pk, &rep, &e) == 0,
+	   "graded, candidate and answers parts with changes/.special verify: %s", e.msg);
+	tar_list_release(&l);
+	man = NULL;
+	parse(good, &l);
+	man = member_json(&l, "manifest.json");
+	c = json_object_get(json_object_get(man, "collection"), "candidate");
+	ok(json_integer_value(json_object_get(c, "left_out")) == 100 &&
+	   json_is_true(json_object_get(json_object_get(json_object_get(man, "collection"),
+							 "graded"), "complete")),
+	   "collection.candidate.left_out and graded.complete are written");
+	json_decref(man);
+
+	replace_member(&l, "changes/.special", "d home\n");
+	reseal(&l, path);
+	refused(path, "changes/.special has 1 lines, but $.collection.graded.special says 2",
+		"a .special whose lines are not counted is refused");
+	replace_member(&l, "changes/.special", "d home\nl home/x\n");
+	reseal(&l, path);
+	refused(path, "changes/.special: line 2 is not", "a link without its target is refused");
+	replace_member(&l, "changes/.special", "d home\nq home/x\n");
+	reseal(&l, path);
+	refused(path, "changes/.special: line 2 is not", "an unknown type is refused");
+	remove_member(&l, "changes/.special");
+	reseal(&l, path);
+	refused(path, "which is missing", "counted lines without the member are refused");
+	tar_list_release(&l);
+
+	/* An incomplete graded state beside a pass. */
+	parse(good, &l);
+	text = strndup((char *)tar_list_find(&l, "manifest.json")->data,
+		       tar_list_find(&l, "manifest.json")->len);
+	memcpy(strstr(text, "\"complete\": true"), "\"complete\": 0   ", 16);
+	replace_member(&l, "manifest.json", text);
+	reseal(&l, path);
+	refused(path, "$.collection.graded.complete: not true or false",
+		"graded.complete must be a boolean");
+	memcpy(strstr(text, "\"complete\": 0   "), "\"complete\":false", 16);
+	replace_member(&l, "manifest.json", text);
+	reseal(&l, path);
+	refused(path, "complete is false, but the verdict is not error",
+		"an incomplete graded state cannot stand beside a pass");
+	free(text);
+	tar_list_release(&l);
+
+	/* Old evidence: no parts; changes/.special is a file like any. */
+	parse(good, &l);
+	man = member_json(&l, "manifest.json");
+	c = json_object_get(man, "collection");
+	json_object_del(c, "graded");
+	json_object_del(c, "candidate");
+	json_object_del(c, "answers");
+	text = json_dumps(man, JSON_INDENT(2) | JSON_SORT_KEYS);
+	replace_member(&l, "manifest.json", text);
+	free(text);
+	json_decref(man);
+	replace_member(&l, "changes/.special", "a file the candidate wrote\n");
+	reseal(&l, path);
+	buf_release(&rep);
+	ok(ev_verify(path, &pk, &rep, &e) == 0,
+	   "evidence written before the parts verifies, a changes/.special file too: %s",
+	   e.msg);
+	tar_list_release(&l);
+	buf_release(&rep);
+}
+
+
 /* SHA256SUMS must be exactly as ev_seal writes it, even when signed. */
 static void test_sums_strict(void)
 {
@@ -967,6 +1059,7 @@ int main(void)
 	test_seal_verify();
 	test_flips();
 	test_tampering();
+	test_collection();
 	test_sums_strict();
 	test_seal_refusals();
 	test_stock_tools();

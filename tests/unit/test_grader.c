@@ -732,11 +732,15 @@ static void test_kinds_and_reads(void)
 	    "lab.read('/etc/../etc/x')\n"
 	    "lab.exists('/odd name\\x01')\n"
 	    "lab.list('/')\n"
+	    "lab.exists('/.special/x')\n"
+	    "lab.exists('/a/.special')\n"
 	    "return {lab.check{id='a', title='A', weight=1, pass=true}}\n", &r);
 	ok(r.ok && !r.reads_cut, "a grader that reads gives its read log (%s)", r.error);
 	{
 		static const char *const want[][2] = {
 			{"/", "l"},
+			{"/%2Especial/x", "e"},
+			{"/a/.special", "e"},
 			{"/etc/agentd/policy.json", "re"},
 			{"/etc/lines.txt", "r"},
 			{"/home/candidate/answers/cause.txt", "r"},
@@ -749,7 +753,7 @@ static void test_kinds_and_reads(void)
 		for (i = 0; same && i < r.nreads; i++)
 			same = !strcmp(r.reads[i].path, want[i][0]) &&
 			       !strcmp(r.reads[i].ops, want[i][1]);
-		ok(same, "the read log: normalised, encoded, merged, in byte order, no refused path");
+		ok(same, "the read log: normalised, encoded (a top-level .special too), merged, in byte order, no refused path");
 		for (i = 0; !same && i < r.nreads; i++)
 			printf("#   %s %s\n", r.reads[i].path, r.reads[i].ops);
 	}

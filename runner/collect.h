@@ -5,7 +5,7 @@
  * every member name is plain ASCII.  What was refused or left out is
  * reported, never silently dropped.
  *
- * Collection has two parts with budgets of their own (docs/validity-v3.md,
+ * Collection has two parts with budgets of their own (docs/validity.md, V3,
  * V3).  The *graded* part comes first: every path the grader touched
  * (read, looked for, or an entry of a directory it listed) that the
  * session changed, or that came from labrun's skeleton rather than the

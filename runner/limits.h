@@ -48,7 +48,7 @@
 #define COLLECT_MAX_DEPTH 64              /* directory levels walked below the upper layer */
 #define COLLECT_MAX_PATH 3072             /* bytes of an encoded path: a member name stays under BUNDLE_MAX_NAME */
 #define COLLECT_MAX_REFUSED 1000          /* refusals listed in the manifest; more sets truncated */
-/* The graded part of changes/ (docs/validity-v3.md, V3): what the grader
+/* The graded part of changes/ (docs/validity.md, V3): what the grader
  * touched and what services own, beside the candidate's CHANGES_MAX_* and
  * never consumed by the candidate's files.  With the caps above it keeps
  * the evidence under EVIDENCE_MAX_TOTAL (checked in collect.c). */

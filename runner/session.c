@@ -1302,7 +1302,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 
 	/* What the verdict rests on is collected first, under a budget of
 	 * its own; if it cannot be kept whole, a regrade could not agree
-	 * with this verdict, so it is error (docs/validity-v3.md). */
+	 * with this verdict, so it is error (docs/validity.md, V3). */
 	upper_fd = sb ? sbx_open_upper(sb, NULL) : -1;
 	if (upper_fd >= 0) {
 		struct collect_graded cg = {

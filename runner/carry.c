@@ -108,6 +108,33 @@ out:
 	return rc;
 }
 
+int carry_source_renewed(const struct tar_list *members, struct carry_source *s,
+			 struct err *e)
+{
+	const struct tar_entry *m = tar_list_find(members, "result.json");
+	json_t *res;
+	const char *from;
+	char hex[SIGN_SHA256_HEX];
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	res = m ? json_loadb((const char *)m->data, m->len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	from = json_string_value(json_object_get(json_object_get(res, "carry"), "from"));
+	if (!from) {
+		json_decref(res);
+		return 0;
+	}
+	if (strlen(from) != 7 + SIGN_SHA256_HEX - 1 || strncmp(from, "sha256:", 7)) {
+		json_decref(res);
+		return err_set(e, ERR_REFUSED, "result.json: $.carry.from: not sha256:HEX");
+	}
+	snprintf(hex, sizeof hex, "%s", from + 7);
+	json_decref(res);
+	/* its own hints are the regrade's to count; those it carried, here */
+	rc = carry_source_load(members, hex, 0, s, e);
+	return rc;
+}
+
 static const struct carry_check *find(const struct carry_source *s, const char *id)
 {
 	size_t i;
@@ -142,6 +169,19 @@ static char *prefixed(const char *prefix, const char *msg)
 		n--; /* out[n] starts a character: cut before it */
 	memcpy(out + n, CUT_MARK, sizeof CUT_MARK);
 	return out;
+}
+
+/* A message without the mark of an earlier carry (a renewal of a
+ * renewal, a regrade of one): the mark is made again, once. */
+static const char *bare_message(const char *m)
+{
+	static const char mark[] = "carried from sha256:";
+	size_t n = sizeof mark - 1 + SIGN_SHA256_HEX - 1;
+
+	if (strncmp(m, mark, sizeof mark - 1) || strlen(m) < n)
+		return m;
+	m += n;
+	return !strncmp(m, ": ", 2) ? m + 2 : m;
 }
 
 static enum check_status status_of(const char *s)
@@ -191,7 +231,7 @@ int carry_apply(const struct carry_source *s, struct grader_result *gr,
 		old = find(s, c->id);
 		if (old) {
 			snprintf(why, sizeof why, "carried from %s", s->from);
-			msg = prefixed(why, old->message);
+			msg = prefixed(why, bare_message(old->message));
 			if (!msg)
 				return err_set(e, ERR_HOST, "out of memory");
 			m->state = EV_CARRIED;
@@ -213,7 +253,7 @@ int carry_apply(const struct carry_source *s, struct grader_result *gr,
 			c->points = 0;
 			if (!out->uncarried)
 				snprintf(out->error, sizeof out->error,
-					 "the renewal cannot be judged: knowledge check '%s' is new in this version and %s has no answer to it; hint: carry it in a version that keeps the check's id, or have the holder retake",
+					 "the renewal cannot be judged: knowledge check '%s' is new in this version and %s has no answer to it; hint: the author keeps the id of the knowledge check it replaces, or the holder retakes",
 					 c->id, s->from);
 			out->uncarried++;
 		}

@@ -50,6 +50,13 @@ int carry_source_load(const struct tar_list *members, const char *digest_hex,
 		      struct err *e);
 void carry_source_release(struct carry_source *s);
 
+/* For a regrade of a renewal: what it carried stays carried.  When the
+ * evidence's result.json has $.carry, s holds its checks as the source,
+ * still naming the evidence they came from ($.carry.from), with the hints
+ * it carried; otherwise s is empty (s->from[0] == 0).  -1 as above. */
+int carry_source_renewed(const struct tar_list *members, struct carry_source *s,
+			 struct err *e);
+
 /* 1 when the old evidence has a check of that id. */
 int carry_source_has(const struct carry_source *s, const char *id);
 

@@ -347,6 +347,36 @@ static void test_sealed(void)
 	carry_release(&cy);
 	grader_result_release(&gr);
 
+	/* A regrade of the renewal carries again from it, naming the same
+	 * source, with the mark made once. */
+	{
+		struct carry_source again;
+
+		ok(carry_source_renewed(&l, &again, &e) == 0 &&
+		   !strcmp(again.from, "sha256:" OLD_HEX) && again.n == 4 && again.hint_points == 50,
+		   "carry_source_renewed: the renewal's checks, from the first source, its carried hints");
+		grading(&gr);
+		memset(&info, 0, sizeof info);
+		carry_apply(&again, &gr, &cy, &info, &e);
+		is_str(gr.checks[1].message,
+		       "carried from sha256:" OLD_HEX ": 2 of 3 spans in the right order",
+		       "... the mark is not repeated");
+		ok(gr.checks[1].points == 1750 && !strcmp(cy.checks[1].status, "fail"),
+		   "... and the status and points stay");
+		carry_release(&cy);
+		grader_result_release(&gr);
+		carry_source_release(&again);
+	}
+	{
+		struct tar_list plain = {0};
+		struct carry_source none;
+
+		add(&plain, "result.json", "{\"checks\": []}");
+		ok(carry_source_renewed(&plain, &none, &e) == 0 && !none.from[0] && !none.n,
+		   "carry_source_renewed of evidence that carried nothing: empty");
+		tar_list_release(&plain);
+	}
+
 	/* Re-signed by the issuer, but the marks lie: the schema holds. */
 	for (i = 0; i < 6; i++) {
 		static const char *const what[][3] = {

@@ -1601,6 +1601,7 @@ int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
 	COPY(replay_source, "replay.source");
 	COPY(replay_member, "replay.member");
 	COPY(renews_digest, "renews.digest");
+	COPY(regraded_from, "regraded_from.digest");
 	COPY(batch_job, "batch.job");
 	COPY(batch_jobs_digest, "batch.jobs_digest");
 #undef COPY

@@ -221,6 +221,7 @@ struct ev_recorded {
 	char replay_member[40];        /* "" for commands */
 	int replay_best_effort;
 	char renews_digest[80];        /* $.renews.digest, "" none */
+	char regraded_from[80];        /* $.regraded_from.digest, "" none */
 	char batch_job[80];            /* $.batch.job, "" none */
 	char batch_jobs_digest[80];    /* $.batch.jobs_digest, "" none */
 };

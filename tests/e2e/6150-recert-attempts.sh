@@ -7,16 +7,27 @@
 # stderr and in --json: a knowledge check of the new version that the
 # evidence lacks (its job then ends in error, not a fail: exit 3, no
 # result), a replay derived from a take's command log (best effort), a
-# take that left nothing to replay.
+# take that left nothing to replay (of a scenario that asks only what
+# the candidate knows).
 . "$(dirname "$0")/../lib.sh"
 
 make_keys || { fail "keygen"; done_testing; exit 1; }
 S=$T/scn
 make_scenario "$S"
 scenario_set "$S" platform '"agentsim-2"'
-# the cause is what the candidate knew of the incident: a knowledge check
-sed -i 's/lab.check{id = "cause-named", /lab.check{id = "cause-named", kind = "knowledge", /' "$S/grader/grade.lua"
-grep -q 'kind = "knowledge"' "$S/grader/grade.lua" || fail "cause-named made a knowledge check"
+# The fix is judged from the file and the command log (sed edited it); the
+# cause is what the candidate knew of the incident, a knowledge check.
+cat >"$S/grader/grade.lua" <<'LUA'
+local cfg = lab.read("/etc/app/config.txt") or ""
+local cause = lab.trim(lab.answer("cause.txt") or "")
+local fixed = cfg:find("mode=fixed", 1, true) ~= nil and lab.ran("sed", "/etc/app/config.txt") ~= nil
+return {
+  lab.check{id = "config-fixed", title = "The config is fixed", weight = 600,
+    pass = fixed, message = fixed and "mode is fixed" or "sed /etc/app/config.txt so that it says mode=fixed"},
+  lab.check{id = "cause-named", title = "The cause is named", weight = 400, kind = "knowledge",
+    pass = cause == "typo", message = cause == "typo" and "right cause" or "~/answers/cause.txt does not name the cause"},
+}
+LUA
 mkdir -p "$T/b" "$T/ev"
 "$LABRUN" pack "$S" -s "$T/author.key" -o "$T/b/v1.lab" >/dev/null || fail "pack v1"
 
@@ -158,22 +169,39 @@ out_has '^0 renewed, 0 retake, 3 error$' "recert report counts them as errors"
 # Takes: without a runbook the replay is derived from the command log.
 command -v tmux >/dev/null || { skip "tmux is not installed: no take warnings"; done_testing; exit 0; }
 rm "$T/b/v3.lab" "$T/b/v3.lab.minisig"
+# A scenario that asks only what the candidate knows: a take of it may
+# pass with builtins alone, leaving no command to replay.
+K=$T/know
+make_scenario "$K" t-know
+scenario_set "$K" platform '"agentsim-2"'
+cat >"$K/grader/grade.lua" <<'LUA'
+local cause = lab.trim(lab.answer("cause.txt") or "")
+return {
+  lab.check{id = "cause-named", title = "The cause is named", weight = 400, kind = "knowledge",
+    pass = cause == "typo", message = cause == "typo" and "right cause" or "~/answers/cause.txt does not name the cause"},
+}
+LUA
+printf '#!/bin/bash\necho typo > ~/answers/cause.txt\n' >"$K/solutions/reference.sh"
+printf '#!/bin/bash\n# must-fail: cause-named\necho nope > ~/answers/cause.txt\n' >"$K/solutions/wrong-only-answer.sh"
+"$LABRUN" pack "$K" -s "$T/author.key" -o "$T/b/know-1.lab" >/dev/null || fail "pack t-know v1"
+sed -i 's/"version": "1.0.0"/"version": "1.1.0"/' "$K/scenario.json"
+"$LABRUN" pack "$K" -s "$T/author.key" -o "$T/b/know-2.lab" >/dev/null || fail "pack t-know v2"
 TM="tmux -L labrun-6150-$$ -f /dev/null"
 trap '$TM kill-server 2>/dev/null; rm -rf "$T"' EXIT
-take() { # NAME EVIDENCE COMMAND: a take of v1 where the candidate types COMMAND, then submits
+take() { # NAME BUNDLE EVIDENCE COMMAND: a take where the candidate types COMMAND, then submits
 	$TM new-session -d -s "$1" -x 150 -y 40 \
-		"$LABRUN take '$T/b/v1.lab' --trust '$T/author.pub' --key '$T/issuer.key' --candidate $1 -o '$2'; echo EXIT=\$?; sleep 60"
+		"$LABRUN take '$2' --trust '$T/author.pub' --key '$T/issuer.key' --candidate $1 -o '$3'; echo TAKE-EXIT=\$?; sleep 60"
 	pane_wait "$1" "Press Enter to start" 100 || { fail "$1: the brief"; return; }
 	$TM send-keys -t "$1" Enter
 	pane_wait "$1" "left] candidate@lab" 100 || { fail "$1: the shell"; return; }
-	$TM send-keys -t "$1" "$3" Enter
+	$TM send-keys -t "$1" "$4" Enter
 	$TM send-keys -t "$1" "lab submit -y" Enter
-	pane_wait "$1" "EXIT=" 150 || fail "$1: the take ends"
+	pane_wait "$1" "TAKE-EXIT=" 150 || fail "$1: the take ends"
 	$TM kill-session -t "$1"
 }
 rm -rf "$T/ev" && mkdir "$T/ev"
-take dana "$T/ev/dana.ev" "sed -i s/broken/fixed/ /etc/app/config.txt; echo typo > ~/answers/cause.txt"
-take eric "$T/ev/eric.ev" "echo mode=fixed > /etc/app/config.txt; echo typo > ~/answers/cause.txt"
+take dana "$T/b/v1.lab" "$T/ev/dana.ev" "sed -i s/broken/fixed/ /etc/app/config.txt; echo typo > ~/answers/cause.txt"
+take eric "$T/b/know-1.lab" "$T/ev/eric.ev" "echo typo > ~/answers/cause.txt"
 for c in dana eric; do
 	"$LABRUN" verify "$T/ev/$c.ev" -p "$T/issuer.pub" | grep -q "verdict:     pass" &&
 		pass "$c's take passes" || fail "$c's take passes"

@@ -3,9 +3,9 @@
 # Every library scenario on agentd with a chain check is taken through
 # `labrun take` in tmux as a candidate would: the scenario's reference
 # solution pasted into ~/answers/runbook.sh (what the screen asks for),
-# run, `lab submit`.  Then a new version whose platform differs (tasks a
-# second apart sooner, the last workload weighing one more: the span ids
-# change, which is checked) is
+# run, `lab submit`.  Then a new version whose platform differs (one more
+# secret, the last workload weighing one more: the span ids change, which
+# is checked) is
 # packed, `recert plan` makes one job per take, and `batch` renews each:
 # remediation checks judged again on the new platform (pass), knowledge
 # checks carried with the old evidence's digest; `verify` accepts every
@@ -46,11 +46,15 @@ major, minor, patch = j["version"].split("-")[0].split(".")
 j["version"] = "%s.%d.0" % (major, int(minor) + 1)
 json.dump(j, open(d + "/scenario.json", "w"), indent=2)
 p = json.load(open(d + "/system/etc/agentd/platform.json"))
-# Span ids come from the seeded history in the order spans are made:
-# tasks a second apart sooner (one more before the incident) and the
-# last kind of task likelier (another mix) make every later id differ.
-# The weight alone can leave the tasks before the incident as they were.
-p["task_interval_s"] = p.get("task_interval_s", 60) - 1
+# Span ids come from the seeded history, drawn in the order things are
+# made, and the secrets' values are drawn first: one more secret (on a
+# tool that has none, so nothing else changes) moves every id, the
+# activation in force at the start included.  The last kind of task also
+# weighs one more (another mix of tasks).  A workload change alone can
+# leave the spans before the incident as they were.
+used = {x["tool"] for x in p.get("secrets", [])}
+tool = [t["id"] for t in p["tools"] if t["id"] not in used][0]
+p.setdefault("secrets", []).append({"id": "recert-v2-key", "tool": tool})
 p["workload"][-1]["weight"] += 1
 json.dump(p, open(d + "/system/etc/agentd/platform.json", "w"), indent=2)
 PY
@@ -66,16 +70,43 @@ paste() {
 	$TM load-buffer -b "p-$1" "$2" && $TM paste-buffer -p -d -b "p-$1" -t "$1"
 	$TM send-keys -t "$1" Enter
 }
-# heredoc NAME PATH FILE: the candidate writes FILE's contents to PATH.
+# heredoc NAME PATH FILE: the candidate writes FILE's contents to PATH,
+# and the shell is back at its prompt (a paste that arrives while a
+# command runs is not bracketed: its tabs would reach readline as keys).
+pasted=0
 heredoc() {
-	{ printf "cat > %s <<'LABRUN_6200_EOF'\n" "$2"; cat "$3"; printf 'LABRUN_6200_EOF'; } >"$T/paste.$1"
+	pasted=$((pasted + 1))
+	{
+		printf "cat > %s <<'LABRUN_6200_EOF' && echo \"WRITTEN-\"\"%d\"\n" "$2" "$pasted"
+		cat "$3"
+		printf 'LABRUN_6200_EOF'
+	} >"$T/paste.$1"
 	paste "$1" "$T/paste.$1"
+	pane_wait "$1" "WRITTEN-$pasted" 100 || return 1
+	sleep 0.3 # readline back at its prompt, bracketed paste on again
 }
-# take NAME BUNDLE EVIDENCE: labrun take in a fresh pane, up to the shell.
+# The seed of each take is pinned (an operator's --seed; the candidate
+# sees nothing of it).  Some references hold only for most seeds: they let
+# the platform run a fixed 600 s and then need a task of one kind done in
+# it, which a few histories lack (research-fetch-denied about 3% of seeds
+# on v1, orchestration-fallback with the first seed tried on v2).  These
+# are seeds under which every reference passes every check on v1 and v2.
+declare -A SEED=(
+	[adapter-upgrade-canary]=747b971a4f5dc7ef3eeb16f45e41f6f9
+	[approval-threshold]=ea8951f11ad82c14d1762db2abcc7f6a
+	[duplicate-effects]=9a81feed3eb09503c88d95c0f6b86a22
+	[model-drift-gate]=838b67c8375ee2616be4a4d20f3582f2
+	[observability-lost-spans]=6c3923ee8c846d1ce7a0552aad997085
+	[orchestration-fallback]=9b181f95c8edef0c3c0486969a6fbead
+	[policy-quarantine]=1660ed191f44e4199f8c2391b983f65e
+	[research-fetch-denied]=60803e766af62e730be290ed4e6778de
+	[security-leaked-credential]=871d04a2f6c6aacbad014a0fbdf3f441
+)
+# take NAME BUNDLE EVIDENCE SEED: labrun take in a fresh pane, up to the shell.
 take() {
-	local i
+	local i seed=${4:+--seed $4}
 	$TM new-session -d -s "$1" -x 160 -y 60 \
-		"$LABRUN take '$2' --trust '$T/author.pub' --key '$T/issuer.key' --candidate 'cand-$1' -o '$3'; echo TAKE-EXIT=\$?; sleep 120"
+		"$LABRUN take '$2' --trust '$T/author.pub' --key '$T/issuer.key' --candidate 'cand-$1' $seed -o '$3'; echo TAKE-EXIT=\$?; sleep 120"
 	for ((i = 0; i < 100; i++)); do
 		screen "$1" | grep -qF "Press Enter to start" && break
 		screen "$1" | grep -qF -- "-- more:" && $TM send-keys -t "$1" q
@@ -96,12 +127,13 @@ ran() { # NAME WHAT: WHAT (a command line) in the pane, waiting for it to end
 
 # Each scenario taken with its reference solution as the runbook.
 for s in "${scenarios[@]}"; do
-	if ! take "$s" "$T/b1/$s.lab" "$T/ev/$s.ev"; then
+	if ! take "$s" "$T/b1/$s.lab" "$T/ev/$s.ev" "${SEED[$s]:-}"; then
 		fail "$s: the exam starts"
 		screen "$s" | tail -5 | sed 's/^/#   screen: /'
 		continue
 	fi
-	heredoc "$s" "~/answers/runbook.sh" "$TOP/scenarios/$s/solutions/reference.sh"
+	heredoc "$s" "~/answers/runbook.sh" "$TOP/scenarios/$s/solutions/reference.sh" ||
+		fail "$s: the runbook is written"
 	ran "$s" "bash ~/answers/runbook.sh >/dev/null 2>&1" || fail "$s: the runbook runs in the take"
 	submit "$s" || fail "$s: the take ends"
 	if screen "$s" | grep -q "TAKE-EXIT=0" && screen "$s" | grep -qE "^$s [0-9.]+: pass \(score"; then
@@ -133,9 +165,9 @@ RS=$TOP/scenarios/$R/solutions/reference.sh
 sed '/^# The chain/,$d' "$RS" >"$T/fix-only.sh"
 { echo 'set -eu'; grep -E '^(SPANS|bad)=' "$RS"; sed -n '/^# The chain/,$p' "$RS"; } >"$T/chain-by-hand.sh"
 # The chain worked out by hand: the runbook holds only the fix.
-if take byhand "$T/b1/$R.lab" "$T/ev/byhand.ev"; then
-	heredoc byhand "~/answers/runbook.sh" "$T/fix-only.sh"
-	heredoc byhand "~/chain.sh" "$T/chain-by-hand.sh"
+if take byhand "$T/b1/$R.lab" "$T/ev/byhand.ev" "${SEED[$R]}"; then
+	heredoc byhand "~/answers/runbook.sh" "$T/fix-only.sh" || fail "byhand: the runbook is written"
+	heredoc byhand "~/chain.sh" "$T/chain-by-hand.sh" || fail "byhand: chain.sh is written"
 	ran byhand "bash ~/answers/runbook.sh >/dev/null 2>&1 && bash ~/chain.sh >/dev/null 2>&1" ||
 		fail "byhand: the fix and the chain run"
 	submit byhand
@@ -146,8 +178,8 @@ else
 	fail "byhand: the exam starts"
 fi
 # A runbook that does not fix the system: the fix was typed by hand.
-if take lazy "$T/b1/$R.lab" "$T/ev/lazy.ev"; then
-	heredoc lazy "~/fix.sh" "$RS"
+if take lazy "$T/b1/$R.lab" "$T/ev/lazy.ev" "${SEED[$R]}"; then
+	heredoc lazy "~/fix.sh" "$RS" || fail "lazy: fix.sh is written"
 	ran lazy "bash ~/fix.sh >/dev/null 2>&1 && echo 'agentctl status' > ~/answers/runbook.sh" ||
 		fail "lazy: the fix runs"
 	submit lazy
@@ -235,13 +267,13 @@ while read -r name res old; do
 done <"$T/results"
 read -r _ bres bold < <(grep '^byhand ' "$T/results")
 check_renewal byhand "$bres" "$bold" >"$T/.cr" 2>&1 && pass "chain by hand: renewed, its chain carried" ||
-	{ fail "chain by hand: renewed, its chain carried"; sed 's/^/#   /' "$T/.cr"; }
+	{ : >"$OUT"; : >"$ERR"; fail "chain by hand: renewed, its chain carried"; sed 's/^/#   /' "$T/.cr"; }
 ! member "$bres" answers/chain.json >/dev/null 2>&1 &&
 	pass "... although the replay wrote no chain.json: without carrying it, a retake" ||
 	fail "... the replay wrote no chain.json"
 read -r _ lres lold < <(grep '^lazy ' "$T/results")
 check_renewal lazy "$lres" "$lold" >"$T/.cr" 2>&1 && pass "a runbook that does not fix: retake, although its chain carries" ||
-	{ fail "a runbook that does not fix: retake"; sed 's/^/#   /' "$T/.cr"; }
+	{ : >"$OUT"; : >"$ERR"; fail "a runbook that does not fix: retake"; sed 's/^/#   /' "$T/.cr"; }
 expect_exit 0 "... its result verifies too" "$LABRUN" verify "$lres" -p "$T/issuer.pub"
 
 run "$LABRUN" recert report "$T/out" -p "$T/issuer.pub"

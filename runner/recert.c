@@ -469,18 +469,17 @@ static void judge(const struct recert_plan_opts *o, const struct currents *c,
  * superseded by it.  A copy of a file (the same digest) is the same
  * evidence, not an older one: it stays as it is ("one job" below). */
 
-static const struct seen *sort_seen; /* qsort's comparators have no context */
-
-static int by_digest(const void *a, const void *b)
+static int by_digest(const void *a, const void *b, void *seen)
 {
-	return strcmp(sort_seen[*(const size_t *)a].digest,
-		      sort_seen[*(const size_t *)b].digest);
+	const struct seen *s = seen;
+
+	return strcmp(s[*(const size_t *)a].digest, s[*(const size_t *)b].digest);
 }
 
-static int by_root(const void *a, const void *b)
+static int by_root(const void *a, const void *b, void *seen)
 {
-	int c = strcmp(sort_seen[*(const size_t *)a].root,
-		       sort_seen[*(const size_t *)b].root);
+	const struct seen *s = seen;
+	int c = strcmp(s[*(const size_t *)a].root, s[*(const size_t *)b].root);
 
 	return c ? c : (*(const size_t *)a > *(const size_t *)b) -
 			       (*(const size_t *)a < *(const size_t *)b);
@@ -533,8 +532,7 @@ static int supersede(struct recert_plan *p, struct seen *seen, struct err *e)
 	for (i = 0; i < p->nrows; i++)
 		if (seen[i].ok)
 			idx[n++] = i;
-	sort_seen = seen;
-	qsort(idx, n, sizeof *idx, by_digest);
+	qsort_r(idx, n, sizeof *idx, by_digest, seen);
 	/* each evidence's root: follow the links while they stay here */
 	for (k = 0; k < n; k++) {
 		struct seen *s = &seen[idx[k]];
@@ -551,7 +549,7 @@ static int supersede(struct recert_plan *p, struct seen *seen, struct err *e)
 			 at_s->pred[0] && steps < n ? at_s->pred + 7 : at_s->digest);
 		s->depth = steps;
 	}
-	qsort(idx, n, sizeof *idx, by_root);
+	qsort_r(idx, n, sizeof *idx, by_root, seen);
 	for (g = 0; g < n; g = k) {
 		for (k = g + 1; k < n && !strcmp(seen[idx[k]].root, seen[idx[g]].root); k++)
 			;

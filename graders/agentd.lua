@@ -6,7 +6,9 @@
 local lab = ...
 
 local read, json, error_check = lab.read, lab.json, lab.error_check
-local error, tostring, type = error, tostring, type
+local runs, commands = lab.runs, lab.commands
+local error, ipairs, tostring, type = error, ipairs, tostring, type
+local math_type = math.type
 local gmatch = string.gmatch
 
 local agentd = {
@@ -16,6 +18,7 @@ local agentd = {
 	AUDIT = "/var/log/agentd/audit.jsonl",
 	LOG = "/var/log/agentd/agentd.jsonl",
 	SPANS = "/var/log/agentd/spans.jsonl",
+	CLI = "/opt/labrun/bin/agentctl",
 }
 lab.agentd = agentd
 
@@ -47,6 +50,44 @@ function agentd.jsonl(path)
 		local v = json(line)
 		if type(v) == "table" then
 			out[#out + 1] = v
+		end
+	end
+	return out
+end
+
+-- lab.agentd.steps() -> the audit trail's entries that the candidate made
+-- through the installed agentctl, in order: each one's pid (the asking
+-- process, as the kernel told agentd) is a command in lab.commands that
+-- ran /opt/labrun/bin/agentctl (trusted: lab.runs) with exactly the
+-- entry's words and ended with its exit status.  Each entry gets
+-- `command`, that command's index.  A request from anything else (a
+-- copy of agentctl, a client of the candidate's own, a renamed program)
+-- is not a step (docs/validity.md, V2).
+function agentd.steps()
+	local out, by_pid = {}, {}
+	for i, c in ipairs(commands) do
+		if type(c) == "table" and runs(c, agentd.CLI) and math_type(c.pid) == "integer" then
+			local list = by_pid[c.pid] or {}
+			list[#list + 1] = i
+			by_pid[c.pid] = list
+		end
+	end
+	for _, e in ipairs(agentd.jsonl(agentd.AUDIT)) do
+		if e.actor == "candidate" and math_type(e.pid) == "integer"
+		    and type(e.argv) == "table" and by_pid[e.pid] then
+			for _, i in ipairs(by_pid[e.pid]) do
+				local c = commands[i]
+				local same = type(c.argv) == "table" and #c.argv == #e.argv + 1
+				    and c.exit == e.exit
+				for k = 1, #e.argv do
+					same = same and c.argv[k + 1] == e.argv[k]
+				end
+				if same then
+					e.command = i
+					out[#out + 1] = e
+					break
+				end
+			end
 		end
 	end
 	return out

@@ -23,6 +23,7 @@
 #include "graders/lua_host.h"
 #include "runner/err.h"
 #include "runner/limits.h"
+#include "runner/termsafe.h"
 #include "runner/util.h"
 #include "sandbox/sandbox.h"
 
@@ -576,14 +577,21 @@ struct watch {
 	struct rusage ru;
 };
 
+/* The grader may print what it read from the candidate's files: it reaches
+ * the operator's terminal escaped (runner/termsafe.h), so none of it can
+ * drive that terminal. */
 static void relay(struct watch *w, const char *p, size_t n)
 {
+	struct buf b = BUF_INIT;
+
 	if (!w->verbose || w->relayed >= RELAY_MAX)
 		return;
 	if (n > RELAY_MAX - w->relayed)
 		n = RELAY_MAX - w->relayed;
 	w->relayed += n;
-	(void)write_all(2, p, n);
+	if (termsafe_escape(p, n, &b, NULL) == 0)
+		(void)write_all(2, b.data, b.len);
+	buf_release(&b);
 }
 
 /* Read one pipe once; returns -1 on a host failure. */

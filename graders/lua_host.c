@@ -432,8 +432,8 @@ static const char *lh_split(const char *s, size_t len, struct lh_path *p)
 
 /* Percent-encode an absolute path as collect.h encodes member names
  * (bytes outside [A-Za-z0-9._+@=,-] become %XX; a top-level ".deleted"
- * has its dot encoded), so that a touched path and a collected file are
- * compared as the same text.  -1 if it does not fit. */
+ * or ".special" has its dot encoded), so that a touched path and a
+ * collected file are compared as the same text.  -1 if it does not fit. */
 static int lh_encode(const char *s, size_t len, char *out, size_t size,
 		     size_t *outlen)
 {
@@ -444,7 +444,8 @@ static int lh_encode(const char *s, size_t len, char *out, size_t size,
 		unsigned char c = (unsigned char)s[i];
 		int enc = !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 			    (c >= '0' && c <= '9') || (c && strchr("._+@=,-/", c))) ||
-			  (i == 1 && c == '.' && !strncmp(s, "/.deleted", 9) &&
+			  (i == 1 && c == '.' && len >= 9 &&
+			   (!strncmp(s, "/.deleted", 9) || !strncmp(s, "/.special", 9)) &&
 			   (len == 9 || s[9] == '/'));
 
 		if (o + 4 > size)

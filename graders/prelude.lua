@@ -10,6 +10,7 @@ local read = lab.read
 local error, ipairs, select, type = error, ipairs, select, type
 local math_type = math.type
 local find, match, sub, byte = string.find, string.match, string.sub, string.byte
+local gmatch, concat = string.gmatch, table.concat
 local max_message = lab.limits.message
 
 setmetatable(lab.null, {
@@ -31,22 +32,23 @@ function lab.answer(name)
 	return read("/home/candidate/answers/" .. name)
 end
 
--- The program of a command: the basename of argv[1], or of path when argv
--- is empty.
-local function program(c)
-	if type(c) ~= "table" then
-		return nil
+-- Does command c run program prog?  A program is what the kernel ran
+-- (c.exe, or the link c.link it was run through), never the name the
+-- caller gave it (argv[1]): prog is an absolute path, equal to one of
+-- them, or a name, equal to the last component of one of them.  Only a
+-- trusted command counts (the candidate could not have written the
+-- program or chosen its name) whose arguments are the ones it started
+-- with (c.verified is not false).
+local function runs(c, prog)
+	if type(c) ~= "table" or c.trusted ~= true or c.verified == false then
+		return false
 	end
-	local argv, p = c.argv, nil
-	if type(argv) == "table" and type(argv[1]) == "string" then
-		p = argv[1]
-	else
-		p = c.path
+	local exe, link = c.exe, c.link
+	if find(prog, "/", 1, true) then
+		return exe == prog or link == prog
 	end
-	if type(p) ~= "string" then
-		return nil
-	end
-	return (match(p, "[^/]*$"))
+	return (type(exe) == "string" and match(exe, "[^/]*$") == prog)
+	    or (type(link) == "string" and match(link, "[^/]*$") == prog)
 end
 
 -- argv[2..] contains want[1..n] in this order (not necessarily adjacent).
@@ -88,7 +90,7 @@ end
 function lab.ran(prog, ...)
 	local want = wanted("lab.ran", prog, ...)
 	for i, c in ipairs(commands) do
-		if program(c) == prog and has_args(c, want) then
+		if runs(c, prog) and has_args(c, want) then
 			return i, c
 		end
 	end
@@ -100,11 +102,89 @@ function lab.ran_all(prog, ...)
 	local want = wanted("lab.ran_all", prog, ...)
 	local found = {}
 	for i, c in ipairs(commands) do
-		if program(c) == prog and has_args(c, want) then
+		if runs(c, prog) and has_args(c, want) then
 			found[#found + 1] = i
 		end
 	end
 	return found
+end
+
+-- lab.runs(command, prog) -> true when the command ran prog (as lab.ran
+-- decides it), for graders that walk lab.commands themselves.
+function lab.runs(c, prog)
+	if type(prog) ~= "string" then
+		error("lab.runs: the program must be a string", 2)
+	end
+	return runs(c, prog) and true or false
+end
+
+-- Programs that show what a file holds: a command that runs one of them
+-- with the file as an argument looked at it.  A grader may pass its own.
+lab.readers = {
+	"cat", "tac", "head", "tail", "less", "more", "most", "view", "vi", "vim",
+	"nano", "grep", "egrep", "fgrep", "rgrep", "zgrep", "zcat", "wc", "jq",
+	"awk", "gawk", "mawk", "nawk", "sed", "cut", "sort", "uniq", "nl", "od",
+	"xxd", "hexdump", "strings", "diff", "cmp", "column", "fold", "fmt",
+}
+
+-- An argument as a path, absolute and without "." or ".." (nil when it
+-- cannot be made so: a relative one without a known cwd).
+local function as_path(arg, cwd)
+	if type(arg) ~= "string" or arg == "" or sub(arg, 1, 1) == "-" then
+		return nil
+	end
+	if sub(arg, 1, 1) ~= "/" then
+		if type(cwd) ~= "string" then
+			return nil
+		end
+		arg = cwd .. "/" .. arg
+	end
+	local parts = {}
+	for comp in gmatch(arg, "[^/]+") do
+		if comp == ".." then
+			parts[#parts] = nil
+		elseif comp ~= "." then
+			parts[#parts + 1] = comp
+		end
+	end
+	return "/" .. concat(parts, "/")
+end
+
+-- lab.looked(path [, after [, readers]]) -> index, command of the first
+-- command after index `after` (default 0) that ran one of `readers`
+-- (default lab.readers) with `path` as an argument (absolute, or relative
+-- to where it ran), or nil.  It shows the candidate asked to see the
+-- file; it cannot show what they read into it.
+function lab.looked(path, after, readers)
+	if type(path) ~= "string" or sub(path, 1, 1) ~= "/" then
+		error("lab.looked: the path must be an absolute path", 2)
+	end
+	if after ~= nil and math_type(after) ~= "integer" then
+		error("lab.looked: 'after' must be an integer index", 2)
+	end
+	readers = readers or lab.readers
+	if type(readers) ~= "table" then
+		error("lab.looked: 'readers' must be a list of programs", 2)
+	end
+	for i, c in ipairs(commands) do
+		if i > (after or 0) then
+			local reader = false
+			for _, r in ipairs(readers) do
+				if type(r) == "string" and runs(c, r) then
+					reader = true
+					break
+				end
+			end
+			if reader and type(c.argv) == "table" then
+				for k = 2, #c.argv do
+					if as_path(c.argv[k], c.cwd) == path then
+						return i, c
+					end
+				end
+			end
+		end
+	end
+	return nil
 end
 
 -- A message over the bound is cut at a character boundary and says so:

@@ -397,8 +397,11 @@ static int extract_one(int dirfd, const char *rel, const struct tar_entry *t,
 		cur = fd;
 		comp = slash + 1;
 	}
+	/* Modes lose group and other write: a scenario says who may write
+	 * what by owner (docs/scenario.md, "Who owns what"), never by a
+	 * world-writable bit in the archive. */
 	if (t->is_dir) {
-		fd = open_dir_at(cur, comp, t->name, t->mode & 0777, uid, gid,
+		fd = open_dir_at(cur, comp, t->name, t->mode & 0755, uid, gid,
 				 1, e);
 		if (fd < 0)
 			goto out;
@@ -416,7 +419,7 @@ static int extract_one(int dirfd, const char *rel, const struct tar_entry *t,
 		goto out;
 	}
 	if (write_all(fd, t->data, t->len) < 0 || fchown(fd, uid, gid) < 0 ||
-	    fchmod(fd, t->mode & 0777) < 0) {
+	    fchmod(fd, t->mode & 0755) < 0) {
 		err_sys(e, ERR_HOST, errno, "%s: write", t->name);
 		close(fd);
 		goto out;

@@ -1,13 +1,16 @@
 /* cmd: the command table, `labrun help`, and the helpers every command
- * uses to report errors.  The one place where error kinds become exit
- * codes is err_exit_code (err.c). */
+ * uses to print and to report errors.  The one place where error kinds
+ * become exit codes is err_exit_code (err.c). */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runner/cmd.h"
 #include "runner/err.h"
+#include "runner/termsafe.h"
+#include "runner/util.h"
 
 extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_run[], usage_take[], usage_verify[], usage_doctor[],
@@ -69,9 +72,49 @@ const struct cmd *cmd_find(const char *name)
 	return NULL;
 }
 
+int cmd_write(FILE *f, const void *data, size_t len)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (termsafe_clean(data, len))
+		return len && fwrite(data, 1, len, f) != len ? -1 : 0;
+	/* Out of memory: print nothing rather than the raw bytes. */
+	rc = termsafe_escape(data, len, &b, NULL) < 0 ||
+	     fwrite(b.data, 1, b.len, f) != b.len ? -1 : 0;
+	buf_release(&b);
+	return rc;
+}
+
+static int vprint(FILE *f, const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	int n, rc;
+
+	n = vasprintf(&s, fmt, ap);
+	if (n < 0)
+		return -1;
+	rc = cmd_write(f, s, (size_t)n);
+	free(s);
+	return rc;
+}
+
+int cmd_printf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vprint(f, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Every message quotes what it is about (a member name, a path, a job
+ * line, a grader's text): all of it goes out escaped. */
 int cmd_fail(const char *cmd, const struct err *e)
 {
-	fprintf(stderr, "labrun %s: %s\n", cmd, e->msg);
+	cmd_printf(stderr, "labrun %s: %s\n", cmd, e->msg);
 	return err_exit_code(e);
 }
 
@@ -79,11 +122,11 @@ int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "labrun %s: ", c->name);
+	cmd_printf(stderr, "labrun %s: ", c->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nhint: labrun %s --help\n", c->name);
+	cmd_printf(stderr, "\nhint: labrun %s --help\n", c->name);
 	return EXIT_USAGE;
 }
 
@@ -135,7 +178,7 @@ int cmd_help(int argc, char **argv)
 	}
 	c = cmd_find(argv[1]);
 	if (!c) {
-		fprintf(stderr, "labrun help: %s: no such command\n", argv[1]);
+		cmd_printf(stderr, "labrun help: %s: no such command\n", argv[1]);
 		list_commands(stderr);
 		return EXIT_USAGE;
 	}

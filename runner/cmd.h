@@ -1,6 +1,6 @@
-/* cmd: the command table and what every command shares: printing errors
- * and usage, the exit codes.  Only code under runner/cmd_*.c and main.c
- * prints or exits. */
+/* cmd: the command table and what every command shares: printing text
+ * safely, errors and usage, the exit codes.  Only code under
+ * runner/cmd_*.c and main.c prints or exits. */
 #ifndef LABRUN_CMD_H
 #define LABRUN_CMD_H
 
@@ -19,9 +19,21 @@ struct cmd {
 
 extern const struct cmd labrun_cmds[];
 
-/* Print "labrun <cmd>: <msg>" and return the exit code for e's kind. */
+/* Printing anything that comes from evidence, bundles, job lists, a
+ * grader, the candidate or the command line: the text goes out through
+ * termsafe (runner/termsafe.h), so that none of it can drive the terminal
+ * (HOSTILE.md V4).  0, or -1 when writing failed.  labrun's own escape
+ * sequences (take's bold, batch's progress bar) are written with plain
+ * fputs, never through these. */
+int cmd_printf(FILE *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int cmd_write(FILE *f, const void *data, size_t len);
+
+/* Print "labrun <cmd>: <msg>" (escaped, as cmd_printf) and return the exit
+ * code for e's kind. */
 int cmd_fail(const char *cmd, const struct err *e);
-/* Print "labrun <cmd>: <msg>" and "usage: ..." hint; return EXIT_USAGE. */
+/* Print "labrun <cmd>: <msg>" and "usage: ..." hint (escaped, as
+ * cmd_printf); return EXIT_USAGE. */
 int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 const struct cmd *cmd_find(const char *name);

@@ -83,18 +83,19 @@ static void show(void *ctx, const struct batch_progress *p, int final)
 		for (i = 0; i < 40; i++)
 			bar[i] = i < fill ? '#' : '.';
 		bar[40] = 0;
-		fprintf(stderr, "\r\033[K[%s] %zu/%zu  %zu renewed  %zu retake  %zu error  %zu skipped  %zu running  %lld:%02lld%s",
-			bar, p->done, p->total, p->renewed, p->retake, p->errors,
-			p->skipped, p->running, s / 60, s % 60, final ? "\n" : "");
+		fputs("\r\033[K", stderr);
+		cmd_printf(stderr, "[%s] %zu/%zu  %zu renewed  %zu retake  %zu error  %zu skipped  %zu running  %lld:%02lld%s",
+			   bar, p->done, p->total, p->renewed, p->retake, p->errors,
+			   p->skipped, p->running, s / 60, s % 60, final ? "\n" : "");
 		u->drawn = !final;
 		return;
 	}
 	if (!final && p->elapsed_ms - u->last_line_ms < BATCH_PROGRESS_S * 1000)
 		return;
 	u->last_line_ms = p->elapsed_ms;
-	fprintf(stderr, "labrun batch: %zu/%zu done: %zu renewed, %zu retake, %zu error, %zu skipped; %zu running; %lld s\n",
-		p->done, p->total, p->renewed, p->retake, p->errors, p->skipped,
-		p->running, s);
+	cmd_printf(stderr, "labrun batch: %zu/%zu done: %zu renewed, %zu retake, %zu error, %zu skipped; %zu running; %lld s\n",
+		   p->done, p->total, p->renewed, p->retake, p->errors, p->skipped,
+		   p->running, s);
 }
 
 static void note(void *ctx, const char *msg)
@@ -103,7 +104,7 @@ static void note(void *ctx, const char *msg)
 
 	if (u->drawn)
 		fputs("\r\033[K", stderr);
-	fprintf(stderr, "labrun batch: %s\n", msg);
+	cmd_printf(stderr, "labrun batch: %s\n", msg);
 }
 
 int cmd_batch(int argc, char **argv)
@@ -229,18 +230,18 @@ int cmd_batch(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	o.stop = &batch_stop;
 	if (var)
-		fprintf(stderr, "labrun batch: shard %u of %u (from %s)\n", o.shard,
-			o.shards, var);
+		cmd_printf(stderr, "labrun batch: shard %u of %u (from %s)\n", o.shard,
+			   o.shards, var);
 	if (batch_run(&o, &res, &e) < 0) {
 		if (u.drawn)
 			fputs("\n", stderr);
 		rc = cmd_fail(c->name, &e);
 	} else {
-		printf("%zu jobs: %zu renewed, %zu retake, %zu error, %zu skipped (already done)\n",
-		       res.total, res.renewed, res.retake, res.errors, res.skipped);
+		cmd_printf(stdout, "%zu jobs: %zu renewed, %zu retake, %zu error, %zu skipped (already done)\n",
+			   res.total, res.renewed, res.retake, res.errors, res.skipped);
 		if (res.errors)
-			printf("some jobs could not run (see above and %s/batch.log); run the same command again to redo just those\n",
-			       o.outdir);
+			cmd_printf(stdout, "some jobs could not run (see above and %s/batch.log); run the same command again to redo just those\n",
+				   o.outdir);
 		rc = res.errors ? EXIT_HOST : EXIT_YES;
 	}
 	sign_trust_release(&trust);

@@ -175,13 +175,13 @@ int cmd_exam(int argc, char **argv)
 	if (!strcmp(verb, "list")) {
 		n = last_attempt(dir);
 		if (n == 0)
-			printf("no evidence for %s yet\n", cand);
+			cmd_printf(stdout, "no evidence for %s yet\n", cand);
 		for (i = 1; i <= n; i++) {
 			struct stat st;
 
 			snprintf(out, sizeof out, "%s/attempt-%u.tar", dir, i);
 			if (stat(out, &st) == 0)
-				printf("attempt %u: %lld bytes\n", i, (long long)st.st_size);
+				cmd_printf(stdout, "attempt %u: %lld bytes\n", i, (long long)st.st_size);
 		}
 		return EXIT_YES;
 	}

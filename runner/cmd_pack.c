@@ -228,20 +228,27 @@ static int qualify(const struct pack_args *a, struct err *e)
 	o.stop = &pack_stop;
 	if (selftest_run(&o, &r, e) < 0) {
 		for (i = 0; i < r.reasons.n; i++)
-			fprintf(stderr, "labrun pack: %s\n", r.reasons.v[i]);
+			cmd_printf(stderr, "labrun pack: %s\n", r.reasons.v[i]);
 		selftest_report_release(&r);
 		return -1;
 	}
 	rc = selftest_exit_code(&r);
-	if (rc == EXIT_YES)
-		printf("qualified by selftest: %zu sessions (%u run%s), flake rate 0 of %u\n",
-		       r.nrows, r.runs, r.runs == 1 ? "" : "s", r.repeated);
+	if (rc == EXIT_YES && r.forgeable) {
+		/* a check a candidate passes by writing files by hand is a
+		 * hole in the certificate (docs/validity.md, V5) */
+		selftest_print(stderr, &r);
+		cmd_printf(stderr, "labrun pack: %s: %u remediation check%s can be forged by writing files the candidate owns; nothing written; hint: make each rest on the platform's records (a service's state or audit trail, the command log), or mark it kind = \"knowledge\" if it is an answer\n",
+			   a->dir, r.forgeable, r.forgeable == 1 ? "" : "s");
+		rc = EXIT_NO;
+	} else if (rc == EXIT_YES)
+		cmd_printf(stdout, "qualified by selftest: %zu sessions (%u run%s), flake rate 0 of %u\n",
+			   r.nrows, r.runs, r.runs == 1 ? "" : "s", r.repeated);
 	else {
 		selftest_print(stderr, &r);
-		fprintf(stderr, "labrun pack: %s: %s: %s; nothing written\n", a->dir,
-			r.outcome == SELFTEST_ERRED ? "the selftest erred"
-						    : "the selftest does not qualify it",
-			r.reasons.n ? r.reasons.v[0] : "see the table");
+		cmd_printf(stderr, "labrun pack: %s: %s: %s; nothing written\n", a->dir,
+			   r.outcome == SELFTEST_ERRED ? "the selftest erred"
+						       : "the selftest does not qualify it",
+			   r.reasons.n ? r.reasons.v[0] : "see the table");
 	}
 	selftest_report_release(&r);
 	return rc;
@@ -283,9 +290,9 @@ int cmd_pack(int argc, char **argv)
 		if (!probs.n)
 			goto fail;
 		for (i = 0; i < probs.n; i++)
-			fprintf(stderr, "labrun pack: %s\n", probs.v[i]);
-		fprintf(stderr, "labrun pack: %s: %zu problem%s; nothing "
-			"written\n", a.dir, probs.n, probs.n == 1 ? "" : "s");
+			cmd_printf(stderr, "labrun pack: %s\n", probs.v[i]);
+		cmd_printf(stderr, "labrun pack: %s: %zu problem%s; nothing "
+			   "written\n", a.dir, probs.n, probs.n == 1 ? "" : "s");
 		rc = EXIT_NO;
 		goto out;
 	}
@@ -311,10 +318,10 @@ int cmd_pack(int argc, char **argv)
 		goto fail;
 	sign_sec_pub(sk, &pk);
 	sign_keyid_hex(&pk, id);
-	printf("packed %s %s: %s (%zu members, %zu bytes)\n", sc.id,
-	       sc.version, a.out, files.n, tar.len);
-	printf("signed by key %s: %s%s\n", id, a.out, SIG_SUFFIX);
-	printf("sha256:%s\n", digest);
+	cmd_printf(stdout, "packed %s %s: %s (%zu members, %zu bytes)\n", sc.id,
+		   sc.version, a.out, files.n, tar.len);
+	cmd_printf(stdout, "signed by key %s: %s%s\n", id, a.out, SIG_SUFFIX);
+	cmd_printf(stdout, "sha256:%s\n", digest);
 	rc = EXIT_YES;
 	goto out;
 fail:

@@ -69,28 +69,28 @@ static void print_plan(const struct recert_plan *p, const char *jobs)
 {
 	size_t i;
 
-	printf("%-10s %-24s %-9s %-18s %-20s %-16s %s\n", "CLASS", "SCENARIO",
-	       "VERSION", "CANDIDATE", "VALID UNTIL", "JOB", "FILE: WHY");
+	cmd_printf(stdout, "%-10s %-24s %-9s %-18s %-20s %-16s %s\n", "CLASS", "SCENARIO",
+		   "VERSION", "CANDIDATE", "VALID UNTIL", "JOB", "FILE: WHY");
 	for (i = 0; i < p->nrows; i++) {
 		const struct recert_row *r = &p->rows[i];
 
-		printf("%-10s %-24s %-9s %-18s %-20s %-16s %s%s%s\n",
-		       recert_class_name(r->cls), r->scenario[0] ? r->scenario : "-",
-		       r->version[0] ? r->version : "-",
-		       r->candidate[0] ? r->candidate : "-",
-		       r->valid_until[0] ? r->valid_until : "-",
-		       r->job[0] ? r->job : "-", r->file, r->why[0] ? ": " : "",
-		       r->why);
+		cmd_printf(stdout, "%-10s %-24s %-9s %-18s %-20s %-16s %s%s%s\n",
+			   recert_class_name(r->cls), r->scenario[0] ? r->scenario : "-",
+			   r->version[0] ? r->version : "-",
+			   r->candidate[0] ? r->candidate : "-",
+			   r->valid_until[0] ? r->valid_until : "-",
+			   r->job[0] ? r->job : "-", r->file, r->why[0] ? ": " : "",
+			   r->why);
 	}
-	printf("%zu evidence: %zu current, %zu stale, %zu expiring, %zu expired, %zu failed, %zu renewed, %zu superseded, %zu no-bundle, %zu invalid\n",
-	       p->nrows, p->count[RC_CURRENT], p->count[RC_STALE],
-	       p->count[RC_EXPIRING], p->count[RC_EXPIRED], p->count[RC_FAILED],
-	       p->count[RC_RENEWED], p->count[RC_SUPERSEDED], p->count[RC_NO_BUNDLE],
-	       p->count[RC_INVALID]);
-	printf("%zu job%s written to %s", p->njobs, p->njobs == 1 ? "" : "s", jobs);
+	cmd_printf(stdout, "%zu evidence: %zu current, %zu stale, %zu expiring, %zu expired, %zu failed, %zu renewed, %zu superseded, %zu no-bundle, %zu invalid\n",
+		   p->nrows, p->count[RC_CURRENT], p->count[RC_STALE],
+		   p->count[RC_EXPIRING], p->count[RC_EXPIRED], p->count[RC_FAILED],
+		   p->count[RC_RENEWED], p->count[RC_SUPERSEDED], p->count[RC_NO_BUNDLE],
+		   p->count[RC_INVALID]);
+	cmd_printf(stdout, "%zu job%s written to %s", p->njobs, p->njobs == 1 ? "" : "s", jobs);
 	if (p->nwarned)
-		printf("; %zu with a warning (stderr)", p->nwarned);
-	printf("\n");
+		cmd_printf(stdout, "; %zu with a warning (stderr)", p->nwarned);
+	cmd_printf(stdout, "\n");
 }
 
 static int plan(const struct cmd *c, int argc, char **argv)
@@ -179,15 +179,15 @@ static int plan(const struct cmd *c, int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < p.problems.n; i++)
-		fprintf(stderr, "labrun recert plan: %s\n", p.problems.v[i]);
+		cmd_printf(stderr, "labrun recert plan: %s\n", p.problems.v[i]);
 	for (i = 0; i < p.nrows; i++)
 		if (p.rows[i].cls == RC_INVALID)
-			fprintf(stderr, "labrun recert plan: invalid: %s\n", p.rows[i].why);
+			cmd_printf(stderr, "labrun recert plan: invalid: %s\n", p.rows[i].why);
 		else if (p.rows[i].warn[0])
-			fprintf(stderr, "labrun recert plan: warning: %s (job %s): %s\n",
-				p.rows[i].file, p.rows[i].job, p.rows[i].warn);
+			cmd_printf(stderr, "labrun recert plan: warning: %s (job %s): %s\n",
+				   p.rows[i].file, p.rows[i].job, p.rows[i].warn);
 	if (as_json)
-		fwrite(json.data, 1, json.len, stdout);
+		cmd_write(stdout, json.data, json.len);
 	else
 		print_plan(&p, out);
 	rc = EXIT_YES;
@@ -235,9 +235,9 @@ static int report(const struct cmd *c, int argc, char **argv)
 					 : cmd_fail("recert report", &e);
 	} else {
 		if (as_json)
-			fwrite(json.data, 1, json.len, stdout);
+			cmd_write(stdout, json.data, json.len);
 		else
-			fwrite(text.data, 1, text.len, stdout);
+			cmd_write(stdout, text.data, text.len);
 		rc = EXIT_YES;
 	}
 	buf_release(&text);

@@ -53,19 +53,19 @@ static void print_result(const struct regrade_result *r, const char *out)
 {
 	size_t i;
 
-	printf("%s: %s (score %u/1000, pass mark %u), regraded\n", r->scenario,
-	       r->verdict, r->score, r->pass_mark);
-	printf("  was:   %s, score %u (sha256:%s)\n", r->old_verdict, r->old_score,
-	       r->old_digest);
+	cmd_printf(stdout, "%s: %s (score %u/1000, pass mark %u), regraded\n", r->scenario,
+		   r->verdict, r->score, r->pass_mark);
+	cmd_printf(stdout, "  was:   %s, score %u (sha256:%s)\n", r->old_verdict, r->old_score,
+		   r->old_digest);
 	if (r->error[0])
-		printf("  error: %s\n", r->error);
+		cmd_printf(stdout, "  error: %s\n", r->error);
 	for (i = 0; i < r->gr.n; i++) {
 		const struct grader_check *c = &r->gr.checks[i];
 
-		printf("  %-5s %-28s %4u/%-4u %s\n", check_status_name(c->status),
-		       c->id, c->points, c->weight, c->message);
+		cmd_printf(stdout, "  %-5s %-28s %4u/%-4u %s\n", check_status_name(c->status),
+			   c->id, c->points, c->weight, c->message);
 	}
-	printf("evidence: %s\n", out);
+	cmd_printf(stdout, "evidence: %s\n", out);
 }
 
 int cmd_regrade(int argc, char **argv)
@@ -139,7 +139,7 @@ int cmd_regrade(int argc, char **argv)
 	o.key = key;
 	if (regrade_run(&o, &r, &e) < 0) {
 		for (i = 0; i < r.problems.n; i++)
-			fprintf(stderr, "labrun regrade: %s\n", r.problems.v[i]);
+			cmd_printf(stderr, "labrun regrade: %s\n", r.problems.v[i]);
 		rc = e.kind == ERR_USAGE ? cmd_usage_error(c, "%s", e.msg)
 					 : cmd_fail(c->name, &e);
 	} else {

@@ -61,20 +61,20 @@ static void print_result(const struct session_result *r, const char *out)
 {
 	size_t i;
 
-	printf("%s: %s (score %u/1000, pass mark %u, ended by %s)\n", r->scenario,
-	       r->verdict, r->score, r->pass_mark, r->ended_by);
+	cmd_printf(stdout, "%s: %s (score %u/1000, pass mark %u, ended by %s)\n", r->scenario,
+		   r->verdict, r->score, r->pass_mark, r->ended_by);
 	if (r->hints_used)
-		printf("  hints used: %u (%u points)\n", r->hints_used,
-		       r->hint_points);
+		cmd_printf(stdout, "  hints used: %u (%u points)\n", r->hints_used,
+			   r->hint_points);
 	if (r->error[0])
-		printf("  error: %s\n", r->error);
+		cmd_printf(stdout, "  error: %s\n", r->error);
 	for (i = 0; i < r->nchecks; i++) {
 		const struct session_check *c = &r->checks[i];
 
-		printf("  %-5s %-28s %4u/%-4u %s\n", c->status, c->id, c->points,
-		       c->weight, c->message);
+		cmd_printf(stdout, "  %-5s %-28s %4u/%-4u %s\n", c->status, c->id, c->points,
+			   c->weight, c->message);
 	}
-	printf("evidence: %s\n", out);
+	cmd_printf(stdout, "evidence: %s\n", out);
 }
 
 volatile int session_stop;
@@ -261,21 +261,21 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 	if (ui)
 		take_end(ui);
 	if (res.stale_removed)
-		fprintf(stderr,
-			"labrun %s: removed %u session director%s left by a labrun that was killed\n",
-			c->name,
-			res.stale_removed, res.stale_removed == 1 ? "y" : "ies");
+		cmd_printf(stderr,
+			   "labrun %s: removed %u session director%s left by a labrun that was killed\n",
+			   c->name,
+			   res.stale_removed, res.stale_removed == 1 ? "y" : "ies");
 	if (res.stale_cgroups)
-		fprintf(stderr,
-			"labrun %s: removed %u session cgroup%s left by a labrun that was killed\n",
-			c->name,
-			res.stale_cgroups, res.stale_cgroups == 1 ? "" : "s");
+		cmd_printf(stderr,
+			   "labrun %s: removed %u session cgroup%s left by a labrun that was killed\n",
+			   c->name,
+			   res.stale_cgroups, res.stale_cgroups == 1 ? "" : "s");
 	if (rc < 0) {
 		for (i = 0; i < res.problems.n; i++)
-			fprintf(stderr, "labrun %s: %s\n", c->name, res.problems.v[i]);
+			cmd_printf(stderr, "labrun %s: %s\n", c->name, res.problems.v[i]);
 		rc = cmd_fail(c->name, &e);
 		if (e.kind == ERR_USAGE)
-			fprintf(stderr, "hint: labrun %s --help\n", c->name);
+			cmd_printf(stderr, "hint: labrun %s --help\n", c->name);
 	} else {
 		if (ui)
 			take_summary(&res);

@@ -124,6 +124,52 @@ static void row_label(const struct selftest_row *row, char *out, size_t size)
 			 row->variant[0] ? " " : "", row->variant);
 }
 
+/* What each check rests on (rests.h), numbered as the table's columns,
+ * and the checks a candidate could forge. */
+static void print_rests(FILE *f, const struct selftest_report *r,
+			const char *const *ids, size_t ncol)
+{
+	const struct rests_report *a = &r->rests;
+	size_t i, k, col;
+
+	if (!a->ran) {
+		if (a->why[0])
+			cmd_printf(f, "what each check rests on: %s\n", a->why);
+		return;
+	}
+	cmd_printf(f, "what each check rests on (the reference's facts put back one at a time as the untouched run left them; %u gradings in %lld ms%s):\n",
+		   a->gradings, (long long)a->duration_ms,
+		   a->cut ? "; the budget ran out before every entry was tried" : "");
+	for (i = 0; i < a->n; i++) {
+		const struct rests_check *c = &a->checks[i];
+
+		for (col = 0; col < ncol && strcmp(ids[col], c->id); col++)
+			;
+		cmd_printf(f, "  [%zu] %s%s: ", col + 1, c->id,
+			   c->knowledge ? " (knowledge)" : "");
+		if (!c->nfacts)
+			cmd_printf(f, "nothing the session changed (it holds untouched too)");
+		for (k = 0; k < c->nfacts; k++) {
+			const struct rests_fact *x = &c->facts[k];
+
+			cmd_printf(f, "%s%s (%s%s%s%s%s)", k ? "; " : "", x->what,
+				   rests_writer_name(x->writer), x->by[0] ? " " : "", x->by,
+				   x->entries[0] ? ": " : "", x->entries);
+		}
+		cmd_printf(f, "\n");
+	}
+	for (i = 0; i < a->n; i++) {
+		const struct rests_check *c = &a->checks[i];
+
+		if (!c->forgeable)
+			continue;
+		for (col = 0; col < ncol && strcmp(ids[col], c->id); col++)
+			;
+		cmd_printf(f, "FORGEABLE [%zu] %s: a remediation check that passes on what the candidate can write alone (%s) with no command run: writing the fixed files by hand earns it\n",
+			   col + 1, c->id, c->forged_from[0] ? c->forged_from : "their files");
+	}
+}
+
 void selftest_print(FILE *f, const struct selftest_report *r)
 {
 	const char *ids[GRADER_MAX_CHECKS];
@@ -137,26 +183,26 @@ void selftest_print(FILE *f, const struct selftest_report *r)
 		if (strlen(label) > width)
 			width = strlen(label);
 	}
-	fprintf(f, "selftest %s (sha256:%.16s...): %u run%s, %zu wrong solution%s, %zu session%s in %lld ms\n",
-		r->scenario, r->digest, r->runs, r->runs == 1 ? "" : "s", nwrong,
-		nwrong == 1 ? "" : "s", r->nrows, r->nrows == 1 ? "" : "s",
-		(long long)r->duration_ms);
+	cmd_printf(f, "selftest %s (sha256:%.16s...): %u run%s, %zu wrong solution%s, %zu session%s in %lld ms\n",
+		   r->scenario, r->digest, r->runs, r->runs == 1 ? "" : "s", nwrong,
+		   nwrong == 1 ? "" : "s", r->nrows, r->nrows == 1 ? "" : "s",
+		   (long long)r->duration_ms);
 	ncol = check_columns(r, ids, weights, GRADER_MAX_CHECKS);
-	fprintf(f, "checks (points earned of weight; * a check the wrong solution must fail):\n");
+	cmd_printf(f, "checks (points earned of weight; * a check the wrong solution must fail):\n");
 	for (k = 0; k < ncol; k++)
-		fprintf(f, "  [%zu] %s (weight %u)\n", k + 1, ids[k], weights[k]);
-	fprintf(f, "%-*s  expect  verdict  score", (int)width, "session");
+		cmd_printf(f, "  [%zu] %s (weight %u)\n", k + 1, ids[k], weights[k]);
+	cmd_printf(f, "%-*s  expect  verdict  score", (int)width, "session");
 	for (k = 0; k < ncol; k++) {
 		snprintf(cell, sizeof cell, "[%zu]", k + 1);
-		fprintf(f, "  %-*s", k + 1 < ncol ? 10 : 0, cell);
+		cmd_printf(f, "  %-*s", k + 1 < ncol ? 10 : 0, cell);
 	}
-	fprintf(f, "\n");
+	cmd_printf(f, "\n");
 	for (i = 0; i < r->nrows; i++) {
 		const struct selftest_row *row = &r->rows[i];
 
 		row_label(row, label, sizeof label);
-		fprintf(f, "%-*s  %-6s  %-7s  %5u", (int)width, label,
-			expected(row->kind), row->verdict, row->score);
+		cmd_printf(f, "%-*s  %-6s  %-7s  %5u", (int)width, label,
+			   expected(row->kind), row->verdict, row->score);
 		for (k = 0; k < ncol; k++) {
 			size_t j;
 
@@ -168,27 +214,32 @@ void selftest_print(FILE *f, const struct selftest_report *r)
 				snprintf(cell, sizeof cell, "%s%s %u", row->checks[j].status,
 					 is_must_fail(row, ids[k]) ? "*" : "",
 					 row->checks[j].points);
-			fprintf(f, "  %-*s", k + 1 < ncol || row->mark != SELFTEST_MET ? 10 : 0,
-				cell);
+			cmd_printf(f, "  %-*s", k + 1 < ncol || row->mark != SELFTEST_MET ? 10 : 0,
+				   cell);
 		}
-		fprintf(f, "%s\n", row->mark == SELFTEST_MET ? "" :
-				   row->mark == SELFTEST_ERROR ? "  <- error" : "  <- wrong");
+		cmd_printf(f, "%s\n", row->mark == SELFTEST_MET ? "" :
+				       row->mark == SELFTEST_ERROR ? "  <- error" : "  <- wrong");
 	}
-	fprintf(f, "flake rate: %u of %u repeated run%s disagreed\n", r->disagreed,
-		r->repeated, r->repeated == 1 ? "" : "s");
+	cmd_printf(f, "flake rate: %u of %u repeated run%s disagreed\n", r->disagreed,
+		   r->repeated, r->repeated == 1 ? "" : "s");
+	print_rests(f, r, ids, ncol);
 	switch (r->outcome) {
 	case SELFTEST_QUALIFIED:
-		fprintf(f, "qualified\n");
+		if (r->forgeable)
+			cmd_printf(f, "qualified, but %u remediation check%s can be forged: pack refuses it until each rests on facts the candidate cannot write, or is a knowledge answer (kind = \"knowledge\")\n",
+				   r->forgeable, r->forgeable == 1 ? "" : "s");
+		else
+			cmd_printf(f, "qualified\n");
 		return;
 	case SELFTEST_NOT_QUALIFIED:
-		fprintf(f, "NOT qualified: %s\n", r->reasons.n ? r->reasons.v[0] : "");
+		cmd_printf(f, "NOT qualified: %s\n", r->reasons.n ? r->reasons.v[0] : "");
 		break;
 	case SELFTEST_ERRED:
-		fprintf(f, "ERROR, not judged: %s\n", r->reasons.n ? r->reasons.v[0] : "");
+		cmd_printf(f, "ERROR, not judged: %s\n", r->reasons.n ? r->reasons.v[0] : "");
 		break;
 	}
 	for (i = 1; i < r->reasons.n; i++)
-		fprintf(f, "  also: %s\n", r->reasons.v[i]);
+		cmd_printf(f, "  also: %s\n", r->reasons.v[i]);
 }
 
 static const char *outcome_name(enum selftest_outcome o)
@@ -200,6 +251,37 @@ static const char *outcome_name(enum selftest_outcome o)
 static json_t *jstr_or_null(const char *s)
 {
 	return s && s[0] ? json_string(s) : json_null();
+}
+
+/* {"analysed": bool, "why": ..., "gradings": N, "checks": [{"id", "kind",
+ * "forgeable", "forged_from", "rests_on": [{"fact", "writer", "by",
+ * "entries"}]}]} */
+static json_t *rests_json(const struct rests_report *a)
+{
+	json_t *checks = json_array(), *facts, *c;
+	size_t i, k;
+
+	for (i = 0; i < a->n; i++) {
+		const struct rests_check *x = &a->checks[i];
+
+		facts = json_array();
+		for (k = 0; k < x->nfacts; k++)
+			json_array_append_new(facts, json_pack("{s:s,s:s,s:o,s:o}",
+				"fact", x->facts[k].what,
+				"writer", rests_writer_name(x->facts[k].writer),
+				"by", jstr_or_null(x->facts[k].by),
+				"entries", jstr_or_null(x->facts[k].entries)));
+		c = json_pack("{s:s,s:s,s:b,s:o,s:o}", "id", x->id, "kind",
+			      x->knowledge ? "knowledge" : "remediation",
+			      "forgeable", x->forgeable, "forged_from",
+			      jstr_or_null(x->forgeable ? x->forged_from : NULL),
+			      "rests_on", facts);
+		json_array_append_new(checks, c);
+	}
+	return json_pack("{s:b,s:o,s:i,s:b,s:I,s:o}", "analysed", a->ran, "why",
+			 jstr_or_null(a->ran ? NULL : a->why), "gradings",
+			 (int)a->gradings, "cut", a->cut, "duration_ms",
+			 (json_int_t)a->duration_ms, "checks", checks);
 }
 
 static char *report_json(const struct selftest_report *r)
@@ -242,13 +324,14 @@ static char *report_json(const struct selftest_report *r)
 		json_array_append_new(matrix, row);
 	}
 	snprintf(digest, sizeof digest, "sha256:%s", r->digest);
-	o = json_pack("{s:s,s:s,s:i,s:i,s:s,s:b,s:o,s:{s:i,s:i},s:I,s:o}",
+	o = json_pack("{s:s,s:s,s:i,s:i,s:s,s:b,s:o,s:{s:i,s:i},s:I,s:o,s:o,s:i}",
 		      "scenario", r->scenario, "digest", digest, "runs", (int)r->runs,
 		      "pass_mark", (int)r->pass_mark, "verdict",
 		      outcome_name(r->outcome), "qualified",
 		      r->outcome == SELFTEST_QUALIFIED, "reasons", reasons, "flake",
 		      "disagreed", (int)r->disagreed, "runs", (int)r->repeated,
-		      "duration_ms", (json_int_t)r->duration_ms, "matrix", matrix);
+		      "duration_ms", (json_int_t)r->duration_ms, "matrix", matrix,
+		      "rests", rests_json(&r->rests), "forgeable", (int)r->forgeable);
 	if (!o)
 		return NULL;
 	txt = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
@@ -269,7 +352,7 @@ static void refused_json(const struct selftest_report *r, const struct err *e)
 		      "error", e->msg, "reasons", p);
 	txt = o ? json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
 	if (txt)
-		printf("%s\n", txt);
+		cmd_printf(stdout, "%s\n", txt);
 	free(txt);
 	json_decref(o);
 }
@@ -281,8 +364,8 @@ static void progress(void *ctx, const struct selftest_row *row, size_t done,
 
 	(void)ctx;
 	row_label(row, label, sizeof label);
-	fprintf(stderr, "labrun selftest: %zu/%zu %s: %s\n", done, total, label,
-		row->verdict);
+	cmd_printf(stderr, "labrun selftest: %zu/%zu %s: %s\n", done, total, label,
+		   row->verdict);
 }
 
 int selftest_exit_code(const struct selftest_report *r)
@@ -366,7 +449,7 @@ int cmd_selftest(int argc, char **argv)
 		if (json)
 			refused_json(&r, &e);
 		for (i = 0; i < r.reasons.n; i++)
-			fprintf(stderr, "labrun selftest: %s\n", r.reasons.v[i]);
+			cmd_printf(stderr, "labrun selftest: %s\n", r.reasons.v[i]);
 		rc = e.kind == ERR_USAGE ? cmd_usage_error(c, "%s", e.msg)
 					 : cmd_fail(c->name, &e);
 		goto out;
@@ -374,18 +457,18 @@ int cmd_selftest(int argc, char **argv)
 	if (json) {
 		txt = report_json(&r);
 		if (!txt) {
-			fprintf(stderr, "labrun selftest: out of memory\n");
+			cmd_printf(stderr, "labrun selftest: out of memory\n");
 			rc = EXIT_HOST;
 			goto out;
 		}
-		printf("%s\n", txt);
+		cmd_printf(stdout, "%s\n", txt);
 		free(txt);
 	} else {
 		selftest_print(stdout, &r);
 	}
 	rc = selftest_exit_code(&r);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "labrun selftest: writing the output failed\n");
+		cmd_printf(stderr, "labrun selftest: writing the output failed\n");
 		rc = EXIT_HOST;
 	}
 out:

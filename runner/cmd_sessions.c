@@ -51,10 +51,10 @@ int cmd_sessions(int argc, char **argv)
 	if (sessions_list(&v, &n, &e) < 0)
 		return cmd_fail("sessions", &e);
 	if (!json && n == 0)
-		printf("no session is running\n");
+		cmd_printf(stdout, "no session is running\n");
 	else if (!json)
-		printf("%-17s %-5s %-28s %-19s %-20s %6s %8s\n", "ID", "MODE",
-		       "SCENARIO", "CANDIDATE", "STARTED", "LIMIT", "PID");
+		cmd_printf(stdout, "%-17s %-5s %-28s %-19s %-20s %6s %8s\n", "ID", "MODE",
+			   "SCENARIO", "CANDIDATE", "STARTED", "LIMIT", "PID");
 	for (i = 0; i < n; i++) {
 		time_t t = (time_t)(v[i].started_ms / 1000);
 		struct tm tm;
@@ -72,13 +72,13 @@ int cmd_sessions(int argc, char **argv)
 			char *s = o ? json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
 
 			if (s)
-				printf("%s\n", s);
+				cmd_printf(stdout, "%s\n", s);
 			free(s);
 			json_decref(o);
 		} else {
-			printf("%-17s %-5s %-28s %-19s %-20s %5us %8d\n", v[i].id,
-			       v[i].mode, v[i].scenario, v[i].candidate, when,
-			       v[i].time_limit_s, (int)v[i].pid);
+			cmd_printf(stdout, "%-17s %-5s %-28s %-19s %-20s %5us %8d\n", v[i].id,
+				   v[i].mode, v[i].scenario, v[i].candidate, when,
+				   v[i].time_limit_s, (int)v[i].pid);
 		}
 	}
 	free(v);
@@ -98,7 +98,7 @@ int cmd_end(int argc, char **argv)
 						   : "one session id");
 	if (sessions_end(argv[1], &s, &e) < 0)
 		return cmd_fail("end", &e);
-	printf("asked session %s (%s, candidate %s) to end; it is graded as it stands\n",
-	       s.id, s.scenario, s.candidate);
+	cmd_printf(stdout, "asked session %s (%s, candidate %s) to end; it is graded as it stands\n",
+		   s.id, s.scenario, s.candidate);
 	return EXIT_YES;
 }

@@ -122,17 +122,23 @@ static int show_brief(void *ctx, const struct scenario *sc, unsigned limit_s)
 	unsigned page = rows() - 3, line = 0;
 	struct termios raw;
 
-	printf("\033[1m%s\033[0m  (%s %s)\ntime limit %u:%02u\n\n", sc->title,
-	       sc->id, sc->version, limit_s / 60, limit_s % 60);
+	/* The scenario's own text is escaped (cmd_printf); the bold around
+	 * it is labrun's. */
+	fputs("\033[1m", stdout);
+	cmd_printf(stdout, "%s", sc->title);
+	fputs("\033[0m", stdout);
+	cmd_printf(stdout, "  (%s %s)\ntime limit %u:%02u\n\n", sc->id,
+		   sc->version, limit_s / 60, limit_s % 60);
 	line = 3;
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 
-		printf("%.*s\n", (int)n, p);
+		cmd_printf(stdout, "%.*s\n", (int)n, p);
 		p += n + (nl != NULL);
 		if (++line >= page && *p) {
-			printf("\033[7m-- more: Enter for the next page, q to skip to the start --\033[0m");
+			fputs("\033[7m-- more: Enter for the next page, q to skip to the start --\033[0m",
+			      stdout);
 			fflush(stdout);
 			int k = wait_key();
 
@@ -144,16 +150,16 @@ static int show_brief(void *ctx, const struct scenario *sc, unsigned limit_s)
 		}
 	}
 	/* What recertification will replay (docs/recert.md) */
-	printf("\nYour answers go in ~/answers/. Leave the commands of your fix there as\n"
-	       "runbook.sh and recertification replays them against later versions of\n"
-	       "the platform; without one it rebuilds them from the programs you ran.\n");
-	printf("\nPress Enter to start the exam (Ctrl-C leaves without starting).");
+	cmd_printf(stdout, "\nYour answers go in ~/answers/. Leave the commands of your fix there as\n"
+		   "runbook.sh and recertification replays them against later versions of\n"
+		   "the platform; without one it rebuilds them from the programs you ran.\n");
+	cmd_printf(stdout, "\nPress Enter to start the exam (Ctrl-C leaves without starting).");
 	fflush(stdout);
 	if (wait_key() < 0) {
-		printf("\n");
+		cmd_printf(stdout, "\n");
 		return -1;
 	}
-	printf("\n");
+	cmd_printf(stdout, "\n");
 	fflush(stdout);
 	/* From here on every key goes to the sandbox's terminal. */
 	raw = ui->saved;
@@ -203,15 +209,16 @@ void take_end(struct take_ui *ui)
 {
 	(void)ui;
 	restore();
-	printf("\n");
+	cmd_printf(stdout, "\n");
 	fflush(stdout);
 }
 
 void take_summary(const struct session_result *res)
 {
-	printf("\033[1mThe exam is over.\033[0m Time taken %lld:%02lld.\n",
-	       (long long)(res->duration_ms / 60000),
-	       (long long)(res->duration_ms / 1000 % 60));
+	fputs("\033[1mThe exam is over.\033[0m", stdout);
+	cmd_printf(stdout, " Time taken %lld:%02lld.\n",
+		   (long long)(res->duration_ms / 60000),
+		   (long long)(res->duration_ms / 1000 % 60));
 }
 
 int cmd_take(int argc, char **argv)

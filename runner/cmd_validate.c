@@ -121,7 +121,7 @@ static int print_json(const char *read_error, const struct problems *p,
 	json_decref(o);
 	if (!text)
 		return err_set(e, ERR_HOST, "printing JSON: out of memory");
-	bad = puts(text) == EOF || fflush(stdout) == EOF;
+	bad = cmd_printf(stdout, "%s\n", text) < 0 || fflush(stdout) == EOF;
 	free(text);
 	if (bad)
 		return err_set(e, ERR_HOST, "stdout: write failed");
@@ -202,14 +202,14 @@ int cmd_validate(int argc, char **argv)
 			rc = rc < 0 ? EXIT_NO : EXIT_YES;
 	} else if (rc < 0) {
 		for (i = 0; i < p.n; i++)
-			fprintf(stderr, "labrun validate: %.*s%s%s\n", dlen, dir,
-				strcmp(p.v[i], PROBLEMS_TOO_MANY) ? "/" : ": ",
-				p.v[i]);
+			cmd_printf(stderr, "labrun validate: %.*s%s%s\n", dlen, dir,
+				   strcmp(p.v[i], PROBLEMS_TOO_MANY) ? "/" : ": ",
+				   p.v[i]);
 		rc = EXIT_NO;
 	} else {
-		printf("%.*s: valid scenario %s %s (%s), %zu hint%s\n", dlen, dir,
-		       s.id, s.version, s.level, s.nhints,
-		       s.nhints == 1 ? "" : "s");
+		cmd_printf(stdout, "%.*s: valid scenario %s %s (%s), %zu hint%s\n", dlen, dir,
+			   s.id, s.version, s.level, s.nhints,
+			   s.nhints == 1 ? "" : "s");
 		rc = EXIT_YES;
 	}
 	problems_release(&p);

@@ -49,7 +49,7 @@ enum { OPT_JSON = 256 };
 static int finish_output(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "labrun verify: writing the output failed\n");
+		cmd_printf(stderr, "labrun verify: writing the output failed\n");
 		return EXIT_HOST;
 	}
 	return EXIT_YES;
@@ -62,7 +62,7 @@ static int refused(const char *path, int json, const struct err *e)
 	struct err e2 = {0};
 
 	if (json && ev_invalid_json(path, e->msg, &out, &e2) == 0)
-		fwrite(out.data, 1, out.len, stdout);
+		cmd_write(stdout, out.data, out.len);
 	buf_release(&out);
 	fflush(stdout);
 	return cmd_fail("verify", e);
@@ -118,8 +118,8 @@ int cmd_verify(int argc, char **argv)
 		return refused(path, json, &e);
 	}
 	if (!json)
-		printf("%s: valid\n", path);
-	fwrite(out.data, 1, out.len, stdout);
+		cmd_printf(stdout, "%s: valid\n", path);
+	cmd_write(stdout, out.data, out.len);
 	buf_release(&out);
 	return finish_output();
 }

@@ -40,10 +40,18 @@ static json_t *commands_json(const struct ev_info *in)
 		argv = json_array();
 		for (k = 0; argv && k < ec->argc; k++)
 			json_array_append_new(argv, str_of(ec->argv[k]));
-		c = json_pack("{s:I,s:i,s:o,s:o,s:o}", "t_ms", (json_int_t)ec->t_ms,
-			      "pid", ec->pid, "path", str_of(ec->path), "argv",
+		/* exe, interpreter, link, cwd: null when unknown, and then
+		 * absent in Lua; trusted and verified as recorded */
+		c = json_pack("{s:I,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o}",
+			      "t_ms", (json_int_t)ec->t_ms, "pid", ec->pid,
+			      "path", str_of(ec->path), "argv",
 			      argv ? argv : json_array(), "exit",
-			      ec->exited ? json_integer(ec->exit_code) : json_null());
+			      ec->exited ? json_integer(ec->exit_code) : json_null(),
+			      "exe", str_of(ec->exe), "interpreter",
+			      str_of(ec->interpreter), "link", str_of(ec->link),
+			      "cwd", str_of(ec->cwd), "trusted",
+			      ec->trusted && ec->exe, "verified",
+			      ec->verified < 0 ? json_null() : json_boolean(ec->verified));
 		if (!c || json_array_append_new(arr, c) < 0) {
 			json_decref(arr);
 			return NULL;

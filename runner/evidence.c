@@ -141,6 +141,22 @@ static json_t *build_renews(const struct ev_renewal *r, int *bad)
 	return o;
 }
 
+/* $.recording.neutralised: {"total": N, "kinds": {"osc-clipboard": n,
+ * ...}}, the kinds with n > 0 only. */
+static json_t *build_neutralised(const struct cast_neutral *n, int *bad)
+{
+	json_t *o = json_object(), *k = json_object();
+	size_t i;
+
+	put(bad, o, "total", jint((long long)n->total));
+	for (i = 0; i < CAST_NKINDS; i++)
+		if (n->kind[i])
+			put(bad, k, cast_kind_name((enum cast_kind)i),
+			    jint((long long)n->kind[i]));
+	put(bad, o, "kinds", k);
+	return o;
+}
+
 static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 			      int commands_truncated, int runbook, int *bad)
 {
@@ -249,6 +265,7 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 
 	o = json_object();
 	put(bad, o, "capped", json_boolean(in->cast_capped));
+	put(bad, o, "neutralised", build_neutralised(&in->cast_neutral, bad));
 	put(bad, m, "recording", o);
 
 	o = json_object();
@@ -268,6 +285,26 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 	for (i = 0; col && i < col->nexec; i++)
 		push(bad, a, jstr(col->exec[i]));
 	put(bad, o, "executable", a);
+	/* Each part with its own budget (collect.h; absent from files
+	 * written before the parts existed). */
+	l = json_object();
+	put(bad, l, "files", jint(col ? (long long)col->graded.files : 0));
+	put(bad, l, "bytes", jint(col ? (long long)col->graded.bytes : 0));
+	put(bad, l, "special", jint(col ? (long long)col->graded.special : 0));
+	put(bad, l, "deleted", jint(col ? (long long)col->graded.deleted : 0));
+	put(bad, l, "touched", jint(col ? (long long)col->graded.touched : 0));
+	put(bad, l, "left_out", jint(col ? (long long)col->graded.left_out : 0));
+	put(bad, l, "complete", json_boolean(!col || !col->graded.error[0]));
+	put(bad, o, "graded", l);
+	l = json_object();
+	put(bad, l, "files", jint(col ? (long long)col->candidate.files : 0));
+	put(bad, l, "bytes", jint(col ? (long long)col->candidate.bytes : 0));
+	put(bad, l, "left_out", jint(col ? (long long)col->candidate.left_out : 0));
+	put(bad, o, "candidate", l);
+	l = json_object();
+	put(bad, l, "files", jint(col ? (long long)col->answers.files : 0));
+	put(bad, l, "bytes", jint(col ? (long long)col->answers.bytes : 0));
+	put(bad, o, "answers", l);
 	put(bad, m, "collection", o);
 
 	put(bad, m, "verdict", jstr(in->verdict));
@@ -384,6 +421,11 @@ static json_t *build_command(const struct ev_command *c, size_t seq, int *bad)
 		put(bad, o, "argv_run", a);
 	}
 	put(bad, o, "exit", c->exited ? jint(c->exit_code) : json_null());
+	put(bad, o, "exe", jstr(c->exe));
+	put(bad, o, "interpreter", jstr(c->interpreter));
+	put(bad, o, "link", jstr(c->link));
+	put(bad, o, "cwd", jstr(c->cwd));
+	put(bad, o, "trusted", json_boolean(c->trusted));
 	return o;
 }
 
@@ -991,6 +1033,93 @@ static int check_regraded_from(const json_t *man, struct err *e)
 
 static const char *sget(const json_t *doc, const char *path);
 
+/* One line of changes/.special as collect.h writes it: "T PATH[ ARG]". */
+static int special_line_ok(const char *p, size_t len)
+{
+	static const char enc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+@=,-%/";
+	size_t path, arg;
+	char t;
+
+	if (len < 3 || p[1] != ' ' || !strchr("dlob", p[0]))
+		return 0;
+	t = p[0];
+	p += 2;
+	len -= 2;
+	for (path = 0; path < len && p[path] && strchr(enc, p[path]); path++)
+		;
+	if (path == 0)
+		return 0;
+	if (path == len)
+		return t == 'd' || t == 'o';
+	if (p[path] != ' ' || t == 'd' || t == 'o')
+		return 0;
+	p += path + 1;
+	len -= path + 1;
+	for (arg = 0; arg < len && p[arg] &&
+		      (t == 'b' ? p[arg] >= '0' && p[arg] <= '9' : !!strchr(enc, p[arg]));
+	     arg++)
+		;
+	/* a size is a 64-bit count: at most 20 digits */
+	return arg > 0 && arg == len && (t != 'b' || arg <= 20);
+}
+
+/* $.collection's parts and changes/.special, absent together from files
+ * written before they existed, which verify accepts.  A graded state
+ * that was not kept whole can only stand beside an error verdict. */
+static int check_collection(const json_t *man, const struct tar_list *l,
+			    struct err *e)
+{
+	static const struct field fields[] = {
+		{"collection.graded.files", J_INT},
+		{"collection.graded.bytes", J_INT},
+		{"collection.graded.special", J_INT},
+		{"collection.graded.deleted", J_INT},
+		{"collection.graded.touched", J_INT},
+		{"collection.graded.left_out", J_INT},
+		{"collection.graded.complete", J_BOOL},
+		{"collection.candidate.files", J_INT},
+		{"collection.candidate.bytes", J_INT},
+		{"collection.candidate.left_out", J_INT},
+		{"collection.answers.files", J_INT},
+		{"collection.answers.bytes", J_INT},
+	};
+	const struct tar_entry *sp = tar_list_find(l, "changes/.special");
+	const char *p, *end, *nl;
+	json_int_t lines = 0;
+
+	if (!lookup(man, "collection.graded"))
+		return 0;
+	if (check_fields_of(man, "manifest.json", "$", fields,
+			    sizeof fields / sizeof fields[0], e) < 0)
+		return -1;
+	if (!json_is_true(lookup(man, "collection.graded.complete")) &&
+	    strcmp(sget(man, "verdict"), "error"))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.collection.graded.complete is false, but the verdict is not error");
+	if (!sp)
+		return json_integer_value(lookup(man, "collection.graded.special")) == 0
+			       ? 0
+			       : err_set(e, ERR_REFUSED,
+					 "manifest.json: $.collection.graded.special counts lines of changes/.special, which is missing");
+	p = (const char *)sp->data;
+	end = p + sp->len;
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl || !special_line_ok(p, (size_t)(nl - p)))
+			return err_set(e, ERR_REFUSED,
+				       "changes/.special: line %lld is not \"TYPE PATH[ ARG]\" as labrun writes it",
+				       (long long)lines + 1);
+		lines++;
+	}
+	if (lines != json_integer_value(lookup(man, "collection.graded.special")))
+		return err_set(e, ERR_REFUSED,
+			       "changes/.special has %lld lines, but $.collection.graded.special says %lld",
+			       (long long)lines,
+			       (long long)json_integer_value(lookup(man, "collection.graded.special")));
+	return 0;
+}
+
 /* The recertification keys.  $.replay and $.batch are absent from files
  * written before they existed, which verify accepts; $.renews is null or
  * names the evidence a passing replay renewed. */
@@ -1131,6 +1260,36 @@ static int check_carry(const json_t *man, const json_t *res, struct err *e)
 	return 0;
 }
 
+/* $.recording.neutralised: absent in files written before the recorder
+ * neutralised anything, which verify accepts; else a total and the counts
+ * by kind that add up to it.  Kind names are not pinned, so that a later
+ * labrun's kinds still verify here. */
+static int check_neutralised(const json_t *man, struct err *e)
+{
+	const json_t *n = lookup(man, "recording.neutralised"), *kinds, *v;
+	json_int_t sum = 0;
+	const char *k;
+
+	if (!n)
+		return 0;
+	kinds = json_object_get(n, "kinds");
+	if (!json_is_object(n) || !json_is_integer(json_object_get(n, "total")) ||
+	    !json_is_object(kinds))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.recording.neutralised: not {\"total\": N, \"kinds\": {...}}");
+	json_object_foreach((json_t *)kinds, k, v) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+		    json_integer_value(v) > INT64_MAX - sum)
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.recording.neutralised.kinds: not counts above 0");
+		sum += json_integer_value(v);
+	}
+	if (sum != json_integer_value(json_object_get(n, "total")))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.recording.neutralised: the kinds do not add up to the total");
+	return 0;
+}
+
 static int check_records(const json_t *man, const json_t *res, struct err *e)
 {
 	char where[32];
@@ -1159,7 +1318,7 @@ static int check_records(const json_t *man, const json_t *res, struct err *e)
 		return err_set(e, ERR_REFUSED,
 			       "manifest.json and result.json disagree on the "
 			       "verdict, score or pass mark");
-	if (check_regraded_from(man, e) < 0)
+	if (check_regraded_from(man, e) < 0 || check_neutralised(man, e) < 0)
 		return -1;
 	checks = json_object_get(res, "checks");
 	json_array_foreach(checks, i, c) {
@@ -1219,6 +1378,30 @@ static int bget(const json_t *doc, const char *path)
 	return json_is_true(lookup(doc, path));
 }
 
+/* "  neutralised: 3 terminal sequences removed from the recording
+ * (osc-clipboard 1, osc-title 2)", when the recorder removed any. */
+static int write_neutralised(const json_t *man, struct buf *out, struct err *e)
+{
+	const json_t *n = lookup(man, "recording.neutralised"), *v;
+	json_int_t total = json_integer_value(json_object_get(n, "total"));
+	const char *k, *sep = " (";
+	char s[SHOWN_MAX];
+
+	if (!n || total <= 0)
+		return 0;
+	if (buf_printf(out, e,
+		       "  neutralised: %lld terminal sequence%s removed from the recording",
+		       (long long)total, total == 1 ? "" : "s") < 0)
+		return -1;
+	json_object_foreach((json_t *)json_object_get(n, "kinds"), k, v) {
+		if (buf_printf(out, e, "%s%s %lld", sep, shown(k, s, sizeof s),
+			       (long long)json_integer_value(v)) < 0)
+			return -1;
+		sep = ", ";
+	}
+	return buf_puts(out, *sep == ',' ? ")\n" : "\n", e);
+}
+
 /* The human report: what the verified bundle proves, one "label: value"
  * line each, then the signature line. */
 static int write_report(const json_t *man, const struct summary *s,
@@ -1233,10 +1416,12 @@ static int write_report(const json_t *man, const struct summary *s,
 
 	percent(iget(man, "score"), score);
 	percent(iget(man, "pass_mark"), mark);
-	snprintf(cut, sizeof cut, "%s%s%s",
+	snprintf(cut, sizeof cut, "%s%s%s%s",
 		 bget(man, "recording.capped") ? ", recording capped" : "",
 		 bget(man, "commands.truncated") ? ", command log truncated" : "",
-		 bget(man, "collection.truncated") ? ", changes truncated" : "");
+		 bget(man, "collection.truncated") ? ", changes truncated" : "",
+		 json_is_false(lookup(man, "collection.graded.complete"))
+			 ? ", graded state not kept whole" : "");
 	if (buf_printf(out, e, "  scenario:    %s %s (%s)\n",
 		       shown(sget(man, "scenario.id"), a, sizeof a),
 		       shown(sget(man, "scenario.version"), b, sizeof b),
@@ -1264,6 +1449,7 @@ static int write_report(const json_t *man, const struct summary *s,
 		       sget(man, "session.started"), sget(man, "session.ended"),
 		       shown(sget(man, "session.ended_by"), c, sizeof c)) < 0 ||
 	    (cut[0] && buf_printf(out, e, "  bounded:     %s\n", cut + 2) < 0) ||
+	    write_neutralised(man, out, e) < 0 ||
 	    (sget(man, "regraded_from.digest") &&
 	     buf_printf(out, e, "  regraded:    from %s (it said %s, score %lld)\n",
 			sget(man, "regraded_from.digest"),
@@ -1322,6 +1508,8 @@ static int write_json(const char *path, const json_t *man,
 	put(&bad, o, "regraded_from", x ? x : json_null());
 	x = json_deep_copy(lookup(man, "renews"));
 	put(&bad, o, "renews", x ? x : json_null());
+	x = json_deep_copy(lookup(man, "recording.neutralised"));
+	put(&bad, o, "neutralised", x ? x : json_null());
 	txt = bad ? NULL : json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(o);
 	if (!txt)
@@ -1390,7 +1578,7 @@ static int verify(const char *path, const struct sign_pub *issuer,
 	    load_json(&l, "manifest.json", &man, e) < 0 ||
 	    load_json(&l, "result.json", &res, e) < 0 ||
 	    check_records(man, res, e) < 0 || check_recert(man, &l, e) < 0 ||
-	    check_carry(man, res, e) < 0)
+	    check_collection(man, &l, e) < 0 || check_carry(man, res, e) < 0)
 		goto out;
 	json_array_foreach(json_object_get(res, "checks"), i, c) {
 		s.total++;
@@ -1525,9 +1713,36 @@ static int load_command(const json_t *o, struct ev_command *c, size_t line,
 		c->argc++;
 	}
 	c->argv_truncated = json_is_true(json_object_get(o, "argv_truncated"));
-	c->verified = -1;
+	x = json_object_get(o, "verified");
+	c->verified = json_is_boolean(x) ? json_is_true(x) : -1;
+	x = json_object_get(o, "argv_run");
+	if (c->verified == 0 && json_is_array(x) && json_array_size(x) <= ARGV_MAX_ARGS) {
+		const json_t *w;
+
+		c->argv_run = calloc(json_array_size(x) + 1, sizeof *c->argv_run);
+		if (!c->argv_run)
+			return err_set(e, ERR_HOST, "out of memory");
+		json_array_foreach(x, i, w) {
+			if (!json_is_string(w))
+				return err_set(e, ERR_REFUSED,
+					       "commands.jsonl: line %zu: $.argv_run[%zu]: not a string",
+					       line, i);
+			if (!(c->argv_run[i] = dup_str(w)))
+				return err_set(e, ERR_HOST, "out of memory");
+			c->argc_run++;
+		}
+	}
 	c->exited = json_is_integer(ex);
 	c->exit_code = c->exited ? (int)json_integer_value(ex) : 0;
+	/* What ran (absent in evidence written before it was recorded:
+	 * unknown, hence untrusted). */
+	if (((x = json_object_get(o, "exe")) && json_is_string(x) && !(c->exe = dup_str(x))) ||
+	    ((x = json_object_get(o, "interpreter")) && json_is_string(x) &&
+	     !(c->interpreter = dup_str(x))) ||
+	    ((x = json_object_get(o, "link")) && json_is_string(x) && !(c->link = dup_str(x))) ||
+	    ((x = json_object_get(o, "cwd")) && json_is_string(x) && !(c->cwd = dup_str(x))))
+		return err_set(e, ERR_HOST, "out of memory");
+	c->trusted = c->exe && json_is_true(json_object_get(o, "trusted"));
 	return 0;
 }
 
@@ -1606,6 +1821,10 @@ int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
 	COPY(batch_jobs_digest, "batch.jobs_digest");
 #undef COPY
 	r->replay_best_effort = bget(man, "replay.best_effort");
+	/* changes/.special is a listing only where the manifest has the
+	 * collection's parts; before, it was a file of that name. */
+	r->special_listing = lookup(man, "collection.graded") != NULL;
+	r->graded_incomplete = json_is_false(lookup(man, "collection.graded.complete"));
 	r->pass_mark = (unsigned)iget(man, "pass_mark");
 	if (!r->replay_source[0]) {
 		/* written before $.replay: what the members offer */
@@ -1659,16 +1878,30 @@ out:
 	return rc;
 }
 
+void ev_command_release(struct ev_command *c)
+{
+	size_t k;
+
+	for (k = 0; k < c->argc; k++)
+		free(c->argv[k]);
+	free(c->argv);
+	for (k = 0; k < c->argc_run; k++)
+		free(c->argv_run[k]);
+	free(c->argv_run);
+	free(c->path);
+	free(c->exe);
+	free(c->interpreter);
+	free(c->link);
+	free(c->cwd);
+	memset(c, 0, sizeof *c);
+}
+
 void ev_recorded_release(struct ev_recorded *r)
 {
-	size_t i, k;
+	size_t i;
 
-	for (i = 0; i < r->ncommands; i++) {
-		for (k = 0; k < r->commands[i].argc; k++)
-			free(r->commands[i].argv[k]);
-		free(r->commands[i].argv);
-		free(r->commands[i].path);
-	}
+	for (i = 0; i < r->ncommands; i++)
+		ev_command_release(&r->commands[i]);
 	free(r->commands);
 	for (i = 0; i < r->nexecutable; i++)
 		free(r->executable[i]);
@@ -1728,4 +1961,30 @@ int ev_add_regrade_records(struct tar_list *members, const struct tar_list *old,
 		return -1;
 	bad = 0;
 	return add_json(members, "result.json", build_result(info, &bad), bad, e);
+}
+
+int ev_result_has(const struct tar_list *members, const char *id,
+		  const char *status, unsigned points)
+{
+	const struct tar_entry *m = tar_list_find(members, "result.json");
+	json_t *res, *c;
+	size_t i;
+	int found = 0;
+
+	if (!m)
+		return -1;
+	res = json_loadb((const char *)m->data, m->len, JSON_REJECT_DUPLICATES, NULL);
+	if (!res)
+		return -1;
+	json_array_foreach(json_object_get(res, "checks"), i, c) {
+		if (!json_is_string(json_object_get(c, "id")) ||
+		    strcmp(json_string_value(json_object_get(c, "id")), id))
+			continue;
+		found = json_is_string(json_object_get(c, "status")) &&
+			!strcmp(json_string_value(json_object_get(c, "status")), status) &&
+			json_integer_value(json_object_get(c, "points")) == (json_int_t)points;
+		break;
+	}
+	json_decref(res);
+	return found;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runner/cast.h"
 #include "runner/sign.h"
 
 struct err;
@@ -34,7 +35,21 @@ struct ev_command {
 	size_t argc_run;
 	int exited;     /* 1 when exit_code is known */
 	int exit_code;  /* exit_group status */
+	/* What the kernel ran, named inside the sandbox (sbx_program): the
+	 * program's file, or for a script the script; NULL when unknown (the
+	 * exec failed, or the program never started).  A grader identifies a
+	 * program by it, never by argv[0] (docs/validity.md, V2). */
+	char *exe;
+	char *interpreter; /* a script's interpreter, else NULL */
+	char *link;     /* the link it was run through (/usr/bin/python3), when
+			 * the candidate could not have made it; else NULL */
+	char *cwd;      /* its working directory, NULL unknown */
+	int trusted;    /* 1: neither exe (nor the interpreter) nor the way to
+			 * them is the candidate's to write */
 };
+
+/* Free what a command record holds (and zero it). */
+void ev_command_release(struct ev_command *c);
 
 struct ev_limit {
 	const char *name;      /* "memory_mb", "processes", ... */
@@ -149,6 +164,7 @@ struct ev_info {
 	int commands_truncated;
 	const struct collect_report *collected;
 	int cast_capped;
+	struct cast_neutral cast_neutral; /* what the recorder neutralised */
 };
 
 /* manifest.json, result.json and commands.jsonl into members. */
@@ -207,6 +223,8 @@ struct ev_recorded {
 	size_t ncommands;
 	char **executable;             /* members collected with an execute bit */
 	size_t nexecutable;
+	int special_listing;           /* changes/.special lists special entries */
+	int graded_incomplete;         /* $.collection.graded.complete false */
 	/* for recertification (recert plan, batch) */
 	char mode[16];                 /* produced_by.mode */
 	char scenario_digest[80];      /* "sha256:HEX", "" none */
@@ -232,6 +250,11 @@ struct ev_recorded {
 int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
 		     struct err *e);
 void ev_recorded_release(struct ev_recorded *r);
+
+/* 1 when result.json of members has check id with this status and
+ * points, 0 when not, -1 when it cannot be read. */
+int ev_result_has(const struct tar_list *members, const char *id,
+		  const char *status, unsigned points);
 
 /* manifest.json and result.json of a regrade into members: the old
  * manifest (from old) with the new scenario, grading and verdict of info,

@@ -40,12 +40,21 @@
 #define SCRIPT_MAX_BYTES (1u << 20)       /* a run's candidate script */
 #define CAST_MAX_FILE_FACTOR 4            /* cast event bytes per byte of output: escapes and tiny events stay bounded */
 #define CAST_MAX_FILE_SLACK (64u << 10)   /* cast event bytes beyond that: framing room for small caps */
+#define CAST_MAX_STRING 4096              /* bytes of an OSC, DCS, APC, PM or SOS string the recorder drops whole: titles, links and queries are far shorter; past it the rest is recorded as text, so an unclosed string cannot hide the session */
+#define CAST_MAX_SEQ 256                  /* bytes of one escape or CSI sequence held until its final byte: terminals keep 16 to 32 parameters */
 #define ANSWERS_MAX_TOTAL (8u << 20)      /* bytes in answers/ altogether: keeps the evidence under EVIDENCE_MAX_TOTAL */
 #define COMMANDS_MAX_LOG (32u << 20)      /* bytes of commands.jsonl: escaped argv can grow 6x */
-#define COLLECT_MAX_ENTRIES 200000        /* directory entries examined: bounds the walk's time and memory */
+#define COLLECT_MAX_ENTRIES (SESSION_MAX_DISK_MB * SESSION_INODES_PER_MB) /* directory entries examined: every inode the largest writable layer can hold, so the walk bounds time and memory yet no candidate can cut it short */
 #define COLLECT_MAX_DEPTH 64              /* directory levels walked below the upper layer */
 #define COLLECT_MAX_PATH 3072             /* bytes of an encoded path: a member name stays under BUNDLE_MAX_NAME */
 #define COLLECT_MAX_REFUSED 1000          /* refusals listed in the manifest; more sets truncated */
+/* The graded part of changes/ (docs/validity-v3.md, V3): what the grader
+ * touched and what services own, beside the candidate's CHANGES_MAX_* and
+ * never consumed by the candidate's files.  With the caps above it keeps
+ * the evidence under EVIDENCE_MAX_TOTAL (checked in collect.c). */
+#define COLLECT_GRADED_FILES 5000         /* graded files and changes/.special lines: a grader touches at most GRADER_MAX_READS paths, services write dozens */
+#define COLLECT_GRADED_FILE GRADER_MAX_READ /* bytes per graded file kept; a larger one lab.read refuses, so its size is kept instead */
+#define COLLECT_GRADED_TOTAL (48u << 20)  /* bytes of graded files and .special lines: six of the largest files lab.read returns */
 
 /* Sessions: defaults and the operator's hard maxima. */
 #define SESSION_DEFAULT_TIME_S 1800       /* a typical exam task */
@@ -118,6 +127,8 @@
 #define CHECK_MAX_WEIGHT 1000000          /* thousandths of a point */
 #define GRADER_MAX_LIST 10000             /* names one lab.list returns; a config dir holds dozens */
 #define GRADER_MAX_PRINT (64u << 10)      /* bytes of print() relayed; a debugging aid, not a channel */
+#define RESTS_MAX_ENTRIES 200            /* commands or lines tried one at a time per fact: a runbook's length */
+#define RESTS_MAX_GRADINGS 800           /* grader runs of selftest's analysis (~20 ms each) */
 #define GRADER_MAX_READS 4096             /* distinct paths whose reads are recorded; graders read dozens */
 #define GRADER_MAX_READS_BYTES (256u << 10) /* bytes of those paths, inside GRADER_MAX_OUTPUT */
 #define GRADER_NOFILE 32                  /* descriptors of the worker: two pipes, the root, a file */

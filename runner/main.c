@@ -18,14 +18,14 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("labrun %s\n", LABRUN_VERSION);
+		cmd_printf(stdout, "labrun %s\n", LABRUN_VERSION);
 		return EXIT_YES;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(1, argv + 1);
 	c = cmd_find(argv[1]);
 	if (!c) {
-		fprintf(stderr, "labrun: %s: no such command\n", argv[1]);
+		cmd_printf(stderr, "labrun: %s: no such command\n", argv[1]);
 		cmd_print_list();
 		return EXIT_USAGE;
 	}

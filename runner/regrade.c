@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -199,6 +200,129 @@ static int apply_deleted(int root, const struct tar_entry *t, struct err *e)
 	return 0;
 }
 
+/* Percent-decode a link target (collect.h's encoding): any bytes but
+ * NUL, "/" as is. */
+static int decode_target(const char *enc, char *out, size_t size, struct err *e)
+{
+	size_t n = 0;
+	const char *p;
+	int hi, lo;
+	char c;
+
+	for (p = enc; *p; p++) {
+		c = *p;
+		if (c == '%') {
+			hi = hexval(p[1]);
+			lo = hi < 0 ? -1 : hexval(p[2]);
+			if (lo < 0)
+				goto bad;
+			c = (char)(hi * 16 + lo);
+			p += 2;
+		}
+		if (c == 0 || n + 1 >= size)
+			goto bad;
+		out[n++] = c;
+	}
+	out[n] = 0;
+	if (n)
+		return 0;
+bad:
+	return err_set(e, ERR_REFUSED, "changes/.special: a link target labrun does not write");
+}
+
+/* One line of changes/.special (collect.h) made beneath root: the leaf
+ * replaced whatever the system/ layer had there, made with mkdirat,
+ * symlinkat or mkfifoat, or a file truncated to its size, never through
+ * a link. */
+static int make_special(int root, char type, const char *enc, const char *arg,
+			struct err *e)
+{
+	char rel[PATH_MAX], target[PATH_MAX];
+	const char *leaf = NULL;
+	uint64_t size = 0;
+	struct stat st;
+	int dir, fd, rc = -1;
+
+	if (decode_path("changes/.special", enc, rel, sizeof rel, e) < 0 ||
+	    (type == 'l' && decode_target(arg, target, sizeof target, e) < 0))
+		return -1;
+	/* a file as large as the largest writable layer, at most */
+	if (type == 'b' &&
+	    parse_u64(arg, 0, (uint64_t)SESSION_MAX_DISK_MB << 20, &size) < 0)
+		return err_set(e, ERR_REFUSED, "changes/.special: %s: not a size labrun writes", enc);
+	dir = make_parent(root, rel, &leaf, e);
+	if (dir < 0)
+		return -1;
+	if (type == 'd' && fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		rc = 0;
+		goto out;
+	}
+	if (remove_tree_at(dir, leaf, e) < 0)
+		goto out;
+	switch (type) {
+	case 'd':
+		rc = mkdirat(dir, leaf, 0755);
+		break;
+	case 'l':
+		rc = symlinkat(target, dir, leaf);
+		break;
+	case 'o':
+		rc = mkfifoat(dir, leaf, 0644);
+		break;
+	case 'b':
+		fd = openat(dir, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		rc = fd < 0 || ftruncate(fd, (off_t)size) < 0 ? -1 : 0;
+		if (fd >= 0)
+			close(fd);
+		break;
+	default:
+		rc = -1;
+		errno = EINVAL;
+	}
+	if (rc < 0)
+		err_sys(e, ERR_HOST, errno, "changes/.special: %s: rebuilding it", enc);
+out:
+	close(dir);
+	return rc;
+}
+
+/* changes/.special: "T PATH[ ARG]" a line, in path order, so that a
+ * directory comes before what is in it. */
+static int apply_special(int root, const struct tar_entry *t, struct err *e)
+{
+	const char *p = (const char *)t->data, *end = p + t->len, *nl;
+	char *line, *path, *arg;
+	size_t len;
+	int rc;
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		len = (size_t)(nl - p);
+		if (!len)
+			continue;
+		if (len < 3 || p[1] != ' ')
+			return err_set(e, ERR_REFUSED, "changes/.special: a line labrun does not write");
+		line = strndup(p, len);
+		if (!line)
+			return err_set(e, ERR_HOST, "out of memory");
+		path = line + 2;
+		arg = strchr(path, ' ');
+		if (arg)
+			*arg++ = 0;
+		if ((arg != NULL) != (line[0] == 'l' || line[0] == 'b'))
+			rc = err_set(e, ERR_REFUSED, "changes/.special: a line labrun does not write");
+		else
+			rc = make_special(root, line[0], path, arg, e);
+		free(line);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int is_executable(const struct ev_recorded *rec, const char *member)
 {
 	size_t i;
@@ -210,12 +334,15 @@ static int is_executable(const struct ev_recorded *rec, const char *member)
 }
 
 /* The final state: system/, the fault plan with the session's seed, then
- * what the candidate deleted, changed and answered. */
+ * what the session deleted, what special entries the grader could see
+ * (changes/.special), and what the session changed and answered. */
 static int rebuild(int root, const struct tar_list *files,
 		   const struct scenario *sc, const struct tar_list *old,
 		   const struct ev_recorded *rec, struct err *e)
 {
 	const struct tar_entry *del = tar_list_find(old, "changes/.deleted");
+	const struct tar_entry *special =
+		rec->special_listing ? tar_list_find(old, "changes/.special") : NULL;
 	struct ev_fault *faults;
 	size_t i;
 	int rc;
@@ -234,6 +361,8 @@ static int rebuild(int root, const struct tar_list *files,
 		return err_sys(e, ERR_HOST, errno, "home/candidate");
 	if (del && apply_deleted(root, del, e) < 0)
 		return -1;
+	if (special && apply_special(root, special, e) < 0)
+		return -1;
 	for (i = 0; i < old->n; i++) {
 		const struct tar_entry *t = &old->v[i];
 		mode_t mode = is_executable(rec, t->name) ? 0755 : 0644;
@@ -241,7 +370,8 @@ static int rebuild(int root, const struct tar_list *files,
 
 		if (t->is_dir)
 			continue;
-		if (!strncmp(t->name, "changes/", 8) && strcmp(t->name, "changes/.deleted")) {
+		if (!strncmp(t->name, "changes/", 8) && strcmp(t->name, "changes/.deleted") &&
+		    t != special) {
 			if (write_beneath(root, t->name, t->name + 8, t, mode, e) < 0)
 				return -1;
 		} else if (!strncmp(t->name, "answers/", 8)) {
@@ -311,11 +441,26 @@ int regrade_run(const struct regrade_opts *o, struct regrade_result *r,
 		err_wrap(e, "%s", o->evidence);
 		goto out;
 	}
+	/* The pseudonym goes into the new signature's trusted comment: only
+	 * the form labrun writes (a replay holds it to the same). */
+	if (strlen(rec.candidate) != 18 || strncmp(rec.candidate, "c-", 2) ||
+	    strspn(rec.candidate + 2, "0123456789abcdef") != 16) {
+		err_set(e, ERR_REFUSED,
+			"%s: pseudonym '%.40s': not one labrun writes (c- and 16 hex digits)",
+			o->evidence, rec.candidate);
+		goto out;
+	}
 	snprintf(r->old_verdict, sizeof r->old_verdict, "%s", rec.verdict);
 	r->old_score = rec.score;
 	if (!strcmp(rec.ended_by, "error")) {
 		err_set(e, ERR_REFUSED,
 			"%s: the session ended in an infrastructure error; there is no final state to regrade; hint: the candidate retakes it",
+			o->evidence);
+		goto out;
+	}
+	if (rec.graded_incomplete) {
+		err_set(e, ERR_REFUSED,
+			"%s: the evidence does not hold the whole graded state (its verdict is error); there is nothing a regrade could agree with; hint: the candidate retakes it",
 			o->evidence);
 		goto out;
 	}
@@ -368,23 +513,10 @@ int regrade_run(const struct regrade_opts *o, struct regrade_result *r,
 		goto out;
 	}
 
-	info.mode = "regrade";
+	regrade_info(&rec, &sc, &info);
 	info.unsigned_directory = unsigned_dir;
-	info.sc = &sc;
 	info.scenario_digest = digest;
 	info.signer_keyid = keyid[0] ? keyid : NULL;
-	info.candidate = rec.candidate;
-	info.attempt = rec.attempt;
-	info.seed_hex = rec.seed;
-	info.seed_overridden = rec.seed_overridden;
-	info.started_ms = rec.started_ms;
-	info.ended_ms = rec.ended_ms;
-	info.time_limit_s = rec.time_limit_s;
-	info.ended_by = rec.ended_by;
-	info.exit_status = rec.exit_status;
-	info.runner_version = LABRUN_VERSION;
-	info.commands = rec.commands;
-	info.ncommands = rec.ncommands;
 	session_grade(&files, &info, root, o->verbose, &r->gr);
 	/* A renewal's carried knowledge checks stay carried: its final state
 	 * holds the replay's answers, not the attempt's. */
@@ -437,4 +569,38 @@ void regrade_result_release(struct regrade_result *r)
 	grader_result_release(&r->gr);
 	problems_release(&r->problems);
 	memset(r, 0, sizeof *r);
+}
+
+void regrade_info(const struct ev_recorded *rec, const struct scenario *sc,
+		  struct ev_info *info)
+{
+	memset(info, 0, sizeof *info);
+	info->mode = "regrade";
+	info->sc = sc;
+	info->candidate = rec->candidate;
+	info->attempt = rec->attempt;
+	info->seed_hex = rec->seed;
+	info->seed_overridden = rec->seed_overridden;
+	info->started_ms = rec->started_ms;
+	info->ended_ms = rec->ended_ms;
+	info->time_limit_s = rec->time_limit_s;
+	info->ended_by = rec->ended_by;
+	info->exit_status = rec->exit_status;
+	info->runner_version = LABRUN_VERSION;
+	info->commands = rec->commands;
+	info->ncommands = rec->ncommands;
+}
+
+int regrade_rebuild(int root, const struct tar_list *files,
+		    const struct scenario *sc, const struct tar_list *members,
+		    const struct ev_recorded *rec, struct err *e)
+{
+	return rebuild(root, files, sc, members, rec, e);
+}
+
+int regrade_decode(const char *enc, char *out, size_t size)
+{
+	struct err e;
+
+	return decode_path("path", enc, out, size, &e);
 }

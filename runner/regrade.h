@@ -47,4 +47,22 @@ int regrade_run(const struct regrade_opts *o, struct regrade_result *r,
 		struct err *e);
 void regrade_result_release(struct regrade_result *r);
 
+/* The parts regrade is made of, for selftest's analysis of what checks
+ * rest on (runner/rests.c). */
+struct ev_info;
+struct ev_recorded;
+/* The facts of a recorded session as the grader gets them again (mode
+ * "regrade"; the caller adds digests and signer). */
+void regrade_info(const struct ev_recorded *rec, const struct scenario *sc,
+		  struct ev_info *info);
+/* The session's final state beneath root (an empty directory): system/,
+ * the fault plan with the recorded seed, then the evidence's changes and
+ * answers. */
+int regrade_rebuild(int root, const struct tar_list *files,
+		    const struct scenario *sc, const struct tar_list *members,
+		    const struct ev_recorded *rec, struct err *e);
+/* A percent-encoded path (collect.h's encoding) back into bytes; -1 when
+ * it is not one labrun writes. */
+int regrade_decode(const char *enc, char *out, size_t size);
+
 #endif

@@ -650,7 +650,7 @@ static const char *const manifest_keys[] = {
 	"schema", "id", "version", "title", "level", "competencies",
 	"platform", "grader_api", "pass_mark", "time_limit_s",
 	"valid_for_days", "limits", "services", "faults", "record_input",
-	"variants", NULL,
+	"variants", "candidate_owns", NULL,
 };
 
 /* What to write when a required key is missing. */
@@ -1043,6 +1043,139 @@ static void check_owned(struct ctx *c, const struct tar_list *files,
 					MANIFEST, s->services[i].at, k,
 					show_str(q, s->services[i].owns[k]));
 		}
+	}
+}
+
+/* What the candidate must never be able to write, because a service (or
+ * any program it starts) reads it as code or as who is who: writing it
+ * would run the candidate's code under the service's id (docs/validity.md,
+ * V1).  A path the candidate owns may be neither one of these, nor above
+ * one, nor beneath one. */
+static const struct {
+	const char *path;
+	const char *why;
+} protected_paths[] = {
+	{"/etc/ld.so.preload", "the loader's configuration (a library it names is loaded into every program)"},
+	{"/etc/ld.so.conf", "the loader's configuration"},
+	{"/etc/ld.so.conf.d", "the loader's configuration"},
+	{"/etc/ld.so.cache", "the loader's cache"},
+	{"/etc/nsswitch.conf", "the name service's configuration (it names libraries to load)"},
+	{"/etc/passwd", "who is who, for every program"},
+	{"/etc/group", "who is who, for every program"},
+	{"/etc/shadow", "who is who, for every program"},
+	{"/etc/gshadow", "who is who, for every program"},
+	{"/etc/hosts", "what names resolve to, for every program"},
+	{"/etc/host.conf", "the resolver's configuration"},
+	{"/etc/resolv.conf", "the resolver's configuration"},
+	{"/etc/gai.conf", "the resolver's configuration"},
+	{"/etc/localtime", "the time zone every program reads"},
+	{"/etc/environment", "an environment programs may read at start"},
+	{"/etc/profile", "code shells run at start"},
+	{"/etc/profile.d", "code shells run at start"},
+	{"/etc/bash.bashrc", "code bash runs at start"},
+	{"/etc/alternatives", "which program a command name runs"},
+	{"/etc/faketimerc", "libfaketime's configuration (clock faults)"},
+	{"/etc/python3", "code python runs at start (sitecustomize)"},
+	{"/etc/python3.11", "code python runs at start (sitecustomize)"},
+	{"/usr", "the host's programs and libraries"},
+	{"/bin", "a directory on every PATH"},
+	{"/sbin", "a directory of programs"},
+	{"/lib", "the host's libraries"},
+	{"/lib32", "the host's libraries"},
+	{"/lib64", "the host's libraries"},
+	{"/libx32", "the host's libraries"},
+	{"/opt/labrun", "labrun's own programs"},
+	{"/proc", "the kernel's view of processes"},
+	{"/dev", "devices"},
+	{"/sys", "the kernel"},
+	{"/tmp", "a shared scratch directory (already writable by everyone, sticky)"},
+	{"/var/lib/service", "the services' home directory"},
+	{"/var/log/labrun", "the services' logs, which labrun writes"},
+};
+
+/* Is a (a sandbox path) the same as b, or above it, or beneath it? */
+static int paths_overlap(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la == 1 || lb == 1) /* "/" */
+		return 1;
+	if (la <= lb)
+		return !strncmp(a, b, la) && (b[la] == 0 || b[la] == '/');
+	return !strncmp(a, b, lb) && a[lb] == '/';
+}
+
+/* $.candidate_owns: each path laid in place by system/, none the
+ * candidate's already, none that holds what a service reads as code or
+ * identity, none a service owns. */
+static void check_candidate_owns(struct ctx *c, const struct tar_list *files,
+				 const struct scenario *s)
+{
+	char name[SERVICE_MAX_ARG + 16], q[SHOW_SIZE], dir[SERVICE_MAX_ARG];
+	const char *cp, *slash;
+	size_t i, k, j, f, len;
+
+	for (i = 0; i < s->ncandidate_owns; i++) {
+		cp = s->candidate_owns[i];
+		if (paths_overlap(cp, SBX_CANDIDATE_HOME) &&
+		    strlen(cp) >= strlen(SBX_CANDIDATE_HOME)) {
+			problem(c, "%s: $.candidate_owns[%zu]: \"%s\" is in the candidate's home, which is theirs already; hint: remove it",
+				MANIFEST, i, show_str(q, cp));
+			continue;
+		}
+		for (k = 0; k < sizeof protected_paths / sizeof *protected_paths; k++)
+			if (paths_overlap(cp, protected_paths[k].path))
+				break;
+		if (k < sizeof protected_paths / sizeof *protected_paths) {
+			problem(c, "%s: $.candidate_owns[%zu]: \"%s\" would let the candidate write %s: %s; hint: give the candidate a directory of the scenario's own, such as /etc/agentsim",
+				MANIFEST, i, show_str(q, cp),
+				protected_paths[k].path, protected_paths[k].why);
+			continue;
+		}
+		for (k = 0; k < s->nservices; k++) {
+			const struct scenario_service *sv = &s->services[k];
+
+			for (j = 0; j < sv->nowns; j++)
+				if (paths_overlap(cp, sv->owns[j]))
+					break;
+			if (j < sv->nowns) {
+				problem(c, "%s: $.candidate_owns[%zu]: \"%s\" overlaps %s, which service \"%s\" owns; hint: a path has one owner",
+					MANIFEST, i, show_str(q, cp), sv->owns[j], sv->name);
+				break;
+			}
+			/* what a service runs, and the directory it is in
+			 * (python puts a script's directory first on its
+			 * path; a script sources its neighbours) */
+			for (j = 0; j < sv->argc; j++) {
+				if (sv->argv[j][0] != '/')
+					continue;
+				slash = strrchr(sv->argv[j], '/');
+				len = (size_t)(slash - sv->argv[j]);
+				snprintf(dir, sizeof dir, "%.*s", (int)(len ? len : 1),
+					 sv->argv[j]);
+				if (paths_overlap(cp, sv->argv[j]) ||
+				    (len && paths_overlap(cp, dir)))
+					break;
+			}
+			if (j < sv->argc) {
+				problem(c, "%s: $.candidate_owns[%zu]: \"%s\" would let the candidate change what service \"%s\" runs (%s); hint: keep a service's programs and their directory out of the candidate's reach",
+					MANIFEST, i, show_str(q, cp), sv->name,
+					sv->argv[j]);
+				break;
+			}
+		}
+		if (k < s->nservices)
+			continue;
+		len = (size_t)snprintf(name, sizeof name, "system%s", cp);
+		for (f = 0; f < files->n; f++) {
+			const char *fn = files->v[f].name;
+
+			if (!strncmp(fn, name, len) && (fn[len] == 0 || fn[len] == '/'))
+				break;
+		}
+		if (f == files->n)
+			problem(c, "%s: $.candidate_owns[%zu]: \"%s\" is not under system/; hint: the candidate owns files and directories the scenario lays in place",
+				MANIFEST, i, show_str(q, cp));
 	}
 }
 
@@ -1934,6 +2067,9 @@ static void check_manifest(struct ctx *c, json_t *m, struct scenario *s)
 		json_decref(plan);
 	}
 	check_platform_plan(c, s);
+	if ((v = json_object_get(m, "candidate_owns")))
+		keep_list(c, v, "$.candidate_owns", SERVICE_MAX_OWNS, 1,
+			  &s->candidate_owns, &s->ncandidate_owns);
 	if ((v = json_object_get(m, "record_input"))) {
 		if (json_is_boolean(v))
 			s->record_input = json_is_true(v);
@@ -2427,6 +2563,7 @@ int scenario_load_variant(const struct tar_list *files, unsigned max_depth,
 		scenario_release(&t);
 	}
 	check_owned(&c, files, &s);
+	check_candidate_owns(&c, files, &s);
 	check_fault_files(&c, files, &s);
 	check_brief(&c, files, &s);
 	check_hints(&c, files, &s);
@@ -2473,6 +2610,9 @@ void scenario_release(struct scenario *s)
 		free(s->services[i].owns);
 	}
 	free(s->services);
+	for (i = 0; i < s->ncandidate_owns; i++)
+		free(s->candidate_owns[i]);
+	free(s->candidate_owns);
 	for (i = 0; i < s->nvariants; i++)
 		free(s->variants[i]);
 	free(s->variants);

@@ -143,6 +143,11 @@ struct scenario {
 	char *brief;             /* brief.md */
 	struct scenario_service *services;
 	size_t nservices;
+	/* $.candidate_owns: paths laid in place by system/ that the candidate
+	 * may write (recursively); everything else but their home is not
+	 * theirs (docs/scenario.md, "Who owns what") */
+	char **candidate_owns;
+	size_t ncandidate_owns;
 	struct fault *faults;
 	size_t nfaults;
 	int record_input;        /* take: keystrokes go into the recording */

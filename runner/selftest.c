@@ -235,6 +235,41 @@ static void conclude(struct selftest_report *r)
 						      : SELFTEST_QUALIFIED;
 }
 
+/* What each check rests on, from the first untouched and reference runs,
+ * when both were judged (an erring matrix says nothing of its checks). */
+static int analyse(struct selftest_report *r, const struct tar_list *files,
+		   const struct scenario *sc, const char *dir,
+		   const struct sign_sec *key, struct err *e)
+{
+	const struct selftest_row *u = NULL, *ref = NULL;
+	char upath[128], rpath[128];
+	struct sign_pub pub;
+	size_t i;
+
+	for (i = 0; i < r->nrows; i++) {
+		if (r->rows[i].run != 1)
+			continue;
+		if (r->rows[i].kind == SELFTEST_UNTOUCHED)
+			u = &r->rows[i];
+		else if (r->rows[i].kind == SELFTEST_REFERENCE)
+			ref = &r->rows[i];
+	}
+	if (!u || !ref || r->interrupted || u->mark == SELFTEST_ERROR ||
+	    ref->mark == SELFTEST_ERROR || strcmp(ref->verdict, "pass")) {
+		snprintf(r->rests.why, sizeof r->rests.why,
+			 "not analysed: it needs a judged untouched run and a passing reference run");
+		return 0;
+	}
+	snprintf(upath, sizeof upath, "%s/untouched-1.ev", dir);
+	snprintf(rpath, sizeof rpath, "%s/reference-1.ev", dir);
+	sign_sec_pub(key, &pub);
+	if (rests_analyse(files, sc, upath, rpath, &pub, &r->rests, e) < 0)
+		return -1;
+	for (i = 0; i < r->rests.n; i++)
+		r->forgeable += r->rests.checks[i].forgeable;
+	return 0;
+}
+
 /* A private directory for the scripts and the throwaway evidence. */
 static int make_workdir(char *dir, size_t size, struct err *e)
 {
@@ -319,7 +354,6 @@ int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 	}
 	if (sign_sec_ephemeral(&key, e) < 0 || make_workdir(dir, sizeof dir, e) < 0)
 		goto out;
-	snprintf(out, sizeof out, "%s/evidence", dir);
 	for (i = 0; i < nplan; i++) {
 		struct session_opts so = {0};
 		struct session_result res = {0};
@@ -348,13 +382,19 @@ int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 		so.candidate = cand;
 		so.script = script;
 		so.stop = o->stop;
+		/* the first untouched and reference runs are kept for the
+		 * analysis of what each check rests on */
+		snprintf(out, sizeof out, "%s/%s-%u.ev", dir,
+			 plan[i].kind == SELFTEST_WRONG ? "wrong" : plan[i].name,
+			 plan[i].run);
 		so.out = out;
 		so.attempt = 1;
 		so.cfg = o->cfg;
 		so.lim = o->lim;
 		so.max_depth = o->max_depth;
 		src = session_run(&so, &res, &se);
-		unlink(out);
+		if (plan[i].run != 1 || plan[i].kind == SELFTEST_WRONG)
+			unlink(out);
 		if (src < 0 && se.kind != ERR_HOST && se.kind != ERR_BUG) {
 			/* The scenario read well a moment ago: refused now,
 			 * it changed underneath us. */
@@ -377,6 +417,8 @@ int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 	}
 	if (o->stop && *o->stop)
 		r->interrupted = 1;
+	if (analyse(r, &files, &sc, dir, key, e) < 0)
+		goto out;
 	conclude(r);
 	rc = 0;
 out:
@@ -404,5 +446,6 @@ void selftest_report_release(struct selftest_report *r)
 	}
 	free(r->rows);
 	problems_release(&r->reasons);
+	rests_report_release(&r->rests);
 	memset(r, 0, sizeof *r);
 }

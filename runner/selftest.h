@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runner/rests.h"
 #include "runner/scenario.h"
 #include "runner/session.h"
 #include "runner/tarball.h"
@@ -62,6 +63,11 @@ struct selftest_report {
 	enum selftest_outcome outcome;
 	struct problems reasons; /* why not qualified, or what erred */
 	int interrupted;         /* a signal stopped the matrix */
+	/* What each check rests on, from the first untouched and reference
+	 * runs (rests.h); forgeable counts the remediation checks a candidate
+	 * could pass by writing files, which pack refuses. */
+	struct rests_report rests;
+	unsigned forgeable;
 };
 
 struct selftest_opts {

@@ -363,6 +363,49 @@ static int rec_call(void *ctx, int64_t t_us, const struct sbx_call *c,
 	return r->plan ? sysfaults_call(r->plan, r->sb, c, v) : 0;
 }
 
+/* What the kernel ran for command c (the process waits in its first call
+ * after the exec): the program's file, or for a script the script and its
+ * interpreter, named inside the sandbox; the link it was run through when
+ * the candidate could not have made it; and whether the candidate could
+ * have chosen any of it (docs/validity.md, V2).  -1 out of memory. */
+static int identify(struct recorder *r, struct ev_command *c, int host_pid,
+		    int script)
+{
+	static struct sbx_program pg; /* 8 KiB: off the stack */
+	static char path[4096];
+	int trusted, is_link;
+
+	if (sbx_program(r->sb, host_pid, &pg) < 0)
+		return 0; /* it ended first: unknown, untrusted */
+	if (pg.cwd[0] && !(c->cwd = strdup(pg.cwd)))
+		goto oom;
+	if (!script) {
+		if (!(c->exe = strdup(pg.exe)))
+			goto oom;
+		c->trusted = pg.exe_trusted;
+	} else {
+		if (!(c->interpreter = strdup(pg.exe)))
+			goto oom;
+		if (sbx_resolve(r->sb, host_pid, pg.cwd, c->path, 1, path,
+				sizeof path, &trusted, &is_link) == 0) {
+			if (!(c->exe = strdup(path)))
+				goto oom;
+			c->trusted = pg.exe_trusted && trusted;
+		}
+	}
+	/* The name it was run by, when that is a link nobody but the system
+	 * made to this very program (python3 -> python3.11, sh -> dash). */
+	if (c->exe && c->path &&
+	    sbx_resolve(r->sb, host_pid, pg.cwd, c->path, 0, path, sizeof path,
+			&trusted, &is_link) == 0 && is_link && trusted &&
+	    strcmp(path, c->exe) && !(c->link = strdup(path)))
+		goto oom;
+	return 0;
+oom:
+	r->failed = 1;
+	return -1;
+}
+
 static int rec_started(void *ctx, int64_t t_us, int host_pid,
 		       const char *cmdline, size_t len, int cut)
 {
@@ -370,7 +413,7 @@ static int rec_started(void *ctx, int64_t t_us, int host_pid,
 	struct ev_command *c = NULL;
 	const char *arg[ARGV_MAX_ARGS];
 	size_t alen[ARGV_MAX_ARGS], na = 0, i = r->n, k, off, n, tail, base;
-	int ok, lcut;
+	int ok, lcut, script = 0;
 
 	(void)t_us;
 	while (i-- > 0)
@@ -401,9 +444,12 @@ static int rec_started(void *ctx, int64_t t_us, int host_pid,
 			for (k = 0; ok && k < tail && base + 1 + k < na; k++)
 				ok = same_arg(c->argv[k + 1], arg[base + 1 + k],
 					      alen[base + 1 + k], lcut);
+			script = ok;
 		}
 	}
 	c->verified = ok;
+	if (identify(r, c, host_pid, script) < 0)
+		return 1;
 	if (ok)
 		return 0;
 	c->argv_run = calloc(na + 1, sizeof *c->argv_run);
@@ -418,17 +464,10 @@ static int rec_started(void *ctx, int64_t t_us, int host_pid,
 
 static void rec_release(struct recorder *r)
 {
-	size_t i, k;
+	size_t i;
 
-	for (i = 0; i < r->n; i++) {
-		for (k = 0; k < r->cmds[i].argc; k++)
-			free(r->cmds[i].argv[k]);
-		free(r->cmds[i].argv);
-		for (k = 0; k < r->cmds[i].argc_run; k++)
-			free(r->cmds[i].argv_run[k]);
-		free(r->cmds[i].argv_run);
-		free(r->cmds[i].path);
-	}
+	for (i = 0; i < r->n; i++)
+		ev_command_release(&r->cmds[i]);
 	free(r->cmds);
 	free(r->host_pids);
 	cast_free(r->cast);
@@ -607,38 +646,57 @@ static int chown_tree(int parent, const char *name, uid_t uid, int depth,
 	return 0;
 }
 
-/* Give each service the paths it owns (absolute sandbox paths). */
-static int give_owned(const struct scenario *sc, int lower_fd, uid_t uid,
-		      struct err *e)
+/* Give uid the tree at abs (an absolute sandbox path) beneath the lower
+ * layer; a missing tree is fine when optional. */
+static int give_tree(int lower_fd, const char *abs, uid_t uid, int optional,
+		     struct err *e)
 {
 	char rel[SERVICE_MAX_ARG], *slash;
-	size_t i, k;
 	int dir, next;
+	struct stat st;
 
-	for (i = 0; i < sc->nservices; i++) {
-		for (k = 0; k < sc->services[i].nowns; k++) {
-			snprintf(rel, sizeof rel, "%s", sc->services[i].owns[k] + 1);
-			dir = dup(lower_fd);
-			for (slash = strchr(rel, '/'); dir >= 0 && slash;
-			     slash = strchr(rel, '/')) {
-				*slash = 0;
-				next = openat(dir, rel, O_RDONLY | O_DIRECTORY |
-							O_NOFOLLOW | O_CLOEXEC);
-				close(dir);
-				dir = next;
-				memmove(rel, slash + 1, strlen(slash + 1) + 1);
-			}
-			if (dir < 0)
-				return err_sys(e, ERR_HOST, errno, "%s",
-					       sc->services[i].owns[k]);
-			if (chown_tree(dir, rel, uid, 0, e) < 0) {
-				close(dir);
-				return -1;
-			}
-			close(dir);
-		}
+	snprintf(rel, sizeof rel, "%s", abs + 1);
+	dir = dup(lower_fd);
+	for (slash = strchr(rel, '/'); dir >= 0 && slash; slash = strchr(rel, '/')) {
+		*slash = 0;
+		next = openat(dir, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dir);
+		dir = next;
+		memmove(rel, slash + 1, strlen(slash + 1) + 1);
 	}
+	if (dir >= 0 && fstatat(dir, rel, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		close(dir);
+		dir = -1;
+	}
+	if (dir < 0)
+		return optional && errno == ENOENT ? 0 : err_sys(e, ERR_HOST, errno, "%s", abs);
+	if (chown_tree(dir, rel, uid, 0, e) < 0) {
+		close(dir);
+		return -1;
+	}
+	close(dir);
 	return 0;
+}
+
+/* Who owns what (docs/scenario.md, "Who owns what"): the scenario's
+ * files were laid in place as the sandbox's root; each service gets the
+ * paths it owns, the candidate their home and what $.candidate_owns names.
+ * Nothing else is theirs to write: the loader's and name service's
+ * configuration, and what services run, stay root's (docs/validity.md,
+ * V1). */
+static int give_owned(const struct scenario *sc, int lower_fd, uid_t service,
+		      uid_t candidate, struct err *e)
+{
+	size_t i, k;
+
+	for (i = 0; i < sc->nservices; i++)
+		for (k = 0; k < sc->services[i].nowns; k++)
+			if (give_tree(lower_fd, sc->services[i].owns[k], service, 0, e) < 0)
+				return -1;
+	for (i = 0; i < sc->ncandidate_owns; i++)
+		if (give_tree(lower_fd, sc->candidate_owns[i], candidate, 0, e) < 0)
+			return -1;
+	return give_tree(lower_fd, SBX_CANDIDATE_HOME, candidate, 1, e);
 }
 
 static void clamp(unsigned *v, unsigned max)
@@ -775,7 +833,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	char digest[SIGN_SHA256_HEX], keyid[17], pseudonym[20], seed[65];
 	char profile[SIGN_SHA256_HEX], libexec[PATH_MAX], init_path[PATH_MAX + 32];
 	char wd[PATH_MAX], script_path[PATH_MAX + 16], sid[17], comment[256];
-	char script_digest[SIGN_SHA256_HEX];
+	char script_digest[SIGN_SHA256_HEX], collect_error[600];
 	unsigned char rnd[8];
 	int unsigned_dir = 0, overridden = 0, root_fd = -1, upper_fd = -1;
 	int registered = 0;
@@ -1015,10 +1073,11 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	    (!o->ui &&
 	     write_file_atomic(script_path, script.data, script.len, 0644, &se) < 0) ||
 	    bundle_extract(&files, "system/", sbx_lower_fd(sb),
-			   sbx_candidate_uid(sb), sbx_candidate_uid(sb), &se) < 0 ||
-	    give_owned(&sc, sbx_lower_fd(sb), sbx_service_uid(sb), &se) < 0 ||
-	    faults_apply(&sc, &files, sbx_lower_fd(sb), sbx_candidate_uid(sb),
-			 seed, faults, &se) < 0) {
+			   sbx_root_uid(sb), sbx_root_uid(sb), &se) < 0 ||
+	    faults_apply(&sc, &files, sbx_lower_fd(sb), sbx_root_uid(sb),
+			 seed, faults, &se) < 0 ||
+	    give_owned(&sc, sbx_lower_fd(sb), sbx_service_uid(sb),
+		       sbx_candidate_uid(sb), &se) < 0) {
 		if (se.kind == ERR_REFUSED && sb) {
 			*e = se;
 			goto out;
@@ -1119,6 +1178,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	info.commands_truncated = rec.truncated;
 	info.collected = &rep;
 	info.cast_capped = cast_capped(rec.cast);
+	cast_neutralised(rec.cast, &info.cast_neutral);
 	if (sb && sbx_limit_report(sb, &lr, &se) < 0) {
 		/* The counters could not be read: the session cannot say
 		 * whether a limit was hit, so it cannot be judged. */
@@ -1245,10 +1305,30 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	if (!gr.ok)
 		info.error = gr.error;
 
+	/* What the verdict rests on is collected first, under a budget of
+	 * its own; if it cannot be kept whole, a regrade could not agree
+	 * with this verdict, so it is error (docs/validity-v3.md). */
 	upper_fd = sb ? sbx_open_upper(sb, NULL) : -1;
-	if (upper_fd >= 0 &&
-	    collect_changes(upper_fd, sbx_lower_fd(sb), &members, &rep, e) < 0)
-		goto out;
+	if (upper_fd >= 0) {
+		struct collect_graded cg = {
+			.reads = gr.ok ? gr.reads : NULL,
+			.nreads = gr.ok ? gr.nreads : 0,
+			.reads_cut = gr.ok && gr.reads_cut,
+			.service_uid = sbx_service_uid(sb),
+			.root_fd = root_fd,
+		};
+
+		if (collect_changes(upper_fd, sbx_lower_fd(sb), &cg, &members,
+				    &rep, e) < 0)
+			goto out;
+		if (rep.graded.error[0] && strcmp(info.verdict, "error")) {
+			snprintf(collect_error, sizeof collect_error,
+				 "collection: the graded state cannot be kept whole: %s",
+				 rep.graded.error);
+			info.verdict = "error";
+			info.error = collect_error;
+		}
+	}
 	if (root_fd >= 0)
 		answers_fd = open_dir_beneath(root_fd, "home/candidate/answers");
 	if (collect_answers(answers_fd, &members, &rep, e) < 0)

@@ -48,9 +48,7 @@ static int prefix_ok(const unsigned char *in, size_t have, size_t need,
 	return 1;
 }
 
-/* Length of the valid sequence at in[0..len), or 0 when in[0] does not
- * start a complete valid one. */
-static size_t seq_len(const unsigned char *in, size_t len)
+size_t utf8_seq_len(const unsigned char *in, size_t len)
 {
 	unsigned char lo, hi;
 	size_t n = lead(in[0], &lo, &hi);
@@ -70,7 +68,7 @@ int utf8_escape(const unsigned char *in, size_t len, struct buf *out,
 	/* Copy valid runs in one piece; escape each bad byte alone, then
 	 * resynchronise on the next byte. */
 	while (i < len) {
-		n = seq_len(in + i, len - i);
+		n = utf8_seq_len(in + i, len - i);
 		if (n) {
 			i += n;
 			continue;
@@ -84,6 +82,20 @@ int utf8_escape(const unsigned char *in, size_t len, struct buf *out,
 		run = ++i;
 	}
 	return buf_append(out, in + run, len - run, e);
+}
+
+size_t utf8_broken_len(const unsigned char *in, size_t len)
+{
+	unsigned char lo, hi;
+	size_t need = lead(in[0], &lo, &hi), n = 1;
+
+	/* A lead byte takes the continuation bytes that still fit it (the
+	 * "maximal subpart" of Unicode's chapter 3): one error, as a UTF-8
+	 * terminal shows it. */
+	while (need > 1 && n < need && n < len &&
+	       prefix_ok(in, n + 1, need, lo, hi))
+		n++;
+	return n;
 }
 
 size_t utf8_incomplete_tail(const unsigned char *in, size_t len)
@@ -111,7 +123,7 @@ int utf8_valid(const unsigned char *in, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
-		n = seq_len(in + i, len - i);
+		n = utf8_seq_len(in + i, len - i);
 		if (!n)
 			return 0;
 		i += n;

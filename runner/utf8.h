@@ -22,6 +22,16 @@ int utf8_escape(const unsigned char *in, size_t len, struct buf *out,
  * stream in pieces keeps them for the next piece. */
 size_t utf8_incomplete_tail(const unsigned char *in, size_t len);
 
+/* The length (1..4) of the valid sequence at in[0..len), or 0 when in[0]
+ * does not start a complete valid one (len must be at least 1). */
+size_t utf8_seq_len(const unsigned char *in, size_t len);
+
+/* Where utf8_seq_len is 0: how many bytes at in[0..len) make up the one
+ * broken sequence there (1..3): a lead byte with the continuation bytes
+ * that still fit it, cut short or followed by something else; 1 for a byte
+ * that starts no sequence. */
+size_t utf8_broken_len(const unsigned char *in, size_t len);
+
 /* 1 if in[0..len) is entirely valid UTF-8. */
 int utf8_valid(const unsigned char *in, size_t len);
 

@@ -280,6 +280,11 @@ int sbx_lower_fd(const struct sbx *s)
 	return s->lower_fd;
 }
 
+uid_t sbx_root_uid(const struct sbx *s)
+{
+	return s->base;
+}
+
 uid_t sbx_candidate_uid(const struct sbx *s)
 {
 	return s->base + SBX_CANDIDATE_ID;

@@ -258,11 +258,36 @@ int sbx_check_host(struct err *e);
 /* Make the work area and the layers: a private mount namespace for this
  * process (once), a tmpfs at workdir, an outer id range.  Must run as root.
  * Afterwards the caller fills the lower layer (sbx_lower_fd) with files
- * owned by sbx_candidate_uid(). */
+ * owned by sbx_root_uid(), gives the candidate (sbx_candidate_uid) and
+ * the services (sbx_service_uid) what is theirs, and nothing else. */
 int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e);
 int sbx_lower_fd(const struct sbx *s);
+uid_t sbx_root_uid(const struct sbx *s);   /* the sandbox's root, inside */
 uid_t sbx_candidate_uid(const struct sbx *s);
 uid_t sbx_service_uid(const struct sbx *s);
+
+/* What a process of the sandbox runs (sandbox/program.c), asked while it
+ * waits in a notified call (the started hook): exe is the file the kernel
+ * executed, named as inside the sandbox ("" when unreadable; for a script,
+ * its interpreter); exe_trusted is 1 when neither that file nor a
+ * directory on its path is the candidate's to write, so that the name is
+ * not the candidate's choice; cwd its working directory ("" unknown). */
+struct sbx_program {
+	char exe[4096];
+	char cwd[4096];
+	int exe_trusted;
+};
+int sbx_program(const struct sbx *s, int host_pid, struct sbx_program *out);
+
+/* Resolve path (relative to cwd, an absolute sandbox path, when not
+ * absolute) as process host_pid would, beneath its root, following every
+ * link (follow) or every one but the last; out gets the absolute path
+ * inside the sandbox, *is_link whether the last entry is a link (when not
+ * followed) and *trusted whether the candidate could have written or
+ * swapped anything on the way.  -1 when it does not resolve. */
+int sbx_resolve(const struct sbx *s, int host_pid, const char *cwd,
+		const char *path, int follow, char *out, size_t size,
+		int *trusted, int *is_link);
 
 /* Run argv (envp is the whole environment) as the candidate in the
  * sandbox, its output on a pty, until it ends, the wall limit passes, or

@@ -70,7 +70,8 @@ make_scenario() {
   "grader_api": 1,
   "pass_mark": 800,
   "time_limit_s": 60,
-  "valid_for_days": 365
+  "valid_for_days": 365,
+  "candidate_owns": ["/etc/app"]
 }
 JSON
 	printf '# Fix the config\n\nSet mode=fixed in /etc/app/config.txt and write the cause to ~/answers/cause.txt.\n' >"$d/brief.md"
@@ -80,12 +81,17 @@ JSON
 local cfg = lab.read("/etc/app/config.txt") or ""
 local cause = lab.trim(lab.answer("cause.txt") or "")
 local fixed = cfg:find("mode=fixed", 1, true) ~= nil
+-- the file is the candidate's: an edit by sed (from the command log) is
+-- what tells a fix from a file written by hand
+local edited = lab.ran("sed", "/etc/app/config.txt") ~= nil
 return {
   lab.check{id = "config-fixed", title = "The config is fixed", weight = 600,
-    pass = fixed,
-    message = fixed and "mode is fixed" or "/etc/app/config.txt still does not say mode=fixed"},
+    pass = fixed and edited,
+    message = (fixed and edited) and "mode is fixed"
+      or fixed and "/etc/app/config.txt says mode=fixed, but sed did not edit it"
+      or "/etc/app/config.txt still does not say mode=fixed"},
   lab.check{id = "cause-named", title = "The cause is named", weight = 400,
-    pass = cause == "typo",
+    pass = cause == "typo", kind = "knowledge",
     message = cause == "typo" and "right cause" or "~/answers/cause.txt does not name the cause"},
 }
 LUA
@@ -99,6 +105,22 @@ SH
 # must-fail: config-fixed
 echo typo > ~/answers/cause.txt
 SH
+}
+
+# make_min_scenario DIR: the smallest scenario pack qualifies: the
+# untouched x = 1 in /etc/x.conf fails, the reference's x = 2 passes.  The
+# file is the candidate's, so its one check is a knowledge answer (what to
+# write), not a remediation a forger could fake (docs/validity.md, V5).
+make_min_scenario() {
+	mkdir -p "$1/system/etc" "$1/grader" "$1/solutions"
+	cat >"$1/scenario.json" <<'JSON'
+{"schema":1,"id":"t-min","version":"1.0.0","title":"Minimal","level":"foundation","competencies":["testing"],"platform":"agentsim-1","grader_api":1,"pass_mark":800,"time_limit_s":60,"valid_for_days":365,"candidate_owns":["/etc/x.conf"]}
+JSON
+	printf '# Minimal\n\nRepair nothing.\n' >"$1/brief.md"
+	printf 'x = 1\n' >"$1/system/etc/x.conf"
+	printf 'local ok = (lab.read("/etc/x.conf") or ""):find("x = 2", 1, true) ~= nil\nreturn {lab.check{id = "x", title = "x", weight = 1, pass = ok, kind = "knowledge", message = ok and "x is 2" or "/etc/x.conf does not say x = 2"}}\n' >"$1/grader/grade.lua"
+	printf '#!/bin/bash\necho "x = 2" >/etc/x.conf\n' >"$1/solutions/reference.sh"
+	chmod +x "$1/solutions/reference.sh"
 }
 
 # member EVIDENCE NAME: print one member of an evidence tar.

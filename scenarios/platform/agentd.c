@@ -149,7 +149,8 @@ static void serve(struct sim *s, int fd)
 		file.data = json_string_value(json_object_get(f, "data"));
 		file.len = json_string_length(json_object_get(f, "data"));
 	}
-	if (sim_command(s, actor_of(cred.uid, who), words, n, f ? &file : NULL, &r) < 0)
+	if (sim_command(s, actor_of(cred.uid, who), (int)cred.pid, words, n,
+			f ? &file : NULL, &r) < 0)
 		fprintf(stderr, "%s", r.err.data ? (char *)r.err.data : "agentd: cannot write its files\n");
 	reply(fd, &r);
 out:
@@ -210,7 +211,7 @@ static int run_script(struct sim *s, const char *path)
 		for (size_t i = 0; i < n; i++)
 			printf(" %s", words[i]);
 		printf("\n");
-		if (sim_command(s, "script", words, n, NULL, &r) < 0)
+		if (sim_command(s, "script", 0, words, n, NULL, &r) < 0)
 			rc = 1;
 		fwrite(r.out.data ? (char *)r.out.data : "", 1, r.out.len, stdout);
 		fwrite(r.err.data ? (char *)r.err.data : "", 1, r.err.len, stdout);

@@ -3780,8 +3780,9 @@ static void journal_add(struct sim *s, const char *actor, char *const *argv,
 	}
 }
 
-static void audit_add(struct sim *s, const char *actor, char *const *argv,
-		      size_t argc, const struct sim_file *file, int status,
+static void audit_add(struct sim *s, const char *actor, int pid,
+		      char *const *argv, size_t argc,
+		      const struct sim_file *file, int status,
 		      const struct buf *out, const struct buf *err,
 		      const char *span)
 {
@@ -3800,6 +3801,11 @@ static void audit_add(struct sim *s, const char *actor, char *const *argv,
 	json_object_set_new(o, "seq", json_integer(++s->audit_seq));
 	json_object_set_new(o, "ts", jts(s->now_ms));
 	json_object_set_new(o, "actor", json_string(actor));
+	/* the caller's process, as the kernel names it (SO_PEERCRED): a
+	 * grader matches it with labrun's command log to know which program
+	 * asked (docs/validity.md, V2) */
+	if (pid > 0)
+		json_object_set_new(o, "pid", json_integer(pid));
 	json_object_set_new(o, "argv", a);
 	if (file)
 		json_object_set_new(o, "file", json_string(file->name));
@@ -3833,7 +3839,7 @@ static int words_ok(char *const *argv, size_t argc, struct buf *err)
 	return 1;
 }
 
-static int run_command(struct sim *s, const char *actor, char *const *argv,
+static int run_command(struct sim *s, const char *actor, int pid, char *const *argv,
 		       size_t argc, const struct sim_file *file,
 		       struct sim_reply *reply)
 {
@@ -3870,7 +3876,7 @@ static int run_command(struct sim *s, const char *actor, char *const *argv,
 	}
 	attr_i(&x.op, "operator.exit", reply->status);
 	span_end(s, &x.op, s->now_ms + 10, reply->status == 0, "refused", 0);
-	audit_add(s, actor, argv, argc, file, reply->status, &reply->out,
+	audit_add(s, actor, pid, argv, argc, file, reply->status, &reply->out,
 		  &reply->err, x.op.id);
 	journal_add(s, actor, argv, argc, file);
 	return 0;
@@ -4009,7 +4015,7 @@ static int resume(struct sim *s, const char *path)
 			file.data = json_string_value(json_object_get(f, "data"));
 			file.len = json_string_length(json_object_get(f, "data"));
 		}
-		run_command(s, json_string_value(json_object_get(e, "actor")), words, n,
+		run_command(s, json_string_value(json_object_get(e, "actor")), 0, words, n,
 			    f ? &file : NULL, &r);
 		sim_reply_release(&r);
 		flush(s, NULL);
@@ -4091,7 +4097,7 @@ int sim_open(const struct sim_paths *p, const char *seed_hex,
 	return 0;
 }
 
-int sim_command(struct sim *s, const char *actor, char *const *argv,
+int sim_command(struct sim *s, const char *actor, int pid, char *const *argv,
 		size_t argc, const struct sim_file *file,
 		struct sim_reply *reply)
 {
@@ -4105,7 +4111,7 @@ int sim_command(struct sim *s, const char *actor, char *const *argv,
 			state_free(s);
 			begin(s);
 			buf_printf(&reply->out, NULL, "the platform starts afresh from its configuration\n");
-			audit_add(s, actor, argv, argc, NULL, 0, &reply->out, &reply->err, "");
+			audit_add(s, actor, pid, argv, argc, NULL, 0, &reply->out, &reply->err, "");
 			return flush(s, &reply->err);
 		}
 		buf_printf(&reply->err, NULL,
@@ -4115,7 +4121,7 @@ int sim_command(struct sim *s, const char *actor, char *const *argv,
 		reply->status = 1;
 		return 0;
 	}
-	run_command(s, actor, argv, argc, file, reply);
+	run_command(s, actor, pid, argv, argc, file, reply);
 	return flush(s, &reply->err);
 }
 

@@ -86,10 +86,11 @@ struct sim_reply {
 int sim_open(const struct sim_paths *p, const char *seed_hex,
 	     const char *faults_json, struct sim **out, struct buf *why);
 
-/* Run one operator command; actor names who ran it in the audit trail.
- * Writes every file before returning.  -1 only when the platform's own
- * files cannot be written (reply->err says why). */
-int sim_command(struct sim *s, const char *actor, char *const *argv,
+/* Run one operator command; actor names who ran it in the audit trail,
+ * pid the process that asked (0: none, as in --script).  Writes every
+ * file before returning.  -1 only when the platform's own files cannot be
+ * written (reply->err says why). */
+int sim_command(struct sim *s, const char *actor, int pid, char *const *argv,
 		size_t argc, const struct sim_file *file,
 		struct sim_reply *reply);
 

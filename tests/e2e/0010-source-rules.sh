@@ -1,7 +1,7 @@
 #!/bin/bash
 # Source rules (docs/testing.md, STYLE): no banned function, no VLA-prone
-# alloca, every file opens with a line on what it is for, no unfinished
-# marker left in code.
+# alloca, every file opens with a line on what it is for, the commands
+# print through the escaping helpers, no unfinished marker left in code.
 . "$(dirname "$0")/../lib.sh"
 cd "$TOP" || exit 1
 srcs=$(ls runner/*.[ch] runner/tools/*.c sandbox/*.[ch] graders/*.[ch] scenarios/platform/*.[ch] tests/probes/*.c 2>/dev/null)
@@ -11,6 +11,18 @@ for f in $srcs; do
 	[ -z "$hits" ] && pass "$f: no banned function" || { fail "$f: no banned function"; echo "$hits" | sed 's/^/#   /'; }
 	head -1 "$f" | grep -q '^/\* [a-z_0-9-]*: ' && pass "$f: opens with its purpose" ||
 		fail "$f: opens with '/* NAME: purpose'"
+done
+# HOSTILE.md V4: the commands print text from evidence, bundles, job lists,
+# graders and candidates only through cmd_printf and cmd_write (cmd.c,
+# runner/termsafe.h), so none of it reaches the terminal raw; fputs is left
+# for labrun's own escape sequences and takes a string literal.  doctor
+# (host facts) and keygen (its own file names) print nothing of that kind.
+for f in runner/cmd_*.c runner/main.c; do
+	case $f in runner/cmd_doctor.c | runner/cmd_keygen.c) continue ;; esac
+	hits=$( (grep -nE '(^|[^_a-z])(printf|fprintf|vprintf|vfprintf|puts|fwrite|putchar|fputc|putc)[[:space:]]*\(' "$f"
+		grep -nE '(^|[^_a-z])fputs[[:space:]]*\([^"]' "$f") | grep -vE '^[0-9]+:[[:space:]]*(\*|/\*)')
+	[ -z "$hits" ] && pass "$f: prints through cmd_printf and cmd_write" ||
+		{ fail "$f: prints through cmd_printf and cmd_write"; echo "$hits" | sed 's/^/#   /'; }
 done
 # The pattern is spelled in pieces so that this file does not match it.
 marks="TO""DO|FIX""ME|X""XX[^X]|not (yet )?implem""ented"

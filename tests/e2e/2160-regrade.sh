@@ -42,7 +42,7 @@ g = open(d + "/grader/grade.lua").read()
 g = g.replace('weight = 600', 'weight = 300')
 g = g.replace('\n}\n', '''
   lab.check{id = "answer-short", title = "The answer is one word", weight = 100,
-    pass = cause ~= "" and not cause:find(" ", 1, true),
+    pass = cause ~= "" and not cause:find(" ", 1, true), kind = "knowledge",
     message = "one word, please"},
 }
 ''', 1)

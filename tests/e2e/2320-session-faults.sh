@@ -51,6 +51,7 @@ j["faults"] = [
     {"id": "freeze", "kind": "process.freeze", "service": "ticker", "at_s": 1},
     {"id": "on-file", "kind": "process.kill", "service": "beat", "signal": "SIGKILL", "when_file": "/tmp/go"},
 ]
+j["candidate_owns"] = ["/etc/app", "/var/log/agent", "/var/spool/agent"]
 json.dump(j, open(p, "w"), indent=1)
 PY
 expect_exit 0 "validate accepts network, disk, clock and freeze faults" "$LABRUN" validate "$S"

@@ -4,23 +4,8 @@
 # times, modes or umask, and a refused tree leaves nothing behind.
 . "$(dirname "$0")/../lib.sh"
 
-# A minimal valid scenario in $1 (scenario.json schema 1).
-mkscen() {
-	mkdir -p "$1/system/etc" "$1/grader" "$1/solutions"
-	cat >"$1/scenario.json" <<'JSON'
-{"schema":1,"id":"t-min","version":"1.0.0","title":"Minimal","level":"foundation","competencies":["testing"],"platform":"agentsim-1","grader_api":1,"pass_mark":800,"time_limit_s":60,"valid_for_days":365}
-JSON
-	printf '# Minimal\n\nRepair nothing.\n' >"$1/brief.md"
-	printf 'x = 1\n' >"$1/system/etc/x.conf"
-	# pack qualifies it first: the untouched x = 1 fails, the reference's
-	# x = 2 passes.
-	printf 'local ok = (lab.read("/etc/x.conf") or ""):find("x = 2", 1, true) ~= nil\nreturn {lab.check{id = "x", title = "x", weight = 1, pass = ok, message = ok and "x is 2" or "/etc/x.conf does not say x = 2"}}\n' >"$1/grader/grade.lua"
-	printf '#!/bin/bash\necho "x = 2" >/etc/x.conf\n' >"$1/solutions/reference.sh"
-	chmod +x "$1/solutions/reference.sh"
-}
-
 make_keys || { fail "make_keys"; done_testing; exit 1; }
-mkscen "$T/s1"
+make_min_scenario "$T/s1"
 
 expect_exit 0 "pack a minimal scenario" \
 	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/one.lab"
@@ -45,7 +30,7 @@ check "owner 0/0 and mtime 0 on every member" \
 check "modes normalised" grep -q '^-rwxr-xr-x .* solutions/reference.sh$' "$T/long"
 
 # The same tree from a copy with other times, modes and umask.
-(umask 077 && mkscen "$T/s2")
+(umask 077 && make_min_scenario "$T/s2")
 touch -d '2001-02-03 04:05:06' "$T/s2/brief.md" "$T/s2/system" "$T/s2/grader/grade.lua"
 chmod 0700 "$T/s2/solutions/reference.sh"
 expect_exit 0 "pack a copy made with umask 077 and other mtimes" \
@@ -60,14 +45,14 @@ expect_exit 0 "packing over an existing bundle" \
 check "gives the same bytes" cmp "$T/one.lab" "$T/two.lab"
 
 # Refusals leave nothing at -o.
-mkscen "$T/sym"
+make_min_scenario "$T/sym"
 ln -s /etc/passwd "$T/sym/system/etc/passwd"
 expect_exit 1 "a symlink in the tree is refused" \
 	"$LABRUN" pack "$T/sym" -s "$T/author.key" -o "$T/sym.lab"
 err_has '^labrun pack: .*sym/system/etc/passwd: is a symbolic link' "... naming it"
 err_has 'hint:' "... with the fix"
 check "... and nothing is written" test ! -e "$T/sym.lab" -a ! -e "$T/sym.lab.minisig"
-mkscen "$T/fifo"
+make_min_scenario "$T/fifo"
 mkfifo "$T/fifo/system/etc/pipe"
 expect_exit 1 "a FIFO in the tree is refused" \
 	"$LABRUN" pack "$T/fifo" -s "$T/author.key" -o "$T/fifo.lab"

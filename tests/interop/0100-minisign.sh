@@ -12,22 +12,8 @@ if ! command -v minisign >/dev/null 2>&1; then
 	exit 0
 fi
 
-mkscen() {
-	mkdir -p "$1/system/etc" "$1/grader" "$1/solutions"
-	cat >"$1/scenario.json" <<'JSON'
-{"schema":1,"id":"t-min","version":"1.0.0","title":"Minimal","level":"foundation","competencies":["testing"],"platform":"agentsim-1","grader_api":1,"pass_mark":800,"time_limit_s":60,"valid_for_days":365}
-JSON
-	printf '# Minimal\n' >"$1/brief.md"
-	printf 'x = 1\n' >"$1/system/etc/x.conf"
-	# pack qualifies it first: the untouched x = 1 fails, the reference's
-	# x = 2 passes.
-	printf 'local ok = (lab.read("/etc/x.conf") or ""):find("x = 2", 1, true) ~= nil\nreturn {lab.check{id = "x", title = "x", weight = 1, pass = ok, message = ok and "x is 2" or "/etc/x.conf does not say x = 2"}}\n' >"$1/grader/grade.lua"
-	printf '#!/bin/bash\necho "x = 2" >/etc/x.conf\n' >"$1/solutions/reference.sh"
-	chmod +x "$1/solutions/reference.sh"
-}
-
 make_keys || { fail "make_keys"; done_testing; exit 1; }
-mkscen "$T/s"
+make_min_scenario "$T/s"
 expect_exit 0 "pack" "$LABRUN" pack "$T/s" -s "$T/author.key" -o "$T/t.lab"
 digest=$(sed -n 's/^sha256://p' "$OUT")
 expect_exit 0 "minisign -V -H accepts the bundle pack wrote" \

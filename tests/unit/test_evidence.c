@@ -57,7 +57,8 @@ static char *argv1[] = {"/bin/cat", "/etc/agent/policy.yaml"};
 static char *argv2[] = {"/usr/bin/printf", "bad\xff" "byte", "caf\xc3\xa9"};
 static struct ev_command cmds[] = {
 	{.t_ms = 120, .pid = 5, .path = "/bin/cat", .argv = argv1, .argc = 2,
-	 .verified = 1, .exited = 1, .exit_code = 0},
+	 .verified = 1, .exited = 1, .exit_code = 0, .exe = "/usr/bin/cat",
+	 .link = "/bin/cat", .cwd = "/home/candidate", .trusted = 1},
 	{.t_ms = 950, .pid = 6, .path = "/usr/bin/printf", .argv = argv2,
 	 .argc = 3, .argv_truncated = 1, .verified = -1},
 };
@@ -360,8 +361,11 @@ static void test_records(void)
 		   "two lines");
 		ok(strstr((char *)cl->data,
 			  "{\"argv\":[\"/bin/cat\",\"/etc/agent/policy.yaml\"],"
-			  "\"argv_truncated\":false,\"exit\":0,\"path\":\"/bin/cat\","
-			  "\"pid\":5,\"seq\":1,\"t_ms\":120,\"verified\":true}\n") == (char *)cl->data,
+			  "\"argv_truncated\":false,\"cwd\":\"/home/candidate\","
+			  "\"exe\":\"/usr/bin/cat\",\"exit\":0,\"interpreter\":null,"
+			  "\"link\":\"/bin/cat\",\"path\":\"/bin/cat\","
+			  "\"pid\":5,\"seq\":1,\"t_ms\":120,\"trusted\":true,"
+			  "\"verified\":true}\n") == (char *)cl->data,
 		   "first line exactly");
 		is_str(json_string_value(json_array_get(json_object_get(c, "argv"), 1)),
 		       "bad\\xffbyte", "invalid UTF-8 in argv escaped as \\xff");
@@ -725,6 +729,98 @@ static void test_tampering(void)
 	tar_list_release(&l);
 }
 
+/* $.collection's parts and changes/.special (V3): checked when present,
+ * and old evidence without them still verifies, even with a collected
+ * file that happened to be called .special. */
+static void test_collection(void)
+{
+	struct ev_info in;
+	struct grader_result r;
+	struct collect_report col = {0};
+	struct tar_list l = {0};
+	struct buf rep = BUF_INIT;
+	struct err e = {0};
+	char path[160], good[160];
+	json_t *man, *c;
+	char *text;
+
+	snprintf(path, sizeof path, "%s/c.tar", dir);
+	snprintf(good, sizeof good, "%s/c-good.tar", dir);
+	col.graded.on = 1;
+	col.graded.special = 2;
+	col.graded.touched = 3;
+	col.candidate.files = 1;
+	col.candidate.left_out = 100;
+	fill_info(&in, &r, &col, "pass");
+	ok(build(&l, &in, &e) == 0, "members with the collection's parts: %s", e.msg);
+	add(&l, "changes/.special", "d home\nl home/x %2E%2E/y%20z\n");
+	ok(seal_to(&l, good, &e) == 0 && ev_verify(good, &pk, &rep, &e) == 0,
+	   "graded, candidate and answers parts with changes/.special verify: %s", e.msg);
+	tar_list_release(&l);
+	man = NULL;
+	parse(good, &l);
+	man = member_json(&l, "manifest.json");
+	c = json_object_get(json_object_get(man, "collection"), "candidate");
+	ok(json_integer_value(json_object_get(c, "left_out")) == 100 &&
+	   json_is_true(json_object_get(json_object_get(json_object_get(man, "collection"),
+							 "graded"), "complete")),
+	   "collection.candidate.left_out and graded.complete are written");
+	json_decref(man);
+
+	replace_member(&l, "changes/.special", "d home\n");
+	reseal(&l, path);
+	refused(path, "changes/.special has 1 lines, but $.collection.graded.special says 2",
+		"a .special whose lines are not counted is refused");
+	replace_member(&l, "changes/.special", "d home\nl home/x\n");
+	reseal(&l, path);
+	refused(path, "changes/.special: line 2 is not", "a link without its target is refused");
+	replace_member(&l, "changes/.special", "d home\nq home/x\n");
+	reseal(&l, path);
+	refused(path, "changes/.special: line 2 is not", "an unknown type is refused");
+	remove_member(&l, "changes/.special");
+	reseal(&l, path);
+	refused(path, "which is missing", "counted lines without the member are refused");
+	tar_list_release(&l);
+
+	/* An incomplete graded state beside a pass. */
+	parse(good, &l);
+	text = strndup((char *)tar_list_find(&l, "manifest.json")->data,
+		       tar_list_find(&l, "manifest.json")->len);
+	memcpy(strstr(text, "\"complete\": true"), "\"complete\": 0   ", 16);
+	replace_member(&l, "manifest.json", text);
+	reseal(&l, path);
+	refused(path, "$.collection.graded.complete: not true or false",
+		"graded.complete must be a boolean");
+	memcpy(strstr(text, "\"complete\": 0   "), "\"complete\":false", 16);
+	replace_member(&l, "manifest.json", text);
+	reseal(&l, path);
+	refused(path, "complete is false, but the verdict is not error",
+		"an incomplete graded state cannot stand beside a pass");
+	free(text);
+	tar_list_release(&l);
+
+	/* Old evidence: no parts; changes/.special is a file like any. */
+	parse(good, &l);
+	man = member_json(&l, "manifest.json");
+	c = json_object_get(man, "collection");
+	json_object_del(c, "graded");
+	json_object_del(c, "candidate");
+	json_object_del(c, "answers");
+	text = json_dumps(man, JSON_INDENT(2) | JSON_SORT_KEYS);
+	replace_member(&l, "manifest.json", text);
+	free(text);
+	json_decref(man);
+	replace_member(&l, "changes/.special", "a file the candidate wrote\n");
+	reseal(&l, path);
+	buf_release(&rep);
+	ok(ev_verify(path, &pk, &rep, &e) == 0,
+	   "evidence written before the parts verifies, a changes/.special file too: %s",
+	   e.msg);
+	tar_list_release(&l);
+	buf_release(&rep);
+}
+
+
 /* SHA256SUMS must be exactly as ev_seal writes it, even when signed. */
 static void test_sums_strict(void)
 {
@@ -834,6 +930,115 @@ static void test_stock_tools(void)
 	ok(run_tool(x, sums_argv) == 0, "sha256sum -c accepts every member");
 }
 
+/* $.recording.neutralised: what the recorder neutralised, by kind (only
+ * kinds that happened); old files without it verify; malformed counts are
+ * refused; the summary names the kinds. */
+static void set_manifest(struct tar_list *l, json_t *man)
+{
+	char *txt = json_dumps(man, JSON_SORT_KEYS | JSON_INDENT(2));
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, txt, NULL);
+	buf_append(&b, "\n", 1, NULL);
+	replace_member(l, "manifest.json", (char *)b.data);
+	buf_release(&b);
+	free(txt);
+}
+
+static void test_neutralised(void)
+{
+	struct ev_info in;
+	struct grader_result r;
+	struct tar_list l = {0};
+	struct buf rep = BUF_INIT, js = BUF_INIT;
+	struct err e = {0};
+	json_t *man, *n, *j = NULL;
+	json_error_t je;
+	char path[160];
+
+	snprintf(path, sizeof path, "%s/neutral.tar", dir);
+	fill_info(&in, &r, NULL, "fail");
+	in.cast_neutral.kind[CAST_OSC_CLIPBOARD] = 2;
+	in.cast_neutral.kind[CAST_ENQ] = 1;
+	in.cast_neutral.total = 3;
+	ok(build(&l, &in, &e) == 0 && seal_to(&l, path, &e) == 0, "sealed: %s", e.msg);
+	man = member_json(&l, "manifest.json");
+	n = json_object_get(json_object_get(man, "recording"), "neutralised");
+	ok(json_integer_value(json_object_get(n, "total")) == 3 &&
+	   json_object_size(json_object_get(n, "kinds")) == 2 &&
+	   json_integer_value(json_object_get(json_object_get(n, "kinds"), "osc-clipboard")) == 2 &&
+	   json_integer_value(json_object_get(json_object_get(n, "kinds"), "enq")) == 1,
+	   "recording.neutralised: the total and the kinds that happened");
+	json_decref(man);
+	ok(ev_verify(path, &pk, &rep, &e) == 0, "verified: %s", e.msg);
+	ok(rep.data && strstr((char *)rep.data,
+			      "  neutralised: 3 terminal sequences removed from the recording "
+			      "(enq 1, osc-clipboard 2)\n"),
+	   "the summary says what was removed");
+	buf_release(&rep);
+	ok(ev_verify_json(path, &pk, &js, &e) == 0 &&
+	   (j = json_loads((char *)js.data, 0, &je)) &&
+	   json_integer_value(json_object_get(json_object_get(j, "neutralised"), "total")) == 3,
+	   "and so does --json");
+	json_decref(j);
+	j = NULL;
+	buf_release(&js);
+	tar_list_release(&l);
+
+	/* Nothing neutralised: a zero total, no kinds, no summary line. */
+	fill_info(&in, &r, NULL, "fail");
+	build(&l, &in, &e);
+	seal_to(&l, path, &e);
+	man = member_json(&l, "manifest.json");
+	n = json_object_get(json_object_get(man, "recording"), "neutralised");
+	ok(json_integer_value(json_object_get(n, "total")) == 0 &&
+	   json_object_size(json_object_get(n, "kinds")) == 0, "none: total 0, kinds {}");
+	ok(ev_verify(path, &pk, &rep, &e) == 0 && !strstr((char *)rep.data, "neutralised"),
+	   "and no summary line");
+	buf_release(&rep);
+
+	/* Written before the recorder neutralised: no key, still valid. */
+	json_object_del(json_object_get(man, "recording"), "neutralised");
+	set_manifest(&l, man);
+	reseal(&l, path);
+	ok(ev_verify(path, &pk, &rep, &e) == 0, "evidence without the key verifies: %s", e.msg);
+	buf_release(&rep);
+	ok(ev_verify_json(path, &pk, &js, &e) == 0 &&
+	   (j = json_loads((char *)js.data, 0, &je)) &&
+	   json_is_null(json_object_get(j, "neutralised")), "--json says null");
+	json_decref(j);
+	buf_release(&js);
+
+	/* Malformed counts, even signed by the issuer. */
+	n = json_pack("{s:i, s:{s:i}}", "total", 2, "kinds", "enq", 1);
+	json_object_set_new(json_object_get(man, "recording"), "neutralised", n);
+	set_manifest(&l, man);
+	reseal(&l, path);
+	refused(path, "$.recording.neutralised: the kinds do not add up", "kinds that do not add up");
+	n = json_pack("{s:i, s:{s:i}}", "total", 0, "kinds", "enq", 0);
+	json_object_set_new(json_object_get(man, "recording"), "neutralised", n);
+	set_manifest(&l, man);
+	reseal(&l, path);
+	refused(path, "$.recording.neutralised.kinds: not counts above 0", "a zero count");
+	json_object_set_new(json_object_get(man, "recording"), "neutralised", json_integer(3));
+	set_manifest(&l, man);
+	reseal(&l, path);
+	refused(path, "$.recording.neutralised: not {", "not an object");
+
+	/* A kind name a later labrun might use verifies; one holding an
+	 * escape is printed escaped. */
+	n = json_pack("{s:i, s:{s:i}}", "total", 1, "kinds", "new-\033]52;c;x\007", 1);
+	json_object_set_new(json_object_get(man, "recording"), "neutralised", n);
+	set_manifest(&l, man);
+	reseal(&l, path);
+	ok(ev_verify(path, &pk, &rep, &e) == 0 && rep.data &&
+	   !memchr(rep.data, 0x1b, rep.len) && strstr((char *)rep.data, "new-\\x1b]52;c;x\\x07 1"),
+	   "an unknown kind verifies and is printed escaped");
+	buf_release(&rep);
+	json_decref(man);
+	tar_list_release(&l);
+}
+
 int main(void)
 {
 	struct err e = {0};
@@ -854,9 +1059,11 @@ int main(void)
 	test_seal_verify();
 	test_flips();
 	test_tampering();
+	test_collection();
 	test_sums_strict();
 	test_seal_refusals();
 	test_stock_tools();
+	test_neutralised();
 
 	sign_sec_free(sk);
 	remove_tree(dir, &e);

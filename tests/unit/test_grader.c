@@ -37,12 +37,35 @@ static const char context[] =
 	"\"scenario\":{\"id\":\"policy-denials\",\"version\":\"1.0.0\"}},"
 	"\"commands\":["
 	"{\"t_ms\":10,\"pid\":5,\"path\":\"/usr/bin/systemctl\","
-	"\"argv\":[\"systemctl\",\"restart\",\"agentd\"],\"exit\":0},"
+	"\"argv\":[\"systemctl\",\"restart\",\"agentd\"],\"exit\":0,"
+	"\"exe\":\"/usr/bin/systemctl\",\"trusted\":true,\"verified\":true},"
 	"{\"t_ms\":20,\"pid\":6,\"path\":\"/usr/bin/vim\","
-	"\"argv\":[\"vim\",\"/etc/agentd/policy.json\"],\"exit\":null},"
+	"\"argv\":[\"vim\",\"/etc/agentd/policy.json\"],\"exit\":null,"
+	"\"exe\":\"/usr/bin/vim.basic\",\"link\":\"/usr/bin/vim\",\"trusted\":true,"
+	"\"cwd\":\"/home/candidate\"},"
 	"{\"t_ms\":30,\"pid\":7,\"path\":\"/usr/bin/systemctl\","
-	"\"argv\":[\"/usr/bin/systemctl\",\"status\",\"agentd\"],\"exit\":3},"
-	"{\"t_ms\":40,\"pid\":8,\"path\":\"/usr/bin/true\",\"argv\":[],\"exit\":0}"
+	"\"argv\":[\"/usr/bin/systemctl\",\"status\",\"agentd\"],\"exit\":3,"
+	"\"exe\":\"/usr/bin/systemctl\",\"trusted\":true},"
+	"{\"t_ms\":40,\"pid\":8,\"path\":\"/usr/bin/true\",\"argv\":[],\"exit\":0,"
+	"\"exe\":\"/usr/bin/true\",\"trusted\":true},"
+	/* what a hostile candidate runs: a renamed program, a copy in home,
+	 * a program whose arguments changed during its exec, a failed exec */
+	"{\"t_ms\":50,\"pid\":9,\"path\":\"/usr/bin/true\","
+	"\"argv\":[\"sudo\",\"restart\"],\"exit\":0,\"exe\":\"/usr/bin/true\",\"trusted\":true},"
+	"{\"t_ms\":60,\"pid\":10,\"path\":\"/home/candidate/sudo\","
+	"\"argv\":[\"/home/candidate/sudo\"],\"exit\":0,\"exe\":\"/home/candidate/sudo\","
+	"\"trusted\":false},"
+	"{\"t_ms\":70,\"pid\":11,\"path\":\"/usr/bin/sudo\","
+	"\"argv\":[\"sudo\",\"-l\"],\"exit\":0,\"exe\":\"/usr/bin/sudo\",\"trusted\":true,"
+	"\"verified\":false},"
+	"{\"t_ms\":80,\"pid\":12,\"path\":\"/usr/bin/sudo\","
+	"\"argv\":[\"sudo\"],\"exit\":null},"
+	"{\"t_ms\":90,\"pid\":13,\"path\":\"/usr/bin/cat\","
+	"\"argv\":[\"cat\",\"../../etc/./agentd/policy.json\"],\"exit\":0,"
+	"\"exe\":\"/usr/bin/cat\",\"trusted\":true,\"cwd\":\"/home/candidate\"},"
+	"{\"t_ms\":95,\"pid\":14,\"path\":\"/usr/bin/echo\","
+	"\"argv\":[\"echo\",\"/var/log/x\"],\"exit\":0,"
+	"\"exe\":\"/usr/bin/echo\",\"trusted\":true,\"cwd\":\"/\"}"
 	"],"
 	"\"keys\":{\"root_cause\":\"policy-deny-all\"}}";
 
@@ -370,11 +393,32 @@ static void test_api(void)
 	is_str(probe("return tostring(lab.ran('systemctl', 'agentd', 'restart'))"),
 	       "nil", "lab.ran wants the arguments in order");
 	is_str(probe("return tostring(lab.ran('vim', '/etc/agentd/policy.json'))"),
-	       "2", "lab.ran with a path argument");
+	       "2", "lab.ran: a name matches the link a program was run through");
+	is_str(probe("return tostring(lab.ran('vim.basic'))"), "2",
+	       "lab.ran: ... and the program the link leads to");
+	is_str(probe("return tostring(lab.ran('/usr/bin/vim.basic'))"), "2",
+	       "lab.ran: an absolute path matches the program exactly");
+	is_str(probe("return tostring(lab.ran('/bin/vim'))"), "nil",
+	       "lab.ran: ... and nothing else");
 	is_str(probe("return tostring(lab.ran('true'))"), "4",
-	       "lab.ran uses path when argv is empty");
+	       "lab.ran: the program is what ran, with or without argv");
 	is_str(probe("return tostring(lab.ran('sudo'))"), "nil",
-	       "lab.ran of something never run");
+	       "lab.ran: argv[1] is data (exec -a), a copy in home is not trusted, "
+	       "changed arguments and a failed exec are no program");
+	is_str(probe("return table.concat(lab.ran_all('true'), ',')"), "4,5",
+	       "lab.ran_all: a renamed program is the program it is");
+	is_str(probe("return tostring(lab.runs(lab.commands[6], '/home/candidate/sudo'))"),
+	       "false", "lab.runs: an untrusted command runs nothing");
+	is_str(probe("return tostring(lab.looked('/etc/agentd/policy.json'))"), "2",
+	       "lab.looked: a reader (vim) with the file as an argument");
+	is_str(probe("return tostring(lab.looked('/etc/agentd/policy.json', 2))"), "9",
+	       "lab.looked: after an index; a relative argument, from where it ran");
+	is_str(probe("return tostring(lab.looked('/etc/agentd/policy.json', 9))"), "nil",
+	       "lab.looked: nothing after the last");
+	is_str(probe("return tostring(lab.looked('/var/log/x'))"), "nil",
+	       "lab.looked: a program that merely names the file is no reader");
+	is_str(probe("return tostring(lab.looked('/var/log/x', 0, {'echo'}))"), "10",
+	       "lab.looked: ... unless the grader says it is");
 	is_str(probe("return tostring(lab.commands[2].exit) .. ',' .. lab.commands[3].exit"),
 	       "nil,3", "a null exit is nil");
 	is_str(probe("local s = lab.session return s.scenario.id .. ',' .. s.seed .."
@@ -688,11 +732,15 @@ static void test_kinds_and_reads(void)
 	    "lab.read('/etc/../etc/x')\n"
 	    "lab.exists('/odd name\\x01')\n"
 	    "lab.list('/')\n"
+	    "lab.exists('/.special/x')\n"
+	    "lab.exists('/a/.special')\n"
 	    "return {lab.check{id='a', title='A', weight=1, pass=true}}\n", &r);
 	ok(r.ok && !r.reads_cut, "a grader that reads gives its read log (%s)", r.error);
 	{
 		static const char *const want[][2] = {
 			{"/", "l"},
+			{"/%2Especial/x", "e"},
+			{"/a/.special", "e"},
 			{"/etc/agentd/policy.json", "re"},
 			{"/etc/lines.txt", "r"},
 			{"/home/candidate/answers/cause.txt", "r"},
@@ -705,7 +753,7 @@ static void test_kinds_and_reads(void)
 		for (i = 0; same && i < r.nreads; i++)
 			same = !strcmp(r.reads[i].path, want[i][0]) &&
 			       !strcmp(r.reads[i].ops, want[i][1]);
-		ok(same, "the read log: normalised, encoded, merged, in byte order, no refused path");
+		ok(same, "the read log: normalised, encoded (a top-level .special too), merged, in byte order, no refused path");
 		for (i = 0; !same && i < r.nreads; i++)
 			printf("#   %s %s\n", r.reads[i].path, r.reads[i].ops);
 	}

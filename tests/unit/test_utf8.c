@@ -1,5 +1,5 @@
-/* test_utf8: escaping of invalid UTF-8 and detection of unfinished
- * sequences at the end of a piece. */
+/* test_utf8: escaping of invalid UTF-8, detection of unfinished sequences
+ * at the end of a piece, and the length of valid and broken sequences. */
 #include <stdint.h>
 #include <string.h>
 
@@ -60,9 +60,28 @@ static void test_split_property(void)
 	ok(bad == 0, "split anywhere, joined: same as whole (%zu cases)", cases);
 }
 
+#define BROKEN(lit) utf8_broken_len((const unsigned char *)lit, sizeof lit - 1)
+
+/* A broken sequence is one error: its lead byte and the continuation bytes
+ * that still fit it (cast.c reads what follows as new input). */
+static void test_broken(void)
+{
+	ok(BROKEN("\xe2\x82" "A") == 2, "a 3-byte sequence cut after 2: 2 bytes");
+	ok(BROKEN("\xe2\x82") == 2, "cut by the end of the input: 2 bytes");
+	ok(BROKEN("\xf0\x9f\x98" "A") == 3, "a 4-byte sequence cut after 3");
+	ok(BROKEN("\xc3" "A") == 1, "a lead byte alone");
+	ok(BROKEN("\xed\xa0\x80") == 1, "a surrogate's lead: its second byte does not fit");
+	ok(BROKEN("\xe0\x80\x80") == 1, "an overlong form's lead");
+	ok(BROKEN("\x9b" "6n") == 1 && BROKEN("\xff") == 1, "a byte that leads nothing");
+	ok(utf8_seq_len((const unsigned char *)"\xc2\x9b", 2) == 2 &&
+	   utf8_seq_len((const unsigned char *)"\xc2", 1) == 0 &&
+	   utf8_seq_len((const unsigned char *)"A", 1) == 1, "utf8_seq_len");
+}
+
 int main(void)
 {
 	test_split_property();
+	test_broken();
 	ESC("", "", "empty");
 	ESC("plain ascii\r\n", "plain ascii\r\n", "ascii unchanged");
 	ESC("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",

@@ -10,7 +10,6 @@
 
 local STATE = lab.agentd.STATE
 local CONFIG = lab.agentd.CONFIG
-local AUDIT = lab.agentd.AUDIT
 local SPANS = lab.agentd.SPANS
 
 local checks = {}
@@ -64,7 +63,7 @@ add(lab.check {
 -- is the command's time on the platform's clock).
 local spans = lab.trace.load(SPANS)
 local rollback_at, canary_at, canary_pct, rollout_at, rollout_span, premature = nil, nil, nil, nil, nil, false
-local audit = lab.agentd.jsonl(AUDIT)
+local audit = lab.agentd.steps()
 for seq, e in ipairs(audit) do
 	if type(e) == "table" and e.actor == "candidate" and type(e.argv) == "table" and e.exit == 0
 	    and e.argv[1] == "tool" and e.argv[3] == tool.id then

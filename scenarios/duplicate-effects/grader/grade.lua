@@ -8,7 +8,6 @@
 -- spans, so it follows the session's seed; messages never print it.
 
 local STATE = lab.agentd.STATE
-local AUDIT = lab.agentd.AUDIT
 local SPANS = lab.agentd.SPANS
 
 local checks = {}
@@ -81,7 +80,7 @@ add(lab.check {
 
 -- The runbook: keys on before the first revert.
 local keys_at, revert_at
-for seq, e in ipairs(lab.agentd.jsonl(AUDIT)) do
+for seq, e in ipairs(lab.agentd.steps()) do
 	if type(e) == "table" and e.actor == "candidate" and type(e.argv) == "table" and e.exit == 0 then
 		local a = e.argv
 		if a[1] == "tool" and a[2] == "set" and a[3] == tool and a[4] == "idempotency" and a[5] == "on" then
@@ -98,7 +97,7 @@ add(lab.check {
 	pass = keys_at ~= nil and revert_at ~= nil and keys_at < revert_at,
 	message = (keys_at and revert_at and keys_at < revert_at) and ""
 		or not keys_at and "idempotency keys were never turned on for the tool"
-		or not revert_at and "no `agentctl effect revert` in the audit trail"
+		or not revert_at and "no `agentctl effect revert` in the audit trail (steps count when run with the installed agentctl)"
 		or "effects were reverted while retries could still repeat them: turn the keys on first",
 })
 

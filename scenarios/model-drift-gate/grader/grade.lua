@@ -9,7 +9,6 @@
 -- session's seed; messages never print it.
 
 local STATE = lab.agentd.STATE
-local AUDIT = lab.agentd.AUDIT
 local SPANS = lab.agentd.SPANS
 
 local checks = {}
@@ -73,7 +72,7 @@ add(lab.check {
 -- The runbook, from the audit trail: an evaluation, then containment (a
 -- rollback or a pin to the good version), then the gate.
 local eval_at, contain_at, gate_at
-local audit = lab.agentd.jsonl(AUDIT)
+local audit = lab.agentd.steps()
 for seq, e in ipairs(audit) do
 	if type(e) == "table" and e.actor == "candidate" and type(e.argv) == "table"
 	    and e.argv[1] == "model" and e.exit == 0 then
@@ -94,7 +93,7 @@ add(lab.check {
 	weight = 1000,
 	pass = eval_at ~= nil and contain_at ~= nil and eval_at < contain_at,
 	message = (eval_at and contain_at and eval_at < contain_at) and ""
-		or not contain_at and "no `agentctl model rollback` or pin to the good version in the audit trail"
+		or not contain_at and "no `agentctl model rollback` or pin to the good version in the audit trail (steps count when run with the installed agentctl)"
 		or "no `agentctl model eval` before the model was rolled back or pinned",
 })
 add(lab.check {

@@ -13,7 +13,6 @@
 -- platform files, so it follows the session's seed; no message prints it.
 
 local STATE = lab.agentd.STATE
-local AUDIT = lab.agentd.AUDIT
 local SPANS = lab.agentd.SPANS
 
 local checks = {}
@@ -35,7 +34,7 @@ if type(state) ~= "table" or type(state.exporter) ~= "table" or type(state.polic
 end
 
 -- 1. The exporter restored by the operator.
-local audit = jsonl(AUDIT)
+local audit = lab.agentd.steps()
 local restart_seq
 for _, e in ipairs(audit) do
 	if e.actor == "candidate" and e.exit == 0 and type(e.argv) == "table"
@@ -68,18 +67,15 @@ end
 local arrived = last ~= nil and spans.by_id[last.span_id] ~= nil
 -- ... and the operator looked: the supervisor's command log (not the
 -- platform's) shows a program reading spans.jsonl after the last restart.
-local looked = false
+-- A look is a reading program (lab.readers) run on the file, by path:
+-- a program that merely names the file, or a copy of one, is no look.
 local restart_cmd
 for i, c in ipairs(lab.commands) do
-	local a = c.argv
-	if a[1] and a[1]:match("agentctl$") and a[2] == "exporter" and a[3] == "restart" then
-		restart_cmd, looked = i, false
-	elseif restart_cmd then
-		for k = 2, #a do
-			if a[k]:find("spans.jsonl", 1, true) then looked = true end
-		end
+	if lab.runs(c, lab.agentd.CLI) and c.argv[2] == "exporter" and c.argv[3] == "restart" then
+		restart_cmd = i
 	end
 end
+local looked = restart_cmd ~= nil and lab.looked(SPANS, restart_cmd) ~= nil
 add(lab.check {
 	id = "runbook.verified",
 	title = "The export was verified end to end after the restart",

@@ -10,7 +10,6 @@
 -- platform files, so it follows the session's seed; no message prints it.
 
 local STATE = lab.agentd.STATE
-local AUDIT = lab.agentd.AUDIT
 local LOG = lab.agentd.LOG
 local SPANS = lab.agentd.SPANS
 local TOOL, FALLBACK = "web.fetch", "cache.fetch"
@@ -49,7 +48,7 @@ add(lab.check {
 
 -- 2. The runbook: contain (disable) before retrying.
 local disabled_at, early_retries, retries = nil, 0, 0
-for _, e in ipairs(jsonl(AUDIT)) do
+for _, e in ipairs(lab.agentd.steps()) do
 	if e.actor == "candidate" and e.exit == 0 and type(e.argv) == "table" then
 		if e.argv[1] == "tool" and e.argv[2] == "disable" and e.argv[3] == TOOL and not disabled_at then
 			disabled_at = e.ts
@@ -65,7 +64,7 @@ add(lab.check {
 	weight = 1500,
 	pass = disabled_at ~= nil and retries > 0 and early_retries == 0,
 	points = (disabled_at ~= nil and early_retries == 0) and 500 or 0,
-	message = not disabled_at and "no `agentctl tool disable` of the failing tool in the audit trail"
+	message = not disabled_at and "no `agentctl tool disable` of the failing tool in the audit trail (steps count when run with the installed agentctl)"
 		or early_retries > 0 and string.format("%d task retries ran before the tool was disabled: they met the same failure again; contain first, then retry", early_retries)
 		or retries == 0 and "the tool was disabled, but no failed task was retried afterwards"
 		or "",

@@ -143,24 +143,14 @@ local function version_of(arg)
 	return "v" .. math.tointeger(tonumber(n))
 end
 
--- If command C ran policyctl, its subcommand and first argument.  Matches
--- policyctl run directly (any path) and through an interpreter
--- (bash /srv/agentsim/bin/policyctl apply v6, or a shebang rewritten so).
-local INTERP = { bash = true, sh = true, dash = true }
+-- If command C ran the platform's policyctl, its subcommand and first
+-- argument.  policyctl is what the kernel ran (lab.runs: by path, never
+-- by the name it was given), so a renamed program, a copy of policyctl
+-- in the candidate's home or a script of theirs is not policyctl.
+local POLICYCTL = "/srv/agentsim/bin/policyctl"
 local function policyctl_call(c)
-	if type(c) ~= "table" or type(c.argv) ~= "table" then return nil end
-	local argv, start = c.argv, nil
-	if basename(argv[1]) == "policyctl" or
-		(basename(c.path) == "policyctl" and not INTERP[basename(argv[1])]) then
-		start = 2
-	elseif INTERP[basename(c.path)] or INTERP[basename(argv[1])] then
-		for j = 2, math.min(#argv, 4) do
-			if basename(argv[j]) == "policyctl" then start = j + 1; break end
-			if type(argv[j]) ~= "string" or argv[j]:sub(1, 1) ~= "-" then break end
-		end
-	end
-	if start == nil then return nil end
-	return argv[start], argv[start + 1]
+	if not lab.runs(c, POLICYCTL) or type(c.argv) ~= "table" then return nil end
+	return c.argv[2], c.argv[3]
 end
 
 local function succeeded(c)
@@ -172,15 +162,29 @@ local function add(t) checks[#checks + 1] = lab.check(t) end
 
 -- 1. the active policy is the last good version ---------------------------
 
+-- The last version policyctl applied successfully: the active file is
+-- the candidate's to write, so it proves nothing alone (a copy by hand
+-- leaves the same bytes); what the operator CLI did is in the command log.
+local last_applied
+for _, c in ipairs(type(lab.commands) == "table" and lab.commands or {}) do
+	local sub, arg = policyctl_call(c)
+	if sub == "apply" and succeeded(c) then last_applied = version_of(arg) end
+end
+
 local active, active_why = load_policy(ACTIVE)
 do
 	local pass, msg = false, nil
 	if active == nil then
 		msg = "The active policy " .. ACTIVE .. " " .. active_why ..
 			". Restore the last good version from the history with the operator CLI (policyctl)."
-	elseif same(active, HIST[GOOD]) then
+	elseif same(active, HIST[GOOD]) and last_applied == GOOD then
 		pass = true
 		msg = "The active policy is the last good version: researcher agents may use web.fetch again."
+	elseif same(active, HIST[GOOD]) then
+		msg = "The active policy has the last good version's rules, but policyctl did not put it " ..
+			"in force (its last successful apply was " .. tostring(last_applied or "none") ..
+			"): a file copied by hand is not a rollback the platform knows of. Apply the " ..
+			"version with policyctl."
 	else
 		local name = history_name(active)
 		local d, why = decide(active, "researcher", "web.fetch")
@@ -325,7 +329,7 @@ do
 			"/var/log/agentsim/decisions.jsonl records the rule that made it."
 	end
 	add { id = "rule-identified", title = "The rule that caused the denials",
-		weight = 150, pass = pass, message = msg }
+		weight = 150, pass = pass, message = msg, kind = "knowledge" }
 end
 
 -- 6. since when ------------------------------------------------------------
@@ -370,7 +374,7 @@ do
 		end
 	end
 	add { id = "since-identified", title = "When the denials started",
-		weight = 150, pass = pass, message = msg }
+		weight = 150, pass = pass, message = msg, kind = "knowledge" }
 end
 
 return checks

@@ -11,7 +11,6 @@
 -- prints it.
 
 local STATE = lab.agentd.STATE
-local AUDIT = lab.agentd.AUDIT
 local SPANS = lab.agentd.SPANS
 local TOOL = "crm.export"
 
@@ -75,7 +74,7 @@ end
 -- 2. The order of the operator's steps: every offender quarantined, then
 -- the good version validated, then applied (or rolled back to).
 local quarantined_seq, released_seq, validated_seq, applied_seq = {}, {}, nil, nil
-for _, e in ipairs(jsonl(AUDIT)) do
+for _, e in ipairs(lab.agentd.steps()) do
 	if e.actor == "candidate" and e.exit == 0 and type(e.argv) == "table" then
 		local w = e.argv
 		if w[1] == "agent" and w[2] == "quarantine" and offenders[w[3]] and not quarantined_seq[w[3]] then
@@ -115,7 +114,7 @@ for id in pairs(offenders) do
 		contained_before = false
 	end
 end
-local order_msg = not applied_seq and "no rollback to the last good version (`agentctl policy apply vN` or `policy rollback`) in the audit trail"
+local order_msg = not applied_seq and "no rollback to the last good version (`agentctl policy apply vN` or `policy rollback`) in the audit trail (steps count when run with the installed agentctl)"
 	or not validated_seq and "the last good version was applied without `agentctl policy validate` first"
 	or validated_seq > applied_seq and "the last good version was validated only after it was applied"
 	or not contained_before and "the rollback began before every agent that exported without review was quarantined: contain first, then change the policy"
@@ -176,6 +175,7 @@ add(lab.check {
 	message = (right == nharmful and extra == 0) and "" or lab.answer("effects.txt") == nil
 		and "no ~/answers/effects.txt (one task id per line, such as task-00042)"
 		or string.format("%d of %d unreviewed exports listed; %d listed that are not", right, nharmful, extra),
+	kind = "knowledge",
 })
 local named = lab.trim(lab.answer("rule.txt") or "")
 add(lab.check {
@@ -185,6 +185,7 @@ add(lab.check {
 	pass = named == rule,
 	message = named == rule and "" or named == "" and "no ~/answers/rule.txt (the rule id, one line)"
 		or "that is not the rule that allowed the unreviewed exports",
+	kind = "knowledge",
 })
 
 -- 6. The chain: the activation of the faulty version, the first

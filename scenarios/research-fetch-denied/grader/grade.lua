@@ -7,7 +7,6 @@
 -- platform, so it follows the session's seed; messages never print it.
 
 local STATE = lab.agentd.STATE
-local AUDIT = lab.agentd.AUDIT
 local SPANS = lab.agentd.SPANS
 
 local checks = {}
@@ -51,7 +50,7 @@ add(lab.check {
 
 -- The runbook: an operator's validate of the good version, then its apply.
 local validated, applied_at, apply_before_validate = false, nil, false
-for _, e in ipairs(lab.agentd.jsonl(AUDIT)) do
+for _, e in ipairs(lab.agentd.steps()) do
 	if type(e) == "table" and e.actor == "candidate" and type(e.argv) == "table"
 	    and e.argv[1] == "policy" and e.exit == 0 then
 		local v = tostring(e.argv[3] or ""):gsub("^v", "")
@@ -68,7 +67,7 @@ add(lab.check {
 	title = "The version was validated before it was applied",
 	weight = 2000,
 	pass = applied_at ~= nil and not apply_before_validate,
-	message = (applied_at and not apply_before_validate) and "" or applied_at == nil and "no `agentctl policy apply` of the last good version in the audit trail"
+	message = (applied_at and not apply_before_validate) and "" or applied_at == nil and "no `agentctl policy apply` of the last good version in the audit trail (steps count when run with the installed agentctl)"
 		or "the version was applied before it was validated",
 })
 

@@ -10,7 +10,6 @@
 -- seed; no message prints it.
 
 local STATE = lab.agentd.STATE
-local AUDIT = lab.agentd.AUDIT
 local LOG = lab.agentd.LOG
 local SPANS = lab.agentd.SPANS
 local TOOL, SECRET = "payments.refund", "payments-api-key"
@@ -68,7 +67,7 @@ for _, e in ipairs(log) do
 		if not last_leak or e.ts > last_leak then last_leak = e.ts end
 	end
 end
-local audit = jsonl(AUDIT)
+local audit = lab.agentd.steps()
 local off_seq, rotate_seq
 for _, e in ipairs(audit) do
 	local w = e.argv
@@ -86,8 +85,8 @@ add(lab.check {
 	title = "The leak was stopped before the key was rotated",
 	weight = 1500,
 	pass = off_seq ~= nil and rotate_seq ~= nil and off_seq < rotate_seq and not new_key_leaked,
-	message = not off_seq and "no `agentctl tool set ... debug off` in the audit trail"
-		or not rotate_seq and "no `agentctl secret rotate` in the audit trail"
+	message = not off_seq and "no `agentctl tool set ... debug off` in the audit trail (steps count when run with the installed agentctl)"
+		or not rotate_seq and "no `agentctl secret rotate` in the audit trail (steps count when run with the installed agentctl)"
 		or (new_key_leaked or rotate_seq < off_seq) and "the key was rotated while the adapter still logged its headers: the new key is in the log too; stop the leak, then rotate again"
 		or "",
 })

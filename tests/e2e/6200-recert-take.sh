@@ -15,7 +15,8 @@
 # renewed by what it carries), and one whose runbook does not fix the
 # system, who is told to retake although the chain carries.
 # policy-denials is left out: it runs on agentsim-1, without agentd's
-# platform.json or spans, and grades no chain.
+# platform.json to vary or spans, and grades no chain (its answers are
+# knowledge checks and carry the same way).
 . "$(dirname "$0")/../lib.sh"
 command -v tmux >/dev/null || { skip "tmux is not installed"; done_testing; exit 0; }
 make_keys || { fail "keygen"; done_testing; exit 1; }

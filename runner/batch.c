@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "runner/batch.h"
+#include "runner/carry.h"
 #include "runner/err.h"
 #include "runner/evidence.h"
 #include "runner/limits.h"
@@ -312,6 +313,7 @@ static int run_job(const struct batch_opts *o, const struct batch_list *l,
 	struct session_result res = {0};
 	struct session_replay rp = {0};
 	struct ev_renewal rn = {0};
+	struct carry_source cs = {0};
 	struct err e = {0};
 	char digest[SIGN_SHA256_HEX], final[PATH_MAX], tmp[PATH_MAX], msg[1400];
 	char sid[200];
@@ -352,7 +354,8 @@ static int run_job(const struct batch_opts *o, const struct batch_list *l,
 			 rec.scenario_id, rec.candidate, rec.attempt);
 		goto out;
 	}
-	if (recert_replay_script(&members, &rec, j->source, digest, &script, &e) < 0) {
+	if (recert_replay_script(&members, &rec, j->source, digest, &script, &e) < 0 ||
+	    carry_source_load(&members, digest, rec.hint_points, &cs, &e) < 0) {
 		snprintf(msg, sizeof msg, "%.300s: %s", j->renews, e.msg);
 		goto out;
 	}
@@ -366,6 +369,7 @@ static int run_job(const struct batch_opts *o, const struct batch_list *l,
 	rp.renews = &rn;
 	rp.jobs_digest = l->digest;
 	rp.job = j->id;
+	rp.carry = &cs;
 	so.input = j->bundle;
 	so.trust = o->trust;
 	so.key = o->key;
@@ -400,7 +404,9 @@ static int run_job(const struct batch_opts *o, const struct batch_list *l,
 		goto out;
 	}
 	if (!strcmp(res.verdict, "error")) {
-		snprintf(msg, sizeof msg, "the replay session ended in an infrastructure error: %s",
+		/* an uncarried knowledge check is an authoring gap, the rest
+		 * the infrastructure's: neither is the candidate's fail */
+		snprintf(msg, sizeof msg, "the replay ended in error, not a verdict: %s",
 			 res.error);
 		unlink(tmp);
 		goto out;
@@ -432,6 +438,8 @@ static int run_job(const struct batch_opts *o, const struct batch_list *l,
 
 		json_object_set_new(c, "id", json_string(res.checks[i].id));
 		json_object_set_new(c, "status", json_string(res.checks[i].status));
+		if (res.checks[i].knowledge && carry_source_has(&cs, res.checks[i].id))
+			json_object_set_new(c, "carried", json_true());
 		json_array_append_new(arr, c);
 		if (strcmp(res.checks[i].status, "pass"))
 			json_array_append_new(failed, json_string(res.checks[i].id));
@@ -447,6 +455,7 @@ out:
 	if (rc < 0)
 		*line = error_line(o, l, j, msg);
 	session_result_release(&res);
+	carry_source_release(&cs);
 	buf_release(&script);
 	if (have_rec)
 		ev_recorded_release(&rec);

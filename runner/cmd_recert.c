@@ -31,10 +31,17 @@ const char usage_recert[] =
 	"  expired    a pass already expired: the holder retakes the exam\n"
 	"  failed     not a pass: nothing to renew\n"
 	"  renewed    another evidence in --evidence renews it\n"
+	"  superseded a newer evidence of the same attempt is in --evidence\n"
+	"             (a regrade of it, linked by regraded_from or renews):\n"
+	"             one job per attempt, for the newest\n"
 	"  no-bundle  no trusted bundle of its scenario in --bundles\n"
 	"  invalid    it does not verify against -p (the rest goes on)\n"
 	"It prints a table (--json: one object) and writes JOBS (JSON lines,\n"
 	"atomically), one job per stale or expiring pass, for labrun batch.\n"
+	"A job whose replay cannot be judged fully (no runbook or script, a\n"
+	"replay derived from the command log, a knowledge check of the new\n"
+	"version that the evidence lacks) is warned about on stderr and in\n"
+	"--json's warnings.\n"
 	"\n"
 	"  --evidence DIR    the stored evidence files\n"
 	"  --bundles DIR     the scenario bundles (NAME.lab with NAME.lab.minisig)\n"
@@ -62,12 +69,12 @@ static void print_plan(const struct recert_plan *p, const char *jobs)
 {
 	size_t i;
 
-	cmd_printf(stdout, "%-9s %-24s %-9s %-18s %-20s %-16s %s\n", "CLASS", "SCENARIO",
+	cmd_printf(stdout, "%-10s %-24s %-9s %-18s %-20s %-16s %s\n", "CLASS", "SCENARIO",
 		   "VERSION", "CANDIDATE", "VALID UNTIL", "JOB", "FILE: WHY");
 	for (i = 0; i < p->nrows; i++) {
 		const struct recert_row *r = &p->rows[i];
 
-		cmd_printf(stdout, "%-9s %-24s %-9s %-18s %-20s %-16s %s%s%s\n",
+		cmd_printf(stdout, "%-10s %-24s %-9s %-18s %-20s %-16s %s%s%s\n",
 			   recert_class_name(r->cls), r->scenario[0] ? r->scenario : "-",
 			   r->version[0] ? r->version : "-",
 			   r->candidate[0] ? r->candidate : "-",
@@ -75,11 +82,15 @@ static void print_plan(const struct recert_plan *p, const char *jobs)
 			   r->job[0] ? r->job : "-", r->file, r->why[0] ? ": " : "",
 			   r->why);
 	}
-	cmd_printf(stdout, "%zu evidence: %zu current, %zu stale, %zu expiring, %zu expired, %zu failed, %zu renewed, %zu no-bundle, %zu invalid\n",
+	cmd_printf(stdout, "%zu evidence: %zu current, %zu stale, %zu expiring, %zu expired, %zu failed, %zu renewed, %zu superseded, %zu no-bundle, %zu invalid\n",
 		   p->nrows, p->count[RC_CURRENT], p->count[RC_STALE],
 		   p->count[RC_EXPIRING], p->count[RC_EXPIRED], p->count[RC_FAILED],
-		   p->count[RC_RENEWED], p->count[RC_NO_BUNDLE], p->count[RC_INVALID]);
-	cmd_printf(stdout, "%zu job%s written to %s\n", p->njobs, p->njobs == 1 ? "" : "s", jobs);
+		   p->count[RC_RENEWED], p->count[RC_SUPERSEDED], p->count[RC_NO_BUNDLE],
+		   p->count[RC_INVALID]);
+	cmd_printf(stdout, "%zu job%s written to %s", p->njobs, p->njobs == 1 ? "" : "s", jobs);
+	if (p->nwarned)
+		cmd_printf(stdout, "; %zu with a warning (stderr)", p->nwarned);
+	cmd_printf(stdout, "\n");
 }
 
 static int plan(const struct cmd *c, int argc, char **argv)
@@ -172,6 +183,9 @@ static int plan(const struct cmd *c, int argc, char **argv)
 	for (i = 0; i < p.nrows; i++)
 		if (p.rows[i].cls == RC_INVALID)
 			cmd_printf(stderr, "labrun recert plan: invalid: %s\n", p.rows[i].why);
+		else if (p.rows[i].warn[0])
+			cmd_printf(stderr, "labrun recert plan: warning: %s (job %s): %s\n",
+				   p.rows[i].file, p.rows[i].job, p.rows[i].warn);
 	if (as_json)
 		cmd_write(stdout, json.data, json.len);
 	else

@@ -101,15 +101,17 @@ static int run_platform(const struct scenario *sc, const char *dir,
 	return rc;
 }
 
-int scenario_dry_run(const struct tar_list *files, const struct scenario *sc,
-		     struct problems *p, struct err *e)
+/* The dry run itself: *graded says whether the grader ran (gr then holds
+ * its result, ok or not); a platform that would not start is in p. */
+static int dry_grade(const struct tar_list *files, const struct scenario *sc,
+		     struct problems *p, struct grader_result *gr, int *graded,
+		     struct err *e)
 {
 	const struct tar_entry *src = tar_list_find(files, "grader/grade.lua");
 	const struct tar_entry *keys = tar_list_find(files, "grader/keys.json");
 	char dir[64], rnd_hex[17];
 	unsigned char rnd[8];
 	struct ev_fault *faults = NULL;
-	struct grader_result gr = {0};
 	struct grader_input in = {0};
 	struct ev_info info = {0};
 	struct buf ctx = BUF_INIT;
@@ -158,18 +160,45 @@ int scenario_dry_run(const struct tar_list *files, const struct scenario *sc,
 	in.context_json = (const char *)ctx.data;
 	in.context_len = ctx.len;
 	in.lim = grader_default_limits;
-	if (grader_run(&in, &gr, e) < 0)
+	if (grader_run(&in, gr, e) < 0)
 		goto out;
-	if (!gr.ok)
-		problems_add(p, "grader/grade.lua: run on the scenario's own files (nothing repaired) it failed: %s; hint: a grader must finish within its limits and return checks whatever it finds",
-			     gr.error);
+	*graded = 1;
 	rc = 0;
 out:
-	grader_result_release(&gr);
 	buf_release(&ctx);
 	free(faults);
 	if (dfd >= 0)
 		close(dfd);
 	remove_tree(dir, NULL);
+	return rc;
+}
+
+int scenario_dry_run(const struct tar_list *files, const struct scenario *sc,
+		     struct problems *p, struct err *e)
+{
+	struct grader_result gr = {0};
+	int graded = 0, rc;
+
+	rc = dry_grade(files, sc, p, &gr, &graded, e);
+	if (rc == 0 && graded && !gr.ok)
+		problems_add(p, "grader/grade.lua: run on the scenario's own files (nothing repaired) it failed: %s; hint: a grader must finish within its limits and return checks whatever it finds",
+			     gr.error);
+	grader_result_release(&gr);
+	return rc;
+}
+
+int scenario_dry_grade(const struct tar_list *files, const struct scenario *sc,
+		       struct grader_result *gr, struct err *e)
+{
+	struct problems p = {0};
+	int graded = 0, rc;
+
+	memset(gr, 0, sizeof *gr);
+	rc = dry_grade(files, sc, &p, gr, &graded, e);
+	if (rc == 0 && !graded) {
+		snprintf(gr->error, sizeof gr->error, "%s",
+			 p.n ? p.v[0] : "the grader did not run");
+	}
+	problems_release(&p);
 	return rc;
 }

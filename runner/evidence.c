@@ -342,6 +342,21 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 	return m;
 }
 
+/* A renewal's check that was not judged again: what it carries and from
+ * where; nulls for a knowledge check the renewed evidence lacks. */
+static json_t *build_carried(const struct ev_carry *cy, const struct ev_carried *k,
+			     int *bad)
+{
+	json_t *o = json_object();
+	int carried = k->state == EV_CARRIED;
+
+	put(bad, o, "from", jstr(cy->from));
+	put(bad, o, "status", carried ? jstr(k->status) : json_null());
+	put(bad, o, "points", carried ? jint(k->points) : json_null());
+	put(bad, o, "weight", carried ? jint(k->weight) : json_null());
+	return o;
+}
+
 static json_t *build_result(const struct ev_info *in, int *bad)
 {
 	const struct grader_result *r = in->result;
@@ -369,9 +384,17 @@ static json_t *build_result(const struct ev_info *in, int *bad)
 		put(bad, c, "points", jint(k->points));
 		put(bad, c, "message", jstr(k->message));
 		put(bad, c, "kind", json_string(k->knowledge ? "knowledge" : "remediation"));
+		if (in->carry && i < in->carry->n && in->carry->checks[i].state != EV_JUDGED)
+			put(bad, c, "carried", build_carried(in->carry, &in->carry->checks[i], bad));
 		push(bad, a, c);
 	}
 	put(bad, m, "checks", a);
+	if (in->carry) {
+		c = json_object();
+		put(bad, c, "from", jstr(in->carry->from));
+		put(bad, c, "hint_points", jint(in->carry->hint_points));
+		put(bad, m, "carry", c);
+	}
 	return m;
 }
 
@@ -1165,6 +1188,78 @@ static int check_recert(const json_t *man, const struct tar_list *l,
 	return 0;
 }
 
+/* A renewal's carried checks (docs/evidence.md, result.json): $.carry
+ * names the evidence renewed, on a replay (or a regrade of one) only; a
+ * check with "carried" is a knowledge check that kept that evidence's
+ * status, or an error when it had nothing to carry.  Files written before
+ * carrying existed have neither, which verify accepts. */
+static int check_carry(const json_t *man, const json_t *res, struct err *e)
+{
+	static const struct field carry_fields[] = {
+		{"from", J_STR}, {"hint_points", J_INT},
+	};
+	static const struct field carried_fields[] = {
+		{"from", J_STR}, {"status", J_STR_NULL}, {"points", J_INT_NULL},
+		{"weight", J_INT_NULL},
+	};
+	const json_t *cy = json_object_get(res, "carry"), *c, *k;
+	const char *mode = sget(man, "produced_by.mode"), *from = NULL, *st;
+	char where[48];
+	size_t i;
+
+	if (cy && !json_is_null(cy)) {
+		if (!json_is_object(cy))
+			return err_set(e, ERR_REFUSED, "result.json: $.carry: not an object or null");
+		if (check_fields_of(cy, "result.json", "$.carry", carry_fields,
+				    sizeof carry_fields / sizeof carry_fields[0], e) < 0)
+			return -1;
+		from = json_string_value(json_object_get(cy, "from"));
+		if (!is_digest(from))
+			return err_set(e, ERR_REFUSED, "result.json: $.carry.from: not sha256:HEX");
+		if (json_integer_value(json_object_get(cy, "hint_points")) < 0)
+			return err_set(e, ERR_REFUSED, "result.json: $.carry.hint_points: negative");
+		if (strcmp(mode, "replay") && strcmp(mode, "regrade"))
+			return err_set(e, ERR_REFUSED,
+				       "result.json: $.carry is set, but $.produced_by.mode is not \"replay\" (or a regrade of one)");
+	}
+	json_array_foreach(json_object_get(res, "checks"), i, c) {
+		k = json_object_get(c, "carried");
+		if (!k || json_is_null(k))
+			continue;
+		snprintf(where, sizeof where, "$.checks[%zu].carried", i);
+		if (!from)
+			return err_set(e, ERR_REFUSED, "result.json: %s: set, but $.carry is not", where);
+		if (!json_is_object(k))
+			return err_set(e, ERR_REFUSED, "result.json: %s: not an object or null", where);
+		if (check_fields_of(k, "result.json", where, carried_fields,
+				    sizeof carried_fields / sizeof carried_fields[0], e) < 0)
+			return -1;
+		if (strcmp(json_string_value(json_object_get(k, "from")), from))
+			return err_set(e, ERR_REFUSED, "result.json: %s.from: not $.carry.from", where);
+		if (!json_is_string(json_object_get(c, "kind")) ||
+		    strcmp(json_string_value(json_object_get(c, "kind")), "knowledge"))
+			return err_set(e, ERR_REFUSED,
+				       "result.json: %s: only a knowledge check is carried", where);
+		st = json_string_value(json_object_get(k, "status"));
+		if (!st != json_is_null(json_object_get(k, "points")) ||
+		    !st != json_is_null(json_object_get(k, "weight")))
+			return err_set(e, ERR_REFUSED,
+				       "result.json: %s: status, points and weight are all null or none", where);
+		if (st ? !verdict_ok(st) ||
+			 strcmp(st, json_string_value(json_object_get(c, "status"))) ||
+			 json_integer_value(json_object_get(k, "points")) < 0 ||
+			 json_integer_value(json_object_get(k, "points")) >
+				 json_integer_value(json_object_get(k, "weight"))
+		       : strcmp(json_string_value(json_object_get(c, "status")), "error") ||
+			 json_integer_value(json_object_get(c, "points")) != 0)
+			return err_set(e, ERR_REFUSED,
+				       "result.json: %s: %s", where,
+				       st ? "not the check's status, or points over weight"
+					  : "nothing carried, yet the check is not an error with 0 points");
+	}
+	return 0;
+}
+
 /* $.recording.neutralised: absent in files written before the recorder
  * neutralised anything, which verify accepts; else a total and the counts
  * by kind that add up to it.  Kind names are not pinned, so that a later
@@ -1271,6 +1366,8 @@ static json_int_t iget(const json_t *doc, const char *path)
 
 struct summary {
 	size_t passed, total; /* checks */
+	size_t carried;       /* checks a renewal carried over */
+	const char *carry_from;
 	size_t members;
 	char keyid[17];
 	char comment[SIGN_COMMENT_MAX + 1];
@@ -1343,6 +1440,9 @@ static int write_report(const json_t *man, const struct summary *s,
 		       sget(man, "verdict"), score, mark) < 0 ||
 	    buf_printf(out, e, "  checks:      %zu of %zu passed\n", s->passed,
 		       s->total) < 0 ||
+	    (s->carry_from &&
+	     buf_printf(out, e, "  carried:     %zu knowledge check%s from %s\n",
+			s->carried, s->carried == 1 ? "" : "s", s->carry_from) < 0) ||
 	    (error && buf_printf(out, e, "  error:       %s\n",
 				 shown(error, a, sizeof a)) < 0) ||
 	    buf_printf(out, e, "  session:     %s to %s, ended by %s\n",
@@ -1395,6 +1495,7 @@ static int write_json(const char *path, const json_t *man,
 	x = json_object();
 	put(&bad, x, "passed", jint((long long)s->passed));
 	put(&bad, x, "total", jint((long long)s->total));
+	put(&bad, x, "carried", jint((long long)s->carried));
 	put(&bad, o, "checks", x);
 	put(&bad, o, "started", json_deep_copy(lookup(man, "session.started")));
 	put(&bad, o, "ended", json_deep_copy(lookup(man, "session.ended")));
@@ -1477,14 +1578,17 @@ static int verify(const char *path, const struct sign_pub *issuer,
 	    load_json(&l, "manifest.json", &man, e) < 0 ||
 	    load_json(&l, "result.json", &res, e) < 0 ||
 	    check_records(man, res, e) < 0 || check_recert(man, &l, e) < 0 ||
-	    check_collection(man, &l, e) < 0)
+	    check_collection(man, &l, e) < 0 || check_carry(man, res, e) < 0)
 		goto out;
 	json_array_foreach(json_object_get(res, "checks"), i, c) {
 		s.total++;
 		if (!strcmp(json_string_value(json_object_get(c, "status")),
 			    "pass"))
 			s.passed++;
+		if (json_is_string(lookup(c, "carried.status")))
+			s.carried++;
 	}
+	s.carry_from = sget(res, "carry.from");
 	s.members = l.n;
 	sign_keyid_hex(who, s.keyid);
 	if ((report && write_report(man, &s, &text, e) < 0) ||
@@ -1712,6 +1816,7 @@ int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
 	COPY(replay_source, "replay.source");
 	COPY(replay_member, "replay.member");
 	COPY(renews_digest, "renews.digest");
+	COPY(regraded_from, "regraded_from.digest");
 	COPY(batch_job, "batch.job");
 	COPY(batch_jobs_digest, "batch.jobs_digest");
 #undef COPY

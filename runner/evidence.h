@@ -91,6 +91,31 @@ struct ev_renewal {
 	const char *valid_until;      /* RFC 3339, or NULL */
 };
 
+/* A renewal's carried results (recert, docs/recert.md "Carried checks"):
+ * what became of each check of the replay's grading.  carry.c fills it;
+ * result.json records it. */
+enum ev_carry_state {
+	EV_JUDGED = 0,   /* judged by the replay's grader (a remediation) */
+	EV_CARRIED,      /* a knowledge check: the renewed evidence's result */
+	EV_UNCARRIED,    /* a knowledge check the renewed evidence lacks: error */
+};
+
+struct ev_carried {
+	enum ev_carry_state state;
+	char status[8];          /* EV_CARRIED: the renewed evidence's status */
+	unsigned points, weight; /* and its points and weight, thousandths */
+};
+
+struct ev_carry {
+	char from[80];           /* "sha256:HEX" of the evidence renewed */
+	struct ev_carried *checks; /* one per check of the grading, in order */
+	size_t n;
+	unsigned carried, uncarried;
+	unsigned hint_points;    /* what the renewed attempt's hints cost, as
+				  * it recorded them: taken off the score too */
+	char error[600];         /* when uncarried: why the verdict is error */
+};
+
 struct ev_info {
 	const char *mode;             /* "run", "take", "replay" (regrade has its own) */
 	int unsigned_directory;       /* the scenario was a source directory */
@@ -106,6 +131,7 @@ struct ev_info {
 	const struct ev_renewal *renews; /* a replay: written when it passes */
 	const char *batch_jobs_digest;   /* labrun batch: hex SHA-256 of the job list */
 	const char *batch_job;           /* and the job's id */
+	const struct ev_carry *carry;    /* a replay: the checks carried over */
 	const struct scenario *sc;
 	const char *scenario_digest;  /* hex SHA-256 of the bundle bytes */
 	const char *signer_keyid;     /* 16 hex digits, NULL for a directory */
@@ -213,6 +239,7 @@ struct ev_recorded {
 	char replay_member[40];        /* "" for commands */
 	int replay_best_effort;
 	char renews_digest[80];        /* $.renews.digest, "" none */
+	char regraded_from[80];        /* $.regraded_from.digest, "" none */
 	char batch_job[80];            /* $.batch.job, "" none */
 	char batch_jobs_digest[80];    /* $.batch.jobs_digest, "" none */
 };

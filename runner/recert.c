@@ -5,6 +5,7 @@
  * not run sessions and does not print. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,10 @@
 
 #include <jansson.h>
 
+#include "graders/grader.h"
 #include "runner/bundle.h"
+#include "runner/carry.h"
+#include "runner/dryrun.h"
 #include "runner/err.h"
 #include "runner/evidence.h"
 #include "runner/limits.h"
@@ -30,7 +34,7 @@ const char *recert_class_name(enum recert_class c)
 {
 	static const char *const names[] = {
 		"current", "stale", "expiring", "expired", "failed", "renewed",
-		"no-bundle", "invalid",
+		"superseded", "no-bundle", "invalid",
 	};
 
 	return c <= RC_INVALID ? names[c] : "?";
@@ -132,6 +136,12 @@ static int semver_cmp(const char *a, const char *b)
 struct current {
 	char *id, *version, *path;        /* path: absolute */
 	char digest[8 + SIGN_SHA256_HEX]; /* "sha256:HEX" */
+	/* Its knowledge checks, from a dry run of its grader, made when a
+	 * job first needs them: "\nID\nID\n"; NULL with why when they
+	 * could not be listed. */
+	int listed;
+	char *knowledge;
+	char unlisted[400];
 };
 
 struct currents {
@@ -147,6 +157,7 @@ static void currents_release(struct currents *c)
 		free(c->v[i].id);
 		free(c->v[i].version);
 		free(c->v[i].path);
+		free(c->v[i].knowledge);
 	}
 	free(c->v);
 	memset(c, 0, sizeof *c);
@@ -258,14 +269,22 @@ out:
 
 /* ---- the plan ------------------------------------------------------------ */
 
-/* What a row keeps of its evidence for the job line and for "renewed". */
+/* What a row keeps of its evidence for the job line, for "renewed" and
+ * "superseded", and for the warnings. */
 struct seen {
 	char digest[SIGN_SHA256_HEX];    /* of the file */
 	char renews[80];                 /* $.renews.digest, "" none */
+	char pred[80];                   /* what it came from: $.regraded_from
+					  * .digest, else $.renews.digest */
+	char issued[32];
+	char root[SIGN_SHA256_HEX];      /* the attempt: its first evidence's digest */
+	size_t depth;                    /* links followed to reach it */
 	char path[PATH_MAX];             /* absolute */
 	char seed[130], variant[80];
 	char replay_source[16], replay_member[40];
 	int best_effort;
+	size_t ncommands;                /* execs a derived script would replay */
+	char *checks;                    /* its check ids, "\nID\nID\n" */
 	unsigned attempt;
 	int ok;                          /* verified */
 };
@@ -307,6 +326,28 @@ static int job_line(const struct recert_row *r, const struct seen *s,
 	return bad ? -1 : 0;
 }
 
+/* "\nID\nID\n": the ids of the checks in an evidence's result.json
+ * (NULL when they cannot be read: then nothing is compared). */
+static char *check_ids(const struct tar_list *members, const char *digest)
+{
+	struct carry_source cs;
+	struct buf b = BUF_INIT;
+	size_t i;
+	int bad;
+
+	if (carry_source_load(members, digest, 0, &cs, NULL) < 0)
+		return NULL;
+	bad = buf_puts(&b, "\n", NULL) < 0;
+	for (i = 0; !bad && i < cs.n; i++)
+		bad = buf_printf(&b, NULL, "%s\n", cs.v[i].id) < 0;
+	carry_source_release(&cs);
+	if (bad) {
+		buf_release(&b);
+		return NULL;
+	}
+	return (char *)buf_steal(&b, NULL);
+}
+
 /* Read and verify one evidence into its row and what it keeps. */
 static void look_at(const struct recert_plan_opts *o, const char *path,
 		    struct recert_row *r, struct seen *s)
@@ -336,8 +377,16 @@ static void look_at(const struct recert_plan_opts *o, const char *path,
 	snprintf(s->variant, sizeof s->variant, "%s", rec.variant);
 	snprintf(s->replay_source, sizeof s->replay_source, "%s", rec.replay_source);
 	snprintf(s->replay_member, sizeof s->replay_member, "%s", rec.replay_member);
+	snprintf(s->pred, sizeof s->pred, "%s",
+		 rec.regraded_from[0] ? rec.regraded_from : rec.renews_digest);
+	snprintf(s->issued, sizeof s->issued, "%s", rec.issued);
 	s->best_effort = rec.replay_best_effort;
+	/* what a derived script would replay: not the shell, not lab */
+	for (size_t i = 1; i < rec.ncommands; i++)
+		s->ncommands += rec.commands[i].argc &&
+				!(rec.commands[i].path && !strcmp(rec.commands[i].path, TOOLS_LAB));
 	s->attempt = rec.attempt;
+	s->checks = check_ids(&members, s->digest);
 	s->ok = 1;
 	/* the class, but for "renewed", which needs every file */
 	if (strcmp(rec.verdict, "pass")) {
@@ -410,6 +459,229 @@ static void judge(const struct recert_plan_opts *o, const struct currents *c,
 	r->cls = RC_CURRENT;
 }
 
+/* ---- one job per attempt ------------------------------------------------- */
+
+/* An evidence and its regrades and renewals are one attempt: each names
+ * what it came from by digest (regraded_from, else renews), so they form
+ * trees whose root is the attempt's first evidence (present here or not).
+ * Only the newest of an attempt (the latest issued; then the one further
+ * down its links; then by file name) is planned; the others are
+ * superseded by it.  A copy of a file (the same digest) is the same
+ * evidence, not an older one: it stays as it is ("one job" below). */
+
+static int by_digest(const void *a, const void *b, void *seen)
+{
+	const struct seen *s = seen;
+
+	return strcmp(s[*(const size_t *)a].digest, s[*(const size_t *)b].digest);
+}
+
+static int by_root(const void *a, const void *b, void *seen)
+{
+	const struct seen *s = seen;
+	int c = strcmp(s[*(const size_t *)a].root, s[*(const size_t *)b].root);
+
+	return c ? c : (*(const size_t *)a > *(const size_t *)b) -
+			       (*(const size_t *)a < *(const size_t *)b);
+}
+
+/* The row of a verified evidence with this digest ("sha256:HEX" or HEX),
+ * or -1: a binary search of idx (n rows sorted by digest). */
+static long find_digest(const struct seen *seen, const size_t *idx, size_t n,
+			const char *digest)
+{
+	size_t lo = 0, hi = n;
+
+	if (!strncmp(digest, "sha256:", 7))
+		digest += 7;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(seen[idx[mid]].digest, digest);
+
+		if (!c)
+			return (long)idx[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* 1 when a is newer than b in the same attempt. */
+static int newer(const struct recert_plan *p, const struct seen *seen, size_t a,
+		 size_t b)
+{
+	int c = strcmp(seen[a].issued, seen[b].issued);
+
+	if (c)
+		return c > 0;
+	if (seen[a].depth != seen[b].depth)
+		return seen[a].depth > seen[b].depth;
+	return strcmp(p->rows[a].file, p->rows[b].file) > 0;
+}
+
+static int supersede(struct recert_plan *p, struct seen *seen, struct err *e)
+{
+	size_t *idx = NULL, n = 0, i, k, g, head, steps;
+	long at;
+
+	idx = calloc(p->nrows + 1, sizeof *idx);
+	if (!idx)
+		return err_set(e, ERR_HOST, "out of memory");
+	for (i = 0; i < p->nrows; i++)
+		if (seen[i].ok)
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof *idx, by_digest, seen);
+	/* each evidence's root: follow the links while they stay here */
+	for (k = 0; k < n; k++) {
+		struct seen *s = &seen[idx[k]];
+		const struct seen *at_s = s;
+
+		for (steps = 0; at_s->pred[0] && steps < n; steps++) {
+			at = find_digest(seen, idx, n, at_s->pred);
+			if (at < 0)
+				break;
+			at_s = &seen[at];
+		}
+		/* links are "sha256:HEX" (verify holds them to it) */
+		snprintf(s->root, sizeof s->root, "%.64s",
+			 at_s->pred[0] && steps < n ? at_s->pred + 7 : at_s->digest);
+		s->depth = steps;
+	}
+	qsort_r(idx, n, sizeof *idx, by_root, seen);
+	for (g = 0; g < n; g = k) {
+		for (k = g + 1; k < n && !strcmp(seen[idx[k]].root, seen[idx[g]].root); k++)
+			;
+		if (k - g < 2)
+			continue;
+		head = idx[g];
+		for (i = g + 1; i < k; i++)
+			if (newer(p, seen, idx[i], head))
+				head = idx[i];
+		for (i = g; i < k; i++) {
+			struct recert_row *r = &p->rows[idx[i]];
+			char want[8 + SIGN_SHA256_HEX];
+			size_t j;
+
+			if (!strcmp(seen[idx[i]].digest, seen[head].digest))
+				continue; /* the head, or a copy of it */
+			snprintf(want, sizeof want, "sha256:%s", seen[idx[i]].digest);
+			for (j = g; j < k; j++)
+				if (!strcmp(seen[idx[j]].renews, want))
+					break;
+			if (j < k) {
+				r->cls = RC_RENEWED;
+				snprintf(r->why, sizeof r->why, "renewed by %s%s%.900s",
+					 p->rows[idx[j]].file,
+					 idx[j] == head ? "" : "; the newest evidence of this attempt is ",
+					 idx[j] == head ? "" : p->rows[head].file);
+			} else {
+				r->cls = RC_SUPERSEDED;
+				snprintf(r->why, sizeof r->why, "superseded by %s, %s",
+					 p->rows[head].file,
+					 seen[head].pred[0] && !strcmp(seen[head].pred + 7, seen[idx[i]].digest)
+						 ? "which regrades it"
+						 : "a newer evidence of the same attempt (linked by regraded_from or renews)");
+			}
+		}
+	}
+	free(idx);
+	return 0;
+}
+
+/* ---- warnings ------------------------------------------------------------- */
+
+static void warn(struct recert_row *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void warn(struct recert_row *r, const char *fmt, ...)
+{
+	size_t n = strlen(r->warn);
+	va_list ap;
+
+	if (n && n + 2 < sizeof r->warn) {
+		memcpy(r->warn + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(r->warn + n, sizeof r->warn - n, fmt, ap);
+	va_end(ap);
+}
+
+/* The knowledge checks of a current bundle, listed once by a dry run of
+ * its grader on its own files. */
+static void list_knowledge(const struct recert_plan_opts *o, struct current *cur)
+{
+	struct tar_list files = {0};
+	struct scenario sc = {0};
+	struct problems sp = {0};
+	struct grader_result gr = {0};
+	struct buf b = BUF_INIT;
+	const struct sign_pub *signer;
+	char digest[SIGN_SHA256_HEX];
+	struct err e = {0};
+	size_t i;
+
+	if (cur->listed)
+		return;
+	cur->listed = 1;
+	if (bundle_open(cur->path, o->trust, &o->lim, &files, digest, &signer, &e) < 0 ||
+	    scenario_load(&files, o->max_depth, &sc, &sp, &e) < 0 ||
+	    scenario_dry_grade(&files, &sc, &gr, &e) < 0) {
+		snprintf(cur->unlisted, sizeof cur->unlisted, "%.380s", sp.n ? sp.v[0] : e.msg);
+		goto out;
+	}
+	if (!gr.ok) {
+		snprintf(cur->unlisted, sizeof cur->unlisted, "%.380s", gr.error);
+		goto out;
+	}
+	if (buf_puts(&b, "\n", NULL) < 0)
+		goto out;
+	for (i = 0; i < gr.n; i++)
+		if (gr.checks[i].knowledge && buf_printf(&b, NULL, "%s\n", gr.checks[i].id) < 0)
+			goto out;
+	cur->knowledge = (char *)buf_steal(&b, NULL);
+out:
+	if (!cur->knowledge && !cur->unlisted[0])
+		snprintf(cur->unlisted, sizeof cur->unlisted, "out of memory");
+	buf_release(&b);
+	grader_result_release(&gr);
+	problems_release(&sp);
+	scenario_release(&sc);
+	tar_list_release(&files);
+}
+
+/* Why job r's replay may not be judged fully: replay material missing or
+ * only best effort; a knowledge check of the new version that the old
+ * evidence lacks (its replay will end in error, not a verdict). */
+static void warn_job(const struct recert_plan_opts *o, struct current *cur,
+		     const struct seen *s, struct recert_row *r)
+{
+	const char *id, *nl;
+	char want[80];
+
+	if (!strcmp(s->replay_source, "commands") && !s->ncommands)
+		warn(r, "no replay material: no runbook or script, and its command log holds no command to replay");
+	else if (!strcmp(s->replay_source, "commands") || s->best_effort)
+		warn(r, "its replay is derived from the command log, best effort (builtins, redirections and editor changes are not execs): a retake may be the derivation's, not the candidate's; hint: look at the replay before acting on a retake");
+	list_knowledge(o, cur);
+	if (!cur->knowledge) {
+		warn(r, "the checks of %s %s could not be listed (%s): its knowledge checks are not compared with this evidence",
+		     cur->id, cur->version, cur->unlisted);
+		return;
+	}
+	for (id = cur->knowledge + 1; *id; id = nl + 1) {
+		nl = strchr(id, '\n');
+		if (!nl || (size_t)(nl - id) + 3 > sizeof want)
+			break;
+		snprintf(want, sizeof want, "\n%.*s\n", (int)(nl - id), id);
+		if (s->checks && !strstr(s->checks, want))
+			warn(r, "knowledge check '%.*s' of %s %s is not in this evidence: a replay cannot carry it, so the job will end in error, not a verdict",
+			     (int)(nl - id), id, cur->id, cur->version);
+	}
+}
+
 int recert_plan(const struct recert_plan_opts *o, struct recert_plan *p,
 		struct err *e)
 {
@@ -464,23 +736,11 @@ int recert_plan(const struct recert_plan_opts *o, struct recert_plan *p,
 			snprintf(seen[p->nrows - 1].path, PATH_MAX, "%s", path);
 		look_at(o, path, r, &seen[p->nrows - 1]);
 	}
-	for (i = 0; i < p->nrows; i++) {
-		struct recert_row *r = &p->rows[i];
-		char want[8 + SIGN_SHA256_HEX];
-
-		if (r->cls != RC_CURRENT)
-			continue;
-		judge(o, &cur, r);
-		/* superseded: a later evidence here renews this one */
-		snprintf(want, sizeof want, "sha256:%s", seen[i].digest);
-		for (k = 0; k < p->nrows; k++)
-			if (seen[k].ok && !strcmp(seen[k].renews, want))
-				break;
-		if (k < p->nrows && r->cls != RC_EXPIRED) {
-			r->cls = RC_RENEWED;
-			snprintf(r->why, sizeof r->why, "renewed by %s", p->rows[k].file);
-		}
-	}
+	for (i = 0; i < p->nrows; i++)
+		if (p->rows[i].cls == RC_CURRENT)
+			judge(o, &cur, &p->rows[i]);
+	if (supersede(p, seen, e) < 0)
+		goto out;
 	for (i = 0; i < p->nrows; i++) {
 		struct recert_row *r = &p->rows[i];
 
@@ -504,9 +764,13 @@ int recert_plan(const struct recert_plan_opts *o, struct recert_plan *p,
 		if (job_line(r, &seen[i], current_of(&cur, r->scenario), p->jobs, e) < 0)
 			goto out;
 		p->njobs++;
+		warn_job(o, (struct current *)current_of(&cur, r->scenario), &seen[i], r);
+		p->nwarned += r->warn[0] != 0;
 	}
 	rc = 0;
 out:
+	for (i = 0; seen && i < p->nrows; i++)
+		free(seen[i].checks);
 	free(seen);
 	dir_names_free(names, n);
 	currents_release(&cur);
@@ -517,10 +781,10 @@ int recert_plan_json(const struct recert_plan *p, const struct recert_plan_opts 
 		     struct buf *out, struct err *e)
 {
 	json_t *top = json_object(), *counts = json_object(), *rows = json_array();
-	json_t *probs = json_array(), *r;
+	json_t *probs = json_array(), *warns = json_array(), *r;
 	char now[32], *txt = NULL;
 	size_t i;
-	int bad = !top || !counts || !rows || !probs;
+	int bad = !top || !counts || !rows || !probs || !warns;
 
 	time_rfc3339(o->now, now);
 	for (i = 0; !bad && i <= RC_INVALID; i++)
@@ -538,7 +802,15 @@ int recert_plan_json(const struct recert_plan *p, const struct recert_plan_opts 
 		      put_s(r, "pseudonym", w->candidate[0] ? w->candidate : NULL) ||
 		      put_s(r, "valid_until", w->valid_until[0] ? w->valid_until : NULL) ||
 		      put_s(r, "job", w->job[0] ? w->job : NULL) ||
+		      put_s(r, "warning", w->warn[0] ? w->warn : NULL) ||
 		      json_array_append_new(rows, r);
+		if (!bad && w->warn[0]) {
+			json_t *x = json_object();
+
+			bad = !x || put_s(x, "file", w->file) || put_s(x, "job", w->job) ||
+			      put_s(x, "scenario", w->scenario) ||
+			      put_s(x, "warning", w->warn) || json_array_append_new(warns, x);
+		}
 	}
 	for (i = 0; !bad && i < p->problems.n; i++)
 		bad = json_array_append_new(probs, json_string(p->problems.v[i]));
@@ -548,12 +820,14 @@ int recert_plan_json(const struct recert_plan *p, const struct recert_plan_opts 
 	      json_object_set(top, "counts", counts) ||
 	      json_object_set(top, "rows", rows) ||
 	      json_object_set(top, "bundle_problems", probs) ||
+	      json_object_set(top, "warnings", warns) ||
 	      json_object_set_new(top, "jobs", json_integer((json_int_t)p->njobs));
 	if (!bad)
 		txt = json_dumps(top, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(counts);
 	json_decref(rows);
 	json_decref(probs);
+	json_decref(warns);
 	json_decref(top);
 	if (!txt)
 		return err_set(e, ERR_HOST, "out of memory");
@@ -664,6 +938,7 @@ struct check_row {
 	char id[68];
 	struct tally before, after;
 	unsigned changed;   /* jobs where its status changed */
+	unsigned carried;   /* jobs that carried it over (a knowledge check) */
 };
 
 struct scen_row {
@@ -900,6 +1175,8 @@ int recert_report(const char *outdir, const struct sign_pub *issuer,
 			if (!cr)
 				continue;
 			count(&cr->after, jget(c, "status"));
+			if (json_is_string(json_object_get(json_object_get(c, "carried"), "status")))
+				cr->carried++;
 			if (strcmp(jget(c, "status"), "pass"))
 				json_array_append_new(failed, json_string(jget(c, "id")));
 			json_array_foreach(bchecks, bi, b)
@@ -956,8 +1233,11 @@ int recert_report(const char *outdir, const struct sign_pub *issuer,
 
 			snprintf(b, sizeof b, "%u/%u/%u", cr->before.pass, cr->before.fail, cr->before.error);
 			snprintf(a, sizeof a, "%u/%u/%u", cr->after.pass, cr->after.fail, cr->after.error);
-			if (buf_printf(text, e, "  %-28s %-14s %-14s %u\n", cr->id, b, a,
-				       cr->changed) < 0)
+			if (buf_printf(text, e, "  %-28s %-14s %-14s %u", cr->id, b, a,
+				       cr->changed) < 0 ||
+			    (cr->carried &&
+			     buf_printf(text, e, "   (%u carried)", cr->carried) < 0) ||
+			    buf_append(text, "\n", 1, e) < 0)
 				goto out;
 			put_s(co, "id", cr->id);
 			t = json_object();
@@ -971,6 +1251,7 @@ int recert_report(const char *outdir, const struct sign_pub *issuer,
 			json_object_set_new(t, "error", json_integer(cr->after.error));
 			json_object_set_new(co, "after", t);
 			json_object_set_new(co, "changed", json_integer(cr->changed));
+			json_object_set_new(co, "carried", json_integer(cr->carried));
 			json_array_append_new(ca, co);
 		}
 		put_s(so, "id", sc[k].id);

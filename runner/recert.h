@@ -26,6 +26,9 @@ enum recert_class {
 	RC_EXPIRED,   /* a pass already expired: the holder retakes */
 	RC_FAILED,    /* not a pass: nothing to renew */
 	RC_RENEWED,   /* another evidence in the directory renews it */
+	RC_SUPERSEDED, /* a newer evidence of the same attempt is here (a
+			* regrade of it, or of what it came from): only
+			* the newest of an attempt is planned */
 	RC_NO_BUNDLE, /* no trusted bundle of its scenario in --bundles */
 	RC_INVALID,   /* it does not verify */
 };
@@ -40,6 +43,8 @@ struct recert_row {
 	char candidate[64];      /* pseudonym */
 	char valid_until[32];    /* "" none */
 	char job[20];            /* the job's id, "" when no job */
+	char warn[1200];         /* a job whose replay cannot be judged
+				  * fully: why ("; " between), "" none */
 };
 
 struct recert_plan_opts {
@@ -58,6 +63,7 @@ struct recert_plan {
 	size_t nrows;
 	size_t count[RC_INVALID + 1];    /* rows of each class */
 	size_t njobs;
+	size_t nwarned;                   /* jobs with a warning */
 	struct buf *jobs;                 /* the job list (JSON lines) */
 	struct problems problems;         /* bundles left out, and why */
 };
@@ -68,7 +74,7 @@ struct recert_plan {
 int recert_plan(const struct recert_plan_opts *o, struct recert_plan *p,
 		struct err *e);
 /* The plan as one JSON object ({"now", "within_days", "counts", "rows",
- * "jobs"}), a final newline. */
+ * "jobs", "warnings"}), a final newline. */
 int recert_plan_json(const struct recert_plan *p, const struct recert_plan_opts *o,
 		     struct buf *out, struct err *e);
 void recert_plan_release(struct recert_plan *p);

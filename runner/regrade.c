@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "runner/bundle.h"
+#include "runner/carry.h"
 #include "runner/cmd.h"
 #include "runner/err.h"
 #include "runner/evidence.h"
@@ -424,6 +425,8 @@ int regrade_run(const struct regrade_opts *o, struct regrade_result *r,
 	struct ev_recorded rec = {0};
 	struct scenario sc = {0};
 	struct ev_info info = {0};
+	struct carry_source cs = {0};
+	struct ev_carry carry = {0};
 	char digest[SIGN_SHA256_HEX], keyid[17], dir[64] = "", comment[256];
 	int unsigned_dir = 0, have_sc = 0, have_rec = 0, root = -1, rc = -1;
 	unsigned hp;
@@ -515,11 +518,16 @@ int regrade_run(const struct regrade_opts *o, struct regrade_result *r,
 	info.scenario_digest = digest;
 	info.signer_keyid = keyid[0] ? keyid : NULL;
 	session_grade(&files, &info, root, o->verbose, &r->gr);
+	/* A renewal's carried knowledge checks stay carried: its final state
+	 * holds the replay's answers, not the attempt's. */
+	if (carry_source_renewed(&old, &cs, e) < 0 ||
+	    carry_apply(cs.from[0] ? &cs : NULL, &r->gr, &carry, &info, e) < 0)
+		goto out;
 	info.result = &r->gr;
 	info.verdict = grader_verdict(&r->gr, sc.pass_mark, &info.score);
 	/* The hints the candidate took cost what they cost in the session. */
 	if (strcmp(info.verdict, "error")) {
-		hp = rec.hint_points;
+		hp = rec.hint_points + carry.hint_points;
 		info.score = info.score > hp ? info.score - hp : 0;
 		info.verdict = info.score >= sc.pass_mark ? "pass" : "fail";
 	}
@@ -548,6 +556,8 @@ out:
 		scenario_release(&sc);
 	if (have_rec)
 		ev_recorded_release(&rec);
+	carry_release(&carry);
+	carry_source_release(&cs);
 	tar_list_release(&members);
 	tar_list_release(&files);
 	tar_list_release(&old);

@@ -20,6 +20,7 @@
 
 #include "graders/grader.h"
 #include "runner/bundle.h"
+#include "runner/carry.h"
 #include "runner/cast.h"
 #include "runner/cmd.h"
 #include "runner/collect.h"
@@ -803,6 +804,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	struct scenario sc = {0};
 	struct recorder rec = {0};
 	struct grader_result gr = {0};
+	struct ev_carry carry = {0};
 	struct collect_report rep = {0};
 	struct sbx_config cfg = {0};
 	struct sbx_outcome oc = {0};
@@ -1285,11 +1287,14 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	} else {
 		session_grade(&files, &info, root_fd, o->verbose, &gr);
 	}
+	/* A renewal: knowledge checks take the renewed evidence's result. */
+	if (carry_apply(o->replay ? o->replay->carry : NULL, &gr, &carry, &info, e) < 0)
+		goto out;
 	info.result = &gr;
 	info.verdict = grader_verdict(&gr, sc.pass_mark, &info.score);
 	/* Each hint taken costs what hints.md says, in thousandths. */
 	if (strcmp(info.verdict, "error")) {
-		unsigned hp = hint_points(&rec);
+		unsigned hp = hint_points(&rec) + carry.hint_points;
 
 		info.score = info.score > hp ? info.score - hp : 0;
 		info.verdict = info.score >= sc.pass_mark ? "pass" : "fail";
@@ -1369,6 +1374,7 @@ out:
 	free(small);
 	sysfaults_free(rec.plan);
 	grader_result_release(&gr);
+	carry_release(&carry);
 	collect_report_release(&rep);
 	rec_release(&rec);
 	tar_list_release(&members);

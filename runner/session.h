@@ -31,6 +31,7 @@ struct session_ui {
 };
 
 struct ev_renewal;
+struct carry_source;
 
 /* A recertification replay (labrun batch): a run whose script replays a
  * stored attempt, for the candidate of that attempt. */
@@ -40,6 +41,8 @@ struct session_replay {
 	const struct ev_renewal *renews; /* recorded when the replay passes */
 	const char *jobs_digest;      /* hex SHA-256 of the job list */
 	const char *job;              /* the job's id */
+	const struct carry_source *carry; /* the renewed evidence's checks:
+					   * knowledge checks carry over */
 };
 
 struct session_opts {

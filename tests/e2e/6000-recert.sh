@@ -68,8 +68,10 @@ rows = {r["file"].rsplit("/", 1)[1]: r for r in p["rows"]}
 assert rows["alice.ev"]["class"] == "expired", rows["alice.ev"]
 assert p["counts"]["invalid"] == 1 and p["counts"]["failed"] == 1' "$OUT"
 
-# v2: an added check the old fix still passes, and the config must now
-# also say level=2: the old fix no longer suffices.
+# v2: an added check the old fix still passes.  It is a remediation that
+# rests on the command log: an added check on the answer would be a
+# knowledge question the old attempts never answered (pack refuses it as
+# a remediation, and as a knowledge check it cannot be carried: 6150).
 cp -r "$S" "$T/scn2"
 python3 - "$T/scn2" <<'PY'
 import json, sys
@@ -78,9 +80,9 @@ j = json.load(open(d + "/scenario.json")); j["version"] = "2.0.0"
 json.dump(j, open(d + "/scenario.json", "w"), indent=2)
 g = open(d + "/grader/grade.lua").read()
 g = g.replace('\n}\n', '''
-  lab.check{id = "answer-short", title = "The answer is one word", weight = 100,
-    pass = cause ~= "" and not cause:find(" ", 1, true),
-    message = "one word, please"},
+  lab.check{id = "fixed-in-place", title = "The config was edited in place", weight = 100,
+    pass = lab.ran("sed", "-i") ~= nil,
+    message = "edit /etc/app/config.txt in place (sed -i)"},
 }
 ''', 1)
 open(d + "/grader/grade.lua", "w").write(g)
@@ -162,7 +164,8 @@ run "$LABRUN" recert report "$T/out3"
 [ "$rc" -eq 0 ] && pass "recert report (exit 0)" || fail "recert report (exit $rc)"
 out_has '^scenario t-basic: 0 renewed, 1 retake' "the report: per scenario"
 out_has '^  config-fixed +1/0/0 +0/1/0 +1$' "... per check, before and after, and what changed"
-out_has '^  answer-short +0/0/0 +1/0/0 ' "... an added check shows after only"
+out_has '^  fixed-in-place +0/0/0 +1/0/0 ' "... an added check shows after only"
+out_has '^  cause-named +1/0/0 +1/0/0 +0 +\(1 carried\)$' "... and the knowledge check carried"
 out_has '^retake: [0-9a-f]{16} t-basic c-[0-9a-f]{16} \(was pass\): failed config-fixed' "... who retakes, with the failed checks"
 out_has '^0 renewed, 1 retake, 0 error$' "... and the counts"
 run "$LABRUN" recert report "$T/out" --json -p "$T/issuer.pub"

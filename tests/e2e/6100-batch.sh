@@ -7,7 +7,8 @@
 # (a duplicate id, a missing or untrusted bundle, tampered evidence, a
 # line that is not JSON) is a per-job error, the rest completes, exit 3,
 # and a rerun redoes only those; a replay from the command log is marked
-# best effort.
+# best effort, and renews: the answer it cannot replay (a builtin's)
+# carries.
 . "$(dirname "$0")/../lib.sh"
 
 make_keys || { fail "keygen"; done_testing; exit 1; }
@@ -135,7 +136,7 @@ with open(sys.argv[2], "w") as f:
 PY
 batch "$T/bad" "$T/bad-out" -j 2
 [ "$rc" -eq 3 ] && pass "bad input: exit 3 (some jobs could not run)" || fail "bad input (exit $rc)"
-out_has '^7 jobs: 1 renewed, 1 retake, 5 error' "the good job renewed, the command-log replay retook, five errors"
+out_has '^7 jobs: 2 renewed, 0 retake, 5 error' "the good job renewed, the command-log replay too (its answer carried), five errors"
 err_has 'also on line 1' "a duplicate id is named"
 err_has 'nowhere\.lab' "a missing bundle is named"
 err_has 'rogue\.lab' "an untrusted bundle is named"
@@ -146,15 +147,21 @@ check "the log has an error line for each" test "$(grep -c '"event":"error"' "$T
 jc=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[5])["job"])' "$T/bad")
 member "$T/bad-out/$jc.ev" manifest.json >"$T/c.json"
 member "$T/bad-out/$jc.ev" replay/script.sh >"$T/c.sh"
+member "$T/bad-out/$jc.ev" result.json >"$T/c.result.json"
 check "a replay from the command log is best effort, and its script is derived from the execs" python3 -c '
 import json, sys
 m = json.load(open(sys.argv[1]))
 assert m["replay"] == {"source": "script", "member": "replay/script.sh", "best_effort": True}, m["replay"]
 s = open(sys.argv[2]).read()
 assert "best" in s and "sed -i s/mode=broken/mode=fixed/ /etc/app/config.txt" in s, s' "$T/c.json" "$T/c.sh"
+check "... the answer it lacks (echo is a builtin) is carried, the fix judged" python3 -c '
+import json, sys
+c = {x["id"]: x for x in json.load(open(sys.argv[1]))["checks"]}
+assert c["cause-named"]["carried"]["status"] == "pass" and c["cause-named"]["status"] == "pass", c
+assert "carried" not in c["config-fixed"] and c["config-fixed"]["status"] == "pass", c' "$T/c.result.json"
 batch "$T/bad" "$T/bad-out"
 [ "$rc" -eq 3 ] && pass "a rerun: still exit 3" || fail "bad input rerun (exit $rc)"
 out_has '^7 jobs: 0 renewed, 0 retake, 5 error, 2 skipped' "... redoing only the jobs that could not run"
 run "$LABRUN" recert report "$T/bad-out"
-out_has '^1 renewed, 1 retake, 5 error$' "recert report counts the errors from the log"
+out_has '^2 renewed, 0 retake, 5 error$' "recert report counts the errors from the log"
 done_testing

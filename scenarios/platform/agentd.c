@@ -22,9 +22,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "runner/util.h"
 #include "scenarios/platform/sim.h"
 
 #define REQUEST_TIMEOUT_MS 2000 /* a silent client holds the daemon no longer */
+#define REFUSE_DRAIN_MS 200     /* reading what a refused client still sends: enough for
+				 * a few MiB on loopback, short enough not to matter */
 
 static const char usage[] =
 	"usage: agentd [--root DIR] [--config FILE] [--seed HEX] [--socket PATH]\n"
@@ -79,13 +82,28 @@ static void reply(int fd, const struct sim_reply *r)
 	json_decref(o);
 }
 
+/* A refusal, then the rest of what the client sends is read and dropped
+ * (a bounded while) before the caller closes: a socket closed with unread
+ * data resets the connection, and the client would lose the refusal it
+ * has not read yet. */
 static void refuse(int fd, const char *msg)
 {
 	struct sim_reply r = {BUF_INIT, BUF_INIT, 2};
+	char sink[65536];
+	int64_t until;
 
 	buf_printf(&r.err, NULL, "agentd: %s\n", msg);
 	reply(fd, &r);
 	sim_reply_release(&r);
+	shutdown(fd, SHUT_WR);
+	until = time_mono_ms() + REFUSE_DRAIN_MS;
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		int64_t left = until - time_mono_ms();
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0 || read(fd, sink, sizeof sink) <= 0)
+			break;
+	}
 }
 
 /* One request: read a bounded line, decode, run, answer. */

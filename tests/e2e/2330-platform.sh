@@ -246,7 +246,7 @@ import socket, sys, time
 def ask(data, wait=3):
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
     try: s.sendall(data)
-    except BrokenPipeError: pass
+    except (BrokenPipeError, ConnectionResetError): pass
     s.settimeout(wait); out = b''
     try:
         while True:
@@ -254,6 +254,7 @@ def ask(data, wait=3):
             if not c: break
             out += c
     except socket.timeout: out += b'<timeout>'
+    except ConnectionResetError: out += b'<reset>'
     return out.decode(errors='replace')
 print(ask(b'not json\n'))
 print(ask(b'{"argv": [1, 2]}\n'))

@@ -29,6 +29,7 @@
 #include "graders/grader.h"
 #include "graders/lua_host.h"
 #include "runner/limits.h"
+#include "runner/util.h"
 
 /* The Lua part of the API, embedded from graders/prelude.lua,
  * graders/trace.lua (lab.trace) and graders/agentd.lua (lab.agentd) by
@@ -84,24 +85,6 @@ enum { LH_OP_READ = 1, LH_OP_LIST = 2, LH_OP_EXISTS = 4 };
 
 static char lh_null_key;   /* registry key of lab.null */
 static char lh_budget_key; /* registry key keeping LH_BUDGET_MSG alive */
-
-/* The mount a name beneath dirfd is on (the name itself not followed).
- * Mount ids, not st_dev: an overlay reports its lower files with the
- * device of their layer, yet they are on the overlay's mount. */
-static int lh_mnt(int dirfd, const char *name, uint64_t *out)
-{
-	struct statx sx;
-
-	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH),
-		  STATX_MNT_ID, &sx) < 0)
-		return -1;
-	if (!(sx.stx_mask & STATX_MNT_ID)) {
-		errno = ENOSYS;
-		return -1;
-	}
-	*out = sx.stx_mnt_id;
-	return 0;
-}
 
 static struct host *host_of(lua_State *L)
 {
@@ -430,39 +413,6 @@ static const char *lh_split(const char *s, size_t len, struct lh_path *p)
 	return NULL;
 }
 
-/* Percent-encode an absolute path as collect.h encodes member names
- * (bytes outside [A-Za-z0-9._+@=,-] become %XX; a top-level ".deleted"
- * or ".special" has its dot encoded), so that a touched path and a
- * collected file are compared as the same text.  -1 if it does not fit. */
-static int lh_encode(const char *s, size_t len, char *out, size_t size,
-		     size_t *outlen)
-{
-	static const char hexdig[] = "0123456789ABCDEF";
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int enc = !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			    (c >= '0' && c <= '9') || (c && strchr("._+@=,-/", c))) ||
-			  (i == 1 && c == '.' && len >= 9 &&
-			   (!strncmp(s, "/.deleted", 9) || !strncmp(s, "/.special", 9)) &&
-			   (len == 9 || s[9] == '/'));
-
-		if (o + 4 > size)
-			return -1;
-		if (enc) {
-			out[o++] = '%';
-			out[o++] = hexdig[c >> 4];
-			out[o++] = hexdig[c & 15];
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	out[o] = 0;
-	*outlen = o;
-	return 0;
-}
-
 /* Note that the grader touched path p (as split) with op.  Out of memory
  * or past a cap, the log is marked cut: the session then cannot promise
  * that its evidence holds everything the verdict rests on. */
@@ -478,10 +428,14 @@ static void lh_touch(struct host *h, const struct lh_path *p, unsigned op)
 		len = (size_t)snprintf(path, sizeof path, "/%s", p->last);
 	else
 		len = (size_t)snprintf(path, sizeof path, "/%s/%s", p->dir, p->last);
-	if (len >= sizeof path || lh_encode(path, len, enc, sizeof enc, &len) < 0) {
+	/* named as evidence members are (path_encode), so that a touched
+	 * path and a collected file compare as text */
+	enc[0] = '/';
+	if (len >= sizeof path || path_encode(path + 1, enc + 1, sizeof enc - 1) < 0) {
 		h->reads_cut = 1;
 		return;
 	}
+	len = strlen(enc);
 	memcpy(path, enc, len + 1);
 	if (!h->slots) {
 		h->slots = calloc(nslots, sizeof *h->slots);
@@ -560,7 +514,7 @@ static int lh_walk(struct host *h, char *dir)
 		}
 		errno = S_ISLNK(st.st_mode) ? ELOOP
 			: !S_ISDIR(st.st_mode) ? ENOTDIR
-			: lh_mnt(fd, "", &mnt) < 0 ? EIO
+			: mount_id_at(fd, "", &mnt) < 0 ? EIO
 			: mnt != h->root_mnt ? EXDEV : 0;
 		if (errno) {
 			close(fd);
@@ -618,7 +572,7 @@ static const char *lh_resolve(struct host *h, const char *s, size_t len,
 		close(fd);
 		return why;
 	}
-	if (lh_mnt(fd, p->last, &mnt) < 0 || mnt != h->root_mnt) {
+	if (mount_id_at(fd, p->last, &mnt) < 0 || mnt != h->root_mnt) {
 		close(fd);
 		return "crosses a mount point";
 	}
@@ -1368,7 +1322,7 @@ char *lua_host_run(const struct grader_input *in, size_t *len)
 	h.in = in;
 	if (h.root_fd >= 0) {
 		if (fstat(h.root_fd, &st) < 0 ||
-		    lh_mnt(h.root_fd, "", &h.root_mnt) < 0)
+		    mount_id_at(h.root_fd, "", &h.root_mnt) < 0)
 			h.root_fd = -1;
 	}
 	snprintf(chunk, sizeof chunk, "@%s",

@@ -100,78 +100,6 @@ struct walk {
 	struct err *e;       /* for refuse(), which is called everywhere */
 };
 
-static int is_safe(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || (c && strchr("._+@=,-", c));
-}
-
-/* A top-level name that would clash with a listing of changes/. */
-static int is_listing(const char *name, size_t len)
-{
-	return (len == 8 && !memcmp(name, ".deleted", 8)) ||
-	       (len == 8 && !memcmp(name, ".special", 8));
-}
-
-/* Encode one name component; -1 if it does not fit. */
-static int encode_component(const char *name, size_t len, int top, char *out,
-			    size_t outsize, size_t *outlen)
-{
-	static const char hexdig[] = "0123456789ABCDEF";
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-		/* ".deleted" and ".special" at the top would clash with
-		 * changes/'s listings; "." and ".." would not be safe member
-		 * names. */
-		int enc = !is_safe(c) ||
-			  (i == 0 && top && is_listing(name, len)) ||
-			  (c == '.' && (len == 1 || (len == 2 && name[1] == '.')));
-
-		if (o + (enc ? 3 : 1) >= outsize) {
-			out[o] = 0;
-			return -1;
-		}
-		if (enc) {
-			out[o++] = '%';
-			out[o++] = hexdig[c >> 4];
-			out[o++] = hexdig[c & 15];
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	out[o] = 0;
-	*outlen = o;
-	return 0;
-}
-
-int collect_encode(const char *path, char *out, size_t outsize)
-{
-	size_t o = 0, n;
-	const char *p = path, *slash;
-	int top = 1;
-
-	if (outsize == 0)
-		return -1;
-	for (;;) {
-		slash = strchr(p, '/');
-		n = slash ? (size_t)(slash - p) : strlen(p);
-		if (encode_component(p, n, top, out + o, outsize - o, &n) < 0)
-			return -1;
-		o += n;
-		if (!slash)
-			break;
-		if (o + 1 >= outsize)
-			return -1;
-		out[o++] = '/';
-		out[o] = 0;
-		p = slash + 1;
-		top = 0;
-	}
-	return 0;
-}
-
 static int hexval(unsigned char c)
 {
 	return c >= '0' && c <= '9' ? c - '0'
@@ -602,21 +530,6 @@ out:
 
 /* --- the graded part --------------------------------------------------- */
 
-static int mount_id(int dirfd, const char *name, uint64_t *out)
-{
-	struct statx sx;
-
-	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH),
-		  STATX_MNT_ID, &sx) < 0)
-		return -1;
-	if (!(sx.stx_mask & STATX_MNT_ID)) {
-		errno = ENOSYS;
-		return -1;
-	}
-	*out = sx.stx_mnt_id;
-	return 0;
-}
-
 /* Room in the graded budget for one more entry of len bytes? */
 static int graded_room(const struct walk *w, size_t len)
 {
@@ -673,7 +586,7 @@ static int graded_link(struct walk *w, int dfd, const char *name, int touched,
 			       : refuse(w, "the link cannot be read");
 	target[n] = 0;
 	if (memchr(target, 0, (size_t)n) ||
-	    collect_encode(target, w->target, sizeof w->target) < 0)
+	    path_encode(target, w->target, sizeof w->target) < 0)
 		return touched ? graded_fail(w, "the link's target is too long")
 			       : refuse(w, "the link's target is too long");
 	return add_special(w, touched, 'l', w->target, e);
@@ -793,7 +706,7 @@ static int graded_step(struct walk *w, int *up, int *lo, int *rt,
 	    stat_in(*lo, name, &sl, &inl, e) < 0 ||
 	    stat_in(*rt, name, &sr, &inr, e) < 0)
 		return -1;
-	if (inr && (mount_id(*rt, name, &mnt) < 0 || mnt != w->root_mnt)) {
+	if (inr && (mount_id_at(*rt, name, &mnt) < 0 || mnt != w->root_mnt)) {
 		/* A mount point (the host's /usr, the session's /proc,
 		 * /dev, /tmp): not the sandbox's state, nothing to keep;
 		 * a listing shows its name, so a directory is listed. */
@@ -884,7 +797,7 @@ static int path_push(struct walk *w, size_t plen, const char *name)
 
 	w->plen = plen;
 	w->path[plen] = 0;
-	if (encode_component(name, strlen(name), plen == 0, enc, sizeof enc,
+	if (path_encode_name(name, strlen(name), plen == 0, enc, sizeof enc,
 			     &elen) < 0 ||
 	    plen + 1 + elen >= sizeof w->path)
 		return -1;
@@ -1093,7 +1006,7 @@ static int walk_dir(struct walk *w, int dfd, int lfd, unsigned depth,
 	w->entries += n;
 	rc = 0;
 	for (i = 0; i < n && rc == 0; i++) {
-		if (encode_component(names[i], strlen(names[i]), depth == 0,
+		if (path_encode_name(names[i], strlen(names[i]), depth == 0,
 				     enc, sizeof enc, &elen) < 0 ||
 		    plen + elen >= sizeof w->path) {
 			/* Name the start of it, so that a reader can find it. */
@@ -1178,7 +1091,7 @@ int collect_changes(int upper_fd, int lower_fd, const struct collect_graded *g,
 	if (g) {
 		rep->graded.on = 1;
 		rep->graded.touched += g->nreads;
-		if (g->root_fd >= 0 && mount_id(g->root_fd, "", &w.root_mnt) < 0) {
+		if (g->root_fd >= 0 && mount_id_at(g->root_fd, "", &w.root_mnt) < 0) {
 			err_sys(e, ERR_HOST, errno, "collect: the root's mount");
 			goto out;
 		}

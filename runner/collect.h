@@ -110,8 +110,7 @@ int collect_changes(int upper_fd, int lower_fd, const struct collect_graded *g,
 int collect_answers(int answers_fd, struct tar_list *out,
 		    struct collect_report *rep, struct err *e);
 
-/* Percent-encode one relative path ("etc/a b" -> "etc/a%20b"). */
-int collect_encode(const char *path, char *out, size_t outsize);
+/* Member names are encoded by path_encode (runner/util.h). */
 
 void collect_report_release(struct collect_report *r);
 

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,8 +108,7 @@ static int dry_grade(const struct tar_list *files, const struct scenario *sc,
 {
 	const struct tar_entry *src = tar_list_find(files, "grader/grade.lua");
 	const struct tar_entry *keys = tar_list_find(files, "grader/keys.json");
-	char dir[64], rnd_hex[17];
-	unsigned char rnd[8];
+	char dir[64];
 	struct ev_fault *faults = NULL;
 	struct grader_input in = {0};
 	struct ev_info info = {0};
@@ -120,13 +118,9 @@ static int dry_grade(const struct tar_list *files, const struct scenario *sc,
 
 	if (!src)
 		return 0; /* scenario_load reported it */
-	/* A fresh private directory: a random name, made or refused. */
-	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-		return err_sys(e, ERR_HOST, errno, "getrandom");
-	hex_encode(rnd, sizeof rnd, rnd_hex);
-	snprintf(dir, sizeof dir, "/tmp/labrun-dryrun.%s", rnd_hex);
-	if (mkdir(dir, 0700) < 0)
-		return err_sys(e, ERR_HOST, errno, "%s: a directory for the grader's dry run", dir);
+	if (private_dir("dryrun", "a directory for the grader's dry run", dir,
+			sizeof dir, e) < 0)
+		return -1;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	faults = calloc(sc->nfaults + 1, sizeof *faults);
 	if (dfd < 0 || !faults) {

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -385,20 +384,6 @@ static int rebuild(int root, const struct tar_list *files,
 	return 0;
 }
 
-static int private_dir(char *dir, size_t size, struct err *e)
-{
-	unsigned char rnd[8];
-	char hex[17];
-
-	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-		return err_sys(e, ERR_HOST, errno, "getrandom");
-	hex_encode(rnd, sizeof rnd, hex);
-	snprintf(dir, size, "/tmp/labrun-regrade.%s", hex);
-	if (mkdir(dir, 0700) < 0)
-		return err_sys(e, ERR_HOST, errno, "%s: a directory for the rebuilt state", dir);
-	return 0;
-}
-
 /* The new evidence's members: the session's recording, command log,
  * changes and answers as they were, and new manifest and result. */
 static int copy_session_members(const struct tar_list *old, struct tar_list *out,
@@ -501,7 +486,7 @@ int regrade_run(const struct regrade_opts *o, struct regrade_result *r,
 	}
 	snprintf(r->scenario, sizeof r->scenario, "%s %s", sc.id, sc.version);
 	r->pass_mark = sc.pass_mark;
-	if (private_dir(dir, sizeof dir, e) < 0)
+	if (private_dir("regrade", "a directory for the rebuilt state", dir, sizeof dir, e) < 0)
 		goto out;
 	root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0) {

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -678,8 +677,6 @@ int rests_analyse(const struct tar_list *files, const struct scenario *sc,
 {
 	struct ctx c;
 	char dir[64], path[PATH_MAX];
-	unsigned char rnd[8];
-	char hex[17];
 	int64_t t0 = time_mono_ms();
 	size_t i;
 	int rc = -1;
@@ -690,12 +687,8 @@ int rests_analyse(const struct tar_list *files, const struct scenario *sc,
 	c.sc = sc;
 	c.out = out;
 	c.u.root = c.r.root = c.work = c.hold = -1;
-	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-		return err_sys(e, ERR_HOST, errno, "getrandom");
-	hex_encode(rnd, sizeof rnd, hex);
-	snprintf(dir, sizeof dir, "/tmp/labrun-rests.%s", hex);
-	if (mkdir(dir, 0700) < 0)
-		return err_sys(e, ERR_HOST, errno, "%s", dir);
+	if (private_dir("rests", "a directory for the rebuilt states", dir, sizeof dir, e) < 0)
+		return -1;
 	c.work = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c.work < 0 || mkdirat(c.work, "hold", 0700) < 0 ||
 	    (c.hold = openat(c.work, "hold", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {

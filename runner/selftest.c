@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -270,21 +269,6 @@ static int analyse(struct selftest_report *r, const struct tar_list *files,
 	return 0;
 }
 
-/* A private directory for the scripts and the throwaway evidence. */
-static int make_workdir(char *dir, size_t size, struct err *e)
-{
-	unsigned char rnd[8];
-	char hex[17];
-
-	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-		return err_sys(e, ERR_HOST, errno, "getrandom");
-	hex_encode(rnd, sizeof rnd, hex);
-	snprintf(dir, size, "/tmp/labrun-selftest.%s", hex);
-	if (mkdir(dir, 0700) < 0)
-		return err_sys(e, ERR_HOST, errno, "%s: a private directory for the selftest", dir);
-	return 0;
-}
-
 struct plan_item {
 	enum selftest_kind kind;
 	const char *name;        /* row name */
@@ -352,7 +336,7 @@ int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 		plan[nplan++] = (struct plan_item){SELFTEST_WRONG, wrong_names[i],
 						   tar_list_find(&files, script), 1};
 	}
-	if (sign_sec_ephemeral(&key, e) < 0 || make_workdir(dir, sizeof dir, e) < 0)
+	if (sign_sec_ephemeral(&key, e) < 0 || private_dir("selftest", "a private directory for the selftest", dir, sizeof dir, e) < 0)
 		goto out;
 	for (i = 0; i < nplan; i++) {
 		struct session_opts so = {0};

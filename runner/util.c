@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -519,4 +520,110 @@ int open_dir_beneath(int dirfd, const char *rel)
 		rel += n + (rel[n] == '/');
 	}
 	return fd == dirfd ? openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : fd;
+}
+
+/* ---- member names ---- */
+
+static int name_safe(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || (c && strchr("._+@=,-", c));
+}
+
+/* A top-level name that would clash with a listing of changes/. */
+static int name_is_listing(const char *name, size_t len)
+{
+	return len == 8 && (!memcmp(name, ".deleted", 8) || !memcmp(name, ".special", 8));
+}
+
+int path_encode_name(const char *name, size_t len, int top, char *out,
+		     size_t outsize, size_t *outlen)
+{
+	static const char hexdig[] = "0123456789ABCDEF";
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		/* ".deleted" and ".special" at the top would clash with
+		 * changes/'s listings; "." and ".." would not be safe member
+		 * names. */
+		int enc = !name_safe(c) ||
+			  (i == 0 && top && name_is_listing(name, len)) ||
+			  (c == '.' && (len == 1 || (len == 2 && name[1] == '.')));
+
+		if (o + (enc ? 3 : 1) >= outsize) {
+			if (outsize)
+				out[o] = 0;
+			return -1;
+		}
+		if (enc) {
+			out[o++] = '%';
+			out[o++] = hexdig[c >> 4];
+			out[o++] = hexdig[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	if (o >= outsize)
+		return -1;
+	out[o] = 0;
+	*outlen = o;
+	return 0;
+}
+
+int path_encode(const char *path, char *out, size_t outsize)
+{
+	size_t o = 0, n;
+	const char *p = path, *slash;
+	int top = 1;
+
+	if (outsize == 0)
+		return -1;
+	for (;;) {
+		slash = strchr(p, '/');
+		n = slash ? (size_t)(slash - p) : strlen(p);
+		if (path_encode_name(p, n, top, out + o, outsize - o, &n) < 0)
+			return -1;
+		o += n;
+		if (!slash)
+			break;
+		if (o + 1 >= outsize)
+			return -1;
+		out[o++] = '/';
+		out[o] = 0;
+		p = slash + 1;
+		top = 0;
+	}
+	return 0;
+}
+
+int mount_id_at(int dirfd, const char *name, uint64_t *out)
+{
+	struct statx sx;
+
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH),
+		  STATX_MNT_ID, &sx) < 0)
+		return -1;
+	if (!(sx.stx_mask & STATX_MNT_ID)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	*out = sx.stx_mnt_id;
+	return 0;
+}
+
+int private_dir(const char *what, const char *purpose, char *out, size_t size,
+		struct err *e)
+{
+	unsigned char rnd[8];
+	char hex[17];
+
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return err_sys(e, ERR_HOST, errno, "getrandom");
+	hex_encode(rnd, sizeof rnd, hex);
+	if ((size_t)snprintf(out, size, "/tmp/labrun-%s.%s", what, hex) >= size)
+		return err_set(e, ERR_BUG, "a private directory's name does not fit");
+	if (mkdir(out, 0700) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s: %s", out, purpose);
+	return 0;
 }

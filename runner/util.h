@@ -79,6 +79,28 @@ int remove_tree_at(int parent, const char *name, struct err *e);
 int dir_names(int dirfd, size_t max, char ***out, size_t *n, struct err *e);
 void dir_names_free(char **v, size_t n);
 
+/* Evidence member names: a relative path percent-encoded so that every
+ * member name is plain ASCII (bytes outside [A-Za-z0-9._+@=,-] become
+ * %XX; "." and ".." components, and a top-level ".deleted" or ".special",
+ * which would clash with changes/'s listings, are encoded too).  The
+ * collector names members so, and the grader's read log names the paths it
+ * touched so, that the two compare as text.  -1 when it does not fit. */
+int path_encode(const char *path, char *out, size_t outsize);
+/* One component (top: it is the first); *outlen gets its length. */
+int path_encode_name(const char *name, size_t len, int top, char *out,
+		     size_t outsize, size_t *outlen);
+
+/* The mount a name beneath dirfd is on ("" for dirfd itself; the name
+ * not followed).  Mount ids, not st_dev: an overlay reports its lower
+ * files with the device of their layer, yet they are on the overlay. */
+int mount_id_at(int dirfd, const char *name, uint64_t *out);
+
+/* A fresh private directory /tmp/labrun-WHAT.RANDOM (mode 0700, made or
+ * refused, never reused) for a command's scratch work; purpose says what
+ * for in a refusal.  The caller removes it. */
+int private_dir(const char *what, const char *purpose, char *out, size_t size,
+		struct err *e);
+
 /* Directory of the running executable (readlink /proc/self/exe). */
 int self_dir(char *out, size_t size, struct err *e);
 

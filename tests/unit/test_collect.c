@@ -121,24 +121,24 @@ static void test_encode(void)
 {
 	char out[64];
 
-	ok(collect_encode("etc/a b", out, sizeof out) == 0, "encode ok");
+	ok(path_encode("etc/a b", out, sizeof out) == 0, "encode ok");
 	is_str(out, "etc/a%20b", "space");
-	collect_encode("caf\xc3\xa9/x\ny", out, sizeof out);
+	path_encode("caf\xc3\xa9/x\ny", out, sizeof out);
 	is_str(out, "caf%C3%A9/x%0Ay", "UTF-8 and newline, uppercase hex");
-	collect_encode("100%/A-Z_a.z+@=,~", out, sizeof out);
+	path_encode("100%/A-Z_a.z+@=,~", out, sizeof out);
 	is_str(out, "100%25/A-Z_a.z+@=,%7E", "percent and tilde encoded, the safe set kept");
-	collect_encode(".deleted", out, sizeof out);
+	path_encode(".deleted", out, sizeof out);
 	is_str(out, "%2Edeleted", "top-level .deleted");
-	collect_encode(".special", out, sizeof out);
+	path_encode(".special", out, sizeof out);
 	is_str(out, "%2Especial", "top-level .special");
-	collect_encode(".deleted/.deleted", out, sizeof out);
+	path_encode(".deleted/.deleted", out, sizeof out);
 	is_str(out, "%2Edeleted/.deleted", "only the top-level one");
-	collect_encode("a/../.", out, sizeof out);
+	path_encode("a/../.", out, sizeof out);
 	is_str(out, "a/%2E%2E/%2E", "dot components are encoded");
-	collect_encode("a\\b\"c", out, sizeof out);
+	path_encode("a\\b\"c", out, sizeof out);
 	is_str(out, "a%5Cb%22c", "backslash and quote");
-	ok(collect_encode("abcdef", out, 6) < 0, "too small a buffer: -1");
-	ok(collect_encode("   ", out, 9) < 0, "encoded form must fit with NUL");
+	ok(path_encode("abcdef", out, 6) < 0, "too small a buffer: -1");
+	ok(path_encode("   ", out, 9) < 0, "encoded form must fit with NUL");
 }
 
 static void test_changes(void)

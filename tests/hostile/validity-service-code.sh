@@ -34,7 +34,7 @@ mv /var/lib/svc/starts.new /var/lib/svc/starts
 SH
 	[ -n "${2:-}" ] && echo '[ -f /home/candidate/hook.sh ] && . /home/candidate/hook.sh' >>"$d/system/srv/svc/run.sh"
 	cat >>"$d/system/srv/svc/run.sh" <<'SH'
-while :; do /usr/bin/id -u >/var/lib/svc/id; /bin/true; sleep 0.1; done
+while :; do /usr/bin/id -u >/var/lib/svc/id.new; mv /var/lib/svc/id.new /var/lib/svc/id; /bin/true; sleep 0.1; done
 SH
 	cat >"$d/system/srv/py/main.py" <<'PY'
 import json, os, subprocess, time

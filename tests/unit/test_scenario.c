@@ -617,6 +617,50 @@ static void test_hints(void)
 	}
 }
 
+/* $.candidate_owns (docs/scenario.md, "Who owns what"): what the
+ * candidate may write besides their home, never what a service reads as
+ * code or identity, what it runs, or what it owns. */
+static void test_candidate_owns(void)
+{
+	static const struct file svc[] = {
+		{"system/srv/svc/run.sh", "while :; do sleep 1; done\n"},
+		{"system/var/lib/svc/state", "0\n"},
+		{"system/etc/ld.so.conf.d/x.conf", "/x\n"},
+		{"system/home/candidate/notes", "x\n"},
+		{NULL, NULL},
+	};
+	static const char services[] =
+		"[{\"name\": \"svc\", \"argv\": [\"/bin/bash\", \"/srv/svc/run.sh\"], "
+		"\"owns\": [\"/var/lib/svc\"]}]";
+	static const struct {
+		const char *owns, *sub, *what;
+	} bad[] = {
+		{"[\"/etc\"]", "/etc/ld.so.preload: the loader", "above the loader's configuration"},
+		{"[\"/etc/ld.so.conf.d/x.conf\"]", "/etc/ld.so.conf.d", "beneath it"},
+		{"[\"/etc/agentsim\", \"/srv\"]", "what service \"svc\" runs", "above a service's program"},
+		{"[\"/srv/svc\"]", "what service \"svc\" runs", "a service's program's directory"},
+		{"[\"/var/lib/svc/state\"]", "which service \"svc\" owns", "what a service owns"},
+		{"[\"/home/candidate/notes\"]", "theirs already", "the candidate's home"},
+		{"[\"/opt/nothing\"]", "is not under system/", "a path not laid in place"},
+		{"[\"relative\"]", "not an absolute path in the sandbox", "a relative path"},
+		{"\"/etc/agentsim\"", "must be an array", "not a list"},
+	};
+	size_t i;
+
+	load(manifest("services", services, "candidate_owns", "[\"/etc/agentsim\"]", NULL), svc);
+	ok(RC == 0 && S.ncandidate_owns == 1 && !strcmp(S.candidate_owns[0], "/etc/agentsim"),
+	   "candidate_owns: a directory of the scenario's own is accepted");
+	if (RC)
+		dump();
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		load(manifest("services", services, "candidate_owns", bad[i].owns, NULL), svc);
+		ok(RC == -1 && has("scenario.json: $.candidate_owns", bad[i].sub),
+		   "candidate_owns: %s is refused (%s)", bad[i].what, bad[i].sub);
+		if (!(RC == -1 && has("scenario.json: $.candidate_owns", bad[i].sub)))
+			dump();
+	}
+}
+
 static void test_many(void)
 {
 	struct tar_list l = {0};
@@ -691,6 +735,7 @@ int main(void)
 	test_tree();
 	test_must_fail();
 	test_hints();
+	test_candidate_owns();
 	test_many();
 	test_problems();
 	reset();

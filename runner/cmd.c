@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "runner/cmd.h"
+#include "runner/config.h"
 #include "runner/err.h"
+#include "runner/sessions.h"
 #include "runner/termsafe.h"
 #include "runner/util.h"
 
@@ -112,6 +114,13 @@ int cmd_printf(FILE *f, const char *fmt, ...)
 
 /* Every message quotes what it is about (a member name, a path, a job
  * line, a grader's text): all of it goes out escaped. */
+int cmd_config(const char *path, struct config *cfg, struct err *e)
+{
+	if (config_load(path ? path : CONFIG_DEFAULT_PATH, path != NULL, cfg, e) < 0)
+		return -1;
+	return sessions_state_dir_set(cfg->state_dir, e);
+}
+
 int cmd_fail(const char *cmd, const struct err *e)
 {
 	cmd_printf(stderr, "labrun %s: %s\n", cmd, e->msg);

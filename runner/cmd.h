@@ -31,6 +31,13 @@ int cmd_write(FILE *f, const void *data, size_t len);
 
 /* Print "labrun <cmd>: <msg>" (escaped, as cmd_printf) and return the exit
  * code for e's kind. */
+/* Read the host's configuration (path, or the default file if it exists)
+ * and put its state directory in force (runner/sessions.h: the
+ * environment's wins); -1 with e as config_load and the state directory
+ * say. */
+struct config;
+int cmd_config(const char *path, struct config *cfg, struct err *e);
+
 int cmd_fail(const char *cmd, const struct err *e);
 /* Print "labrun <cmd>: <msg>" and "usage: ..." hint (escaped, as
  * cmd_printf); return EXIT_USAGE. */

@@ -225,8 +225,7 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 		return cmd_usage_error(c, optind >= argc ? "name a bundle or a scenario directory"
 						       : "one bundle or directory at a time");
 	o.input = argv[optind];
-	if (config_load(config_path ? config_path : CONFIG_DEFAULT_PATH,
-			config_path != NULL, &cfg, &e) < 0)
+	if (cmd_config(config_path, &cfg, &e) < 0)
 		return cmd_fail(c->name, &e);
 	o.cfg = &cfg;
 	if (!key_path && cfg.key[0])

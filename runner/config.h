@@ -27,6 +27,8 @@ struct config {
 	char evidence_dir[PATH_MAX]; /* labrun exam: where their evidence goes */
 	char seed_secret[PATH_MAX];  /* a file that keys session and variant
 				      * seeds (instead of the issuer key) */
+	char state_dir[PATH_MAX];    /* the register and work areas ("": the
+				      * default; runner/sessions.h) */
 	char source[PATH_MAX]; /* the file read, "" when none was */
 };
 

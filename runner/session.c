@@ -37,7 +37,6 @@
 #include "sandbox/sandbox.h"
 #include "scenarios/platform/sim.h"
 
-#define SESSION_DIR SESSIONS_DIR
 #define TERM_WIDTH 80  /* the recorded terminal of a scripted run */
 #define TERM_HEIGHT 24
 
@@ -883,7 +882,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		goto out;
 	}
 	hex_encode(rnd, sizeof rnd, sid);
-	snprintf(wd, sizeof wd, "%s/%s", SESSION_DIR, sid);
+	snprintf(wd, sizeof wd, "%s/%s", sessions_dir(), sid);
 	snprintf(script_path, sizeof script_path, "%s/script.sh", wd);
 	snprintf(init_path, sizeof init_path, "%s/labrun-init", libexec);
 	snprintf(libexec + strlen(libexec), sizeof libexec - strlen(libexec),
@@ -908,6 +907,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		goto out;
 	}
 	cfg.workdir = wd;
+	cfg.state_dir = sessions_state_dir();
 	cfg.tools_dir = libexec;
 	cfg.init_path = init_path;
 	cfg.script_path = o->ui ? NULL : script_path;
@@ -1062,8 +1062,8 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	     err_sys(&se, ERR_HOST, errno,
 		     "clock faults need %s (Debian package faketime)",
 		     FAKETIME_LIB) < 0) ||
-	    mkdir_p(SESSION_DIR, 0711, &se) < 0 ||
-	    sbx_remove_stale(SESSION_DIR, &res->stale_removed, &se) < 0 ||
+	    mkdir_p(sessions_dir(), 0711, &se) < 0 ||
+	    sbx_remove_stale(sessions_dir(), &res->stale_removed, &se) < 0 ||
 	    sessions_prune(&se) < 0 ||
 	    sbx_remove_stale_cgroups(&res->stale_cgroups, &se) < 0 ||
 	    sbx_create(&cfg, &sb, &se) < 0 ||

@@ -1,5 +1,6 @@
 /* sessions: the host's register of running sessions, for operators
- * (labrun sessions, labrun end).  Each session writes SESSIONS_DIR/ID.json
+ * (labrun sessions, labrun end), and where it lives (the state directory).
+ * Each session writes STATE/sessions/ID.json
  * beside the lock its sandbox holds (ID.lock) and removes it at its end;
  * an entry whose lock nobody holds is a leftover and is not listed.  The
  * register names sessions; it never decides anything about them. */
@@ -17,10 +18,66 @@
 #include <jansson.h>
 
 #include "runner/err.h"
+#include "runner/limits.h"
 #include "runner/sessions.h"
 #include "runner/util.h"
 
 #define ENTRY_MAX 4096 /* bytes of one register entry */
+
+static char state_dir[STATE_DIR_MAX + 1] = STATE_DIR_DEFAULT;
+static char state_sessions[STATE_DIR_MAX + 16] = STATE_DIR_DEFAULT "/sessions";
+
+/* An absolute path without "." or ".." components, of at most
+ * STATE_DIR_MAX bytes (the sandbox's mount options name paths below it,
+ * and a page holds them all). */
+static int state_path_ok(const char *p)
+{
+	const char *c;
+
+	if (p[0] != '/' || strlen(p) > STATE_DIR_MAX)
+		return 0;
+	for (c = p; *c; c++)
+		if (c[0] == '/' && c[1] == '.' &&
+		    (c[2] == '/' || !c[2] || (c[2] == '.' && (c[3] == '/' || !c[3]))))
+			return 0;
+	return 1;
+}
+
+int sessions_state_dir_set(const char *from_config, struct err *e)
+{
+	const char *env = getenv("LABRUN_STATE_DIR"), *dir = STATE_DIR_DEFAULT;
+	const char *from = NULL;
+	size_t n;
+
+	if (env && env[0]) {
+		dir = env;
+		from = "$LABRUN_STATE_DIR";
+	} else if (from_config && from_config[0]) {
+		dir = from_config;
+		from = "the configuration's state_dir";
+	}
+	if (from && !state_path_ok(dir))
+		return err_set(e, ERR_USAGE,
+			       "%s \"%.80s\": not an absolute path of at most %d bytes without . or ..; hint: such as /run/labrun-exams",
+			       from, dir, STATE_DIR_MAX);
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	snprintf(state_dir, sizeof state_dir, "%.*s", (int)n, dir);
+	snprintf(state_sessions, sizeof state_sessions, "%s/sessions",
+		 n == 1 ? "" : state_dir);
+	return 0;
+}
+
+const char *sessions_state_dir(void)
+{
+	return state_dir;
+}
+
+const char *sessions_dir(void)
+{
+	return state_sessions;
+}
 
 static int valid_id(const char *id)
 {
@@ -46,7 +103,7 @@ int sessions_add(const struct session_entry *s, struct err *e)
 	json_decref(o);
 	if (!text)
 		return err_set(e, ERR_HOST, "out of memory");
-	snprintf(path, sizeof path, "%s/%s.json", SESSIONS_DIR, s->id);
+	snprintf(path, sizeof path, "%s/%s.json", sessions_dir(), s->id);
 	rc = write_file_atomic(path, text, strlen(text), 0644, e);
 	free(text);
 	return rc;
@@ -58,7 +115,7 @@ void sessions_remove(const char *id)
 
 	if (!valid_id(id))
 		return;
-	snprintf(path, sizeof path, "%s/%s.json", SESSIONS_DIR, id);
+	snprintf(path, sizeof path, "%s/%s.json", sessions_dir(), id);
 	unlink(path);
 }
 
@@ -68,7 +125,7 @@ static int held(const char *id)
 	char path[PATH_MAX];
 	int fd, busy;
 
-	snprintf(path, sizeof path, "%s/%s.lock", SESSIONS_DIR, id);
+	snprintf(path, sizeof path, "%s/%s.lock", sessions_dir(), id);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -87,7 +144,7 @@ static int read_entry(const char *id, struct session_entry *s)
 	json_int_t started = 0;
 	int pid = 0, limit = 0, rc = -1;
 
-	snprintf(path, sizeof path, "%s/%s.json", SESSIONS_DIR, id);
+	snprintf(path, sizeof path, "%s/%s.json", sessions_dir(), id);
 	if (read_file_bounded(path, ENTRY_MAX, &b, &e) < 0)
 		return -1;
 	o = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES, NULL);
@@ -119,7 +176,7 @@ int sessions_list(struct session_entry **out, size_t *n, struct err *e)
 
 	*out = NULL;
 	*n = 0;
-	dfd = open(SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(sessions_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0; /* no session ever ran here */
 	rc = dir_names(dfd, SESSIONS_MAX_LISTED, &names, &count, e);
@@ -127,7 +184,7 @@ int sessions_list(struct session_entry **out, size_t *n, struct err *e)
 	if (rc < 0)
 		return -1;
 	if (rc > 0)
-		return err_set(e, ERR_HOST, "%s: more than %d entries", SESSIONS_DIR,
+		return err_set(e, ERR_HOST, "%s: more than %d entries", sessions_dir(),
 			       SESSIONS_MAX_LISTED);
 	v = calloc(count + 1, sizeof *v);
 	if (!v) {
@@ -160,7 +217,7 @@ static int holds_lock(int pidfd, pid_t pid, const char *id)
 	int found = 0, dfd, rc;
 
 	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
-	snprintf(lock, sizeof lock, "%s/%s.lock", SESSIONS_DIR, id);
+	snprintf(lock, sizeof lock, "%s/%s.lock", sessions_dir(), id);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
@@ -187,7 +244,7 @@ int sessions_prune(struct err *e)
 	size_t count = 0, i, len;
 	int dfd, rc;
 
-	dfd = open(SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(sessions_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
 	rc = dir_names(dfd, SESSIONS_MAX_LISTED, &names, &count, e);

@@ -615,13 +615,17 @@ int mount_id_at(int dirfd, const char *name, uint64_t *out)
 int private_dir(const char *what, const char *purpose, char *out, size_t size,
 		struct err *e)
 {
+	const char *tmp = getenv("TMPDIR");
 	unsigned char rnd[8];
 	char hex[17];
 
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		return err_sys(e, ERR_HOST, errno, "getrandom");
 	hex_encode(rnd, sizeof rnd, hex);
-	if ((size_t)snprintf(out, size, "/tmp/labrun-%s.%s", what, hex) >= size)
+	/* $TMPDIR, as mktemp does (an absolute path), else /tmp */
+	if (!tmp || tmp[0] != '/' || strstr(tmp, "/../") || strlen(tmp) > 256)
+		tmp = "/tmp";
+	if ((size_t)snprintf(out, size, "%s/labrun-%s.%s", tmp, what, hex) >= size)
 		return err_set(e, ERR_BUG, "a private directory's name does not fit");
 	if (mkdir(out, 0700) < 0)
 		return err_sys(e, ERR_HOST, errno, "%s: %s", out, purpose);

@@ -95,9 +95,10 @@ int path_encode_name(const char *name, size_t len, int top, char *out,
  * files with the device of their layer, yet they are on the overlay. */
 int mount_id_at(int dirfd, const char *name, uint64_t *out);
 
-/* A fresh private directory /tmp/labrun-WHAT.RANDOM (mode 0700, made or
- * refused, never reused) for a command's scratch work; purpose says what
- * for in a refusal.  The caller removes it. */
+/* A fresh private directory $TMPDIR/labrun-WHAT.RANDOM (TMPDIR as mktemp
+ * takes it, else /tmp; mode 0700, made or refused, never reused) for a
+ * command's scratch work; purpose says what for in a refusal.  The caller
+ * removes it. */
 int private_dir(const char *what, const char *purpose, char *out, size_t size,
 		struct err *e);
 

@@ -58,7 +58,6 @@
 #include "sandbox/seccomp_policy.h"
 
 #define SBX_MAX_SLOTS 1024u /* concurrent sessions on one host */
-#define SBX_STATE_DIR "/run/labrun"
 #define SBX_WORK_MB 160u    /* work area: the lower layer (a bundle's 64 MiB
 			     * of files at most) and the skeleton */
 #define SBX_SETUP_MS 10000  /* building the sandbox takes milliseconds */
@@ -105,7 +104,7 @@ struct svc_run {
 struct sbx {
 	char wd[PATH_MAX];
 	char lower[PATH_MAX + 16];
-	char skel[PATH_MAX + 16];  /* the shared skeleton (SBX_STATE_DIR/skel/KEY) */
+	char skel[PATH_MAX + 16];  /* the shared skeleton (STATE/skel/KEY) */
 	char sess[PATH_MAX + 16];  /* this session's own layer */
 	char rw[PATH_MAX + 16];
 	char root[PATH_MAX + 16];
@@ -154,15 +153,12 @@ static int take_slot(struct sbx *s, struct err *e)
 	unsigned i;
 	int fd;
 
-	/* Traversable (not listable) by the sandbox's inner root, which has
-	 * no power over files of unmapped owners; what lies below is in
-	 * labrun's private mount namespace and invisible to the host. */
-	if (mkdir_p(SBX_STATE_DIR, 0711, e) < 0 ||
-	    chmod(SBX_STATE_DIR, 0711) < 0 ||
-	    mkdir_p(SBX_STATE_DIR "/ids", 0700, e) < 0)
-		return err_sys(e, ERR_HOST, errno, "%s", SBX_STATE_DIR);
+	/* Host-wide whatever the state directory: a slot is an id range,
+	 * and two labruns must never share one. */
+	if (mkdir_p(SBX_IDS_DIR, 0700, e) < 0)
+		return -1;
 	for (i = 0; i < SBX_MAX_SLOTS; i++) {
-		snprintf(path, sizeof path, SBX_STATE_DIR "/ids/%u", i);
+		snprintf(path, sizeof path, SBX_IDS_DIR "/%u", i);
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0)
 			return err_sys(e, ERR_HOST, errno, "%s", path);
@@ -381,7 +377,7 @@ static const char *const usr_links[] = {
 
 /* The host-derived part of the skeleton: the same for every session, so
  * it is built once per state of the host (a new loader cache or new
- * alternatives make a new one) under SBX_STATE_DIR/skel/KEY, read-only
+ * alternatives make a new one) under STATE/skel/KEY, read-only
  * from then on, and shared as the lowest layer of every root. */
 static int fill_shared(int fd, struct err *e)
 {
@@ -482,24 +478,33 @@ static void shared_key(char out[17])
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-static int shared_skel(char *path, size_t size, struct err *e)
+static int shared_skel(const char *state, char *path, size_t size,
+		       struct err *e)
 {
-	char key[17], tmp[PATH_MAX];
+	char key[17], tmp[PATH_MAX + 32], dir[PATH_MAX];
 	unsigned char rnd[6];
 	char rhex[13];
 	struct stat st;
 	int fd, rc;
 
 	shared_key(key);
-	snprintf(path, size, SBX_STATE_DIR "/skel/%s", key);
+	if ((size_t)snprintf(dir, sizeof dir, "%s/skel", state) >= sizeof dir - 32 ||
+	    (size_t)snprintf(path, size, "%s/%s", dir, key) >= size)
+		return err_set(e, ERR_USAGE, "%s: the state directory's path is too long", state);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0)
 		return 0;
-	if (mkdir_p(SBX_STATE_DIR "/skel", 0711, e) < 0)
+	/* Traversable (not listable) by the sandbox's inner root, which has
+	 * no power over files of unmapped owners. */
+	if (mkdir_p(state, 0711, e) < 0)
+		return -1;
+	if (chmod(state, 0711) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", state);
+	if (mkdir_p(dir, 0711, e) < 0)
 		return -1;
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		return err_sys(e, ERR_HOST, errno, "getrandom");
 	hex_encode(rnd, sizeof rnd, rhex);
-	snprintf(tmp, sizeof tmp, SBX_STATE_DIR "/skel/.new-%s", rhex);
+	snprintf(tmp, sizeof tmp, "%s/.new-%s", dir, rhex);
 	if (mkdir(tmp, 0755) < 0)
 		return err_sys(e, ERR_HOST, errno, "%s", tmp);
 	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -985,7 +990,8 @@ static int build_root(struct sbx *s, struct err *e)
 	const char *const *l;
 	struct stat st;
 
-	if (shared_skel(s->skel, sizeof s->skel, e) < 0 ||
+	if (shared_skel(s->cfg.state_dir ? s->cfg.state_dir : SBX_STATE_DEFAULT,
+			s->skel, sizeof s->skel, e) < 0 ||
 	    build_session_layer(s, e) < 0)
 		return -1;
 	snprintf(opts, sizeof opts, "size=%um,nr_inodes=%u,mode=0755",

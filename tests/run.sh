@@ -10,6 +10,14 @@ passed=0 failed=0 skipped=0
 filter=${TESTS:-}
 log=$BUILD/test.log
 : >"$log"
+# A state directory and a TMPDIR of this run's own (each shell test makes
+# its own again, tests/lib.sh): nothing here lists, ends or cleans another
+# labrun's sessions, and two runs (make test, make check) go side by side.
+RUN_DIR=$(mktemp -d /tmp/labrun-run.XXXXXX)
+chmod 711 "$RUN_DIR"
+export LABRUN_STATE_DIR=$RUN_DIR/state TMPDIR=$RUN_DIR/tmp
+mkdir -p "$TMPDIR"
+trap 'rm -rf "$RUN_DIR"' EXIT
 
 one() {
 	local name=$1 out rc p f s

@@ -391,6 +391,13 @@ static int run_job(const struct batch_opts *o, const struct batch_list *l,
 			n += (size_t)snprintf(msg + n, sizeof msg - n, "; %s", res.problems.v[i]);
 		goto out;
 	}
+	if (res.spooled[0]) {
+		/* its file could not be written; the spool keeps it, and the
+		 * job runs again on the next run */
+		snprintf(msg, sizeof msg, "the result could not be written (%.300s): it is in the spool, %.300s (labrun spool)",
+			 res.spool_why, res.spooled);
+		goto out;
+	}
 	snprintf(sid, sizeof sid, "%s ", rec.scenario_id);
 	if (strncmp(res.scenario, sid, strlen(sid))) {
 		snprintf(msg, sizeof msg, "%.300s is scenario %s, but %.300s is evidence of %s",

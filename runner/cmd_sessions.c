@@ -11,6 +11,7 @@
 
 #include "runner/cmd.h"
 #include "runner/config.h"
+#include "runner/spool.h"
 #include "runner/err.h"
 #include "runner/sessions.h"
 #include "runner/util.h"
@@ -42,6 +43,9 @@ int cmd_sessions(int argc, char **argv)
 	struct err e = {0};
 	size_t n = 0, i;
 	struct config cfg;
+	struct spool_item *items = NULL;
+	size_t nitems = 0;
+	unsigned found = 0;
 	int json = 0;
 	char when[32];
 
@@ -87,6 +91,11 @@ int cmd_sessions(int argc, char **argv)
 		}
 	}
 	free(v);
+	/* what must not be forgotten either: the spool */
+	if (!json && spool_list(&items, &nitems, &found, &e) == 0 && nitems)
+		cmd_printf(stdout, "%zu item%s in the spool (evidence that could not be written where asked, lost attempts): labrun spool\n",
+			   nitems, nitems == 1 ? "" : "s");
+	free(items);
 	return EXIT_YES;
 }
 

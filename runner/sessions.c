@@ -27,22 +27,6 @@
 static char state_dir[STATE_DIR_MAX + 1] = STATE_DIR_DEFAULT;
 static char state_sessions[STATE_DIR_MAX + 16] = STATE_DIR_DEFAULT "/sessions";
 
-/* An absolute path without "." or ".." components, of at most
- * STATE_DIR_MAX bytes (the sandbox's mount options name paths below it,
- * and a page holds them all). */
-static int state_path_ok(const char *p)
-{
-	const char *c;
-
-	if (p[0] != '/' || strlen(p) > STATE_DIR_MAX)
-		return 0;
-	for (c = p; *c; c++)
-		if (c[0] == '/' && c[1] == '.' &&
-		    (c[2] == '/' || !c[2] || (c[2] == '.' && (c[3] == '/' || !c[3]))))
-			return 0;
-	return 1;
-}
-
 int sessions_state_dir_set(const char *from_config, struct err *e)
 {
 	const char *env = getenv("LABRUN_STATE_DIR"), *dir = STATE_DIR_DEFAULT;
@@ -56,7 +40,7 @@ int sessions_state_dir_set(const char *from_config, struct err *e)
 		dir = from_config;
 		from = "the configuration's state_dir";
 	}
-	if (from && !state_path_ok(dir))
+	if (from && !path_clean_abs(dir, STATE_DIR_MAX))
 		return err_set(e, ERR_USAGE,
 			       "%s \"%.80s\": not an absolute path of at most %d bytes without . or ..; hint: such as /run/labrun-exams",
 			       from, dir, STATE_DIR_MAX);

@@ -631,3 +631,16 @@ int private_dir(const char *what, const char *purpose, char *out, size_t size,
 		return err_sys(e, ERR_HOST, errno, "%s: %s", out, purpose);
 	return 0;
 }
+
+int path_clean_abs(const char *p, size_t max)
+{
+	const char *c;
+
+	if (p[0] != '/' || strlen(p) > max)
+		return 0;
+	for (c = p; *c; c++)
+		if (c[0] == '/' && c[1] == '.' &&
+		    (c[2] == '/' || !c[2] || (c[2] == '.' && (c[3] == '/' || !c[3]))))
+			return 0;
+	return 1;
+}

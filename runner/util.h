@@ -102,6 +102,10 @@ int mount_id_at(int dirfd, const char *name, uint64_t *out);
 int private_dir(const char *what, const char *purpose, char *out, size_t size,
 		struct err *e);
 
+/* An absolute path of at most max bytes without "." or ".." components
+ * (a setting that names a directory labrun makes and works in). */
+int path_clean_abs(const char *p, size_t max);
+
 /* Directory of the running executable (readlink /proc/self/exe). */
 int self_dir(char *out, size_t size, struct err *e);
 

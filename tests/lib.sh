@@ -13,7 +13,7 @@ trap 'rm -rf "$T"' EXIT
 # live session of the host (docs/testing.md, "A live host").  The
 # sandbox's inner root must traverse it: 0711.
 chmod 711 "$T"
-export LABRUN_STATE_DIR=$T/state TMPDIR=$T/tmp
+export LABRUN_STATE_DIR=$T/state LABRUN_SPOOL_DIR=$T/spool TMPDIR=$T/tmp
 mkdir -p "$TMPDIR"
 OUT=$T/.out
 ERR=$T/.err
@@ -154,6 +154,17 @@ slot_procs() {
 # labrun holds (a live session of the host holds its slot, and is no
 # leftover of ours).
 leftovers() {
+	local i left
+	# A sandbox whose labrun was just killed takes a moment to die: what
+	# is still there after 5 s is left over.
+	for i in $(seq 25); do
+		left=$(leftovers_now)
+		[ -z "$left" ] && return 0
+		sleep 0.2
+	done
+	printf '%s\n' "$left"
+}
+leftovers_now() {
 	ls -A "$LABRUN_STATE_DIR/sessions" 2>/dev/null
 	grep -s " $LABRUN_STATE_DIR/" /proc/self/mountinfo
 	python3 - <<'PY'

@@ -15,7 +15,7 @@ log=$BUILD/test.log
 # labrun's sessions, and two runs (make test, make check) go side by side.
 RUN_DIR=$(mktemp -d /tmp/labrun-run.XXXXXX)
 chmod 711 "$RUN_DIR"
-export LABRUN_STATE_DIR=$RUN_DIR/state TMPDIR=$RUN_DIR/tmp
+export LABRUN_STATE_DIR=$RUN_DIR/state LABRUN_SPOOL_DIR=$RUN_DIR/spool TMPDIR=$RUN_DIR/tmp
 mkdir -p "$TMPDIR"
 trap 'rm -rf "$RUN_DIR"' EXIT
 

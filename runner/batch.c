@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -522,11 +523,12 @@ static pid_t spawn(const struct batch_opts *o, const struct batch_list *l,
 		   size_t k, struct worker *w, size_t nw, int logfd, int *rfd)
 {
 	int p[2];
-	pid_t pid;
+	pid_t pid, parent;
 	size_t i;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
@@ -544,6 +546,11 @@ static pid_t spawn(const struct batch_opts *o, const struct batch_list *l,
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
+		/* A batch killed outright stops its workers: an interrupted
+		 * replay leaves no result and runs again on the next run,
+		 * never a worker left running beside the next batch. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(3);
 		close(p[0]);
 		close(logfd);
 		for (i = 0; i < nw; i++)
@@ -791,6 +798,7 @@ int batch_run(const struct batch_opts *o, struct batch_progress *res,
 		while (next < npending && p.running < nw && !(o->stop && *o->stop)) {
 			for (i = 0; i < nw && w[i].pid > 0; i++)
 				;
+			crash_point("job"); /* a job boundary: before the Nth job */
 			w[i].job = pending[next];
 			w[i].pid = spawn(o, &l, pending[next], w, nw, logfd, &w[i].fd);
 			if (w[i].pid < 0) {
@@ -822,6 +830,7 @@ int batch_run(const struct batch_opts *o, struct batch_progress *res,
 				pfd[np].revents = 0;
 				np++;
 			}
+		crash_point("job-running"); /* mid-job: the Nth wait */
 		n = poll(pfd, np, 1000);
 		if (n < 0 && errno != EINTR) {
 			err_sys(e, ERR_HOST, errno, "poll");

@@ -223,6 +223,7 @@ static int rec_exec(void *ctx, int64_t t_us, const struct sbx_exec *ex)
 		r->host_pids = np;
 		r->cap = cap;
 	}
+	crash_point("session"); /* the Nth program the candidate runs */
 	c = &r->cmds[r->n];
 	memset(c, 0, sizeof *c);
 	while (ex->argv[argc])
@@ -909,6 +910,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	if (bundle_load(o->input, o->trust, &o->lim, &files, digest, keyid,
 			&unsigned_dir, e) < 0)
 		goto out;
+	crash_point("unpack");
 	if (scenario_load(&files, o->max_depth, &sc, &res->problems, e) < 0) {
 		if (res->problems.n)
 			err_set(e, ERR_REFUSED, "%s: %zu problem%s in the scenario",
@@ -1180,6 +1182,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 			if (sc.record_input)
 				hooks.input = rec_input;
 		}
+		crash_point("build");
 		if (sbx_run(sb, o->ui ? shell : argv, envp, !o->ui,
 			    time_limit * 1000u, &hooks, &oc, &se) < 0) {
 			oc.end = SBX_END_ERROR;
@@ -1342,6 +1345,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		snprintf(gr.error, sizeof gr.error,
 			 "sandbox: the final state cannot be opened");
 	} else {
+		crash_point("grading");
 		session_grade(&files, &info, root_fd, o->verbose, &gr);
 	}
 	/* A renewal: knowledge checks take the renewed evidence's result. */
@@ -1375,6 +1379,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 			.root_fd = root_fd,
 		};
 
+		crash_point("collect");
 		if (collect_changes(upper_fd, sbx_lower_fd(sb), &cg, &members,
 				    &rep, e) < 0)
 			goto out;
@@ -1399,6 +1404,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	snprintf(comment, sizeof comment,
 		 "labrun evidence %.64s %.40s %s candidate %s score %u",
 		 sc.id, sc.version, info.verdict, pseudonym, info.score);
+	crash_point("seal");
 	if (ev_seal_bytes(&members, o->key, comment, &sealed, e) < 0)
 		goto out;
 	/* Written where it was asked for, or into the spool: never lost. */

@@ -106,6 +106,15 @@ int private_dir(const char *what, const char *purpose, char *out, size_t size,
  * (a setting that names a directory labrun makes and works in). */
 int path_clean_abs(const char *p, size_t max);
 
+/* Crash points (docs/testing.md, "The crash sweep"): with
+ * LABRUN_CRASH_AT=PHASE[:N] in its environment, labrun kills itself with
+ * SIGKILL the Nth time (default the first) it passes crash_point(PHASE),
+ * as a kill -9 from outside would at that moment; with PHASE:SUFFIX,
+ * crash_point_path kills it when path ends in SUFFIX.  Nothing else ever
+ * happens: the hook only ends labrun itself. */
+void crash_point(const char *phase);
+void crash_point_path(const char *phase, const char *path);
+
 /* Directory of the running executable (readlink /proc/self/exe). */
 int self_dir(char *out, size_t size, struct err *e);
 

@@ -62,7 +62,6 @@
 			     * of files at most) and the skeleton */
 #define SBX_SETUP_MS 10000  /* building the sandbox takes milliseconds */
 #define SBX_DRAIN_MS 2000   /* reading the terminal after the end */
-#define SBX_STALE_S 10      /* a lock this young may not be held yet */
 #define SBX_SKEL_VERSION "labrun-skel-1" /* change when fill_shared changes */
 #define SBX_MAX_SERVICES 16 /* SCENARIO_MAX_SERVICES */
 #define SBX_MAX_HELD 64     /* delayed calls at once; more go on at once */
@@ -222,17 +221,25 @@ int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e)
 	if (private_mounts(e) < 0 || take_slot(s, e) < 0)
 		goto fail;
 	/* The lock comes first: a work directory without a held lock is a
-	 * leftover of a killed labrun (sbx_remove_stale). */
+	 * leftover of a killed labrun (sbx_remove_stale).  It is locked
+	 * under a name of its own, then linked into place: whoever sees
+	 * WORKDIR.lock sees it held, so a free one is a leftover at once,
+	 * whatever its age. */
 	{
-		char lock[PATH_MAX + 8];
+		char lock[PATH_MAX + 8], tmp[PATH_MAX + 16];
 
 		snprintf(lock, sizeof lock, "%s.lock", s->wd);
-		s->lock_fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
-						O_NOFOLLOW, 0600);
-		if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX) < 0) {
+		snprintf(tmp, sizeof tmp, "%s.locking", s->wd);
+		s->lock_fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+					       O_NOFOLLOW, 0600);
+		if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX) < 0 ||
+		    link(tmp, lock) < 0) {
 			err_sys(e, ERR_HOST, errno, "%s", lock);
+			if (s->lock_fd >= 0)
+				unlink(tmp);
 			goto fail;
 		}
+		unlink(tmp);
 	}
 	if (cfg->cg_memory_bytes || cfg->cg_pids) {
 		struct cg_limits cl = {cfg->cg_memory_bytes, cfg->cg_pids};
@@ -2662,6 +2669,7 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		if (n > 0 && msg[0] == 'P' && fd >= 0 &&
 		    s->nsvc < s->cfg.nservices && s->nsvc < SBX_MAX_SERVICES) {
 			svc_started(s, s->nsvc++, fd, time_mono_ms());
+			crash_point("services");
 			continue;
 		}
 		if (n > 0 && msg[0] == 'S' && fd >= 0) {
@@ -3082,7 +3090,6 @@ int sbx_remove_stale(const char *dir, unsigned *removed, struct err *e)
 {
 	char lock[PATH_MAX + 512], work[300];
 	struct dirent *de;
-	struct stat st;
 	size_t len;
 	DIR *d;
 	int fd;
@@ -3093,20 +3100,26 @@ int sbx_remove_stale(const char *dir, unsigned *removed, struct err *e)
 		return errno == ENOENT ? 0 : err_sys(e, ERR_HOST, errno, "%s", dir);
 	while ((de = readdir(d))) {
 		len = strlen(de->d_name);
+		if (len > 8 && !strcmp(de->d_name + len - 8, ".locking")) {
+			/* killed before its lock was in place */
+			snprintf(lock, sizeof lock, "%s/%s", dir, de->d_name);
+			fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+			if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+				unlink(lock);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
 		if (len <= 5 || strcmp(de->d_name + len - 5, ".lock"))
 			continue;
 		snprintf(lock, sizeof lock, "%s/%s", dir, de->d_name);
 		fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			continue;
-		/* Held: a live session.  Free: its labrun is gone, and with
-		 * it the session's mounts (they were in its namespace);
-		 * only the empty directory and the lock remain. */
-		if (fstat(fd, &st) == 0 && st.st_mtime + SBX_STALE_S > time(NULL)) {
-			/* Just made: its session may not have locked it yet. */
-			close(fd);
-			continue;
-		}
+		/* Held: a live session (a lock appears held: sbx_create).
+		 * Free: its labrun is gone, and with it the session's
+		 * mounts (they were in its namespace); only the empty
+		 * directory and the lock remain. */
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			snprintf(work, sizeof work, "%.*s", (int)(len - 5),
 				 de->d_name);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -190,18 +191,23 @@ int sessions_list(struct session_entry **out, size_t *n, struct err *e)
 }
 
 /* Whether process pid holds the session's lock open: the labrun that runs
- * it, not whatever process has that number now. */
+ * it, not whatever process has that number now.  Compared by inode, not
+ * by name: the lock is opened under a temporary name and linked into
+ * place (sbx_create), so the name the process's fd shows is not the
+ * lock's. */
 static int holds_lock(int pidfd, pid_t pid, const char *id)
 {
-	char dir[64], lock[PATH_MAX], link[PATH_MAX + 32], target[PATH_MAX];
+	char dir[64], lock[PATH_MAX], link[PATH_MAX + 32];
 	char **fds = NULL;
 	size_t n = 0, i;
-	ssize_t len;
+	struct stat want, st;
 	struct err e = {0};
 	int found = 0, dfd, rc;
 
 	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
 	snprintf(lock, sizeof lock, "%s/%s.lock", sessions_dir(), id);
+	if (lstat(lock, &want) < 0 || !S_ISREG(want.st_mode))
+		return 0;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
@@ -209,13 +215,10 @@ static int holds_lock(int pidfd, pid_t pid, const char *id)
 	close(dfd);
 	if (rc != 0)
 		return 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !found; i++) {
 		snprintf(link, sizeof link, "%s/%s", dir, fds[i]);
-		len = readlink(link, target, sizeof target - 1);
-		if (len > 0) {
-			target[len] = 0;
-			found |= !strcmp(target, lock);
-		}
+		found = stat(link, &st) == 0 && st.st_dev == want.st_dev &&
+			st.st_ino == want.st_ino;
 	}
 	dir_names_free(fds, n);
 	/* still the same process as the pidfd names */

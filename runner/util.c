@@ -685,6 +685,12 @@ void crash_point(const char *phase)
 		kill(getpid(), SIGKILL);
 }
 
+int crash_armed(const char *phase)
+{
+	crash_read();
+	return crash.phase[0] && !strcmp(crash.phase, phase);
+}
+
 void crash_point_path(const char *phase, const char *path)
 {
 	size_t lp, la;

@@ -114,6 +114,10 @@ int path_clean_abs(const char *p, size_t max);
  * happens: the hook only ends labrun itself. */
 void crash_point(const char *phase);
 void crash_point_path(const char *phase, const char *path);
+/* Whether LABRUN_CRASH_AT names PHASE: the sandbox's side of a crash
+ * point waits there for its labrun's end, so that what follows meets a
+ * supervisor already gone, every time rather than by chance. */
+int crash_armed(const char *phase);
 
 /* Directory of the running executable (readlink /proc/self/exe). */
 int self_dir(char *out, size_t size, struct err *e);

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/close_range.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
@@ -1193,8 +1194,12 @@ static void service_main(const struct child_args *a, size_t index)
 			a->s->cfg.trap_services ? &listener : NULL) < 0)
 		_exit(126);
 	snprintf(tag, sizeof tag, "S%zu", index);
-	if (a->s->cfg.trap_services && send_fd(3, tag, listener) < 0)
+	/* A listener this process still holds would leave its own trapped
+	 * calls unanswered forever: close it before giving up. */
+	if (a->s->cfg.trap_services && send_fd(3, tag, listener) < 0) {
+		close(listener);
 		_exit(126);
+	}
 	if (a->s->cfg.trap_services)
 		close(listener);
 	close(3);
@@ -1231,8 +1236,15 @@ static void candidate_main(const struct child_args *a)
 	 * the supervisor; our own copy is closed before exec. */
 	if (scp_install(&a->filter, &listener) < 0)
 		child_fail(sock, "seccomp filter", errno);
-	if (send_fd(sock, "F", listener) < 0)
-		child_fail(sock, "passing the seccomp listener", errno);
+	/* The supervisor gone (killed mid-setup): our own exit is a
+	 * notified call, and a listener we still held would leave it
+	 * waiting forever, and the sandbox with it. */
+	if (send_fd(sock, "F", listener) < 0) {
+		int err = errno;
+
+		close(listener);
+		child_fail(sock, "passing the seccomp listener", err);
+	}
 	close(listener);
 	execve(a->argv[0], a->argv, a->envp);
 	child_fail(sock, a->argv[0], errno);
@@ -1389,6 +1401,13 @@ static void sandbox_main(const struct child_args *a)
 			usleep(10000);
 		}
 	}
+	/* The crash sweep's "services" point: the supervisor is killed once
+	 * every service is up; the candidate's setup then meets it gone. */
+	if (crash_armed("services")) {
+		struct pollfd hup = {sock, 0, 0};
+
+		(void)!poll(&hup, 1, 5000);
+	}
 	cand = fork();
 	if (cand < 0)
 		child_fail(sock, "fork", errno);
@@ -1399,6 +1418,11 @@ static void sandbox_main(const struct child_args *a)
 	null = open("/dev/null", O_RDWR);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 	    dup2(null, 2) < 0)
+		child_fail(sock, "init descriptors", errno);
+	/* Nothing labrun inherited (its caller's pipes) stays open in
+	 * pid 1: a caller reading labrun's output must see its end when
+	 * labrun ends. */
+	if (syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC) < 0)
 		child_fail(sock, "init descriptors", errno);
 	snprintf(pidbuf, sizeof pidbuf, "%d", (int)cand);
 	init_argv[0] = "labrun-init";
@@ -2669,7 +2693,8 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		if (n > 0 && msg[0] == 'P' && fd >= 0 &&
 		    s->nsvc < s->cfg.nservices && s->nsvc < SBX_MAX_SERVICES) {
 			svc_started(s, s->nsvc++, fd, time_mono_ms());
-			crash_point("services");
+			if (s->nsvc == s->cfg.nservices)
+				crash_point("services");
 			continue;
 		}
 		if (n > 0 && msg[0] == 'S' && fd >= 0) {

@@ -9,7 +9,7 @@
 make_keys || { fail "keygen"; done_testing; exit 1; }
 S=$T/scn
 make_scenario "$S" t-live
-scenario_set "$S" time_limit_s 600
+scenario_set "$S" time_limit_s 7200
 HOST=$T/host-state
 # The candidate works until told (a file the test puts in the sandbox's
 # /tmp), noting every signal that reaches their shell.

@@ -17,6 +17,11 @@
 #      once, one CPU and one replay at a time each) on a one-node cluster
 #      started for the bench (tests/recert/slurm/cluster.sh), taking turns
 #      RECERT_RUNS times (default 1); BENCH=recert runs only this one
+#   5. load: LOAD_N (default 100) interactive `take` sessions live at once
+#      (tests/load/takes.py, a pty each): the supervisor's memory per live
+#      session, how long `lab time` takes to answer beside the others, how
+#      long all take to be graded and sealed; then 20 concurrent `run`
+#      sessions against one alone; BENCH=load runs only this one
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=${BUILD:-$TOP/build}
@@ -119,6 +124,50 @@ PY
 }
 if [ "${BENCH:-}" = recert ]; then
 	recert_bench
+	exit 0
+fi
+
+# 5. Load.  The figures tests/e2e/9500-load.sh checks the shape of (all up,
+# all answered, all sealed), measured here.
+load_bench() {
+	local n=${LOAD_N:-100} S=$TOP/scenarios/policy-denials l=$W/load t0 one i all
+	mkdir -p "$l/takes" "$l/runs"
+	"$B/labrun" keygen -p "$l/i.pub" -s "$l/i.key" >/dev/null
+	python3 "$TOP/tests/load/takes.py" "$B/labrun" "$S" "$l/i.key" "$l/takes" "$n" >"$l/takes.json" ||
+		{ echo "bench: the take driver failed" >&2; exit 3; }
+	python3 - "$l/takes.json" "$n" <<'PY' || exit 3
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = int(sys.argv[2])
+if d["up"] != n or d["errors"]:
+    sys.exit("bench: load: %d of %d sessions up; %s" % (d["up"], n, "; ".join(d["errors"])))
+med = lambda l: sorted(l)[len(l) // 2]
+r = d["rss_kib"]
+row = lambda k, v: print("%-44s %s" % (k, v))
+row("%d take sessions live, until all at prompt" % n, "%8.2f s" % d["up_s"])
+row("supervisor memory per live session", "%8.2f MiB (mean; max %.2f)" % (sum(r) / len(r) / 1024, max(r) / 1024))
+row("lab time beside %d idle sessions" % (n - 1), "%8.0f ms (median; max %.0f)" % (med(d["lab_time_ms"]), max(d["lab_time_ms"])))
+row("lab time, all %d asking at once" % n, "%8.0f ms (median; max %.0f)" % (med(d["lab_time_burst_ms"]), max(d["lab_time_burst_ms"])))
+row("all %d submitted: graded and sealed in" % n, "%8.2f s (%.0f ms a session)" % (d["graded_s"], d["graded_s"] * 1000 / n))
+PY
+	t0=$(date +%s%N)
+	"$B/labrun" run "$S" --key "$l/i.key" --candidate one --script "$S/solutions/reference.sh" \
+		-o "$l/runs/one.ev" >/dev/null 2>&1 || { echo "bench: a run failed" >&2; exit 3; }
+	one=$(secs "$t0" "$(date +%s%N)")
+	t0=$(date +%s%N)
+	for i in $(seq 20); do
+		"$B/labrun" run "$S" --key "$l/i.key" --candidate "c$i" --script "$S/solutions/reference.sh" \
+			-o "$l/runs/c$i.ev" >/dev/null 2>&1 &
+	done
+	wait
+	all=$(secs "$t0" "$(date +%s%N)")
+	[ "$(ls "$l/runs" | grep -c '^c.*\.ev$')" -eq 20 ] || { echo "bench: a concurrent run failed" >&2; exit 3; }
+	printf '%-44s %8s s\n' "one graded run alone" "$one"
+	printf '%-44s %8s s (%s s a session)\n' "20 graded runs at once" "$all" \
+		"$(awk -v a="$all" 'BEGIN { printf "%.2f", a / 20 }')"
+}
+if [ "${BENCH:-}" = load ]; then
+	load_bench
 	exit 0
 fi
 
@@ -243,4 +292,5 @@ printf '%-44s %8s ms (median)\n' "graded session, no fault plan" "$p0"
 printf '%-44s %8s ms (median)\n' "graded session, four syscall faults" "$p1"
 printf '%-44s %8s\n' "ratio with plan/without" "$(ratio "$p1" "$p0")"
 
+load_bench
 recert_bench

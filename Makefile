@@ -169,17 +169,19 @@ check:
 	$(MAKE) B=build-check SAN=1 test
 
 # The fuzzing campaign: every target (or FUZZ_TARGETS=a,b) for FUZZ_RUNS
-# executions each, FUZZ_JOBS targets at a time, then its corpus minimised
-# back into tests/fuzz/corpus/NAME.  tests/fuzz/campaign.sh says how.
+# executions each (or FUZZ_MAX_TIME seconds, when set and reached first),
+# FUZZ_JOBS targets at a time, then its corpus minimised back into
+# tests/fuzz/corpus/NAME.  tests/fuzz/campaign.sh says how.
 FUZZ_RUNS ?= 10000000
 FUZZ_JOBS ?= 1
 FUZZ_TARGETS ?=
+FUZZ_MAX_TIME ?= 0
 fuzz-bins: $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 
 fuzz:
 	$(MAKE) B=build-fuzz CC=clang FUZZ=1 fuzz-bins
 	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_TARGETS=$(FUZZ_TARGETS) \
-		bash tests/fuzz/campaign.sh $(CURDIR)/build-fuzz
+		FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) bash tests/fuzz/campaign.sh $(CURDIR)/build-fuzz
 
 deps:
 	@sh scenarios/deps.sh $(DEB_PKGS)

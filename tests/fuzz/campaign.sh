@@ -10,6 +10,8 @@
 #   FUZZ_RUNS     executions per target (default 10000000)
 #   FUZZ_TARGETS  a comma-separated subset (cast,evidence); default all
 #   FUZZ_JOBS     targets run at once (default 1); each is one process
+#   FUZZ_MAX_TIME seconds a target may fuzz before it stops short of
+#                 FUZZ_RUNS (default 0: no limit); the table says so
 #
 # Every process runs under `nice -n 19`: the campaign takes what the
 # machine's other users leave.  Exit status 1 when there was a finding.
@@ -18,6 +20,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:?usage: campaign.sh BUILD_DIR}
 RUNS=${FUZZ_RUNS:-10000000}
 JOBS=${FUZZ_JOBS:-1}
+MAX_TIME=${FUZZ_MAX_TIME:-0}
 WANT=${FUZZ_TARGETS:-}
 OUT=$BUILD/campaign
 CORPORA=$TOP/tests/fuzz/corpus
@@ -80,13 +83,17 @@ one() {
 		export TMPDIR=$(mktemp -d "$w/tmp.XXXXXX")
 	fi
 	t0=$(date +%s)
-	nice -n 19 "$bin" -runs="$RUNS" -max_len="$ml" -timeout="$TIMEOUT_S" \
+	nice -n 19 "$bin" -runs="$RUNS" -max_total_time="$MAX_TIME" \
+		-max_len="$ml" -timeout="$TIMEOUT_S" \
 		-rss_limit_mb="$RSS_MB" -print_final_stats=1 \
 		-artifact_prefix="$w/artifacts/" "$w/corpus" >"$w/fuzz.log" 2>&1
 	rc=$?
 	t1=$(date +%s)
 	line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$w/fuzz.log" | tail -1)
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/fuzz.log" | tail -1)
+	if [ "${execs:-0}" -lt "$RUNS" ]; then
+		execs="$execs (stopped at FUZZ_MAX_TIME)"
+	fi
 	cov=$(printf '%s\n' "$line" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 	ft=$(printf '%s\n' "$line" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
 	finds=$(cd "$w/artifacts" && ls 2>/dev/null | grep -E '^(crash|leak|timeout|oom)-' || true)
@@ -142,7 +149,9 @@ done
 [ ${#names[@]} -gt 0 ] || { echo "campaign: no target matches '$WANT'" >&2; exit 2; }
 
 mkdir -p "$OUT"
-echo "campaign: ${names[*]}: $RUNS runs each, $JOBS at a time; $(date -u +%FT%TZ)"
+cap=
+[ "$MAX_TIME" -gt 0 ] && cap=" (at most ${MAX_TIME} s)"
+echo "campaign: ${names[*]}: $RUNS runs each$cap, $JOBS at a time; $(date -u +%FT%TZ)"
 for n in "${names[@]}"; do
 	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
 		wait -n

@@ -19,29 +19,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A run's manifest.json, compact, as labrun writes it (one limit). */
+/* A run's manifest.json as labrun writes it, cut to the fields
+ * ev_recorded_load reads (compact: it is parsed for every input). */
 static const char manifest[] =
 	"{\"attempt\":1,\"candidate\":{\"pseudonym\":\"c-f95ebe9c0598f653\"},"
-	"\"collection\":{\"bytes\":1871,\"deleted\":0,\"executable\":[\"answers/run.sh\"],"
-	"\"files\":7,\"refused\":[],\"truncated\":false},"
-	"\"commands\":{\"count\":3,\"truncated\":false},\"error\":null,\"faults\":[],"
-	"\"hints_used\":[],\"issued\":\"2026-11-25T13:26:27Z\",\"limit_events\":[],"
-	"\"limits\":[{\"mechanism\":\"supervisor wall clock\",\"name\":\"time_limit_s\",\"value\":1800}],"
-	"\"pass_mark\":800,"
-	"\"produced_by\":{\"mode\":\"run\",\"script_sha256\":"
-	"\"6eb86c2fdc5421393bb9ab8b79976a200a51ca104ee3a490662d27d1a0850c03\","
-	"\"unsigned_directory\":true},"
-	"\"recording\":{\"capped\":false},\"renews\":null,"
-	"\"runner\":{\"name\":\"labrun\",\"sandbox_profile\":"
-	"\"sha256:60fcb20f475bb5998a04f9b0be99bf9e12afef3d63b5f99a52f0e5bd14100e00\","
-	"\"version\":\"0.1.0\"},"
-	"\"scenario\":{\"competencies\":[\"policy-driven-control\",\"incident-response\"],"
-	"\"digest\":\"sha256:7a463f2e7999b9eb8ef25e28651112beed392658389dec094ac78a99121d4bb3\","
-	"\"id\":\"policy-denials\",\"level\":\"foundation\",\"platform\":\"agentsim-1\","
-	"\"signed_by\":null,\"title\":\"Researchers denied web.fetch after a policy change\","
-	"\"version\":\"1.0.0\"},"
-	"\"schema\":\"labrun.evidence/1\",\"score\":1000,"
-	"\"seed\":{\"source\":\"derived\",\"value\":\"6d8c569c08ff82f34993523b9e18295d\"},"
+	"\"collection\":{\"executable\":[\"answers/run.sh\"]},"
+	"\"hints_used\":[{\"cost\":100,\"index\":1}],\"issued\":\"2026-11-25T13:26:27Z\","
+	"\"pass_mark\":800,\"produced_by\":{\"mode\":\"run\"},"
+	"\"scenario\":{\"digest\":\"sha256:7a463f2e7999b9eb8ef25e28651112beed392658389dec094ac78a99121d4bb3\","
+	"\"id\":\"policy-denials\",\"platform\":\"agentsim-1\",\"version\":\"1.0.0\"},"
+	"\"score\":1000,\"seed\":{\"source\":\"derived\",\"value\":\"6d8c569c08ff82f34993523b9e18295d\"},"
 	"\"session\":{\"duration_ms\":221,\"ended\":\"2026-11-25T13:26:27Z\",\"ended_by\":\"exit\","
 	"\"exit_status\":0,\"started\":\"2026-11-25T13:26:27Z\",\"time_limit_s\":1800},"
 	"\"valid_until\":\"2027-11-25T13:26:27Z\",\"verdict\":\"pass\"}\n";
@@ -100,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lines += data[i] == '\n';
 	if (ev_recorded_load(&l, &r, &e) == 0) {
 		if (r.ncommands != lines || strcmp(r.scenario_id, "policy-denials") ||
-		    r.nexecutable != 1 || strcmp(r.replay_source, "commands"))
+		    r.nexecutable != 1 || strcmp(r.replay_source, "commands") ||
+		    r.hint_points != 100 || r.ended_ms - r.started_ms != 221)
 			abort();
 		for (i = 0; i < r.ncommands; i++)
 			command_or_die(&r.commands[i]);

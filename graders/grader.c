@@ -534,6 +534,7 @@ static void __attribute__((noreturn)) worker(const struct grader_input *in,
 	char *doc;
 	int sig;
 
+	crash_point("grader"); /* the worker dies: the session's verdict is error */
 	if (worker_fds(result_fd, print_fd, in->root_fd) < 0)
 		_exit(W_EXIT_SETUP);
 	memset(&sa, 0, sizeof sa);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -391,6 +392,13 @@ static int run_job(const struct batch_opts *o, const struct batch_list *l,
 			n += (size_t)snprintf(msg + n, sizeof msg - n, "; %s", res.problems.v[i]);
 		goto out;
 	}
+	if (res.spooled[0]) {
+		/* its file could not be written; the spool keeps it, and the
+		 * job runs again on the next run */
+		snprintf(msg, sizeof msg, "the result could not be written (%.300s): it is in the spool, %.300s (labrun spool)",
+			 res.spool_why, res.spooled);
+		goto out;
+	}
 	snprintf(sid, sizeof sid, "%s ", rec.scenario_id);
 	if (strncmp(res.scenario, sid, strlen(sid))) {
 		snprintf(msg, sizeof msg, "%.300s is scenario %s, but %.300s is evidence of %s",
@@ -515,11 +523,12 @@ static pid_t spawn(const struct batch_opts *o, const struct batch_list *l,
 		   size_t k, struct worker *w, size_t nw, int logfd, int *rfd)
 {
 	int p[2];
-	pid_t pid;
+	pid_t pid, parent;
 	size_t i;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
@@ -537,6 +546,11 @@ static pid_t spawn(const struct batch_opts *o, const struct batch_list *l,
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
+		/* A batch killed outright stops its workers: an interrupted
+		 * replay leaves no result and runs again on the next run,
+		 * never a worker left running beside the next batch. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(3);
 		close(p[0]);
 		close(logfd);
 		for (i = 0; i < nw; i++)
@@ -784,6 +798,7 @@ int batch_run(const struct batch_opts *o, struct batch_progress *res,
 		while (next < npending && p.running < nw && !(o->stop && *o->stop)) {
 			for (i = 0; i < nw && w[i].pid > 0; i++)
 				;
+			crash_point("job"); /* a job boundary: before the Nth job */
 			w[i].job = pending[next];
 			w[i].pid = spawn(o, &l, pending[next], w, nw, logfd, &w[i].fd);
 			if (w[i].pid < 0) {
@@ -815,6 +830,7 @@ int batch_run(const struct batch_opts *o, struct batch_progress *res,
 				pfd[np].revents = 0;
 				np++;
 			}
+		crash_point("job-running"); /* mid-job: the Nth wait */
 		n = poll(pfd, np, 1000);
 		if (n < 0 && errno != EINTR) {
 			err_sys(e, ERR_HOST, errno, "poll");

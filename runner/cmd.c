@@ -8,14 +8,17 @@
 #include <string.h>
 
 #include "runner/cmd.h"
+#include "runner/config.h"
 #include "runner/err.h"
+#include "runner/sessions.h"
+#include "runner/spool.h"
 #include "runner/termsafe.h"
 #include "runner/util.h"
 
 extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_run[], usage_take[], usage_verify[], usage_doctor[],
 	usage_sessions[], usage_end[], usage_exam[], usage_selftest[],
-	usage_regrade[], usage_recert[], usage_batch[];
+	usage_regrade[], usage_recert[], usage_batch[], usage_spool[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -52,6 +55,9 @@ const struct cmd labrun_cmds[] = {
 	 usage_sessions},
 	{"end", cmd_end, "end a running session; it is graded as it stands",
 	 usage_end},
+	{"spool", cmd_spool,
+	 "evidence that could not be written where asked, and lost attempts",
+	 usage_spool},
 	{"exam", cmd_exam, "an exam host's ssh forced command: take, evidence, list",
 	 usage_exam},
 	{"doctor", cmd_doctor,
@@ -112,6 +118,14 @@ int cmd_printf(FILE *f, const char *fmt, ...)
 
 /* Every message quotes what it is about (a member name, a path, a job
  * line, a grader's text): all of it goes out escaped. */
+int cmd_config(const char *path, struct config *cfg, struct err *e)
+{
+	if (config_load(path ? path : CONFIG_DEFAULT_PATH, path != NULL, cfg, e) < 0)
+		return -1;
+	return sessions_state_dir_set(cfg->state_dir, e) < 0 ? -1
+	       : spool_dir_set(cfg->spool_dir, e);
+}
+
 int cmd_fail(const char *cmd, const struct err *e)
 {
 	cmd_printf(stderr, "labrun %s: %s\n", cmd, e->msg);

@@ -31,6 +31,13 @@ int cmd_write(FILE *f, const void *data, size_t len);
 
 /* Print "labrun <cmd>: <msg>" (escaped, as cmd_printf) and return the exit
  * code for e's kind. */
+/* Read the host's configuration (path, or the default file if it exists)
+ * and put its state directory and spool in force (runner/sessions.h,
+ * runner/spool.h: the environment's win); -1 with e as config_load and
+ * those say. */
+struct config;
+int cmd_config(const char *path, struct config *cfg, struct err *e);
+
 int cmd_fail(const char *cmd, const struct err *e);
 /* Print "labrun <cmd>: <msg>" and "usage: ..." hint (escaped, as
  * cmd_printf); return EXIT_USAGE. */
@@ -54,6 +61,7 @@ int cmd_run(int argc, char **argv);
 int cmd_take(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_end(int argc, char **argv);
+int cmd_spool(int argc, char **argv);
 int cmd_exam(int argc, char **argv);
 
 /* run and take share their options and their end (cmd_run.c); take adds

@@ -200,8 +200,7 @@ int cmd_batch(int argc, char **argv)
 			return cmd_usage_error(c, "%s", e.msg);
 		o.shards = shards_env;
 	}
-	if (config_load(config_path ? config_path : CONFIG_DEFAULT_PATH,
-			config_path != NULL, &cfg, &e) < 0)
+	if (cmd_config(config_path, &cfg, &e) < 0)
 		return cmd_fail(c->name, &e);
 	o.cfg = &cfg;
 	if (!key_path && cfg.key[0])

@@ -111,8 +111,7 @@ int cmd_exam(int argc, char **argv)
 	if (!candidate_ok(cand))
 		return cmd_usage_error(c, "--candidate %s: letters, digits, '.', '_', '@' and '-', at most 64, not starting with '.' or '-'",
 				       cand);
-	if (config_load(config_path ? config_path : CONFIG_DEFAULT_PATH,
-			config_path != NULL, &cfg, &e) < 0)
+	if (cmd_config(config_path, &cfg, &e) < 0)
 		return cmd_fail("exam", &e);
 	if (!cfg.exam_bundle[0] || !cfg.evidence_dir[0] || !cfg.key[0] ||
 	    !cfg.trust[0]) {

@@ -212,8 +212,7 @@ static int qualify(const struct pack_args *a, struct err *e)
 	size_t i;
 	int rc;
 
-	if (config_load(a->config ? a->config : CONFIG_DEFAULT_PATH,
-			a->config != NULL, &cfg, e) < 0)
+	if (cmd_config(a->config, &cfg, e) < 0)
 		return -1;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;

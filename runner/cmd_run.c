@@ -225,8 +225,7 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 		return cmd_usage_error(c, optind >= argc ? "name a bundle or a scenario directory"
 						       : "one bundle or directory at a time");
 	o.input = argv[optind];
-	if (config_load(config_path ? config_path : CONFIG_DEFAULT_PATH,
-			config_path != NULL, &cfg, &e) < 0)
+	if (cmd_config(config_path, &cfg, &e) < 0)
 		return cmd_fail(c->name, &e);
 	o.cfg = &cfg;
 	if (!key_path && cfg.key[0])
@@ -270,6 +269,11 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 			   "labrun %s: removed %u session cgroup%s left by a labrun that was killed\n",
 			   c->name,
 			   res.stale_cgroups, res.stale_cgroups == 1 ? "" : "s");
+	if (res.lost_found)
+		cmd_printf(stderr,
+			   "labrun %s: %u attempt%s whose labrun was killed (or whose host restarted) %s recorded as lost in the spool; labrun spool lists them\n",
+			   c->name, res.lost_found, res.lost_found == 1 ? "" : "s",
+			   res.lost_found == 1 ? "is" : "are");
 	if (rc < 0) {
 		for (i = 0; i < res.problems.n; i++)
 			cmd_printf(stderr, "labrun %s: %s\n", c->name, res.problems.v[i]);
@@ -279,9 +283,17 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 	} else {
 		if (ui)
 			take_summary(&res);
-		print_result(&res, o.out);
+		print_result(&res, res.spooled[0] ? res.spooled : o.out);
 		rc = !strcmp(res.verdict, "pass") ? EXIT_YES
 		     : !strcmp(res.verdict, "fail") ? EXIT_NO : EXIT_HOST;
+		if (res.spooled[0]) {
+			/* the verdict stands; the host failed to keep it where
+			 * it was asked for */
+			cmd_printf(stderr,
+				   "labrun %s: the evidence could not be written at %s (%s); it is sealed in the spool instead, %s: fetch it with labrun spool fetch\n",
+				   c->name, o.out, res.spool_why, res.spooled);
+			rc = EXIT_HOST;
+		}
 	}
 	session_result_release(&res);
 	sign_trust_release(&trust);

@@ -432,8 +432,7 @@ int cmd_selftest(int argc, char **argv)
 		return cmd_usage_error(c, optind >= argc ? "name a scenario directory or a bundle"
 						       : "one scenario at a time");
 	o.input = argv[optind];
-	if (config_load(config_path ? config_path : CONFIG_DEFAULT_PATH,
-			config_path != NULL, &cfg, &e) < 0)
+	if (cmd_config(config_path, &cfg, &e) < 0)
 		return cmd_fail(c->name, &e);
 	if (!trust_path && cfg.trust[0])
 		trust_path = cfg.trust;

@@ -10,6 +10,8 @@
 #include <jansson.h>
 
 #include "runner/cmd.h"
+#include "runner/config.h"
+#include "runner/spool.h"
 #include "runner/err.h"
 #include "runner/sessions.h"
 #include "runner/util.h"
@@ -20,7 +22,9 @@ const char usage_sessions[] =
 	"Lists the sessions running on this host: id, mode (run or take), the\n"
 	"scenario, the candidate's pseudonym, when it started, the time limit,\n"
 	"the pid of the labrun that runs it.  --json prints one JSON object a\n"
-	"line.  Sessions that a killed labrun left behind are not listed.\n";
+	"line.  Sessions that a killed labrun left behind are not listed.\n"
+	"The register is the state directory's ($LABRUN_STATE_DIR, else the\n"
+	"configuration's state_dir, else /run/labrun; docs/operators.md).\n";
 
 const char usage_end[] =
 	"usage: labrun end ID\n"
@@ -28,7 +32,8 @@ const char usage_end[] =
 	"Ends a running session (its id from labrun sessions).  The session is\n"
 	"graded as it stands and its evidence says it was ended by an operator\n"
 	"(ended_by \"operator\").  The signal goes only to the labrun that holds\n"
-	"the session's lock, through a pidfd.\n"
+	"the session's lock, through a pidfd.  Only a session of this state\n"
+	"directory's register is found (labrun sessions).\n"
 	"Exit: 0 asked to end, 1 no such session, 2 usage.\n";
 
 int cmd_sessions(int argc, char **argv)
@@ -37,6 +42,10 @@ int cmd_sessions(int argc, char **argv)
 	struct session_entry *v = NULL;
 	struct err e = {0};
 	size_t n = 0, i;
+	struct config cfg;
+	struct spool_item *items = NULL;
+	size_t nitems = 0;
+	unsigned found = 0;
 	int json = 0;
 	char when[32];
 
@@ -48,7 +57,7 @@ int cmd_sessions(int argc, char **argv)
 		else
 			return cmd_usage_error(c, "unknown argument '%s'", argv[i]);
 	}
-	if (sessions_list(&v, &n, &e) < 0)
+	if (cmd_config(NULL, &cfg, &e) < 0 || sessions_list(&v, &n, &e) < 0)
 		return cmd_fail("sessions", &e);
 	if (!json && n == 0)
 		cmd_printf(stdout, "no session is running\n");
@@ -82,12 +91,18 @@ int cmd_sessions(int argc, char **argv)
 		}
 	}
 	free(v);
+	/* what must not be forgotten either: the spool */
+	if (!json && spool_list(&items, &nitems, &found, &e) == 0 && nitems)
+		cmd_printf(stdout, "%zu item%s in the spool (evidence that could not be written where asked, lost attempts): labrun spool\n",
+			   nitems, nitems == 1 ? "" : "s");
+	free(items);
 	return EXIT_YES;
 }
 
 int cmd_end(int argc, char **argv)
 {
 	const struct cmd *c = cmd_find("end");
+	struct config cfg;
 	struct session_entry s;
 	struct err e = {0};
 
@@ -96,7 +111,7 @@ int cmd_end(int argc, char **argv)
 	if (argc != 2 || argv[1][0] == '-')
 		return cmd_usage_error(c, argc < 2 ? "name a session (labrun sessions lists them)"
 						   : "one session id");
-	if (sessions_end(argv[1], &s, &e) < 0)
+	if (cmd_config(NULL, &cfg, &e) < 0 || sessions_end(argv[1], &s, &e) < 0)
 		return cmd_fail("end", &e);
 	cmd_printf(stdout, "asked session %s (%s, candidate %s) to end; it is graded as it stands\n",
 		   s.id, s.scenario, s.candidate);

@@ -76,10 +76,13 @@ static int run_platform(const struct scenario *sc, const char *dir,
 	for (size_t i = 1; i + 1 < sv->argc; i++)
 		if (!strcmp(sv->argv[i], "--config"))
 			config = sv->argv[i + 1];
-	snprintf(cfg, sizeof cfg, "%s%s", dir, config);
-	snprintf(state, sizeof state, "%s%s", dir, SIM_DEFAULT_STATE);
-	snprintf(logs, sizeof logs, "%s%s", dir, SIM_DEFAULT_LOGS);
-	snprintf(record, sizeof record, "%s%s", dir, SIM_DEFAULT_RECORD);
+	if ((size_t)snprintf(cfg, sizeof cfg, "%s%s", dir, config) >= sizeof cfg ||
+	    (size_t)snprintf(state, sizeof state, "%s%s", dir, SIM_DEFAULT_STATE) >= sizeof state ||
+	    (size_t)snprintf(logs, sizeof logs, "%s%s", dir, SIM_DEFAULT_LOGS) >= sizeof logs ||
+	    (size_t)snprintf(record, sizeof record, "%s%s", dir, SIM_DEFAULT_RECORD) >= sizeof record) {
+		problems_add(p, "system/: the dry run's paths do not fit; hint: a shorter $TMPDIR");
+		return -1;
+	}
 	if (mkdir_p(state, 0755, &e) < 0 || mkdir_p(logs, 0755, &e) < 0 ||
 	    mkdir_p(record, 0700, &e) < 0) {
 		problems_add(p, "system/: %s; hint: the platform needs %s and %s",
@@ -108,7 +111,7 @@ static int dry_grade(const struct tar_list *files, const struct scenario *sc,
 {
 	const struct tar_entry *src = tar_list_find(files, "grader/grade.lua");
 	const struct tar_entry *keys = tar_list_find(files, "grader/keys.json");
-	char dir[64];
+	char dir[PATH_MAX];
 	struct ev_fault *faults = NULL;
 	struct grader_input in = {0};
 	struct ev_info info = {0};

@@ -540,13 +540,26 @@ static int plain_name(const char *s)
 int ev_seal(struct tar_list *members, const struct sign_sec *sk,
 	    const char *trusted_comment, const char *path, struct err *e)
 {
+	struct buf tar = BUF_INIT;
+	int rc;
+
+	rc = ev_seal_bytes(members, sk, trusted_comment, &tar, e) < 0 ||
+	     write_file_atomic(path, tar.data, tar.len, 0644, e) < 0 ? -1 : 0;
+	buf_release(&tar);
+	return rc;
+}
+
+int ev_seal_bytes(struct tar_list *members, const struct sign_sec *sk,
+		  const char *trusted_comment, struct buf *out, struct err *e)
+{
 	struct buf sums = BUF_INIT, sig = BUF_INIT, tar = BUF_INIT;
 	char hex[SIGN_SHA256_HEX];
+	const char *path = "evidence";
 	size_t i;
 	int rc = -1;
 
 	if (tar_list_find(members, SUMS) || tar_list_find(members, SUMS_SIG))
-		return err_set(e, ERR_BUG, "evidence: %s already sealed", path);
+		return err_set(e, ERR_BUG, "evidence: already sealed");
 	tar_list_sort(members);
 	for (i = 0; i < members->n; i++) {
 		const struct tar_entry *m = &members->v[i];
@@ -576,8 +589,8 @@ int ev_seal(struct tar_list *members, const struct sign_sec *sk,
 			EVIDENCE_MAX_ENTRIES);
 		goto out;
 	}
-	if (write_file_atomic(path, tar.data, tar.len, 0644, e) < 0)
-		goto out;
+	*out = tar;
+	tar = (struct buf)BUF_INIT;
 	rc = 0;
 out:
 	buf_release(&sums);

@@ -176,6 +176,10 @@ int ev_add_records(struct tar_list *members, const struct ev_info *info,
  * Nothing exists at path on failure. */
 int ev_seal(struct tar_list *members, const struct sign_sec *sk,
 	    const char *trusted_comment, const char *path, struct err *e);
+/* The same, the file's bytes into out (empty) instead of at a path: for a
+ * caller that must put them somewhere else when its path fails. */
+int ev_seal_bytes(struct tar_list *members, const struct sign_sec *sk,
+		  const char *trusted_comment, struct buf *out, struct err *e);
 
 /* Verify an evidence file against the issuer key: canonical bytes (any
  * changed byte anywhere is detected), only known member names, every

@@ -56,6 +56,8 @@
 #define COLLECT_GRADED_FILE GRADER_MAX_READ /* bytes per graded file kept; a larger one lab.read refuses, so its size is kept instead */
 #define COLLECT_GRADED_TOTAL (48u << 20)  /* bytes of graded files and .special lines: six of the largest files lab.read returns */
 
+#define STATE_DIR_MAX 128                 /* bytes of the state directory's path: the sandbox's mount options name four paths below it in one page */
+
 /* Sessions: defaults and the operator's hard maxima. */
 #define SESSION_DEFAULT_TIME_S 1800       /* a typical exam task */
 #define SESSION_MAX_TIME_S (8 * 3600)     /* a working day */

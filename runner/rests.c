@@ -676,7 +676,7 @@ int rests_analyse(const struct tar_list *files, const struct scenario *sc,
 		  struct err *e)
 {
 	struct ctx c;
-	char dir[64], path[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX];
 	int64_t t0 = time_mono_ms();
 	size_t i;
 	int rc = -1;

@@ -7,6 +7,7 @@
  * not print, and it does not decide exit codes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,7 +242,7 @@ static int analyse(struct selftest_report *r, const struct tar_list *files,
 		   const struct sign_sec *key, struct err *e)
 {
 	const struct selftest_row *u = NULL, *ref = NULL;
-	char upath[128], rpath[128];
+	char upath[PATH_MAX + 32], rpath[PATH_MAX + 32];
 	struct sign_pub pub;
 	size_t i;
 
@@ -284,7 +285,7 @@ int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 	struct sign_sec *key = NULL;
 	struct plan_item *plan = NULL;
 	const struct tar_entry *t;
-	char dir[64] = "", script[192], out[128], cand[32];
+	char dir[PATH_MAX] = "", script[PATH_MAX + 128], out[PATH_MAX + 128], cand[32];
 	char wrong_names[SELFTEST_MAX_WRONG][80];
 	size_t nplan = 0, nwrong = 0, i, k;
 	char keyid[17];

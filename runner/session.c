@@ -33,11 +33,11 @@
 #include "runner/limits.h"
 #include "runner/platform.h"
 #include "runner/session.h"
+#include "runner/spool.h"
 #include "runner/util.h"
 #include "sandbox/sandbox.h"
 #include "scenarios/platform/sim.h"
 
-#define SESSION_DIR SESSIONS_DIR
 #define TERM_WIDTH 80  /* the recorded terminal of a scripted run */
 #define TERM_HEIGHT 24
 
@@ -223,6 +223,7 @@ static int rec_exec(void *ctx, int64_t t_us, const struct sbx_exec *ex)
 		r->host_pids = np;
 		r->cap = cap;
 	}
+	crash_point("session"); /* the Nth program the candidate runs */
 	c = &r->cmds[r->n];
 	memset(c, 0, sizeof *c);
 	while (ex->argv[argc])
@@ -797,6 +798,60 @@ void session_grade(const struct tar_list *files, const struct ev_info *info,
 	buf_release(&ctx);
 }
 
+/* -o names a file in a directory that exists and can be written (the
+ * evidence is written beside it, then renamed). */
+static int check_out(const char *out, struct err *e)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(out, '/');
+	struct stat st;
+
+	if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+		return err_set(e, ERR_USAGE, "-o %s: is a directory; hint: name a file", out);
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if ((size_t)(slash - out) >= sizeof dir)
+		return err_set(e, ERR_USAGE, "-o %s: too long", out);
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == out ? 1 : (int)(slash - out), out);
+	if (stat(dir, &st) < 0)
+		return err_sys(e, ERR_USAGE, errno,
+			       "-o %s: its directory %s", out, dir);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, ERR_USAGE, "-o %s: %s is not a directory", out, dir);
+	if (access(dir, W_OK | X_OK) < 0)
+		return err_sys(e, ERR_USAGE, errno,
+			       "-o %s: the evidence cannot be written in %s", out, dir);
+	return 0;
+}
+
+/* The attempt's record in the spool while it runs (spool.h). */
+static int begin_attempt(const struct session_opts *o, const char *sid,
+			 const char *wd, const char *scenario,
+			 const char *pseudonym, unsigned limit_s,
+			 const char *digest, int *begun, struct err *e)
+{
+	struct spool_attempt a;
+
+	memset(&a, 0, sizeof a);
+	snprintf(a.id, sizeof a.id, "%s", sid);
+	snprintf(a.mode, sizeof a.mode, "%s", o->ui ? "take" : o->replay ? "replay" : "run");
+	snprintf(a.scenario, sizeof a.scenario, "%s", scenario);
+	snprintf(a.candidate, sizeof a.candidate, "%s", pseudonym);
+	a.started_ms = time_now_ms();
+	a.time_limit_s = limit_s;
+	a.pid = (int)getpid();
+	if ((size_t)snprintf(a.lock, sizeof a.lock, "%s.lock", wd) >= sizeof a.lock)
+		return err_set(e, ERR_HOST, "%s: the work area's name is too long", wd);
+	snprintf(a.out, sizeof a.out, "%s", o->out);
+	snprintf(a.bundle, sizeof a.bundle, "%s", o->input);
+	snprintf(a.digest, sizeof a.digest, "sha256:%s", digest);
+	if (spool_attempt_begin(&a, e) < 0)
+		return -1;
+	*begun = 1;
+	return 0;
+}
+
 int session_run(const struct session_opts *o, struct session_result *res,
 		struct err *e)
 {
@@ -829,18 +884,17 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	struct scenario_limits applied;
 	unsigned time_limit;
 	size_t nevents = 0;
-	struct buf script = BUF_INIT, cast = BUF_INIT;
+	struct buf script = BUF_INIT, cast = BUF_INIT, sealed = BUF_INIT;
 	char digest[SIGN_SHA256_HEX], keyid[17], pseudonym[20], seed[65];
 	char profile[SIGN_SHA256_HEX], libexec[PATH_MAX], init_path[PATH_MAX + 32];
 	char wd[PATH_MAX], script_path[PATH_MAX + 16], sid[17], comment[256];
 	char script_digest[SIGN_SHA256_HEX], collect_error[600];
 	unsigned char rnd[8];
 	int unsigned_dir = 0, overridden = 0, root_fd = -1, upper_fd = -1;
-	int registered = 0;
+	int registered = 0, attempt = 0;
 	int answers_fd = -1, rc = -1;
 	const struct scenario_limits *l;
 	struct err se = {0};
-	struct stat st;
 
 	memset(res, 0, sizeof *res);
 	/* Everything that can refuse the input comes before the sandbox. */
@@ -856,6 +910,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	if (bundle_load(o->input, o->trust, &o->lim, &files, digest, keyid,
 			&unsigned_dir, e) < 0)
 		goto out;
+	crash_point("unpack");
 	if (scenario_load(&files, o->max_depth, &sc, &res->problems, e) < 0) {
 		if (res->problems.n)
 			err_set(e, ERR_REFUSED, "%s: %zu problem%s in the scenario",
@@ -868,11 +923,12 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	    find_libexec(libexec, sizeof libexec, e) < 0 ||
 	    profile_digest(profile, e) < 0)
 		goto out;
-	if (stat(o->out, &st) == 0 && S_ISDIR(st.st_mode)) {
-		err_set(e, ERR_USAGE, "-o %s: is a directory; hint: name a file",
-			o->out);
+	/* Where the evidence goes, and the spool if it cannot: both checked
+	 * before any brief or sandbox, so that no candidate sits an exam
+	 * whose evidence has nowhere to go (docs/operators.md). */
+	if (check_out(o->out, e) < 0 || spool_ready(e) < 0 ||
+	    spool_reap(&res->lost_found, e) < 0)
 		goto out;
-	}
 	snprintf(res->scenario, sizeof res->scenario, "%s %s", sc.id, sc.version);
 	res->pass_mark = sc.pass_mark;
 	sha256_hex(script.data, script.len, script_digest);
@@ -883,7 +939,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		goto out;
 	}
 	hex_encode(rnd, sizeof rnd, sid);
-	snprintf(wd, sizeof wd, "%s/%s", SESSION_DIR, sid);
+	snprintf(wd, sizeof wd, "%s/%s", sessions_dir(), sid);
 	snprintf(script_path, sizeof script_path, "%s/script.sh", wd);
 	snprintf(init_path, sizeof init_path, "%s/labrun-init", libexec);
 	snprintf(libexec + strlen(libexec), sizeof libexec - strlen(libexec),
@@ -908,6 +964,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		goto out;
 	}
 	cfg.workdir = wd;
+	cfg.state_dir = sessions_state_dir();
 	cfg.tools_dir = libexec;
 	cfg.init_path = init_path;
 	cfg.script_path = o->ui ? NULL : script_path;
@@ -1062,14 +1119,16 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	     err_sys(&se, ERR_HOST, errno,
 		     "clock faults need %s (Debian package faketime)",
 		     FAKETIME_LIB) < 0) ||
-	    mkdir_p(SESSION_DIR, 0711, &se) < 0 ||
-	    sbx_remove_stale(SESSION_DIR, &res->stale_removed, &se) < 0 ||
+	    mkdir_p(sessions_dir(), 0711, &se) < 0 ||
+	    sbx_remove_stale(sessions_dir(), &res->stale_removed, &se) < 0 ||
 	    sessions_prune(&se) < 0 ||
 	    sbx_remove_stale_cgroups(&res->stale_cgroups, &se) < 0 ||
 	    sbx_create(&cfg, &sb, &se) < 0 ||
 	    enter_register(sid, o->ui ? "take" : o->replay ? "replay" : "run",
 			   res->scenario,
 			   pseudonym, time_limit, &registered, &se) < 0 ||
+	    begin_attempt(o, sid, wd, res->scenario, pseudonym, time_limit, digest,
+			  &attempt, &se) < 0 ||
 	    (!o->ui &&
 	     write_file_atomic(script_path, script.data, script.len, 0644, &se) < 0) ||
 	    bundle_extract(&files, "system/", sbx_lower_fd(sb),
@@ -1123,6 +1182,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 			if (sc.record_input)
 				hooks.input = rec_input;
 		}
+		crash_point("build");
 		if (sbx_run(sb, o->ui ? shell : argv, envp, !o->ui,
 			    time_limit * 1000u, &hooks, &oc, &se) < 0) {
 			oc.end = SBX_END_ERROR;
@@ -1285,6 +1345,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		snprintf(gr.error, sizeof gr.error,
 			 "sandbox: the final state cannot be opened");
 	} else {
+		crash_point("grading");
 		session_grade(&files, &info, root_fd, o->verbose, &gr);
 	}
 	/* A renewal: knowledge checks take the renewed evidence's result. */
@@ -1318,6 +1379,7 @@ int session_run(const struct session_opts *o, struct session_result *res,
 			.root_fd = root_fd,
 		};
 
+		crash_point("collect");
 		if (collect_changes(upper_fd, sbx_lower_fd(sb), &cg, &members,
 				    &rep, e) < 0)
 			goto out;
@@ -1342,8 +1404,22 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	snprintf(comment, sizeof comment,
 		 "labrun evidence %.64s %.40s %s candidate %s score %u",
 		 sc.id, sc.version, info.verdict, pseudonym, info.score);
-	if (ev_seal(&members, o->key, comment, o->out, e) < 0)
+	crash_point("seal");
+	if (ev_seal_bytes(&members, o->key, comment, &sealed, e) < 0)
 		goto out;
+	/* Written where it was asked for, or into the spool: never lost. */
+	if (write_file_atomic(o->out, sealed.data, sealed.len, 0644, &se) < 0) {
+		spool_evidence_path(sid, res->spooled, sizeof res->spooled);
+		snprintf(res->spool_why, sizeof res->spool_why, "%.500s", se.msg);
+		if (write_file_atomic(res->spooled, sealed.data, sealed.len, 0600, e) < 0 ||
+		    spool_attempt_spooled(sid, info.verdict, se.msg, e) < 0) {
+			res->spooled[0] = 0;
+			goto out;
+		}
+	} else if (attempt) {
+		spool_attempt_end(sid);
+	}
+	attempt = 0;
 
 	snprintf(res->verdict, sizeof res->verdict, "%s", info.verdict);
 	snprintf(res->ended_by, sizeof res->ended_by, "%s", info.ended_by);
@@ -1356,6 +1432,12 @@ int session_run(const struct session_opts *o, struct session_result *res,
 	}
 	rc = 0;
 out:
+	if (attempt) {
+		struct err le = {0};
+
+		/* the session ended with no evidence anywhere: say so */
+		spool_attempt_lost(sid, e->msg[0] ? e->msg : "the session ended without evidence", &le);
+	}
 	if (answers_fd >= 0)
 		close(answers_fd);
 	if (upper_fd >= 0)
@@ -1382,6 +1464,7 @@ out:
 	scenario_release(&sc);
 	buf_release(&script);
 	buf_release(&cast);
+	buf_release(&sealed);
 	return rc;
 }
 

@@ -96,11 +96,17 @@ struct session_result {
 	struct problems problems; /* refused scenario: every problem */
 	unsigned stale_removed;   /* leftovers of a killed labrun cleaned up */
 	unsigned stale_cgroups;   /* and its session cgroups */
+	unsigned lost_found;      /* attempts of killed labruns, recorded as lost */
+	/* The evidence could not be written at -o (why): it was sealed here,
+	 * in the spool, instead; "" when it went where it was asked to. */
+	char spooled[4096];
+	char spool_why[512];
 };
 
-/* Returns 0 when evidence was written (whatever the verdict); -1 when the
- * input was refused or the host failed before a session existed (nothing
- * is written at opts->out then; res->problems may list why). */
+/* Returns 0 when evidence was written (whatever the verdict): at
+ * opts->out, or in the spool when it could not be written there
+ * (res->spooled); -1 when the input was refused or the host failed
+ * (nothing is written at opts->out then; res->problems may list why). */
 int session_run(const struct session_opts *opts, struct session_result *res,
 		struct err *e);
 void session_result_release(struct session_result *res);

@@ -1,5 +1,6 @@
 /* sessions: the host's register of running sessions, for operators
- * (labrun sessions, labrun end).  Each session writes SESSIONS_DIR/ID.json
+ * (labrun sessions, labrun end), and where it lives (the state directory).
+ * Each session writes STATE/sessions/ID.json
  * beside the lock its sandbox holds (ID.lock) and removes it at its end;
  * an entry whose lock nobody holds is a leftover and is not listed.  The
  * register names sessions; it never decides anything about them. */
@@ -11,16 +12,57 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "runner/err.h"
+#include "runner/limits.h"
 #include "runner/sessions.h"
 #include "runner/util.h"
 
 #define ENTRY_MAX 4096 /* bytes of one register entry */
+
+static char state_dir[STATE_DIR_MAX + 1] = STATE_DIR_DEFAULT;
+static char state_sessions[STATE_DIR_MAX + 16] = STATE_DIR_DEFAULT "/sessions";
+
+int sessions_state_dir_set(const char *from_config, struct err *e)
+{
+	const char *env = getenv("LABRUN_STATE_DIR"), *dir = STATE_DIR_DEFAULT;
+	const char *from = NULL;
+	size_t n;
+
+	if (env && env[0]) {
+		dir = env;
+		from = "$LABRUN_STATE_DIR";
+	} else if (from_config && from_config[0]) {
+		dir = from_config;
+		from = "the configuration's state_dir";
+	}
+	if (from && !path_clean_abs(dir, STATE_DIR_MAX))
+		return err_set(e, ERR_USAGE,
+			       "%s \"%.80s\": not an absolute path of at most %d bytes without . or ..; hint: such as /run/labrun-exams",
+			       from, dir, STATE_DIR_MAX);
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	snprintf(state_dir, sizeof state_dir, "%.*s", (int)n, dir);
+	snprintf(state_sessions, sizeof state_sessions, "%s/sessions",
+		 n == 1 ? "" : state_dir);
+	return 0;
+}
+
+const char *sessions_state_dir(void)
+{
+	return state_dir;
+}
+
+const char *sessions_dir(void)
+{
+	return state_sessions;
+}
 
 static int valid_id(const char *id)
 {
@@ -46,7 +88,7 @@ int sessions_add(const struct session_entry *s, struct err *e)
 	json_decref(o);
 	if (!text)
 		return err_set(e, ERR_HOST, "out of memory");
-	snprintf(path, sizeof path, "%s/%s.json", SESSIONS_DIR, s->id);
+	snprintf(path, sizeof path, "%s/%s.json", sessions_dir(), s->id);
 	rc = write_file_atomic(path, text, strlen(text), 0644, e);
 	free(text);
 	return rc;
@@ -58,7 +100,7 @@ void sessions_remove(const char *id)
 
 	if (!valid_id(id))
 		return;
-	snprintf(path, sizeof path, "%s/%s.json", SESSIONS_DIR, id);
+	snprintf(path, sizeof path, "%s/%s.json", sessions_dir(), id);
 	unlink(path);
 }
 
@@ -68,7 +110,7 @@ static int held(const char *id)
 	char path[PATH_MAX];
 	int fd, busy;
 
-	snprintf(path, sizeof path, "%s/%s.lock", SESSIONS_DIR, id);
+	snprintf(path, sizeof path, "%s/%s.lock", sessions_dir(), id);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -87,7 +129,7 @@ static int read_entry(const char *id, struct session_entry *s)
 	json_int_t started = 0;
 	int pid = 0, limit = 0, rc = -1;
 
-	snprintf(path, sizeof path, "%s/%s.json", SESSIONS_DIR, id);
+	snprintf(path, sizeof path, "%s/%s.json", sessions_dir(), id);
 	if (read_file_bounded(path, ENTRY_MAX, &b, &e) < 0)
 		return -1;
 	o = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES, NULL);
@@ -119,7 +161,7 @@ int sessions_list(struct session_entry **out, size_t *n, struct err *e)
 
 	*out = NULL;
 	*n = 0;
-	dfd = open(SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(sessions_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0; /* no session ever ran here */
 	rc = dir_names(dfd, SESSIONS_MAX_LISTED, &names, &count, e);
@@ -127,7 +169,7 @@ int sessions_list(struct session_entry **out, size_t *n, struct err *e)
 	if (rc < 0)
 		return -1;
 	if (rc > 0)
-		return err_set(e, ERR_HOST, "%s: more than %d entries", SESSIONS_DIR,
+		return err_set(e, ERR_HOST, "%s: more than %d entries", sessions_dir(),
 			       SESSIONS_MAX_LISTED);
 	v = calloc(count + 1, sizeof *v);
 	if (!v) {
@@ -149,18 +191,23 @@ int sessions_list(struct session_entry **out, size_t *n, struct err *e)
 }
 
 /* Whether process pid holds the session's lock open: the labrun that runs
- * it, not whatever process has that number now. */
+ * it, not whatever process has that number now.  Compared by inode, not
+ * by name: the lock is opened under a temporary name and linked into
+ * place (sbx_create), so the name the process's fd shows is not the
+ * lock's. */
 static int holds_lock(int pidfd, pid_t pid, const char *id)
 {
-	char dir[64], lock[PATH_MAX], link[PATH_MAX + 32], target[PATH_MAX];
+	char dir[64], lock[PATH_MAX], link[PATH_MAX + 32];
 	char **fds = NULL;
 	size_t n = 0, i;
-	ssize_t len;
+	struct stat want, st;
 	struct err e = {0};
 	int found = 0, dfd, rc;
 
 	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
-	snprintf(lock, sizeof lock, "%s/%s.lock", SESSIONS_DIR, id);
+	snprintf(lock, sizeof lock, "%s/%s.lock", sessions_dir(), id);
+	if (lstat(lock, &want) < 0 || !S_ISREG(want.st_mode))
+		return 0;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
@@ -168,13 +215,10 @@ static int holds_lock(int pidfd, pid_t pid, const char *id)
 	close(dfd);
 	if (rc != 0)
 		return 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !found; i++) {
 		snprintf(link, sizeof link, "%s/%s", dir, fds[i]);
-		len = readlink(link, target, sizeof target - 1);
-		if (len > 0) {
-			target[len] = 0;
-			found |= !strcmp(target, lock);
-		}
+		found = stat(link, &st) == 0 && st.st_dev == want.st_dev &&
+			st.st_ino == want.st_ino;
 	}
 	dir_names_free(fds, n);
 	/* still the same process as the pidfd names */
@@ -187,7 +231,7 @@ int sessions_prune(struct err *e)
 	size_t count = 0, i, len;
 	int dfd, rc;
 
-	dfd = open(SESSIONS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(sessions_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
 	rc = dir_names(dfd, SESSIONS_MAX_LISTED, &names, &count, e);

@@ -8,8 +8,21 @@
 
 struct err;
 
-#define SESSIONS_DIR "/run/labrun/sessions"
-#define SESSIONS_MAX_LISTED 20000 /* entries of SESSIONS_DIR read at most */
+#define SESSIONS_MAX_LISTED 20000 /* entries of the register read at most */
+#define STATE_DIR_DEFAULT "/run/labrun"
+
+/* The state directory (docs/operators.md, "The state directory"): the
+ * register and the work areas live in its sessions/, the sandbox's
+ * skeleton in its skel/.  It is $LABRUN_STATE_DIR when set, else the
+ * configuration's state_dir (from_config, "" or NULL for none), else
+ * /run/labrun.  Commands call this once their configuration is read; a
+ * path that is not absolute, holds "." or ".." or is longer than
+ * STATE_DIR_MAX is refused (ERR_USAGE), naming where it came from.  The
+ * session id slots are host-wide and never move (sandbox/sandbox.h). */
+int sessions_state_dir_set(const char *from_config, struct err *e);
+/* The state directory, and its sessions/ (the default until set). */
+const char *sessions_state_dir(void);
+const char *sessions_dir(void);
 
 struct session_entry {
 	char id[40];          /* the session's work area's name (hex) */

@@ -857,6 +857,12 @@ int sign_verify(const struct sign_pub *keys, size_t nkeys, const void *data,
 		return err_set(e, ERR_REFUSED,
 			       "%s: bad base64 in the global signature line",
 			       what);
+	/* minisign ends every line with a newline; a file without the last
+	 * one was cut, and is refused like any other changed byte. */
+	if (!nl)
+		return err_set(e, ERR_REFUSED,
+			       "%s: no newline after the global signature "
+			       "line; the file was cut", what);
 	if (p != end)
 		return err_set(e, ERR_REFUSED,
 			       "%s: unexpected text after the signature", what);

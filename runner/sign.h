@@ -27,6 +27,9 @@ struct buf;
  * the signature (minisign's "untrusted comment"), so a verifier that must
  * notice any changed byte compares it whole. */
 #define SIGN_SIG_FIRST_LINE "untrusted comment: signature from labrun secret key\n"
+/* The first line stock minisign writes (minisign -S without -c), which a
+ * bundle's signature may carry too. */
+#define SIGN_SIG_FIRST_LINE_MINISIGN "untrusted comment: signature from minisign secret key\n"
 
 struct sign_pub {
 	unsigned char keyid[SIGN_KEYID_BYTES]; /* as stored (little-endian) */

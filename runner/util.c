@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,7 +216,7 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 		unlink(tmp);
 		return err_sys(e, ERR_HOST, saved, "%s: write", tmp);
 	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
+	if (close(fd) < 0 || (crash_point_path("rename", path), rename(tmp, path)) < 0) {
 		int saved = errno;
 		unlink(tmp);
 		return err_sys(e, ERR_HOST, saved, "%s: cannot rename into place",
@@ -615,15 +616,90 @@ int mount_id_at(int dirfd, const char *name, uint64_t *out)
 int private_dir(const char *what, const char *purpose, char *out, size_t size,
 		struct err *e)
 {
+	const char *tmp = getenv("TMPDIR");
 	unsigned char rnd[8];
 	char hex[17];
 
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		return err_sys(e, ERR_HOST, errno, "getrandom");
 	hex_encode(rnd, sizeof rnd, hex);
-	if ((size_t)snprintf(out, size, "/tmp/labrun-%s.%s", what, hex) >= size)
+	/* $TMPDIR, as mktemp does (an absolute path), else /tmp */
+	if (!tmp || tmp[0] != '/' || strstr(tmp, "/../") || strlen(tmp) > 256)
+		tmp = "/tmp";
+	if ((size_t)snprintf(out, size, "%s/labrun-%s.%s", tmp, what, hex) >= size)
 		return err_set(e, ERR_BUG, "a private directory's name does not fit");
 	if (mkdir(out, 0700) < 0)
 		return err_sys(e, ERR_HOST, errno, "%s: %s", out, purpose);
 	return 0;
+}
+
+int path_clean_abs(const char *p, size_t max)
+{
+	const char *c;
+
+	if (p[0] != '/' || strlen(p) > max)
+		return 0;
+	for (c = p; *c; c++)
+		if (c[0] == '/' && c[1] == '.' &&
+		    (c[2] == '/' || !c[2] || (c[2] == '.' && (c[3] == '/' || !c[3]))))
+			return 0;
+	return 1;
+}
+
+/* ---- crash points ---- */
+
+/* LABRUN_CRASH_AT, parsed once: "PHASE", "PHASE:N" (its Nth passage) or
+ * "PHASE:SUFFIX" (a path ending so, for rename). */
+static struct {
+	int read;
+	char phase[64];
+	char arg[128];
+	unsigned seen;
+} crash;
+
+static void crash_read(void)
+{
+	const char *v = getenv("LABRUN_CRASH_AT"), *colon;
+
+	if (crash.read)
+		return;
+	crash.read = 1;
+	if (!v || !*v)
+		return;
+	colon = strchr(v, ':');
+	snprintf(crash.phase, sizeof crash.phase, "%.*s",
+		 (int)(colon ? (size_t)(colon - v) : strlen(v)), v);
+	snprintf(crash.arg, sizeof crash.arg, "%s", colon ? colon + 1 : "");
+}
+
+void crash_point(const char *phase)
+{
+	uint64_t n = 1;
+
+	crash_read();
+	if (!crash.phase[0] || strcmp(crash.phase, phase))
+		return;
+	if (crash.arg[0] && parse_u64(crash.arg, 1, 1000000, &n) < 0)
+		return;
+	if (++crash.seen == n)
+		kill(getpid(), SIGKILL);
+}
+
+int crash_armed(const char *phase)
+{
+	crash_read();
+	return crash.phase[0] && !strcmp(crash.phase, phase);
+}
+
+void crash_point_path(const char *phase, const char *path)
+{
+	size_t lp, la;
+
+	crash_read();
+	if (!crash.phase[0] || strcmp(crash.phase, phase))
+		return;
+	lp = strlen(path);
+	la = strlen(crash.arg);
+	if (la <= lp && !strcmp(path + lp - la, crash.arg))
+		kill(getpid(), SIGKILL);
 }

@@ -95,11 +95,29 @@ int path_encode_name(const char *name, size_t len, int top, char *out,
  * files with the device of their layer, yet they are on the overlay. */
 int mount_id_at(int dirfd, const char *name, uint64_t *out);
 
-/* A fresh private directory /tmp/labrun-WHAT.RANDOM (mode 0700, made or
- * refused, never reused) for a command's scratch work; purpose says what
- * for in a refusal.  The caller removes it. */
+/* A fresh private directory $TMPDIR/labrun-WHAT.RANDOM (TMPDIR as mktemp
+ * takes it, else /tmp; mode 0700, made or refused, never reused) for a
+ * command's scratch work; purpose says what for in a refusal.  The caller
+ * removes it. */
 int private_dir(const char *what, const char *purpose, char *out, size_t size,
 		struct err *e);
+
+/* An absolute path of at most max bytes without "." or ".." components
+ * (a setting that names a directory labrun makes and works in). */
+int path_clean_abs(const char *p, size_t max);
+
+/* Crash points (docs/testing.md, "The crash sweep"): with
+ * LABRUN_CRASH_AT=PHASE[:N] in its environment, labrun kills itself with
+ * SIGKILL the Nth time (default the first) it passes crash_point(PHASE),
+ * as a kill -9 from outside would at that moment; with PHASE:SUFFIX,
+ * crash_point_path kills it when path ends in SUFFIX.  Nothing else ever
+ * happens: the hook only ends labrun itself. */
+void crash_point(const char *phase);
+void crash_point_path(const char *phase, const char *path);
+/* Whether LABRUN_CRASH_AT names PHASE: the sandbox's side of a crash
+ * point waits there for its labrun's end, so that what follows meets a
+ * supervisor already gone, every time rather than by chance. */
+int crash_armed(const char *phase);
 
 /* Directory of the running executable (readlink /proc/self/exe). */
 int self_dir(char *out, size_t size, struct err *e);

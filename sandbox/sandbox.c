@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/close_range.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
@@ -58,12 +59,10 @@
 #include "sandbox/seccomp_policy.h"
 
 #define SBX_MAX_SLOTS 1024u /* concurrent sessions on one host */
-#define SBX_STATE_DIR "/run/labrun"
 #define SBX_WORK_MB 160u    /* work area: the lower layer (a bundle's 64 MiB
 			     * of files at most) and the skeleton */
 #define SBX_SETUP_MS 10000  /* building the sandbox takes milliseconds */
 #define SBX_DRAIN_MS 2000   /* reading the terminal after the end */
-#define SBX_STALE_S 10      /* a lock this young may not be held yet */
 #define SBX_SKEL_VERSION "labrun-skel-1" /* change when fill_shared changes */
 #define SBX_MAX_SERVICES 16 /* SCENARIO_MAX_SERVICES */
 #define SBX_MAX_HELD 64     /* delayed calls at once; more go on at once */
@@ -105,7 +104,7 @@ struct svc_run {
 struct sbx {
 	char wd[PATH_MAX];
 	char lower[PATH_MAX + 16];
-	char skel[PATH_MAX + 16];  /* the shared skeleton (SBX_STATE_DIR/skel/KEY) */
+	char skel[PATH_MAX + 16];  /* the shared skeleton (STATE/skel/KEY) */
 	char sess[PATH_MAX + 16];  /* this session's own layer */
 	char rw[PATH_MAX + 16];
 	char root[PATH_MAX + 16];
@@ -154,15 +153,12 @@ static int take_slot(struct sbx *s, struct err *e)
 	unsigned i;
 	int fd;
 
-	/* Traversable (not listable) by the sandbox's inner root, which has
-	 * no power over files of unmapped owners; what lies below is in
-	 * labrun's private mount namespace and invisible to the host. */
-	if (mkdir_p(SBX_STATE_DIR, 0711, e) < 0 ||
-	    chmod(SBX_STATE_DIR, 0711) < 0 ||
-	    mkdir_p(SBX_STATE_DIR "/ids", 0700, e) < 0)
-		return err_sys(e, ERR_HOST, errno, "%s", SBX_STATE_DIR);
+	/* Host-wide whatever the state directory: a slot is an id range,
+	 * and two labruns must never share one. */
+	if (mkdir_p(SBX_IDS_DIR, 0700, e) < 0)
+		return -1;
 	for (i = 0; i < SBX_MAX_SLOTS; i++) {
-		snprintf(path, sizeof path, SBX_STATE_DIR "/ids/%u", i);
+		snprintf(path, sizeof path, SBX_IDS_DIR "/%u", i);
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0)
 			return err_sys(e, ERR_HOST, errno, "%s", path);
@@ -226,17 +222,25 @@ int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e)
 	if (private_mounts(e) < 0 || take_slot(s, e) < 0)
 		goto fail;
 	/* The lock comes first: a work directory without a held lock is a
-	 * leftover of a killed labrun (sbx_remove_stale). */
+	 * leftover of a killed labrun (sbx_remove_stale).  It is locked
+	 * under a name of its own, then linked into place: whoever sees
+	 * WORKDIR.lock sees it held, so a free one is a leftover at once,
+	 * whatever its age. */
 	{
-		char lock[PATH_MAX + 8];
+		char lock[PATH_MAX + 8], tmp[PATH_MAX + 16];
 
 		snprintf(lock, sizeof lock, "%s.lock", s->wd);
-		s->lock_fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
-						O_NOFOLLOW, 0600);
-		if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX) < 0) {
+		snprintf(tmp, sizeof tmp, "%s.locking", s->wd);
+		s->lock_fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+					       O_NOFOLLOW, 0600);
+		if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX) < 0 ||
+		    link(tmp, lock) < 0) {
 			err_sys(e, ERR_HOST, errno, "%s", lock);
+			if (s->lock_fd >= 0)
+				unlink(tmp);
 			goto fail;
 		}
+		unlink(tmp);
 	}
 	if (cfg->cg_memory_bytes || cfg->cg_pids) {
 		struct cg_limits cl = {cfg->cg_memory_bytes, cfg->cg_pids};
@@ -381,7 +385,7 @@ static const char *const usr_links[] = {
 
 /* The host-derived part of the skeleton: the same for every session, so
  * it is built once per state of the host (a new loader cache or new
- * alternatives make a new one) under SBX_STATE_DIR/skel/KEY, read-only
+ * alternatives make a new one) under STATE/skel/KEY, read-only
  * from then on, and shared as the lowest layer of every root. */
 static int fill_shared(int fd, struct err *e)
 {
@@ -482,24 +486,33 @@ static void shared_key(char out[17])
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-static int shared_skel(char *path, size_t size, struct err *e)
+static int shared_skel(const char *state, char *path, size_t size,
+		       struct err *e)
 {
-	char key[17], tmp[PATH_MAX];
+	char key[17], tmp[PATH_MAX + 32], dir[PATH_MAX];
 	unsigned char rnd[6];
 	char rhex[13];
 	struct stat st;
 	int fd, rc;
 
 	shared_key(key);
-	snprintf(path, size, SBX_STATE_DIR "/skel/%s", key);
+	if ((size_t)snprintf(dir, sizeof dir, "%s/skel", state) >= sizeof dir - 32 ||
+	    (size_t)snprintf(path, size, "%s/%s", dir, key) >= size)
+		return err_set(e, ERR_USAGE, "%s: the state directory's path is too long", state);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0)
 		return 0;
-	if (mkdir_p(SBX_STATE_DIR "/skel", 0711, e) < 0)
+	/* Traversable (not listable) by the sandbox's inner root, which has
+	 * no power over files of unmapped owners. */
+	if (mkdir_p(state, 0711, e) < 0)
+		return -1;
+	if (chmod(state, 0711) < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", state);
+	if (mkdir_p(dir, 0711, e) < 0)
 		return -1;
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		return err_sys(e, ERR_HOST, errno, "getrandom");
 	hex_encode(rnd, sizeof rnd, rhex);
-	snprintf(tmp, sizeof tmp, SBX_STATE_DIR "/skel/.new-%s", rhex);
+	snprintf(tmp, sizeof tmp, "%s/.new-%s", dir, rhex);
 	if (mkdir(tmp, 0755) < 0)
 		return err_sys(e, ERR_HOST, errno, "%s", tmp);
 	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -1009,7 +1022,8 @@ static int build_root(struct sbx *s, struct err *e)
 	const char *const *l;
 	struct stat st;
 
-	if (shared_skel(s->skel, sizeof s->skel, e) < 0 ||
+	if (shared_skel(s->cfg.state_dir ? s->cfg.state_dir : SBX_STATE_DEFAULT,
+			s->skel, sizeof s->skel, e) < 0 ||
 	    build_session_layer(s, e) < 0)
 		return -1;
 	snprintf(opts, sizeof opts, "size=%um,nr_inodes=%u,mode=0755",
@@ -1204,8 +1218,12 @@ static void service_main(const struct child_args *a, size_t index)
 			a->s->cfg.trap_services ? &listener : NULL) < 0)
 		_exit(126);
 	snprintf(tag, sizeof tag, "S%zu", index);
-	if (a->s->cfg.trap_services && send_fd(3, tag, listener) < 0)
+	/* A listener this process still holds would leave its own trapped
+	 * calls unanswered forever: close it before giving up. */
+	if (a->s->cfg.trap_services && send_fd(3, tag, listener) < 0) {
+		close(listener);
 		_exit(126);
+	}
 	if (a->s->cfg.trap_services)
 		close(listener);
 	close(3);
@@ -1242,8 +1260,15 @@ static void candidate_main(const struct child_args *a)
 	 * the supervisor; our own copy is closed before exec. */
 	if (scp_install(&a->filter, &listener) < 0)
 		child_fail(sock, "seccomp filter", errno);
-	if (send_fd(sock, "F", listener) < 0)
-		child_fail(sock, "passing the seccomp listener", errno);
+	/* The supervisor gone (killed mid-setup): our own exit is a
+	 * notified call, and a listener we still held would leave it
+	 * waiting forever, and the sandbox with it. */
+	if (send_fd(sock, "F", listener) < 0) {
+		int err = errno;
+
+		close(listener);
+		child_fail(sock, "passing the seccomp listener", err);
+	}
 	close(listener);
 	execve(a->argv[0], a->argv, a->envp);
 	child_fail(sock, a->argv[0], errno);
@@ -1400,6 +1425,13 @@ static void sandbox_main(const struct child_args *a)
 			usleep(10000);
 		}
 	}
+	/* The crash sweep's "services" point: the supervisor is killed once
+	 * every service is up; the candidate's setup then meets it gone. */
+	if (crash_armed("services")) {
+		struct pollfd hup = {sock, 0, 0};
+
+		(void)!poll(&hup, 1, 5000);
+	}
 	cand = fork();
 	if (cand < 0)
 		child_fail(sock, "fork", errno);
@@ -1410,6 +1442,11 @@ static void sandbox_main(const struct child_args *a)
 	null = open("/dev/null", O_RDWR);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 	    dup2(null, 2) < 0)
+		child_fail(sock, "init descriptors", errno);
+	/* Nothing labrun inherited (its caller's pipes) stays open in
+	 * pid 1: a caller reading labrun's output must see its end when
+	 * labrun ends. */
+	if (syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC) < 0)
 		child_fail(sock, "init descriptors", errno);
 	snprintf(pidbuf, sizeof pidbuf, "%d", (int)cand);
 	init_argv[0] = "labrun-init";
@@ -2670,6 +2707,8 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 		if (n > 0 && msg[0] == 'P' && fd >= 0 &&
 		    s->nsvc < s->cfg.nservices && s->nsvc < SBX_MAX_SERVICES) {
 			svc_started(s, s->nsvc++, fd, time_mono_ms());
+			if (s->nsvc == s->cfg.nservices)
+				crash_point("services");
 			continue;
 		}
 		if (n > 0 && msg[0] == 'S' && fd >= 0) {
@@ -3090,7 +3129,6 @@ int sbx_remove_stale(const char *dir, unsigned *removed, struct err *e)
 {
 	char lock[PATH_MAX + 512], work[300];
 	struct dirent *de;
-	struct stat st;
 	size_t len;
 	DIR *d;
 	int fd;
@@ -3101,20 +3139,26 @@ int sbx_remove_stale(const char *dir, unsigned *removed, struct err *e)
 		return errno == ENOENT ? 0 : err_sys(e, ERR_HOST, errno, "%s", dir);
 	while ((de = readdir(d))) {
 		len = strlen(de->d_name);
+		if (len > 8 && !strcmp(de->d_name + len - 8, ".locking")) {
+			/* killed before its lock was in place */
+			snprintf(lock, sizeof lock, "%s/%s", dir, de->d_name);
+			fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+			if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+				unlink(lock);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
 		if (len <= 5 || strcmp(de->d_name + len - 5, ".lock"))
 			continue;
 		snprintf(lock, sizeof lock, "%s/%s", dir, de->d_name);
 		fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			continue;
-		/* Held: a live session.  Free: its labrun is gone, and with
-		 * it the session's mounts (they were in its namespace);
-		 * only the empty directory and the lock remain. */
-		if (fstat(fd, &st) == 0 && st.st_mtime + SBX_STALE_S > time(NULL)) {
-			/* Just made: its session may not have locked it yet. */
-			close(fd);
-			continue;
-		}
+		/* Held: a live session (a lock appears held: sbx_create).
+		 * Free: its labrun is gone, and with it the session's
+		 * mounts (they were in its namespace); only the empty
+		 * directory and the lock remain. */
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			snprintf(work, sizeof work, "%.*s", (int)(len - 5),
 				 de->d_name);

@@ -28,6 +28,8 @@ enum sbx_profile {
  * The range sits far above the ids that hosts hand out (subuid ranges
  * start at 100000 and grow by 65536 per user). */
 #define SBX_ID_BASE 0x60000000u
+#define SBX_IDS_DIR "/run/labrun/ids"   /* the slot locks: host-wide, always */
+#define SBX_STATE_DEFAULT "/run/labrun"
 #define SBX_ID_RANGE 65536u
 #define SBX_CANDIDATE_ID 1000
 #define SBX_SERVICE_ID 999      /* the scenario's services: not the candidate's */
@@ -151,6 +153,11 @@ struct sbx_verdict {
 
 struct sbx_config {
 	const char *workdir;     /* a directory to create for this session */
+	/* the state directory (made 0711 if missing) whose skel/ caches the
+	 * skeleton every root is built on; NULL: SBX_STATE_DEFAULT.  The id
+	 * slots are host-wide whatever it is (SBX_IDS_DIR): two labruns with
+	 * different state directories never share an id range. */
+	const char *state_dir;
 	const char *tools_dir;   /* host dir mounted read-only at SBX_TOOLS_DIR */
 	const char *init_path;   /* labrun-init, the sandbox's pid 1 */
 	const char *script_path; /* host file mounted at SBX_SCRIPT_PATH, or NULL */

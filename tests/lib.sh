@@ -7,6 +7,14 @@ BUILD=${BUILD:-$TOP/build}
 LABRUN=${LABRUN:-$BUILD/labrun}
 T=$(mktemp -d /tmp/labrun-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT
+# Hermetic: this test's sessions keep their register, work areas and
+# scratch directories in a state directory and a TMPDIR of their own, so
+# that it lists, ends, counts and cleans only what it started, beside any
+# live session of the host (docs/testing.md, "A live host").  The
+# sandbox's inner root must traverse it: 0711.
+chmod 711 "$T"
+export LABRUN_STATE_DIR=$T/state LABRUN_SPOOL_DIR=$T/spool TMPDIR=$T/tmp
+mkdir -p "$TMPDIR"
 OUT=$T/.out
 ERR=$T/.err
 tap_n=0
@@ -126,11 +134,65 @@ JSON
 # member EVIDENCE NAME: print one member of an evidence tar.
 member() { tar -xOf "$1" "$2"; }
 
-# leftovers: print what a finished session left on the host (nothing).
+# slot_of PID: the session id slot the labrun PID holds (its open
+# /run/labrun/ids/N), once it holds one; empty otherwise.
+slot_of() {
+	ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's|.* -> /run/labrun/ids/\([0-9]*\)$|\1|p' | head -1
+}
+
+# slot_procs N [COMM]: "uid pid comm" of the processes in slot N's id range
+# (named COMM, if given): one session's, whoever else runs on the host.
+slot_procs() {
+	local lo=$((1610612736 + $1 * 65536))
+	ps -eo uid=,pid=,comm= | awk -v lo="$lo" -v hi="$((lo + 65536))" -v c="${2:-}" \
+		'$1 >= lo && $1 < hi && (c == "" || $3 == c)'
+}
+
+# leftovers: print what this test's finished sessions left on the host
+# (nothing): its register's entries and work areas, a mount below its
+# state directory, and a process in a session id range whose slot no
+# labrun holds (a live session of the host holds its slot, and is no
+# leftover of ours).
 leftovers() {
-	ls -A /run/labrun/sessions 2>/dev/null
-	ps -eo uid=,pid=,comm= | awk '$1 >= 1610612736 && $1 < 1610612736 + 1024 * 65536'
-	grep -s ' /run/labrun/sessions/' /proc/self/mountinfo
+	local i left
+	# A sandbox whose labrun was just killed takes a moment to die: what
+	# is still there after 5 s is left over.
+	for i in $(seq 25); do
+		left=$(leftovers_now)
+		[ -z "$left" ] && return 0
+		sleep 0.2
+	done
+	printf '%s\n' "$left"
+}
+leftovers_now() {
+	ls -A "$LABRUN_STATE_DIR/sessions" 2>/dev/null
+	grep -s " $LABRUN_STATE_DIR/" /proc/self/mountinfo
+	python3 - <<'PY'
+import os
+held = set()
+for line in open("/proc/locks"):
+    f = line.split()
+    if len(f) > 5 and f[1] == "FLOCK":
+        maj, mnr, ino = f[5].split(":")
+        held.add((os.makedev(int(maj, 16), int(mnr, 16)), int(ino)))
+free = set()
+ids = "/run/labrun/ids"
+for n in os.listdir(ids) if os.path.isdir(ids) else []:
+    st = os.stat(os.path.join(ids, n))
+    if n.isdigit() and (st.st_dev, st.st_ino) not in held:
+        free.add(int(n))
+base, span = 0x60000000, 65536
+for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+        continue
+    try:
+        uid = os.stat("/proc/" + pid).st_uid
+        comm = open("/proc/%s/comm" % pid).read().strip()
+    except OSError:
+        continue
+    if base <= uid < base + 1024 * span and (uid - base) // span in free:
+        print(uid, pid, comm)
+PY
 }
 
 # bad_fault SCENARIO JSON-FAULT WANT DESCRIPTION: validate refuses a copy of

@@ -10,12 +10,21 @@ passed=0 failed=0 skipped=0
 filter=${TESTS:-}
 log=$BUILD/test.log
 : >"$log"
+# A state directory and a TMPDIR of this run's own (each shell test makes
+# its own again, tests/lib.sh): nothing here lists, ends or cleans another
+# labrun's sessions, and two runs (make test, make check) go side by side.
+RUN_DIR=$(mktemp -d /tmp/labrun-run.XXXXXX)
+chmod 711 "$RUN_DIR"
+export LABRUN_STATE_DIR=$RUN_DIR/state LABRUN_SPOOL_DIR=$RUN_DIR/spool TMPDIR=$RUN_DIR/tmp
+mkdir -p "$TMPDIR"
+trap 'rm -rf "$RUN_DIR"' EXIT
 
 one() {
-	local name=$1 out rc p f s
+	local name=$1 out rc p f s t0=$SECONDS
 	shift
 	out=$("$@" 2>&1)
 	rc=$?
+	t0=$((SECONDS - t0))
 	printf '%s\n' "$out" >>"$log"
 	p=$(printf '%s\n' "$out" | grep -cE '^ok [0-9]+' )
 	s=$(printf '%s\n' "$out" | grep -cE '^ok [0-9]+ # SKIP')
@@ -28,10 +37,10 @@ not ok - $name exited with status $rc"
 	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	if [ "$f" -gt 0 ]; then
-		echo "FAIL $name ($p passed, $f failed)"
+		echo "FAIL $name ($p passed, $f failed; ${t0}s)"
 		printf '%s\n' "$out" | grep -E '^(not ok|#)' | head -40
 	else
-		echo "ok   $name ($p passed${s:+, $s skipped})"
+		echo "ok   $name ($p passed, $s skipped; ${t0}s)"
 		printf '%s\n' "$out" | grep -E '# SKIP' | head -5
 	fi
 }

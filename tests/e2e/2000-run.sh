@@ -126,7 +126,7 @@ member "$T/loop.ev" manifest.json | grep -q '"verdict": "error"' &&
 U=$(mktemp -d /tmp/labrun-nobody.XXXXXX)
 chmod 755 "$U" && cp -a "$S" "$U/scn" && cp "$T/issuer.key" "$U/k" &&
 	chown -R 65534:65534 "$U" && chmod 600 "$U/k"
-run setpriv --reuid=65534 --regid=65534 --clear-groups "$LABRUN" run "$U/scn" \
+LABRUN_SPOOL_DIR=$U/spool run setpriv --reuid=65534 --regid=65534 --clear-groups "$LABRUN" run "$U/scn" \
 	--key "$U/k" --candidate a --script "$U/scn/solutions/reference.sh" -o "$U/nobody.ev"
 [ "$rc" -eq 3 ] && pass "a sandbox that cannot be built is an error verdict (exit 3)" ||
 	fail "a sandbox that cannot be built is an error verdict (exit $rc)"

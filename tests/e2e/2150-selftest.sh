@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 F=$TOP/tests/selftest
-before=$(ls -d /tmp/labrun-selftest.* 2>/dev/null | wc -l)
+before=$(ls -d "$TMPDIR"/labrun-selftest.* 2>/dev/null | wc -l)
 
 for s in "$TOP"/scenarios/*/; do
 	[ -f "$s/scenario.json" ] || continue
@@ -127,7 +127,7 @@ expect_exit 2 "--runs 101" "$LABRUN" selftest "$F/lenient" --runs 101
 expect_exit 0 "--help" "$LABRUN" selftest --help
 out_has '^usage: labrun selftest DIR\|BUNDLE' "... starts with the usage line"
 
-after=$(ls -d /tmp/labrun-selftest.* 2>/dev/null | wc -l)
+after=$(ls -d "$TMPDIR"/labrun-selftest.* 2>/dev/null | wc -l)
 [ "$after" -le "$before" ] && pass "no selftest work directory is left in /tmp" ||
 	fail "no selftest work directory is left in /tmp ($before before, $after after)"
 done_testing

@@ -125,6 +125,6 @@ check "... and nothing is written" test ! -e "$T/x.ev"
 expect_exit 2 "--with is required" "$LABRUN" regrade "$T/old.ev" --key "$T/issuer.key" -o "$T/x.ev"
 expect_exit 0 "--help" "$LABRUN" regrade --help
 out_has '^usage: labrun regrade EVIDENCE --with BUNDLE' "... starts with the usage line"
-check "no regrade work directory is left" sh -c "! ls -d /tmp/labrun-regrade.* 2>/dev/null | grep -q ."
+check "no regrade work directory is left" sh -c "! ls -d '$TMPDIR'/labrun-regrade.* 2>/dev/null | grep -q ."
 
 done_testing

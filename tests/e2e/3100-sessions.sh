@@ -51,7 +51,7 @@ expect_exit 1 "end of an unknown session" "$LABRUN" end 0123456789abcdef
 err_has "no such session" "says there is no such session"
 expect_exit 2 "end of a bad id is a usage error" "$LABRUN" end ../etc
 # A register entry whose pid is not the session's labrun: nothing is sent.
-D=/run/labrun/sessions
+D=$LABRUN_STATE_DIR/sessions
 mkdir -p "$D"
 flock "$D/fedcba9876543210.lock" sleep 5 &
 fl=$!

@@ -31,6 +31,7 @@ trust = $T/author.pub
 key = $T/issuer.key
 exam_bundle = $T/exam.lab
 evidence_dir = $T/evidence
+state_dir = $LABRUN_STATE_DIR
 EOF
 useradd --no-create-home --home-dir / --shell /bin/sh "$U" || { fail "useradd"; done_testing; exit 1; }
 # Not locked (sshd without PAM refuses a locked account), and no password.

@@ -9,7 +9,10 @@
 # indices whose jobs have no result are resubmitted (Slurm does not
 # retry); then every job has exactly one result, each verifies, nothing
 # else is left in OUTDIR, and every daemon the test started is stopped.
-# Each replay sleeps 2 s, so the cancel provably lands mid-replay.
+# Each replay waits at a gate the test opens (a file it puts in the
+# replay's sandbox, found through the spool's record of the session), and
+# the test holds task 1's second replay there until the cancel has landed:
+# mid-replay by construction, on a machine of any speed.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/recert/slurm/cluster.sh"
 trap 'slurm_down; rm -rf "$T"' EXIT
@@ -27,7 +30,8 @@ make_scenario "$S"
 scenario_set "$S" platform '"agentsim-2"'
 cat >"$T/attempt.sh" <<'SH'
 #!/bin/bash
-sleep 2
+# Replays (version 1.1.0 lays the gate in place) wait to be let through.
+if [ -e /etc/app/gate ]; then while [ ! -e /tmp/go ]; do sleep 0.1; done; fi
 sed -i 's/mode=broken/mode=fixed/' /etc/app/config.txt
 echo typo > ~/answers/cause.txt
 SH
@@ -39,6 +43,7 @@ for c in ann ben cat dan eve fay; do
 done
 wait
 sed -i 's/"version": "1.0.0"/"version": "1.1.0"/' "$S/scenario.json"
+touch "$S/system/etc/app/gate"
 "$LABRUN" pack "$S" -s "$T/author.key" -o "$T/b/v2.lab" >/dev/null || fail "pack v2"
 run "$LABRUN" recert plan --evidence "$T/ev" --bundles "$T/b" --trust "$T/author.pub" \
 	-p "$T/issuer.pub" -o "$T/jobs"
@@ -62,6 +67,31 @@ SB=$TOP/tests/recert/slurm/recert.sbatch
 TASK_OUT=$T/slurm/out/task-%A_%a.out
 outs() { cat "$T"/slurm/out/task-"$1"_"$2".out 2>/dev/null; }
 
+# The gatekeeper: lets every running replay through, but task 1's second
+# job until $T/released exists.  A running session's record in the spool
+# names its labrun; the labrun holds an id slot; a process of that slot
+# shows the sandbox's /tmp.
+held=$(python3 -c 'import json, sys; j = [json.loads(l)["job"] for l in open(sys.argv[1])]; print(j[4])' "$T/jobs")
+gatekeeper() {
+	local f job pid slot p
+	while [ ! -e "$T/gatekeeper.stop" ]; do
+		for f in "$LABRUN_SPOOL_DIR"/*.attempt; do
+			[ -e "$f" ] || continue
+			job=$(sed -n 's/.*"out": "[^"]*\/\.\{0,1\}\([^/"]*\)\.ev[^"]*".*/\1/p' "$f")
+			[ "$job" = "$held" ] && [ ! -e "$T/released" ] && continue
+			pid=$(sed -n 's/.*"pid": \([0-9]*\).*/\1/p' "$f")
+			slot=$(slot_of "$pid")
+			[ -n "$slot" ] || continue
+			p=$(slot_procs "$slot" sleep | awk '{print $2}' | head -1)
+			[ -n "$p" ] && touch "/proc/$p/root/tmp/go" 2>/dev/null
+		done
+		sleep 0.2
+	done
+}
+gatekeeper &
+gk=$!
+trap 'touch "$T/gatekeeper.stop"; kill "$gk" 2>/dev/null; slurm_down; rm -rf "$T"' EXIT
+
 # The array: three shards of two jobs, at most two tasks at once.
 if slurm_submit --array=0-2%2 --cpus-per-task=1 --time=5 -o "$TASK_OUT" "$SB"; then
 	pass "sbatch --array=0-2%2 recert.sbatch (job $SLURM_JOB)"
@@ -83,11 +113,10 @@ jobs = [json.loads(l)["job"] for l in open(sys.argv[1])]
 print(sum(1 for k, j in enumerate(jobs) if k % 3 == int(sys.argv[3]) and os.path.exists(os.path.join(sys.argv[2], j + ".ev"))))
 PY
 }
-one_done() { [ "$(shard_results 1)" -ge 1 ]; }
-# Cancelled as soon as its first replay has a result: the second has just
-# started, and takes 2 s.
-_slurm_until 60 one_done
-[ "$(shard_results 1)" -eq 1 ] && pass "task 1 has finished one job of two when it is cancelled" ||
+held_runs() { grep -l "/\.\{0,1\}$held\.ev" "$LABRUN_SPOOL_DIR"/*.attempt >/dev/null 2>&1; }
+# Cancelled once its second replay runs, held at the gate.
+_slurm_until 60 held_runs
+[ "$(shard_results 1)" -eq 1 ] && held_runs && pass "task 1 has finished one job of two, the second runs, when it is cancelled" ||
 	fail "task 1 has finished one job of two when it is cancelled ($(shard_results 1))"
 scancel "${first}_1"
 if slurm_wait "$first" 120; then pass "the array ends"; else fail "the array ends: $SLURM_WHY"; fi
@@ -100,6 +129,8 @@ for i in 0 2; do
 done
 grep '"event":"error"' "$T/out/batch.log" | grep -q 'interrupt' &&
 	pass "the log has the interrupted replay" || fail "the log has the interrupted replay"
+
+touch "$T/released"
 
 # Slurm does not retry: resubmit the indices whose jobs have no result.
 missing=$(python3 - "$T/jobs" "$T/out" <<'PY'
@@ -133,6 +164,8 @@ run "$LABRUN" recert report "$T/out" -p "$T/issuer.pub"
 out_has '^6 renewed, 0 retake, 0 error' "recert report: 6 renewed"
 
 # Stop what the test started, by pid.
+touch "$T/gatekeeper.stop"
+wait "$gk" 2>/dev/null
 pids=$SLURM_PIDS
 slurm_down
 alive=""

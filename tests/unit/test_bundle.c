@@ -234,6 +234,58 @@ static int minisign_sign(const char *key, const char *file)
 	return WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
+/* Write u.lab (the bytes of raw) and beside it b.lab's signature with its
+ * first line, the untrusted comment, replaced by line; open u.lab. */
+static int open_with_first_line(const struct sign_trust *trust,
+				const struct buf *raw, const char *line,
+				struct err *e)
+{
+	struct buf sig = BUF_INIT, alt = BUF_INIT;
+	struct tar_list got = {NULL, 0, 0};
+	const struct sign_pub *signer = NULL;
+	char digest[SIGN_SHA256_HEX], sigpath[600];
+	const unsigned char *nl;
+	int rc = -1;
+
+	snprintf(sigpath, sizeof sigpath, "%s.minisig", at("u.lab"));
+	if (read_file_bounded(at("b.lab.minisig"), 4096, &sig, e) < 0 ||
+	    !(nl = memchr(sig.data, '\n', sig.len)) ||
+	    buf_puts(&alt, line, e) < 0 ||
+	    buf_append(&alt, nl + 1, sig.len - (size_t)(nl + 1 - sig.data), e) < 0 ||
+	    write_file_atomic(at("u.lab"), raw->data, raw->len, 0644, e) < 0 ||
+	    write_file_atomic(sigpath, alt.data, alt.len, 0644, e) < 0)
+		goto out;
+	rc = bundle_open(at("u.lab"), trust, &lim, &got, digest, &signer, e);
+	tar_list_release(&got);
+out:
+	buf_release(&sig);
+	buf_release(&alt);
+	return rc;
+}
+
+/* The untrusted comment is outside what the key signs.  Found by the tamper
+ * sweep (test_tamper): a changed byte there left the bundle accepted.  Only
+ * the lines labrun pack and stock minisign -S write are taken. */
+static void test_untrusted_comment(const struct sign_trust *trust,
+				   const struct buf *raw)
+{
+	struct err e = {ERR_NONE, ""};
+
+	ok(open_with_first_line(trust, raw, SIGN_SIG_FIRST_LINE, &e) == 0,
+	   "the untrusted comment labrun pack writes is taken: %s", e.msg);
+	ok(open_with_first_line(trust, raw, SIGN_SIG_FIRST_LINE_MINISIGN, &e) == 0,
+	   "the one stock minisign -S writes is taken: %s", e.msg);
+	ok(open_with_first_line(trust, raw,
+				"untrusted comment: signature from labrun secret kez\n",
+				&e) < 0 && e.kind == ERR_REFUSED &&
+	   has(&e, "u.lab.minisig: the untrusted comment is not one labrun pack or minisign -S writes"),
+	   "an untrusted comment changed by one byte is refused: %s", e.msg);
+	ok(open_with_first_line(trust, raw, "untrusted comment: my own words\n",
+				&e) < 0 && e.kind == ERR_REFUSED &&
+	   has(&e, "hint: sign again with labrun pack, or minisign -S without -c"),
+	   "one of minisign -c's is refused with the fix");
+}
+
 static void test_open(void)
 {
 	struct tar_list src = {NULL, 0, 0}, got = {NULL, 0, 0};
@@ -279,6 +331,7 @@ static void test_open(void)
 		sign_raw("big.lab", "author.key", "", 0);
 	}
 
+	test_untrusted_comment(&trust, &raw);
 	raw.data[600] ^= 1;
 	write_file_atomic(at("b.lab"), raw.data, raw.len, 0644, &e);
 	ok(bundle_open(at("b.lab"), &trust, &lim, &got, digest, &signer, &e) < 0 &&

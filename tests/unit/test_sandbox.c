@@ -27,6 +27,24 @@ struct seen {
 	int started_cat; /* cat's command line seen at its first call */
 };
 
+/* The test run's own state directory (tests/run.sh sets it), made 0711 as
+ * labrun makes its own, else labrun's default. */
+static const char *state_dir(void)
+{
+	static int made;
+	const char *d = getenv("LABRUN_STATE_DIR");
+	struct err e;
+
+	if (!d || d[0] != '/')
+		d = "/run/labrun";
+	if (!made) {
+		made = 1;
+		if (mkdir_p(d, 0711, &e) < 0 || chmod(d, 0711) < 0)
+			printf("# %s: cannot make it\n", d);
+	}
+	return d;
+}
+
 static int on_output(void *ctx, int64_t t, const void *d, size_t n)
 {
 	struct seen *s = ctx;
@@ -80,13 +98,14 @@ static int session(const char *script, unsigned wall_ms, struct seen *s,
 	struct sbx_config cfg = {0};
 	struct sbx *sb;
 	struct err e = {0};
-	char wd[128];
+	char wd[256];
 	struct stat st;
 	int rc;
 
-	snprintf(wd, sizeof wd, "/run/labrun/test-sandbox-%d-%d", (int)getpid(),
+	snprintf(wd, sizeof wd, "%s/test-sandbox-%d-%d", state_dir(), (int)getpid(),
 		 counter++);
 	cfg.workdir = wd;
+	cfg.state_dir = state_dir();
 	cfg.tools_dir = NULL;
 	cfg.init_path = init_path;
 	cfg.disk_mb = 8;
@@ -215,11 +234,12 @@ int main(void)
 		struct sbx_config cfg = {0};
 		struct sbx *sb;
 		struct err e = {0};
-		char wd[128];
+		char wd[256];
 
-		snprintf(wd, sizeof wd, "/run/labrun/test-sandbox-%d-x",
+		snprintf(wd, sizeof wd, "%s/test-sandbox-%d-x", state_dir(),
 			 (int)getpid());
 		cfg.workdir = wd;
+		cfg.state_dir = state_dir();
 		cfg.init_path = init_path;
 		cfg.disk_mb = 8;
 		cfg.inodes = 2048;

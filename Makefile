@@ -1,7 +1,8 @@
-# labrun: build, test, check, demo, bench, install.  GNU make; libraries
-# through pkg-config.  `make check` rebuilds in build-check/ with
+# labrun: build, test, check, demo, bench, install, fuzz.  GNU make;
+# libraries through pkg-config.  `make check` rebuilds in build-check/ with
 # AddressSanitizer, UndefinedBehaviorSanitizer and -Werror and runs every
-# test against that build.
+# test against that build.  `make fuzz` (never part of test or check) runs
+# the libFuzzer campaign: docs/testing.md, "Fuzzing".
 
 B ?= build
 PREFIX ?= /usr/local
@@ -41,6 +42,17 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 CFLAGS := -O1 -g
 endif
 
+# The fuzzing build (make fuzz sets FUZZ=1, CC=clang, B=build-fuzz): the
+# library instrumented for libFuzzer's coverage as well as the sanitizers;
+# each target is linked with libFuzzer's own main (the fuzz-bins rule).
+ifeq ($(FUZZ),1)
+SAN_CFLAGS := -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+	-DLABRUN_SANITIZED=1
+SAN_LDFLAGS := -fsanitize=fuzzer-no-link,address,undefined
+CFLAGS := -O1 -g
+endif
+
 # The platform simulator's engine (scenarios/platform/) is part of the
 # library too: labrun validates platforms with it, and the unit tests and
 # `make check` exercise it under the sanitizers.
@@ -62,7 +74,7 @@ PROBE_BINS := $(patsubst tests/probes/%.c,$(B)/tests/probes/%,$(PROBE_SRCS))
 LIBEXEC := $(B)/libexec/labrun
 HEADERS := $(wildcard runner/*.h sandbox/*.h graders/*.h scenarios/platform/*.h)
 
-.PHONY: all test check demo bench install deps clean unit probes fmt
+.PHONY: all test check demo bench install deps clean unit probes fmt fuzz fuzz-bins
 all: $(B)/labrun $(LIBEXEC)/labrun-init $(LIBEXEC)/bin/.dir $(LIBEXEC)/bin/lab \
 	$(LIBEXEC)/bin/labrc $(LIBEXEC)/bin/agentd $(LIBEXEC)/bin/agentctl
 
@@ -142,6 +154,11 @@ $(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB_OBJS) $(PKG_LIBS)
 
+# The same targets linked with libFuzzer (the fuzzing build only).
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
+
 unit: $(UNIT_BINS) $(FUZZ_BINS)
 probes: $(PROBE_BINS)
 
@@ -153,6 +170,21 @@ test: all unit probes
 # 100 in make test.
 check:
 	LOAD_TAKES=$${LOAD_TAKES:-25} $(MAKE) B=build-check SAN=1 test
+
+# The fuzzing campaign: every target (or FUZZ_TARGETS=a,b) for FUZZ_RUNS
+# executions each (or FUZZ_MAX_TIME seconds, when set and reached first),
+# FUZZ_JOBS targets at a time, then its corpus minimised back into
+# tests/fuzz/corpus/NAME.  tests/fuzz/campaign.sh says how.
+FUZZ_RUNS ?= 10000000
+FUZZ_JOBS ?= 1
+FUZZ_TARGETS ?=
+FUZZ_MAX_TIME ?= 0
+fuzz-bins: $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+
+fuzz:
+	$(MAKE) B=build-fuzz CC=clang FUZZ=1 fuzz-bins
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_TARGETS=$(FUZZ_TARGETS) \
+		FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) bash tests/fuzz/campaign.sh $(CURDIR)/build-fuzz
 
 deps:
 	@sh scenarios/deps.sh $(DEB_PKGS)
@@ -172,4 +204,4 @@ install: all
 	rm -f $(DESTDIR)$(PREFIX)/libexec/labrun/bin/.dir
 
 clean:
-	rm -rf build build-check
+	rm -rf build build-check build-fuzz

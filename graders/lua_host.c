@@ -54,6 +54,7 @@ extern const size_t agentd_lua_len;
 							   : CHECK_MAX_TITLE) + 1)
 
 int lua_host_force_walk;
+int lua_host_close_state;
 
 struct host {
 	size_t used;               /* bytes of the Lua heap in use */
@@ -1312,6 +1313,7 @@ char *lua_host_run(const struct grader_input *in, size_t *len)
 	lua_State *L;
 	char chunk[256];
 	char *doc;
+	size_t i;
 	int status;
 
 	memset(&h, 0, sizeof h);
@@ -1350,6 +1352,14 @@ char *lua_host_run(const struct grader_input *in, size_t *len)
 	json_decref(h.checks);
 	/* The state is not closed: the worker exits next, and closing would
 	 * run collection work on the grader's heap after its budget. */
+	if (lua_host_close_state) {
+		lua_sethook(L, NULL, 0, 0);
+		lua_close(L);
+		for (i = 0; i < h.nreads; i++)
+			free(h.reads[i].path);
+		free(h.reads);
+		free(h.slots);
+	}
 	return doc;
 }
 

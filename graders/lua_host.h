@@ -29,6 +29,11 @@ int lua_host_compile(const char *source, size_t len, const char *chunkname,
  * lacks openat2. */
 extern int lua_host_force_walk;
 
+/* Tests only: lua_host_run closes its Lua state and frees what the run
+ * held before it returns, so that one process can run grader after grader
+ * (tests/fuzz/fuzz_spans.c).  The worker leaves that to its _exit(). */
+extern int lua_host_close_state;
+
 /* grader.c, shared with the worker. */
 
 /* Validate an array of checks, the one rule book applied by the worker

@@ -12,8 +12,6 @@
 #include "runner/limits.h"
 #include "runner/util.h"
 
-#define CONFIG_MAX_BYTES 65536 /* a configuration is a page of text */
-
 struct num_key {
 	const char *name;
 	size_t off;
@@ -110,25 +108,24 @@ static int set_line(struct config *c, char *key, char *val, const char *file,
 		       file, line, key);
 }
 
-int config_load(const char *path, int required, struct config *out,
-		struct err *e)
+int config_parse(const char *name, const void *text, size_t len,
+		 struct config *out, struct err *e)
 {
 	struct config c;
 	struct buf b = BUF_INIT;
-	struct stat st;
 	char *p, *nl, *eq;
 	unsigned line = 0;
 	int rc = -1;
 
 	config_defaults(&c);
-	if (stat(path, &st) < 0 && errno == ENOENT && !required) {
-		*out = c;
-		return 0;
-	}
-	if (read_file_bounded(path, CONFIG_MAX_BYTES, &b, e) < 0)
+	if (len > CONFIG_MAX_BYTES)
+		return err_set(e, ERR_REFUSED, "%s: too large (%zu bytes, at most %d)",
+			       name, len, CONFIG_MAX_BYTES);
+	/* a copy: the lines are cut in place */
+	if (buf_append(&b, text, len, e) < 0)
 		return -1;
 	if (strlen((char *)b.data) != b.len) {
-		err_set(e, ERR_REFUSED, "%s: a NUL byte; not a text file", path);
+		err_set(e, ERR_REFUSED, "%s: a NUL byte; not a text file", name);
 		goto out;
 	}
 	for (p = (char *)b.data; p && *p; p = nl) {
@@ -144,21 +141,42 @@ int config_load(const char *path, int required, struct config *out,
 		eq = strchr(p, '=');
 		if (!eq) {
 			err_set(e, ERR_REFUSED,
-				"%s: line %u: not \"key = value\"", path, line);
+				"%s: line %u: not \"key = value\"", name, line);
 			goto out;
 		}
 		*eq = 0;
-		if (set_line(&c, trim(p), trim(eq + 1), path, line, e) < 0)
+		if (set_line(&c, trim(p), trim(eq + 1), name, line, e) < 0)
 			goto out;
 	}
-	if (strlen(path) >= sizeof c.source) {
-		err_set(e, ERR_REFUSED, "%s: path too long", path);
-		goto out;
-	}
-	memcpy(c.source, path, strlen(path) + 1);
 	*out = c;
 	rc = 0;
 out:
 	buf_release(&b);
 	return rc;
+}
+
+int config_load(const char *path, int required, struct config *out,
+		struct err *e)
+{
+	struct config c;
+	struct buf b = BUF_INIT;
+	struct stat st;
+	int rc;
+
+	config_defaults(&c);
+	if (stat(path, &st) < 0 && errno == ENOENT && !required) {
+		*out = c;
+		return 0;
+	}
+	if (read_file_bounded(path, CONFIG_MAX_BYTES, &b, e) < 0)
+		return -1;
+	rc = config_parse(path, b.data, b.len, &c, e);
+	buf_release(&b);
+	if (rc < 0)
+		return -1;
+	if (strlen(path) >= sizeof c.source)
+		return err_set(e, ERR_REFUSED, "%s: path too long", path);
+	memcpy(c.source, path, strlen(path) + 1);
+	*out = c;
+	return 0;
 }

@@ -8,10 +8,12 @@
 #define LABRUN_CONFIG_H
 
 #include <limits.h>
+#include <stddef.h>
 
 struct err;
 
 #define CONFIG_DEFAULT_PATH "/etc/labrun/labrun.conf"
+#define CONFIG_MAX_BYTES 65536 /* a configuration is a page of text */
 
 struct config {
 	/* the operator's maxima; a scenario's limits are clamped to them */
@@ -41,5 +43,11 @@ void config_defaults(struct config *c);
  * required (an explicit --config); the default path may be absent. */
 int config_load(const char *path, int required, struct config *out,
 		struct err *e);
+
+/* The same checks on a configuration's text (len bytes, at most
+ * CONFIG_MAX_BYTES) over the defaults; name is the file, in messages.
+ * config_load reads the file and calls it; source is left "". */
+int config_parse(const char *name, const void *text, size_t len,
+		 struct config *out, struct err *e);
 
 #endif

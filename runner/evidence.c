@@ -1764,6 +1764,7 @@ static int load_commands(const struct tar_list *l, struct ev_recorded *r,
 {
 	const struct tar_entry *m = tar_list_find(l, "commands.jsonl");
 	const char *p, *end, *nl;
+	char s[SHOWN_MAX];
 	json_error_t je;
 	json_t *o;
 	size_t n = 0, line = 0;
@@ -1789,7 +1790,7 @@ static int load_commands(const struct tar_list *l, struct ev_recorded *r,
 		o = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES, &je);
 		if (!o)
 			return err_set(e, ERR_REFUSED, "commands.jsonl: line %zu: %s",
-				       line, je.text);
+				       line, shown(je.text, s, sizeof s));
 		rc = load_command(o, &r->commands[r->ncommands], line, e);
 		r->ncommands++;
 		json_decref(o);
@@ -1888,6 +1889,8 @@ int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
 	rc = 0;
 out:
 	json_decref(man);
+	if (rc < 0)
+		ev_recorded_release(r); /* what was read before the refusal */
 	return rc;
 }
 

@@ -250,7 +250,7 @@ struct ev_recorded {
 
 /* Read the session's facts from members (ev_open's, so already checked
  * against the schema); -1 ERR_REFUSED when they are not as labrun writes
- * them. */
+ * them, and then r holds nothing (releasing it is harmless). */
 int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
 		     struct err *e);
 void ev_recorded_release(struct ev_recorded *r);

@@ -949,15 +949,38 @@ static void lab_accept(int lfd, struct lab_conn *conns)
 	}
 }
 
+enum sbx_lab_kind sbx_lab_parse(char *buf, size_t got,
+				struct sbx_lab_request *req)
+{
+	char *nl = memchr(buf, '\n', got < SBX_LAB_MAX ? got : SBX_LAB_MAX);
+
+	if (!nl)
+		return got < SBX_LAB_MAX ? SBX_LAB_MORE : SBX_LAB_TOO_LONG;
+	*nl = 0;
+	req->line = buf;
+	req->name = NULL;
+	if (!strncmp(buf, "restart ", 8)) {
+		req->name = buf + 8;
+		return SBX_LAB_RESTART;
+	}
+	if (!strncmp(buf, "service ", 8)) {
+		req->name = buf + 8;
+		return SBX_LAB_SERVICE;
+	}
+	return strcmp(buf, "services") ? SBX_LAB_SESSION : SBX_LAB_SERVICES;
+}
+
+static void svc_lab(struct sbx *s, enum sbx_lab_kind kind, const char *name,
+		    char *resp, size_t size, size_t *len, int64_t now_ms);
+
 /* Read from a connection; once its line is whole (or too long), answer
  * and close.  Returns what the hook returned (1: end the session). */
-static int svc_lab(struct sbx *s, const char *req, char *resp, size_t size,
-		   size_t *len, int64_t now_ms);
-
 static int lab_read(struct sbx *s, struct lab_conn *c, const struct sbx_hooks *h,
 		    int64_t t_us)
 {
-	char resp[SBX_LAB_RESP], *nl;
+	struct sbx_lab_request req;
+	enum sbx_lab_kind kind;
+	char resp[SBX_LAB_RESP];
 	size_t len = 0;
 	ssize_t n;
 	int rc = 0;
@@ -970,18 +993,19 @@ static int lab_read(struct sbx *s, struct lab_conn *c, const struct sbx_hooks *h
 		return 0;
 	}
 	c->got += (size_t)n;
-	nl = memchr(c->buf, '\n', c->got);
-	if (!nl && c->got < SBX_LAB_MAX)
+	kind = sbx_lab_parse(c->buf, c->got, &req);
+	if (kind == SBX_LAB_MORE)
 		return 0;
-	if (!nl) {
+	if (kind == SBX_LAB_TOO_LONG) {
 		len = (size_t)snprintf(resp, sizeof resp,
 				       "error: a request is one line of at most %d bytes\n",
 				       SBX_LAB_MAX - 1);
 	} else {
-		*nl = 0;
 		/* the services are the sandbox's; the rest is the session's */
-		if (!svc_lab(s, c->buf, resp, sizeof resp, &len, time_mono_ms()))
-			rc = h->lab ? h->lab(h->ctx, t_us, c->buf, resp, sizeof resp, &len) : 0;
+		if (kind != SBX_LAB_SESSION)
+			svc_lab(s, kind, req.name, resp, sizeof resp, &len, time_mono_ms());
+		else
+			rc = h->lab ? h->lab(h->ctx, t_us, req.line, resp, sizeof resp, &len) : 0;
 		if (len > sizeof resp)
 			len = sizeof resp;
 	}
@@ -2421,23 +2445,14 @@ static int64_t svc_tick(struct sbx *s, const struct child_args *a,
 
 static const char *const restart_names[] = {"never", "on-request", "always"};
 
-/* The lab channel's service requests: "services", "service NAME",
- * "restart NAME".  Returns 0 when req is not one of them. */
-static int svc_lab(struct sbx *s, const char *req, char *resp, size_t size,
-		   size_t *len, int64_t now_ms)
+/* The lab channel's service requests (sbx_lab_parse): "services",
+ * "service NAME", "restart NAME". */
+static void svc_lab(struct sbx *s, enum sbx_lab_kind kind, const char *name,
+		    char *resp, size_t size, size_t *len, int64_t now_ms)
 {
-	const char *name = NULL;
 	size_t k, off = 0;
-	int restart = 0;
+	int restart = kind == SBX_LAB_RESTART;
 
-	if (!strncmp(req, "restart ", 8)) {
-		name = req + 8;
-		restart = 1;
-	} else if (!strncmp(req, "service ", 8)) {
-		name = req + 8;
-	} else if (strcmp(req, "services")) {
-		return 0;
-	}
 	for (k = 0; name && k < s->nsvc; k++)
 		if (!strcmp(s->cfg.services[k].name, name))
 			break;
@@ -2445,13 +2460,13 @@ static int svc_lab(struct sbx *s, const char *req, char *resp, size_t size,
 		*len = (size_t)snprintf(resp, size,
 					"error: no service \"%.64s\"; `lab services` lists them\n",
 					name);
-		return 1;
+		return;
 	}
 	if (restart && !s->cfg.services[k].restart) {
 		*len = (size_t)snprintf(resp, size,
 					"error: %s cannot be restarted in this lab\n",
 					s->cfg.services[k].name);
-		return 1;
+		return;
 	}
 	if (restart)
 		svc_restart(s, k, now_ms);
@@ -2486,7 +2501,6 @@ static int svc_lab(struct sbx *s, const char *req, char *resp, size_t size,
 			break;
 	}
 	*len = off < size ? off : size;
-	return 1;
 }
 
 /* A reported call waits for the supervisor: ask the kernel to switch to

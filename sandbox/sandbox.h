@@ -242,6 +242,30 @@ struct sbx_hooks {
 #define SBX_LAB_SOCKET "/opt/labrun/channel/lab.sock"
 #define SBX_LAB_MAX 256
 
+/* What a lab connection has sent so far, as the supervisor takes it: the
+ * framing and the sandbox's own requests, apart from the socket so that
+ * they can be tested (test_sandbox, tests/fuzz/fuzz_lab.c). */
+enum sbx_lab_kind {
+	SBX_LAB_MORE,     /* no newline yet: read on */
+	SBX_LAB_TOO_LONG, /* SBX_LAB_MAX bytes without a newline: refused */
+	SBX_LAB_SERVICES, /* "services": every service's state */
+	SBX_LAB_SERVICE,  /* "service NAME": one service's state */
+	SBX_LAB_RESTART,  /* "restart NAME": stop it and start it again */
+	SBX_LAB_SESSION,  /* any other line: the session's (sbx_hooks.lab) */
+};
+
+struct sbx_lab_request {
+	const char *line; /* the request without its newline, NUL-terminated */
+	const char *name; /* SERVICE and RESTART: the name, in line; else NULL */
+};
+
+/* Take the got bytes (at most SBX_LAB_MAX) at buf, which has room for one
+ * more: a request is the first line, whose newline becomes a NUL (what
+ * follows it is ignored).  req is filled when the kind is neither MORE
+ * nor TOO_LONG. */
+enum sbx_lab_kind sbx_lab_parse(char *buf, size_t got,
+				struct sbx_lab_request *req);
+
 enum sbx_end {
 	SBX_END_EXIT,    /* the candidate's program ended */
 	SBX_END_TIMEOUT, /* the wall-clock limit */

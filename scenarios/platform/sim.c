@@ -1206,8 +1206,11 @@ static void load_faults(struct sim *s, struct cfg *c, json_t *plan)
 		case PF_CLOCK_SKEW:
 			pf->target = target(s, c, f, path, "tool");
 			v = json_object_get(f, "offset_ms");
+			/* no llabs: it gives LLONG_MIN back, which then
+			 * passed as an offset of 0 */
 			if (!json_is_integer(v) || json_integer_value(v) == 0 ||
-			    llabs(json_integer_value(v)) > 86400000)
+			    json_integer_value(v) < -86400000 ||
+			    json_integer_value(v) > 86400000)
 				bad(c, "%s.offset_ms: must be a non-zero integer within a day either way", path);
 			else
 				pf->ms = (unsigned)(int)json_integer_value(v);

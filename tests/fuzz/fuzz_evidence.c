@@ -5,7 +5,10 @@
  * its members are sealed again (reseal()) with a key made for this
  * process, and the result is verified with ev_verify and ev_verify_json:
  * that reaches the checks of SHA256SUMS, manifest.json and result.json and
- * the reports.
+ * the reports.  Then what regrade, recert and batch read past the
+ * signature: ev_open (which must agree with ev_verify), the session's
+ * facts and commands.jsonl (ev_recorded_load) and a check's result
+ * (ev_result_has).
  *
  * ev_verify opens a path and refuses symbolic links (/proc/self/fd/N is
  * one), so the bytes go to a file in a private temporary directory, removed
@@ -76,9 +79,13 @@ static void setup(void)
 	atexit(cleanup);
 }
 
+/* A new file each time: a truncate on ext4 flushes to disk. */
 static void put_file(const void *data, size_t size)
 {
-	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd;
+
+	unlink(file);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
 	if (fd < 0 || write_all(fd, data, size) < 0 || close(fd) < 0)
 		abort();
@@ -170,10 +177,40 @@ static int reseal(const uint8_t *data, size_t size, struct buf *out)
 	return rc;
 }
 
+/* Open the file as regrade does; verified: ev_verify accepted it.  A
+ * refusal to read the session holds nothing and prints as one line. */
+static void reopen(int verified)
+{
+	struct tar_list members = {NULL, 0, 0};
+	struct ev_recorded r;
+	char digest[SIGN_SHA256_HEX];
+	struct err e;
+	size_t i;
+	int rc;
+
+	rc = ev_open(file, &own_pub, &members, digest, &e);
+	if ((rc == 0) != verified)
+		abort();
+	if (rc < 0)
+		return;
+	if (ev_recorded_load(&members, &r, &e) == 0) {
+		for (i = 0; i < r.ncommands; i++)
+			if (!r.commands[i].path || !r.commands[i].argv)
+				abort();
+		ev_recorded_release(&r);
+	} else if (r.commands || r.executable || e.kind != ERR_REFUSED ||
+		   !one_line(e.msg)) {
+		abort();
+	}
+	(void)ev_result_has(&members, "active-policy-good", "pass", 300);
+	tar_list_release(&members);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct buf sealed = BUF_INIT;
 	char hex[SIGN_SHA256_HEX];
+	int verified;
 
 	if (!own_sec)
 		setup();
@@ -186,8 +223,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (reseal(data, size, &sealed) == 0) {
 		put_file(sealed.data, sealed.len);
-		check(&own_pub, 0);
+		verified = check(&own_pub, 0) == 0;
 		check(&own_pub, 1);
+		reopen(verified);
 	}
 	buf_release(&sealed);
 	return 0;

@@ -107,6 +107,14 @@ static void test_check(const char *top)
 	ok(sim_check(path, "[{\"id\": \"f\", \"kind\": \"platform.tool_slow\", \"tool\": \"web.fetch\", \"at_s\": 60, \"until_s\": 30, \"latency_ms\": 5}]",
 		     &why) == 1 && strstr((char *)why.data, "until_s: must be after at_s"), "an impossible schedule");
 	why.len = 0;
+	ok(sim_check(path, "[{\"id\": \"f\", \"kind\": \"platform.clock_skew\", \"tool\": \"web.fetch\", "
+		     "\"offset_ms\": -9223372036854775808}]", &why) == 1 &&
+	   strstr((char *)why.data, "$[0].offset_ms: must be a non-zero integer"),
+	   "platform-clock-skew-offset-llong-min is refused, not taken as 0");
+	why.len = 0;
+	ok(sim_check(path, "[{\"id\": \"f\", \"kind\": \"platform.clock_skew\", \"tool\": \"web.fetch\", "
+		     "\"offset_ms\": -86400000}]", &why) == 0, "a day behind is a skew");
+	why.len = 0;
 	ok(sim_check(path, "{", &why) == 1, "a plan that is not JSON");
 	why.len = 0;
 	ok(sim_check("/nonexistent/platform.json", NULL, &why) >= 1 &&

@@ -2,7 +2,8 @@
  * the exec and exit hooks, exit statuses, the wall-clock limit, a hook
  * that stops a session, a program that cannot start, daemons left behind,
  * the writable layer, and teardown.  Needs root and a built labrun-init
- * ($BUILD/libexec/labrun). */
+ * ($BUILD/libexec/labrun).  The lab channel's framing (sbx_lab_parse) is
+ * tested first, without a sandbox. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -135,6 +136,40 @@ static int session(const char *script, unsigned wall_ms, struct seen *s,
 	return rc;
 }
 
+/* One lab request of len bytes, parsed as the supervisor would. */
+static enum sbx_lab_kind lab_parse(const char *in, size_t len,
+				   struct sbx_lab_request *req, char *buf)
+{
+	memcpy(buf, in, len);
+	req->line = req->name = NULL;
+	return sbx_lab_parse(buf, len, req);
+}
+
+static void test_lab_parse(void)
+{
+	char buf[SBX_LAB_MAX + 1], in[SBX_LAB_MAX + 1];
+	struct sbx_lab_request r;
+
+	ok(lab_parse("services\n", 9, &r, buf) == SBX_LAB_SERVICES &&
+	   !strcmp(r.line, "services") && !r.name, "lab: services");
+	ok(lab_parse("service web\n", 12, &r, buf) == SBX_LAB_SERVICE &&
+	   !strcmp(r.name, "web"), "lab: service NAME");
+	ok(lab_parse("restart web\nhint\n", 17, &r, buf) == SBX_LAB_RESTART &&
+	   !strcmp(r.name, "web"), "lab: restart NAME; what follows the line is ignored");
+	ok(lab_parse("services \n", 10, &r, buf) == SBX_LAB_SESSION &&
+	   !strcmp(r.line, "services "), "lab: anything else is the session's");
+	ok(lab_parse("sub\0mit\n", 8, &r, buf) == SBX_LAB_SESSION && !strcmp(r.line, "sub"),
+	   "lab: a NUL ends the request as the session sees it");
+	ok(lab_parse("hint", 4, &r, buf) == SBX_LAB_MORE && !r.line,
+	   "lab: no newline yet, read on");
+	memset(in, 'a', sizeof in);
+	ok(lab_parse(in, SBX_LAB_MAX, &r, buf) == SBX_LAB_TOO_LONG && !r.line,
+	   "lab: SBX_LAB_MAX bytes without a newline is refused");
+	in[SBX_LAB_MAX - 1] = '\n';
+	ok(lab_parse(in, SBX_LAB_MAX, &r, buf) == SBX_LAB_SESSION &&
+	   strlen(r.line) == SBX_LAB_MAX - 1, "lab: the longest line there can be");
+}
+
 int main(void)
 {
 	struct sbx_outcome out;
@@ -146,6 +181,7 @@ int main(void)
 		printf("1..0 # SKIP sessions need root\n");
 		return 0;
 	}
+	test_lab_parse();
 	snprintf(libexec, sizeof libexec, "%s/libexec/labrun", b ? b : "build");
 	snprintf(init_path, sizeof init_path, "%s/labrun-init", libexec);
 

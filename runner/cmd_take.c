@@ -103,15 +103,25 @@ static unsigned rows(void)
 	return ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4 ? ws.ws_row : 24;
 }
 
-/* Read one line from the terminal in its normal mode: 'q' or EOF or an
- * interrupt gives -1. */
+/* Read one line from the terminal in its normal mode: 1 for a line that
+ * starts with 'q', 0 for any other; -1 at EOF or an interrupt (Ctrl-C,
+ * a hangup).  A window resized while the candidate reads (SIGWINCH,
+ * whose handler interrupts reads) is no reason to stop waiting. */
 static int wait_key(void)
 {
 	char line[64];
 
-	if (session_stop || !fgets(line, sizeof line, stdin) || session_stop)
-		return -1;
-	return line[0] == 'q' ? 1 : 0;
+	for (;;) {
+		if (session_stop)
+			return -1;
+		errno = 0;
+		if (fgets(line, sizeof line, stdin))
+			break;
+		if (!ferror(stdin) || errno != EINTR || session_stop)
+			return -1;
+		clearerr(stdin);
+	}
+	return session_stop ? -1 : line[0] == 'q' ? 1 : 0;
 }
 
 /* The brief, a page at a time, then Enter to start. */

@@ -1111,7 +1111,8 @@ static int paths_overlap(const char *a, const char *b)
 static void check_candidate_owns(struct ctx *c, const struct tar_list *files,
 				 const struct scenario *s)
 {
-	char name[SERVICE_MAX_ARG + 16], q[SHOW_SIZE], dir[SERVICE_MAX_ARG];
+	char name[SERVICE_MAX_ARG + 16], q[SHOW_SIZE], q2[SHOW_SIZE];
+	char dir[SERVICE_MAX_ARG];
 	const char *cp, *slash;
 	size_t i, k, j, f, len;
 
@@ -1140,7 +1141,8 @@ static void check_candidate_owns(struct ctx *c, const struct tar_list *files,
 					break;
 			if (j < sv->nowns) {
 				problem(c, "%s: $.candidate_owns[%zu]: \"%s\" overlaps %s, which service \"%s\" owns; hint: a path has one owner",
-					MANIFEST, i, show_str(q, cp), sv->owns[j], sv->name);
+					MANIFEST, i, show_str(q, cp),
+					show_str(q2, sv->owns[j]), sv->name);
 				break;
 			}
 			/* what a service runs, and the directory it is in
@@ -1160,7 +1162,7 @@ static void check_candidate_owns(struct ctx *c, const struct tar_list *files,
 			if (j < sv->argc) {
 				problem(c, "%s: $.candidate_owns[%zu]: \"%s\" would let the candidate change what service \"%s\" runs (%s); hint: keep a service's programs and their directory out of the candidate's reach",
 					MANIFEST, i, show_str(q, cp), sv->name,
-					sv->argv[j]);
+					show_str(q2, sv->argv[j]));
 				break;
 			}
 		}

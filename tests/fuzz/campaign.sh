@@ -13,8 +13,11 @@
 #   FUZZ_MAX_TIME seconds a target may fuzz before it stops short of
 #                 FUZZ_RUNS (default 0: no limit); the table says so
 #
-# Every process runs under `nice -n 19`: the campaign takes what the
-# machine's other users leave.  Exit status 1 when there was a finding.
+# Every process runs under `nice -n 19`, in a session (and so a scheduler
+# autogroup) of its own whose nice is 19 too: with autogroups on, as on
+# Debian's kernels, a process's nice only weighs against its own session's
+# other processes, and the campaign is to take only what the machine's
+# other users leave.  Exit status 1 when there was a finding.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:?usage: campaign.sh BUILD_DIR}
@@ -83,7 +86,7 @@ one() {
 		export TMPDIR=$(mktemp -d "$w/tmp.XXXXXX")
 	fi
 	t0=$(date +%s)
-	nice -n 19 "$bin" -runs="$RUNS" -max_total_time="$MAX_TIME" \
+	low "$bin" -runs="$RUNS" -max_total_time="$MAX_TIME" \
 		-max_len="$ml" -timeout="$TIMEOUT_S" \
 		-rss_limit_mb="$RSS_MB" -print_final_stats=1 \
 		-artifact_prefix="$w/artifacts/" "$w/corpus" >"$w/fuzz.log" 2>&1
@@ -114,7 +117,7 @@ one() {
 	for f in "$corpus"/*; do
 		[ -f "$f" ] && ! hashed "$f" && cp "$f" "$w/merged/"
 	done
-	nice -n 19 "$bin" -merge=1 -max_len="$ml" -timeout="$TIMEOUT_S" \
+	low "$bin" -merge=1 -max_len="$ml" -timeout="$TIMEOUT_S" \
 		-rss_limit_mb="$RSS_MB" "$w/merged" "$w/corpus" >"$w/merge.log" 2>&1
 	rc=$?
 	t2=$(date +%s)
@@ -129,6 +132,15 @@ one() {
 	printf '| %s | %s | %s / %s | %s / %s | %s / %s | %s + %s | none |\n' \
 		"$name" "$execs" "$cov" "$ft" "$fb" "$fa" "$bb" "$ba" \
 		"$(mins $((t1 - t0)))" "$(mins $((t2 - t1)))" >"$w/result"
+}
+
+# low CMD...: CMD at the lowest priority, in an autogroup of its own.
+low() {
+	local pid
+	setsid nice -n 19 "$@" &
+	pid=$!
+	echo 19 >"/proc/$pid/autogroup" 2>/dev/null
+	wait "$pid"
 }
 
 mins() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }

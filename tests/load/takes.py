@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """takes.py: N interactive `labrun take` sessions at once, each on a
-pseudo-terminal of its own, driven as candidates would drive them: Enter at
-the brief, then idle at the prompt; then `lab time` in every session, one
-at a time and then all at once (how long each answer takes), then `lab
+pseudo-terminal of its own, driven as candidates would drive them: q at a
+brief longer than the screen, Enter at its end, then idle at the prompt;
+then `lab time` in every session, one at a time and then all at once (how long each answer takes), then `lab
 submit -y`, and each labrun is waited for.  Used by tests/e2e/9500-load.sh
 and `make bench` (BENCH=load).
 
@@ -68,7 +68,11 @@ def main():
         pump(0.2)
         now = time.monotonic()
         for x in s:
-            if x["state"] == "brief" and b"Press Enter" in x["buf"]:
+            if x["state"] == "brief" and b"-- more:" in x["buf"] and b"Press Enter" not in x["buf"]:
+                # a brief longer than the screen: skip to its end
+                x["buf"] = b""
+                send(x, b"q\r")
+            elif x["state"] == "brief" and b"Press Enter" in x["buf"]:
                 x["buf"] = b""
                 send(x, b"\r")
                 x["state"] = "starting"
@@ -86,6 +90,9 @@ def main():
     up = sum(1 for x in s if x["state"] == "idle")
     if up < n:
         errors.append("%d of %d sessions never reached their prompt" % (n - up, n))
+        for i, x in enumerate(s):
+            if x["state"] != "idle":
+                errors.append("session %d (%s) showed %r" % (i, x["state"], x["buf"][-300:]))
     # Idle, as candidates reading a brief would be; then memory.
     end_idle = time.monotonic() + idle
     while time.monotonic() < end_idle:

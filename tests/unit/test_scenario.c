@@ -659,6 +659,18 @@ static void test_candidate_owns(void)
 		if (!(RC == -1 && has("scenario.json: $.candidate_owns", bad[i].sub)))
 			dump();
 	}
+	/* Found by fuzz_scenario: the service's program was echoed as it
+	 * is, a control byte and all; it is shown escaped. */
+	load(manifest("services",
+		      "[{\"name\": \"svc\", \"argv\": [\"/bin/bash\", \"/srv/svc/\\u007f\"]}]",
+		      "candidate_owns", "[\"/srv/svc\"]", NULL), svc);
+	ok(RC == -1 && has("scenario.json: $.candidate_owns[0]", "runs (/srv/svc/\\x7f);"),
+	   "candidate_owns: a service's program is shown escaped");
+	if (!(RC == -1 && has("scenario.json: $.candidate_owns[0]", "runs (/srv/svc/\\x7f);")))
+		dump();
+	for (i = 0; i < P.n; i++)
+		if (strchr(P.v[i], 0x7f))
+			ok(0, "a problem holds a control byte: %s", P.v[i]);
 }
 
 static void test_many(void)

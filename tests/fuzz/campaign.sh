@@ -134,13 +134,10 @@ one() {
 		"$(mins $((t1 - t0)))" "$(mins $((t2 - t1)))" >"$w/result"
 }
 
-# low CMD...: CMD at the lowest priority, in an autogroup of its own.
+# low CMD...: CMD at the lowest priority, in an autogroup of its own (the
+# new session's autogroup is made by setsid: its nice is set from inside).
 low() {
-	local pid
-	setsid nice -n 19 "$@" &
-	pid=$!
-	echo 19 >"/proc/$pid/autogroup" 2>/dev/null
-	wait "$pid"
+	setsid -w bash -c 'echo 19 >/proc/self/autogroup 2>/dev/null; exec nice -n 19 "$@"' low "$@"
 }
 
 mins() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }

@@ -30,21 +30,13 @@ static char state_sessions[STATE_DIR_MAX + 16] = STATE_DIR_DEFAULT "/sessions";
 
 int sessions_state_dir_set(const char *from_config, struct err *e)
 {
-	const char *env = getenv("LABRUN_STATE_DIR"), *dir = STATE_DIR_DEFAULT;
-	const char *from = NULL;
+	const char *dir;
 	size_t n;
 
-	if (env && env[0]) {
-		dir = env;
-		from = "$LABRUN_STATE_DIR";
-	} else if (from_config && from_config[0]) {
-		dir = from_config;
-		from = "the configuration's state_dir";
-	}
-	if (from && !path_clean_abs(dir, STATE_DIR_MAX))
-		return err_set(e, ERR_USAGE,
-			       "%s \"%.80s\": not an absolute path of at most %d bytes without . or ..; hint: such as /run/labrun-exams",
-			       from, dir, STATE_DIR_MAX);
+	if (dir_setting("LABRUN_STATE_DIR", from_config, "state_dir",
+			STATE_DIR_DEFAULT, "/run/labrun-exams", STATE_DIR_MAX,
+			&dir, e) < 0)
+		return -1;
 	n = strlen(dir);
 	while (n > 1 && dir[n - 1] == '/')
 		n--;

@@ -27,20 +27,12 @@ static char dir[STATE_DIR_MAX + 1] = SPOOL_DIR_DEFAULT;
 
 int spool_dir_set(const char *from_config, struct err *e)
 {
-	const char *env = getenv("LABRUN_SPOOL_DIR"), *d = SPOOL_DIR_DEFAULT;
-	const char *from = NULL;
+	const char *d;
 
-	if (env && env[0]) {
-		d = env;
-		from = "$LABRUN_SPOOL_DIR";
-	} else if (from_config && from_config[0]) {
-		d = from_config;
-		from = "the configuration's spool_dir";
-	}
-	if (from && !path_clean_abs(d, STATE_DIR_MAX))
-		return err_set(e, ERR_USAGE,
-			       "%s \"%.80s\": not an absolute path of at most %d bytes without . or ..; hint: such as /var/lib/labrun/spool",
-			       from, d, STATE_DIR_MAX);
+	if (dir_setting("LABRUN_SPOOL_DIR", from_config, "spool_dir",
+			SPOOL_DIR_DEFAULT, "/var/lib/labrun/spool", STATE_DIR_MAX,
+			&d, e) < 0)
+		return -1;
 	snprintf(dir, sizeof dir, "%s", d);
 	return 0;
 }

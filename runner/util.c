@@ -646,6 +646,29 @@ int path_clean_abs(const char *p, size_t max)
 	return 1;
 }
 
+int dir_setting(const char *env_name, const char *from_config,
+		const char *key, const char *dflt, const char *example,
+		size_t max, const char **out, struct err *e)
+{
+	const char *env = getenv(env_name);
+
+	*out = dflt;
+	if (env && env[0]) {
+		*out = env;
+		if (!path_clean_abs(env, max))
+			return err_set(e, ERR_USAGE,
+				       "$%s \"%.80s\": not an absolute path of at most %zu bytes without . or ..; hint: such as %s",
+				       env_name, env, max, example);
+	} else if (from_config && from_config[0]) {
+		*out = from_config;
+		if (!path_clean_abs(from_config, max))
+			return err_set(e, ERR_USAGE,
+				       "the configuration's %s \"%.80s\": not an absolute path of at most %zu bytes without . or ..; hint: such as %s",
+				       key, from_config, max, example);
+	}
+	return 0;
+}
+
 /* ---- crash points ---- */
 
 /* LABRUN_CRASH_AT, parsed once: "PHASE", "PHASE:N" (its Nth passage) or

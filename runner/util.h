@@ -106,6 +106,15 @@ int private_dir(const char *what, const char *purpose, char *out, size_t size,
  * (a setting that names a directory labrun makes and works in). */
 int path_clean_abs(const char *p, size_t max);
 
+/* A directory labrun works in, chosen from the environment variable
+ * env_name (first), then the configuration's key (from_config, may be
+ * NULL), then dflt; *out points at the choice.  A chosen setting must be
+ * path_clean_abs within max bytes: else ERR_USAGE naming where it came
+ * from, with example as the hint. */
+int dir_setting(const char *env_name, const char *from_config,
+		const char *key, const char *dflt, const char *example,
+		size_t max, const char **out, struct err *e);
+
 /* Crash points (docs/testing.md, "The crash sweep"): with
  * LABRUN_CRASH_AT=PHASE[:N] in its environment, labrun kills itself with
  * SIGKILL the Nth time (default the first) it passes crash_point(PHASE),

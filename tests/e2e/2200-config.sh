@@ -61,5 +61,12 @@ run "$LABRUN" run "$S" --config "$T/seeded.conf" --candidate a \
 	--script "$S/solutions/reference.sh" -o "$T/seed3.ev"
 [ "$rc" -eq 3 ] && [ ! -e "$T/seed3.ev" ] && grep -q "readable by others" "$ERR" &&
 	pass "seed_secret: a secret others can read is refused" || fail "seed_secret: a secret others can read is refused (exit $rc)"
+# The state and spool directories from the environment: absolute, clean.
+LABRUN_STATE_DIR=relative run "$LABRUN" sessions
+[ "$rc" -eq 2 ] && grep -q '^labrun sessions: \$LABRUN_STATE_DIR "relative": not an absolute path' "$ERR" &&
+	pass "a relative \$LABRUN_STATE_DIR is a usage error that names it" || fail "a relative \$LABRUN_STATE_DIR (exit $rc)"
+LABRUN_SPOOL_DIR=/a/../b run "$LABRUN" spool
+[ "$rc" -eq 2 ] && grep -q '\$LABRUN_SPOOL_DIR "/a/../b": not an absolute path .*hint: such as /var/lib/labrun/spool' "$ERR" &&
+	pass "a \$LABRUN_SPOOL_DIR with .. is a usage error with an example" || fail "a \$LABRUN_SPOOL_DIR with .. (exit $rc)"
 [ -z "$(leftovers)" ] && pass "nothing of the sessions remains" || fail "nothing of the sessions remains"
 done_testing

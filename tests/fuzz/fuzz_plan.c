@@ -30,6 +30,7 @@
 #include "runner/scenario.h"
 #include "runner/tarball.h"
 #include "runner/utf8.h"
+#include "tests/fuzz/printable.h"
 #include "runner/util.h"
 #include "scenarios/platform/sim.h"
 
@@ -144,21 +145,6 @@ static void setup(void)
 	for (i = 0; i < files.n; i++)
 		if (!strcmp(files.v[i].name, "scenario.json"))
 			manifest_entry = &files.v[i];
-}
-
-/* One line, valid UTF-8, no C0 or C1 control character or DEL. */
-static int printable(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i, len = strlen(s);
-
-	if (!utf8_valid(u, len))
-		return 0;
-	for (i = 0; i < len; i++)
-		if (u[i] < 0x20 || u[i] == 0x7f ||
-		    (u[i] == 0xc2 && i + 1 < len && u[i + 1] < 0xa0))
-			return 0;
-	return 1;
 }
 
 /* ^[a-z0-9][a-z0-9._-]{0,63}$ */

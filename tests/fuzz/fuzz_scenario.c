@@ -16,6 +16,7 @@
 #include "runner/scenario.h"
 #include "runner/tarball.h"
 #include "runner/utf8.h"
+#include "tests/fuzz/printable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,21 +46,6 @@ static int add(struct tar_list *l, const char *name, const char *fixed,
 	if (!fixed)
 		return 0;
 	return tar_list_add_file(l, name, 0644, fixed, strlen(fixed), e);
-}
-
-/* One line, valid UTF-8, no C0 or C1 control character or DEL. */
-static int printable(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i, len = strlen(s);
-
-	if (!utf8_valid(u, len))
-		return 0;
-	for (i = 0; i < len; i++)
-		if (u[i] < 0x20 || u[i] == 0x7f ||
-		    (u[i] == 0xc2 && i + 1 < len && u[i + 1] < 0xa0))
-			return 0;
-	return 1;
 }
 
 /* ^[a-z0-9][a-z0-9<extra>]{0,62}$, as docs/scenario.md says. */

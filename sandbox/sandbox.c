@@ -228,13 +228,26 @@ int sbx_create(const struct sbx_config *cfg, struct sbx **out, struct err *e)
 	 * whatever its age. */
 	{
 		char lock[PATH_MAX + 8], tmp[PATH_MAX + 16];
+		int tries, rc = -1;
 
 		snprintf(lock, sizeof lock, "%s.lock", s->wd);
 		snprintf(tmp, sizeof tmp, "%s.locking", s->wd);
-		s->lock_fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
-					       O_NOFOLLOW, 0600);
-		if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX) < 0 ||
-		    link(tmp, lock) < 0) {
+		/* Another labrun's sbx_remove_stale may take the temporary
+		 * name for a leftover between our open and our flock, and
+		 * remove it: then the link finds nothing, and we start
+		 * again with a fresh one. */
+		for (tries = 0; tries < 8 && rc < 0; tries++) {
+			if (s->lock_fd >= 0)
+				close(s->lock_fd);
+			s->lock_fd = open(tmp, O_RDWR | O_CREAT | O_EXCL |
+						       O_CLOEXEC | O_NOFOLLOW, 0600);
+			if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX) < 0)
+				break;
+			rc = link(tmp, lock);
+			if (rc < 0 && errno != ENOENT)
+				break;
+		}
+		if (rc < 0) {
 			err_sys(e, ERR_HOST, errno, "%s", lock);
 			if (s->lock_fd >= 0)
 				unlink(tmp);

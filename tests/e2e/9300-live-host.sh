@@ -49,9 +49,17 @@ LABRUN_STATE_DIR=$HOST run "$LABRUN" sessions --json
 grep -q "\"id\":\"$id\"" "$OUT" && pass "it is still listed in its register" || fail "it is still listed in its register"
 
 # The candidate finishes: graded as any session.
-p=$(slot_procs "$slot" sleep | awk '{print $2}' | head -1)
-[ -n "$p" ] && touch "/proc/$p/root/tmp/go" 2>/dev/null && pass "the candidate is told to finish" ||
-	fail "the candidate is told to finish"
+# Through the candidate's shell, which lives as long as the session (its
+# sleeps come and go).
+told=
+for i in $(seq 20); do
+	for p in $(slot_procs "$slot" bash | awk '{print $2}'); do
+		touch "/proc/$p/root/tmp/go" 2>/dev/null && told=1 && break 2
+	done
+	sleep 0.1
+done
+[ -n "$told" ] && pass "the candidate is told to finish" ||
+	{ fail "the candidate is told to finish"; kill "$live"; }
 wait "$live"
 rc=$?
 [ "$rc" -eq 0 ] && pass "the unrelated session passes (exit 0)" || fail "the unrelated session passes (exit $rc)"

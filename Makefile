@@ -181,7 +181,10 @@ FUZZ_TARGETS ?=
 FUZZ_MAX_TIME ?= 0
 fuzz-bins: $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 
+# clang and its libFuzzer runtime are installed if missing (make deps does
+# not: only the campaign needs them).
 fuzz:
+	@sh scenarios/deps.sh clang libclang-rt-14-dev
 	$(MAKE) B=build-fuzz CC=clang FUZZ=1 fuzz-bins
 	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_TARGETS=$(FUZZ_TARGETS) \
 		FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) bash tests/fuzz/campaign.sh $(CURDIR)/build-fuzz

@@ -148,6 +148,19 @@ slot_procs() {
 		'$1 >= lo && $1 < hi && (c == "" || $3 == c)'
 }
 
+# slot_running PID COMM [TENTHS]: the id slot of the session that labrun
+# PID runs, once a process named COMM runs in it (within TENTHS tenths of
+# a second, default 100); nothing if it never does.
+slot_running() {
+	local i slot
+	for i in $(seq "${3:-100}"); do
+		slot=$(slot_of "$1")
+		[ -n "$slot" ] && slot_procs "$slot" "$2" | grep -q . && { echo "$slot"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
 # leftovers: print what this test's finished sessions left on the host
 # (nothing): its register's entries and work areas, a mount below its
 # state directory, and a process in a session id range whose slot no

@@ -9,12 +9,7 @@ printf '#!/bin/bash\nsleep 300\n' >"$T/sleep.sh"
 "$LABRUN" run "$S" --key "$T/issuer.key" --candidate k --script "$T/sleep.sh" -o "$T/k.ev" >/dev/null 2>&1 &
 pid=$!
 # This session's processes only: its id slot's range.
-slot=
-for i in $(seq 50); do
-	slot=$(slot_of "$pid")
-	[ -n "$slot" ] && slot_procs "$slot" sleep | grep -q . && break
-	sleep 0.1
-done
+slot=$(slot_running "$pid" sleep 50)
 [ -n "$slot" ] && slot_procs "$slot" sleep | grep -q . &&
 	pass "the session is running" || fail "the session is running"
 kill -9 "$pid"

@@ -23,12 +23,7 @@ SH
 LABRUN_STATE_DIR=$HOST "$LABRUN" run "$S" --key "$T/issuer.key" --candidate live \
 	--script "$T/live.sh" -o "$T/live.ev" >"$T/live.out" 2>&1 &
 live=$!
-slot=
-for i in $(seq 100); do
-	slot=$(slot_of "$live")
-	[ -n "$slot" ] && slot_procs "$slot" sleep | grep -q . && break
-	sleep 0.1
-done
+slot=$(slot_running "$live" sleep)
 [ -n "$slot" ] && pass "the unrelated session runs (id slot $slot)" || fail "the unrelated session runs"
 LABRUN_STATE_DIR=$HOST run "$LABRUN" sessions --json
 id=$(sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' "$OUT" | head -1)

@@ -85,7 +85,7 @@ after_crash "grader" "$T/g.ev"
 printf '#!/bin/bash\nsleep 30\n' >"$T/sleep.sh"
 "$LABRUN" run "$S" --key "$T/issuer.key" --candidate p --script "$T/sleep.sh" -o "$T/p.ev" >"$T/p.out" 2>&1 &
 p=$!
-for i in $(seq 50); do slot=$(slot_of "$p"); [ -n "$slot" ] && slot_procs "$slot" sleep | grep -q . && break; sleep 0.1; done
+slot=$(slot_running "$p" sleep 50)
 init=$(slot_procs "$slot" labrun-init | awk '{print $2}' | head -1)
 [ -n "$init" ] && kill -9 "$init"
 wait "$p"

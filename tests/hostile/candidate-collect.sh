@@ -15,9 +15,12 @@ S=$T/scn
 probe_scenario "$S" collect
 
 # L1, A3: answers that are links, special files, giants, hostile names.
-cat >"$T/plant.sh" <<'SH'
+# The link to labrun's register names this test's own (a hermetic run).
+cat >"$T/plant.sh" <<SH
 #!/bin/bash
-/opt/probe/collect plant /home/candidate/answers > /tmp/plant.txt 2>&1
+/opt/probe/collect plant /home/candidate/answers "$LABRUN_STATE_DIR/sessions" > /tmp/plant.txt 2>&1
+SH
+cat >>"$T/plant.sh" <<'SH'
 /opt/probe/collect argv-race 20 >> /tmp/plant.txt 2>&1
 /opt/probe/collect forge >> /tmp/plant.txt 2>&1
 printf '"]\n[0.5, "o", "forged-event"]\n'

@@ -3,7 +3,10 @@
  * rows A3, L1, P2); prints one line per attempt: "NAME errno=ENAME",
  * "NAME ok" or "NAME VALUE".
  *
- *   collect plant DIR     in DIR: links to secrets, a FIFO, a socket, a
+ *   collect plant DIR [STATE]
+ *                         in DIR: links to secrets and to labrun's
+ *                         sessions register on the host (STATE, by default
+ *                         /run/labrun/sessions), a FIFO, a socket, a
  *                         device, sparse giants, names with control bytes
  *   collect argv-race N   N times, exec /bin/true while a thread rewrites
  *                         its argv
@@ -42,7 +45,7 @@ static int put(int dfd, const char *name, const char *text)
 	return n < 0 ? -1 : 0;
 }
 
-static int plant(const char *dir)
+static int plant(const char *dir, const char *state)
 {
 	struct sockaddr_un su;
 	struct sigaction sa;
@@ -60,7 +63,7 @@ static int plant(const char *dir)
 	report("answer", put(dfd, "cause.txt", "typo\n"));
 	report("symlink-shadow", symlinkat("/etc/shadow", dfd, "shadow-link"));
 	report("symlink-passwd", symlinkat("/etc/passwd", dfd, "passwd-link"));
-	report("symlink-host-state", symlinkat("/run/labrun/sessions", dfd, "host-link"));
+	report("symlink-host-state", symlinkat(state, dfd, "host-link"));
 	report("symlink-dir", symlinkat("/etc", dfd, "etc-link"));
 	report("symlink-up", symlinkat("../../../../../../../../etc/app/config.txt",
 				       dfd, "up-link"));
@@ -166,12 +169,12 @@ static int forge(void)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 3 && !strcmp(argv[1], "plant"))
-		return plant(argv[2]);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "plant"))
+		return plant(argv[2], argc == 4 ? argv[3] : "/run/labrun/sessions");
 	if (argc == 3 && !strcmp(argv[1], "argv-race"))
 		return argv_race(strtol(argv[2], NULL, 10));
 	if (argc == 2 && !strcmp(argv[1], "forge"))
 		return forge();
-	fprintf(stderr, "usage: collect plant DIR | argv-race N | forge\n");
+	fprintf(stderr, "usage: collect plant DIR [STATE] | argv-race N | forge\n");
 	return 2;
 }

@@ -176,11 +176,6 @@ start p "$T/long" "$T/p.ev"
 see p "line 1 of the brief" "a long brief starts on the first page"
 see p "-- more: Enter for the next page, q to skip to the start --" "and waits at the end of the page"
 ! screen p | grep -q "line 70 of the brief" && pass "the rest waits" || fail "the rest waits"
-# The candidate resizes the window while reading: the pager keeps waiting.
-$TM resize-window -t p -x 110 -y 36
-sleep 0.3
-screen p | grep -q "EXIT=" && fail "a window resized at the pager ends nothing" ||
-	pass "a window resized at the pager ends nothing"
 keys p Enter
 see p "line 70 of the brief" "Enter shows the next page"
 see p "Press Enter to start" "then the start"

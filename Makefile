@@ -58,13 +58,18 @@ endif
 # `make check` exercise it under the sanitizers.
 PLATFORM_SRCS := $(filter-out scenarios/platform/agentd.c \
 	scenarios/platform/agentctl.c,$(wildcard scenarios/platform/*.c))
+# base/: what every other layer uses and that knows nothing of labrun
+# (errors, buffers and files, UTF-8, terminal-safe text, the limits), one
+# archive linked by labrun, the in-sandbox programs and the tests.
+BASE_SRCS := $(wildcard base/*.c)
+BASE_LIB := $(B)/libbase.a
 LIB_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c)) \
 	$(filter-out sandbox/init.c sandbox/scp_gen.c,$(wildcard sandbox/*.c)) \
 	$(wildcard graders/*.c) $(PLATFORM_SRCS)
 LUA_EMBED := $(wildcard graders/*.lua)
 GEN_SRCS := $(patsubst graders/%.lua,$(B)/gen/%_lua.c,$(LUA_EMBED)) \
 	$(B)/gen/seccomp_bpf.c
-LIB_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS)) $(GEN_SRCS:.c=.o)
+LIB_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS)) $(GEN_SRCS:.c=.o) $(BASE_LIB)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -72,7 +77,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/tests/fuzz/%,$(FUZZ_SRCS))
 PROBE_SRCS := $(wildcard tests/probes/*.c)
 PROBE_BINS := $(patsubst tests/probes/%.c,$(B)/tests/probes/%,$(PROBE_SRCS))
 LIBEXEC := $(B)/libexec/labrun
-HEADERS := $(wildcard runner/*.h sandbox/*.h graders/*.h scenarios/platform/*.h)
+HEADERS := $(wildcard base/*.h runner/*.h sandbox/*.h graders/*.h scenarios/platform/*.h)
 
 .PHONY: all test check demo bench install deps clean unit probes fmt fuzz fuzz-bins
 all: $(B)/labrun $(LIBEXEC)/labrun-init $(LIBEXEC)/bin/.dir $(LIBEXEC)/bin/lab \
@@ -80,6 +85,9 @@ all: $(B)/labrun $(LIBEXEC)/labrun-init $(LIBEXEC)/bin/.dir $(LIBEXEC)/bin/lab \
 
 $(B)/labrun: $(B)/obj/runner/main.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BASE_LIB): $(patsubst %.c,$(B)/obj/%.o,$(BASE_SRCS))
+	rm -f $@ && $(AR) rcs $@ $^
 
 # The sandbox's pid 1: a small program of its own, never instrumented, so
 # that nothing of the supervisor's memory is copied into a sandbox.
@@ -103,7 +111,18 @@ $(LIBEXEC)/bin/labrc: runner/tools/labrc | $(LIBEXEC)/bin/.dir
 # because they run inside sandboxes.
 PLATFORM_CFLAGS := -std=gnu11 -O2 $(WARN) -iquote . -D_GNU_SOURCE \
 	-D_FILE_OFFSET_BITS=64 $(PKG_CFLAGS)
-PLATFORM_BASE := runner/util.c runner/err.c
+# In the sanitizer and fuzzing builds base/ is instrumented, and the
+# in-sandbox programs never are: they link a plain copy of it.
+ifeq ($(SAN)$(FUZZ),)
+PLATFORM_BASE := $(BASE_LIB)
+else
+PLATFORM_BASE := $(B)/plain/libbase.a
+$(B)/plain/libbase.a: $(patsubst %.c,$(B)/plain/%.o,$(BASE_SRCS))
+	rm -f $@ && $(AR) rcs $@ $^
+$(B)/plain/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(PLATFORM_CFLAGS) -c -o $@ $<
+endif
 $(LIBEXEC)/bin/agentd: scenarios/platform/agentd.c $(PLATFORM_SRCS) \
 		$(PLATFORM_BASE) $(HEADERS) | $(LIBEXEC)/bin/.dir
 	$(CC) $(PLATFORM_CFLAGS) -static -o $@ $< $(PLATFORM_SRCS) $(PLATFORM_BASE) \
@@ -128,7 +147,7 @@ $(B)/gen/%_lua.c: graders/%.lua graders/embed.sh
 
 # The seccomp profiles, compiled once at build time (sandbox/scp_gen.c).
 $(B)/gen/scp_gen: sandbox/scp_gen.c $(B)/obj/sandbox/seccomp_policy.o \
-		$(B)/obj/runner/err.o
+		$(BASE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

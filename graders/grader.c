@@ -19,12 +19,12 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/termsafe.h"
+#include "base/util.h"
 #include "graders/grader.h"
 #include "graders/lua_host.h"
-#include "runner/err.h"
-#include "runner/limits.h"
-#include "runner/termsafe.h"
-#include "runner/util.h"
 #include "sandbox/sandbox.h"
 
 /* Descriptors in the worker: print() output, the result pipe, the root. */
@@ -579,7 +579,7 @@ struct watch {
 };
 
 /* The grader may print what it read from the candidate's files: it reaches
- * the operator's terminal escaped (runner/termsafe.h), so none of it can
+ * the operator's terminal escaped (base/termsafe.h), so none of it can
  * drive that terminal. */
 static void relay(struct watch *w, const char *p, size_t n)
 {

@@ -26,10 +26,10 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "base/limits.h"
+#include "base/util.h"
 #include "graders/grader.h"
 #include "graders/lua_host.h"
-#include "runner/limits.h"
-#include "runner/util.h"
 
 /* The Lua part of the API, embedded from graders/prelude.lua,
  * graders/trace.lua (lab.trace) and graders/agentd.lua (lab.agentd) by

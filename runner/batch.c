@@ -20,14 +20,14 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/batch.h"
 #include "runner/carry.h"
-#include "runner/err.h"
 #include "runner/evidence.h"
-#include "runner/limits.h"
 #include "runner/recert.h"
 #include "runner/session.h"
-#include "runner/util.h"
 
 #define LOG_NAME "batch.log"
 

@@ -12,12 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/bundle.h"
-#include "runner/err.h"
-#include "runner/limits.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 
 #define SIG_SUFFIX ".minisig"
 

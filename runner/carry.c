@@ -7,11 +7,11 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
+#include "base/limits.h"
 #include "graders/grader.h"
 #include "runner/carry.h"
-#include "runner/err.h"
 #include "runner/evidence.h"
-#include "runner/limits.h"
 #include "runner/tarball.h"
 
 #define CUT_MARK " [cut]" /* as lab.check ends a message it cut */

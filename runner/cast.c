@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/utf8.h"
+#include "base/util.h"
 #include "runner/cast.h"
-#include "runner/err.h"
-#include "runner/limits.h"
-#include "runner/utf8.h"
-#include "runner/util.h"
 
 #define ESC 0x1b
 #define BEL 0x07

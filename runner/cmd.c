@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
+#include "base/termsafe.h"
+#include "base/util.h"
 #include "runner/cmd.h"
 #include "runner/config.h"
-#include "runner/err.h"
 #include "runner/sessions.h"
 #include "runner/spool.h"
-#include "runner/termsafe.h"
-#include "runner/util.h"
 
 extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_run[], usage_take[], usage_verify[], usage_doctor[],

@@ -8,8 +8,6 @@
 
 struct err;
 
-#define LABRUN_VERSION "0.1.0"
-
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv); /* argv[0] is the command name */
@@ -21,7 +19,7 @@ extern const struct cmd labrun_cmds[];
 
 /* Printing anything that comes from evidence, bundles, job lists, a
  * grader, the candidate or the command line: the text goes out through
- * termsafe (runner/termsafe.h), so that none of it can drive the terminal
+ * termsafe (base/termsafe.h), so that none of it can drive the terminal
  * (HOSTILE.md V4).  0, or -1 when writing failed.  labrun's own escape
  * sequences (take's bold, batch's progress bar) are written with plain
  * fputs, never through these. */

@@ -8,14 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/batch.h"
 #include "runner/cmd.h"
 #include "runner/config.h"
-#include "runner/err.h"
-#include "runner/limits.h"
 #include "runner/opts.h"
 #include "runner/sign.h"
-#include "runner/util.h"
 
 extern const char usage_batch[];
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/err.h"
 #include "runner/cmd.h"
-#include "runner/err.h"
 #include "sandbox/sandbox.h"
 
 #define DOCTOR_WIDTH 80      /* columns: the report fits a classic terminal */

@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/util.h"
 #include "runner/cmd.h"
 #include "runner/config.h"
-#include "runner/err.h"
-#include "runner/util.h"
 
 const char usage_exam[] =
 	"usage: labrun exam --candidate ID [--config FILE]\n"

@@ -4,8 +4,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "base/err.h"
 #include "runner/cmd.h"
-#include "runner/err.h"
 #include "runner/sign.h"
 
 extern const char usage_keygen[];

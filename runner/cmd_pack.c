@@ -13,18 +13,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/bundle.h"
 #include "runner/cmd.h"
 #include "runner/config.h"
 #include "runner/dryrun.h"
-#include "runner/err.h"
-#include "runner/limits.h"
 #include "runner/opts.h"
 #include "runner/scenario.h"
 #include "runner/selftest.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 
 extern const char usage_pack[];
 

@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/cmd.h"
-#include "runner/err.h"
-#include "runner/limits.h"
 #include "runner/opts.h"
 #include "runner/recert.h"
 #include "runner/sign.h"
-#include "runner/util.h"
 
 extern const char usage_recert[];
 

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/err.h"
 #include "runner/cmd.h"
-#include "runner/err.h"
 #include "runner/opts.h"
 #include "runner/regrade.h"
 #include "runner/sign.h"

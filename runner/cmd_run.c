@@ -10,14 +10,14 @@
 
 #include <sodium.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/cmd.h"
 #include "runner/config.h"
-#include "runner/err.h"
-#include "runner/limits.h"
 #include "runner/opts.h"
 #include "runner/session.h"
 #include "runner/sign.h"
-#include "runner/util.h"
 
 const char usage_run[] =
 	"usage: labrun run BUNDLE|DIR --trust AUTHOR_PUB --key ISSUER_SEC\n"

@@ -11,14 +11,14 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/cmd.h"
 #include "runner/config.h"
-#include "runner/err.h"
-#include "runner/limits.h"
 #include "runner/opts.h"
 #include "runner/selftest.h"
 #include "runner/sign.h"
-#include "runner/util.h"
 
 extern const char usage_selftest[];
 

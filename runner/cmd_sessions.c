@@ -9,12 +9,12 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
+#include "base/util.h"
 #include "runner/cmd.h"
 #include "runner/config.h"
-#include "runner/spool.h"
-#include "runner/err.h"
 #include "runner/sessions.h"
-#include "runner/util.h"
+#include "runner/spool.h"
 
 const char usage_sessions[] =
 	"usage: labrun sessions [--json]\n"

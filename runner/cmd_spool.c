@@ -8,9 +8,9 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
 #include "runner/cmd.h"
 #include "runner/config.h"
-#include "runner/err.h"
 #include "runner/spool.h"
 
 extern const char usage_spool[];

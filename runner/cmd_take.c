@@ -15,11 +15,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/util.h"
 #include "runner/cmd.h"
-#include "runner/err.h"
 #include "runner/scenario.h"
 #include "runner/session.h"
-#include "runner/util.h"
 
 const char usage_take[] =
 	"usage: labrun take BUNDLE --trust AUTHOR_PUB --key ISSUER_SEC\n"

@@ -8,15 +8,15 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
+#include "base/utf8.h"
+#include "base/util.h"
 #include "runner/bundle.h"
 #include "runner/cmd.h"
 #include "runner/dryrun.h"
-#include "runner/err.h"
 #include "runner/opts.h"
 #include "runner/scenario.h"
 #include "runner/tarball.h"
-#include "runner/utf8.h"
-#include "runner/util.h"
 
 extern const char usage_validate[];
 

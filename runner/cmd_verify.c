@@ -5,11 +5,11 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "base/err.h"
+#include "base/util.h"
 #include "runner/cmd.h"
-#include "runner/err.h"
 #include "runner/evidence.h"
 #include "runner/sign.h"
-#include "runner/util.h"
 
 extern const char usage_verify[];
 

@@ -20,12 +20,12 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "graders/grader.h"
 #include "runner/collect.h"
-#include "runner/err.h"
-#include "runner/limits.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 
 #define OPEN_FLAGS (O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
 #define DIR_FLAGS (OPEN_FLAGS | O_DIRECTORY)

@@ -110,7 +110,7 @@ int collect_changes(int upper_fd, int lower_fd, const struct collect_graded *g,
 int collect_answers(int answers_fd, struct tar_list *out,
 		    struct collect_report *rep, struct err *e);
 
-/* Member names are encoded by path_encode (runner/util.h). */
+/* Member names are encoded by path_encode (base/util.h). */
 
 void collect_report_release(struct collect_report *r);
 

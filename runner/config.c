@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/config.h"
-#include "runner/err.h"
-#include "runner/limits.h"
-#include "runner/util.h"
 
 struct num_key {
 	const char *name;

@@ -36,7 +36,7 @@ struct config {
 	char source[PATH_MAX]; /* the file read, "" when none was */
 };
 
-/* labrun's own maxima (runner/limits.h), nothing else set. */
+/* labrun's own maxima (base/limits.h), nothing else set. */
 void config_defaults(struct config *c);
 
 /* Read path over the defaults.  A missing file is an error only when

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
+#include "base/utf8.h"
+#include "base/util.h"
 #include "runner/context.h"
-#include "runner/err.h"
 #include "runner/evidence.h"
 #include "runner/scenario.h"
-#include "runner/utf8.h"
-#include "runner/util.h"
 
 /* A JSON string from bytes that may not be UTF-8 (candidate input). */
 static json_t *str_of(const char *s)

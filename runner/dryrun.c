@@ -15,16 +15,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/util.h"
 #include "graders/grader.h"
 #include "runner/bundle.h"
 #include "runner/context.h"
 #include "runner/dryrun.h"
-#include "runner/err.h"
 #include "runner/evidence.h"
 #include "runner/faults.h"
 #include "runner/scenario.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 #include "scenarios/platform/sim.h"
 
 #define DRY_SEED "00000000000000000000000000000000" /* fixed: the same run every time */

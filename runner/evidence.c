@@ -10,16 +10,16 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/utf8.h"
+#include "base/util.h"
 #include "graders/grader.h"
 #include "runner/collect.h"
-#include "runner/err.h"
 #include "runner/evidence.h"
-#include "runner/limits.h"
 #include "runner/scenario.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
-#include "runner/utf8.h"
-#include "runner/util.h"
 
 #define SCHEMA "labrun.evidence/1"
 #define SUMS "SHA256SUMS"

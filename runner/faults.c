@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/err.h"
+#include "base/err.h"
+#include "base/util.h"
 #include "runner/evidence.h"
 #include "runner/faults.h"
 #include "runner/scenario.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 
 /* The directory that holds path's last component, and that component. */
 static int open_parent(int root, const char *path, char *last, size_t size,

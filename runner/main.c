@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/err.h"
+#include "base/version.h"
 #include "runner/cmd.h"
-#include "runner/err.h"
 
 int main(int argc, char **argv)
 {

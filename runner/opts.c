@@ -4,11 +4,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "runner/err.h"
-#include "runner/limits.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/opts.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 
 #define LIMIT_KEYS "entries, file, total, manifest, depth"
 

@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner/err.h"
+#include "base/err.h"
+#include "base/util.h"
 #include "runner/evidence.h"
 #include "runner/platform.h"
 #include "runner/scenario.h"
-#include "runner/util.h"
 
 void platform_record(int root_fd, const struct scenario *sc,
 		     struct ev_fault *out)

@@ -15,15 +15,15 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "graders/grader.h"
 #include "runner/bundle.h"
 #include "runner/carry.h"
 #include "runner/dryrun.h"
-#include "runner/err.h"
 #include "runner/evidence.h"
-#include "runner/limits.h"
 #include "runner/recert.h"
-#include "runner/util.h"
 #include "scenarios/platform/sim.h"
 
 #define SECONDS_PER_DAY 86400

@@ -13,16 +13,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
+#include "base/version.h"
 #include "runner/bundle.h"
 #include "runner/carry.h"
-#include "runner/cmd.h"
-#include "runner/err.h"
 #include "runner/evidence.h"
 #include "runner/faults.h"
-#include "runner/limits.h"
 #include "runner/regrade.h"
 #include "runner/session.h"
-#include "runner/util.h"
 
 #define CANDIDATE_ANSWERS "home/candidate/answers"
 

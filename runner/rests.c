@@ -15,17 +15,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "graders/grader.h"
-#include "runner/err.h"
 #include "runner/evidence.h"
-#include "runner/limits.h"
 #include "runner/regrade.h"
 #include "runner/rests.h"
 #include "runner/scenario.h"
 #include "runner/session.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 
 #define HOME "/home/candidate"
 

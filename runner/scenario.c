@@ -17,12 +17,12 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "graders/grader.h"
-#include "runner/err.h"
-#include "runner/limits.h"
 #include "runner/scenario.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 #include "sandbox/sandbox.h"
 #include "scenarios/platform/sim.h"
 

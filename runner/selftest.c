@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/bundle.h"
-#include "runner/err.h"
-#include "runner/limits.h"
 #include "runner/selftest.h"
 #include "runner/sign.h"
-#include "runner/util.h"
 
 #define UNTOUCHED_SCRIPT "#!/bin/bash\n# selftest: the untouched state; the candidate does nothing\n"
 #define MUST_FAIL "# must-fail:"

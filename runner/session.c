@@ -18,23 +18,23 @@
 
 #include <sodium.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
+#include "base/version.h"
 #include "graders/grader.h"
 #include "runner/bundle.h"
 #include "runner/carry.h"
 #include "runner/cast.h"
-#include "runner/cmd.h"
 #include "runner/collect.h"
 #include "runner/config.h"
 #include "runner/context.h"
-#include "runner/err.h"
 #include "runner/evidence.h"
 #include "runner/faults.h"
-#include "runner/sessions.h"
-#include "runner/limits.h"
 #include "runner/platform.h"
 #include "runner/session.h"
+#include "runner/sessions.h"
 #include "runner/spool.h"
-#include "runner/util.h"
 #include "sandbox/sandbox.h"
 #include "scenarios/platform/sim.h"
 

@@ -18,10 +18,10 @@
 
 #include <jansson.h>
 
-#include "runner/err.h"
-#include "runner/limits.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/sessions.h"
-#include "runner/util.h"
 
 #define ENTRY_MAX 4096 /* bytes of one register entry */
 

@@ -14,10 +14,10 @@
 
 #include <sodium.h>
 
-#include "runner/err.h"
-#include "runner/limits.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/sign.h"
-#include "runner/util.h"
 
 /* minisign's binary layouts, in bytes. */
 #define ALG_BYTES 2

@@ -15,10 +15,10 @@
 
 #include <jansson.h>
 
-#include "runner/err.h"
-#include "runner/limits.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/spool.h"
-#include "runner/util.h"
 
 #define RECORD_MAX (64u << 10) /* bytes of one record: a few paths */
 #define SPOOL_MAX_LISTED 20000 /* records read at most */

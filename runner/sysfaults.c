@@ -14,13 +14,13 @@
 
 #include <sodium.h>
 
-#include "runner/err.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/evidence.h"
 #include "runner/faults.h"
-#include "runner/limits.h"
 #include "runner/scenario.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 #include "sandbox/sandbox.h"
 
 /* Matching calls counted per fault and program (its executable's path,

@@ -11,11 +11,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "runner/err.h"
-#include "runner/limits.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/utf8.h"
+#include "base/util.h"
 #include "runner/tarball.h"
-#include "runner/utf8.h"
-#include "runner/util.h"
 
 #define FILE_MODE_EXEC 0755
 #define FILE_MODE_PLAIN 0644

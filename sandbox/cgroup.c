@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/err.h"
-#include "runner/util.h"
+#include "base/err.h"
+#include "base/util.h"
 #include "sandbox/cgroup.h"
 
 #define CG_MAX_PATH 4096             /* PATH_MAX: a mount point plus our cgroup */

@@ -38,8 +38,8 @@
 #include <grp.h>
 #include <limits.h>
 
-#include "runner/err.h"
-#include "runner/util.h"
+#include "base/err.h"
+#include "base/util.h"
 #include "sandbox/hostinfo.h"
 #include "sandbox/sandbox.h"
 

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/err.h"
+#include "base/err.h"
 #include "sandbox/sandbox.h"
 
 #define WALK_MAX_LINKS 40  /* links followed in one walk, as the kernel's own limit */

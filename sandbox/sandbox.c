@@ -51,9 +51,9 @@
 #include <dirent.h>
 #include <grp.h>
 
-#include "runner/err.h"
-#include "runner/limits.h"
-#include "runner/util.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp_policy.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "runner/err.h"
+#include "base/err.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp_policy.h"
 

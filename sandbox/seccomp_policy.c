@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <linux/seccomp.h>
 
-#include "runner/err.h"
+#include "base/err.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp_policy.h"
 

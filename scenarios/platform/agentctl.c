@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "runner/err.h"
+#include "base/err.h"
 #include "scenarios/platform/sim.h"
 
 #define REPLY_MAX (64u << 20) /* bytes: a long `trace` or `audit` */

@@ -22,7 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "runner/util.h"
+#include "base/util.h"
 #include "scenarios/platform/sim.h"
 
 #define REQUEST_TIMEOUT_MS 2000 /* a silent client holds the daemon no longer */

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/err.h"
-#include "runner/util.h"
+#include "base/err.h"
+#include "base/util.h"
 #include "scenarios/platform/behaviour.h"
 #include "scenarios/platform/sim.h"
 

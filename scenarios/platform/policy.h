@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "runner/util.h"
+#include "base/util.h"
 
 enum pol_effect { POL_ALLOW, POL_DENY, POL_ESCALATE };
 

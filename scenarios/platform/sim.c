@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/err.h"
+#include "base/err.h"
 #include "scenarios/platform/behaviour.h"
 #include "scenarios/platform/policy.h"
 #include "scenarios/platform/sim.h"

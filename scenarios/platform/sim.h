@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runner/util.h"
+#include "base/util.h"
 
 /* The platform version agentd implements; scenario.json's "platform"
  * names it when the scenario runs agentd. */

@@ -172,8 +172,8 @@ if [ "${BENCH:-}" = load ]; then
 fi
 
 cc -std=gnu11 -O2 -iquote "$TOP" -D_GNU_SOURCE -o "$W/sbx_true" \
-	"$TOP/tests/bench/sbx_true.c" "$B"/obj/sandbox/*.o "$B/obj/runner/util.o" \
-	"$B/obj/runner/err.o" "$B/gen/seccomp_bpf.o" $(pkg-config --libs libseccomp)
+	"$TOP/tests/bench/sbx_true.c" "$B"/obj/sandbox/*.o "$B/gen/seccomp_bpf.o" \
+	"$B/libbase.a" $(pkg-config --libs libseccomp)
 
 bw=(bwrap --unshare-all --uid 1000 --gid 1000 --die-with-parent --new-session
 	--ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib

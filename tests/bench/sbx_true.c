@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner/err.h"
-#include "runner/util.h"
+#include "base/err.h"
+#include "base/util.h"
 #include "sandbox/sandbox.h"
 
 static int quiet(void *ctx, int64_t t, const void *d, size_t n)

@@ -4,7 +4,7 @@
 # print through the escaping helpers, no unfinished marker left in code.
 . "$(dirname "$0")/../lib.sh"
 cd "$TOP" || exit 1
-srcs=$(ls runner/*.[ch] runner/tools/*.c sandbox/*.[ch] graders/*.[ch] scenarios/platform/*.[ch] tests/probes/*.c 2>/dev/null)
+srcs=$(ls base/*.[ch] runner/*.[ch] runner/tools/*.c sandbox/*.[ch] graders/*.[ch] scenarios/platform/*.[ch] tests/probes/*.c 2>/dev/null)
 banned='\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|system|popen|mktemp|alloca|signal|rand)[[:space:]]*\('
 for f in $srcs; do
 	hits=$(sed -e 's://.*$::' "$f" | grep -nE "$banned" | grep -vE '^\s*[0-9]+:\s*(\*|/\*)' )
@@ -14,7 +14,7 @@ for f in $srcs; do
 done
 # HOSTILE.md V4: the commands print text from evidence, bundles, job lists,
 # graders and candidates only through cmd_printf and cmd_write (cmd.c,
-# runner/termsafe.h), so none of it reaches the terminal raw; fputs is left
+# base/termsafe.h), so none of it reaches the terminal raw; fputs is left
 # for labrun's own escape sequences and takes a string literal.  doctor
 # (host facts) and keygen (its own file names) print nothing of that kind.
 for f in runner/cmd_*.c runner/main.c; do
@@ -24,6 +24,28 @@ for f in runner/cmd_*.c runner/main.c; do
 	[ -z "$hits" ] && pass "$f: prints through cmd_printf and cmd_write" ||
 		{ fail "$f: prints through cmd_printf and cmd_write"; echo "$hits" | sed 's/^/#   /'; }
 done
+# The floors (docs/internals.md): runner/ on top, then graders/ and
+# scenarios/platform/, then sandbox/, then base/.  A folder includes only
+# its own floor's headers and those below it, never one above.
+floor_rule() { # DIR ALLOWED-PREFIXES...
+	local dir=$1 f bad
+	shift
+	for f in "$dir"/*.[ch]; do
+		bad=$(grep -nE '^#include "' "$f" | sed -E 's/^([0-9]+):#include "([^"]*)".*/\1 \2/' |
+			while read -r line inc; do
+				ok=
+				for p in "$@"; do case $inc in "$p"/*) ok=1 ;; esac; done
+				[ -n "$ok" ] || echo "$f:$line includes $inc"
+			done)
+		[ -z "$bad" ] && pass "$f: includes only its floor and below" ||
+			{ fail "$f: includes only its floor and below"; echo "$bad" | sed 's/^/#   /'; }
+	done
+}
+floor_rule base base
+floor_rule sandbox sandbox base
+floor_rule graders graders sandbox base
+floor_rule scenarios/platform scenarios/platform base
+floor_rule runner/tools sandbox base
 # The pattern is spelled in pieces so that this file does not match it.
 marks="TO""DO|FIX""ME|X""XX[^X]|not (yet )?implem""ented"
 left=$(grep -nE "$marks" $srcs graders/*.lua 2>/dev/null)

@@ -11,9 +11,9 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
+#include "base/util.h"
 #include "runner/cast.h"
-#include "runner/err.h"
-#include "runner/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/err.h"
+#include "base/err.h"
+#include "base/limits.h"
 #include "runner/evidence.h"
-#include "runner/limits.h"
 #include "runner/tarball.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/config.h"
-#include "runner/err.h"
-#include "runner/limits.h"
-#include "runner/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -23,12 +23,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner/err.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/evidence.h"
-#include "runner/limits.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -25,14 +25,14 @@
 
 #include <jansson.h>
 
-#include "runner/err.h"
-#include "runner/limits.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/utf8.h"
+#include "base/util.h"
 #include "runner/scenario.h"
 #include "runner/tarball.h"
-#include "runner/utf8.h"
-#include "tests/fuzz/printable.h"
-#include "runner/util.h"
 #include "scenarios/platform/sim.h"
+#include "tests/fuzz/printable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

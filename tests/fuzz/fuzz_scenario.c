@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/err.h"
-#include "runner/limits.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/utf8.h"
 #include "runner/scenario.h"
 #include "runner/tarball.h"
-#include "runner/utf8.h"
 #include "tests/fuzz/printable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

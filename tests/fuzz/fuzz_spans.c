@@ -21,10 +21,10 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
+#include "base/util.h"
 #include "graders/grader.h"
 #include "graders/lua_host.h"
-#include "runner/err.h"
-#include "runner/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

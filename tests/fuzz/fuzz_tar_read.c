@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/err.h"
-#include "runner/limits.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "runner/utf8.h"
+#include "base/utf8.h"
 
 static inline int printable(const char *s)
 {

@@ -212,7 +212,7 @@ member "$T/flood.ev" commands.jsonl | grep '"path":"/bin/true"' | grep -q '"argv
 	fail "flood: the answers are collected"
 size=$(stat -c %s "$T/flood.ev")
 # The recording is bounded by 4 bytes of events per byte of output plus
-# 64 KiB (runner/limits.h); the rest of the evidence is a few KiB here.
+# 64 KiB (base/limits.h); the rest of the evidence is a few KiB here.
 [ "$size" -le $((4 * 8388608 + 65536 + 1048576)) ] && pass "flood: the evidence stays bounded ($size bytes)" ||
 	fail "flood: the evidence stays bounded ($size bytes)"
 session_ends_clean "$T/flood.ev" "output flood"

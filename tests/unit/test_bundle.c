@@ -14,12 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/bundle.h"
-#include "runner/err.h"
-#include "runner/limits.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 #include "tests/unit/tap.h"
 
 static char top[64];

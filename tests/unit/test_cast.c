@@ -10,10 +10,10 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/cast.h"
-#include "runner/err.h"
-#include "runner/limits.h"
-#include "runner/util.h"
 #include "tests/unit/tap.h"
 
 #define MARK(n) "\r\n[labrun: recording stopped: output cap of " #n " bytes reached]\r\n"

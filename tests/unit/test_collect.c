@@ -17,12 +17,12 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "graders/grader.h"
 #include "runner/collect.h"
-#include "runner/err.h"
-#include "runner/limits.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 #include "tests/unit/tap.h"
 
 static int listed_exec(const struct collect_report *r, const char *name)

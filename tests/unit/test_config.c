@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/config.h"
-#include "runner/err.h"
-#include "runner/limits.h"
-#include "runner/util.h"
 #include "tests/unit/tap.h"
 
 static int parse(const char *text, struct config *c, struct err *e)

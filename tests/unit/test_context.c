@@ -4,11 +4,11 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "base/err.h"
+#include "base/util.h"
 #include "runner/context.h"
-#include "runner/err.h"
 #include "runner/evidence.h"
 #include "runner/scenario.h"
-#include "runner/util.h"
 #include "tests/unit/tap.h"
 
 int main(void)

@@ -15,15 +15,15 @@
 
 #include <jansson.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "graders/grader.h"
 #include "runner/collect.h"
-#include "runner/err.h"
 #include "runner/evidence.h"
-#include "runner/limits.h"
 #include "runner/scenario.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 #include "tests/unit/tap.h"
 
 static char dir[64];

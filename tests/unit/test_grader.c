@@ -13,11 +13,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "graders/grader.h"
 #include "graders/lua_host.h"
-#include "runner/err.h"
-#include "runner/limits.h"
-#include "runner/util.h"
 #include "tests/unit/tap.h"
 
 static char top[64];

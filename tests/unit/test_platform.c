@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/util.h"
+#include "base/util.h"
 #include "scenarios/platform/policy.h"
 #include "scenarios/platform/sim.h"
 #include "tests/unit/tap.h"

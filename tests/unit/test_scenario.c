@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/err.h"
-#include "runner/limits.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/scenario.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 #include "tests/unit/tap.h"
 
 /* The manifest of the valid scenario, one key per entry (raw JSON). */

@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runner/err.h"
-#include "runner/util.h"
+#include "base/err.h"
+#include "base/util.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp_policy.h"
 #include "tests/unit/tap.h"

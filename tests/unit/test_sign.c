@@ -11,10 +11,10 @@
 
 #include <sodium.h>
 
-#include "runner/err.h"
-#include "runner/limits.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/sign.h"
-#include "runner/util.h"
 #include "tests/unit/tap.h"
 
 static char dir[64];

@@ -8,10 +8,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "runner/err.h"
-#include "runner/limits.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "runner/tarball.h"
-#include "runner/util.h"
 #include "tests/unit/tap.h"
 
 enum fmt { FMT_PAX, FMT_USTAR, FMT_GNU, FMT_PAX_GZIP };

@@ -6,9 +6,9 @@
 
 #include <jansson.h>
 
-#include "runner/err.h"
-#include "runner/termsafe.h"
-#include "runner/util.h"
+#include "base/err.h"
+#include "base/termsafe.h"
+#include "base/util.h"
 #include "tests/unit/tap.h"
 
 static void esc(const char *in, size_t len, const char *want, const char *what)

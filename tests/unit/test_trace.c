@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/limits.h"
+#include "base/util.h"
 #include "graders/grader.h"
-#include "runner/err.h"
-#include "runner/limits.h"
-#include "runner/util.h"
 #include "tests/unit/tap.h"
 
 /* Trace ids (32 hex digits) and span ids (16); a span id's first two

@@ -3,9 +3,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "runner/err.h"
-#include "runner/utf8.h"
-#include "runner/util.h"
+#include "base/err.h"
+#include "base/utf8.h"
+#include "base/util.h"
 #include "tests/unit/tap.h"
 
 static void esc(const char *in, size_t len, const char *want, const char *what)

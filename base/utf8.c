@@ -2,9 +2,9 @@
  * JSON and does not decode code points. */
 #include <stddef.h>
 
-#include "runner/err.h"
-#include "runner/utf8.h"
-#include "runner/util.h"
+#include "base/err.h"
+#include "base/utf8.h"
+#include "base/util.h"
 
 /* The length of the sequence a lead byte starts (0 if it starts none) and
  * the range of the byte after it: the ranges exclude overlong forms,

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "runner/err.h"
+#include "base/err.h"
 
 static void fit(char *buf, size_t size, int n)
 {

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/err.h"
-#include "runner/util.h"
+#include "base/err.h"
+#include "base/util.h"
 
 static int buf_reserve(struct buf *b, size_t extra, struct err *e)
 {

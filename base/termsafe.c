@@ -4,10 +4,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "runner/err.h"
-#include "runner/termsafe.h"
-#include "runner/utf8.h"
-#include "runner/util.h"
+#include "base/err.h"
+#include "base/termsafe.h"
+#include "base/utf8.h"
+#include "base/util.h"
 
 /* How many bytes at in[0..len) are copied as they are (0 when in[0] needs
  * an escape): printable ASCII, newline, tab, or a valid UTF-8 sequence

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <sodium.h>
-
 #include "base/err.h"
 #include "base/limits.h"
 #include "base/util.h"
@@ -99,8 +97,8 @@ static int load_seed_secret(const char *path, unsigned char out[32],
 	rc = b.len < 32 ? err_set(e, ERR_HOST,
 				  "seed_secret %s: %zu bytes, at least 32 please; hint: head -c 32 /dev/urandom > %s",
 				  path, b.len, path)
-			: crypto_generichash(out, 32, b.data, b.len, NULL, 0);
-	sodium_memzero(b.data, b.len);
+			: sign_blake2b(out, 32, b.data, b.len, NULL, 0);
+	sign_wipe(b.data, b.len);
 	buf_release(&b);
 	return rc;
 }

@@ -60,6 +60,15 @@ void sign_wipe(void *p, size_t len)
 		sodium_memzero(p, len);
 }
 
+int sign_blake2b(void *out, size_t outlen, const void *data, size_t len,
+		 const void *key, size_t keylen)
+{
+	if (outlen < 1 || outlen > crypto_generichash_BYTES_MAX ||
+	    keylen > crypto_generichash_KEYBYTES_MAX)
+		return -1;
+	return crypto_generichash(out, outlen, data, len, key, keylen) ? -1 : 0;
+}
+
 static void set_source(char *dst, size_t size, const char *name)
 {
 	snprintf(dst, size, "%s", name ? name : "(unnamed)");

@@ -106,6 +106,12 @@ int sign_keyed_hash(const struct sign_sec *sk, const char *domain,
 		    const void *msg, size_t len, unsigned char *out,
 		    size_t outlen);
 
+/* BLAKE2b of data into outlen (1..64) bytes, keyed when keylen (up to
+ * 64) is not 0: the hash labrun draws seeds, variants and fault decisions
+ * from.  0, or -1 for a length out of range. */
+int sign_blake2b(void *out, size_t outlen, const void *data, size_t len,
+		 const void *key, size_t keylen);
+
 /* Wipe memory that held secret or sensitive bytes. */
 void sign_wipe(void *p, size_t len);
 

@@ -6,13 +6,12 @@
  * does not change which call is hit. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#include <sodium.h>
 
 #include "base/err.h"
 #include "base/limits.h"
@@ -20,6 +19,7 @@
 #include "runner/evidence.h"
 #include "runner/faults.h"
 #include "runner/scenario.h"
+#include "runner/sign.h"
 #include "runner/tarball.h"
 #include "sandbox/sandbox.h"
 
@@ -168,8 +168,7 @@ static unsigned long long count_call(struct fault_plan *p, size_t i,
 	unsigned char exe[16];
 	size_t k;
 
-	crypto_generichash(exe, sizeof exe, (const unsigned char *)c->exe,
-			   strlen(c->exe), NULL, 0);
+	(void)sign_blake2b(exe, sizeof exe, c->exe, strlen(c->exe), NULL, 0);
 	for (k = 0; k < p->npc; k++)
 		if (p->pc[k].fault == i && !memcmp(p->pc[k].exe, exe, sizeof exe))
 			return ++p->pc[k].calls;
@@ -198,7 +197,7 @@ static int drawn(const struct fault_plan *p, const struct fault *f,
 		return 1;
 	len = snprintf(msg, sizeof msg, "labrun syscall fault\n%s\n%s\n%s\n%llu",
 		       p->seed, f->id, exe, n);
-	crypto_generichash(h, sizeof h, (const unsigned char *)msg,
+	(void)sign_blake2b(h, sizeof h, msg,
 			   (size_t)(len < (int)sizeof msg ? len : (int)sizeof msg - 1),
 			   NULL, 0);
 	for (i = 0; i < sizeof h; i++)

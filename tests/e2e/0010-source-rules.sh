@@ -46,6 +46,10 @@ floor_rule sandbox sandbox base
 floor_rule graders graders sandbox base
 floor_rule scenarios/platform scenarios/platform base
 floor_rule runner/tools sandbox base
+# libsodium has one home: runner/sign.c (sign.h is its face).
+hits=$(grep -ln '^#include <sodium' $srcs | grep -v '^runner/sign\.c$')
+[ -z "$hits" ] && pass "only runner/sign.c includes libsodium" ||
+	fail "only runner/sign.c includes libsodium (also: $(echo $hits))"
 # The pattern is spelled in pieces so that this file does not match it.
 marks="TO""DO|FIX""ME|X""XX[^X]|not (yet )?implem""ented"
 left=$(grep -nE "$marks" $srcs graders/*.lua 2>/dev/null)

@@ -1,8 +1,9 @@
 -- agentd: lab.agentd, the grader helpers of scenarios on the simulated
 -- agent platform (docs/platform.md): where its files are, reading them
--- from the frozen sandbox, and the check for a platform that left nothing
--- to judge, which is an error, never the candidate's fail.  Run after the
--- prelude; reads only through lab.read and lab.json.
+-- from the frozen sandbox, the check for a platform that left nothing to
+-- judge, which is an error, never the candidate's fail, and the opening
+-- their graders share (lab.agentd.begin).  Run after the prelude; reads
+-- only through lab.read and lab.json.
 local lab = ...
 
 local read, json, error_check = lab.read, lab.json, lab.error_check
@@ -100,4 +101,22 @@ function agentd.error_check(id, title, weight, what)
 	return error_check { id = id, title = title, weight = weight,
 		message = "the platform's " .. tostring(what)
 		    .. "; the attempt is reported, not failed" }
+end
+
+-- lab.agentd.begin() -> checks, add, platform_error, state, why: the
+-- opening every grader on the platform shares.  checks is the list the
+-- grader returns, add(check) appends to it, platform_error(id, title,
+-- weight, what) adds lab.agentd.error_check(id, title, weight, what) (a
+-- missing or malformed platform file is the platform's failure, never the
+-- candidate's), and state, why are lab.agentd.json(lab.agentd.STATE).
+function agentd.begin()
+	local checks = {}
+	local function add(c)
+		checks[#checks + 1] = c
+	end
+	local function platform_error(id, title, weight, what)
+		add(agentd.error_check(id, title, weight, what))
+	end
+	local state, why = agentd.json(agentd.STATE)
+	return checks, add, platform_error, state, why
 end

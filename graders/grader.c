@@ -1,8 +1,9 @@
 /* grader: the parent side of the grader host: fork the worker, give it its
  * rlimits and confinement, watch it with a wall-clock deadline, and parse
- * what it answers as strictly as if it were hostile; plus the verdict.  It
- * runs no Lua itself (lua_host.c does, in the worker) and it never judges a
- * candidate: a grader that fails gives ok=0, never a fail. */
+ * what it answers as strictly as if it were hostile (checks.c's rules);
+ * plus the verdict.  It runs no Lua itself (lua_host.c does, in the worker)
+ * and it never judges a candidate: a grader that fails gives ok=0, never a
+ * fail. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,6 +24,7 @@
 #include "base/limits.h"
 #include "base/termsafe.h"
 #include "base/util.h"
+#include "graders/checks.h"
 #include "graders/grader.h"
 #include "graders/lua_host.h"
 #include "sandbox/sandbox.h"
@@ -57,235 +59,6 @@ const char *check_status_name(enum check_status s)
 	return "error";
 }
 
-/* ---- text ---- */
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0; /* overlong */
-	else if (c == 0xed)
-		hi = 0x9f; /* surrogates */
-	else if (c == 0xf0)
-		lo = 0x90; /* overlong */
-	else if (c == 0xf4)
-		hi = 0x8f; /* above U+10FFFF */
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
-/* Count (and with fix, replace by '?') the bytes that are not clean text. */
-static size_t text_scan(char *s, size_t len, int fix)
-{
-	unsigned char *p = (unsigned char *)s;
-	size_t i = 0, n, bad = 0;
-
-	while (i < len) {
-		n = utf8_seq(p + i, len - i);
-		if (n == 1 && (p[i] >= 0x20 || p[i] == '\t' || p[i] == '\n') &&
-		    p[i] != 0x7f) {
-			i++;
-			continue;
-		}
-		if (n > 1) {
-			i += n;
-			continue;
-		}
-		if (fix)
-			p[i] = '?';
-		bad++;
-		i++;
-	}
-	return bad;
-}
-
-size_t grader_text_repair(char *s, size_t len)
-{
-	return text_scan(s, len, 1);
-}
-
-static int text_clean(const char *s, size_t len)
-{
-	return text_scan((char *)s, len, 0) == 0;
-}
-
-void grader_memory_text(size_t bytes, char *out, size_t size)
-{
-	if (bytes && bytes % (1u << 20) == 0)
-		snprintf(out, size, "%zu MiB", bytes >> 20);
-	else
-		snprintf(out, size, "%zu bytes", bytes);
-}
-
-/* ---- the rule book for checks ---- */
-
-static const char *const check_fields[] = {"id", "title", "weight", "status",
-					   "points", "message", "kind"};
-
-/* ^[a-z0-9][a-z0-9._-]{0,63}$ */
-static int id_ok(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > 64)
-		return 0;
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-
-		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
-			return 0;
-	}
-	return 1;
-}
-
-static int say(char *why, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int say(char *why, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-	grader_text_repair(why, strlen(why));
-	return -1;
-}
-
-/* A string field: present, a string, at most max bytes, clean text. */
-static int text_field(const json_t *c, size_t i, const char *name, size_t max,
-		      char *why, size_t size)
-{
-	const json_t *v = json_object_get(c, name);
-
-	if (!v)
-		return say(why, size, "check %zu: missing %s", i, name);
-	if (!json_is_string(v))
-		return say(why, size, "check %zu: %s must be a string", i, name);
-	if (json_string_length(v) > max)
-		return say(why, size, "check %zu: %s is longer than %zu bytes", i,
-			   name, max);
-	if (!text_clean(json_string_value(v), json_string_length(v)))
-		return say(why, size,
-			   "check %zu: %s has control characters or invalid UTF-8",
-			   i, name);
-	return 0;
-}
-
-static int int_field(const json_t *c, size_t i, const char *name,
-		     json_int_t max, json_int_t *out, char *why, size_t size)
-{
-	const json_t *v = json_object_get(c, name);
-
-	if (!v)
-		return say(why, size, "check %zu: missing %s", i, name);
-	if (!json_is_integer(v))
-		return say(why, size, "check %zu: %s must be an integer", i, name);
-	*out = json_integer_value(v);
-	if (*out < 0 || *out > max)
-		return say(why, size, "check %zu: %s %lld is not in 0..%lld", i,
-			   name, (long long)*out, (long long)max);
-	return 0;
-}
-
-int grader_validate_checks(const json_t *checks, char *why, size_t size)
-{
-	const json_t *c, *v, *other;
-	const char *key, *status;
-	json_int_t weight, points;
-	unsigned long long total = 0;
-	size_t n, i, j, k;
-
-	if (!json_is_array(checks))
-		return say(why, size, "expected an array of checks");
-	n = json_array_size(checks);
-	if (n == 0)
-		return say(why, size, "no checks");
-	if (n > GRADER_MAX_CHECKS)
-		return say(why, size, "more than %d checks", GRADER_MAX_CHECKS);
-	for (i = 0; i < n; i++) {
-		c = json_array_get(checks, i);
-		if (!json_is_object(c))
-			return say(why, size, "check %zu: not an object", i + 1);
-		json_object_foreach((json_t *)c, key, v) {
-			for (k = 0; k < sizeof check_fields / sizeof *check_fields; k++)
-				if (!strcmp(key, check_fields[k]))
-					break;
-			if (k == sizeof check_fields / sizeof *check_fields)
-				return say(why, size, "check %zu: unknown field '%.32s'",
-					   i + 1, key);
-		}
-		v = json_object_get(c, "id");
-		if (!v)
-			return say(why, size, "check %zu: missing id", i + 1);
-		if (!json_is_string(v))
-			return say(why, size, "check %zu: id must be a string", i + 1);
-		if (!id_ok(json_string_value(v), json_string_length(v)))
-			return say(why, size,
-				   "check %zu: id must match ^[a-z0-9][a-z0-9._-]{0,63}$",
-				   i + 1);
-		for (j = 0; j < i; j++) {
-			other = json_object_get(json_array_get(checks, j), "id");
-			if (json_equal((json_t *)other, (json_t *)v))
-				return say(why, size,
-					   "check %zu: duplicate id '%s' (also check %zu)",
-					   i + 1, json_string_value(v), j + 1);
-		}
-		if (text_field(c, i + 1, "title", CHECK_MAX_TITLE, why, size) < 0 ||
-		    int_field(c, i + 1, "weight", CHECK_MAX_WEIGHT, &weight, why,
-			      size) < 0)
-			return -1;
-		v = json_object_get(c, "status");
-		if (!v)
-			return say(why, size, "check %zu: missing status", i + 1);
-		if (!json_is_string(v))
-			return say(why, size, "check %zu: status must be a string",
-				   i + 1);
-		status = json_string_value(v);
-		if (strcmp(status, "pass") && strcmp(status, "fail") &&
-		    strcmp(status, "error"))
-			return say(why, size,
-				   "check %zu: status '%.16s' is not pass, fail or error",
-				   i + 1, status);
-		if (int_field(c, i + 1, "points", weight, &points, why, size) < 0)
-			return -1;
-		if (!strcmp(status, "error") && points != 0)
-			return say(why, size, "check %zu: an error check has no points",
-				   i + 1);
-		if (text_field(c, i + 1, "message", CHECK_MAX_MESSAGE, why, size) < 0)
-			return -1;
-		v = json_object_get(c, "kind");
-		if (v && (!json_is_string(v) ||
-			  (strcmp(json_string_value(v), "remediation") &&
-			   strcmp(json_string_value(v), "knowledge"))))
-			return say(why, size,
-				   "check %zu: kind must be \"remediation\" or \"knowledge\"",
-				   i + 1);
-		total += (unsigned long long)weight;
-	}
-	if (total == 0)
-		return say(why, size, "every check has weight 0");
-	return 0;
-}
-
 /* ---- results ---- */
 
 static void set_error(struct grader_result *r, const char *fmt, ...)
@@ -303,7 +76,7 @@ static void set_error(struct grader_result *r, const char *fmt, ...)
 	va_end(ap);
 	if (n >= (int)sizeof r->error)
 		memcpy(r->error + sizeof r->error - 4, "...", 4);
-	grader_text_repair(r->error, strlen(r->error));
+	checks_text_repair(r->error, strlen(r->error));
 }
 
 void grader_result_release(struct grader_result *r)
@@ -424,7 +197,7 @@ static void parse_answer(const char *buf, size_t len, struct grader_result *r)
 		set_error(r, "grader returned nonsense: results of the wrong shape");
 		goto out;
 	}
-	if (grader_validate_checks(v, why, sizeof why) < 0) {
+	if (checks_validate(v, why, sizeof why) < 0) {
 		set_error(r, "grader returned nonsense: %s", why);
 		goto out;
 	}
@@ -693,7 +466,7 @@ static void judge(struct watch *w, const struct grader_limits *lim,
 			   w->ru.ru_stime.tv_usec / 1000;
 	int sig;
 
-	grader_memory_text(lim->memory, mem, sizeof mem);
+	checks_memory_text(lim->memory, mem, sizeof mem);
 	if (w->killed == 1) {
 		set_error(r, "grader ran past %u ms and was stopped", lim->wall_ms);
 		return;

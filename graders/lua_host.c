@@ -4,7 +4,7 @@
  * frozen root that follow no link, and the returned checks read with raw
  * access and turned into JSON.  It does not fork, set rlimits or load
  * seccomp (grader.c does that around it), and it trusts nothing the grader
- * returns.
+ * returns: checks.c's rules judge it before it is answered.
  *
  * A memory error cannot be caught by the grader (pcall re-raises it), so it
  * always ends the run; a descriptor or C buffer held when one is raised
@@ -22,13 +22,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 
 #include "base/limits.h"
 #include "base/util.h"
-#include "graders/grader.h"
+#include "graders/checks.h"
+#include "graders/grading.h"
 #include "graders/lua_host.h"
 
 /* The Lua part of the API, embedded from graders/prelude.lua,
@@ -1048,18 +1050,6 @@ static int lh_setup(lua_State *L)
 
 /* ---- the result ---- */
 
-static int lh_known_field(const char *k)
-{
-	static const char *const fields[] = {"id", "title", "weight", "status",
-					     "points", "message", "kind"};
-	size_t i;
-
-	for (i = 0; i < sizeof fields / sizeof *fields; i++)
-		if (!strcmp(k, fields[i]))
-			return 1;
-	return 0;
-}
-
 /* A Lua value as JSON for the validator: strings (cut at LH_FIELD_MAX and
  * repaired), integers, finite floats, booleans; anything else is null,
  * which the validator reports by name. */
@@ -1076,7 +1066,7 @@ static json_t *lh_field_json(lua_State *L, int idx)
 		if (len > sizeof copy)
 			len = sizeof copy;
 		memcpy(copy, s, len);
-		grader_text_repair(copy, len);
+		checks_text_repair(copy, len);
 		return json_stringn(copy, len);
 	case LUA_TNUMBER:
 		if (lua_isinteger(L, idx))
@@ -1100,7 +1090,7 @@ static int lh_nonsense(struct host *h, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(h->why, sizeof h->why, fmt, ap);
 	va_end(ap);
-	grader_text_repair(h->why, strlen(h->why));
+	checks_text_repair(h->why, strlen(h->why));
 	return 0;
 }
 
@@ -1135,7 +1125,7 @@ static json_t *lh_check_json(lua_State *L, struct host *h, int idx,
 			break;
 		}
 		k = lua_tolstring(L, -2, &klen);
-		if (klen != strlen(k) || !lh_known_field(k)) {
+		if (klen != strlen(k) || !checks_field_known(k)) {
 			lh_nonsense(h, "check %lld: unknown field '%.32s'",
 				    (long long)i, k);
 			break;
@@ -1223,7 +1213,7 @@ char *lua_host_error_doc(const char *msg, size_t *len)
 		memcpy(text, msg, n);
 	}
 	text[n] = 0;
-	grader_text_repair(text, n);
+	checks_text_repair(text, n);
 	return lh_dump(json_pack("{s:b,s:s}", "ok", 0, "error", text), len);
 }
 
@@ -1287,7 +1277,7 @@ static char *lh_answer(struct host *h, lua_State *L, int status, size_t *len)
 		return lh_error_doc(len, "grader used more than its budget of %llu instructions",
 				    h->budget);
 	if (h->oom || status == LUA_ERRMEM) {
-		grader_memory_text(h->cap, mem, sizeof mem);
+		checks_memory_text(h->cap, mem, sizeof mem);
 		return lh_error_doc(len, "grader ran out of memory (%s)", mem);
 	}
 	if (status != LUA_OK) {
@@ -1297,7 +1287,7 @@ static char *lh_answer(struct host *h, lua_State *L, int status, size_t *len)
 	}
 	if (h->why[0])
 		return lh_error_doc(len, "grader returned nonsense: %s", h->why);
-	if (grader_validate_checks(h->checks, why, sizeof why) < 0)
+	if (checks_validate(h->checks, why, sizeof why) < 0)
 		return lh_error_doc(len, "grader returned nonsense: %s", why);
 	checks = h->checks;
 	h->checks = NULL;
@@ -1331,7 +1321,7 @@ char *lua_host_run(const struct grader_input *in, size_t *len)
 		 in->chunkname ? in->chunkname : "grade.lua");
 	L = lua_newstate(lh_alloc, &h);
 	if (!L) {
-		grader_memory_text(h.cap, chunk, sizeof chunk);
+		checks_memory_text(h.cap, chunk, sizeof chunk);
 		return lh_error_doc(len, "grader ran out of memory (%s)", chunk);
 	}
 	lua_sethook(L, lh_hook, LUA_MASKCOUNT, LH_HOOK_EVERY);
@@ -1394,7 +1384,7 @@ int lua_host_compile(const char *source, size_t len, const char *chunkname,
 	if (status != LUA_OK) {
 		snprintf(msg, msgsize, "%s", lua_type(L, -1) == LUA_TSTRING
 				     ? lua_tostring(L, -1) : "cannot compile");
-		grader_text_repair(msg, strlen(msg));
+		checks_text_repair(msg, strlen(msg));
 	}
 	lua_close(L);
 	return status == LUA_OK ? 0 : -1;

@@ -7,8 +7,6 @@
 
 #include <stddef.h>
 
-#include <jansson.h>
-
 struct grader_input;
 
 /* Run the grader in this process (the worker) and return the result
@@ -33,20 +31,5 @@ extern int lua_host_force_walk;
  * held before it returns, so that one process can run grader after grader
  * (tests/fuzz/fuzz_spans.c).  The worker leaves that to its _exit(). */
 extern int lua_host_close_state;
-
-/* grader.c, shared with the worker. */
-
-/* Validate an array of checks, the one rule book applied by the worker
- * (before it answers) and by the parent (after).  0, or -1 with the reason
- * ("check 3: missing id") in why. */
-int grader_validate_checks(const json_t *checks, char *why, size_t whysize);
-
-/* Make s[0..len) clean text in place, keeping its length: every byte that
- * is not part of valid UTF-8, and every control character but tab and
- * newline, becomes '?'.  Returns how many bytes were replaced. */
-size_t grader_text_repair(char *s, size_t len);
-
-/* "64 MiB" (or "N bytes" when not whole MiB), for messages. */
-void grader_memory_text(size_t bytes, char *out, size_t size);
 
 #endif

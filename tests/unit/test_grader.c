@@ -1,7 +1,8 @@
 /* test_grader: the grader host over a hostile frozen root (links, a FIFO,
  * a sparse 20 MB file, a device), the `lab` API, and hostile graders that
  * loop, allocate, backtrack, finalize, call what they may not or return
- * nonsense; each must give ok=0 with the right reason, within its limits.
+ * nonsense; each must give ok=0 with the right reason, within its limits;
+ * and the clean text of the rule book (graders/checks.h), byte by byte.
  * It does not test the seccomp profile itself (tests/unit/test_sandbox). */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include "base/err.h"
 #include "base/limits.h"
 #include "base/util.h"
+#include "graders/checks.h"
 #include "graders/grader.h"
 #include "graders/lua_host.h"
 #include "tests/unit/tap.h"
@@ -766,6 +768,47 @@ static void test_kinds_and_reads(void)
 	grader_result_release(&r);
 }
 
+/* The clean text of checks.c, byte by byte: what base/utf8.h calls valid
+ * UTF-8, without control characters but tab and newline. */
+static void test_text(void)
+{
+	static const struct {
+		const char *in, *want;
+		size_t len;   /* bytes */
+		size_t fixed; /* bytes replaced */
+		const char *what;
+	} cases[] = {
+		{"a\tb\nc", "a\tb\nc", 5, 0, "tab and newline stay"},
+		{"a\rb\x7f\x1b", "a?b??", 5, 3, "CR, DEL and ESC become ?"},
+		{"a\0b", "a?b", 3, 1, "a NUL byte becomes ?"},
+		{"\xc2\x80\xc3\xa9", "\xc2\x80\xc3\xa9", 4, 0,
+		 "two-byte characters stay, C1 controls too"},
+		{"\xf0\x9f\x99\x82", "\xf0\x9f\x99\x82", 4, 0,
+		 "a four-byte character stays"},
+		{"\xc0\x80", "??", 2, 2, "an overlong NUL: each byte"},
+		{"\xed\xa0\x80", "???", 3, 3, "a surrogate: each byte"},
+		{"\xf4\x90\x80\x80", "????", 4, 4, "above U+10FFFF: each byte"},
+		{"x\xe2\x82", "x??", 3, 2, "a sequence cut short: each byte"},
+		{"\xff\xe2\x82\xac", "?\xe2\x82\xac", 4, 1,
+		 "a stray byte, then a valid character"},
+	};
+	char buf[16], mem[32];
+	size_t i, n;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		memcpy(buf, cases[i].in, cases[i].len);
+		n = checks_text_repair(buf, cases[i].len);
+		ok(n == cases[i].fixed && !memcmp(buf, cases[i].want, cases[i].len),
+		   "checks_text_repair: %s (%zu replaced)", cases[i].what, n);
+	}
+	checks_memory_text((size_t)64 << 20, mem, sizeof mem);
+	is_str(mem, "64 MiB", "checks_memory_text: whole MiB");
+	checks_memory_text(1000, mem, sizeof mem);
+	is_str(mem, "1000 bytes", "checks_memory_text: bytes");
+	ok(checks_field_known("kind") && !checks_field_known("kinds") &&
+	   !checks_field_known(""), "checks_field_known: the fields of a check only");
+}
+
 static void test_compile(void)
 {
 	char msg[256];
@@ -794,6 +837,7 @@ int main(void)
 	test_print();
 	test_hostile();
 	test_kinds_and_reads();
+	test_text();
 	test_compile();
 	close(root_fd);
 	if (remove_tree(top, &e) < 0)

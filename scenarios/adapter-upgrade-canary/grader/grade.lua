@@ -12,14 +12,7 @@ local STATE = lab.agentd.STATE
 local CONFIG = lab.agentd.CONFIG
 local SPANS = lab.agentd.SPANS
 
-local checks = {}
-local function add(c) checks[#checks + 1] = c end
-
-local function platform_error(id, title, weight, what)
-	add(lab.agentd.error_check(id, title, weight, what))
-end
-
-local state, why = lab.agentd.json(STATE)
+local checks, add, platform_error, state, why = lab.agentd.begin()
 local config = lab.agentd.json(CONFIG)
 local tool, configured, broken
 for _, t in ipairs(type(state) == "table" and type(state.tools) == "table" and state.tools or {}) do

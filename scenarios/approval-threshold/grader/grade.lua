@@ -10,14 +10,7 @@
 local STATE = lab.agentd.STATE
 local SPANS = lab.agentd.SPANS
 
-local checks = {}
-local function add(c) checks[#checks + 1] = c end
-
-local function platform_error(id, title, weight, what)
-	add(lab.agentd.error_check(id, title, weight, what))
-end
-
-local state, why = lab.agentd.json(STATE)
+local checks, add, platform_error, state, why = lab.agentd.begin()
 local ap = type(state) == "table" and state.approvals
 if type(ap) ~= "table" or type(ap.items) ~= "table" or type(ap.threshold_history) ~= "table" then
 	platform_error("threshold.restored", "The auto-approval threshold is back at its configured value", 2500,

@@ -10,14 +10,7 @@
 local STATE = lab.agentd.STATE
 local SPANS = lab.agentd.SPANS
 
-local checks = {}
-local function add(c) checks[#checks + 1] = c end
-
-local function platform_error(id, title, weight, what)
-	add(lab.agentd.error_check(id, title, weight, what))
-end
-
-local state, why = lab.agentd.json(STATE)
+local checks, add, platform_error, state, why = lab.agentd.begin()
 if type(state) ~= "table" or type(state.effects) ~= "table" or type(state.tools) ~= "table" then
 	platform_error("effects.deduplicated", "Every duplicate side effect is reverted", 3000,
 		"state (" .. STATE .. ") cannot be read: " .. tostring(why or "malformed"))

@@ -11,16 +11,7 @@
 local STATE = lab.agentd.STATE
 local SPANS = lab.agentd.SPANS
 
-local checks = {}
-local function add(c) checks[#checks + 1] = c end
-
--- A missing or malformed platform file is the platform's failure, never
--- the candidate's.
-local function platform_error(id, title, weight, what)
-	add(lab.agentd.error_check(id, title, weight, what))
-end
-
-local state, why = lab.agentd.json(STATE)
+local checks, add, platform_error, state, why = lab.agentd.begin()
 local model
 for _, m in ipairs(type(state) == "table" and type(state.models) == "table" and state.models or {}) do
 	if type(m) == "table" and type(m.history) == "table" and type(m.gate) == "table"

@@ -12,19 +12,9 @@
 -- of the evaluations that point at it.  Every truth comes from the frozen
 -- platform files, so it follows the session's seed; no message prints it.
 
-local STATE = lab.agentd.STATE
 local SPANS = lab.agentd.SPANS
 
-local checks = {}
-local function add(c) checks[#checks + 1] = c end
-
-local function platform_error(id, title, weight, what)
-	add(lab.agentd.error_check(id, title, weight, what))
-end
-
-local jsonl = lab.agentd.jsonl
-
-local state, why = lab.agentd.json(STATE)
+local checks, add, platform_error, state, why = lab.agentd.begin()
 local spans, swhy = lab.trace.load(SPANS)
 if type(state) ~= "table" or type(state.exporter) ~= "table" or type(state.policy) ~= "table"
     or type(state.policy.history) ~= "table" or type(state.tasks) ~= "table" or not spans then

@@ -14,19 +14,9 @@ local LOG = lab.agentd.LOG
 local SPANS = lab.agentd.SPANS
 local TOOL, FALLBACK = "web.fetch", "cache.fetch"
 local SYMPTOM = "unexpected response"
-
-local checks = {}
-local function add(c) checks[#checks + 1] = c end
-
--- A file of agentd's that cannot be read is the platform's failure,
--- never the candidate's.
-local function platform_error(id, title, weight, what)
-	add(lab.agentd.error_check(id, title, weight, what))
-end
-
 local jsonl = lab.agentd.jsonl
 
-local state, why = lab.agentd.json(STATE)
+local checks, add, platform_error, state, why = lab.agentd.begin()
 if type(state) ~= "table" or type(state.tools) ~= "table" or type(state.tasks) ~= "table" then
 	platform_error("fallback.in-force", "web.fetch is disabled and its fallback serves", 2000,
 		"state (" .. STATE .. ") cannot be read: " .. tostring(why or "malformed"))

@@ -10,20 +10,10 @@
 -- the frozen platform files, so it follows the session's seed; no message
 -- prints it.
 
-local STATE = lab.agentd.STATE
 local SPANS = lab.agentd.SPANS
 local TOOL = "crm.export"
 
-local checks = {}
-local function add(c) checks[#checks + 1] = c end
-
-local function platform_error(id, title, weight, what)
-	add(lab.agentd.error_check(id, title, weight, what))
-end
-
-local jsonl = lab.agentd.jsonl
-
-local state, why = lab.agentd.json(STATE)
+local checks, add, platform_error, state, why = lab.agentd.begin()
 local spans = lab.trace.load(SPANS)
 if type(state) ~= "table" or type(state.policy) ~= "table" or type(state.policy.history) ~= "table"
     or type(state.agents) ~= "table" or type(state.tasks) ~= "table" or not spans then

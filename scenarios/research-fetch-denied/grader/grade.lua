@@ -9,16 +9,7 @@
 local STATE = lab.agentd.STATE
 local SPANS = lab.agentd.SPANS
 
-local checks = {}
-local function add(c) checks[#checks + 1] = c end
-
--- The platform is agentd's: a missing or malformed file is the platform's
--- failure, never the candidate's.
-local function platform_error(id, title, weight, what)
-	add(lab.agentd.error_check(id, title, weight, what))
-end
-
-local state, why = lab.agentd.json(STATE)
+local checks, add, platform_error, state, why = lab.agentd.begin()
 if type(state) ~= "table" or type(state.policy) ~= "table" or type(state.policy.history) ~= "table" then
 	platform_error("policy.last-good", "The last good policy is in force", 3000,
 		"state (" .. STATE .. ") cannot be read: " .. tostring(why or "malformed"))

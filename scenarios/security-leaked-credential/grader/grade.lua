@@ -14,17 +14,9 @@ local LOG = lab.agentd.LOG
 local SPANS = lab.agentd.SPANS
 local TOOL, SECRET = "payments.refund", "payments-api-key"
 local OLD_VERSIONS = 2 -- versions on file before the incident
-
-local checks = {}
-local function add(c) checks[#checks + 1] = c end
-
-local function platform_error(id, title, weight, what)
-	add(lab.agentd.error_check(id, title, weight, what))
-end
-
 local jsonl = lab.agentd.jsonl
 
-local state, why = lab.agentd.json(STATE)
+local checks, add, platform_error, state, why = lab.agentd.begin()
 if type(state) ~= "table" or type(state.tools) ~= "table" or type(state.secrets) ~= "table"
     or type(state.policy) ~= "table" or type(state.policy.history) ~= "table" then
 	platform_error("leak.stopped", "The adapter no longer logs request headers", 1500,

@@ -14,7 +14,8 @@ enum err_kind {
 	ERR_BUG,     /* an internal invariant broke: exit 4 */
 };
 
-/* Exit codes are an interface; docs/cli.md lists them. */
+/* Exit codes are an interface: README.md lists them (under "What it does,
+ * in commands") and `labrun help` prints them (runner/cmd.c). */
 enum exit_code {
 	EXIT_YES = 0,
 	EXIT_NO = 1,

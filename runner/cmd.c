@@ -1,7 +1,9 @@
-/* cmd: the command table, `labrun help`, and the helpers every command
- * uses to print and to report errors.  The one place where error kinds
- * become exit codes is err_exit_code (err.c). */
+/* cmd: the command table, `labrun help`, the setup every command's needs
+ * call for (cmd_setup), and the helpers every command uses to print and to
+ * report errors.  The one place where error kinds become exit codes is
+ * err_exit_code (err.c). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "runner/cmd.h"
 #include "runner/config.h"
 #include "runner/sessions.h"
+#include "runner/sign.h"
 #include "runner/spool.h"
 
 extern const char usage_keygen[], usage_validate[], usage_pack[],
@@ -26,46 +29,52 @@ static const char usage_help[] =
 	"Lists the commands, or prints one command's help (the same as\n"
 	"labrun COMMAND --help).\n";
 
+/* What each command needs set up (cmd_setup); run and take share
+ * cmd_session (cmd_run.c), which still does its own setup by hand. */
+#define NEEDS_SESSION (CMD_CONFIG | CMD_TRUST | CMD_ISSUER_KEY | CMD_STOP)
+
 const struct cmd labrun_cmds[] = {
-	{"keygen", cmd_keygen, "make an Ed25519 key pair (minisign format)",
+	{"keygen", cmd_keygen, 0, "make an Ed25519 key pair (minisign format)",
 	 usage_keygen},
-	{"validate", cmd_validate, "check a scenario directory, every problem at once",
-	 usage_validate},
-	{"selftest", cmd_selftest,
+	{"validate", cmd_validate, 0,
+	 "check a scenario directory, every problem at once", usage_validate},
+	{"selftest", cmd_selftest, CMD_CONFIG | CMD_TRUST | CMD_STOP,
 	 "qualify a scenario: untouched fails, reference passes, wrong ones fail",
 	 usage_selftest},
-	{"pack", cmd_pack, "validate and sign a scenario into a bundle",
-	 usage_pack},
-	{"run", cmd_run, "run a session from a script and write signed evidence",
-	 usage_run},
-	{"take", cmd_take, "take an exam at this terminal: a shell in the sandbox",
-	 usage_take},
-	{"verify", cmd_verify, "check an evidence bundle and say what it proves",
+	/* the configuration and the stop flag for the selftest it runs */
+	{"pack", cmd_pack, CMD_CONFIG | CMD_STOP,
+	 "validate and sign a scenario into a bundle", usage_pack},
+	{"run", cmd_run, NEEDS_SESSION,
+	 "run a session from a script and write signed evidence", usage_run},
+	{"take", cmd_take, NEEDS_SESSION,
+	 "take an exam at this terminal: a shell in the sandbox", usage_take},
+	/* -p is verify's subject, and its refusal goes out as JSON too */
+	{"verify", cmd_verify, 0, "check an evidence bundle and say what it proves",
 	 usage_verify},
-	{"regrade", cmd_regrade,
+	{"regrade", cmd_regrade, CMD_TRUST | CMD_ISSUER_KEY,
 	 "grade stored evidence again with a newer bundle's grader",
 	 usage_regrade},
-	{"recert", cmd_recert,
+	{"recert", cmd_recert, CMD_TRUST | CMD_ISSUER_PUB,
 	 "plan recertification (stale, expiring) and report a batch's verdicts",
 	 usage_recert},
-	{"batch", cmd_batch,
+	{"batch", cmd_batch, CMD_CONFIG | CMD_TRUST | CMD_ISSUER_KEY | CMD_STOP,
 	 "run a recertification job list, or one shard of it, idempotently",
 	 usage_batch},
-	{"sessions", cmd_sessions, "list the sessions running on this host",
-	 usage_sessions},
-	{"end", cmd_end, "end a running session; it is graded as it stands",
-	 usage_end},
-	{"spool", cmd_spool,
+	{"sessions", cmd_sessions, CMD_CONFIG,
+	 "list the sessions running on this host", usage_sessions},
+	{"end", cmd_end, CMD_CONFIG,
+	 "end a running session; it is graded as it stands", usage_end},
+	{"spool", cmd_spool, CMD_CONFIG,
 	 "evidence that could not be written where asked, and lost attempts",
 	 usage_spool},
-	{"exam", cmd_exam, "an exam host's ssh forced command: take, evidence, list",
-	 usage_exam},
-	{"doctor", cmd_doctor,
+	{"exam", cmd_exam, CMD_CONFIG,
+	 "an exam host's ssh forced command: take, evidence, list", usage_exam},
+	{"doctor", cmd_doctor, 0,
 	 "say what this host supports and whether sessions are safe here",
 	 usage_doctor},
-	{"help", cmd_help, "list the commands or show one command's help",
+	{"help", cmd_help, 0, "list the commands or show one command's help",
 	 usage_help},
-	{NULL, NULL, NULL, NULL},
+	{NULL, NULL, 0, NULL, NULL},
 };
 
 const struct cmd *cmd_find(const char *name)
@@ -116,8 +125,6 @@ int cmd_printf(FILE *f, const char *fmt, ...)
 	return rc;
 }
 
-/* Every message quotes what it is about (a member name, a path, a job
- * line, a grader's text): all of it goes out escaped. */
 int cmd_config(const char *path, struct config *cfg, struct err *e)
 {
 	if (config_load(path ? path : CONFIG_DEFAULT_PATH, path != NULL, cfg, e) < 0)
@@ -126,6 +133,86 @@ int cmd_config(const char *path, struct config *cfg, struct err *e)
 	       : spool_dir_set(cfg->spool_dir, e);
 }
 
+volatile sig_atomic_t cmd_stop;
+
+static void on_stop(int sig)
+{
+	cmd_stop = sig == SIGHUP ? 2 : 1;
+}
+
+/* An operator's SIGTERM (labrun end), an interrupt, a quit or a hang-up
+ * ends the work in hand as it stands: a session is graded, a selftest
+ * matrix or a batch stops and cleans up.  Without these, labrun would die
+ * and leave its sandboxes and private directories behind, and no
+ * evidence. */
+static void catch_stops(void)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP};
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop; /* no SA_RESTART: the supervisor's poll wakes */
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* The configuration first (its key and trust stand in for options not
+ * given), then the command's own checks, then the keys: the issuer key is
+ * read before anything acts, so before any sandbox exists, and it never
+ * enters one.  The stop flag last, once nothing here can fail. */
+int cmd_setup(const struct cmd *c, struct cmd_env *env)
+{
+	struct err e = {0};
+	int rc;
+
+	config_defaults(&env->cfg);
+	if (c->needs & CMD_CONFIG) {
+		if (cmd_config(env->config_path, &env->cfg, &e) < 0)
+			return cmd_fail(c->name, &e);
+		if ((c->needs & CMD_ISSUER_KEY) && !env->key_path && env->cfg.key[0])
+			env->key_path = env->cfg.key;
+		if ((c->needs & CMD_TRUST) && !env->trust_path && env->cfg.trust[0])
+			env->trust_path = env->cfg.trust;
+	}
+	if (env->check) {
+		rc = env->check(env, env->ctx);
+		if (rc)
+			return rc;
+	}
+	if (c->needs & CMD_ISSUER_KEY) {
+		if (!env->key_path)
+			return cmd_usage_error(c, (c->needs & CMD_CONFIG)
+						  ? "--key (or key in the configuration) is required"
+						  : "--key is required");
+		/* the trust store too: sign_load_issuer holds all or nothing */
+		if (sign_load_issuer(env->key_path, env->pub_path,
+				     (c->needs & CMD_TRUST) ? env->trust_path : NULL,
+				     &env->key, &env->issuer, &env->trust, &e) < 0)
+			return cmd_fail(c->name, &e);
+	} else {
+		if ((c->needs & CMD_ISSUER_PUB) && env->pub_path &&
+		    sign_pub_load(env->pub_path, &env->issuer, &e) < 0)
+			return cmd_fail(c->name, &e);
+		if ((c->needs & CMD_TRUST) && env->trust_path &&
+		    sign_trust_load(env->trust_path, &env->trust, &e) < 0)
+			return cmd_fail(c->name, &e);
+	}
+	if (c->needs & CMD_STOP)
+		catch_stops();
+	return 0;
+}
+
+void cmd_env_release(struct cmd_env *env)
+{
+	sign_trust_release(&env->trust);
+	sign_sec_free(env->key);
+	env->key = NULL;
+}
+
+/* Every message quotes what it is about (a member name, a path, a job
+ * line, a grader's text): all of it goes out escaped. */
 int cmd_fail(const char *cmd, const struct err *e)
 {
 	cmd_printf(stderr, "labrun %s: %s\n", cmd, e->msg);

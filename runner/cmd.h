@@ -1,16 +1,41 @@
-/* cmd: the command table and what every command shares: printing text
- * safely, errors and usage, the exit codes.  Only code under
- * runner/cmd_*.c and main.c prints or exits. */
+/* cmd: the command table and what every command shares: its setup (the
+ * configuration, the keys, the stop flag), printing text safely, errors
+ * and usage, the exit codes.  Only code under runner/cmd_*.c and main.c
+ * prints or exits. */
 #ifndef LABRUN_CMD_H
 #define LABRUN_CMD_H
 
+#include <signal.h>
 #include <stdio.h>
 
+#include "runner/config.h"
+#include "runner/sign.h"
+
 struct err;
+
+/* What a command needs before it does its work (struct cmd's needs, like
+ * git's RUN_SETUP): cmd_setup does it, in this order. */
+enum cmd_needs {
+	/* the host's configuration (--config, or the default file if it
+	 * exists), with its state directory and spool in force; with
+	 * CMD_TRUST and CMD_ISSUER_KEY, its trust and key stand in for
+	 * --trust and --key */
+	CMD_CONFIG = 1 << 0,
+	/* the author keys bundles must be signed by (--trust), when named */
+	CMD_TRUST = 1 << 1,
+	/* the issuer's secret key (--key, required: a usage error without
+	 * one) and public key (-p, or the secret key's own half) */
+	CMD_ISSUER_KEY = 1 << 2,
+	/* the issuer's public key alone (-p), when named */
+	CMD_ISSUER_PUB = 1 << 3,
+	/* SIGTERM, SIGINT, SIGQUIT and SIGHUP set cmd_stop */
+	CMD_STOP = 1 << 4,
+};
 
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv); /* argv[0] is the command name */
+	unsigned needs;                   /* enum cmd_needs, or-ed */
 	const char *summary;
 	const char *usage; /* full --help text */
 };
@@ -27,15 +52,50 @@ int cmd_printf(FILE *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int cmd_write(FILE *f, const void *data, size_t len);
 
-/* Print "labrun <cmd>: <msg>" (escaped, as cmd_printf) and return the exit
- * code for e's kind. */
+/* What a command's setup starts from and what it makes.  The command
+ * zeroes it, names the paths its options gave, calls cmd_setup once its
+ * own options are checked, and calls cmd_env_release on every way out
+ * after that (nothing to do for a command that needs no key). */
+struct cmd_env {
+	/* from the command line; NULL when not given */
+	const char *config_path; /* --config */
+	const char *trust_path;  /* --trust; the configuration's by default */
+	const char *key_path;    /* --key; the configuration's by default */
+	const char *pub_path;    /* -p */
+	/* Optional: the command's own checks of what it was given, once the
+	 * configuration's defaults are in and before any key is read (run
+	 * and take: --candidate, --script, the seed secret).  0 to go on, or
+	 * the exit code after printing why. */
+	int (*check)(struct cmd_env *env, void *ctx);
+	void *ctx;
+	/* made by cmd_setup, as the command's needs say */
+	struct config cfg;       /* labrun's defaults without CMD_CONFIG */
+	struct sign_trust trust; /* no keys when none was named */
+	struct sign_sec *key;    /* CMD_ISSUER_KEY; NULL otherwise */
+	struct sign_pub issuer;  /* CMD_ISSUER_KEY, or CMD_ISSUER_PUB with -p */
+};
+
+/* Do what c->needs says, in the order of enum cmd_needs, with env->check
+ * (when set) between the configuration and the keys.  0 when the command
+ * may go on; otherwise the message is printed ("labrun <cmd>: ...", a
+ * usage error for a missing --key), nothing is held, and the exit code is
+ * returned. */
+int cmd_setup(const struct cmd *c, struct cmd_env *env);
+void cmd_env_release(struct cmd_env *env);
+
+/* Set once cmd_setup has caught the signals (CMD_STOP): 1 for SIGTERM
+ * (an operator's labrun end), SIGINT and SIGQUIT, 2 for SIGHUP (the
+ * connection dropped).  The work in hand ends as it stands. */
+extern volatile sig_atomic_t cmd_stop;
+
 /* Read the host's configuration (path, or the default file if it exists)
  * and put its state directory and spool in force (runner/sessions.h,
  * runner/spool.h: the environment's win); -1 with e as config_load and
- * those say. */
-struct config;
+ * those say.  cmd_setup's CMD_CONFIG; cmd_run.c still calls it itself. */
 int cmd_config(const char *path, struct config *cfg, struct err *e);
 
+/* Print "labrun <cmd>: <msg>" (escaped, as cmd_printf) and return the exit
+ * code for e's kind. */
 int cmd_fail(const char *cmd, const struct err *e);
 /* Print "labrun <cmd>: <msg>" and "usage: ..." hint (escaped, as
  * cmd_printf); return EXIT_USAGE. */
@@ -69,7 +129,9 @@ struct session_ui;
 struct session_result;
 struct err;
 int cmd_session(const struct cmd *c, int argc, char **argv, struct take_ui *ui);
-/* Set by SIGTERM, SIGINT, SIGQUIT (1) or SIGHUP (2) during a session. */
+/* Set by SIGTERM, SIGINT, SIGQUIT (1) or SIGHUP (2) during a session;
+ * defined and caught by cmd_run.c until run and take use cmd_setup's
+ * CMD_STOP and cmd_stop. */
 extern volatile int session_stop;
 int take_factor(const char *s, unsigned *pct);
 int take_ready(struct take_ui *ui, struct err *e);

@@ -3,9 +3,7 @@
  * lines otherwise.  It parses options, reads the issuer key first, picks
  * the shard and prints; batch.c does the work. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -13,9 +11,7 @@
 #include "base/util.h"
 #include "runner/batch.h"
 #include "runner/cmd.h"
-#include "runner/config.h"
 #include "runner/opts.h"
-#include "runner/sign.h"
 
 extern const char usage_batch[];
 
@@ -57,14 +53,6 @@ const char usage_batch[] =
 	"run the same command again to redo just those.\n";
 
 enum { OPT_TRUST = 256, OPT_KEY, OPT_SHARD, OPT_SHARDS, OPT_LIMIT, OPT_CONFIG };
-
-static volatile int batch_stop;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	batch_stop = 1;
-}
 
 struct ui {
 	int tty;
@@ -126,13 +114,8 @@ int cmd_batch(int argc, char **argv)
 	struct batch_progress res;
 	struct batch_hooks hooks;
 	struct ui u = {0};
-	struct sign_trust trust = {0};
-	struct sign_sec *key = NULL;
-	struct sign_pub issuer;
-	struct config cfg;
-	struct sigaction sa;
-	const char *trust_path = NULL, *key_path = NULL, *pub_path = NULL;
-	const char *config_path = NULL, *shard_arg = NULL, *var = NULL;
+	struct cmd_env env = {0};
+	const char *shard_arg = NULL, *var = NULL;
 	unsigned shards_env = 0;
 	struct err e = {0};
 	uint64_t v;
@@ -148,13 +131,13 @@ int cmd_batch(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, ":o:p:j:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_TRUST:
-			trust_path = optarg;
+			env.trust_path = optarg;
 			break;
 		case OPT_KEY:
-			key_path = optarg;
+			env.key_path = optarg;
 			break;
 		case 'p':
-			pub_path = optarg;
+			env.pub_path = optarg;
 			break;
 		case 'o':
 			o.outdir = optarg;
@@ -179,7 +162,7 @@ int cmd_batch(int argc, char **argv)
 				return cmd_usage_error(c, "%s", e.msg);
 			break;
 		case OPT_CONFIG:
-			config_path = optarg;
+			env.config_path = optarg;
 			break;
 		default:
 			return cmd_bad_option(c, opt, argv);
@@ -200,34 +183,20 @@ int cmd_batch(int argc, char **argv)
 			return cmd_usage_error(c, "%s", e.msg);
 		o.shards = shards_env;
 	}
-	if (cmd_config(config_path, &cfg, &e) < 0)
-		return cmd_fail(c->name, &e);
-	o.cfg = &cfg;
-	if (!key_path && cfg.key[0])
-		key_path = cfg.key;
-	if (!trust_path && cfg.trust[0])
-		trust_path = cfg.trust;
-	if (!key_path)
-		return cmd_usage_error(c, "--key (or key in the configuration) is required");
 	/* The issuer key is read before any sandbox exists. */
-	if (sign_load_issuer(key_path, pub_path, trust_path, &key, &issuer,
-			     &trust, &e) < 0)
-		return cmd_fail(c->name, &e);
-	o.trust = &trust;
-	o.key = key;
-	o.issuer = &issuer;
+	rc = cmd_setup(c, &env);
+	if (rc)
+		return rc;
+	o.cfg = &env.cfg;
+	o.trust = &env.trust;
+	o.key = env.key;
+	o.issuer = &env.issuer;
+	o.stop = &cmd_stop;
 	u.tty = isatty(STDERR_FILENO);
 	hooks.ctx = &u;
 	hooks.progress = show;
 	hooks.note = note;
 	o.hooks = &hooks;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	o.stop = &batch_stop;
 	if (var)
 		cmd_printf(stderr, "labrun batch: shard %u of %u (from %s)\n", o.shard,
 			   o.shards, var);
@@ -243,7 +212,6 @@ int cmd_batch(int argc, char **argv)
 				   o.outdir);
 		rc = res.errors ? EXIT_HOST : EXIT_YES;
 	}
-	sign_trust_release(&trust);
-	sign_sec_free(key);
+	cmd_env_release(&env);
 	return rc;
 }

@@ -87,12 +87,13 @@ int cmd_exam(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const struct cmd *c = cmd_find("exam");
-	const char *cand = NULL, *config_path = NULL, *verb;
+	const char *cand = NULL, *verb;
 	char dir[PATH_MAX], out[PATH_MAX + 32], attempt[16];
-	struct config cfg;
+	struct cmd_env env = {0};
+	struct config *cfg = &env.cfg;
 	struct err e = {0};
 	unsigned n, i;
-	int opt;
+	int opt, rc;
 
 	if (cmd_wants_help(c, argc, argv))
 		return EXIT_YES;
@@ -102,7 +103,7 @@ int cmd_exam(int argc, char **argv)
 		if (opt == 'c')
 			cand = optarg;
 		else if (opt == 'C')
-			config_path = optarg;
+			env.config_path = optarg;
 		else
 			return cmd_bad_option(c, opt, argv);
 	}
@@ -111,16 +112,18 @@ int cmd_exam(int argc, char **argv)
 	if (!candidate_ok(cand))
 		return cmd_usage_error(c, "--candidate %s: letters, digits, '.', '_', '@' and '-', at most 64, not starting with '.' or '-'",
 				       cand);
-	if (cmd_config(config_path, &cfg, &e) < 0)
-		return cmd_fail("exam", &e);
-	if (!cfg.exam_bundle[0] || !cfg.evidence_dir[0] || !cfg.key[0] ||
-	    !cfg.trust[0]) {
+	/* the configuration only: take, which exam becomes, reads the keys */
+	rc = cmd_setup(c, &env);
+	if (rc)
+		return rc;
+	if (!cfg->exam_bundle[0] || !cfg->evidence_dir[0] || !cfg->key[0] ||
+	    !cfg->trust[0]) {
 		err_set(&e, ERR_HOST, "%s: exam needs trust, key, exam_bundle and evidence_dir set; hint: docs/operators.md",
-			cfg.source[0] ? cfg.source : CONFIG_DEFAULT_PATH);
+			cfg->source[0] ? cfg->source : CONFIG_DEFAULT_PATH);
 		return cmd_fail("exam", &e);
 	}
 	if ((size_t)snprintf(dir, sizeof dir, "%.*s/%s", PATH_MAX - 80,
-			     cfg.evidence_dir, cand) >= sizeof dir - 32)
+			     cfg->evidence_dir, cand) >= sizeof dir - 32)
 		return cmd_usage_error(c, "evidence_dir is too long");
 	verb = getenv("SSH_ORIGINAL_COMMAND");
 	if (!verb)
@@ -141,16 +144,16 @@ int cmd_exam(int argc, char **argv)
 			int ac = 0;
 
 			av[ac++] = "take";
-			av[ac++] = cfg.exam_bundle;
+			av[ac++] = cfg->exam_bundle;
 			av[ac++] = "--candidate";
 			av[ac++] = (char *)cand;
 			av[ac++] = "-o";
 			av[ac++] = out;
 			av[ac++] = "--attempt";
 			av[ac++] = attempt;
-			if (cfg.source[0]) {
+			if (cfg->source[0]) {
 				av[ac++] = "--config";
-				av[ac++] = cfg.source;
+				av[ac++] = cfg->source;
 			}
 			av[ac] = NULL;
 			return cmd_take(ac, av);

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,6 @@
 #include "base/util.h"
 #include "runner/bundle.h"
 #include "runner/cmd.h"
-#include "runner/config.h"
 #include "runner/dryrun.h"
 #include "runner/opts.h"
 #include "runner/scenario.h"
@@ -192,43 +190,35 @@ static int check_manifest(const struct pack_args *a, const struct tar_list *l,
 	return 0;
 }
 
-static volatile int pack_stop;
-
-static void on_stop(int sig)
-{
-	pack_stop = 1;
-}
-
 /* The selftest matrix over DIR: EXIT_YES when qualified; otherwise its
  * table and why on stderr and the exit code (1 not qualified, 3 a session
- * erred); -1 with e when it could not run at all. */
-static int qualify(const struct pack_args *a, struct err *e)
+ * erred, or the setup's own when the configuration could not be read);
+ * -1 with e when the matrix could not run at all.  Only here does pack
+ * need the host's configuration and the stop flag (cmd_setup). */
+static int qualify(const struct cmd *c, const struct pack_args *a,
+		   struct err *e)
 {
-	static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP};
 	struct selftest_opts o = {0};
 	struct selftest_report r = {0};
-	struct sigaction sa;
-	struct config cfg;
+	struct cmd_env env = {0};
 	size_t i;
 	int rc;
 
-	if (cmd_config(a->config, &cfg, e) < 0)
-		return -1;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		sigaction(sigs[i], &sa, NULL);
+	env.config_path = a->config;
+	rc = cmd_setup(c, &env);
+	if (rc)
+		return rc;
 	o.input = a->dir;
-	o.cfg = &cfg;
+	o.cfg = &env.cfg;
 	o.lim = a->lim;
 	o.max_depth = a->depth;
 	o.runs = a->runs;
-	o.stop = &pack_stop;
+	o.stop = &cmd_stop;
 	if (selftest_run(&o, &r, e) < 0) {
 		for (i = 0; i < r.reasons.n; i++)
 			cmd_printf(stderr, "labrun pack: %s\n", r.reasons.v[i]);
 		selftest_report_release(&r);
+		cmd_env_release(&env);
 		return -1;
 	}
 	rc = selftest_exit_code(&r);
@@ -250,6 +240,7 @@ static int qualify(const struct pack_args *a, struct err *e)
 			   r.reasons.n ? r.reasons.v[0] : "see the table");
 	}
 	selftest_report_release(&r);
+	cmd_env_release(&env);
 	return rc;
 }
 
@@ -296,7 +287,7 @@ int cmd_pack(int argc, char **argv)
 		goto out;
 	}
 	have_sc = 1;
-	rc = qualify(&a, &e);
+	rc = qualify(c, &a, &e);
 	if (rc < 0)
 		goto fail;
 	if (rc != EXIT_YES)

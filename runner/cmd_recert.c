@@ -12,7 +12,6 @@
 #include "runner/cmd.h"
 #include "runner/opts.h"
 #include "runner/recert.h"
-#include "runner/sign.h"
 
 extern const char usage_recert[];
 
@@ -108,9 +107,8 @@ static int plan(const struct cmd *c, int argc, char **argv)
 	};
 	struct recert_plan_opts o = {0};
 	struct recert_plan p = {0};
-	struct sign_trust trust = {0};
-	struct sign_pub issuer;
-	const char *trust_path = NULL, *pub_path = NULL, *out = NULL;
+	struct cmd_env env = {0};
+	const char *out = NULL;
 	struct buf json = BUF_INIT;
 	struct err e = {0};
 	int opt, as_json = 0, rc;
@@ -131,10 +129,10 @@ static int plan(const struct cmd *c, int argc, char **argv)
 			o.bundles_dir = optarg;
 			break;
 		case OPT_TRUST:
-			trust_path = optarg;
+			env.trust_path = optarg;
 			break;
 		case 'p':
-			pub_path = optarg;
+			env.pub_path = optarg;
 			break;
 		case 'o':
 			out = optarg;
@@ -163,13 +161,14 @@ static int plan(const struct cmd *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage_error(c, "recert plan takes no operand ('%s')", argv[optind]);
-	if (!o.evidence_dir || !o.bundles_dir || !trust_path || !pub_path || !out || !*out)
+	if (!o.evidence_dir || !o.bundles_dir || !env.trust_path || !env.pub_path ||
+	    !out || !*out)
 		return cmd_usage_error(c, "--evidence, --bundles, --trust, -p and -o are required");
-	if (sign_pub_load(pub_path, &issuer, &e) < 0 ||
-	    sign_trust_load(trust_path, &trust, &e) < 0)
-		return cmd_fail(c->name, &e);
-	o.trust = &trust;
-	o.issuer = &issuer;
+	rc = cmd_setup(c, &env);
+	if (rc)
+		return rc;
+	o.trust = &env.trust;
+	o.issuer = &env.issuer;
 	if (recert_plan(&o, &p, &e) < 0 ||
 	    write_file_atomic(out, p.jobs->data ? (const void *)p.jobs->data : "",
 			      p.jobs->len, 0644, &e) < 0 ||
@@ -194,7 +193,7 @@ static int plan(const struct cmd *c, int argc, char **argv)
 out:
 	buf_release(&json);
 	recert_plan_release(&p);
-	sign_trust_release(&trust);
+	cmd_env_release(&env);
 	return rc;
 }
 
@@ -206,8 +205,7 @@ static int report(const struct cmd *c, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct buf text = BUF_INIT, json = BUF_INIT;
-	struct sign_pub issuer;
-	const char *pub_path = NULL;
+	struct cmd_env env = {0};
 	struct err e = {0};
 	int opt, as_json = 0, rc;
 
@@ -216,7 +214,7 @@ static int report(const struct cmd *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, ":p:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			pub_path = optarg;
+			env.pub_path = optarg;
 			break;
 		case OPT_JSON:
 			as_json = 1;
@@ -228,9 +226,13 @@ static int report(const struct cmd *c, int argc, char **argv)
 	if (optind != argc - 1)
 		return cmd_usage_error(c, optind >= argc ? "name the batch's OUTDIR"
 						       : "one OUTDIR at a time");
-	if (pub_path && sign_pub_load(pub_path, &issuer, &e) < 0)
-		return cmd_fail(c->name, &e);
-	if (recert_report(argv[optind], pub_path ? &issuer : NULL, &text, &json, &e) < 0) {
+	/* the issuer's key when -p names one; no trust store: --trust is
+	 * plan's */
+	rc = cmd_setup(c, &env);
+	if (rc)
+		return rc;
+	if (recert_report(argv[optind], env.pub_path ? &env.issuer : NULL, &text,
+			  &json, &e) < 0) {
 		rc = e.kind == ERR_USAGE ? cmd_usage_error(c, "%s", e.msg)
 					 : cmd_fail("recert report", &e);
 	} else {
@@ -242,6 +244,7 @@ static int report(const struct cmd *c, int argc, char **argv)
 	}
 	buf_release(&text);
 	buf_release(&json);
+	cmd_env_release(&env);
 	return rc;
 }
 

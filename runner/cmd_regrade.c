@@ -10,7 +10,6 @@
 #include "runner/cmd.h"
 #include "runner/opts.h"
 #include "runner/regrade.h"
-#include "runner/sign.h"
 
 extern const char usage_regrade[];
 
@@ -83,10 +82,7 @@ int cmd_regrade(int argc, char **argv)
 	const struct cmd *c = cmd_find("regrade");
 	struct regrade_opts o = {0};
 	struct regrade_result r = {0};
-	struct sign_trust trust = {0};
-	struct sign_sec *key = NULL;
-	struct sign_pub issuer;
-	const char *trust_path = NULL, *key_path = NULL, *pub_path = NULL;
+	struct cmd_env env = {0};
 	struct err e = {0};
 	size_t i;
 	int opt, rc;
@@ -102,13 +98,13 @@ int cmd_regrade(int argc, char **argv)
 			o.with = optarg;
 			break;
 		case OPT_TRUST:
-			trust_path = optarg;
+			env.trust_path = optarg;
 			break;
 		case OPT_KEY:
-			key_path = optarg;
+			env.key_path = optarg;
 			break;
 		case 'p':
-			pub_path = optarg;
+			env.pub_path = optarg;
 			break;
 		case 'o':
 			o.out = optarg;
@@ -128,15 +124,15 @@ int cmd_regrade(int argc, char **argv)
 		return cmd_usage_error(c, optind >= argc ? "name the EVIDENCE to regrade"
 						       : "one evidence file at a time");
 	o.evidence = argv[optind];
-	if (!o.with || !key_path || !o.out || !*o.out)
+	if (!o.with || !env.key_path || !o.out || !*o.out)
 		return cmd_usage_error(c, "--with, --key and -o are required");
 	/* The issuer key is read before anything else. */
-	if (sign_load_issuer(key_path, pub_path, trust_path, &key, &issuer,
-			     &trust, &e) < 0)
-		return cmd_fail(c->name, &e);
-	o.issuer = &issuer;
-	o.trust = &trust;
-	o.key = key;
+	rc = cmd_setup(c, &env);
+	if (rc)
+		return rc;
+	o.issuer = &env.issuer;
+	o.trust = &env.trust;
+	o.key = env.key;
 	if (regrade_run(&o, &r, &e) < 0) {
 		for (i = 0; i < r.problems.n; i++)
 			cmd_printf(stderr, "labrun regrade: %s\n", r.problems.v[i]);
@@ -148,7 +144,6 @@ int cmd_regrade(int argc, char **argv)
 		     : !strcmp(r.verdict, "fail") ? EXIT_NO : EXIT_HOST;
 	}
 	regrade_result_release(&r);
-	sign_trust_release(&trust);
-	sign_sec_free(key);
+	cmd_env_release(&env);
 	return rc;
 }

@@ -3,7 +3,6 @@
  * selftest.c runs the sessions; pack prints the same table through
  * selftest_print when it refuses a scenario. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +14,8 @@
 #include "base/limits.h"
 #include "base/util.h"
 #include "runner/cmd.h"
-#include "runner/config.h"
 #include "runner/opts.h"
 #include "runner/selftest.h"
-#include "runner/sign.h"
 
 extern const char usage_selftest[];
 
@@ -58,28 +55,6 @@ const char usage_selftest[] =
 	"judged) or the host failed.\n";
 
 enum { OPT_JSON = 256, OPT_RUNS, OPT_TRUST, OPT_LIMIT, OPT_CONFIG };
-
-static volatile int selftest_stop;
-
-static void on_stop(int sig)
-{
-	selftest_stop = sig == SIGHUP ? 2 : 1;
-}
-
-/* An interrupt ends the running session (graded as it stands, and then
- * thrown away) and the matrix, so the private directory is removed. */
-static void catch_stops(void)
-{
-	static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP};
-	struct sigaction sa;
-	size_t i;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		sigaction(sigs[i], &sa, NULL);
-}
 
 static const char *expected(enum selftest_kind k)
 {
@@ -388,9 +363,7 @@ int cmd_selftest(int argc, char **argv)
 	const struct cmd *c = cmd_find("selftest");
 	struct selftest_opts o = {0};
 	struct selftest_report r = {0};
-	struct sign_trust trust = {0};
-	const char *trust_path = NULL, *config_path = NULL;
-	struct config cfg;
+	struct cmd_env env = {0};
 	struct err e = {0};
 	uint64_t v;
 	int opt, json = 0, rc;
@@ -415,14 +388,14 @@ int cmd_selftest(int argc, char **argv)
 			json = 1;
 			break;
 		case OPT_TRUST:
-			trust_path = optarg;
+			env.trust_path = optarg;
 			break;
 		case OPT_LIMIT:
 			if (opts_limit(optarg, &o.lim, &o.max_depth, &e) < 0)
 				return cmd_usage_error(c, "%s", e.msg);
 			break;
 		case OPT_CONFIG:
-			config_path = optarg;
+			env.config_path = optarg;
 			break;
 		default:
 			return cmd_bad_option(c, opt, argv);
@@ -432,18 +405,17 @@ int cmd_selftest(int argc, char **argv)
 		return cmd_usage_error(c, optind >= argc ? "name a scenario directory or a bundle"
 						       : "one scenario at a time");
 	o.input = argv[optind];
-	if (cmd_config(config_path, &cfg, &e) < 0)
-		return cmd_fail(c->name, &e);
-	if (!trust_path && cfg.trust[0])
-		trust_path = cfg.trust;
-	if (trust_path && sign_trust_load(trust_path, &trust, &e) < 0)
-		return cmd_fail(c->name, &e);
-	o.trust = &trust;
-	o.cfg = &cfg;
-	o.stop = &selftest_stop;
+	/* An interrupt (cmd_stop) ends the running session (graded as it
+	 * stands, and then thrown away) and the matrix, so the private
+	 * directory is removed. */
+	rc = cmd_setup(c, &env);
+	if (rc)
+		return rc;
+	o.trust = &env.trust;
+	o.cfg = &env.cfg;
+	o.stop = &cmd_stop;
 	if (!json && isatty(STDERR_FILENO))
 		o.progress = progress;
-	catch_stops();
 	if (selftest_run(&o, &r, &e) < 0) {
 		if (json)
 			refused_json(&r, &e);
@@ -472,6 +444,6 @@ int cmd_selftest(int argc, char **argv)
 	}
 out:
 	selftest_report_release(&r);
-	sign_trust_release(&trust);
+	cmd_env_release(&env);
 	return rc;
 }

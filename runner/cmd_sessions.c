@@ -12,7 +12,6 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "runner/cmd.h"
-#include "runner/config.h"
 #include "runner/sessions.h"
 #include "runner/spool.h"
 
@@ -42,11 +41,11 @@ int cmd_sessions(int argc, char **argv)
 	struct session_entry *v = NULL;
 	struct err e = {0};
 	size_t n = 0, i;
-	struct config cfg;
+	struct cmd_env env = {0};
 	struct spool_item *items = NULL;
 	size_t nitems = 0;
 	unsigned found = 0;
-	int json = 0;
+	int json = 0, rc;
 	char when[32];
 
 	if (cmd_wants_help(c, argc, argv))
@@ -57,7 +56,10 @@ int cmd_sessions(int argc, char **argv)
 		else
 			return cmd_usage_error(c, "unknown argument '%s'", argv[i]);
 	}
-	if (cmd_config(NULL, &cfg, &e) < 0 || sessions_list(&v, &n, &e) < 0)
+	rc = cmd_setup(c, &env);
+	if (rc)
+		return rc;
+	if (sessions_list(&v, &n, &e) < 0)
 		return cmd_fail("sessions", &e);
 	if (!json && n == 0)
 		cmd_printf(stdout, "no session is running\n");
@@ -102,16 +104,20 @@ int cmd_sessions(int argc, char **argv)
 int cmd_end(int argc, char **argv)
 {
 	const struct cmd *c = cmd_find("end");
-	struct config cfg;
+	struct cmd_env env = {0};
 	struct session_entry s;
 	struct err e = {0};
+	int rc;
 
 	if (cmd_wants_help(c, argc, argv))
 		return EXIT_YES;
 	if (argc != 2 || argv[1][0] == '-')
 		return cmd_usage_error(c, argc < 2 ? "name a session (labrun sessions lists them)"
 						   : "one session id");
-	if (cmd_config(NULL, &cfg, &e) < 0 || sessions_end(argv[1], &s, &e) < 0)
+	rc = cmd_setup(c, &env);
+	if (rc)
+		return rc;
+	if (sessions_end(argv[1], &s, &e) < 0)
 		return cmd_fail("end", &e);
 	cmd_printf(stdout, "asked session %s (%s, candidate %s) to end; it is graded as it stands\n",
 		   s.id, s.scenario, s.candidate);

@@ -10,7 +10,6 @@
 
 #include "base/err.h"
 #include "runner/cmd.h"
-#include "runner/config.h"
 #include "runner/spool.h"
 
 extern const char usage_spool[];
@@ -94,13 +93,15 @@ static int list(int json)
 int cmd_spool(int argc, char **argv)
 {
 	const struct cmd *c = cmd_find("spool");
-	struct config cfg;
+	struct cmd_env env = {0};
 	struct err e = {0};
+	int rc;
 
 	if (cmd_wants_help(c, argc, argv))
 		return EXIT_YES;
-	if (cmd_config(NULL, &cfg, &e) < 0)
-		return cmd_fail("spool", &e);
+	rc = cmd_setup(c, &env);
+	if (rc)
+		return rc;
 	if (argc == 1 || (argc == 2 && !strcmp(argv[1], "--json")))
 		return list(argc == 2);
 	if (!strcmp(argv[1], "fetch")) {

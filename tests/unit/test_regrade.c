@@ -101,6 +101,8 @@ static void test_decode(void)
 
 /* ---- rebuilding ---- */
 
+#define JOURNAL "journal entries, sixty-four bytes of them, before the fault\n"
+
 /* The files of a bundle (unsigned: rebuild takes them as loaded). */
 static int bundle_files(struct tar_list *l, struct scenario *s, struct err *e)
 {
@@ -118,7 +120,11 @@ static int bundle_files(struct tar_list *l, struct scenario *s, struct err *e)
 		      "\"title\":\"Minimal\",\"level\":\"foundation\","
 		      "\"competencies\":[\"testing\"],\"platform\":\"agentsim-1\","
 		      "\"grader_api\":1,\"pass_mark\":800,\"time_limit_s\":60,"
-		      "\"valid_for_days\":365,\"candidate_owns\":[\"/etc/x.conf\"]}\n", e) < 0 ||
+		      "\"valid_for_days\":365,\"candidate_owns\":[\"/etc/x.conf\"],"
+		      "\"faults\":[{\"id\":\"cut\",\"kind\":\"file.truncate\",\"path\":\"/etc/cut.txt\",\"size\":2},"
+		      "{\"id\":\"zero\",\"kind\":\"file.truncate\",\"path\":\"/etc/x.conf\",\"size\":0},"
+		      "{\"id\":\"noise\",\"kind\":\"file.garbage\",\"path\":\"/var/journal\",\"offset\":8,\"length\":32}]}\n",
+		      e) < 0 ||
 	    evfix_add(l, "brief.md", "# Minimal\n", e) < 0 ||
 	    evfix_add(l, "grader/grade.lua", grader_2, e) < 0 ||
 	    evfix_add(l, "system/etc/x.conf", "x = 1\n", e) < 0 ||
@@ -127,6 +133,8 @@ static int bundle_files(struct tar_list *l, struct scenario *s, struct err *e)
 	    evfix_add(l, "system/etc/dir-to-file/inner", "i\n", e) < 0 ||
 	    evfix_add(l, "system/var/data/a", "a\n", e) < 0 ||
 	    evfix_add(l, "system/var/data/b", "b\n", e) < 0 ||
+	    evfix_add(l, "system/etc/cut.txt", "0123456789\n", e) < 0 ||
+	    evfix_add(l, "system/var/journal", JOURNAL, e) < 0 ||
 	    tar_list_add_file(l, "solutions/reference.sh", 0755,
 			      "#!/bin/bash\necho \"x = 2\" >/etc/x.conf\n", 38, e) < 0)
 		return -1;
@@ -160,6 +168,27 @@ static int file_is(const char *root, const char *rel, const char *text)
 	return same;
 }
 
+static int read_rel(const char *root, const char *rel, struct buf *b)
+{
+	char path[600];
+	struct err e = {0};
+
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	b->len = 0;
+	return read_file_bounded(path, 1 << 20, b, &e);
+}
+
+/* The file holds exactly want's bytes (NULs and all). */
+static int same_rel(const char *root, const char *rel, const struct buf *want)
+{
+	struct buf b = BUF_INIT;
+	int same = read_rel(root, rel, &b) == 0 && b.len == want->len &&
+		   (!b.len || !memcmp(b.data, want->data, b.len));
+
+	buf_release(&b);
+	return same;
+}
+
 static int lstat_at(const char *root, const char *rel, struct stat *st)
 {
 	char path[600];
@@ -178,6 +207,7 @@ static void test_rebuild(void)
 	struct err e = {0};
 	struct stat st;
 	char root[400], outside[400], link_target[600], path[700];
+	struct buf journal1 = BUF_INIT;
 	int fd, have_sc;
 	ssize_t n;
 
@@ -208,7 +238,14 @@ static void test_rebuild(void)
 	ok(fd >= 0 && regrade_rebuild(fd, &files, &s, &m, &rec, &e) == 0, "rebuilt: %s", e.msg);
 	if (fd >= 0)
 		close(fd);
-	ok(file_is(root, "etc/x.conf", "x = 2\n"), "a changed file, as the session left it");
+	ok(file_is(root, "etc/x.conf", "x = 2\n"), "a changed file (one the fault plan emptied), as the session left it");
+	ok(file_is(root, "etc/cut.txt", "01"), "a file the fault plan cut and the session left: cut");
+	ok(lstat_at(root, "var/journal", &st) == 0 && st.st_size == (off_t)strlen(JOURNAL) &&
+	   !file_is(root, "var/journal", JOURNAL), "a file.garbage fault applied");
+	ok(read_rel(root, "var/journal", &journal1) == 0 && journal1.len == strlen(JOURNAL) &&
+	   !memcmp(journal1.data, JOURNAL, 8) &&
+	   !memcmp((const char *)journal1.data + 40, JOURNAL + 40, strlen(JOURNAL) - 40),
+	   "... only its 32 bytes from offset 8 changed");
 	ok(file_is(root, "etc/new dir/deep.txt", "deep\n"), "a new file in a new directory, its name decoded");
 	ok(lstat_at(root, "etc/dir-to-file", &st) == 0 && S_ISREG(st.st_mode) &&
 	   file_is(root, "etc/dir-to-file", "now a file\n"), "a directory the candidate made a file");
@@ -245,10 +282,20 @@ static void test_rebuild(void)
 	   e.msg);
 	if (fd >= 0)
 		close(fd);
+	ok(same_rel(root, "var/journal", &journal1), "the same recorded seed: the same garbage");
 	ok(file_is(root, ".special", "b var/sparse 4096\nd var/empty\nl etc/link ../x.conf\no run/fifo\n") &&
 	   lstat_at(root, "etc/link", &st) < 0 && lstat_at(root, "run/fifo", &st) < 0,
 	   "... changes/.special is then the candidate's file /.special, and nothing is made of it");
 	rec.special_listing = 1;
+	snprintf(rec.seed, sizeof rec.seed, "cafebabe");
+	fd = fresh_root("root-seed", root, sizeof root);
+	e = (struct err){0};
+	ok(fd >= 0 && regrade_rebuild(fd, &files, &s, &m, &rec, &e) == 0 &&
+	   lstat_at(root, "var/journal", &st) == 0 && st.st_size == (off_t)strlen(JOURNAL) &&
+	   !same_rel(root, "var/journal", &journal1), "another seed: other garbage (the recorded seed decides)");
+	if (fd >= 0)
+		close(fd);
+	snprintf(rec.seed, sizeof rec.seed, "deadbeef");
 	tar_list_release(&m);
 
 	/* a link to outside, then a change beneath it: written inside */
@@ -321,6 +368,7 @@ static void test_rebuild(void)
 			close(fd);
 		tar_list_release(&m);
 	}
+	buf_release(&journal1);
 	scenario_release(&s);
 	tar_list_release(&files);
 }

@@ -265,10 +265,10 @@ static int evidence(const char *name, struct evfix *f, const struct sign_sec *sk
 	return rc;
 }
 
-/* A regrade of the evidence at E/from (digest d_from), issued a day
- * later, sealed at E/name. */
+/* A regrade of evidence f (digest d_from), issued at regraded_ms, sealed
+ * at E/name. */
 static int regrade_of(const struct evfix *f, const char *d_from,
-		      const char *name)
+		      const char *name, int64_t regraded_ms)
 {
 	struct tar_list old = {0}, nl = {0};
 	struct grader_result r = {0};
@@ -303,7 +303,7 @@ static int regrade_of(const struct evfix *f, const char *d_from,
 	in.verdict = "pass";
 	in.score = 1000;
 	snprintf(path, sizeof path, "%s/%s", E, name);
-	if (ev_add_regrade_records(&nl, &old, &in, d_from, EVFIX_ENDED_MS + EVFIX_DAY * 1000, &e) < 0 ||
+	if (ev_add_regrade_records(&nl, &old, &in, d_from, regraded_ms, &e) < 0 ||
 	    ev_seal(&nl, issuer_sk, "labrun evidence t regrade", path, &e) < 0)
 		goto out;
 	rc = 0;
@@ -435,8 +435,36 @@ static void test_plan(void)
 		char d_orig[SIGN_SHA256_HEX];
 
 		ok(evidence("orig.ev", &f, NULL, d_orig) == 0 &&
-		   regrade_of(&f, d_orig, "regraded.ev") == 0,
+		   regrade_of(&f, d_orig, "regraded.ev", EVFIX_ENDED_MS + EVFIX_DAY * 1000) == 0,
 		   "orig.ev, and regraded.ev, its regrade");
+	}
+	/* orig3.ev, regraded within the same second by a-regrade3.ev (a name
+	 * that sorts first): further down its links, the regrade is newer */
+	f = (struct evfix){.sc = &sc_old, .scenario_digest = d_old, .candidate = "c-4444444444444444",
+			   .script = "true\n"};
+	{
+		char d_orig3[SIGN_SHA256_HEX];
+
+		ok(evidence("orig3.ev", &f, NULL, d_orig3) == 0 &&
+		   regrade_of(&f, d_orig3, "a-regrade3.ev", EVFIX_ENDED_MS) == 0,
+		   "orig3.ev, and a-regrade3.ev, its regrade issued the same second");
+	}
+	/* p-old.ev, renewed by q-renewal.ev, which r-renewal-regraded.ev
+	 * regrades later */
+	f = (struct evfix){.sc = &sc_old, .scenario_digest = d_old, .candidate = "c-5555555555555555",
+			   .script = "true\n"};
+	{
+		char d_p[SIGN_SHA256_HEX], d_q[SIGN_SHA256_HEX];
+		struct ev_renewal rn2 = {.verdict = "pass", .issued = "2025-11-25T12:00:00Z"};
+
+		ok(evidence("p-old.ev", &f, NULL, d_p) == 0, "p-old.ev: a stale pass ...");
+		rn2.digest = d_p;
+		f = (struct evfix){.sc = &sc_cur, .scenario_digest = d_cur, .candidate = "c-5555555555555555",
+				   .renews = &rn2, .ended_ms = EVFIX_ENDED_MS + 2 * EVFIX_DAY * 1000,
+				   .gr = &gr_xk, .script = "true\n"};
+		ok(evidence("q-renewal.ev", &f, NULL, d_q) == 0 &&
+		   regrade_of(&f, d_q, "r-renewal-regraded.ev", EVFIX_ENDED_MS + 3 * EVFIX_DAY * 1000) == 0,
+		   "... q-renewal.ev renews it, r-renewal-regraded.ev regrades the renewal");
 	}
 
 	o.evidence_dir = E;
@@ -451,7 +479,7 @@ static void test_plan(void)
 	o.max_depth = JSON_MAX_DEPTH;
 	e = (struct err){0};
 	ok(recert_plan(&o, &p, &e) == 0, "recert_plan: %s", e.msg);
-	ok(p.nrows == 14, "a row for each *.ev, none for .partial.ev or readme.txt (%zu)", p.nrows);
+	ok(p.nrows == 19, "a row for each *.ev, none for .partial.ev or readme.txt (%zu)", p.nrows);
 
 	is_str(cls(&p, "current.ev"), "current", "current.ev: current");
 	is_str(why(&p, "current.ev"), "", "... with no reason to give");
@@ -488,9 +516,19 @@ static void test_plan(void)
 	snprintf(path, sizeof path, "superseded by %s/regraded.ev, which regrades it", E);
 	is_str(why(&p, "orig.ev"), path, "... by its regrade");
 	is_str(cls(&p, "regraded.ev"), "current", "regraded.ev: current");
-	ok(p.count[RC_CURRENT] == 3 && p.count[RC_STALE] == 3 && p.count[RC_EXPIRING] == 1 &&
-	   p.count[RC_EXPIRED] == 1 && p.count[RC_FAILED] == 1 && p.count[RC_RENEWED] == 1 &&
-	   p.count[RC_SUPERSEDED] == 1 && p.count[RC_NO_BUNDLE] == 1 && p.count[RC_INVALID] == 2,
+	is_str(cls(&p, "orig3.ev"), "superseded", "orig3.ev: superseded ...");
+	snprintf(path, sizeof path, "superseded by %s/a-regrade3.ev, which regrades it", E);
+	is_str(why(&p, "orig3.ev"), path, "... by its regrade of the same second, further down the links");
+	is_str(cls(&p, "a-regrade3.ev"), "current", "a-regrade3.ev: current");
+	is_str(cls(&p, "p-old.ev"), "renewed", "p-old.ev: renewed ...");
+	snprintf(path, sizeof path, "renewed by %s/q-renewal.ev; the newest evidence of this attempt is %s/r-renewal-regraded.ev",
+		 E, E);
+	is_str(why(&p, "p-old.ev"), path, "... by q-renewal.ev, and the attempt's newest named");
+	is_str(cls(&p, "q-renewal.ev"), "superseded", "q-renewal.ev: superseded by its regrade");
+	is_str(cls(&p, "r-renewal-regraded.ev"), "current", "r-renewal-regraded.ev: current");
+	ok(p.count[RC_CURRENT] == 5 && p.count[RC_STALE] == 3 && p.count[RC_EXPIRING] == 1 &&
+	   p.count[RC_EXPIRED] == 1 && p.count[RC_FAILED] == 1 && p.count[RC_RENEWED] == 2 &&
+	   p.count[RC_SUPERSEDED] == 3 && p.count[RC_NO_BUNDLE] == 1 && p.count[RC_INVALID] == 2,
 	   "the counts by class");
 
 	/* jobs */
@@ -566,7 +604,7 @@ static void test_plan(void)
 	ok(recert_plan_json(&p, &o, &js, &e) == 0, "recert_plan_json: %s", e.msg);
 	top = json_loadb((const char *)js.data, js.len, 0, NULL);
 	ok(top && json_integer_value(json_object_get(top, "jobs")) == 3 &&
-	   json_array_size(json_object_get(top, "rows")) == 14 &&
+	   json_array_size(json_object_get(top, "rows")) == 19 &&
 	   json_array_size(json_object_get(top, "warnings")) == 2 &&
 	   json_array_size(json_object_get(top, "bundle_problems")) == 2 &&
 	   json_integer_value(json_object_get(json_object_get(top, "counts"), "stale")) == 3 &&

@@ -89,8 +89,9 @@ static int ident_cmp(const char *a, size_t la, const char *b, size_t lb)
 
 /* Compare two versions scenario_load accepted (valid semver): major,
  * minor, patch, then a pre-release below its release; build metadata
- * does not count. */
-static int semver_cmp(const char *a, const char *b)
+ * does not count.  Not static: tests/unit/test_recert.c checks the
+ * ordering that picks the current bundle (recert.h). */
+int recert_semver_cmp(const char *a, const char *b)
 {
 	const char *ea, *eb;
 	size_t la, lb;
@@ -229,8 +230,8 @@ static int load_currents(const struct recert_plan_opts *o, struct currents *c,
 		if (!realpath(path, abs))
 			snprintf(abs, sizeof abs, "%s", path);
 		cur = (struct current *)current_of(c, sc.id);
-		if (cur && semver_cmp(sc.version, cur->version) <= 0) {
-			if (!semver_cmp(sc.version, cur->version) &&
+		if (cur && recert_semver_cmp(sc.version, cur->version) <= 0) {
+			if (!recert_semver_cmp(sc.version, cur->version) &&
 			    strcmp(cur->digest + 7, digest))
 				problems_add(pb, "%s: %s %s again, with other bytes than %s; the first is kept",
 					     path, sc.id, sc.version, cur->path);

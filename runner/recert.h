@@ -82,6 +82,11 @@ void recert_plan_release(struct recert_plan *p);
 /* "2027-01-01" or "2027-01-01T00:00:00Z" to seconds since the epoch. */
 int recert_parse_date(const char *s, int64_t *out);
 
+/* <0, 0, >0 as version a ranks below, with or above b (valid semver, as
+ * scenario_load accepts it): the highest is a scenario's current bundle.
+ * Exposed for tests/unit/test_recert.c; used only by recert.c. */
+int recert_semver_cmp(const char *a, const char *b);
+
 /* The script that replays a stored session: the member its source names
  * (replay/script.sh, answers/runbook.sh), or for "commands" a script
  * derived from commands.jsonl (best effort: each exec the candidate's

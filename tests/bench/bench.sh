@@ -15,8 +15,9 @@
 #      scenario, `labrun batch -j 2` on this machine against the same job
 #      list as a Slurm array (RECERT_SHARDS shards, default 4, two tasks at
 #      once, one CPU and one replay at a time each) on a one-node cluster
-#      started for the bench (tests/recert/slurm/cluster.sh), taking turns
-#      RECERT_RUNS times (default 1); BENCH=recert runs only this one
+#      started for the bench (tests/fixtures/recert/slurm/cluster.sh),
+#      taking turns RECERT_RUNS times (default 1); BENCH=recert runs only
+#      this one
 #   5. load: LOAD_N (default 100) interactive `take` sessions live at once
 #      (tests/load/takes.py, a pty each): the supervisor's memory per live
 #      session, how long `lab time` takes to answer beside the others, how
@@ -73,7 +74,7 @@ with open(sys.argv[2], "w") as f:
         f.write(json.dumps(j, sort_keys=True) + "\n")
 PY
 	echo "recert: $n replays of policy-denials (one evidence, $n job ids), $runs run(s) each, taking turns"
-	. "$TOP/tests/recert/slurm/cluster.sh"
+	. "$TOP/tests/fixtures/recert/slurm/cluster.sh"
 	trap 'slurm_down; rm -rf "$W"' EXIT
 	chmod 711 "$W"
 	if ! slurm_install || ! slurm_up "$r/slurm"; then
@@ -98,7 +99,7 @@ PY
 		t0=$(date +%s%N)
 		LABRUN=$B/labrun RECERT_JOBS=$r/jobs.jsonl RECERT_OUT=$r/slurm-$i RECERT_TRUST=$r/a.pub \
 			RECERT_KEY=$r/i.key RECERT_SHARDS=$k slurm_submit --array="0-$((k - 1))%2" \
-			--cpus-per-task=1 -o "$r/slurm/out/task-%A_%a.out" "$TOP/tests/recert/slurm/recert.sbatch" &&
+			--cpus-per-task=1 -o "$r/slurm/out/task-%A_%a.out" "$TOP/tests/fixtures/recert/slurm/recert.sbatch" &&
 			slurm_wait "$SLURM_JOB" 7200 || { echo "bench: the Slurm array: $SLURM_WHY" >&2; exit 3; }
 		slurm_t="$slurm_t $(secs "$t0" "$(date +%s%N)")"
 		[ "$(ls "$r/local-$i" | grep -c '\.ev$')" -eq "$n" ] &&

@@ -1,14 +1,14 @@
 #!/bin/bash
 # 2150-selftest: `labrun selftest` qualifies every scenario in scenarios/,
-# catches a lenient grader (tests/selftest/lenient: a wrong solution
-# passes the check it names) and a fault that breaks nothing
-# (tests/selftest/no-fault: the untouched state passes), says so in its
-# table, its verdict line and --json, runs signed bundles only with
+# catches a lenient grader (tests/fixtures/selftest/lenient: a wrong
+# solution passes the check it names) and a fault that breaks nothing
+# (tests/fixtures/selftest/no-fault: the untouched state passes), says so
+# in its table, its verdict line and --json, runs signed bundles only with
 # --trust, reports an erring grader as an error, and leaves nothing behind;
 # `pack` refuses a scenario that is not qualified and writes nothing.
 . "$(dirname "$0")/../lib.sh"
 
-F=$TOP/tests/selftest
+F=$TOP/tests/fixtures/selftest
 before=$(ls -d "$TMPDIR"/labrun-selftest.* 2>/dev/null | wc -l)
 
 for s in "$TOP"/scenarios/*/; do

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 A=$BUILD/libexec/labrun/bin/agentd
 C=$BUILD/libexec/labrun/bin/agentctl
-P=$TOP/tests/platform
+P=$TOP/tests/fixtures/platform
 
 fresh() { rm -rf "$T/$1"; mkdir -p "$T/$1/var/lib/agentd" "$T/$1/var/log/agentd" "$T/$1/var/lib/service"; cp -r "$P/etc" "$T/$1/"; }
 # script NAME FAULTS: run $T/cmds in a fresh root, output in $OUT

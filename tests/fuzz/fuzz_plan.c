@@ -67,7 +67,7 @@ static const struct {
 	{"system/srv/run.sh", "#!/bin/sh\nexec sleep 1000\n"},
 };
 
-/* A platform for sim_check: tests/platform's, smaller. */
+/* A platform for sim_check: tests/fixtures/platform's, smaller. */
 static const char platform_json[] =
 	"{\"platform\": \"" SIM_PLATFORM "\", \"start\": \"2026-03-12T13:00:00Z\",\n"
 	" \"history_s\": 600, \"task_interval_s\": 60, \"command_s\": 5, \"review_s\": 300,\n"

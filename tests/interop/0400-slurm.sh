@@ -1,9 +1,9 @@
 #!/bin/bash
 # 0400-slurm: labrun batch under a real Slurm, from Debian's packages
 # (installed if missing), as docs/recert.md runs it.  A single-node cluster
-# on 127.0.0.1 without systemd (tests/recert/slurm/cluster.sh: munged,
-# slurmctld and slurmd as this test's child processes, every file under
-# its temporary directory, ports found free) runs six replays as a
+# on 127.0.0.1 without systemd (tests/fixtures/recert/slurm/cluster.sh:
+# munged, slurmctld and slurmd as this test's child processes, every file
+# under its temporary directory, ports found free) runs six replays as a
 # throttled array of three shards (sbatch --array=0-2%2, recert.sbatch);
 # one task is cancelled while its second replay runs (scancel JOB_1); the
 # indices whose jobs have no result are resubmitted (Slurm does not
@@ -14,7 +14,7 @@
 # the test holds task 1's second replay there until the cancel has landed:
 # mid-replay by construction, on a machine of any speed.
 . "$(dirname "$0")/../lib.sh"
-. "$TOP/tests/recert/slurm/cluster.sh"
+. "$TOP/tests/fixtures/recert/slurm/cluster.sh"
 trap 'slurm_down; rm -rf "$T"' EXIT
 t_start=$(date +%s%N)
 if ! slurm_install; then
@@ -63,7 +63,7 @@ else
 fi
 export LABRUN RECERT_JOBS=$T/jobs RECERT_OUT=$T/out RECERT_TRUST=$T/author.pub \
 	RECERT_KEY=$T/issuer.key RECERT_SHARDS=3
-SB=$TOP/tests/recert/slurm/recert.sbatch
+SB=$TOP/tests/fixtures/recert/slurm/recert.sbatch
 TASK_OUT=$T/slurm/out/task-%A_%a.out
 outs() { cat "$T"/slurm/out/task-"$1"_"$2".out 2>/dev/null; }
 

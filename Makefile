@@ -157,7 +157,7 @@ $(B)/gen/seccomp_bpf.c: $(B)/gen/scp_gen
 $(B)/gen/%.o: $(B)/gen/%.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) tests/unit/tap.h
+$(B)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
 

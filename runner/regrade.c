@@ -242,6 +242,10 @@ static int make_special(int root, char type, const char *enc, const char *arg,
 	struct stat st;
 	int dir, fd, rc = -1;
 
+	if (!strchr("dlob", type) || !type)
+		return err_set(e, ERR_REFUSED,
+			       "changes/.special: %s: an entry type labrun does not write (d, l, o or b)",
+			       enc);
 	if (decode_path("changes/.special", enc, rel, sizeof rel, e) < 0 ||
 	    (type == 'l' && decode_target(arg, target, sizeof target, e) < 0))
 		return -1;

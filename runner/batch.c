@@ -346,13 +346,20 @@ static int run_job(const struct batch_opts *o, const struct batch_list *l,
 			 rec.verdict);
 		goto out;
 	}
-	if ((j->scenario[0] && strcmp(j->scenario, rec.scenario_id)) ||
-	    (j->pseudonym[0] && strcmp(j->pseudonym, rec.candidate)) ||
-	    (j->attempt && j->attempt != (long long)rec.attempt)) {
-		snprintf(msg, sizeof msg,
-			 "the job says %.60s, %.40s, attempt %lld; %.300s says %s, %s, attempt %u",
-			 j->scenario, j->pseudonym, j->attempt, j->renews,
-			 rec.scenario_id, rec.candidate, rec.attempt);
+	/* the first field the job names that the evidence does not match */
+	if (j->scenario[0] && strcmp(j->scenario, rec.scenario_id)) {
+		snprintf(msg, sizeof msg, "the job says scenario %.60s; %.300s is of %.60s",
+			 j->scenario, j->renews, rec.scenario_id);
+		goto out;
+	}
+	if (j->pseudonym[0] && strcmp(j->pseudonym, rec.candidate)) {
+		snprintf(msg, sizeof msg, "the job says holder %.40s; %.300s is %.40s's",
+			 j->pseudonym, j->renews, rec.candidate);
+		goto out;
+	}
+	if (j->attempt && j->attempt != (long long)rec.attempt) {
+		snprintf(msg, sizeof msg, "the job says attempt %lld; %.300s is attempt %u",
+			 j->attempt, j->renews, rec.attempt);
 		goto out;
 	}
 	if (recert_replay_script(&members, &rec, j->source, digest, &script, &e) < 0 ||

@@ -729,13 +729,14 @@ static void test_refused_jobs(void)
 	ok(m && !strncmp(m, "renews: ", 8), "evidence another key sealed is refused: %s",
 	   m ? m : "(none)");
 	m = log_error(lines, "other-scenario", 0);
-	ok(m && strstr(m, "the job says t-other") && strstr(m, "says t-min, " EVFIX_PSEUDONYM ", attempt 1"),
+	ok(m && strstr(m, "the job says scenario t-other; ") && strstr(m, " is of t-min"),
 	   "a job naming another scenario than its evidence: %s", m ? m : "(none)");
 	m = log_error(lines, "other-attempt", 0);
-	ok(m && strstr(m, "attempt 3;") && strstr(m, "attempt 1"), "... another attempt: %s",
-	   m ? m : "(none)");
+	ok(m && strstr(m, "the job says attempt 3; ") && strstr(m, " is attempt 1"),
+	   "... another attempt: %s", m ? m : "(none)");
 	m = log_error(lines, "other-holder", 0);
-	ok(m && strstr(m, "c-ffffffffffffffff"), "... another holder: %s", m ? m : "(none)");
+	ok(m && strstr(m, "the job says holder c-ffffffffffffffff; ") &&
+	   strstr(m, " is " EVFIX_PSEUDONYM "'s"), "... another holder: %s", m ? m : "(none)");
 	m = log_error(lines, "no-runbook", 0);
 	ok(m && strstr(m, "replay source 'runbook': the evidence has no member 'answers/runbook.sh'; "
 			  "hint: replay from its commands"),

@@ -123,21 +123,28 @@ int cmd_spool(int argc, char **argv);
 int cmd_exam(int argc, char **argv);
 
 /* run and take share their options and their end (cmd_run.c); take adds
- * the terminal (cmd_take.c). */
-struct take_ui;
+ * the terminal (cmd_take.c) through these hooks, which it hands to
+ * cmd_session: run calls them and names nothing of take's.  NULL hooks:
+ * labrun run. */
 struct session_ui;
 struct session_result;
 struct err;
-int cmd_session(const struct cmd *c, int argc, char **argv, struct take_ui *ui);
-/* Set by SIGTERM, SIGINT, SIGQUIT (1) or SIGHUP (2) during a session;
- * defined and caught by cmd_run.c until run and take use cmd_setup's
- * CMD_STOP and cmd_stop. */
+struct cmd_terminal {
+	void *ctx;
+	/* --time-factor F as a percentage; -1 when F is not one */
+	int (*factor)(const char *s, unsigned *pct);
+	/* -1 (e says why, a usage error) when there is no terminal */
+	int (*ready)(void *ctx, struct err *e);
+	/* The terminal becomes the candidate's: the session's ui */
+	const struct session_ui *(*begin)(void *ctx);
+	/* and labrun's again, whatever the session's end */
+	void (*end)(void *ctx);
+	/* An ended session, before its verdict is printed */
+	void (*summary)(void *ctx, const struct session_result *res);
+};
+int cmd_session(const struct cmd *c, int argc, char **argv,
+		const struct cmd_terminal *term);
 extern volatile int session_stop;
-int take_factor(const char *s, unsigned *pct);
-int take_ready(struct take_ui *ui, struct err *e);
-const struct session_ui *take_begin(struct take_ui *ui);
-void take_end(struct take_ui *ui);
-void take_summary(const struct session_result *res);
 int cmd_verify(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 int cmd_regrade(int argc, char **argv);

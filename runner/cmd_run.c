@@ -130,7 +130,7 @@ int cmd_run(int argc, char **argv)
 }
 
 int cmd_session(const struct cmd *c, int argc, char **argv,
-		struct take_ui *ui)
+		const struct cmd_terminal *term)
 {
 	static const struct option longopts[] = {
 		{"trust", required_argument, NULL, 't'},
@@ -179,7 +179,7 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 			o.candidate = optarg;
 			break;
 		case 's':
-			if (ui)
+			if (term)
 				return cmd_usage_error(c, "--script is for labrun run; labrun take is the candidate at this terminal");
 			o.script = optarg;
 			break;
@@ -195,7 +195,7 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 			o.seed_hex = optarg;
 			break;
 		case 'V':
-			if (ui)
+			if (term)
 				return cmd_usage_error(c, "--variant is for labrun run (authors); a candidate's variant follows the seed");
 			o.variant = optarg;
 			break;
@@ -210,8 +210,8 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 			config_path = optarg;
 			break;
 		case 'T':
-			if (!ui || take_factor(optarg, &o.time_factor_pct) < 0)
-				return cmd_usage_error(c, ui ? "--time-factor %s: a number from 1 to 4, such as 1.5"
+			if (!term || term->factor(optarg, &o.time_factor_pct) < 0)
+				return cmd_usage_error(c, term ? "--time-factor %s: a number from 1 to 4, such as 1.5"
 							     : "--time-factor is for labrun take",
 						       optarg);
 			break;
@@ -230,10 +230,10 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 		key_path = cfg.key;
 	if (!trust_path && cfg.trust[0])
 		trust_path = cfg.trust;
-	if (!key_path || !o.candidate || (!ui && !o.script) || !o.out)
-		return cmd_usage_error(c, ui ? "--key (or key in the configuration), --candidate and -o are required"
+	if (!key_path || !o.candidate || (!term && !o.script) || !o.out)
+		return cmd_usage_error(c, term ? "--key (or key in the configuration), --candidate and -o are required"
 					     : "--key (or key in the configuration), --candidate, --script and -o are required");
-	if (ui && take_ready(ui, &e) < 0)
+	if (term && term->ready(term->ctx, &e) < 0)
 		return cmd_usage_error(c, "%s", e.msg);
 	if (!o.candidate[0] || strlen(o.candidate) > 256)
 		return cmd_usage_error(c, "--candidate: 1 to 256 bytes");
@@ -252,11 +252,11 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 	o.trust = &trust;
 	catch_stops();
 	o.stop = &session_stop;
-	if (ui)
-		o.ui = take_begin(ui);
+	if (term)
+		o.ui = term->begin(term->ctx);
 	rc = session_run(&o, &res, &e);
-	if (ui)
-		take_end(ui);
+	if (term)
+		term->end(term->ctx);
 	if (res.stale_removed)
 		cmd_printf(stderr,
 			   "labrun %s: removed %u session director%s left by a labrun that was killed\n",
@@ -279,8 +279,8 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 		if (e.kind == ERR_USAGE)
 			cmd_printf(stderr, "hint: labrun %s --help\n", c->name);
 	} else {
-		if (ui)
-			take_summary(&res);
+		if (term)
+			term->summary(term->ctx, &res);
 		print_result(&res, res.spooled[0] ? res.spooled : o.out);
 		rc = !strcmp(res.verdict, "pass") ? EXIT_YES
 		     : !strcmp(res.verdict, "fail") ? EXIT_NO : EXIT_HOST;

@@ -5,7 +5,8 @@
  * signal or a dropped connection ends the session, which is graded as it
  * stands (session.c).  The candidate never gets a shell outside the
  * sandbox: labrun starts none, and its own exits lead only to the summary.
- * Options and the end are cmd_run.c's. */
+ * Options and the end are cmd_run.c's: take hands it the terminal as
+ * hooks (struct cmd_terminal, cmd.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -83,7 +84,7 @@ static void handle(int sig, void (*fn)(int), int flags)
 	sigaction(sig, &sa, NULL);
 }
 
-int take_factor(const char *s, unsigned *pct)
+static int take_factor(const char *s, unsigned *pct)
 {
 	char *end;
 	double v;
@@ -185,18 +186,18 @@ static void to_screen(void *ctx, const void *data, size_t len)
 	(void)write_all(1, data, len);
 }
 
-int take_ready(struct take_ui *ui, struct err *e)
+static int take_ready(void *ctx, struct err *e)
 {
-	(void)ui;
+	(void)ctx;
 	if (!isatty(0) || !isatty(1))
 		return err_set(e, ERR_USAGE,
 			       "take needs a terminal on stdin and stdout; hint: labrun run takes a script");
 	return 0;
 }
 
-const struct session_ui *take_begin(struct take_ui *ui)
+static const struct session_ui *take_begin(void *ctx)
 {
-	(void)ui;
+	(void)ctx;
 	memset(&the_ui, 0, sizeof the_ui);
 	if (tcgetattr(0, &the_ui.saved) == 0)
 		the_ui.saved_ok = 1;
@@ -215,16 +216,17 @@ const struct session_ui *take_begin(struct take_ui *ui)
 	return &the_ui.s;
 }
 
-void take_end(struct take_ui *ui)
+static void take_end(void *ctx)
 {
-	(void)ui;
+	(void)ctx;
 	restore();
 	cmd_printf(stdout, "\n");
 	fflush(stdout);
 }
 
-void take_summary(const struct session_result *res)
+static void take_summary(void *ctx, const struct session_result *res)
 {
+	(void)ctx;
 	fputs("\033[1mThe exam is over.\033[0m", stdout);
 	cmd_printf(stdout, " Time taken %lld:%02lld.\n",
 		   (long long)(res->duration_ms / 60000),
@@ -233,5 +235,14 @@ void take_summary(const struct session_result *res)
 
 int cmd_take(int argc, char **argv)
 {
-	return cmd_session(cmd_find("take"), argc, argv, &the_ui);
+	static const struct cmd_terminal term = {
+		.ctx = &the_ui,
+		.factor = take_factor,
+		.ready = take_ready,
+		.begin = take_begin,
+		.end = take_end,
+		.summary = take_summary,
+	};
+
+	return cmd_session(cmd_find("take"), argc, argv, &term);
 }

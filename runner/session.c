@@ -1,9 +1,14 @@
-/* session: runs one session end to end (see session.h).  The order is the
- * security argument: the issuer key is already in memory (the caller read
- * it), the bundle's signature is checked over its raw bytes before it is
- * parsed, the sandbox is built and run, every sandbox process is dead
- * before anything is graded or collected, and the evidence appears at its
- * final path only once it is whole and signed.  It does not print. */
+/* session: runs one session end to end (see session.h), as a short
+ * script over a struct session: open (the input, the bundle, the
+ * scenario, the ids), plan (the limits and the fault plan into the
+ * sandbox's configuration: session_plan, which touches nothing), execute
+ * (the sandbox, fed and watched by the recorder, recorder.c), finish
+ * (grade, collect, seal).  The order is the security argument: the issuer
+ * key is already in memory (the caller read it), the bundle's signature
+ * is checked over its raw bytes before it is parsed, the sandbox is built
+ * and run, every sandbox process is dead before anything is graded or
+ * collected, and the evidence appears at its final path only once it is
+ * whole and signed.  It does not print. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +35,7 @@
 #include "runner/evidence.h"
 #include "runner/faults.h"
 #include "runner/platform.h"
+#include "runner/recorder.h"
 #include "runner/session.h"
 #include "runner/sessions.h"
 #include "runner/sign.h"
@@ -40,251 +46,48 @@
 #define TERM_WIDTH 80  /* the recorded terminal of a scripted run */
 #define TERM_HEIGHT 24
 
-/* What the supervisor records while the sandbox runs. */
-struct recorder {
-	struct cast *cast;
-	struct ev_command *cmds;
-	int *host_pids;
-	size_t n, cap;
-	int truncated;
-	int failed; /* out of memory while recording: the session is an error */
-	struct fault_plan *plan; /* the syscall faults, or NULL */
-	const struct sbx *sb;
-	/* take: the candidate at a terminal */
-	const struct session_ui *ui;
-	volatile int *stop;
-	const struct scenario *sc;
-	unsigned limit_s;        /* the time limit the candidate has */
-	int warned;              /* 1: at 10 minutes, 2: at 2 minutes */
-	int submitted, stopped;  /* lab submit; stopped by an operator 1, hang-up 2 */
-	struct ev_hint hints[SCENARIO_MAX_HINTS];
-	size_t nhints;
+/* One session as session_run drives it: what each step leaves for the
+ * next, and what session_release gives back.  Descriptors start at -1,
+ * everything else at zero (session_init). */
+struct session {
+	const struct session_opts *o;
+	struct session_result *res;
+	const char *mode;                /* "take", "replay" or "run" */
+	/* open: the input, the scenario, the ids */
+	struct buf script;
+	char script_digest[SIGN_SHA256_HEX];
+	struct tar_list files;
+	char digest[SIGN_SHA256_HEX], keyid[17];
+	int unsigned_dir;
+	struct scenario sc;
+	char pseudonym[20], seed[65];
+	int overridden;                  /* the seed is --seed's */
+	char libexec[PATH_MAX], profile[SIGN_SHA256_HEX];
+	char sid[17], wd[PATH_MAX], script_path[PATH_MAX + 16];
+	/* plan */
+	struct session_plan plan;
+	/* execute */
+	struct recorder rec;
+	struct sbx *sb;
+	struct sbx_outcome oc;
+	int registered;                  /* in the host's register */
+	int attempt;                     /* in the spool, not yet ended */
+	/* finish */
+	struct ev_info info;
+	struct sbx_limit_report lr;
+	struct ev_limit_event events[8];
+	size_t nevents;
+	struct ev_limit limits[8];
+	char mem_mech[160], pid_mech[160], mechs[6][256];
+	struct grader_result gr;
+	struct ev_carry carry;
+	struct collect_report rep;
+	struct tar_list members;
+	struct buf cast, sealed;
+	int root_fd, upper_fd, answers_fd;
+	char collect_error[600];
 };
 
-static int rec_output(void *ctx, int64_t t_us, const void *data, size_t len)
-{
-	struct recorder *r = ctx;
-
-	if (r->ui)
-		r->ui->output(r->ui->ctx, data, len);
-	if (cast_output(r->cast, t_us, data, len, NULL) < 0) {
-		r->failed = 1;
-		return 1;
-	}
-	return cast_capped(r->cast) ? 1 : 0;
-}
-
-/* Keystrokes, recorded when the scenario asks for them. */
-static int rec_input(void *ctx, int64_t t_us, const void *data, size_t len)
-{
-	struct recorder *r = ctx;
-
-	if (cast_input(r->cast, t_us, data, len, NULL) < 0)
-		r->failed = 1;
-	return 0;
-}
-
-/* labrun's own line on the candidate's screen, recorded with the rest. */
-static void rec_notice(struct recorder *r, int64_t t_us, const char *msg)
-{
-	char line[256];
-	int n = snprintf(line, sizeof line, "\r\n\033[1m[lab] %s\033[0m\r\n", msg);
-
-	if (n > 0)
-		rec_output(r, t_us, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
-}
-
-static void left_mmss(const struct recorder *r, int64_t t_us, char *out,
-		      size_t size)
-{
-	int64_t left = (int64_t)r->limit_s - t_us / 1000000;
-
-	if (left < 0)
-		left = 0;
-	snprintf(out, size, "%lld:%02lld", (long long)(left / 60),
-		 (long long)(left % 60));
-}
-
-/* Once a second: time warnings, and a signal's request to stop. */
-static int rec_tick(void *ctx, int64_t t_us)
-{
-	struct recorder *r = ctx;
-	int64_t left = (int64_t)r->limit_s - t_us / 1000000;
-
-	if (r->stop && *r->stop) {
-		r->stopped = *r->stop;
-		rec_notice(r, t_us, r->stopped == 2 ? "the connection dropped: the session ends and is graded as it stands"
-						    : "the session was ended: it is graded as it stands");
-		return 1;
-	}
-	if (!r->ui)
-		return 0;
-	if (r->warned < 1 && left <= 600 && r->limit_s > 600) {
-		r->warned = 1;
-		rec_notice(r, t_us, "10 minutes left");
-	}
-	if (r->warned < 2 && left <= 120 && r->limit_s > 120) {
-		r->warned = 2;
-		rec_notice(r, t_us, "2 minutes left: the session ends and is graded at 0:00");
-	}
-	return 0;
-}
-
-static unsigned hint_points(const struct recorder *r)
-{
-	unsigned sum = 0;
-	size_t i;
-
-	for (i = 0; i < r->nhints; i++)
-		sum += r->hints[i].cost;
-	return sum;
-}
-
-/* A request on the lab channel.  The supervisor's own records answer it:
- * nothing the candidate sends is taken as a fact. */
-static int rec_lab(void *ctx, int64_t t_us, const char *req, char *resp,
-		   size_t size, size_t *len)
-{
-	struct recorder *r = ctx;
-	const struct scenario *sc = r->sc;
-	char left[32];
-	int n, end = 0;
-
-	left_mmss(r, t_us, left, sizeof left);
-	if (!strcmp(req, "brief")) {
-		n = snprintf(resp, size, "%s", sc->brief ? sc->brief : "");
-	} else if (!strcmp(req, "time")) {
-		n = snprintf(resp, size, "%s left of %u:%02u\n", left,
-			     r->limit_s / 60, r->limit_s % 60);
-	} else if (!strcmp(req, "time-short")) {
-		n = snprintf(resp, size, "%s\n", left);
-	} else if (!strcmp(req, "hint-cost")) {
-		if (r->nhints < sc->nhints)
-			n = snprintf(resp, size, "hint %zu of %zu costs %u points of 1000\n",
-				     r->nhints + 1, sc->nhints, sc->hints[r->nhints].cost);
-		else
-			n = snprintf(resp, size, "no more hints (%zu used)\n", r->nhints);
-	} else if (!strcmp(req, "hint")) {
-		if (r->nhints < sc->nhints && r->nhints < SCENARIO_MAX_HINTS) {
-			struct ev_hint *h = &r->hints[r->nhints];
-
-			h->index = (unsigned)r->nhints + 1;
-			h->cost = sc->hints[r->nhints].cost;
-			h->at_ms = t_us / 1000;
-			r->nhints++;
-			n = snprintf(resp, size, "Hint %u (costs %u points):\n\n%s\n",
-				     h->index, h->cost, sc->hints[h->index - 1].text);
-		} else {
-			n = snprintf(resp, size, "no more hints (%zu used)\n", r->nhints);
-		}
-	} else if (!strcmp(req, "status")) {
-		n = snprintf(resp, size,
-			     "%s %s: %s left; %zu of %zu hints used (%u points); %zu commands run\n",
-			     sc->id, sc->version, left, r->nhints, sc->nhints,
-			     hint_points(r), r->n);
-	} else if (!strcmp(req, "submit")) {
-		r->submitted = 1;
-		end = 1;
-		n = snprintf(resp, size, "submitted: the session ends and is graded\n");
-	} else {
-		n = snprintf(resp, size, "error: unknown request; try: lab help\n");
-	}
-	*len = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
-	return end;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-static int rec_exec(void *ctx, int64_t t_us, const struct sbx_exec *ex)
-{
-	struct recorder *r = ctx;
-	struct ev_command *c;
-	size_t argc = 0, i;
-
-	if (r->n >= COMMANDS_MAX) {
-		r->truncated = 1;
-		return 0;
-	}
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		struct ev_command *nc = realloc(r->cmds, cap * sizeof *nc);
-		int *np;
-
-		if (!nc)
-			goto oom;
-		r->cmds = nc;
-		np = realloc(r->host_pids, cap * sizeof *np);
-		if (!np)
-			goto oom;
-		r->host_pids = np;
-		r->cap = cap;
-	}
-	crash_point("session"); /* the Nth program the candidate runs */
-	c = &r->cmds[r->n];
-	memset(c, 0, sizeof *c);
-	while (ex->argv[argc])
-		argc++;
-	c->argv = calloc(argc + 1, sizeof *c->argv);
-	if (!c->argv)
-		goto oom;
-	for (i = 0; i < argc; i++)
-		if (!(c->argv[i] = strdup(ex->argv[i])))
-			goto oom_cmd;
-	c->argc = argc;
-	c->path = dup_or_null(ex->path);
-	if (ex->path && !c->path)
-		goto oom_cmd;
-	c->t_ms = t_us / 1000;
-	c->pid = ex->pid;
-	c->argv_truncated = ex->argv_truncated;
-	c->verified = -1;
-	r->host_pids[r->n++] = ex->host_pid;
-	return 0;
-oom_cmd:
-	for (i = 0; i < argc; i++)
-		free(c->argv[i]);
-	free(c->argv);
-oom:
-	r->failed = 1;
-	return 1;
-}
-
-static int rec_exited(void *ctx, int64_t t_us, int host_pid, int code)
-{
-	struct recorder *r = ctx;
-	size_t i = r->n;
-
-	(void)t_us;
-	while (i-- > 0) {
-		if (r->host_pids[i] != host_pid)
-			continue;
-		if (!r->cmds[i].exited) {
-			r->cmds[i].exited = 1;
-			r->cmds[i].exit_code = code;
-		}
-		break;
-	}
-	return 0;
-}
-
-/* Does the argument a (as logged) match b (len n, as the program holds
- * it)?  A logged argument that was cut matches b's beginning. */
-static int same_arg(const char *a, const char *b, size_t n, int cut)
-{
-	size_t la = strlen(a);
-
-	if (la == n && !memcmp(a, b, n))
-		return 1;
-	return cut && la < n && !memcmp(a, b, la);
-}
-
-/* The program's command line at its start, against the argv logged at
- * its exec.  A script starts as "INTERPRETER [ARG] PATH ARGV[1]...", with
- * PATH the one given to execve.  A mismatch means the argv was changed
- * while the exec was in flight: it is logged as such, with what ran. */
 /* libfaketime's FAKETIME for a clock.offset: an offset, and a rate. */
 static void clock_env(const struct fault *f, char *out, size_t size)
 {
@@ -352,126 +155,6 @@ static int enter_register(const char *sid, const char *mode,
 	en.time_limit_s = limit_s;
 	*registered = 1;
 	return sessions_add(&en, e);
-}
-
-static int rec_call(void *ctx, int64_t t_us, const struct sbx_call *c,
-		    struct sbx_verdict *v)
-{
-	struct recorder *r = ctx;
-
-	(void)t_us;
-	return r->plan ? sysfaults_call(r->plan, r->sb, c, v) : 0;
-}
-
-/* What the kernel ran for command c (the process waits in its first call
- * after the exec): the program's file, or for a script the script and its
- * interpreter, named inside the sandbox; the link it was run through when
- * the candidate could not have made it; and whether the candidate could
- * have chosen any of it (docs/validity.md, V2).  -1 out of memory. */
-static int identify(struct recorder *r, struct ev_command *c, int host_pid,
-		    int script)
-{
-	static struct sbx_program pg; /* 8 KiB: off the stack */
-	static char path[4096];
-	int trusted, is_link;
-
-	if (sbx_program(r->sb, host_pid, &pg) < 0)
-		return 0; /* it ended first: unknown, untrusted */
-	if (pg.cwd[0] && !(c->cwd = strdup(pg.cwd)))
-		goto oom;
-	if (!script) {
-		if (!(c->exe = strdup(pg.exe)))
-			goto oom;
-		c->trusted = pg.exe_trusted;
-	} else {
-		if (!(c->interpreter = strdup(pg.exe)))
-			goto oom;
-		if (sbx_resolve(r->sb, host_pid, pg.cwd, c->path, 1, path,
-				sizeof path, &trusted, &is_link) == 0) {
-			if (!(c->exe = strdup(path)))
-				goto oom;
-			c->trusted = pg.exe_trusted && trusted;
-		}
-	}
-	/* The name it was run by, when that is a link nobody but the system
-	 * made to this very program (python3 -> python3.11, sh -> dash). */
-	if (c->exe && c->path &&
-	    sbx_resolve(r->sb, host_pid, pg.cwd, c->path, 0, path, sizeof path,
-			&trusted, &is_link) == 0 && is_link && trusted &&
-	    strcmp(path, c->exe) && !(c->link = strdup(path)))
-		goto oom;
-	return 0;
-oom:
-	r->failed = 1;
-	return -1;
-}
-
-static int rec_started(void *ctx, int64_t t_us, int host_pid,
-		       const char *cmdline, size_t len, int cut)
-{
-	struct recorder *r = ctx;
-	struct ev_command *c = NULL;
-	const char *arg[ARGV_MAX_ARGS];
-	size_t alen[ARGV_MAX_ARGS], na = 0, i = r->n, k, off, n, tail, base;
-	int ok, lcut, script = 0;
-
-	(void)t_us;
-	while (i-- > 0)
-		if (r->host_pids[i] == host_pid) {
-			c = &r->cmds[i];
-			break;
-		}
-	if (!c || c->verified != -1)
-		return 0;
-	for (off = 0; off < len && na < ARGV_MAX_ARGS; off += n + 1) {
-		n = strnlen(cmdline + off, len - off);
-		arg[na] = cmdline + off;
-		alen[na++] = n;
-	}
-	cut = cut || off < len;
-	lcut = c->argv_truncated;
-	/* As exec'd: the same arguments. */
-	ok = na == c->argc || ((cut || lcut) && na >= c->argc);
-	for (k = 0; ok && k < c->argc && k < na; k++)
-		ok = same_arg(c->argv[k], arg[k], alen[k], lcut);
-	/* As a script: the interpreter, maybe its argument, the path. */
-	if (!ok && c->path && c->argc >= 1) {
-		tail = c->argc - 1;
-		for (base = 1; base <= 2 && !ok; base++) {
-			if (na != base + 1 + tail && !(cut && na > base + 1))
-				continue;
-			ok = same_arg(c->path, arg[base], alen[base], 0);
-			for (k = 0; ok && k < tail && base + 1 + k < na; k++)
-				ok = same_arg(c->argv[k + 1], arg[base + 1 + k],
-					      alen[base + 1 + k], lcut);
-			script = ok;
-		}
-	}
-	c->verified = ok;
-	if (identify(r, c, host_pid, script) < 0)
-		return 1;
-	if (ok)
-		return 0;
-	c->argv_run = calloc(na + 1, sizeof *c->argv_run);
-	for (k = 0; c->argv_run && k < na; k++) {
-		c->argv_run[k] = strndup(arg[k], alen[k]);
-		if (!c->argv_run[k])
-			break;
-		c->argc_run++;
-	}
-	return 0;
-}
-
-static void rec_release(struct recorder *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		ev_command_release(&r->cmds[i]);
-	free(r->cmds);
-	free(r->host_pids);
-	cast_free(r->cast);
-	memset(r, 0, sizeof *r);
 }
 
 static int derive_ids(const struct session_opts *o, const char *digest,
@@ -851,619 +534,767 @@ static int begin_attempt(const struct session_opts *o, const char *sid,
 	return 0;
 }
 
-int session_run(const struct session_opts *o, struct session_result *res,
-		struct err *e)
-{
-	struct tar_list files = {0}, members = {0};
-	struct scenario sc = {0};
-	struct recorder rec = {0};
-	struct grader_result gr = {0};
-	struct ev_carry carry = {0};
-	struct collect_report rep = {0};
-	struct sbx_config cfg = {0};
-	struct sbx_outcome oc = {0};
-	struct sbx *sb = NULL;
-	struct ev_info info = {0};
-	struct ev_limit limits[8];
-	struct sbx_service *services = NULL;
-	struct ev_fault *faults = NULL;
-	struct sbx_signal *signals = NULL;
-	size_t nsignals = 0, signal_of[SCENARIO_MAX_FAULTS];
-	unsigned accept_traps = 0;
-	struct sbx_port_block *blocks = NULL;
-	struct sbx_small_fs *small = NULL;
-	size_t small_of[SCENARIO_MAX_FAULTS], k, clock_fault = SIZE_MAX;
-	char faketime[64], preload[] = "LD_PRELOAD=" FAKETIME_LIB;
-	char *clock_envp[] = {preload, faketime, NULL};
-	char *platform_seed = NULL, *platform_plan = NULL, *platform_envp[5];
-	size_t i;
-	struct ev_limit_event events[8];
-	struct sbx_limit_report lr = {0};
-	char mem_mech[160], pid_mech[160], mechs[6][256];
-	struct scenario_limits applied;
-	unsigned time_limit;
-	size_t nevents = 0;
-	struct buf script = BUF_INIT, cast = BUF_INIT, sealed = BUF_INIT;
-	char digest[SIGN_SHA256_HEX], keyid[17], pseudonym[20], seed[65];
-	char profile[SIGN_SHA256_HEX], libexec[PATH_MAX], init_path[PATH_MAX + 32];
-	char wd[PATH_MAX], script_path[PATH_MAX + 16], sid[17], comment[256];
-	char script_digest[SIGN_SHA256_HEX], collect_error[600];
-	unsigned char rnd[8];
-	int unsigned_dir = 0, overridden = 0, root_fd = -1, upper_fd = -1;
-	int registered = 0, attempt = 0;
-	int answers_fd = -1, rc = -1;
-	const struct scenario_limits *l;
-	struct err se = {0};
+/* Plan. */
 
+void session_plan_limits(const struct scenario *sc, const struct config *cfg,
+			 unsigned time_factor_pct, struct session_plan *p)
+{
+	memset(p, 0, sizeof *p);
+	p->clock_fault = SIZE_MAX;
+	/* The operator's maxima win over the scenario's asks. */
+	p->applied = sc->limits;
+	clamp(&p->applied.memory_mb, cfg->max_memory_mb);
+	clamp(&p->applied.processes, cfg->max_processes);
+	clamp(&p->applied.disk_mb, cfg->max_disk_mb);
+	clamp(&p->applied.cpu_s, cfg->max_cpu_s);
+	clamp(&p->applied.open_files, cfg->max_open_files);
+	p->time_limit_s = sc->time_limit_s;
+	clamp(&p->time_limit_s, cfg->max_time_s);
+	/* An accommodation extends what the candidate gets, recorded. */
+	if (time_factor_pct && time_factor_pct != 100)
+		p->time_limit_s = (unsigned)((unsigned long long)p->time_limit_s *
+					     time_factor_pct / 100);
+}
+
+/* The scenario's services, as the sandbox starts them. */
+static int plan_services(const struct scenario *sc, struct session_plan *p,
+			 struct err *e)
+{
+	size_t i;
+
+	if (!sc->nservices)
+		return 0;
+	p->services = calloc(sc->nservices, sizeof *p->services);
+	if (!p->services)
+		return err_set(e, ERR_HOST, "out of memory");
+	for (i = 0; i < sc->nservices; i++) {
+		p->services[i].name = sc->services[i].name;
+		p->services[i].argv = sc->services[i].argv;
+		p->services[i].restart = sc->services[i].restart;
+	}
+	p->cfg.services = p->services;
+	p->cfg.nservices = sc->nservices;
+	return 0;
+}
+
+/* The fault plan, translated into the sandbox's configuration: the
+ * record of each fault (not yet applied), the signals the supervisor
+ * sends to services, the blocked ports, the small filesystems, the
+ * services' clocks, the simulated platform's environment, and the trap
+ * families the syscall faults need.  The file faults are applied to the
+ * tree once the sandbox exists (faults_apply), the syscall faults decided
+ * as the calls come (sysfaults_new, sysfaults_call). */
+static int plan_faults(const struct scenario *sc, const char *seed_hex,
+		       struct session_plan *p, struct err *e)
+{
+	struct sbx_config *cfg = &p->cfg;
+	struct sbx_service *services = p->services;
+	unsigned accept_traps = 0;
+	size_t i, k;
+
+	p->faults = calloc(sc->nfaults + 1, sizeof *p->faults);
+	if (!p->faults)
+		return err_set(e, ERR_HOST, "out of memory");
+	for (i = 0; i < sc->nfaults; i++)
+		faults_describe(&sc->faults[i], &p->faults[i]);
+	/* Process faults: signals the supervisor sends to services. */
+	p->signals = calloc(sc->nfaults + 1, sizeof *p->signals);
+	if (!p->signals)
+		return err_set(e, ERR_HOST, "out of memory");
+	for (i = 0; i < sc->nfaults; i++) {
+		const struct fault *f = &sc->faults[i];
+		struct sbx_signal *s = &p->signals[cfg->nsignals];
+
+		if (!fault_is_process(f->kind))
+			continue;
+		for (k = 0; k < sc->nservices; k++)
+			if (!strcmp(sc->services[k].name, f->service))
+				break;
+		s->service = k;
+		/* 0: a freeze (sandbox.h) */
+		s->signo = f->kind == FAULT_PROCESS_FREEZE ? 0 : f->signo;
+		s->at_ms = f->at_s * 1000u;
+		s->when_path = f->when_file;
+		s->after_requests = (unsigned)f->after_requests;
+		s->crashloop = f->kind == FAULT_PROCESS_CRASHLOOP;
+		s->crash_after_ms = f->crash_after_ms;
+		s->crash_times = f->crash_times;
+		s->while_path = f->while_file;
+		/* a count of connections: the services' accept calls report */
+		if (f->after_requests)
+			accept_traps = 1u << sbx_trap_family_index("accept");
+		p->signal_of[cfg->nsignals] = i;
+		cfg->nsignals++;
+	}
+	cfg->signals = p->signals;
+	/* Network, disk and clock faults: set up with the sandbox. */
+	p->blocks = calloc(sc->nfaults + 1, sizeof *p->blocks);
+	p->small = calloc(sc->nfaults + 1, sizeof *p->small);
+	if (!p->blocks || !p->small)
+		return err_set(e, ERR_HOST, "out of memory");
+	memcpy(p->preload, "LD_PRELOAD=" FAKETIME_LIB, sizeof p->preload);
+	p->clock_envp[0] = p->preload;
+	p->clock_envp[1] = p->faketime;
+	p->clock_envp[2] = NULL;
+	for (i = 0; i < sc->nfaults; i++) {
+		const struct fault *f = &sc->faults[i];
+
+		if (f->kind == FAULT_NET_REFUSE || f->kind == FAULT_NET_DROP) {
+			p->blocks[cfg->nblocks].port = f->port;
+			p->blocks[cfg->nblocks].drop = f->kind == FAULT_NET_DROP;
+			cfg->nblocks++;
+		} else if (f->kind == FAULT_DISK_FULL || f->kind == FAULT_DISK_INODES) {
+			p->small[cfg->nsmall].path = f->path;
+			p->small[cfg->nsmall].inodes = f->kind == FAULT_DISK_INODES;
+			if (f->kind == FAULT_DISK_FULL)
+				p->small[cfg->nsmall].free_kb = f->free;
+			else
+				p->small[cfg->nsmall].free_inodes = f->free;
+			p->small_of[cfg->nsmall++] = i;
+		} else if (f->kind == FAULT_CLOCK_OFFSET) {
+			clock_env(f, p->faketime, sizeof p->faketime);
+			for (k = 0; k < sc->nservices; k++)
+				if (!f->service || !strcmp(f->service, sc->services[k].name))
+					services[k].env = p->clock_envp;
+			p->clock_fault = i;
+		}
+	}
+	cfg->blocks = p->blocks;
+	cfg->small = p->small;
+	/* The platform: its seed (the session's, so variants follow it) and
+	 * its faults, in agentd's environment, which the candidate cannot
+	 * read. */
+	if (sc->platform_service != SIZE_MAX) {
+		size_t n = 0;
+		size_t seed_size = sizeof "LABRUN_SEED=" + strlen(seed_hex);
+		size_t plan_size = sizeof "LABRUN_PLATFORM_FAULTS=" +
+				   (sc->platform_faults ? strlen(sc->platform_faults) : 0);
+
+		p->platform_seed = malloc(seed_size);
+		p->platform_plan = malloc(plan_size);
+		if (!p->platform_seed || !p->platform_plan)
+			return err_set(e, ERR_HOST, "out of memory");
+		snprintf(p->platform_seed, seed_size, "LABRUN_SEED=%s", seed_hex);
+		p->platform_envp[n++] = p->platform_seed;
+		if (sc->platform_faults) {
+			snprintf(p->platform_plan, plan_size, "LABRUN_PLATFORM_FAULTS=%s",
+				 sc->platform_faults);
+			p->platform_envp[n++] = p->platform_plan;
+		}
+		if (services[sc->platform_service].env) {
+			p->platform_envp[n++] = p->preload;
+			p->platform_envp[n++] = p->faketime;
+		}
+		p->platform_envp[n] = NULL;
+		services[sc->platform_service].env = p->platform_envp;
+		/* agentd listens once its history has run */
+		services[sc->platform_service].ready = SIM_DEFAULT_SOCKET;
+	}
+	/* Syscall faults: the families the sandbox reports, and whose. */
+	sysfaults_traps(sc, &cfg->trap_candidate, &cfg->trap_services);
+	cfg->trap_services |= accept_traps;
+	return 0;
+}
+
+int session_plan(const struct scenario *sc, const struct session_where *w,
+		 const char *seed_hex, struct session_plan *p, struct err *e)
+{
+	const struct scenario_limits *l = &p->applied;
+	struct sbx_config *cfg = &p->cfg;
+
+	snprintf(p->tools_dir, sizeof p->tools_dir, "%s/bin", w->libexec);
+	snprintf(p->init_path, sizeof p->init_path, "%s/labrun-init", w->libexec);
+	cfg->workdir = w->workdir;
+	cfg->state_dir = w->state_dir;
+	cfg->tools_dir = p->tools_dir;
+	cfg->init_path = p->init_path;
+	cfg->script_path = w->script_path;
+	cfg->lab = 1; /* the lab channel, for take and for scripts alike */
+	cfg->disk_mb = l->disk_mb;
+	cfg->inodes = l->disk_mb * SESSION_INODES_PER_MB < 1024
+			      ? 1024 : l->disk_mb * SESSION_INODES_PER_MB;
+	cfg->nproc = l->processes;
+	cfg->nofile = l->open_files;
+	cfg->cpu_s = l->cpu_s;
+	cfg->fsize_bytes = (unsigned long long)l->disk_mb << 20;
+	cfg->as_bytes = (unsigned long long)l->memory_mb << 20;
+	cfg->width = TERM_WIDTH;
+	cfg->height = TERM_HEIGHT;
+	/* The session's memory cgroup also pays for what its tmpfs layers
+	 * hold: the writable layer, /tmp and /dev/shm.  Filling them ends in
+	 * ENOSPC from their own size limits, not in the OOM killer. */
+	cfg->cg_memory_bytes = ((unsigned long long)l->memory_mb + l->disk_mb +
+				2ull * SESSION_TMP_MB) << 20;
+	cfg->cg_pids = l->processes;
+	if (plan_services(sc, p, e) < 0 || plan_faults(sc, seed_hex, p, e) < 0)
+		return -1;
+	return 0;
+}
+
+void session_plan_release(struct session_plan *p)
+{
+	free(p->services);
+	free(p->platform_seed);
+	free(p->platform_plan);
+	free(p->faults);
+	free(p->signals);
+	free(p->blocks);
+	free(p->small);
+	memset(p, 0, sizeof *p);
+	p->clock_fault = SIZE_MAX;
+}
+
+/* The steps. */
+
+static void session_init(struct session *s, const struct session_opts *o,
+			 struct session_result *res)
+{
+	memset(s, 0, sizeof *s);
+	s->o = o;
+	s->res = res;
+	s->mode = o->ui ? "take" : o->replay ? "replay" : "run";
+	s->plan.clock_fault = SIZE_MAX;
+	s->root_fd = s->upper_fd = s->answers_fd = -1;
 	memset(res, 0, sizeof *res);
-	/* Everything that can refuse the input comes before the sandbox. */
+}
+
+/* Open: the candidate's input, the bundle (its signature first), the
+ * scenario and its variant, the ids, and where the evidence goes.
+ * Everything that can refuse the input comes before the sandbox. */
+static int session_open(struct session *s, struct err *e)
+{
+	const struct session_opts *o = s->o;
+	struct session_result *res = s->res;
+	unsigned char rnd[8];
+
 	if (!o->ui && !o->script && o->script_len > SCRIPT_MAX_BYTES)
 		return err_set(e, ERR_REFUSED, "script: over %u bytes", SCRIPT_MAX_BYTES);
 	if (!o->ui && !o->script &&
-	    buf_append(&script, o->script_data ? o->script_data : "",
+	    buf_append(&s->script, o->script_data ? o->script_data : "",
 		       o->script_len, e) < 0)
 		return -1;
 	if (!o->ui && o->script &&
-	    read_file_bounded(o->script, SCRIPT_MAX_BYTES, &script, e) < 0)
+	    read_file_bounded(o->script, SCRIPT_MAX_BYTES, &s->script, e) < 0)
 		return err_wrap(e, "script");
-	if (bundle_load(o->input, o->trust, &o->lim, &files, digest, keyid,
-			&unsigned_dir, e) < 0)
-		goto out;
+	if (bundle_load(o->input, o->trust, &o->lim, &s->files, s->digest,
+			s->keyid, &s->unsigned_dir, e) < 0)
+		return -1;
 	crash_point("unpack");
-	if (scenario_load(&files, o->max_depth, &sc, &res->problems, e) < 0) {
+	if (scenario_load(&s->files, o->max_depth, &s->sc, &res->problems, e) < 0) {
 		if (res->problems.n)
 			err_set(e, ERR_REFUSED, "%s: %zu problem%s in the scenario",
 				o->input, res->problems.n,
 				res->problems.n == 1 ? "" : "s");
-		goto out;
+		return -1;
 	}
-	if (derive_ids(o, digest, pseudonym, seed, &overridden, e) < 0 ||
-	    load_variant(o, &files, seed, &sc, res, e) < 0 ||
-	    find_libexec(libexec, sizeof libexec, e) < 0 ||
-	    profile_digest(profile, e) < 0)
-		goto out;
+	if (derive_ids(o, s->digest, s->pseudonym, s->seed, &s->overridden, e) < 0 ||
+	    load_variant(o, &s->files, s->seed, &s->sc, res, e) < 0 ||
+	    find_libexec(s->libexec, sizeof s->libexec, e) < 0 ||
+	    profile_digest(s->profile, e) < 0)
+		return -1;
 	/* Where the evidence goes, and the spool if it cannot: both checked
 	 * before any brief or sandbox, so that no candidate sits an exam
 	 * whose evidence has nowhere to go (docs/operators.md). */
 	if (check_out(o->out, e) < 0 || spool_ready(e) < 0 ||
 	    spool_reap(&res->lost_found, e) < 0)
-		goto out;
-	snprintf(res->scenario, sizeof res->scenario, "%s %s", sc.id, sc.version);
-	res->pass_mark = sc.pass_mark;
-	sha256_hex(script.data, script.len, script_digest);
+		return -1;
+	snprintf(res->scenario, sizeof res->scenario, "%s %s", s->sc.id, s->sc.version);
+	res->pass_mark = s->sc.pass_mark;
+	sha256_hex(s->script.data, s->script.len, s->script_digest);
+	/* The session's id and its work area. */
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return err_sys(e, ERR_HOST, errno, "getrandom");
+	hex_encode(rnd, sizeof rnd, s->sid);
+	snprintf(s->wd, sizeof s->wd, "%s/%s", sessions_dir(), s->sid);
+	snprintf(s->script_path, sizeof s->script_path, "%s/script.sh", s->wd);
+	return 0;
+}
 
-	/* The sandbox. */
-	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
-		err_sys(e, ERR_HOST, errno, "getrandom");
-		goto out;
-	}
-	hex_encode(rnd, sizeof rnd, sid);
-	snprintf(wd, sizeof wd, "%s/%s", sessions_dir(), sid);
-	snprintf(script_path, sizeof script_path, "%s/script.sh", wd);
-	snprintf(init_path, sizeof init_path, "%s/labrun-init", libexec);
-	snprintf(libexec + strlen(libexec), sizeof libexec - strlen(libexec),
-		 "/bin");
-	/* The operator's maxima win over the scenario's asks. */
-	applied = sc.limits;
-	clamp(&applied.memory_mb, o->cfg->max_memory_mb);
-	clamp(&applied.processes, o->cfg->max_processes);
-	clamp(&applied.disk_mb, o->cfg->max_disk_mb);
-	clamp(&applied.cpu_s, o->cfg->max_cpu_s);
-	clamp(&applied.open_files, o->cfg->max_open_files);
-	time_limit = sc.time_limit_s;
-	clamp(&time_limit, o->cfg->max_time_s);
-	/* An accommodation extends what the candidate gets, recorded. */
-	if (o->time_factor_pct && o->time_factor_pct != 100)
-		time_limit = (unsigned)((unsigned long long)time_limit *
-					o->time_factor_pct / 100);
-	l = &applied;
-	/* take: the brief, and the candidate's go, before any sandbox. */
-	if (o->ui && o->ui->brief(o->ui->ctx, &sc, time_limit) < 0) {
-		err_set(e, ERR_REFUSED, "the exam was not started; nothing was written");
-		goto out;
-	}
-	cfg.workdir = wd;
-	cfg.state_dir = sessions_state_dir();
-	cfg.tools_dir = libexec;
-	cfg.init_path = init_path;
-	cfg.script_path = o->ui ? NULL : script_path;
-	cfg.lab = 1; /* the lab channel, for take and for scripts alike */
-	cfg.disk_mb = l->disk_mb;
-	cfg.inodes = l->disk_mb * SESSION_INODES_PER_MB < 1024
-			     ? 1024 : l->disk_mb * SESSION_INODES_PER_MB;
-	cfg.nproc = l->processes;
-	cfg.nofile = l->open_files;
-	cfg.cpu_s = l->cpu_s;
-	cfg.fsize_bytes = (unsigned long long)l->disk_mb << 20;
-	cfg.as_bytes = (unsigned long long)l->memory_mb << 20;
-	cfg.width = TERM_WIDTH;
-	cfg.height = TERM_HEIGHT;
-	/* The session's memory cgroup also pays for what its tmpfs layers
-	 * hold: the writable layer, /tmp and /dev/shm.  Filling them ends in
-	 * ENOSPC from their own size limits, not in the OOM killer. */
-	cfg.cg_memory_bytes = ((unsigned long long)l->memory_mb + l->disk_mb +
-			       2ull * SESSION_TMP_MB) << 20;
-	cfg.cg_pids = l->processes;
-	faults = calloc(sc.nfaults + 1, sizeof *faults);
-	if (!faults) {
-		err_set(e, ERR_HOST, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < sc.nfaults; i++)
-		faults_describe(&sc.faults[i], &faults[i]);
-	if (sc.nservices) {
-		services = calloc(sc.nservices, sizeof *services);
-		if (!services) {
-			err_set(e, ERR_HOST, "out of memory");
-			goto out;
-		}
-		for (i = 0; i < sc.nservices; i++) {
-			services[i].name = sc.services[i].name;
-			services[i].argv = sc.services[i].argv;
-			services[i].restart = sc.services[i].restart;
-		}
-		cfg.services = services;
-		cfg.nservices = sc.nservices;
-	}
-	/* Process faults: signals the supervisor sends to services. */
-	signals = calloc(sc.nfaults + 1, sizeof *signals);
-	if (!signals) {
-		err_set(e, ERR_HOST, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < sc.nfaults; i++) {
-		const struct fault *f = &sc.faults[i];
+/* Plan: the limits; take's brief and the candidate's go, before any
+ * sandbox; then the sandbox's configuration and the fault plan. */
+static int session_plan_step(struct session *s, struct err *e)
+{
+	const struct session_opts *o = s->o;
+	struct session_where w;
 
-		if (!fault_is_process(f->kind))
-			continue;
-		for (k = 0; k < sc.nservices; k++)
-			if (!strcmp(sc.services[k].name, f->service))
-				break;
-		signals[nsignals].service = k;
-		/* 0: a freeze (sandbox.h) */
-		signals[nsignals].signo = f->kind == FAULT_PROCESS_FREEZE ? 0 : f->signo;
-		signals[nsignals].at_ms = f->at_s * 1000u;
-		signals[nsignals].when_path = f->when_file;
-		signals[nsignals].after_requests = (unsigned)f->after_requests;
-		signals[nsignals].crashloop = f->kind == FAULT_PROCESS_CRASHLOOP;
-		signals[nsignals].crash_after_ms = f->crash_after_ms;
-		signals[nsignals].crash_times = f->crash_times;
-		signals[nsignals].while_path = f->while_file;
-		/* a count of connections: the services' accept calls report */
-		if (f->after_requests)
-			accept_traps = 1u << sbx_trap_family_index("accept");
-		signal_of[nsignals] = i;
-		nsignals++;
-	}
-	cfg.signals = signals;
-	cfg.nsignals = nsignals;
-	/* Network, disk and clock faults: set up with the sandbox. */
-	blocks = calloc(sc.nfaults + 1, sizeof *blocks);
-	small = calloc(sc.nfaults + 1, sizeof *small);
-	if (!blocks || !small) {
-		err_set(e, ERR_HOST, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < sc.nfaults; i++) {
-		const struct fault *f = &sc.faults[i];
+	session_plan_limits(&s->sc, o->cfg, o->time_factor_pct, &s->plan);
+	if (o->ui && o->ui->brief(o->ui->ctx, &s->sc, s->plan.time_limit_s) < 0)
+		return err_set(e, ERR_REFUSED, "the exam was not started; nothing was written");
+	w.workdir = s->wd;
+	w.state_dir = sessions_state_dir();
+	w.libexec = s->libexec;
+	w.script_path = o->ui ? NULL : s->script_path;
+	return session_plan(&s->sc, &w, s->seed, &s->plan, e);
+}
 
-		if (f->kind == FAULT_NET_REFUSE || f->kind == FAULT_NET_DROP) {
-			blocks[cfg.nblocks].port = f->port;
-			blocks[cfg.nblocks].drop = f->kind == FAULT_NET_DROP;
-			cfg.nblocks++;
-		} else if (f->kind == FAULT_DISK_FULL || f->kind == FAULT_DISK_INODES) {
-			small[cfg.nsmall].path = f->path;
-			small[cfg.nsmall].inodes = f->kind == FAULT_DISK_INODES;
-			if (f->kind == FAULT_DISK_FULL)
-				small[cfg.nsmall].free_kb = f->free;
-			else
-				small[cfg.nsmall].free_inodes = f->free;
-			small_of[cfg.nsmall++] = i;
-		} else if (f->kind == FAULT_CLOCK_OFFSET) {
-			clock_env(f, faketime, sizeof faketime);
-			for (k = 0; k < sc.nservices; k++)
-				if (!f->service || !strcmp(f->service, sc.services[k].name))
-					services[k].env = clock_envp;
-			clock_fault = i;
-		}
-	}
-	cfg.blocks = blocks;
-	cfg.small = small;
-	/* The platform: its seed (the session's, so variants follow it) and
-	 * its faults, in agentd's environment, which the candidate cannot
-	 * read. */
-	if (sc.platform_service != SIZE_MAX) {
-		size_t n = 0;
+/* The sandbox, built: the host checked and tidied, the session in the
+ * register and the spool, the script in place, the scenario's tree laid
+ * out with its file faults applied and its owners given. */
+static int session_build(struct session *s, struct err *se)
+{
+	const struct session_opts *o = s->o;
+	struct session_result *res = s->res;
+	unsigned limit_s = s->plan.time_limit_s;
 
-		size_t plan_size = sizeof "LABRUN_PLATFORM_FAULTS=" +
-				   (sc.platform_faults ? strlen(sc.platform_faults) : 0);
-
-		platform_seed = malloc(sizeof "LABRUN_SEED=" + sizeof seed);
-		platform_plan = malloc(plan_size);
-		if (!platform_seed || !platform_plan) {
-			err_set(e, ERR_HOST, "out of memory");
-			goto out;
-		}
-		snprintf(platform_seed, sizeof "LABRUN_SEED=" + sizeof seed,
-			 "LABRUN_SEED=%s", seed);
-		platform_envp[n++] = platform_seed;
-		if (sc.platform_faults) {
-			snprintf(platform_plan, plan_size, "LABRUN_PLATFORM_FAULTS=%s",
-				 sc.platform_faults);
-			platform_envp[n++] = platform_plan;
-		}
-		if (services[sc.platform_service].env) {
-			platform_envp[n++] = preload;
-			platform_envp[n++] = faketime;
-		}
-		platform_envp[n] = NULL;
-		services[sc.platform_service].env = platform_envp;
-		/* agentd listens once its history has run */
-		services[sc.platform_service].ready = SIM_DEFAULT_SOCKET;
-	}
-	/* Syscall faults: the families the sandbox reports, and whose. */
-	sysfaults_traps(&sc, &cfg.trap_candidate, &cfg.trap_services);
-	cfg.trap_services |= accept_traps;
-	if ((cfg.trap_candidate || cfg.trap_services) &&
-	    sysfaults_new(&sc, &files, seed, &rec.plan, e) < 0)
-		goto out;
-	if (cast_open(&rec.cast, TERM_WIDTH, TERM_HEIGHT, time_now_ms() / 1000,
-		      CAST_MAX_BYTES, e) < 0)
-		goto out;
-	/* A sandbox that cannot be built (a missing kernel feature, a limit
-	 * no cgroup can apply, I/O) is the host's failure: an error verdict,
-	 * with signed evidence that says why, never the candidate's fail. */
-	if (sbx_check_host(&se) < 0 ||
-	    (clock_fault != SIZE_MAX && access(FAKETIME_LIB, R_OK) < 0 &&
-	     err_sys(&se, ERR_HOST, errno,
+	if (sbx_check_host(se) < 0 ||
+	    (s->plan.clock_fault != SIZE_MAX && access(FAKETIME_LIB, R_OK) < 0 &&
+	     err_sys(se, ERR_HOST, errno,
 		     "clock faults need %s (Debian package faketime)",
 		     FAKETIME_LIB) < 0) ||
-	    mkdir_p(sessions_dir(), 0711, &se) < 0 ||
-	    sbx_remove_stale(sessions_dir(), &res->stale_removed, &se) < 0 ||
-	    sessions_prune(&se) < 0 ||
-	    sbx_remove_stale_cgroups(&res->stale_cgroups, &se) < 0 ||
-	    sbx_create(&cfg, &sb, &se) < 0 ||
-	    enter_register(sid, o->ui ? "take" : o->replay ? "replay" : "run",
-			   res->scenario,
-			   pseudonym, time_limit, &registered, &se) < 0 ||
-	    begin_attempt(o, sid, wd, res->scenario, pseudonym, time_limit, digest,
-			  &attempt, &se) < 0 ||
+	    mkdir_p(sessions_dir(), 0711, se) < 0 ||
+	    sbx_remove_stale(sessions_dir(), &res->stale_removed, se) < 0 ||
+	    sessions_prune(se) < 0 ||
+	    sbx_remove_stale_cgroups(&res->stale_cgroups, se) < 0 ||
+	    sbx_create(&s->plan.cfg, &s->sb, se) < 0 ||
+	    enter_register(s->sid, s->mode, res->scenario, s->pseudonym,
+			   limit_s, &s->registered, se) < 0 ||
+	    begin_attempt(o, s->sid, s->wd, res->scenario, s->pseudonym,
+			  limit_s, s->digest, &s->attempt, se) < 0 ||
 	    (!o->ui &&
-	     write_file_atomic(script_path, script.data, script.len, 0644, &se) < 0) ||
-	    bundle_extract(&files, "system/", sbx_lower_fd(sb),
-			   sbx_root_uid(sb), sbx_root_uid(sb), &se) < 0 ||
-	    faults_apply(&sc, &files, sbx_lower_fd(sb), sbx_root_uid(sb),
-			 seed, faults, &se) < 0 ||
-	    give_owned(&sc, sbx_lower_fd(sb), sbx_service_uid(sb),
-		       sbx_candidate_uid(sb), &se) < 0) {
-		if (se.kind == ERR_REFUSED && sb) {
-			*e = se;
-			goto out;
-		}
-		oc.end = SBX_END_ERROR;
-		oc.exit_status = -1;
-		oc.started_ms = oc.ended_ms = time_now_ms();
-		snprintf(oc.error, sizeof oc.error, "the sandbox could not be built: %.440s",
-			 se.msg);
-	} else {
-		char *argv[] = {"/bin/bash", "--noprofile", "--norc",
-				SBX_SCRIPT_PATH, NULL};
-		char *envp[] = {
-			"PATH=" SBX_TOOLS_DIR ":/usr/local/bin:/usr/bin:/bin",
-			"HOME=" SBX_CANDIDATE_HOME,
-			"USER=candidate",
-			"LOGNAME=candidate",
-			"SHELL=/bin/bash",
-			"TERM=xterm-256color",
-			"LANG=C.UTF-8",
-			"TZ=UTC",
-			NULL,
-		};
-		char *shell[] = {"/bin/bash", "--rcfile", SBX_TOOLS_DIR "/labrc",
-				 "-i", NULL};
-		struct sbx_hooks hooks = {
-			.ctx = &rec, .output = rec_output, .exec = rec_exec,
-			.exited = rec_exited, .started = rec_started,
-			.call = rec_call, .lab = rec_lab, .input_fd = -1,
-		};
+	     write_file_atomic(s->script_path, s->script.data, s->script.len,
+			       0644, se) < 0) ||
+	    bundle_extract(&s->files, "system/", sbx_lower_fd(s->sb),
+			   sbx_root_uid(s->sb), sbx_root_uid(s->sb), se) < 0 ||
+	    faults_apply(&s->sc, &s->files, sbx_lower_fd(s->sb),
+			 sbx_root_uid(s->sb), s->seed, s->plan.faults, se) < 0 ||
+	    give_owned(&s->sc, sbx_lower_fd(s->sb), sbx_service_uid(s->sb),
+		       sbx_candidate_uid(s->sb), se) < 0)
+		return -1;
+	return 0;
+}
 
-		rec.sb = sb;
-		rec.sc = &sc;
-		rec.limit_s = time_limit;
-		rec.stop = o->stop;
-		if (o->stop)
-			hooks.tick = rec_tick;
-		if (o->ui) {
-			rec.ui = o->ui;
-			hooks.tick = rec_tick;
-			hooks.input_fd = o->ui->input_fd;
-			hooks.winch = o->ui->winch;
-			if (sc.record_input)
-				hooks.input = rec_input;
-		}
-		crash_point("build");
-		if (sbx_run(sb, o->ui ? shell : argv, envp, !o->ui,
-			    time_limit * 1000u, &hooks, &oc, &se) < 0) {
-			oc.end = SBX_END_ERROR;
-			oc.exit_status = -1;
-			oc.started_ms = oc.ended_ms = time_now_ms();
-			snprintf(oc.error, sizeof oc.error, "%.500s", se.msg);
-		}
+/* The candidate's program in the built sandbox: the script (run), or an
+ * interactive shell (take), under the recorder's hooks. */
+static void session_sandbox(struct session *s)
+{
+	const struct session_opts *o = s->o;
+	char *argv[] = {"/bin/bash", "--noprofile", "--norc",
+			SBX_SCRIPT_PATH, NULL};
+	char *envp[] = {
+		"PATH=" SBX_TOOLS_DIR ":/usr/local/bin:/usr/bin:/bin",
+		"HOME=" SBX_CANDIDATE_HOME,
+		"USER=candidate",
+		"LOGNAME=candidate",
+		"SHELL=/bin/bash",
+		"TERM=xterm-256color",
+		"LANG=C.UTF-8",
+		"TZ=UTC",
+		NULL,
+	};
+	char *shell[] = {"/bin/bash", "--rcfile", SBX_TOOLS_DIR "/labrc",
+			 "-i", NULL};
+	struct sbx_hooks hooks;
+	struct err se = {0};
+
+	s->rec.sb = s->sb;
+	s->rec.sc = &s->sc;
+	s->rec.limit_s = s->plan.time_limit_s;
+	s->rec.stop = o->stop;
+	s->rec.ui = o->ui;
+	rec_hooks(&s->rec, &hooks);
+	crash_point("build");
+	if (sbx_run(s->sb, o->ui ? shell : argv, envp, !o->ui,
+		    s->plan.time_limit_s * 1000u, &hooks, &s->oc, &se) < 0) {
+		s->oc.end = SBX_END_ERROR;
+		s->oc.exit_status = -1;
+		s->oc.started_ms = s->oc.ended_ms = time_now_ms();
+		snprintf(s->oc.error, sizeof s->oc.error, "%.500s", se.msg);
 	}
-	if (rec.failed && oc.end != SBX_END_ERROR) {
-		oc.end = SBX_END_ERROR;
-		snprintf(oc.error, sizeof oc.error,
+}
+
+/* Execute: the syscall faults' state and the recording, then the sandbox
+ * built and run.  A sandbox that cannot be built (a missing kernel
+ * feature, a limit no cgroup can apply, I/O) is the host's failure: an
+ * error verdict, with signed evidence that says why, never the
+ * candidate's fail.  Only a refused scenario stops the session here. */
+static int session_execute(struct session *s, struct err *e)
+{
+	const struct sbx_config *cfg = &s->plan.cfg;
+	struct err se = {0};
+
+	if ((cfg->trap_candidate || cfg->trap_services) &&
+	    sysfaults_new(&s->sc, &s->files, s->seed, &s->rec.plan, e) < 0)
+		return -1;
+	if (cast_open(&s->rec.cast, TERM_WIDTH, TERM_HEIGHT, time_now_ms() / 1000,
+		      CAST_MAX_BYTES, e) < 0)
+		return -1;
+	if (session_build(s, &se) < 0) {
+		if (se.kind == ERR_REFUSED && s->sb) {
+			*e = se;
+			return -1;
+		}
+		s->oc.end = SBX_END_ERROR;
+		s->oc.exit_status = -1;
+		s->oc.started_ms = s->oc.ended_ms = time_now_ms();
+		snprintf(s->oc.error, sizeof s->oc.error,
+			 "the sandbox could not be built: %.440s", se.msg);
+	} else {
+		session_sandbox(s);
+	}
+	if (s->rec.failed && s->oc.end != SBX_END_ERROR) {
+		s->oc.end = SBX_END_ERROR;
+		snprintf(s->oc.error, sizeof s->oc.error,
 			 "the supervisor ran out of memory while recording");
 	}
+	return 0;
+}
 
-	/* Every sandbox process is dead: grade and collect. */
-	info.mode = o->ui ? "take" : o->replay ? "replay" : "run";
-	info.time_factor_pct = o->time_factor_pct ? o->time_factor_pct : 100;
-	info.hints = rec.hints;
-	info.nhints = rec.nhints;
-	info.unsigned_directory = unsigned_dir;
-	info.script_sha256 = o->ui ? NULL : script_digest;
+/* The session's facts for the evidence and the grader.  Every sandbox
+ * process is dead by now. */
+static void finish_info(struct session *s)
+{
+	const struct session_opts *o = s->o;
+	struct ev_info *info = &s->info;
+
+	info->mode = s->mode;
+	info->time_factor_pct = o->time_factor_pct ? o->time_factor_pct : 100;
+	info->hints = s->rec.hints;
+	info->nhints = s->rec.nhints;
+	info->unsigned_directory = s->unsigned_dir;
+	info->script_sha256 = o->ui ? NULL : s->script_digest;
 	if (!o->ui) {
-		info.script = script.data ? (const void *)script.data : "";
-		info.script_len = script.len;
+		info->script = s->script.data ? (const void *)s->script.data : "";
+		info->script_len = s->script.len;
 	}
 	if (o->replay) {
-		info.replay_best_effort = o->replay->best_effort;
-		info.seed_source = "replay";
-		info.renews = o->replay->renews;
-		info.batch_jobs_digest = o->replay->jobs_digest;
-		info.batch_job = o->replay->job;
+		info->replay_best_effort = o->replay->best_effort;
+		info->seed_source = "replay";
+		info->renews = o->replay->renews;
+		info->batch_jobs_digest = o->replay->jobs_digest;
+		info->batch_job = o->replay->job;
 	}
-	info.sc = &sc;
-	info.scenario_digest = digest;
-	info.signer_keyid = keyid[0] ? keyid : NULL;
-	info.candidate = pseudonym;
-	info.attempt = o->attempt;
-	info.seed_hex = seed;
-	info.seed_overridden = overridden;
-	info.started_ms = oc.started_ms;
-	info.ended_ms = oc.ended_ms;
-	info.time_limit_s = time_limit;
-	info.ended_by = oc.end == SBX_END_ERROR ? "error"
-			: rec.submitted                ? "submit"
-			: rec.stopped == 2             ? "hangup"
-			: rec.stopped                  ? "operator"
-						       : end_name(oc.end);
-	info.exit_status = oc.exit_status;
-	info.runner_version = LABRUN_VERSION;
-	info.profile_digest = profile;
-	info.commands = rec.cmds;
-	info.ncommands = rec.n;
-	info.commands_truncated = rec.truncated;
-	info.collected = &rep;
-	info.cast_capped = cast_capped(rec.cast);
-	cast_neutralised(rec.cast, &info.cast_neutral);
-	if (sb && sbx_limit_report(sb, &lr, &se) < 0) {
-		/* The counters could not be read: the session cannot say
-		 * whether a limit was hit, so it cannot be judged. */
-		if (oc.end != SBX_END_ERROR) {
-			oc.end = SBX_END_ERROR;
-			snprintf(oc.error, sizeof oc.error, "limits: %.480s", se.msg);
+	info->sc = &s->sc;
+	info->scenario_digest = s->digest;
+	info->signer_keyid = s->keyid[0] ? s->keyid : NULL;
+	info->candidate = s->pseudonym;
+	info->attempt = o->attempt;
+	info->seed_hex = s->seed;
+	info->seed_overridden = s->overridden;
+	info->started_ms = s->oc.started_ms;
+	info->ended_ms = s->oc.ended_ms;
+	info->time_limit_s = s->plan.time_limit_s;
+	info->ended_by = s->oc.end == SBX_END_ERROR ? "error"
+			 : s->rec.submitted          ? "submit"
+			 : s->rec.stopped == 2       ? "hangup"
+			 : s->rec.stopped            ? "operator"
+						     : end_name(s->oc.end);
+	info->exit_status = s->oc.exit_status;
+	info->runner_version = LABRUN_VERSION;
+	info->profile_digest = s->profile;
+	info->commands = s->rec.cmds;
+	info->ncommands = s->rec.n;
+	info->commands_truncated = s->rec.truncated;
+	info->collected = &s->rep;
+	info->cast_capped = cast_capped(s->rec.cast);
+	cast_neutralised(s->rec.cast, &info->cast_neutral);
+}
+
+/* The limits: what the cgroups did (a session whose counters cannot be
+ * read cannot say whether a limit was hit, so it cannot be judged), the
+ * limits hit, and each limit with what enforced it. */
+static void finish_limits(struct session *s)
+{
+	const struct scenario *sc = &s->sc;
+	const struct scenario_limits *l = &s->plan.applied;
+	const struct sbx_limit_report *lr = &s->lr;
+	unsigned time_limit = s->plan.time_limit_s;
+	struct ev_limit_event *ev = s->events;
+	struct err se = {0};
+
+	if (s->sb && sbx_limit_report(s->sb, &s->lr, &se) < 0) {
+		if (s->oc.end != SBX_END_ERROR) {
+			s->oc.end = SBX_END_ERROR;
+			snprintf(s->oc.error, sizeof s->oc.error, "limits: %.480s", se.msg);
 		}
 	}
-	snprintf(mem_mech, sizeof mem_mech, "%s%srlimit RLIMIT_AS per process",
-		 lr.memory_mechanism ? lr.memory_mechanism : "",
-		 lr.memory_mechanism ? " for the session; " : "");
-	snprintf(pid_mech, sizeof pid_mech,
+	snprintf(s->mem_mech, sizeof s->mem_mech, "%s%srlimit RLIMIT_AS per process",
+		 lr->memory_mechanism ? lr->memory_mechanism : "",
+		 lr->memory_mechanism ? " for the session; " : "");
+	snprintf(s->pid_mech, sizeof s->pid_mech,
 		 "%s%srlimit RLIMIT_NPROC of the candidate's id",
-		 lr.pids_mechanism ? lr.pids_mechanism : "",
-		 lr.pids_mechanism ? " for the session; " : "");
-	if (lr.oom_kills)
-		events[nevents++] = (struct ev_limit_event){
-			"memory_mb", "processes killed for memory", lr.oom_kills};
-	if (lr.pids_refused)
-		events[nevents++] = (struct ev_limit_event){
-			"processes", "forks refused at the limit", lr.pids_refused};
-	if (cast_capped(rec.cast))
-		events[nevents++] = (struct ev_limit_event){
+		 lr->pids_mechanism ? lr->pids_mechanism : "",
+		 lr->pids_mechanism ? " for the session; " : "");
+	if (lr->oom_kills)
+		ev[s->nevents++] = (struct ev_limit_event){
+			"memory_mb", "processes killed for memory", lr->oom_kills};
+	if (lr->pids_refused)
+		ev[s->nevents++] = (struct ev_limit_event){
+			"processes", "forks refused at the limit", lr->pids_refused};
+	if (cast_capped(s->rec.cast))
+		ev[s->nevents++] = (struct ev_limit_event){
 			"output_bytes", "recording stopped at the cap", 1};
-	if (lr.cpu_killed)
-		events[nevents++] = (struct ev_limit_event){
-			"cpu_s", "processes that reached their CPU time (killed there)", lr.cpu_killed};
+	if (lr->cpu_killed)
+		ev[s->nevents++] = (struct ev_limit_event){
+			"cpu_s", "processes that reached their CPU time (killed there)", lr->cpu_killed};
 	/* Sampled four times a second and at the end: looks that found it full. */
-	if (lr.disk_full)
-		events[nevents++] = (struct ev_limit_event){
-			"disk_mb", "the writable layer was full (quarter seconds seen so)", lr.disk_full};
-	if (lr.tmp_full)
-		events[nevents++] = (struct ev_limit_event){
-			"tmp", "/tmp was full (quarter seconds seen so)", lr.tmp_full};
-	if (lr.shm_full)
-		events[nevents++] = (struct ev_limit_event){
-			"shm", "/dev/shm was full (quarter seconds seen so)", lr.shm_full};
-	for (i = 0; i < nsignals; i++) {
-		struct ev_fault *r = &faults[signal_of[i]];
+	if (lr->disk_full)
+		ev[s->nevents++] = (struct ev_limit_event){
+			"disk_mb", "the writable layer was full (quarter seconds seen so)", lr->disk_full};
+	if (lr->tmp_full)
+		ev[s->nevents++] = (struct ev_limit_event){
+			"tmp", "/tmp was full (quarter seconds seen so)", lr->tmp_full};
+	if (lr->shm_full)
+		ev[s->nevents++] = (struct ev_limit_event){
+			"shm", "/dev/shm was full (quarter seconds seen so)", lr->shm_full};
+	s->info.limit_events = s->events;
+	s->info.nlimit_events = s->nevents;
+	s->limits[0] = (struct ev_limit){"time_limit_s", time_limit,
+					 mech(s->mechs[0], "supervisor wall clock",
+					      sc->time_limit_s, time_limit)};
+	s->limits[1] = (struct ev_limit){"memory_mb", l->memory_mb,
+					 mech(s->mechs[1], s->mem_mech,
+					      sc->limits.memory_mb, l->memory_mb)};
+	s->limits[2] = (struct ev_limit){"processes", l->processes,
+					 mech(s->mechs[2], s->pid_mech,
+					      sc->limits.processes, l->processes)};
+	s->limits[3] = (struct ev_limit){"cpu_s", l->cpu_s,
+					 mech(s->mechs[3], "rlimit RLIMIT_CPU per process",
+					      sc->limits.cpu_s, l->cpu_s)};
+	s->limits[4] = (struct ev_limit){"disk_mb", l->disk_mb,
+					 mech(s->mechs[4], "tmpfs size of the writable layer; rlimit RLIMIT_FSIZE",
+					      sc->limits.disk_mb, l->disk_mb)};
+	s->limits[5] = (struct ev_limit){"open_files", l->open_files,
+					 mech(s->mechs[5], "rlimit RLIMIT_NOFILE",
+					      sc->limits.open_files, l->open_files)};
+	s->limits[6] = (struct ev_limit){"output_bytes", CAST_MAX_BYTES,
+					 "supervisor recording cap"};
+	s->info.limits = s->limits;
+	s->info.nlimits = 7;
+}
 
-		r->triggered = signals[i].fired;
-		if (signals[i].crashloop) {
-			r->triggered = signals[i].crashes;
-			if (signals[i].fired)
+/* What each fault of the plan did: the process faults' signals, the
+ * network, disk and clock faults (when the sandbox ran), the syscall
+ * faults, and the simulated platform's own. */
+static void finish_faults(struct session *s)
+{
+	struct session_plan *p = &s->plan;
+	int ran = s->oc.end != SBX_END_ERROR;
+	size_t i;
+
+	for (i = 0; i < p->cfg.nsignals; i++) {
+		const struct sbx_signal *sg = &p->signals[i];
+		struct ev_fault *r = &p->faults[p->signal_of[i]];
+
+		r->triggered = sg->fired;
+		if (sg->crashloop) {
+			r->triggered = sg->crashes;
+			if (sg->fired)
 				snprintf(r->detail, sizeof r->detail,
 					 "armed at %lld ms; signal %d %u ms after each later start: %u crashes",
-					 (long long)signals[i].fired_ms, signals[i].signo,
-					 signals[i].crash_after_ms, signals[i].crashes);
+					 (long long)sg->fired_ms, sg->signo,
+					 sg->crash_after_ms, sg->crashes);
 			else
 				snprintf(r->detail, sizeof r->detail,
 					 "not armed: its condition never came");
-		} else if (signals[i].fired && signals[i].signo)
+		} else if (sg->fired && sg->signo)
 			snprintf(r->detail, sizeof r->detail, "signal %d sent at %lld ms",
-				 signals[i].signo, (long long)signals[i].fired_ms);
-		else if (signals[i].fired)
+				 sg->signo, (long long)sg->fired_ms);
+		else if (sg->fired)
 			snprintf(r->detail, sizeof r->detail,
 				 "%u processes frozen at %lld ms by %s",
-				 signals[i].frozen, (long long)signals[i].fired_ms,
-				 signals[i].how);
+				 sg->frozen, (long long)sg->fired_ms, sg->how);
 		else
 			snprintf(r->detail, sizeof r->detail,
 				 "not sent: the service had ended, or the session did first");
 	}
-	record_session_faults(&sc, &cfg, small_of, faults, oc.end != SBX_END_ERROR);
-	sysfaults_record(rec.plan, faults);
-	if (sb && oc.end != SBX_END_ERROR) {
-		int fd = sbx_open_root(sb, NULL);
+	record_session_faults(&s->sc, &p->cfg, p->small_of, p->faults, ran);
+	sysfaults_record(s->rec.plan, p->faults);
+	if (s->sb && ran) {
+		int fd = sbx_open_root(s->sb, NULL);
 
-		platform_record(fd, &sc, faults);
+		platform_record(fd, &s->sc, p->faults);
 		if (fd >= 0)
 			close(fd);
 	}
-	info.faults = faults;
-	info.nfaults = sc.nfaults;
-	info.limit_events = events;
-	info.nlimit_events = nevents;
-	limits[0] = (struct ev_limit){"time_limit_s", time_limit,
-				      mech(mechs[0], "supervisor wall clock",
-					   sc.time_limit_s, time_limit)};
-	limits[1] = (struct ev_limit){"memory_mb", l->memory_mb,
-				      mech(mechs[1], mem_mech,
-					   sc.limits.memory_mb, l->memory_mb)};
-	limits[2] = (struct ev_limit){"processes", l->processes,
-				      mech(mechs[2], pid_mech,
-					   sc.limits.processes, l->processes)};
-	limits[3] = (struct ev_limit){"cpu_s", l->cpu_s,
-				      mech(mechs[3], "rlimit RLIMIT_CPU per process",
-					   sc.limits.cpu_s, l->cpu_s)};
-	limits[4] = (struct ev_limit){"disk_mb", l->disk_mb,
-				      mech(mechs[4], "tmpfs size of the writable layer; rlimit RLIMIT_FSIZE",
-					   sc.limits.disk_mb, l->disk_mb)};
-	limits[5] = (struct ev_limit){"open_files", l->open_files,
-				      mech(mechs[5], "rlimit RLIMIT_NOFILE",
-					   sc.limits.open_files, l->open_files)};
-	limits[6] = (struct ev_limit){"output_bytes", CAST_MAX_BYTES,
-				      "supervisor recording cap"};
-	info.limits = limits;
-	info.nlimits = 7;
+	s->info.faults = p->faults;
+	s->info.nfaults = s->sc.nfaults;
+}
 
-	root_fd = sb ? sbx_open_root(sb, NULL) : -1;
-	if (oc.end == SBX_END_ERROR) {
-		snprintf(gr.error, sizeof gr.error, "sandbox: %.480s", oc.error);
-	} else if (root_fd < 0) {
-		snprintf(gr.error, sizeof gr.error,
+/* Grade the frozen root, carry a renewal's knowledge checks over, and
+ * take the hints' cost off the score. */
+static int finish_grade(struct session *s, struct err *e)
+{
+	const struct session_opts *o = s->o;
+	struct session_result *res = s->res;
+	struct ev_info *info = &s->info;
+	struct grader_result *gr = &s->gr;
+
+	s->root_fd = s->sb ? sbx_open_root(s->sb, NULL) : -1;
+	if (s->oc.end == SBX_END_ERROR) {
+		snprintf(gr->error, sizeof gr->error, "sandbox: %.480s", s->oc.error);
+	} else if (s->root_fd < 0) {
+		snprintf(gr->error, sizeof gr->error,
 			 "sandbox: the final state cannot be opened");
 	} else {
 		crash_point("grading");
-		session_grade(&files, &info, root_fd, o->verbose, &gr);
+		session_grade(&s->files, info, s->root_fd, o->verbose, gr);
 	}
 	/* A renewal: knowledge checks take the renewed evidence's result. */
-	if (carry_apply(o->replay ? o->replay->carry : NULL, &gr, &carry, &info, e) < 0)
-		goto out;
-	info.result = &gr;
-	info.verdict = grader_verdict(&gr, sc.pass_mark, &info.score);
+	if (carry_apply(o->replay ? o->replay->carry : NULL, gr, &s->carry, info, e) < 0)
+		return -1;
+	info->result = gr;
+	info->verdict = grader_verdict(gr, s->sc.pass_mark, &info->score);
 	/* Each hint taken costs what hints.md says, in thousandths. */
-	if (strcmp(info.verdict, "error")) {
-		unsigned hp = hint_points(&rec) + carry.hint_points;
+	if (strcmp(info->verdict, "error")) {
+		unsigned hp = rec_hint_points(&s->rec) + s->carry.hint_points;
 
-		info.score = info.score > hp ? info.score - hp : 0;
-		info.verdict = info.score >= sc.pass_mark ? "pass" : "fail";
+		info->score = info->score > hp ? info->score - hp : 0;
+		info->verdict = info->score >= s->sc.pass_mark ? "pass" : "fail";
 	}
-	res->hints_used = (unsigned)rec.nhints;
-	res->hint_points = hint_points(&rec);
-	res->duration_ms = oc.ended_ms - oc.started_ms;
-	if (!gr.ok)
-		info.error = gr.error;
+	res->hints_used = (unsigned)s->rec.nhints;
+	res->hint_points = rec_hint_points(&s->rec);
+	res->duration_ms = s->oc.ended_ms - s->oc.started_ms;
+	if (!gr->ok)
+		info->error = gr->error;
+	return 0;
+}
 
-	/* What the verdict rests on is collected first, under a budget of
-	 * its own; if it cannot be kept whole, a regrade could not agree
-	 * with this verdict, so it is error (docs/validity.md, V3). */
-	upper_fd = sb ? sbx_open_upper(sb, NULL) : -1;
-	if (upper_fd >= 0) {
+/* Collect the evidence's members: what the verdict rests on first,
+ * under a budget of its own (if it cannot be kept whole, a regrade could
+ * not agree with this verdict, so it is error: docs/validity.md, V3),
+ * then the rest of the changes, the answers, the recording and the
+ * records. */
+static int finish_collect(struct session *s, struct err *e)
+{
+	struct ev_info *info = &s->info;
+	const struct grader_result *gr = &s->gr;
+
+	s->upper_fd = s->sb ? sbx_open_upper(s->sb, NULL) : -1;
+	if (s->upper_fd >= 0) {
 		struct collect_graded cg = {
-			.reads = gr.ok ? gr.reads : NULL,
-			.nreads = gr.ok ? gr.nreads : 0,
-			.reads_cut = gr.ok && gr.reads_cut,
-			.service_uid = sbx_service_uid(sb),
-			.root_fd = root_fd,
+			.reads = gr->ok ? gr->reads : NULL,
+			.nreads = gr->ok ? gr->nreads : 0,
+			.reads_cut = gr->ok && gr->reads_cut,
+			.service_uid = sbx_service_uid(s->sb),
+			.root_fd = s->root_fd,
 		};
 
 		crash_point("collect");
-		if (collect_changes(upper_fd, sbx_lower_fd(sb), &cg, &members,
-				    &rep, e) < 0)
-			goto out;
-		if (rep.graded.error[0] && strcmp(info.verdict, "error")) {
-			snprintf(collect_error, sizeof collect_error,
+		if (collect_changes(s->upper_fd, sbx_lower_fd(s->sb), &cg,
+				    &s->members, &s->rep, e) < 0)
+			return -1;
+		if (s->rep.graded.error[0] && strcmp(info->verdict, "error")) {
+			snprintf(s->collect_error, sizeof s->collect_error,
 				 "collection: the graded state cannot be kept whole: %s",
-				 rep.graded.error);
-			info.verdict = "error";
-			info.error = collect_error;
+				 s->rep.graded.error);
+			info->verdict = "error";
+			info->error = s->collect_error;
 		}
 	}
-	if (root_fd >= 0)
-		answers_fd = open_dir_beneath(root_fd, "home/candidate/answers");
-	if (collect_answers(answers_fd, &members, &rep, e) < 0)
-		goto out;
-	if (cast_finish(rec.cast, (oc.ended_ms - oc.started_ms) * 1000, &cast,
-			e) < 0 ||
-	    tar_list_add_file(&members, "session.cast", 0644, cast.data, cast.len,
-			      e) < 0 ||
-	    ev_add_records(&members, &info, e) < 0)
-		goto out;
+	if (s->root_fd >= 0)
+		s->answers_fd = open_dir_beneath(s->root_fd, "home/candidate/answers");
+	if (collect_answers(s->answers_fd, &s->members, &s->rep, e) < 0)
+		return -1;
+	if (cast_finish(s->rec.cast, (s->oc.ended_ms - s->oc.started_ms) * 1000,
+			&s->cast, e) < 0 ||
+	    tar_list_add_file(&s->members, "session.cast", 0644, s->cast.data,
+			      s->cast.len, e) < 0 ||
+	    ev_add_records(&s->members, info, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* Seal the evidence and write it where it was asked for, or into the
+ * spool: never lost.  Then the result for the command. */
+static int finish_seal(struct session *s, struct err *e)
+{
+	const struct session_opts *o = s->o;
+	struct session_result *res = s->res;
+	const struct ev_info *info = &s->info;
+	char comment[256];
+	struct err se = {0};
+
 	snprintf(comment, sizeof comment,
 		 "labrun evidence %.64s %.40s %s candidate %s score %u",
-		 sc.id, sc.version, info.verdict, pseudonym, info.score);
+		 s->sc.id, s->sc.version, info->verdict, s->pseudonym, info->score);
 	crash_point("seal");
-	if (ev_seal_bytes(&members, o->key, comment, &sealed, e) < 0)
-		goto out;
-	/* Written where it was asked for, or into the spool: never lost. */
-	if (write_file_atomic(o->out, sealed.data, sealed.len, 0644, &se) < 0) {
-		spool_evidence_path(sid, res->spooled, sizeof res->spooled);
+	if (ev_seal_bytes(&s->members, o->key, comment, &s->sealed, e) < 0)
+		return -1;
+	if (write_file_atomic(o->out, s->sealed.data, s->sealed.len, 0644, &se) < 0) {
+		spool_evidence_path(s->sid, res->spooled, sizeof res->spooled);
 		snprintf(res->spool_why, sizeof res->spool_why, "%.500s", se.msg);
-		if (write_file_atomic(res->spooled, sealed.data, sealed.len, 0600, e) < 0 ||
-		    spool_attempt_spooled(sid, info.verdict, se.msg, e) < 0) {
+		if (write_file_atomic(res->spooled, s->sealed.data, s->sealed.len,
+				      0600, e) < 0 ||
+		    spool_attempt_spooled(s->sid, info->verdict, se.msg, e) < 0) {
 			res->spooled[0] = 0;
-			goto out;
+			return -1;
 		}
-	} else if (attempt) {
-		spool_attempt_end(sid);
+	} else if (s->attempt) {
+		spool_attempt_end(s->sid);
 	}
-	attempt = 0;
+	s->attempt = 0;
 
-	snprintf(res->verdict, sizeof res->verdict, "%s", info.verdict);
-	snprintf(res->ended_by, sizeof res->ended_by, "%s", info.ended_by);
-	res->score = info.score;
-	if (info.error)
-		snprintf(res->error, sizeof res->error, "%s", info.error);
-	if (copy_checks(res, &gr) < 0) {
-		err_set(e, ERR_HOST, "out of memory");
-		goto out;
-	}
-	rc = 0;
-out:
-	if (attempt) {
+	snprintf(res->verdict, sizeof res->verdict, "%s", info->verdict);
+	snprintf(res->ended_by, sizeof res->ended_by, "%s", info->ended_by);
+	res->score = info->score;
+	if (info->error)
+		snprintf(res->error, sizeof res->error, "%s", info->error);
+	if (copy_checks(res, &s->gr) < 0)
+		return err_set(e, ERR_HOST, "out of memory");
+	return 0;
+}
+
+/* Finish: the session's facts, its limits and faults, then grade,
+ * collect and seal. */
+static int session_finish(struct session *s, struct err *e)
+{
+	finish_info(s);
+	finish_limits(s);
+	finish_faults(s);
+	if (finish_grade(s, e) < 0 || finish_collect(s, e) < 0 ||
+	    finish_seal(s, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* Give everything back; an attempt begun that left no evidence anywhere
+ * is recorded as lost, with e's reason. */
+static void session_release(struct session *s, const struct err *e)
+{
+	if (s->attempt) {
 		struct err le = {0};
 
 		/* the session ended with no evidence anywhere: say so */
-		spool_attempt_lost(sid, e->msg[0] ? e->msg : "the session ended without evidence", &le);
+		spool_attempt_lost(s->sid, e->msg[0] ? e->msg : "the session ended without evidence", &le);
 	}
-	if (answers_fd >= 0)
-		close(answers_fd);
-	if (upper_fd >= 0)
-		close(upper_fd);
-	if (root_fd >= 0)
-		close(root_fd);
-	if (registered)
-		sessions_remove(sid);
-	sbx_destroy(sb);
-	free(services);
-	free(platform_seed);
-	free(platform_plan);
-	free(faults);
-	free(signals);
-	free(blocks);
-	free(small);
-	sysfaults_free(rec.plan);
-	grader_result_release(&gr);
-	carry_release(&carry);
-	collect_report_release(&rep);
-	rec_release(&rec);
-	tar_list_release(&members);
-	tar_list_release(&files);
-	scenario_release(&sc);
-	buf_release(&script);
-	buf_release(&cast);
-	buf_release(&sealed);
+	if (s->answers_fd >= 0)
+		close(s->answers_fd);
+	if (s->upper_fd >= 0)
+		close(s->upper_fd);
+	if (s->root_fd >= 0)
+		close(s->root_fd);
+	if (s->registered)
+		sessions_remove(s->sid);
+	sbx_destroy(s->sb);
+	session_plan_release(&s->plan);
+	sysfaults_free(s->rec.plan);
+	grader_result_release(&s->gr);
+	carry_release(&s->carry);
+	collect_report_release(&s->rep);
+	rec_release(&s->rec);
+	tar_list_release(&s->members);
+	tar_list_release(&s->files);
+	scenario_release(&s->sc);
+	buf_release(&s->script);
+	buf_release(&s->cast);
+	buf_release(&s->sealed);
+}
+
+int session_run(const struct session_opts *o, struct session_result *res,
+		struct err *e)
+{
+	struct session s;
+	int rc;
+
+	session_init(&s, o, res);
+	rc = session_open(&s, e);
+	if (rc == 0)
+		rc = session_plan_step(&s, e);
+	if (rc == 0)
+		rc = session_execute(&s, e);
+	if (rc == 0)
+		rc = session_finish(&s, e);
+	session_release(&s, e);
 	return rc;
 }
 

@@ -6,15 +6,19 @@
 #ifndef LABRUN_SESSION_H
 #define LABRUN_SESSION_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
 #include "runner/scenario.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
+#include "sandbox/sandbox.h"
 
 struct err;
 struct config;
+struct ev_fault;
 
 /* An interactive session (labrun take): what the command layer shows and
  * hands over.  session.c calls these; it still prints nothing itself. */
@@ -110,6 +114,56 @@ struct session_result {
 int session_run(const struct session_opts *opts, struct session_result *res,
 		struct err *e);
 void session_result_release(struct session_result *res);
+
+/* The plan of a session: its limits and its sandbox's configuration,
+ * the fault plan translated into it, worked out from the scenario and
+ * the host's maxima alone: no file is read, no process or randomness is
+ * involved (session_run's second step; tests/unit/test_session_plan.c).
+ * cfg and the environments point into the plan itself and into the
+ * scenario: a plan is not copied, and lives no longer than its scenario. */
+struct session_plan {
+	struct scenario_limits applied; /* the scenario's asks, cut to the
+					 * host's maxima */
+	unsigned time_limit_s;          /* the same, times the accommodation */
+	struct sbx_config cfg;
+	char tools_dir[PATH_MAX];       /* labrun's in-sandbox tools */
+	char init_path[PATH_MAX + 32];  /* the sandbox's pid 1 */
+	struct sbx_service *services;   /* cfg.services */
+	struct ev_fault *faults;        /* the record of each fault, by index */
+	struct sbx_signal *signals;     /* cfg.signals: the process faults, */
+	size_t signal_of[SCENARIO_MAX_FAULTS]; /* and the fault each is */
+	struct sbx_port_block *blocks;  /* cfg.blocks: network faults */
+	struct sbx_small_fs *small;     /* cfg.small: disk faults, */
+	size_t small_of[SCENARIO_MAX_FAULTS]; /* and the fault each is */
+	size_t clock_fault;             /* the clock fault, SIZE_MAX none */
+	char faketime[64];              /* libfaketime's environment */
+	char preload[sizeof "LD_PRELOAD=" FAKETIME_LIB];
+	char *clock_envp[3];
+	char *platform_seed, *platform_plan; /* agentd's environment */
+	char *platform_envp[5];
+};
+
+/* Where a session's sandbox lives on the host (borrowed by the plan). */
+struct session_where {
+	const char *workdir;     /* the session's work area */
+	const char *state_dir;   /* sbx_config.state_dir */
+	const char *libexec;     /* labrun's own files: labrun-init, bin/ */
+	const char *script_path; /* the script, on the host; NULL: take */
+};
+
+/* The limits: the scenario's asks cut to cfg's maxima (the operator's
+ * win), the time limit times time_factor_pct / 100 (0 or 100: none).
+ * The first half of the plan: the brief shows the time limit before the
+ * sandbox is planned. */
+void session_plan_limits(const struct scenario *sc, const struct config *cfg,
+			 unsigned time_factor_pct, struct session_plan *p);
+/* The rest of the plan, p's limits planned: the sandbox's configuration,
+ * the services and the fault plan (seed_hex is the session's seed, the
+ * simulated platform's too).  -1 only out of memory; release p either
+ * way. */
+int session_plan(const struct scenario *sc, const struct session_where *w,
+		 const char *seed_hex, struct session_plan *p, struct err *e);
+void session_plan_release(struct session_plan *p);
 
 /* Grade a frozen root (a directory descriptor) with the bundle's grader
  * and info's session facts (regrade uses it on a rebuilt state).  Any

@@ -221,7 +221,7 @@ int batch_shard_from_env(unsigned n, unsigned *i, const char **var, struct err *
 
 /* ---- one job, in a worker process ----------------------------------------- */
 
-static volatile int worker_stop;
+static volatile sig_atomic_t worker_stop;
 
 static void on_worker_stop(int sig)
 {

@@ -8,6 +8,7 @@
 #ifndef LABRUN_BATCH_H
 #define LABRUN_BATCH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,7 +79,7 @@ struct batch_opts {
 	struct tar_limits lim;
 	unsigned max_depth;
 	const struct batch_hooks *hooks;
-	volatile int *stop;             /* set by a signal: no new job starts,
+	volatile sig_atomic_t *stop;             /* set by a signal: no new job starts,
 					 * running ones end without a result */
 };
 

@@ -30,7 +30,7 @@ static const char usage_help[] =
 	"labrun COMMAND --help).\n";
 
 /* What each command needs set up (cmd_setup); run and take share
- * cmd_session (cmd_run.c), which still does its own setup by hand. */
+ * cmd_session (cmd_run.c). */
 #define NEEDS_SESSION (CMD_CONFIG | CMD_TRUST | CMD_ISSUER_KEY | CMD_STOP)
 
 const struct cmd labrun_cmds[] = {
@@ -125,7 +125,11 @@ int cmd_printf(FILE *f, const char *fmt, ...)
 	return rc;
 }
 
-int cmd_config(const char *path, struct config *cfg, struct err *e)
+/* Read the host's configuration (path, or the default file if it exists)
+ * and put its state directory and spool in force (runner/sessions.h,
+ * runner/spool.h: the environment's win); -1 with e as config_load and
+ * those say. */
+static int cmd_config(const char *path, struct config *cfg, struct err *e)
 {
 	if (config_load(path ? path : CONFIG_DEFAULT_PATH, path != NULL, cfg, e) < 0)
 		return -1;

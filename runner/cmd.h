@@ -88,12 +88,6 @@ void cmd_env_release(struct cmd_env *env);
  * connection dropped).  The work in hand ends as it stands. */
 extern volatile sig_atomic_t cmd_stop;
 
-/* Read the host's configuration (path, or the default file if it exists)
- * and put its state directory and spool in force (runner/sessions.h,
- * runner/spool.h: the environment's win); -1 with e as config_load and
- * those say.  cmd_setup's CMD_CONFIG; cmd_run.c still calls it itself. */
-int cmd_config(const char *path, struct config *cfg, struct err *e);
-
 /* Print "labrun <cmd>: <msg>" (escaped, as cmd_printf) and return the exit
  * code for e's kind. */
 int cmd_fail(const char *cmd, const struct err *e);
@@ -144,7 +138,6 @@ struct cmd_terminal {
 };
 int cmd_session(const struct cmd *c, int argc, char **argv,
 		const struct cmd_terminal *term);
-extern volatile int session_stop;
 int cmd_verify(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 int cmd_regrade(int argc, char **argv);

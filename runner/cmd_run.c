@@ -3,7 +3,6 @@
  * before anything else, and prints the verdict; session.c does the work. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,7 +11,6 @@
 #include "base/limits.h"
 #include "base/util.h"
 #include "runner/cmd.h"
-#include "runner/config.h"
 #include "runner/opts.h"
 #include "runner/session.h"
 #include "runner/sign.h"
@@ -75,8 +73,6 @@ static void print_result(const struct session_result *r, const char *out)
 	cmd_printf(stdout, "evidence: %s\n", out);
 }
 
-volatile int session_stop;
-
 /* The host's seed secret: a root-only file of at least 32 bytes, reduced
  * to 32 by BLAKE2b. */
 static int load_seed_secret(const char *path, unsigned char out[32],
@@ -103,25 +99,37 @@ static int load_seed_secret(const char *path, unsigned char out[32],
 	return rc;
 }
 
-static void on_stop(int sig)
-{
-	session_stop = sig == SIGHUP ? 2 : 1;
-}
+/* What cmd_session's check needs of its options. */
+struct session_args {
+	const struct cmd *c;
+	struct session_opts *o;
+	const struct cmd_terminal *term;
+	unsigned char seed_secret[32];
+};
 
-/* An operator's SIGTERM (labrun end), an interrupt or a hang-up ends the
- * session, graded as it stands; without these, labrun would die and its
- * sandbox with it, leaving no evidence. */
-static void catch_stops(void)
+/* cmd_setup's check: the options, once the configuration's key and trust
+ * stand in for those not given, and the seed secret, before the issuer
+ * key is read. */
+static int session_check(struct cmd_env *env, void *ctx)
 {
-	static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP};
-	struct sigaction sa;
-	size_t i;
+	struct session_args *a = ctx;
+	const struct cmd_terminal *term = a->term;
+	struct session_opts *o = a->o;
+	struct err e = {0};
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop; /* no SA_RESTART: the supervisor's poll wakes */
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		sigaction(sigs[i], &sa, NULL);
+	if (!env->key_path || !o->candidate || (!term && !o->script) || !o->out)
+		return cmd_usage_error(a->c, term ? "--key (or key in the configuration), --candidate and -o are required"
+						  : "--key (or key in the configuration), --candidate, --script and -o are required");
+	if (term && term->ready(term->ctx, &e) < 0)
+		return cmd_usage_error(a->c, "%s", e.msg);
+	if (!o->candidate[0] || strlen(o->candidate) > 256)
+		return cmd_usage_error(a->c, "--candidate: 1 to 256 bytes");
+	if (env->cfg.seed_secret[0]) {
+		if (load_seed_secret(env->cfg.seed_secret, a->seed_secret, &e) < 0)
+			return cmd_fail(a->c->name, &e);
+		o->seed_secret = a->seed_secret;
+	}
+	return 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -148,12 +156,9 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 	};
 	struct session_opts o = {0};
 	struct session_result res = {0};
-	struct sign_trust trust = {0};
-	struct sign_sec *key = NULL;
-	const char *trust_path = NULL, *key_path = NULL, *config_path = NULL;
-	struct config cfg;
+	struct session_args a = {0};
+	struct cmd_env env = {0};
 	struct err e = {0};
-	unsigned char seed_secret[32];
 	uint64_t v;
 	int opt, rc;
 	size_t i;
@@ -170,10 +175,10 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 	while ((opt = getopt_long(argc, argv, ":o:v", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
-			trust_path = optarg;
+			env.trust_path = optarg;
 			break;
 		case 'k':
-			key_path = optarg;
+			env.key_path = optarg;
 			break;
 		case 'c':
 			o.candidate = optarg;
@@ -207,7 +212,7 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 			o.verbose = 1;
 			break;
 		case 'C':
-			config_path = optarg;
+			env.config_path = optarg;
 			break;
 		case 'T':
 			if (!term || term->factor(optarg, &o.time_factor_pct) < 0)
@@ -223,35 +228,19 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 		return cmd_usage_error(c, optind >= argc ? "name a bundle or a scenario directory"
 						       : "one bundle or directory at a time");
 	o.input = argv[optind];
-	if (cmd_config(config_path, &cfg, &e) < 0)
-		return cmd_fail(c->name, &e);
-	o.cfg = &cfg;
-	if (!key_path && cfg.key[0])
-		key_path = cfg.key;
-	if (!trust_path && cfg.trust[0])
-		trust_path = cfg.trust;
-	if (!key_path || !o.candidate || (!term && !o.script) || !o.out)
-		return cmd_usage_error(c, term ? "--key (or key in the configuration), --candidate and -o are required"
-					     : "--key (or key in the configuration), --candidate, --script and -o are required");
-	if (term && term->ready(term->ctx, &e) < 0)
-		return cmd_usage_error(c, "%s", e.msg);
-	if (!o.candidate[0] || strlen(o.candidate) > 256)
-		return cmd_usage_error(c, "--candidate: 1 to 256 bytes");
-	if (cfg.seed_secret[0] && load_seed_secret(cfg.seed_secret, seed_secret, &e) < 0)
-		return cmd_fail(c->name, &e);
-	if (cfg.seed_secret[0])
-		o.seed_secret = seed_secret;
+	a.c = c;
+	a.o = &o;
+	a.term = term;
+	env.check = session_check;
+	env.ctx = &a;
 	/* The issuer key is read before any sandbox exists. */
-	if (sign_sec_load(key_path, &key, &e) < 0)
-		return cmd_fail(c->name, &e);
-	if (trust_path && sign_trust_load(trust_path, &trust, &e) < 0) {
-		sign_sec_free(key);
-		return cmd_fail(c->name, &e);
-	}
-	o.key = key;
-	o.trust = &trust;
-	catch_stops();
-	o.stop = &session_stop;
+	rc = cmd_setup(c, &env);
+	if (rc)
+		return rc;
+	o.cfg = &env.cfg;
+	o.key = env.key;
+	o.trust = &env.trust;
+	o.stop = &cmd_stop;
 	if (term)
 		o.ui = term->begin(term->ctx);
 	rc = session_run(&o, &res, &e);
@@ -294,7 +283,6 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 		}
 	}
 	session_result_release(&res);
-	sign_trust_release(&trust);
-	sign_sec_free(key);
+	cmd_env_release(&env);
 	return rc;
 }

@@ -52,7 +52,7 @@ struct take_ui {
 };
 
 static struct take_ui the_ui;
-static volatile int winch;
+static volatile sig_atomic_t winch;
 
 static void restore(void)
 {
@@ -113,16 +113,16 @@ static int wait_key(void)
 	char line[64];
 
 	for (;;) {
-		if (session_stop)
+		if (cmd_stop)
 			return -1;
 		errno = 0;
 		if (fgets(line, sizeof line, stdin))
 			break;
-		if (!ferror(stdin) || errno != EINTR || session_stop)
+		if (!ferror(stdin) || errno != EINTR || cmd_stop)
 			return -1;
 		clearerr(stdin);
 	}
-	return session_stop ? -1 : line[0] == 'q' ? 1 : 0;
+	return cmd_stop ? -1 : line[0] == 'q' ? 1 : 0;
 }
 
 /* The brief, a page at a time, then Enter to start. */

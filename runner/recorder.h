@@ -7,6 +7,7 @@
 #ifndef LABRUN_RECORDER_H
 #define LABRUN_RECORDER_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "base/limits.h"
@@ -30,7 +31,7 @@ struct recorder {
 	const struct sbx *sb;
 	/* take: the candidate at a terminal */
 	const struct session_ui *ui;
-	volatile int *stop;
+	volatile sig_atomic_t *stop;
 	const struct scenario *sc;
 	unsigned limit_s;        /* the time limit the candidate has */
 	int warned;              /* 1: at 10 minutes, 2: at 2 minutes */

@@ -8,6 +8,7 @@
 #ifndef LABRUN_SELFTEST_H
 #define LABRUN_SELFTEST_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,7 +78,7 @@ struct selftest_opts {
 	struct tar_limits lim;
 	unsigned max_depth;
 	unsigned runs;                /* 1..SELFTEST_RUNS_MAX */
-	volatile int *stop;           /* set by a signal: stop after this run */
+	volatile sig_atomic_t *stop;           /* set by a signal: stop after this run */
 	/* Called after each row, for progress on a terminal; may be NULL. */
 	void (*progress)(void *ctx, const struct selftest_row *row, size_t done,
 			 size_t total);

@@ -7,6 +7,7 @@
 #define LABRUN_SESSION_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,7 +32,7 @@ struct session_ui {
 	 * for the candidate's screen. */
 	void (*output)(void *ctx, const void *data, size_t len);
 	int input_fd;          /* the candidate's keyboard */
-	volatile int *winch;   /* set on SIGWINCH */
+	volatile sig_atomic_t *winch; /* set on SIGWINCH */
 };
 
 struct ev_renewal;
@@ -60,7 +61,7 @@ struct session_opts {
 	const void *script_data;      /* or the script itself (a replay), when */
 	size_t script_len;            /* script is NULL; bytes */
 	const struct session_ui *ui;  /* take: the candidate at a terminal */
-	volatile int *stop;           /* set by a signal: 1 an operator (labrun
+	volatile sig_atomic_t *stop;           /* set by a signal: 1 an operator (labrun
 				       * end) or an interrupt, 2 a hang-up; the
 				       * session ends, graded as it stands */
 	unsigned time_factor_pct;     /* take: an accommodation (100: none) */

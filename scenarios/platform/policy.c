@@ -209,6 +209,10 @@ int pol_parse(const char *text, size_t len, const char *name,
 		return -1;
 	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root && json_error_code(&je) == json_error_out_of_memory) {
+		problem(why, name, "out of memory");
+		return -1;
+	}
 	if (!root) {
 		problem(why, name, "line %d column %d: %s", je.line, je.column,
 			je.text);

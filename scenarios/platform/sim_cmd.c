@@ -125,8 +125,8 @@ static int words_ok(char *const *argv, size_t argc, struct buf *err)
  * it.  A command that is not one (no words, an unknown name) is answered
  * and leaves no trace. */
 int sim_run_command(struct sim *s, const char *actor, int pid, char *const *argv,
-		       size_t argc, const struct sim_file *file,
-		       struct sim_reply *reply)
+		    size_t argc, const struct sim_file *file,
+		    struct sim_reply *reply)
 {
 	struct ctx x = {.s = s, .r = reply, .argv = argv, .argc = argc,
 			.file = file, .actor = actor};
@@ -162,7 +162,7 @@ int sim_run_command(struct sim *s, const char *actor, int pid, char *const *argv
 	sim_attr_i(&x.op, "operator.exit", reply->status);
 	sim_span_end(s, &x.op, s->now_ms + 10, reply->status == 0, "refused", 0);
 	sim_audit_add(s, actor, pid, argv, argc, file, reply->status, &reply->out,
-		  &reply->err, x.op.id);
+		      &reply->err, x.op.id);
 	sim_journal_add(s, actor, argv, argc, file);
 	return 0;
 }

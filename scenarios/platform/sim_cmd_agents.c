@@ -75,7 +75,7 @@ int sim_cmd_agent(struct ctx *x)
 			}
 		}
 		sim_slog(s, s->now_ms, "warn", "agents", "agent quarantined", "agent", a->id,
-		     "by", x->actor, "reason", a->reason, NULL);
+			 "by", x->actor, "reason", a->reason, NULL);
 		OUT(x, "%s quarantined; %zu of its tasks cancelled; new tasks go to other %s agents\n",
 		    a->id, cancelled, a->role);
 		return 0;
@@ -86,7 +86,7 @@ int sim_cmd_agent(struct ctx *x)
 		a->quarantined = 0;
 		a->reason[0] = '\0';
 		sim_slog(s, s->now_ms, "info", "agents", "agent released", "agent", a->id,
-		     "by", x->actor, NULL);
+			 "by", x->actor, NULL);
 		OUT(x, "%s released\n", a->id);
 		return 0;
 	}
@@ -133,7 +133,7 @@ int sim_cmd_model(struct ctx *x)
 		m->active = v;
 		m->pinned = 1;
 		sim_slog(s, s->now_ms, "info", "models", "model pinned", "model", m->id,
-		     "version", m->v[v].id, "by", x->actor, NULL);
+			 "version", m->v[v].id, "by", x->actor, NULL);
 		OUT(x, "%s pinned to %s\n", m->id, m->v[v].id);
 		return 0;
 	}
@@ -142,7 +142,7 @@ int sim_cmd_model(struct ctx *x)
 			return sim_fail(x, 1, "%s is not pinned", m->id);
 		m->pinned = 0;
 		sim_slog(s, s->now_ms, "info", "models", "model unpinned", "model", m->id,
-		     "by", x->actor, NULL);
+			 "by", x->actor, NULL);
 		OUT(x, "%s unpinned (stays on %s until the provider changes it)\n", m->id, m->v[m->active].id);
 		return 0;
 	}
@@ -155,7 +155,7 @@ int sim_cmd_model(struct ctx *x)
 		m->active = v;
 		m->pinned = 1;
 		sim_slog(s, s->now_ms, "info", "models", "model rolled back and pinned", "model",
-		     m->id, "version", m->v[v].id, "by", x->actor, NULL);
+			 m->id, "version", m->v[v].id, "by", x->actor, NULL);
 		OUT(x, "%s rolled back to %s and pinned\n", m->id, m->v[v].id);
 		return 0;
 	}

@@ -68,7 +68,7 @@ int sim_cmd_clock(struct ctx *x)
 			return sim_fail(x, 1, "%s's clock is in step with the platform's", s->tools[i].id);
 		s->tools[i].skew_ms = 0;
 		sim_slog(s, s->now_ms, "info", "clock", "component clock synchronised", "component",
-		     s->tools[i].id, "by", x->actor, NULL);
+			 s->tools[i].id, "by", x->actor, NULL);
 		OUT(x, "%s's clock synchronised\n", s->tools[i].id);
 		return 0;
 	}

@@ -126,7 +126,7 @@ int sim_cmd_policy(struct ctx *x)
 		b = x->argc == 4 ? version_arg(s, x->argv[3]) : s->active;
 		if (!a || !b)
 			return sim_fail(x, 1, "no policy version %s; `agentctl policy history` lists them",
-				    !a ? x->argv[2] : x->argv[3]);
+					!a ? x->argv[2] : x->argv[3]);
 		OUT(x, "--- v%u\n+++ v%u\n", a, b);
 		if (pol_diff(&s->pv[a].pol, &s->pv[b].pol, &x->r->out) == 0)
 			OUT(x, "(no difference)\n");
@@ -152,7 +152,7 @@ int sim_cmd_policy(struct ctx *x)
 			if (v != s->maxver + 1) {
 				pol_release(&np);
 				return sim_fail(x, 1, "%s: $.version: is %u; a new policy takes the next version, %u",
-					    x->file->name, v, s->maxver + 1);
+						x->file->name, v, s->maxver + 1);
 			}
 		}
 		if (!apply) {

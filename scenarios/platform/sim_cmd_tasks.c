@@ -220,7 +220,7 @@ static int review_auto(struct ctx *x, struct approval *ap)
 	OUT(x, "%s\n", n ? "" : "; it left no side effect to revert");
 	snprintf(aid, sizeof aid, "apr-%04u", ap->id);
 	sim_slog(s, s->now_ms, "info", "approvals", "automatic approval rejected on review",
-	     "approval", aid, "by", x->actor, NULL);
+		 "approval", aid, "by", x->actor, NULL);
 	sim_metricf(s, 1, "agentd_approvals_total{decision=\"rejected_on_review\"}");
 	return 0;
 }

@@ -50,7 +50,7 @@ static int tool_adapter_cmd(struct ctx *x, struct tool *t, const char *sub)
 		return sim_fail(x, 2, "usage: agentctl tool adapter TOOL VERSION, or tool canary TOOL VERSION PERCENT (0 ends the canary)");
 	if ((a = FIND_V(t->ad, t->nad, x->argv[3])) == t->nad)
 		return sim_fail(x, 1, "%s has no adapter \"%s\"; `agentctl tool show %s` lists them",
-			    t->id, x->argv[3], t->id);
+				t->id, x->argv[3], t->id);
 	if (strcmp(sub, "adapter") == 0) {
 		if (a == t->adapter && !t->canary)
 			return sim_fail(x, 1, "%s already runs adapter %s", t->id, t->ad[a].version);
@@ -62,7 +62,7 @@ static int tool_adapter_cmd(struct ctx *x, struct tool *t, const char *sub)
 		return sim_fail(x, 2, "usage: agentctl tool canary TOOL VERSION PERCENT   (PERCENT: 0 to 100; 0 ends the canary)");
 	if (a == t->adapter && pct)
 		return sim_fail(x, 1, "adapter %s already takes every call of %s; a canary tries another version",
-			    t->ad[a].version, t->id);
+				t->ad[a].version, t->id);
 	if (!pct && !t->canary)
 		return sim_fail(x, 1, "%s has no canary to end", t->id);
 	sim_adapter_set(s, t, a, (unsigned)pct, x->actor, "canary", &x->op);
@@ -139,7 +139,7 @@ int sim_cmd_tool(struct ctx *x)
 			return sim_fail(x, 1, "%s is already %sd", t->id, sub);
 		t->enabled = on;
 		sim_slog(s, s->now_ms, "info", "gateway", on ? "tool enabled" : "tool disabled",
-		     "tool", t->id, "by", x->actor, NULL);
+			 "tool", t->id, "by", x->actor, NULL);
 		OUT(x, "%s %sd%s%s\n", t->id, sub, !on && t->fallback ? "; calls go to " : "",
 		    !on && t->fallback ? s->tools[t->fallback - 1].id : "");
 		return 0;
@@ -159,7 +159,7 @@ int sim_cmd_tool(struct ctx *x)
 			return sim_fail(x, 2, "%s", use);
 		}
 		sim_slog(s, s->now_ms, "info", "gateway", "tool setting changed", "tool", t->id,
-		     "setting", x->argv[3], "value", x->argv[4], "by", x->actor, NULL);
+			 "setting", x->argv[3], "value", x->argv[4], "by", x->actor, NULL);
 		OUT(x, "%s: %s %s\n", t->id, x->argv[3], x->argv[4]);
 		return 0;
 	}
@@ -180,7 +180,7 @@ int sim_cmd_secret(struct ctx *x)
 		s->secrets[i].rotations++;
 		s->secrets[i].rotated_ms = s->now_ms;
 		sim_slog(s, s->now_ms, "info", "secrets", "secret rotated; the old value is revoked",
-		     "secret", s->secrets[i].id, "by", x->actor, NULL);
+			 "secret", s->secrets[i].id, "by", x->actor, NULL);
 		OUT(x, "%s rotated; the old value no longer works\n", s->secrets[i].id);
 		return 0;
 	}

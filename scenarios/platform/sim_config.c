@@ -488,7 +488,7 @@ char *sim_beside(struct sim *s, const char *path, const char *name_)
 }
 
 int sim_read_small(const char *path, size_t max, struct buf *out,
-		      char *why, size_t whylen)
+		   char *why, size_t whylen)
 {
 	struct err e = {0};
 
@@ -565,10 +565,12 @@ int sim_load_config(struct sim *s, struct buf *why)
 	}
 	root = json_loadb((char *)text.data, text.len, JSON_REJECT_DUPLICATES, &je);
 	buf_release(&text);
-	if (!root) {
+	if (!root && json_error_code(&je) == json_error_out_of_memory)
+		s->nomem = 1;
+	else if (!root)
 		bad(&c, "line %d column %d: %s", je.line, je.column, je.text);
+	if (!root)
 		return -1;
-	}
 	if (!json_is_object(root)) {
 		bad(&c, "$: must be a JSON object");
 		json_decref(root);
@@ -794,10 +796,12 @@ int sim_load_plan(struct sim *s, const char *faults_json, struct buf *why)
 	if (!faults_json || !faults_json[0])
 		return 0;
 	plan = json_loads(faults_json, JSON_REJECT_DUPLICATES, &je);
-	if (!plan) {
+	if (!plan && json_error_code(&je) == json_error_out_of_memory)
+		s->nomem = 1;
+	else if (!plan)
 		bad(&c, "line %d column %d: %s", je.line, je.column, je.text);
+	if (!plan)
 		return -1;
-	}
 	load_faults(s, &c, plan);
 	json_decref(plan);
 	return c.problems || s->nomem ? -1 : 0;

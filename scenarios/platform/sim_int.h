@@ -282,6 +282,7 @@ struct sim {
 /* A span.  Attributes are added by the caller on the returned object's
  * "attributes" before span_end writes it. */
 struct span {
+	struct sim *s;
 	struct json_t *o, *attrs; /* jansson's json_t */
 	char trace[33], id[17];
 	int64_t start_ms;
@@ -343,6 +344,12 @@ void sim_metric_add(struct sim *s, const char *key, uint64_t by);
 void sim_metricf(struct sim *s, uint64_t by, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void sim_put_line(struct sim *s, struct buf *b, struct json_t *o);
+/* JSON members and elements, taking v: one that cannot be made or added
+ * marks s->nomem (sim_set_str leaves out a string that is not UTF-8). */
+void sim_set(struct sim *s, struct json_t *o, const char *k, struct json_t *v);
+void sim_set_str(struct sim *s, struct json_t *o, const char *k, const char *v);
+void sim_push(struct sim *s, struct json_t *a, struct json_t *v);
+void sim_push_str(struct sim *s, struct json_t *a, const char *v);
 void sim_slog(struct sim *s, int64_t t_ms, const char *level,
 	      const char *component, const char *msg, ...);
 void sim_span_begin(struct sim *s, struct span *sp, const char *trace,

@@ -30,13 +30,13 @@ static void history_add(struct sim *s, unsigned version, const char *by,
  * log line and a history entry.  parent: the operator command's span, or
  * NULL for a deployment by the platform's pipeline. */
 void sim_policy_activate(struct sim *s, unsigned v, const char *by,
-			    const char *how, const struct span *parent)
+			 const char *how, const struct span *parent)
 {
 	struct span sp;
 	char ver[16];
 
 	sim_span_begin(s, &sp, parent ? parent->trace : NULL,
-		   parent ? parent->id : NULL, "policy.activate", s->now_ms);
+		       parent ? parent->id : NULL, "policy.activate", s->now_ms);
 	sim_attr_s(&sp, "component", "policy");
 	sim_attr_i(&sp, "policy.version", v);
 	sim_attr_i(&sp, "policy.previous_version", s->active);
@@ -47,8 +47,8 @@ void sim_policy_activate(struct sim *s, unsigned v, const char *by,
 	sim_span_end(s, &sp, s->now_ms + 40, 1, NULL, 0);
 	snprintf(ver, sizeof ver, "%u", v);
 	sim_slog(s, s->now_ms, "info", "policy", "policy version activated",
-	     "policy_version", ver, "by", by, "how", how, "trace_id", sp.trace,
-	     NULL);
+		 "policy_version", ver, "by", by, "how", how, "trace_id", sp.trace,
+		 NULL);
 	s->active = v;
 	history_add(s, v, by, how);
 	sim_metricf(s, 1, "agentd_policy_activations_total{by=\"%s\"}", by);
@@ -85,7 +85,7 @@ static void change_begin(struct sim *s, struct span *sp, const char *name_,
 			 const struct span *parent)
 {
 	sim_span_begin(s, sp, parent ? parent->trace : NULL,
-		   parent ? parent->id : NULL, name_, s->now_ms);
+		       parent ? parent->id : NULL, name_, s->now_ms);
 }
 
 static void change_end(struct sim *s, struct span *sp, const char *by,
@@ -106,8 +106,8 @@ static void change_end(struct sim *s, struct span *sp, const char *by,
  * evaluation gate: 0 when it blocked the version.  An operator's pin or
  * rollback is the operator's decision and passes. */
 int sim_model_promote(struct sim *s, struct model *m, size_t v,
-			 const char *by, const char *how,
-			 const struct span *parent)
+		      const char *by, const char *how,
+		      const struct span *parent)
 {
 	int upgrade = strcmp(how, "upgrade") == 0;
 	int pass = !m->gated || !upgrade || m->v[v].quality >= m->min_quality;
@@ -129,8 +129,8 @@ int sim_model_promote(struct sim *s, struct model *m, size_t v,
 	snprintf(q, sizeof q, "%u", m->v[v].quality);
 	if (!pass) {
 		sim_slog(s, s->now_ms, "warn", "models", "new model version blocked by the evaluation gate",
-		     "model", m->id, "version", m->v[v].id, "quality", q,
-		     "trace_id", sp.trace, NULL);
+			 "model", m->id, "version", m->v[v].id, "quality", q,
+			 "trace_id", sp.trace, NULL);
 		sim_metricf(s, 1, "agentd_model_promotions_total{model=\"%s\",outcome=\"blocked\"}", m->id);
 		return 0;
 	}
@@ -140,7 +140,7 @@ int sim_model_promote(struct sim *s, struct model *m, size_t v,
 }
 
 void sim_gate_set(struct sim *s, struct model *m, unsigned v,
-		     const char *by, const char *how, const struct span *parent)
+		  const char *by, const char *how, const struct span *parent)
 {
 	struct span sp;
 	char val[16], was[16];
@@ -153,15 +153,15 @@ void sim_gate_set(struct sim *s, struct model *m, unsigned v,
 	snprintf(val, sizeof val, "%u", v);
 	snprintf(was, sizeof was, "%u", m->gated ? m->min_quality : 0);
 	sim_slog(s, s->now_ms, v < m->min_quality ? "warn" : "info", "models",
-	     "evaluation gate changed", "model", m->id, "min_quality", val,
-	     "previous", was, "by", by, "trace_id", sp.trace, NULL);
+		 "evaluation gate changed", "model", m->id, "min_quality", val,
+		 "previous", was, "by", by, "trace_id", sp.trace, NULL);
 	m->gated = 1;
 	m->min_quality = v;
 	hist_push(s, &m->ghist, &m->nghist, s->now_ms, by, how, "%u", v);
 }
 
 void sim_threshold_set(struct sim *s, unsigned v, const char *by,
-			  const char *how, const struct span *parent)
+		       const char *how, const struct span *parent)
 {
 	struct span sp;
 	char val[16], was[16];
@@ -173,8 +173,8 @@ void sim_threshold_set(struct sim *s, unsigned v, const char *by,
 	snprintf(val, sizeof val, "%u", v);
 	snprintf(was, sizeof was, "%u", s->auto_below);
 	sim_slog(s, s->now_ms, "info", "approvals", "auto-approval threshold changed",
-	     "auto_approve_below", val, "previous", was, "by", by,
-	     "trace_id", sp.trace, NULL);
+		 "auto_approve_below", val, "previous", was, "by", by,
+		 "trace_id", sp.trace, NULL);
 	s->auto_below = v;
 	hist_push(s, &s->thist, &s->nthist, s->now_ms, by, how, "%u", v);
 }
@@ -182,8 +182,8 @@ void sim_threshold_set(struct sim *s, unsigned v, const char *by,
 /* Adapter a of tool t: in service (how "upgrade", "apply", "rollback")
  * or, with pct, as the canary taking pct percent of the calls. */
 void sim_adapter_set(struct sim *s, struct tool *t, size_t a,
-			unsigned pct, const char *by, const char *how,
-			const struct span *parent)
+		     unsigned pct, const char *by, const char *how,
+		     const struct span *parent)
 {
 	int canary = strcmp(how, "canary") == 0;
 	struct span sp;
@@ -213,8 +213,8 @@ void sim_adapter_set(struct sim *s, struct tool *t, size_t a,
 		hist_push(s, &t->ahist, &t->nahist, s->now_ms, by, how, "%s", t->ad[a].version);
 	}
 	sim_slog(s, s->now_ms, "info", "gateway", canary ? "adapter canary changed" : "tool adapter changed",
-	     "tool", t->id, "adapter", t->ad[a].version, "how", how, "by", by,
-	     "trace_id", sp.trace, NULL);
+		 "tool", t->id, "adapter", t->ad[a].version, "how", how, "by", by,
+		 "trace_id", sp.trace, NULL);
 }
 
 void sim_task_name(unsigned id, char out[16])
@@ -229,7 +229,7 @@ void sim_effect_name(unsigned id, char out[16])
 
 /* A compensating action for a side effect: recorded, never erased. */
 void sim_effect_revert(struct sim *s, struct effect *e, const char *by,
-			  const struct span *parent)
+		       const struct span *parent)
 {
 	char id[16], tk[16], of[16];
 	struct span sp;
@@ -249,7 +249,7 @@ void sim_effect_revert(struct sim *s, struct effect *e, const char *by,
 	e->reverted_ms = s->now_ms;
 	snprintf(e->by, sizeof e->by, "%s", by);
 	sim_slog(s, s->now_ms, "info", s->tools[e->tool].id, "side effect reverted (compensating action)",
-	     "effect", id, "task", tk, "by", by, "trace_id", sp.trace, NULL);
+		 "effect", id, "task", tk, "by", by, "trace_id", sp.trace, NULL);
 	sim_metricf(s, 1, "agentd_side_effects_reverted_total{tool=\"%s\"}", s->tools[e->tool].id);
 }
 
@@ -327,8 +327,8 @@ void sim_fault_on(struct sim *s, struct pfault *f)
 			m->before = m->active;
 			m->active = f->mversion;
 			sim_slog(s, s->now_ms, "info", "models", "model version upgraded by the provider",
-			     "model", m->id, "from", m->v[m->before].id, "to",
-			     m->v[m->active].id, NULL);
+				 "model", m->id, "from", m->v[m->before].id, "to",
+				 m->v[m->active].id, NULL);
 			f->count++;
 		}
 		break;
@@ -345,7 +345,7 @@ void sim_fault_on(struct sim *s, struct pfault *f)
 		sim_attr_s(&sp, "adapter.idempotency_keys", "not sent");
 		change_end(s, &sp, "ci", "upgrade", &t->keys_dropped, 1, NULL);
 		sim_slog(s, s->now_ms, "info", "gateway", "tool adapter upgraded",
-		     "tool", t->id, "adapter", "2.4.0", "trace_id", sp.trace, NULL);
+			 "tool", t->id, "adapter", "2.4.0", "trace_id", sp.trace, NULL);
 		break;
 	}
 	case PF_SPAN_LOSS:
@@ -357,12 +357,12 @@ void sim_fault_on(struct sim *s, struct pfault *f)
 	case PF_SECRET_LEAK:
 		s->tools[s->secrets[f->target].tool].debug_headers = 1;
 		sim_slog(s, s->now_ms, "info", "gateway", "debug logging enabled",
-		     "tool", s->tools[s->secrets[f->target].tool].id, NULL);
+			 "tool", s->tools[s->secrets[f->target].tool].id, NULL);
 		break;
 	case PF_APPROVAL_STUCK:
 		s->reviewer_stuck = 1;
 		sim_slog(s, s->now_ms, "warn", "approvals", "reviewer worker lost its connection to the review desk; retrying",
-		     NULL);
+			 NULL);
 		break;
 	case PF_AGENT_LOOP:
 		s->agents[f->target].looping = 1;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/utf8.h"
 #include "scenarios/platform/sim_int.h"
 
 /* --- memory ---------------------------------------------------------- */
@@ -143,6 +144,47 @@ void sim_metricf(struct sim *s, uint64_t by, const char *fmt, ...)
 	sim_metric_add(s, key, by);
 }
 
+/* --- JSON ------------------------------------------------------------ */
+
+/* A member of o, or an element of a.  A value that could not be made
+ * (NULL) or added is out of memory. */
+void sim_set(struct sim *s, json_t *o, const char *k, json_t *v)
+{
+	if (!v || json_object_set_new(o, k, v) < 0)
+		s->nomem = 1;
+}
+
+void sim_push(struct sim *s, json_t *a, json_t *v)
+{
+	if (!v || json_array_append_new(a, v) < 0)
+		s->nomem = 1;
+}
+
+/* A string element: as sim_push, except that a string that is not UTF-8
+ * is left out (see sim_set_str). */
+void sim_push_str(struct sim *s, json_t *a, const char *v)
+{
+	json_t *j = json_string(v);
+
+	if (j)
+		sim_push(s, a, j);
+	else if (utf8_valid((const unsigned char *)v, strlen(v)))
+		s->nomem = 1;
+}
+
+/* A string member: as sim_set, except that a string jansson refuses
+ * because it is not UTF-8 (an operator's word, from a script) is left
+ * out, as it always was. */
+void sim_set_str(struct sim *s, json_t *o, const char *k, const char *v)
+{
+	json_t *j = json_string(v);
+
+	if (j)
+		sim_set(s, o, k, j);
+	else if (utf8_valid((const unsigned char *)v, strlen(v)))
+		s->nomem = 1;
+}
+
 /* One line of JSON appended to b (compact, keys in the order given);
  * takes o.  An object that could not be made (NULL) or written is out of
  * memory. */
@@ -159,7 +201,7 @@ void sim_put_line(struct sim *s, struct buf *b, json_t *o)
 /* A structured log line: component, level, message and attributes as
  * key, value pairs (a value is a string, or NULL for none). */
 void sim_slog(struct sim *s, int64_t t_ms, const char *level,
-		 const char *component, const char *msg, ...)
+	      const char *component, const char *msg, ...)
 {
 	json_t *o = json_object();
 	char when[32];
@@ -167,46 +209,47 @@ void sim_slog(struct sim *s, int64_t t_ms, const char *level,
 	va_list ap;
 
 	sim_ts(t_ms, when);
-	json_object_set_new(o, "ts", json_string(when));
-	json_object_set_new(o, "level", json_string(level));
-	json_object_set_new(o, "component", json_string(component));
-	json_object_set_new(o, "msg", json_string(msg));
+	sim_set_str(s, o, "ts", when);
+	sim_set_str(s, o, "level", level);
+	sim_set_str(s, o, "component", component);
+	sim_set_str(s, o, "msg", msg);
 	va_start(ap, msg);
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
 		if (v)
-			json_object_set_new(o, k, json_string(v));
+			sim_set_str(s, o, k, v);
 	}
 	va_end(ap);
 	sim_put_line(s, &s->log, o);
 }
 
 void sim_span_begin(struct sim *s, struct span *sp, const char *trace,
-		       const char *parent, const char *name, int64_t start_ms)
+		    const char *parent, const char *name, int64_t start_ms)
 {
 	memset(sp, 0, sizeof *sp);
+	sp->s = s;
 	if (trace)
 		snprintf(sp->trace, sizeof sp->trace, "%s", trace);
 	else
 		sim_new_id(s, sp->trace, 16);
 	sim_new_id(s, sp->id, 8);
 	sp->o = json_object();
-	json_object_set_new(sp->o, "trace_id", json_string(sp->trace));
-	json_object_set_new(sp->o, "span_id", json_string(sp->id));
-	json_object_set_new(sp->o, "parent_span_id", json_string(parent ? parent : ""));
-	json_object_set_new(sp->o, "name", json_string(name));
+	sim_set_str(s, sp->o, "trace_id", sp->trace);
+	sim_set_str(s, sp->o, "span_id", sp->id);
+	sim_set_str(s, sp->o, "parent_span_id", parent ? parent : "");
+	sim_set_str(s, sp->o, "name", name);
 	sp->attrs = json_object();
 	sp->start_ms = start_ms;
 }
 
 void sim_attr_s(struct span *sp, const char *k, const char *v)
 {
-	json_object_set_new(sp->attrs, k, json_string(v));
+	sim_set_str(sp->s, sp->attrs, k, v);
 }
 
 void sim_attr_i(struct span *sp, const char *k, long long v)
 {
-	json_object_set_new(sp->attrs, k, json_integer(v));
+	sim_set(sp->s, sp->attrs, k, json_integer(v));
 }
 
 void sim_span_link(struct span *sp, const char *trace, const char *id)
@@ -216,33 +259,33 @@ void sim_span_link(struct span *sp, const char *trace, const char *id)
 	if (!trace || !trace[0])
 		return;
 	l = json_object();
-	json_object_set_new(l, "trace_id", json_string(trace));
-	json_object_set_new(l, "span_id", json_string(id));
-	json_object_set_new(sp->o, "links", json_pack("[o]", l));
+	sim_set_str(sp->s, l, "trace_id", trace);
+	sim_set_str(sp->s, l, "span_id", id);
+	sim_set(sp->s, sp->o, "links", json_pack("[o]", l));
 }
 
 /* skew: the component's clock error, added to both ends (a skewed
  * component stamps its spans wrong; the platform's clock is right). */
 void sim_span_end(struct sim *s, struct span *sp, int64_t end_ms,
-		     int ok, const char *why, int64_t skew_ms)
+		  int ok, const char *why, int64_t skew_ms)
 {
 	int64_t a = (sp->start_ms + skew_ms) * 1000000;
 	int64_t b = (end_ms + skew_ms) * 1000000;
 
 	if (b < a)
 		b = a;
-	json_object_set_new(sp->o, "start_unix_nano", json_integer(a));
-	json_object_set_new(sp->o, "end_unix_nano", json_integer(b));
-	json_object_set_new(sp->o, "status", json_string(ok ? "ok" : "error"));
+	sim_set(s, sp->o, "start_unix_nano", json_integer(a));
+	sim_set(s, sp->o, "end_unix_nano", json_integer(b));
+	sim_set_str(s, sp->o, "status", ok ? "ok" : "error");
 	if (!ok && why)
-		json_object_set_new(sp->o, "status_message", json_string(why));
-	json_object_set_new(sp->o, "attributes", sp->attrs);
+		sim_set_str(s, sp->o, "status_message", why);
+	sim_set(s, sp->o, "attributes", sp->attrs);
 	/* links go last, after the attributes, for the reader's eye */
 	if (json_object_get(sp->o, "links")) {
 		json_t *l = json_incref(json_object_get(sp->o, "links"));
 
 		json_object_del(sp->o, "links");
-		json_object_set_new(sp->o, "links", l);
+		sim_set(s, sp->o, "links", l);
 	}
 	sim_metric_add(s, "agentd_spans_total", 1);
 	/* The exporter: a lossy one drops spans, and counts them. */

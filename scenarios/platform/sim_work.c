@@ -29,7 +29,7 @@ static int ev_before(const struct event *a, const struct event *b)
 
 /* A binary heap on (time, order of scheduling). */
 void sim_schedule(struct sim *s, int64_t t_ms, enum ev_type type,
-		     unsigned arg)
+		  unsigned arg)
 {
 	size_t i;
 
@@ -79,7 +79,7 @@ struct task *sim_task_by_id(struct sim *s, unsigned id)
 }
 
 void sim_task_set(struct sim *s, struct task *t, enum task_state st,
-		     const char *error)
+		  const char *error)
 {
 	t->state = st;
 	t->updated_ms = s->now_ms;
@@ -87,7 +87,7 @@ void sim_task_set(struct sim *s, struct task *t, enum task_state st,
 		snprintf(t->error, sizeof t->error, "%s", error);
 	if (st == T_DONE || st == T_FAILED || st == T_CANCELLED)
 		sim_metricf(s, 1, "agentd_tasks_total{kind=\"%s\",state=\"%s\"}",
-			s->kinds[t->kind].id, sim_task_states[st]);
+			    s->kinds[t->kind].id, sim_task_states[st]);
 }
 
 /* The agent for a task of kind k: active agents of its role, in turn. */
@@ -136,7 +136,7 @@ static void arrival(struct sim *s)
 		t->agent = 0;
 		sim_task_set(s, t, T_FAILED, "no active agent has the role");
 		sim_slog(s, s->now_ms, "error", "scheduler", "no active agent for the task",
-		     "task", id, "role", s->kinds[k].role, NULL);
+			 "task", id, "role", s->kinds[k].role, NULL);
 		return;
 	}
 	t->agent = a;
@@ -276,8 +276,8 @@ static int tool_call(struct sim *s, struct task *t, size_t tix,
 
 					snprintf(hdr, sizeof hdr, "Bearer %s", s->secrets[i].value);
 					sim_slog(s, *c + tl->skew_ms, "debug", tl->id,
-					     "outgoing request", "task", tname,
-					     "authorization", hdr, "trace_id", t->trace, NULL);
+						 "outgoing request", "task", tname,
+						 "authorization", hdr, "trace_id", t->trace, NULL);
 					sim_fault_count(s, PF_SECRET_LEAK, i);
 				}
 		}
@@ -292,7 +292,7 @@ static int tool_call(struct sim *s, struct task *t, size_t tix,
 			else
 				ad->failed++;
 			sim_metricf(s, 1, "agentd_adapter_calls_total{tool=\"%s\",version=\"%s\",outcome=\"%s\"}",
-				tl->id, ad->version, ok ? "ok" : "error");
+				    tl->id, ad->version, ok ? "ok" : "error");
 			for (size_t i = 0; !ok && i < s->nfaults; i++)
 				if (s->faults[i].kind == PF_ADAPTER_UPGRADE && s->faults[i].fired &&
 				    s->faults[i].target == tix && &tl->ad[s->faults[i].mversion] == ad)
@@ -300,11 +300,11 @@ static int tool_call(struct sim *s, struct task *t, size_t tix,
 		}
 		sim_span_end(s, &sp, *c + latency, ok, err, tl->skew_ms);
 		sim_metricf(s, 1, "agentd_tool_calls_total{tool=\"%s\",outcome=\"%s\"}",
-			tl->id, ok ? "ok" : "error");
+			    tl->id, ok ? "ok" : "error");
 		if (!ok)
 			sim_slog(s, *c + latency + tl->skew_ms, "warn", tl->id, "tool call failed",
-			     "task", tname, "agent", ag->id, "error", err,
-			     "latency_ms", lat, "trace_id", t->trace, NULL);
+				 "task", tname, "agent", ag->id, "error", err,
+				 "latency_ms", lat, "trace_id", t->trace, NULL);
 		*c += latency + 5;
 		t->calls++;
 	}
@@ -349,8 +349,8 @@ static int escalate(struct sim *s, struct task *t, size_t tix,
 	}
 	sim_span_end(s, &sp, *c + 1, 1, NULL, 0);
 	sim_slog(s, *c, "info", "approvals", auto_ ? "approval granted automatically (below the risk threshold)" :
-	     "approval requested", "approval", aid,
-	     "task", tname, "tool", s->tools[tix].id, "trace_id", t->trace, NULL);
+		 "approval requested", "approval", aid,
+		 "task", tname, "tool", s->tools[tix].id, "trace_id", t->trace, NULL);
 	if (auto_) {
 		ap->auto_ = 1;
 		ap->state = A_APPROVED;
@@ -429,7 +429,7 @@ static void run_task(struct sim *s, struct task *t)
 		c += 150 + sim_rnd_below(s, 250);
 		sim_span_end(s, &sp, c, valid, "model output failed the tool's argument schema", 0);
 		sim_metricf(s, 1, "agentd_model_calls_total{model=\"%s\",version=\"%s\",outcome=\"%s\"}",
-			m->id, mv->id, valid ? "ok" : "invalid");
+			    m->id, mv->id, valid ? "ok" : "invalid");
 		if (!valid) {
 			for (size_t i = 0; i < s->nfaults; i++)
 				if (s->faults[i].kind == PF_MODEL_DRIFT && s->faults[i].fired &&
@@ -438,8 +438,8 @@ static void run_task(struct sim *s, struct task *t)
 			snprintf(err, sizeof err, "model %s@%s produced an invalid call to %s",
 				 m->id, mv->id, s->tools[tix].id);
 			sim_slog(s, c, "warn", "agent", "invalid tool call from the model",
-			     "task", tname, "agent", ag->id, "model", m->id,
-			     "model_version", mv->id, "trace_id", t->trace, NULL);
+				 "task", tname, "agent", ag->id, "model", m->id,
+				 "model_version", mv->id, "trace_id", t->trace, NULL);
 			ok = 0;
 			break;
 		}
@@ -467,16 +467,16 @@ static void run_task(struct sim *s, struct task *t)
 		c += 2;
 		sim_span_end(s, &sp, c, eff != POL_DENY, "denied by policy", 0);
 		sim_metricf(s, 1, "agentd_policy_decisions_total{decision=\"%s\",rule=\"%s\"}",
-			t->approved_step == t->step + 1 ? "approved" : pol_effect_name(eff),
-			rule ? rule->id : "default");
+			    t->approved_step == t->step + 1 ? "approved" : pol_effect_name(eff),
+			    rule ? rule->id : "default");
 		snprintf(ver, sizeof ver, "%u", s->active);
 		if (eff == POL_DENY) {
 			snprintf(err, sizeof err, "%s denied by policy v%u rule %s",
 				 s->tools[tix].id, s->active, rule ? rule->id : "default");
 			sim_slog(s, c, "warn", "policy", "tool call denied", "task", tname,
-			     "agent", ag->id, "role", ag->role, "tool", s->tools[tix].id,
-			     "rule", rule ? rule->id : "default", "policy_version", ver,
-			     "trace_id", t->trace, NULL);
+				 "agent", ag->id, "role", ag->role, "tool", s->tools[tix].id,
+				 "rule", rule ? rule->id : "default", "policy_version", ver,
+				 "trace_id", t->trace, NULL);
 			ok = 0;
 			break;
 		}
@@ -504,7 +504,7 @@ static void run_task(struct sim *s, struct task *t)
 		if (ag->looping) {
 			snprintf(err, sizeof err, "loop budget of %d tool calls exhausted", SIM_LOOP_BUDGET);
 			sim_slog(s, c, "warn", "agent", "agent exceeded its loop budget; rescheduled",
-			     "task", tname, "agent", ag->id, "trace_id", t->trace, NULL);
+				 "task", tname, "agent", ag->id, "trace_id", t->trace, NULL);
 			ok = 0;
 			break;
 		}
@@ -525,7 +525,7 @@ static void run_task(struct sim *s, struct task *t)
 	} else {
 		sim_task_set(s, t, T_FAILED, err);
 		sim_slog(s, c, "error", "scheduler", "task failed", "task", tname,
-		     "agent", ag->id, "error", err, "trace_id", t->trace, NULL);
+			 "agent", ag->id, "error", err, "trace_id", t->trace, NULL);
 	}
 }
 
@@ -545,7 +545,7 @@ void sim_review(struct sim *s, struct approval *ap, const char *by)
 	snprintf(ap->by, sizeof ap->by, "%s", by);
 	snprintf(aid, sizeof aid, "apr-%04u", ap->id);
 	sim_slog(s, s->now_ms, "info", "approvals", "approval decided", "approval", aid,
-	     "decision", sim_appr_states[ap->state], "by", by, NULL);
+		 "decision", sim_appr_states[ap->state], "by", by, NULL);
 	sim_metricf(s, 1, "agentd_approvals_total{decision=\"%s\"}", sim_appr_states[ap->state]);
 	if (!t || t->state != T_WAITING)
 		return;

@@ -13,9 +13,11 @@
  *   sim_state.c      the files: state.json and its journal, the fault
  *                    record, the logs; the replay that rebuilds a state
  * Memory: every allocation goes through sim_calloc, sim_strdup or GROW,
- * which mark s->nomem when it fails; the code around them stops short
- * without touching what it could not get, and the public functions turn
- * the mark into an error.  Nothing here aborts. */
+ * and every JSON member or element through sim_set, sim_set_str,
+ * sim_push or sim_push_str; each marks s->nomem when it fails, the code
+ * around them stops short without touching what it could not get, and
+ * the public functions turn the mark into an error.  Nothing here
+ * aborts. */
 #ifndef LABRUN_SIM_INT_H
 #define LABRUN_SIM_INT_H
 
@@ -282,7 +284,7 @@ struct sim {
 /* A span.  Attributes are added by the caller on the returned object's
  * "attributes" before span_end writes it. */
 struct span {
-	struct sim *s;
+	struct sim *s;            /* whose nomem an attribute marks */
 	struct json_t *o, *attrs; /* jansson's json_t */
 	char trace[33], id[17];
 	int64_t start_ms;
@@ -320,7 +322,6 @@ struct ctx {
 #define OUT(x, ...)                                                   \
 	((void)(buf_printf(&(x)->r->out, NULL, __VA_ARGS__) < 0 &&    \
 		((x)->s->nomem = 1)))
-
 
 /* Memory (sim_out.c).  Each returns NULL (GROW: -1) and marks s->nomem
  * when the allocation fails; GROW keeps v as it was then. */

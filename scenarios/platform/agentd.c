@@ -49,8 +49,10 @@ static char *rooted(const char *root, const char *path)
 	size_t n = strlen(root) + strlen(path) + 1;
 	char *p = malloc(n);
 
-	if (!p)
-		abort();
+	if (!p) {
+		fputs("agentd: out of memory\n", stderr);
+		exit(1);
+	}
 	snprintf(p, n, "%s%s", root, path);
 	return p;
 }
@@ -234,6 +236,8 @@ static int run_script(struct sim *s, const char *path)
 		fwrite(r.out.data ? (char *)r.out.data : "", 1, r.out.len, stdout);
 		fwrite(r.err.data ? (char *)r.err.data : "", 1, r.err.len, stdout);
 		sim_reply_release(&r);
+		if (sim_failed(s))
+			break;
 	}
 	fclose(f);
 	return rc;
@@ -319,6 +323,11 @@ int main(int argc, char **argv)
 		}
 		serve(s, c);
 		close(c);
+		if (sim_failed(s)) {
+			/* its state in memory is lost; a restart replays state.json */
+			fputs("agentd: out of memory; exiting\n", stderr);
+			break;
+		}
 	}
 	sim_close(s);
 	return 1;

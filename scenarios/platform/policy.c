@@ -1,5 +1,8 @@
 /* policy: parse, check, decide and diff tool-access policies (policy.h).
- * jansson is used here and in sim.c only. */
+ * jansson reads the policy document here and nowhere else in this module;
+ * the engine (sim_*.c), agentd.c and agentctl.c use it for their own
+ * JSON.  Running out of memory is a problem like the others (the policy
+ * is refused), never an abort. */
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -102,8 +105,10 @@ static int patterns(json_t *v, const char *name, size_t r, const char *key,
 		return -1;
 	}
 	*out = calloc(json_array_size(v), sizeof **out);
-	if (!*out)
+	if (!*out) {
+		problem(why, name, "out of memory");
 		return -1;
+	}
 	json_array_foreach(v, i, x) {
 		if (!json_is_string(x) || !pattern_ok(json_string_value(x))) {
 			problem(why, name, "$.rules[%zu].%s[%zu]: must be a name or a pattern of a-z 0-9 . _ - and *, at most 64 characters",
@@ -111,7 +116,11 @@ static int patterns(json_t *v, const char *name, size_t r, const char *key,
 			bad++;
 			continue;
 		}
-		(*out)[(*n)++] = strdup(json_string_value(x));
+		if (!((*out)[*n] = strdup(json_string_value(x)))) {
+			problem(why, name, "out of memory");
+			return -1;
+		}
+		(*n)++;
 	}
 	return bad ? -1 : 0;
 }
@@ -145,8 +154,9 @@ static int parse_rule(json_t *o, const char *name, size_t r,
 			if (!json_is_string(v) || !pol_id_ok(json_string_value(v))) {
 				problem(why, name, "$.rules[%zu].id: must match ^[a-z0-9][a-z0-9._-]{0,63}$", r);
 				bad = 1;
-			} else {
-				out->id = strdup(json_string_value(v));
+			} else if (!(out->id = strdup(json_string_value(v)))) {
+				problem(why, name, "out of memory");
+				bad = 1;
 			}
 		} else if (strcmp(key, "effect") == 0) {
 			if (!json_is_string(v) ||
@@ -164,8 +174,9 @@ static int parse_rule(json_t *o, const char *name, size_t r,
 			if (!json_is_string(v) || strlen(json_string_value(v)) > 500) {
 				problem(why, name, "$.rules[%zu].note: must be a string of at most 500 bytes", r);
 				bad = 1;
-			} else {
-				out->note = strdup(json_string_value(v));
+			} else if (!(out->note = strdup(json_string_value(v)))) {
+				problem(why, name, "out of memory");
+				bad = 1;
 			}
 		} else {
 			problem(why, name, "$.rules[%zu].%s: unknown key; a rule has id, effect, roles, tools and note", r, key);
@@ -191,12 +202,17 @@ int pol_parse(const char *text, size_t len, const char *name,
 	json_t *root, *v;
 	const char *key;
 	size_t before = why->len, i;
+	int failed = 0; /* a problem even when why could not take its line */
 
 	if (len > SIM_MAX_CONFIG) {
 		problem(why, name, "larger than %u bytes", SIM_MAX_CONFIG);
 		return -1;
 	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root && json_error_code(&je) == json_error_out_of_memory) {
+		problem(why, name, "out of memory");
+		return -1;
+	}
 	if (!root) {
 		problem(why, name, "line %d column %d: %s", je.line, je.column,
 			je.text);
@@ -217,8 +233,8 @@ int pol_parse(const char *text, size_t len, const char *name,
 		} else if (strcmp(key, "description") == 0) {
 			if (!json_is_string(v) || strlen(json_string_value(v)) > 500)
 				problem(why, name, "$.description: must be a string of at most 500 bytes");
-			else
-				p.description = strdup(json_string_value(v));
+			else if (!(p.description = strdup(json_string_value(v))))
+				problem(why, name, "out of memory"), failed = 1;
 		} else if (strcmp(key, "default") == 0) {
 			if (!json_is_string(v) ||
 			    effect_parse(json_string_value(v), &p.fallback) < 0)
@@ -231,8 +247,14 @@ int pol_parse(const char *text, size_t len, const char *name,
 				continue;
 			}
 			p.rules = calloc(json_array_size(v) + 1, sizeof *p.rules);
+			if (!p.rules) {
+				problem(why, name, "out of memory");
+				failed = 1;
+				continue;
+			}
 			json_array_foreach(v, i, r) {
 				if (parse_rule(r, name, i, &p.rules[p.nrules], why) < 0) {
+					failed = 1;
 					rule_release(&p.rules[p.nrules]);
 					continue;
 				}
@@ -251,7 +273,7 @@ int pol_parse(const char *text, size_t len, const char *name,
 	if (!json_object_get(root, "rules"))
 		problem(why, name, "$: missing \"rules\"");
 	json_decref(root);
-	if (why->len != before) {
+	if (failed || why->len != before) {
 		pol_release(&p);
 		return -1;
 	}

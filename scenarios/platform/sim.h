@@ -9,8 +9,10 @@
  * every file it writes (spans, logs, audit trail, metrics, state).
  *
  * It does not listen on sockets, know who its caller is beyond the actor
- * name it is given, or know about sandboxes: agentd.c serves it, and
- * labrun links only sim_check() to validate a scenario's platform. */
+ * name it is given, or know about sandboxes: agentd.c serves it, labrun
+ * checks a scenario's platform with sim_check() and runs its history in a
+ * dry run (sim_open).  It never aborts: running out of memory is an error
+ * each function reports.  sim_int.h holds its insides. */
 #ifndef LABRUN_SIM_H
 #define LABRUN_SIM_H
 
@@ -89,10 +91,15 @@ int sim_open(const struct sim_paths *p, const char *seed_hex,
 /* Run one operator command; actor names who ran it in the audit trail,
  * pid the process that asked (0: none, as in --script).  Writes every
  * file before returning.  -1 only when the platform's own files cannot be
- * written (reply->err says why). */
+ * written or memory ran out (reply->err says why). */
 int sim_command(struct sim *s, const char *actor, int pid, char *const *argv,
 		size_t argc, const struct sim_file *file,
 		struct sim_reply *reply);
+
+/* Whether the engine ran out of memory: its state in memory is then no
+ * longer what its files say, every later command fails, and the caller
+ * should close it (agentd exits; restarted, it replays state.json). */
+int sim_failed(const struct sim *s);
 
 void sim_close(struct sim *s);
 

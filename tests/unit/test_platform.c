@@ -1,6 +1,8 @@
 /* test_platform: the simulated platform's policy engine (parse, check,
  * decide, diff, globs) and sim_check on the test platform and on broken
- * ones.  The daemon, the CLI and the faults are tests/e2e/2330. */
+ * ones.  The operator commands, through the engine, are
+ * test_platform_cmds.c; the daemon, the CLI and the faults are
+ * tests/e2e/2330. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -315,238 +315,295 @@ static int check_process(struct schema *c, json_t *item, size_t i,
 	return 0;
 }
 
-/* syscall.errno, syscall.file, syscall.delay: a family of calls, what
- * they must name, whose they are, the schedule, and what happens. */
-static int check_syscall(struct schema *c, json_t *item, size_t i,
-			 struct fault *f, const struct scenario *s)
+/* What every syscall fault names: a family of calls, the file or the
+ * port the calls must name, whose calls they are; and its schedule.  bad:
+ * a key was wrong (and reported), the kind's own keys are checked all the
+ * same. */
+struct syscall_keys {
+	const char *call, *path, *target;
+	int bad;
+};
+
+/* The keys every syscall fault shares into f and k; -1 when there is no
+ * family to check the rest against. */
+static int syscall_common(struct schema *c, json_t *item, size_t i,
+			  struct fault *f, const struct scenario *s,
+			  struct syscall_keys *k)
 {
-	enum fault_kind kind = f->kind;
 	char q[SCHEMA_SHOW_SIZE], families[256] = "";
-	const char *call, *fp, *tgt, *x, *errname = NULL, *with = NULL;
 	unsigned long long n;
 	json_t *pv;
 	size_t j;
-	int bad = 0;
 
+	memset(k, 0, sizeof *k);
 	for (j = 0; sbx_trap_family(j); j++)
 		snprintf(families + strlen(families),
 			 sizeof families - strlen(families), "%s%s",
 			 j ? ", " : "", sbx_trap_family(j)->name);
-	call = opt_str(c, item, i, "call", 1, "a family of calls, one of the list in docs/faults.md");
-	if (!call)
+	k->call = opt_str(c, item, i, "call", 1, "a family of calls, one of the list in docs/faults.md");
+	if (!k->call)
 		return -1;
-	f->family = sbx_trap_family_index(call);
+	f->family = sbx_trap_family_index(k->call);
 	if (f->family < 0) {
-		if (sbx_trap_is_hot(call))
+		if (sbx_trap_is_hot(k->call))
 			schema_problem(c, "%s: $.faults[%zu].call: \"%s\" is never intercepted: every program makes it all the time; hint: fault the open or the fsync instead (%s)",
-				c->file, i, schema_show_str(q, call), families);
+				c->file, i, schema_show_str(q, k->call), families);
 		else
 			schema_problem(c, "%s: $.faults[%zu].call: \"%s\" is not a family of calls; hint: one of %s",
-				c->file, i, schema_show_str(q, call), families);
+				c->file, i, schema_show_str(q, k->call), families);
 		return -1;
 	}
-	fp = opt_str(c, item, i, "path", 0, "");
-	if (fp && !schema_is_sandbox_path(fp)) {
+	k->path = opt_str(c, item, i, "path", 0, "");
+	if (k->path && !schema_is_sandbox_path(k->path)) {
 		schema_problem(c, "%s: $.faults[%zu].path: \"%s\" is not an absolute path in the sandbox",
-			c->file, i, schema_show_str(q, fp));
-		bad = 1;
+			c->file, i, schema_show_str(q, k->path));
+		k->bad = 1;
 	}
-	if (fp && !strcmp(call, "connect")) {
+	if (k->path && !strcmp(k->call, "connect")) {
 		schema_problem(c, "%s: $.faults[%zu].path: connect names an address, not a file; hint: \"port\"",
 			c->file, i);
-		bad = 1;
+		k->bad = 1;
 	}
-	if (json_object_get(item, "port") && strcmp(call, "connect")) {
+	if (json_object_get(item, "port") && strcmp(k->call, "connect")) {
 		schema_problem(c, "%s: $.faults[%zu].port: only connect names a port",
 			c->file, i);
-		bad = 1;
+		k->bad = 1;
 	}
 	if (opt_num(c, item, i, "port", 1, 65535, 0, &n) < 0)
-		bad = 1;
+		k->bad = 1;
 	f->port = (int)n;
-	tgt = opt_str(c, item, i, "target", 0, "");
+	k->target = opt_str(c, item, i, "target", 0, "");
 	f->target = FAULT_TARGET_SERVICES;
-	if (tgt && !strcmp(tgt, "candidate")) {
+	if (k->target && !strcmp(k->target, "candidate")) {
 		f->target = FAULT_TARGET_CANDIDATE;
-	} else if (tgt && !strcmp(tgt, "all")) {
+	} else if (k->target && !strcmp(k->target, "all")) {
 		f->target = FAULT_TARGET_ALL;
-	} else if (tgt && strcmp(tgt, "services")) {
+	} else if (k->target && strcmp(k->target, "services")) {
 		for (j = 0; j < s->nservices; j++)
-			if (!strcmp(s->services[j].name, tgt))
+			if (!strcmp(s->services[j].name, k->target))
 				break;
 		if (j == s->nservices) {
 			schema_problem(c, "%s: $.faults[%zu].target: \"%s\" is not a target; hint: \"services\" (the default), \"candidate\", \"all\", or a name of $.services",
-				c->file, i, schema_show_str(q, tgt));
-			bad = 1;
+				c->file, i, schema_show_str(q, k->target));
+			k->bad = 1;
 		}
 		f->target = FAULT_TARGET_SERVICE;
 	}
 	if ((f->target == FAULT_TARGET_SERVICES) && s->nservices == 0) {
 		schema_problem(c, "%s: $.faults[%zu].target: the scenario has no services to fault; hint: \"target\": \"candidate\"",
 			c->file, i);
-		bad = 1;
+		k->bad = 1;
 	}
 	if (opt_num(c, item, i, "after", 0, FAULT_MAX_COUNT, 0, &f->after) < 0 ||
 	    opt_num(c, item, i, "every", 1, FAULT_MAX_COUNT, 1, &f->every) < 0 ||
 	    opt_num(c, item, i, "limit", 0, FAULT_MAX_COUNT, 0, &f->limit) < 0)
-		bad = 1;
+		k->bad = 1;
 	f->probability = 1.0;
 	if ((pv = json_object_get(item, "probability"))) {
 		if (!json_is_number(pv) || json_number_value(pv) <= 0 ||
 		    json_number_value(pv) > 1) {
 			schema_problem(c, "%s: $.faults[%zu].probability: a number above 0 and at most 1 (the share of the scheduled calls hit, drawn from the session's seed)",
 				c->file, i);
-			bad = 1;
+			k->bad = 1;
 		} else {
 			f->probability = json_number_value(pv);
 		}
 	}
-	if (kind == FAULT_SYSCALL_ERRNO) {
-		x = opt_str(c, item, i, "errno", 1, "a name such as \"EIO\" or \"ENOSPC\"");
-		for (j = 0; x && j < sizeof fault_errnos / sizeof *fault_errnos; j++)
-			if (!strcmp(x, fault_errnos[j].name))
-				break;
-		if (!x || j == sizeof fault_errnos / sizeof *fault_errnos) {
-			if (x)
-				schema_problem(c, "%s: $.faults[%zu].errno: \"%s\" is not an errno labrun injects; hint: EIO, ENOSPC, EACCES, EPERM, ENOENT, EROFS, EAGAIN, ETIMEDOUT, ECONNREFUSED, ... (docs/faults.md)",
-					c->file, i, schema_show_str(q, x));
-			return -1;
-		}
-		f->err = fault_errnos[j].err;
-		errname = x;
-	} else if (kind == FAULT_SYSCALL_FILE) {
-		x = opt_str(c, item, i, "with", 1, "\"/dev/full\" or a file under faults/");
-		if (!x)
-			return -1;
-		if (strcmp(call, "open")) {
-			schema_problem(c, "%s: $.faults[%zu].call: only an open can hand back another file; hint: \"call\": \"open\"",
-				c->file, i);
-			bad = 1;
-		}
-		if (strcmp(x, "/dev/full") &&
-		    (strncmp(x, "faults/", 7) || !schema_is_sandbox_path(x + 6))) {
-			schema_problem(c, "%s: $.faults[%zu].with: \"%s\" is neither \"/dev/full\" nor a file under faults/",
-				c->file, i, schema_show_str(q, x));
-			bad = 1;
-		}
-		if (!fp && !bad) {
-			schema_problem(c, "%s: $.faults[%zu].path: missing; hint: the file whose opens hand back the other one",
-				c->file, i);
-			bad = 1;
-		}
-		with = x;
-	} else {
-		if (opt_num(c, item, i, "delay_ms", 1, FAULT_MAX_DELAY_MS, 0, &n) < 0)
-			return -1;
-		if (!json_object_get(item, "delay_ms")) {
-			schema_problem(c, "%s: $.faults[%zu].delay_ms: missing; hint: milliseconds, 1 to %d",
-				c->file, i, FAULT_MAX_DELAY_MS);
-			return -1;
-		}
-		f->delay_ms = (unsigned)n;
-	}
-	if (bad)
+	return 0;
+}
+
+/* Keep what a syscall fault's check found good (unless a key was bad). */
+static int syscall_keep(struct schema *c, struct fault *f,
+			const struct syscall_keys *k, const char *errname,
+			const char *with)
+{
+	if (k->bad)
 		return -1;
-	if (schema_keep(c, &f->call, call) < 0 ||
-	    (fp && schema_keep(c, &f->path, fp) < 0) ||
+	if (schema_keep(c, &f->call, k->call) < 0 ||
+	    (k->path && schema_keep(c, &f->path, k->path) < 0) ||
 	    (errname && schema_keep(c, &f->err_name, errname) < 0) ||
 	    (with && schema_keep(c, &f->with, with) < 0) ||
 	    /* a file of the tree: checked with the other sources */
 	    (with && !strncmp(with, "faults/", 7) && schema_keep(c, &f->from, with) < 0) ||
-	    (tgt && f->target == FAULT_TARGET_SERVICE && schema_keep(c, &f->service, tgt) < 0))
+	    (k->target && f->target == FAULT_TARGET_SERVICE &&
+	     schema_keep(c, &f->service, k->target) < 0))
 		return -1;
 	return 0;
 }
 
-/* net.*, disk.*, clock.offset: set up with the sandbox, before anything
- * of the scenario runs. */
-static int check_session(struct schema *c, json_t *item, size_t i,
-			 struct fault *f, const struct scenario *s)
+/* syscall.errno: the calls fail with an errno of fault_errnos. */
+static int check_errno(struct schema *c, json_t *item, size_t i,
+		       struct fault *f, const struct scenario *s)
+{
+	char q[SCHEMA_SHOW_SIZE];
+	struct syscall_keys k;
+	const char *x;
+	size_t j;
+
+	if (syscall_common(c, item, i, f, s, &k) < 0)
+		return -1;
+	x = opt_str(c, item, i, "errno", 1, "a name such as \"EIO\" or \"ENOSPC\"");
+	for (j = 0; x && j < sizeof fault_errnos / sizeof *fault_errnos; j++)
+		if (!strcmp(x, fault_errnos[j].name))
+			break;
+	if (!x || j == sizeof fault_errnos / sizeof *fault_errnos) {
+		if (x)
+			schema_problem(c, "%s: $.faults[%zu].errno: \"%s\" is not an errno labrun injects; hint: EIO, ENOSPC, EACCES, EPERM, ENOENT, EROFS, EAGAIN, ETIMEDOUT, ECONNREFUSED, ... (docs/faults.md)",
+				c->file, i, schema_show_str(q, x));
+		return -1;
+	}
+	f->err = fault_errnos[j].err;
+	return syscall_keep(c, f, &k, x, NULL);
+}
+
+/* syscall.file: an open hands back /dev/full or a file of faults/. */
+static int check_reopen(struct schema *c, json_t *item, size_t i,
+			struct fault *f, const struct scenario *s)
+{
+	char q[SCHEMA_SHOW_SIZE];
+	struct syscall_keys k;
+	const char *x;
+
+	if (syscall_common(c, item, i, f, s, &k) < 0)
+		return -1;
+	x = opt_str(c, item, i, "with", 1, "\"/dev/full\" or a file under faults/");
+	if (!x)
+		return -1;
+	if (strcmp(k.call, "open")) {
+		schema_problem(c, "%s: $.faults[%zu].call: only an open can hand back another file; hint: \"call\": \"open\"",
+			c->file, i);
+		k.bad = 1;
+	}
+	if (strcmp(x, "/dev/full") &&
+	    (strncmp(x, "faults/", 7) || !schema_is_sandbox_path(x + 6))) {
+		schema_problem(c, "%s: $.faults[%zu].with: \"%s\" is neither \"/dev/full\" nor a file under faults/",
+			c->file, i, schema_show_str(q, x));
+		k.bad = 1;
+	}
+	if (!k.path && !k.bad) {
+		schema_problem(c, "%s: $.faults[%zu].path: missing; hint: the file whose opens hand back the other one",
+			c->file, i);
+		k.bad = 1;
+	}
+	return syscall_keep(c, f, &k, NULL, x);
+}
+
+/* syscall.delay: the calls run delay_ms late. */
+static int check_delay(struct schema *c, json_t *item, size_t i,
+		       struct fault *f, const struct scenario *s)
+{
+	struct syscall_keys k;
+	unsigned long long n;
+
+	if (syscall_common(c, item, i, f, s, &k) < 0)
+		return -1;
+	if (opt_num(c, item, i, "delay_ms", 1, FAULT_MAX_DELAY_MS, 0, &n) < 0)
+		return -1;
+	if (!json_object_get(item, "delay_ms")) {
+		schema_problem(c, "%s: $.faults[%zu].delay_ms: missing; hint: milliseconds, 1 to %d",
+			c->file, i, FAULT_MAX_DELAY_MS);
+		return -1;
+	}
+	f->delay_ms = (unsigned)n;
+	return syscall_keep(c, f, &k, NULL, NULL);
+}
+
+/* net.refuse, net.drop: a loopback TCP port, blocked by nftables rules
+ * loaded with the sandbox. */
+static int check_net(struct schema *c, json_t *item, size_t i,
+		     struct fault *f, const struct scenario *s)
+{
+	unsigned long long n;
+
+	if (!json_object_get(item, "port")) {
+		schema_problem(c, "%s: $.faults[%zu].port: missing; hint: the TCP port a service listens on",
+			c->file, i);
+		return -1;
+	}
+	if (opt_num(c, item, i, "port", 1, 65535, 0, &n) < 0)
+		return -1;
+	f->port = (int)n;
+	return 0;
+}
+
+/* disk.full, disk.inodes: a directory of system/ that becomes a small
+ * filesystem with the sandbox. */
+static int check_disk(struct schema *c, json_t *item, size_t i,
+		      struct fault *f, const struct scenario *s)
 {
 	enum fault_kind kind = f->kind;
 	char q[SCHEMA_SHOW_SIZE];
-	const char *fp = NULL, *tgt = NULL;
-	unsigned long long n;
+	const char *fp;
+
+	fp = opt_str(c, item, i, "path", 1, "a directory under system/, such as \"/var/log/agent\"");
+	if (!fp)
+		return -1;
+	if (!schema_is_sandbox_path(fp) || !strcmp(fp, "/")) {
+		schema_problem(c, "%s: $.faults[%zu].path: \"%s\" is not a directory path in the sandbox",
+			c->file, i, schema_show_str(q, fp));
+		return -1;
+	}
+	if (opt_num(c, item, i, kind == FAULT_DISK_FULL ? "free_kb" : "free_inodes",
+			0, FAULT_MAX_FREE, 0, &f->free) < 0)
+		return -1;
+	return schema_keep(c, &f->path, fp);
+}
+
+/* clock.offset: the services' clock (or one service's), through
+ * libfaketime in their environment; one per plan. */
+static int check_clock(struct schema *c, json_t *item, size_t i,
+		       struct fault *f, const struct scenario *s)
+{
+	char q[SCHEMA_SHOW_SIZE];
+	const char *tgt;
 	json_t *v;
 	size_t j;
 
-	switch (kind) {
-	case FAULT_NET_REFUSE:
-	case FAULT_NET_DROP:
-		if (!json_object_get(item, "port")) {
-			schema_problem(c, "%s: $.faults[%zu].port: missing; hint: the TCP port a service listens on",
-				c->file, i);
-			return -1;
-		}
-		if (opt_num(c, item, i, "port", 1, 65535, 0, &n) < 0)
-			return -1;
-		f->port = (int)n;
-		break;
-	case FAULT_DISK_FULL:
-	case FAULT_DISK_INODES:
-		fp = opt_str(c, item, i, "path", 1, "a directory under system/, such as \"/var/log/agent\"");
-		if (!fp)
-			return -1;
-		if (!schema_is_sandbox_path(fp) || !strcmp(fp, "/")) {
-			schema_problem(c, "%s: $.faults[%zu].path: \"%s\" is not a directory path in the sandbox",
-				c->file, i, schema_show_str(q, fp));
-			return -1;
-		}
-		if (opt_num(c, item, i, kind == FAULT_DISK_FULL ? "free_kb" : "free_inodes",
-				0, FAULT_MAX_FREE, 0, &f->free) < 0)
-			return -1;
-		break;
-	case FAULT_CLOCK_OFFSET:
-		v = json_object_get(item, "offset_s");
-		if (!v || !json_is_integer(v) ||
-		    json_integer_value(v) < -FAULT_MAX_CLOCK_S ||
-		    json_integer_value(v) > FAULT_MAX_CLOCK_S) {
-			schema_problem(c, "%s: $.faults[%zu].offset_s: %s; hint: seconds the clock runs ahead (or behind, negative), at most %lld either way",
-				c->file, i, v ? "must be an integer" : "missing",
-				(long long)FAULT_MAX_CLOCK_S);
-			return -1;
-		}
-		f->offset_s = (long long)json_integer_value(v);
-		f->rate = 1.0;
-		v = json_object_get(item, "rate");
-		if (v && (!json_is_number(v) || json_number_value(v) < 0.01 ||
-			  json_number_value(v) > 100)) {
-			schema_problem(c, "%s: $.faults[%zu].rate: a number from 0.01 to 100 (seconds of the service's clock per real second)",
-				c->file, i);
-			return -1;
-		}
-		if (v)
-			f->rate = json_number_value(v);
-		tgt = opt_str(c, item, i, "target", 0, "");
-		if (tgt && strcmp(tgt, "services")) {
-			for (j = 0; j < s->nservices; j++)
-				if (!strcmp(s->services[j].name, tgt))
-					break;
-			if (j == s->nservices) {
-				schema_problem(c, "%s: $.faults[%zu].target: \"%s\" is not a target; hint: \"services\" (the default) or a name of $.services",
-					c->file, i, schema_show_str(q, tgt));
-				return -1;
-			}
-		} else {
-			tgt = NULL;
-		}
-		if (s->nservices == 0) {
-			schema_problem(c, "%s: $.faults[%zu]: the scenario has no services whose clock could run off",
-				c->file, i);
-			return -1;
-		}
-		for (j = 0; j < s->nfaults; j++)
-			if (s->faults[j].kind == FAULT_CLOCK_OFFSET) {
-				schema_problem(c, "%s: $.faults[%zu]: a plan has at most one clock.offset",
-					c->file, i);
-				return -1;
-			}
-		break;
-	default:
+	v = json_object_get(item, "offset_s");
+	if (!v || !json_is_integer(v) ||
+	    json_integer_value(v) < -FAULT_MAX_CLOCK_S ||
+	    json_integer_value(v) > FAULT_MAX_CLOCK_S) {
+		schema_problem(c, "%s: $.faults[%zu].offset_s: %s; hint: seconds the clock runs ahead (or behind, negative), at most %lld either way",
+			c->file, i, v ? "must be an integer" : "missing",
+			(long long)FAULT_MAX_CLOCK_S);
 		return -1;
 	}
-	if ((fp && schema_keep(c, &f->path, fp) < 0) ||
-	    (tgt && schema_keep(c, &f->service, tgt) < 0))
+	f->offset_s = (long long)json_integer_value(v);
+	f->rate = 1.0;
+	v = json_object_get(item, "rate");
+	if (v && (!json_is_number(v) || json_number_value(v) < 0.01 ||
+		  json_number_value(v) > 100)) {
+		schema_problem(c, "%s: $.faults[%zu].rate: a number from 0.01 to 100 (seconds of the service's clock per real second)",
+			c->file, i);
+		return -1;
+	}
+	if (v)
+		f->rate = json_number_value(v);
+	tgt = opt_str(c, item, i, "target", 0, "");
+	if (tgt && strcmp(tgt, "services")) {
+		for (j = 0; j < s->nservices; j++)
+			if (!strcmp(s->services[j].name, tgt))
+				break;
+		if (j == s->nservices) {
+			schema_problem(c, "%s: $.faults[%zu].target: \"%s\" is not a target; hint: \"services\" (the default) or a name of $.services",
+				c->file, i, schema_show_str(q, tgt));
+			return -1;
+		}
+	} else {
+		tgt = NULL;
+	}
+	if (s->nservices == 0) {
+		schema_problem(c, "%s: $.faults[%zu]: the scenario has no services whose clock could run off",
+			c->file, i);
+		return -1;
+	}
+	for (j = 0; j < s->nfaults; j++)
+		if (s->faults[j].kind == FAULT_CLOCK_OFFSET) {
+			schema_problem(c, "%s: $.faults[%zu]: a plan has at most one clock.offset",
+				c->file, i);
+			return -1;
+		}
+	if (tgt && schema_keep(c, &f->service, tgt) < 0)
 		return -1;
 	return 0;
 }
@@ -1192,28 +1249,28 @@ static const struct fault_kind_row rows[] = {
 	 check_process, plan_process, NULL, describe_process, record_process},
 	{FAULT_SYSCALL_ERRNO, "syscall.errno", FAULT_CLASS_SYSCALL,
 	 (const char *const[]){SYSCALL_KEYS, "errno", NULL}, NULL,
-	 check_syscall, NULL, NULL, sysfaults_describe, NULL},
+	 check_errno, NULL, NULL, sysfaults_describe, NULL},
 	{FAULT_SYSCALL_FILE, "syscall.file", FAULT_CLASS_SYSCALL,
 	 (const char *const[]){SYSCALL_KEYS, "with", NULL}, NULL,
-	 check_syscall, NULL, NULL, sysfaults_describe, NULL},
+	 check_reopen, NULL, NULL, sysfaults_describe, NULL},
 	{FAULT_SYSCALL_DELAY, "syscall.delay", FAULT_CLASS_SYSCALL,
 	 (const char *const[]){SYSCALL_KEYS, "delay_ms", NULL}, NULL,
-	 check_syscall, NULL, NULL, sysfaults_describe, NULL},
+	 check_delay, NULL, NULL, sysfaults_describe, NULL},
 	{FAULT_NET_REFUSE, "net.refuse", FAULT_CLASS_SESSION,
 	 (const char *const[]){"id", "kind", "port", NULL}, NULL,
-	 check_session, plan_net, NULL, describe_net, record_net},
+	 check_net, plan_net, NULL, describe_net, record_net},
 	{FAULT_NET_DROP, "net.drop", FAULT_CLASS_SESSION,
 	 (const char *const[]){"id", "kind", "port", NULL}, NULL,
-	 check_session, plan_net, NULL, describe_net, record_net},
+	 check_net, plan_net, NULL, describe_net, record_net},
 	{FAULT_DISK_FULL, "disk.full", FAULT_CLASS_SESSION,
 	 (const char *const[]){"id", "kind", "path", "free_kb", NULL}, NULL,
-	 check_session, plan_disk, NULL, describe_path, record_disk},
+	 check_disk, plan_disk, NULL, describe_path, record_disk},
 	{FAULT_DISK_INODES, "disk.inodes", FAULT_CLASS_SESSION,
 	 (const char *const[]){"id", "kind", "path", "free_inodes", NULL}, NULL,
-	 check_session, plan_disk, NULL, describe_path, record_disk},
+	 check_disk, plan_disk, NULL, describe_path, record_disk},
 	{FAULT_CLOCK_OFFSET, "clock.offset", FAULT_CLASS_SESSION,
 	 (const char *const[]){"id", "kind", "offset_s", "rate", "target", NULL}, NULL,
-	 check_session, plan_clock, NULL, describe_clock, record_clock},
+	 check_clock, plan_clock, NULL, describe_clock, record_clock},
 	/* agentd checks its own keys (platform.*: docs/platform.md) */
 	{FAULT_PLATFORM, "platform.*", FAULT_CLASS_PLATFORM, NULL,
 	 " (docs/platform.md)",

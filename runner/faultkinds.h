@@ -110,7 +110,8 @@ struct fault {
 
 /* What the sandbox is given for a plan (fault_setup_sandbox), and what is
  * needed to record it afterwards (fault_setup_record).  The services'
- * environment points into it: it stays where it is while they run. */
+ * environment points into it: it stays where it is while they run.  It
+ * starts as {0}, so that fault_setup_release is right on every path. */
 struct fault_setup {
 	struct sbx_signal *signals;     /* process faults */
 	size_t nsignals;
@@ -118,7 +119,7 @@ struct fault_setup {
 	size_t nblocks;
 	struct sbx_small_fs *small;     /* disk.* */
 	size_t nsmall;
-	size_t *slot;        /* fault i's entry in signals or small */
+	size_t *slot;        /* fault i's entry in signals, blocks or small */
 	size_t clock_fault;  /* the clock.offset's index; SIZE_MAX: none */
 	/* the families the syscall faults (and the accept counts of
 	 * after_requests) have reported, for sbx_config */
@@ -197,7 +198,8 @@ void fault_release(struct fault *f);
  * services (sc->nservices of them, made from sc->services) get the clock
  * fault's and the platform's environment; cfg gets the signals, port
  * blocks, small filesystems and trap families, which fs owns.  Fill fs
- * once, release it after the sandbox is gone. */
+ * once, release it after the sandbox is gone (also when this failed: out
+ * of memory, ERR_HOST). */
 int fault_setup_sandbox(const struct scenario *sc, const char *seed_hex,
 			struct sbx_service *services, struct sbx_config *cfg,
 			struct fault_setup *fs, struct err *e);

@@ -1,4 +1,4 @@
-/* sysfaults: the syscall faults of a plan during a session (see faults.h).
+/* sysfaults: the syscall faults of a plan during a session (sysfaults.h).
  * The sandbox reports each call of a trapped family; this file decides
  * whether a fault hits it.  A decision depends only on the fault, the
  * calling program (its executable), that program's own count of matching
@@ -17,9 +17,9 @@
 #include "base/limits.h"
 #include "base/util.h"
 #include "runner/evidence.h"
-#include "runner/faults.h"
 #include "runner/scenario.h"
 #include "runner/sign.h"
+#include "runner/sysfaults.h"
 #include "runner/tarball.h"
 #include "sandbox/sandbox.h"
 

@@ -88,56 +88,6 @@ struct session {
 	char collect_error[600];
 };
 
-/* libfaketime's FAKETIME for a clock.offset: an offset, and a rate. */
-static void clock_env(const struct fault *f, char *out, size_t size)
-{
-	if (f->rate != 1.0)
-		snprintf(out, size, "FAKETIME=%+lld x%g", f->offset_s, f->rate);
-	else
-		snprintf(out, size, "FAKETIME=%+lld", f->offset_s);
-}
-
-/* What the network, disk and clock faults did, once the session is over
- * (ran: the sandbox was built, so they were set up). */
-static void record_session_faults(const struct scenario *sc,
-				  const struct sbx_config *cfg,
-				  const size_t *small_of, struct ev_fault *out,
-				  int ran)
-{
-	char env[64];
-	size_t i;
-
-	for (i = 0; ran && i < sc->nfaults; i++) {
-		const struct fault *f = &sc->faults[i];
-		struct ev_fault *r = &out[i];
-
-		if (f->kind == FAULT_NET_REFUSE || f->kind == FAULT_NET_DROP) {
-			r->triggered = 1;
-			snprintf(r->detail, sizeof r->detail, "%s by nftables in the sandbox's network namespace",
-				 f->kind == FAULT_NET_REFUSE ? "connections refused (TCP reset)"
-							     : "packets dropped");
-		} else if (f->kind == FAULT_CLOCK_OFFSET) {
-			clock_env(f, env, sizeof env);
-			r->triggered = 1;
-			snprintf(r->detail, sizeof r->detail, "libfaketime, %s", env);
-		}
-	}
-	for (i = 0; ran && i < cfg->nsmall; i++) {
-		const struct sbx_small_fs *s = &cfg->small[i];
-		struct ev_fault *r = &out[small_of[i]];
-
-		r->triggered = 1;
-		if (s->inodes)
-			snprintf(r->detail, sizeof r->detail,
-				 "tmpfs of %llu inodes, %llu in use at the start; %llu free at the end",
-				 s->max_inodes, s->used_inodes, s->free_inodes_end);
-		else
-			snprintf(r->detail, sizeof r->detail,
-				 "tmpfs of %llu KiB, %llu KiB in use at the start; %llu KiB free at the end",
-				 s->size_kb, s->used_kb, s->free_kb_end);
-	}
-}
-
 /* The session in the host's register (labrun sessions, labrun end). */
 static int enter_register(const char *sid, const char *mode,
 			  const char *scenario, const char *candidate,
@@ -540,7 +490,7 @@ void session_plan_limits(const struct scenario *sc, const struct config *cfg,
 			 unsigned time_factor_pct, struct session_plan *p)
 {
 	memset(p, 0, sizeof *p);
-	p->clock_fault = SIZE_MAX;
+	p->fs.clock_fault = SIZE_MAX;
 	/* The operator's maxima win over the scenario's asks. */
 	p->applied = sc->limits;
 	clamp(&p->applied.memory_mb, cfg->max_memory_mb);
@@ -587,113 +537,14 @@ static int plan_services(const struct scenario *sc, struct session_plan *p,
 static int plan_faults(const struct scenario *sc, const char *seed_hex,
 		       struct session_plan *p, struct err *e)
 {
-	struct sbx_config *cfg = &p->cfg;
-	struct sbx_service *services = p->services;
-	unsigned accept_traps = 0;
-	size_t i, k;
+	size_t i;
 
 	p->faults = calloc(sc->nfaults + 1, sizeof *p->faults);
 	if (!p->faults)
 		return err_set(e, ERR_HOST, "out of memory");
 	for (i = 0; i < sc->nfaults; i++)
 		faults_describe(&sc->faults[i], &p->faults[i]);
-	/* Process faults: signals the supervisor sends to services. */
-	p->signals = calloc(sc->nfaults + 1, sizeof *p->signals);
-	if (!p->signals)
-		return err_set(e, ERR_HOST, "out of memory");
-	for (i = 0; i < sc->nfaults; i++) {
-		const struct fault *f = &sc->faults[i];
-		struct sbx_signal *s = &p->signals[cfg->nsignals];
-
-		if (!fault_is_process(f->kind))
-			continue;
-		for (k = 0; k < sc->nservices; k++)
-			if (!strcmp(sc->services[k].name, f->service))
-				break;
-		s->service = k;
-		/* 0: a freeze (sandbox.h) */
-		s->signo = f->kind == FAULT_PROCESS_FREEZE ? 0 : f->signo;
-		s->at_ms = f->at_s * 1000u;
-		s->when_path = f->when_file;
-		s->after_requests = (unsigned)f->after_requests;
-		s->crashloop = f->kind == FAULT_PROCESS_CRASHLOOP;
-		s->crash_after_ms = f->crash_after_ms;
-		s->crash_times = f->crash_times;
-		s->while_path = f->while_file;
-		/* a count of connections: the services' accept calls report */
-		if (f->after_requests)
-			accept_traps = 1u << sbx_trap_family_index("accept");
-		p->signal_of[cfg->nsignals] = i;
-		cfg->nsignals++;
-	}
-	cfg->signals = p->signals;
-	/* Network, disk and clock faults: set up with the sandbox. */
-	p->blocks = calloc(sc->nfaults + 1, sizeof *p->blocks);
-	p->small = calloc(sc->nfaults + 1, sizeof *p->small);
-	if (!p->blocks || !p->small)
-		return err_set(e, ERR_HOST, "out of memory");
-	memcpy(p->preload, "LD_PRELOAD=" FAKETIME_LIB, sizeof p->preload);
-	p->clock_envp[0] = p->preload;
-	p->clock_envp[1] = p->faketime;
-	p->clock_envp[2] = NULL;
-	for (i = 0; i < sc->nfaults; i++) {
-		const struct fault *f = &sc->faults[i];
-
-		if (f->kind == FAULT_NET_REFUSE || f->kind == FAULT_NET_DROP) {
-			p->blocks[cfg->nblocks].port = f->port;
-			p->blocks[cfg->nblocks].drop = f->kind == FAULT_NET_DROP;
-			cfg->nblocks++;
-		} else if (f->kind == FAULT_DISK_FULL || f->kind == FAULT_DISK_INODES) {
-			p->small[cfg->nsmall].path = f->path;
-			p->small[cfg->nsmall].inodes = f->kind == FAULT_DISK_INODES;
-			if (f->kind == FAULT_DISK_FULL)
-				p->small[cfg->nsmall].free_kb = f->free;
-			else
-				p->small[cfg->nsmall].free_inodes = f->free;
-			p->small_of[cfg->nsmall++] = i;
-		} else if (f->kind == FAULT_CLOCK_OFFSET) {
-			clock_env(f, p->faketime, sizeof p->faketime);
-			for (k = 0; k < sc->nservices; k++)
-				if (!f->service || !strcmp(f->service, sc->services[k].name))
-					services[k].env = p->clock_envp;
-			p->clock_fault = i;
-		}
-	}
-	cfg->blocks = p->blocks;
-	cfg->small = p->small;
-	/* The platform: its seed (the session's, so variants follow it) and
-	 * its faults, in agentd's environment, which the candidate cannot
-	 * read. */
-	if (sc->platform_service != SIZE_MAX) {
-		size_t n = 0;
-		size_t seed_size = sizeof "LABRUN_SEED=" + strlen(seed_hex);
-		size_t plan_size = sizeof "LABRUN_PLATFORM_FAULTS=" +
-				   (sc->platform_faults ? strlen(sc->platform_faults) : 0);
-
-		p->platform_seed = malloc(seed_size);
-		p->platform_plan = malloc(plan_size);
-		if (!p->platform_seed || !p->platform_plan)
-			return err_set(e, ERR_HOST, "out of memory");
-		snprintf(p->platform_seed, seed_size, "LABRUN_SEED=%s", seed_hex);
-		p->platform_envp[n++] = p->platform_seed;
-		if (sc->platform_faults) {
-			snprintf(p->platform_plan, plan_size, "LABRUN_PLATFORM_FAULTS=%s",
-				 sc->platform_faults);
-			p->platform_envp[n++] = p->platform_plan;
-		}
-		if (services[sc->platform_service].env) {
-			p->platform_envp[n++] = p->preload;
-			p->platform_envp[n++] = p->faketime;
-		}
-		p->platform_envp[n] = NULL;
-		services[sc->platform_service].env = p->platform_envp;
-		/* agentd listens once its history has run */
-		services[sc->platform_service].ready = SIM_DEFAULT_SOCKET;
-	}
-	/* Syscall faults: the families the sandbox reports, and whose. */
-	sysfaults_traps(sc, &cfg->trap_candidate, &cfg->trap_services);
-	cfg->trap_services |= accept_traps;
-	return 0;
+	return fault_setup_sandbox(sc, seed_hex, p->services, &p->cfg, &p->fs, e);
 }
 
 int session_plan(const struct scenario *sc, const struct session_where *w,
@@ -734,14 +585,10 @@ int session_plan(const struct scenario *sc, const struct session_where *w,
 void session_plan_release(struct session_plan *p)
 {
 	free(p->services);
-	free(p->platform_seed);
-	free(p->platform_plan);
 	free(p->faults);
-	free(p->signals);
-	free(p->blocks);
-	free(p->small);
+	fault_setup_release(&p->fs);
 	memset(p, 0, sizeof *p);
-	p->clock_fault = SIZE_MAX;
+	p->fs.clock_fault = SIZE_MAX;
 }
 
 /* The steps. */
@@ -753,7 +600,7 @@ static void session_init(struct session *s, const struct session_opts *o,
 	s->o = o;
 	s->res = res;
 	s->mode = o->ui ? "take" : o->replay ? "replay" : "run";
-	s->plan.clock_fault = SIZE_MAX;
+	s->plan.fs.clock_fault = SIZE_MAX;
 	s->root_fd = s->upper_fd = s->answers_fd = -1;
 	memset(res, 0, sizeof *res);
 }
@@ -837,7 +684,7 @@ static int session_build(struct session *s, struct err *se)
 	unsigned limit_s = s->plan.time_limit_s;
 
 	if (sbx_check_host(se) < 0 ||
-	    (s->plan.clock_fault != SIZE_MAX && access(FAKETIME_LIB, R_OK) < 0 &&
+	    (s->plan.fs.clock_fault != SIZE_MAX && access(FAKETIME_LIB, R_OK) < 0 &&
 	     err_sys(se, ERR_HOST, errno,
 		     "clock faults need %s (Debian package faketime)",
 		     FAKETIME_LIB) < 0) ||
@@ -1069,35 +916,8 @@ static void finish_faults(struct session *s)
 {
 	struct session_plan *p = &s->plan;
 	int ran = s->oc.end != SBX_END_ERROR;
-	size_t i;
 
-	for (i = 0; i < p->cfg.nsignals; i++) {
-		const struct sbx_signal *sg = &p->signals[i];
-		struct ev_fault *r = &p->faults[p->signal_of[i]];
-
-		r->triggered = sg->fired;
-		if (sg->crashloop) {
-			r->triggered = sg->crashes;
-			if (sg->fired)
-				snprintf(r->detail, sizeof r->detail,
-					 "armed at %lld ms; signal %d %u ms after each later start: %u crashes",
-					 (long long)sg->fired_ms, sg->signo,
-					 sg->crash_after_ms, sg->crashes);
-			else
-				snprintf(r->detail, sizeof r->detail,
-					 "not armed: its condition never came");
-		} else if (sg->fired && sg->signo)
-			snprintf(r->detail, sizeof r->detail, "signal %d sent at %lld ms",
-				 sg->signo, (long long)sg->fired_ms);
-		else if (sg->fired)
-			snprintf(r->detail, sizeof r->detail,
-				 "%u processes frozen at %lld ms by %s",
-				 sg->frozen, (long long)sg->fired_ms, sg->how);
-		else
-			snprintf(r->detail, sizeof r->detail,
-				 "not sent: the service had ended, or the session did first");
-	}
-	record_session_faults(&s->sc, &p->cfg, p->small_of, p->faults, ran);
+	fault_setup_record(&s->sc, &p->fs, p->faults, ran);
 	sysfaults_record(s->rec.plan, p->faults);
 	if (s->sb && ran) {
 		int fd = sbx_open_root(s->sb, NULL);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "base/limits.h"
+#include "runner/faultkinds.h"
 #include "runner/scenario.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
@@ -131,17 +132,8 @@ struct session_plan {
 	char init_path[PATH_MAX + 32];  /* the sandbox's pid 1 */
 	struct sbx_service *services;   /* cfg.services */
 	struct ev_fault *faults;        /* the record of each fault, by index */
-	struct sbx_signal *signals;     /* cfg.signals: the process faults, */
-	size_t signal_of[SCENARIO_MAX_FAULTS]; /* and the fault each is */
-	struct sbx_port_block *blocks;  /* cfg.blocks: network faults */
-	struct sbx_small_fs *small;     /* cfg.small: disk faults, */
-	size_t small_of[SCENARIO_MAX_FAULTS]; /* and the fault each is */
-	size_t clock_fault;             /* the clock fault, SIZE_MAX none */
-	char faketime[64];              /* libfaketime's environment */
-	char preload[sizeof "LD_PRELOAD=" FAKETIME_LIB];
-	char *clock_envp[3];
-	char *platform_seed, *platform_plan; /* agentd's environment */
-	char *platform_envp[5];
+	struct fault_setup fs;          /* the fault plan's part of cfg and of
+					 * the services' environment */
 };
 
 /* Where a session's sandbox lives on the host (borrowed by the plan). */

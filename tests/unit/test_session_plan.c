@@ -72,7 +72,7 @@ static void test_limits(void)
 	ok(p.applied.disk_mb == 2 && p.applied.cpu_s == 300, "disk and cpu as asked");
 	ok(p.applied.open_files == 1024, "open files cut to the host's maximum");
 	ok(p.time_limit_s == 1800, "no accommodation: the scenario's time");
-	ok(p.clock_fault == SIZE_MAX, "no clock fault yet");
+	ok(p.fs.clock_fault == SIZE_MAX, "no clock fault yet");
 	session_plan_limits(&sc, &c, 100, &p);
 	ok(p.time_limit_s == 1800, "a factor of 1: the scenario's time");
 	session_plan_limits(&sc, &c, 150, &p);
@@ -113,7 +113,7 @@ static void test_bare(void)
 	ok(!p.cfg.services && !p.cfg.nservices, "no service");
 	ok(!p.cfg.nsignals && !p.cfg.nblocks && !p.cfg.nsmall, "no fault entry");
 	ok(!p.cfg.trap_candidate && !p.cfg.trap_services, "no trap family");
-	ok(p.clock_fault == SIZE_MAX && !p.platform_seed, "no clock, no platform");
+	ok(p.fs.clock_fault == SIZE_MAX && !p.fs.platform_seed, "no clock, no platform");
 	session_plan_release(&p);
 
 	sc.limits.disk_mb = 100;
@@ -215,45 +215,45 @@ static void test_faults(void)
 	ok(p.faults[0].triggered == 0, "not triggered yet");
 	is_str(p.faults[7].id, "eio", "the syscall fault recorded");
 
-	ok(p.cfg.nsignals == 3 && p.cfg.signals == p.signals, "three process faults");
-	ok(p.signals[0].service == 0 && p.signals[0].signo == 9 &&
-	   p.signals[0].at_ms == 5000 && p.signal_of[0] == 0,
+	ok(p.cfg.nsignals == 3 && p.cfg.signals == p.fs.signals, "three process faults");
+	ok(p.fs.signals[0].service == 0 && p.fs.signals[0].signo == 9 &&
+	   p.fs.signals[0].at_ms == 5000 && p.fs.slot[0] == 0,
 	   "a kill: its service, signal and time");
-	ok(p.signals[1].signo == 0 && p.signals[1].after_requests == 3 &&
-	   p.signals[1].when_path == f[1].when_file && p.signal_of[1] == 1,
+	ok(p.fs.signals[1].signo == 0 && p.fs.signals[1].after_requests == 3 &&
+	   p.fs.signals[1].when_path == f[1].when_file && p.fs.slot[1] == 1,
 	   "a freeze is signal 0, after its requests and its file");
-	ok(p.signals[2].service == 1 && p.signals[2].crashloop &&
-	   p.signals[2].signo == 11 && p.signals[2].crash_after_ms == 200 &&
-	   p.signals[2].crash_times == 3 &&
-	   p.signals[2].while_path == f[9].while_file && p.signal_of[2] == 9,
+	ok(p.fs.signals[2].service == 1 && p.fs.signals[2].crashloop &&
+	   p.fs.signals[2].signo == 11 && p.fs.signals[2].crash_after_ms == 200 &&
+	   p.fs.signals[2].crash_times == 3 &&
+	   p.fs.signals[2].while_path == f[9].while_file && p.fs.slot[9] == 2,
 	   "a crash loop");
 	ok(p.cfg.trap_services == 1u << accept_family,
 	   "a count of requests: the services' accept calls are reported");
 	ok(p.cfg.trap_candidate == 1u << open_family,
 	   "the candidate's opens are reported for the syscall fault");
 
-	ok(p.cfg.nblocks == 2 && p.cfg.blocks == p.blocks, "two blocked ports");
-	ok(p.blocks[0].port == 8080 && !p.blocks[0].drop, "refused");
-	ok(p.blocks[1].port == 9090 && p.blocks[1].drop, "dropped");
+	ok(p.cfg.nblocks == 2 && p.cfg.blocks == p.fs.blocks, "two blocked ports");
+	ok(p.fs.blocks[0].port == 8080 && !p.fs.blocks[0].drop, "refused");
+	ok(p.fs.blocks[1].port == 9090 && p.fs.blocks[1].drop, "dropped");
 
-	ok(p.cfg.nsmall == 2 && p.cfg.small == p.small, "two small filesystems");
-	ok(!strcmp(p.small[0].path, "/var/log") && !p.small[0].inodes &&
-	   p.small[0].free_kb == 100 && p.small_of[0] == 4, "disk full: room left");
-	ok(!strcmp(p.small[1].path, "/srv/spool") && p.small[1].inodes &&
-	   p.small[1].free_inodes == 10 && p.small_of[1] == 5, "out of inodes");
+	ok(p.cfg.nsmall == 2 && p.cfg.small == p.fs.small, "two small filesystems");
+	ok(!strcmp(p.fs.small[0].path, "/var/log") && !p.fs.small[0].inodes &&
+	   p.fs.small[0].free_kb == 100 && p.fs.slot[4] == 0, "disk full: room left");
+	ok(!strcmp(p.fs.small[1].path, "/srv/spool") && p.fs.small[1].inodes &&
+	   p.fs.small[1].free_inodes == 10 && p.fs.slot[5] == 1, "out of inodes");
 
-	ok(p.clock_fault == 6, "the clock fault");
-	is_str(p.faketime, "FAKETIME=+3600", "libfaketime's offset");
+	ok(p.fs.clock_fault == 6, "the clock fault");
+	is_str(p.fs.faketime, "FAKETIME=+3600", "libfaketime's offset");
 	env = p.services[0].env;
-	ok(env && !strcmp(env[0], "LD_PRELOAD=" FAKETIME_LIB) && env[1] == p.faketime &&
+	ok(env && !strcmp(env[0], "LD_PRELOAD=" FAKETIME_LIB) && env[1] == p.fs.faketime &&
 	   !env[2], "every service's clock: web");
 
 	env = p.services[1].env;
-	ok(env == p.platform_envp, "agentd gets the platform's environment");
+	ok(env == p.fs.platform_env, "agentd gets the platform's environment");
 	is_str(env[0], "LABRUN_SEED=0123456789abcdef", "the session's seed");
 	is_str(env[1], "LABRUN_PLATFORM_FAULTS=[{\"kind\":\"platform.tool_outage\"}]",
 	       "the platform's faults");
-	ok(env[2] == p.preload && env[3] == p.faketime && !env[4],
+	ok(env[2] == p.fs.preload && env[3] == p.fs.faketime && !env[4],
 	   "and its clock, offset too");
 	is_str(p.services[1].ready, SIM_DEFAULT_SOCKET, "agentd is ready when it listens");
 	session_plan_release(&p);
@@ -268,16 +268,16 @@ static void test_faults(void)
 	session_plan_limits(&sc, &c, 0, &p);
 	rc = session_plan(&sc, &where, "ab", &p, &e);
 	ok(rc == 0, "one clock fault plans");
-	is_str(p.faketime, "FAKETIME=-60 x2", "an offset and a rate");
+	is_str(p.fs.faketime, "FAKETIME=-60 x2", "an offset and a rate");
 	ok(p.services[0].env == NULL, "web's clock is left alone");
 	env = p.services[1].env;
-	ok(env == p.platform_envp && !strcmp(env[0], "LABRUN_SEED=ab") &&
-	   env[1] == p.preload && env[2] == p.faketime && !env[3],
+	ok(env == p.fs.platform_env && !strcmp(env[0], "LABRUN_SEED=ab") &&
+	   env[1] == p.fs.preload && env[2] == p.fs.faketime && !env[3],
 	   "agentd: its seed and its clock, no faults");
 	ok(!p.cfg.nsignals && !p.cfg.trap_services && !p.cfg.trap_candidate,
 	   "no signal, no trap");
 	session_plan_release(&p);
-	ok(!p.services && !p.faults && p.clock_fault == SIZE_MAX, "released");
+	ok(!p.services && !p.faults && p.fs.clock_fault == SIZE_MAX, "released");
 }
 
 int main(void)

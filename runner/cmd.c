@@ -14,7 +14,7 @@
 #include "base/util.h"
 #include "runner/cmd.h"
 #include "runner/config.h"
-#include "runner/sessions.h"
+#include "runner/register.h"
 #include "runner/sign.h"
 #include "runner/spool.h"
 
@@ -126,14 +126,14 @@ int cmd_printf(FILE *f, const char *fmt, ...)
 }
 
 /* Read the host's configuration (path, or the default file if it exists)
- * and put its state directory and spool in force (runner/sessions.h,
+ * and put its state directory and spool in force (runner/register.h,
  * runner/spool.h: the environment's win); -1 with e as config_load and
  * those say. */
 static int cmd_config(const char *path, struct config *cfg, struct err *e)
 {
 	if (config_load(path ? path : CONFIG_DEFAULT_PATH, path != NULL, cfg, e) < 0)
 		return -1;
-	return sessions_state_dir_set(cfg->state_dir, e) < 0 ? -1
+	return register_state_dir_set(cfg->state_dir, e) < 0 ? -1
 	       : spool_dir_set(cfg->spool_dir, e);
 }
 

@@ -1,6 +1,6 @@
 /* cmd_sessions: `labrun sessions` lists the sessions running on this host,
  * `labrun end ID` ends one (graded as it stands).  For exam operators;
- * sessions.c keeps the register. */
+ * register.c keeps the register. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "runner/cmd.h"
-#include "runner/sessions.h"
+#include "runner/register.h"
 #include "runner/spool.h"
 
 const char usage_sessions[] =
@@ -59,7 +59,7 @@ int cmd_sessions(int argc, char **argv)
 	rc = cmd_setup(c, &env);
 	if (rc)
 		return rc;
-	if (sessions_list(&v, &n, &e) < 0)
+	if (register_list(&v, &n, &e) < 0)
 		return cmd_fail("sessions", &e);
 	if (!json && n == 0)
 		cmd_printf(stdout, "no session is running\n");
@@ -117,7 +117,7 @@ int cmd_end(int argc, char **argv)
 	rc = cmd_setup(c, &env);
 	if (rc)
 		return rc;
-	if (sessions_end(argv[1], &s, &e) < 0)
+	if (register_end(argv[1], &s, &e) < 0)
 		return cmd_fail("end", &e);
 	cmd_printf(stdout, "asked session %s (%s, candidate %s) to end; it is graded as it stands\n",
 		   s.id, s.scenario, s.candidate);

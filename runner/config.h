@@ -30,7 +30,7 @@ struct config {
 	char seed_secret[PATH_MAX];  /* a file that keys session and variant
 				      * seeds (instead of the issuer key) */
 	char state_dir[PATH_MAX];    /* the register and work areas ("": the
-				      * default; runner/sessions.h) */
+				      * default; runner/register.h) */
 	char spool_dir[PATH_MAX];    /* what no attempt may lose ("": the
 				      * default; runner/spool.h) */
 	char source[PATH_MAX]; /* the file read, "" when none was */

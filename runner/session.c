@@ -34,10 +34,10 @@
 #include "runner/context.h"
 #include "runner/evidence.h"
 #include "runner/faults.h"
-#include "runner/platform.h"
+#include "runner/platform_record.h"
 #include "runner/recorder.h"
+#include "runner/register.h"
 #include "runner/session.h"
-#include "runner/sessions.h"
 #include "runner/sign.h"
 #include "runner/spool.h"
 #include "sandbox/sandbox.h"
@@ -104,7 +104,7 @@ static int enter_register(const char *sid, const char *mode,
 	en.started_ms = time_now_ms();
 	en.time_limit_s = limit_s;
 	*registered = 1;
-	return sessions_add(&en, e);
+	return register_add(&en, e);
 }
 
 static int derive_ids(const struct session_opts *o, const char *digest,
@@ -652,7 +652,7 @@ static int session_open(struct session *s, struct err *e)
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		return err_sys(e, ERR_HOST, errno, "getrandom");
 	hex_encode(rnd, sizeof rnd, s->sid);
-	snprintf(s->wd, sizeof s->wd, "%s/%s", sessions_dir(), s->sid);
+	snprintf(s->wd, sizeof s->wd, "%s/%s", register_dir(), s->sid);
 	snprintf(s->script_path, sizeof s->script_path, "%s/script.sh", s->wd);
 	return 0;
 }
@@ -668,7 +668,7 @@ static int session_plan_step(struct session *s, struct err *e)
 	if (o->ui && o->ui->brief(o->ui->ctx, &s->sc, s->plan.time_limit_s) < 0)
 		return err_set(e, ERR_REFUSED, "the exam was not started; nothing was written");
 	w.workdir = s->wd;
-	w.state_dir = sessions_state_dir();
+	w.state_dir = register_state_dir();
 	w.libexec = s->libexec;
 	w.script_path = o->ui ? NULL : s->script_path;
 	return session_plan(&s->sc, &w, s->seed, &s->plan, e);
@@ -688,9 +688,9 @@ static int session_build(struct session *s, struct err *se)
 	     err_sys(se, ERR_HOST, errno,
 		     "clock faults need %s (Debian package faketime)",
 		     FAKETIME_LIB) < 0) ||
-	    mkdir_p(sessions_dir(), 0711, se) < 0 ||
-	    sbx_remove_stale(sessions_dir(), &res->stale_removed, se) < 0 ||
-	    sessions_prune(se) < 0 ||
+	    mkdir_p(register_dir(), 0711, se) < 0 ||
+	    sbx_remove_stale(register_dir(), &res->stale_removed, se) < 0 ||
+	    register_prune(se) < 0 ||
 	    sbx_remove_stale_cgroups(&res->stale_cgroups, se) < 0 ||
 	    sbx_create(&s->plan.cfg, &s->sb, se) < 0 ||
 	    enter_register(s->sid, s->mode, res->scenario, s->pseudonym,
@@ -1084,7 +1084,7 @@ static void session_release(struct session *s, const struct err *e)
 	if (s->root_fd >= 0)
 		close(s->root_fd);
 	if (s->registered)
-		sessions_remove(s->sid);
+		register_remove(s->sid);
 	sbx_destroy(s->sb);
 	session_plan_release(&s->plan);
 	sysfaults_free(s->rec.plan);

@@ -1,6 +1,6 @@
-/* sessions: the host's register of running sessions (sessions.c). */
-#ifndef LABRUN_SESSIONS_H
-#define LABRUN_SESSIONS_H
+/* register: the host's register of running sessions (register.c). */
+#ifndef LABRUN_REGISTER_H
+#define LABRUN_REGISTER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,10 +19,10 @@ struct err;
  * path that is not absolute, holds "." or ".." or is longer than
  * STATE_DIR_MAX is refused (ERR_USAGE), naming where it came from.  The
  * session id slots are host-wide and never move (sandbox/sandbox.h). */
-int sessions_state_dir_set(const char *from_config, struct err *e);
+int register_state_dir_set(const char *from_config, struct err *e);
 /* The state directory, and its sessions/ (the default until set). */
-const char *sessions_state_dir(void);
-const char *sessions_dir(void);
+const char *register_state_dir(void);
+const char *register_dir(void);
 
 struct session_entry {
 	char id[40];          /* the session's work area's name (hex) */
@@ -35,18 +35,18 @@ struct session_entry {
 };
 
 /* Enter a session that has just taken its lock; remove it at its end. */
-int sessions_add(const struct session_entry *s, struct err *e);
-void sessions_remove(const char *id);
+int register_add(const struct session_entry *s, struct err *e);
+void register_remove(const char *id);
 
 /* Remove the entries of sessions no labrun runs any more (killed ones). */
-int sessions_prune(struct err *e);
+int register_prune(struct err *e);
 
 /* The sessions whose sandbox holds its lock now (*out malloc'd). */
-int sessions_list(struct session_entry **out, size_t *n, struct err *e);
+int register_list(struct session_entry **out, size_t *n, struct err *e);
 
 /* Ask the labrun that runs session id to end it (SIGTERM, through a pidfd,
  * once that process is seen to hold the session's lock); it is graded as
  * it stands, ended_by "operator".  *out says which session it was. */
-int sessions_end(const char *id, struct session_entry *out, struct err *e);
+int register_end(const char *id, struct session_entry *out, struct err *e);
 
 #endif

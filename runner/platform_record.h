@@ -1,9 +1,9 @@
-/* platform: what labrun tells the simulated platform (agentd) when a
+/* platform_record: what labrun tells the simulated platform (agentd) when a
  * session starts, and what it reads back from it when the session is
  * over: the platform faults' record.  The platform itself is
  * scenarios/platform/; this module only carries things across. */
-#ifndef LABRUN_PLATFORM_H
-#define LABRUN_PLATFORM_H
+#ifndef LABRUN_PLATFORM_RECORD_H
+#define LABRUN_PLATFORM_RECORD_H
 
 #include <stddef.h>
 

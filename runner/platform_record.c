@@ -1,5 +1,5 @@
-/* platform: agentd's fault record, read back after a session
- * (platform.h).  jansson is used here. */
+/* platform_record: agentd's fault record, read back after a session
+ * (platform_record.h).  jansson is used here. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "runner/evidence.h"
-#include "runner/platform.h"
+#include "runner/platform_record.h"
 #include "runner/scenario.h"
 
 void platform_record(int root_fd, const struct scenario *sc,

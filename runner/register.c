@@ -1,4 +1,4 @@
-/* sessions: the host's register of running sessions, for operators
+/* register: the host's register of running sessions, for operators
  * (labrun sessions, labrun end), and where it lives (the state directory).
  * Each session writes STATE/sessions/ID.json
  * beside the lock its sandbox holds (ID.lock) and removes it at its end;
@@ -21,14 +21,14 @@
 #include "base/err.h"
 #include "base/limits.h"
 #include "base/util.h"
-#include "runner/sessions.h"
+#include "runner/register.h"
 
 #define ENTRY_MAX 4096 /* bytes of one register entry */
 
 static char state_dir[STATE_DIR_MAX + 1] = STATE_DIR_DEFAULT;
 static char state_sessions[STATE_DIR_MAX + 16] = STATE_DIR_DEFAULT "/sessions";
 
-int sessions_state_dir_set(const char *from_config, struct err *e)
+int register_state_dir_set(const char *from_config, struct err *e)
 {
 	const char *dir;
 	size_t n;
@@ -46,12 +46,12 @@ int sessions_state_dir_set(const char *from_config, struct err *e)
 	return 0;
 }
 
-const char *sessions_state_dir(void)
+const char *register_state_dir(void)
 {
 	return state_dir;
 }
 
-const char *sessions_dir(void)
+const char *register_dir(void)
 {
 	return state_sessions;
 }
@@ -63,7 +63,7 @@ static int valid_id(const char *id)
 	return n > 0 && n <= 32 && strspn(id, "0123456789abcdef") == n;
 }
 
-int sessions_add(const struct session_entry *s, struct err *e)
+int register_add(const struct session_entry *s, struct err *e)
 {
 	char path[PATH_MAX];
 	json_t *o;
@@ -80,19 +80,19 @@ int sessions_add(const struct session_entry *s, struct err *e)
 	json_decref(o);
 	if (!text)
 		return err_set(e, ERR_HOST, "out of memory");
-	snprintf(path, sizeof path, "%s/%s.json", sessions_dir(), s->id);
+	snprintf(path, sizeof path, "%s/%s.json", register_dir(), s->id);
 	rc = write_file_atomic(path, text, strlen(text), 0644, e);
 	free(text);
 	return rc;
 }
 
-void sessions_remove(const char *id)
+void register_remove(const char *id)
 {
 	char path[PATH_MAX];
 
 	if (!valid_id(id))
 		return;
-	snprintf(path, sizeof path, "%s/%s.json", sessions_dir(), id);
+	snprintf(path, sizeof path, "%s/%s.json", register_dir(), id);
 	unlink(path);
 }
 
@@ -102,7 +102,7 @@ static int held(const char *id)
 	char path[PATH_MAX];
 	int fd, busy;
 
-	snprintf(path, sizeof path, "%s/%s.lock", sessions_dir(), id);
+	snprintf(path, sizeof path, "%s/%s.lock", register_dir(), id);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -121,7 +121,7 @@ static int read_entry(const char *id, struct session_entry *s)
 	json_int_t started = 0;
 	int pid = 0, limit = 0, rc = -1;
 
-	snprintf(path, sizeof path, "%s/%s.json", sessions_dir(), id);
+	snprintf(path, sizeof path, "%s/%s.json", register_dir(), id);
 	if (read_file_bounded(path, ENTRY_MAX, &b, &e) < 0)
 		return -1;
 	o = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES, NULL);
@@ -144,7 +144,7 @@ static int read_entry(const char *id, struct session_entry *s)
 	return rc;
 }
 
-int sessions_list(struct session_entry **out, size_t *n, struct err *e)
+int register_list(struct session_entry **out, size_t *n, struct err *e)
 {
 	char **names = NULL, id[40];
 	size_t count = 0, i, len;
@@ -153,7 +153,7 @@ int sessions_list(struct session_entry **out, size_t *n, struct err *e)
 
 	*out = NULL;
 	*n = 0;
-	dfd = open(sessions_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(register_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0; /* no session ever ran here */
 	rc = dir_names(dfd, SESSIONS_MAX_LISTED, &names, &count, e);
@@ -161,7 +161,7 @@ int sessions_list(struct session_entry **out, size_t *n, struct err *e)
 	if (rc < 0)
 		return -1;
 	if (rc > 0)
-		return err_set(e, ERR_HOST, "%s: more than %d entries", sessions_dir(),
+		return err_set(e, ERR_HOST, "%s: more than %d entries", register_dir(),
 			       SESSIONS_MAX_LISTED);
 	v = calloc(count + 1, sizeof *v);
 	if (!v) {
@@ -197,7 +197,7 @@ static int holds_lock(int pidfd, pid_t pid, const char *id)
 	int found = 0, dfd, rc;
 
 	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
-	snprintf(lock, sizeof lock, "%s/%s.lock", sessions_dir(), id);
+	snprintf(lock, sizeof lock, "%s/%s.lock", register_dir(), id);
 	if (lstat(lock, &want) < 0 || !S_ISREG(want.st_mode))
 		return 0;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -217,13 +217,13 @@ static int holds_lock(int pidfd, pid_t pid, const char *id)
 	return found && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
 }
 
-int sessions_prune(struct err *e)
+int register_prune(struct err *e)
 {
 	char **names = NULL, id[40];
 	size_t count = 0, i, len;
 	int dfd, rc;
 
-	dfd = open(sessions_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(register_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
 	rc = dir_names(dfd, SESSIONS_MAX_LISTED, &names, &count, e);
@@ -236,14 +236,14 @@ int sessions_prune(struct err *e)
 			memcpy(id, names[i], len - 5);
 			id[len - 5] = 0;
 			if (valid_id(id) && !held(id))
-				sessions_remove(id);
+				register_remove(id);
 		}
 	}
 	dir_names_free(names, count);
 	return 0;
 }
 
-int sessions_end(const char *id, struct session_entry *out, struct err *e)
+int register_end(const char *id, struct session_entry *out, struct err *e)
 {
 	int pidfd, rc;
 

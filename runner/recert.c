@@ -1076,18 +1076,274 @@ static const char *jget(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* What recert_report gathers before it prints. */
+struct report {
+	const char *outdir;
+	struct log_view lv;
+	struct scen_row *sc;
+	size_t nsc;
+	json_t *jobs, *errs, *scens;
+	unsigned renewed, retake, nerr, unreadable;
+};
+
+/* The scenario's row, added when it is the first job of it; NULL out of
+ * memory. */
+static struct scen_row *scenario_row(struct report *r, const char *sid)
+{
+	struct scen_row *nv;
+	size_t k;
+
+	for (k = 0; k < r->nsc; k++)
+		if (!strcmp(r->sc[k].id, sid))
+			return &r->sc[k];
+	nv = realloc(r->sc, (r->nsc + 1) * sizeof *nv);
+	if (!nv)
+		return NULL;
+	r->sc = nv;
+	memset(&r->sc[r->nsc], 0, sizeof *r->sc);
+	snprintf(r->sc[r->nsc].id, sizeof r->sc->id, "%s", sid);
+	return &r->sc[r->nsc++];
+}
+
+/* The checks of one result against those the log recorded before: the
+ * scenario's counts, and the ids of those it did not pass. */
+static json_t *count_checks(struct scen_row *s, const json_t *bchecks,
+			    const json_t *res)
+{
+	json_t *failed = json_array(), *c;
+	size_t ci;
+
+	json_array_foreach(bchecks, ci, c) {
+		struct check_row *cr = check_row(s, jget(c, "id"));
+
+		if (cr)
+			count(&cr->before, jget(c, "status"));
+	}
+	json_array_foreach(json_object_get(res, "checks"), ci, c) {
+		struct check_row *cr = check_row(s, jget(c, "id"));
+		const json_t *b;
+		size_t bi;
+
+		if (!cr)
+			continue;
+		count(&cr->after, jget(c, "status"));
+		if (json_is_string(json_object_get(json_object_get(c, "carried"), "status")))
+			cr->carried++;
+		if (strcmp(jget(c, "status"), "pass"))
+			json_array_append_new(failed, json_string(jget(c, "id")));
+		json_array_foreach(bchecks, bi, b)
+			if (!strcmp(jget(b, "id"), jget(c, "id")) &&
+			    strcmp(jget(b, "status"), jget(c, "status")))
+				cr->changed++;
+	}
+	return failed;
+}
+
+/* One result file of the output directory (NAME.ev, job NAME) into the
+ * report; an unreadable one is an error of its job.  -1 out of memory. */
+static int report_job(struct report *r, const struct sign_pub *issuer,
+		      const char *name, struct err *e)
+{
+	json_t *man = NULL, *res = NULL, *before, *row, *x;
+	struct scen_row *s;
+	struct err re = {0};
+	char path[PATH_MAX], job[80];
+	size_t len = strlen(name);
+	const char *verdict, *sid;
+
+	if (!ends_with(name, ".ev") || name[0] == '.' || len - 3 >= sizeof job)
+		return 0;
+	memcpy(job, name, len - 3);
+	job[len - 3] = 0;
+	snprintf(path, sizeof path, "%s/%s", r->outdir, name);
+	if (read_result(path, issuer, &man, &res, &re) < 0) {
+		r->unreadable++;
+		x = json_object();
+		put_s(x, "job", job);
+		put_s(x, "error", re.msg);
+		json_array_append_new(r->errs, x);
+		return 0;
+	}
+	verdict = jget(man, "verdict");
+	sid = json_string_value(json_object_get(json_object_get(man, "scenario"), "id"));
+	if (!sid)
+		sid = "?";
+	s = scenario_row(r, sid);
+	if (!s) {
+		json_decref(man);
+		json_decref(res);
+		return err_set(e, ERR_HOST, "out of memory");
+	}
+	if (!strcmp(verdict, "pass")) {
+		s->renewed++;
+		r->renewed++;
+	} else {
+		s->retake++;
+		r->retake++;
+	}
+	before = json_object_get(r->lv.results, job);
+	row = json_object();
+	put_s(row, "job", job);
+	put_s(row, "scenario", sid);
+	put_s(row, "version", json_string_value(json_object_get(json_object_get(man, "scenario"), "version")));
+	put_s(row, "pseudonym", json_string_value(json_object_get(json_object_get(man, "candidate"), "pseudonym")));
+	put_s(row, "outcome", !strcmp(verdict, "pass") ? "renewed" : "retake");
+	put_s(row, "before", before ? json_string_value(json_object_get(json_object_get(before, "before"), "verdict")) : NULL);
+	put_s(row, "after", verdict);
+	json_object_set_new(row, "score", json_deep_copy(json_object_get(man, "score")));
+	json_object_set_new(row, "failed_checks",
+			    count_checks(s, json_object_get(json_object_get(before, "before"), "checks"), res));
+	json_object_set_new(row, "valid_until", json_deep_copy(json_object_get(man, "valid_until")));
+	json_array_append_new(r->jobs, row);
+	json_decref(man);
+	json_decref(res);
+	return 0;
+}
+
+/* Jobs the log says could not run, and that have no result. */
+static void report_log_errors(struct report *r)
+{
+	const char *key;
+	json_t *val, *x;
+
+	json_object_foreach(r->lv.errors, key, val) {
+		char name[PATH_MAX];
+
+		snprintf(name, sizeof name, "%s/%s.ev", r->outdir, key);
+		if (strncmp(key, "line ", 5) && access(name, F_OK) == 0)
+			continue;
+		x = json_object();
+		put_s(x, "job", strncmp(key, "line ", 5) ? key : NULL);
+		json_object_set_new(x, "line", json_deep_copy(json_object_get(val, "line")));
+		put_s(x, "error", jget(val, "error"));
+		json_array_append_new(r->errs, x);
+		r->nerr++;
+	}
+	r->nerr += r->unreadable;
+}
+
+static json_t *counts_json(const struct tally *c)
+{
+	json_t *t = json_object();
+
+	json_object_set_new(t, "pass", json_integer(c->pass));
+	json_object_set_new(t, "fail", json_integer(c->fail));
+	json_object_set_new(t, "error", json_integer(c->error));
+	return t;
+}
+
+/* Each scenario's table of checks, before and after, into text and into
+ * r->scens. */
+static int report_scenarios(struct report *r, struct buf *text, struct err *e)
+{
+	size_t i, k;
+
+	for (k = 0; k < r->nsc; k++) {
+		const struct scen_row *sc = &r->sc[k];
+		json_t *so = json_object(), *ca = json_array();
+
+		put_s(so, "id", sc->id);
+		json_object_set_new(so, "renewed", json_integer(sc->renewed));
+		json_object_set_new(so, "retake", json_integer(sc->retake));
+		json_object_set_new(so, "checks", ca);
+		json_array_append_new(r->scens, so);
+		if (buf_printf(text, e, "\nscenario %s: %u renewed, %u retake\n"
+			       "  %-28s %-14s %-14s %s\n", sc->id, sc->renewed,
+			       sc->retake, "check", "before p/f/e", "after p/f/e",
+			       "changed") < 0)
+			return -1;
+		for (i = 0; i < sc->nchecks; i++) {
+			const struct check_row *cr = &sc->checks[i];
+			char b[40], a[40];
+			json_t *co = json_object();
+
+			snprintf(b, sizeof b, "%u/%u/%u", cr->before.pass, cr->before.fail, cr->before.error);
+			snprintf(a, sizeof a, "%u/%u/%u", cr->after.pass, cr->after.fail, cr->after.error);
+			put_s(co, "id", cr->id);
+			json_object_set_new(co, "before", counts_json(&cr->before));
+			json_object_set_new(co, "after", counts_json(&cr->after));
+			json_object_set_new(co, "changed", json_integer(cr->changed));
+			json_object_set_new(co, "carried", json_integer(cr->carried));
+			json_array_append_new(ca, co);
+			if (buf_printf(text, e, "  %-28s %-14s %-14s %u", cr->id, b, a,
+				       cr->changed) < 0 ||
+			    (cr->carried &&
+			     buf_printf(text, e, "   (%u carried)", cr->carried) < 0) ||
+			    buf_append(text, "\n", 1, e) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The retakes with the checks they failed, then the errors. */
+static int report_retakes(const struct report *r, struct buf *text, struct err *e)
+{
+	unsigned shown = 0;
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(r->jobs, i, x) {
+		const json_t *f = json_object_get(x, "failed_checks");
+		const json_t *fc;
+		size_t fi;
+
+		if (strcmp(jget(x, "outcome"), "retake"))
+			continue;
+		if (buf_printf(text, e, "%sretake: %s %s %s (was %s): failed",
+			       shown++ ? "" : "\n",
+			       jget(x, "job"), jget(x, "scenario"), jget(x, "pseudonym"),
+			       json_string_value(json_object_get(x, "before")) ? jget(x, "before") : "unknown") < 0)
+			return -1;
+		json_array_foreach(f, fi, fc)
+			if (buf_printf(text, e, "%s%s", fi ? ", " : " ", json_string_value(fc)) < 0)
+				return -1;
+		if (buf_append(text, "\n", 1, e) < 0)
+			return -1;
+	}
+	json_array_foreach(r->errs, i, x) {
+		if (buf_printf(text, e, "%serror: %s: %s\n",
+			       i ? "" : "\n",
+			       json_string_value(json_object_get(x, "job")) ? jget(x, "job") : "(no job id)",
+			       jget(x, "error")) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int report_json(const struct report *r, const struct sign_pub *issuer,
+		       struct buf *json, struct err *e)
+{
+	json_t *top = json_object();
+	char *txt;
+	int rc = -1;
+
+	if (!top)
+		return err_set(e, ERR_HOST, "out of memory");
+	json_object_set_new(top, "outdir", json_string(r->outdir));
+	json_object_set_new(top, "renewed", json_integer(r->renewed));
+	json_object_set_new(top, "retake", json_integer(r->retake));
+	json_object_set_new(top, "error", json_integer(r->nerr));
+	json_object_set(top, "scenarios", r->scens);
+	json_object_set(top, "jobs", r->jobs);
+	json_object_set(top, "errors", r->errs);
+	json_object_set_new(top, "verified", json_boolean(issuer != NULL));
+	txt = json_dumps(top, JSON_SORT_KEYS | JSON_INDENT(2));
+	if (!txt)
+		err_set(e, ERR_HOST, "out of memory");
+	else if (buf_puts(json, txt, e) == 0 && buf_append(json, "\n", 1, e) == 0)
+		rc = 0;
+	free(txt);
+	json_decref(top);
+	return rc;
+}
+
 int recert_report(const char *outdir, const struct sign_pub *issuer,
 		  struct buf *text, struct buf *json, struct err *e)
 {
-	struct log_view lv = {0};
-	struct scen_row *sc = NULL;
-	size_t nsc = 0, n = 0, i, k;
-	char **names = NULL, path[PATH_MAX], job[80];
-	json_t *top = NULL, *jobs = NULL, *errs = NULL, *scens = NULL, *x;
-	unsigned renewed = 0, retake = 0, nerr = 0, unreadable = 0, shown = 0;
-	const char *key;
-	json_t *val;
-	char *txt = NULL;
+	struct report r = {.outdir = outdir};
+	char **names = NULL;
+	size_t n = 0, i, k;
 	int dfd, rc = -1;
 
 	dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1100,221 +1356,34 @@ int recert_report(const char *outdir, const struct sign_pub *issuer,
 			      : err_set(e, ERR_REFUSED, "%s: more than %d files", outdir,
 					RECERT_MAX_FILES);
 	rc = -1;
-	top = json_object();
-	jobs = json_array();
-	errs = json_array();
-	scens = json_array();
-	if (!top || !jobs || !errs || !scens || read_log(outdir, &lv, e) < 0) {
+	r.jobs = json_array();
+	r.errs = json_array();
+	r.scens = json_array();
+	if (!r.jobs || !r.errs || !r.scens || read_log(outdir, &r.lv, e) < 0) {
 		if (!e || !e->kind)
 			err_set(e, ERR_HOST, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		json_t *man = NULL, *res = NULL, *before, *c, *row, *failed;
-		const json_t *bchecks;
-		struct scen_row *s;
-		struct err re = {0};
-		size_t len = strlen(names[i]), ci;
-		const char *verdict, *sid;
-
-		if (!ends_with(names[i], ".ev") || names[i][0] == '.' || len - 3 >= sizeof job)
-			continue;
-		memcpy(job, names[i], len - 3);
-		job[len - 3] = 0;
-		snprintf(path, sizeof path, "%s/%s", outdir, names[i]);
-		if (read_result(path, issuer, &man, &res, &re) < 0) {
-			unreadable++;
-			x = json_object();
-			put_s(x, "job", job);
-			put_s(x, "error", re.msg);
-			json_array_append_new(errs, x);
-			continue;
-		}
-		verdict = jget(man, "verdict");
-		sid = json_string_value(json_object_get(json_object_get(man, "scenario"), "id"));
-		if (!sid)
-			sid = "?";
-		for (k = 0; k < nsc; k++)
-			if (!strcmp(sc[k].id, sid))
-				break;
-		if (k == nsc) {
-			struct scen_row *nv = realloc(sc, (nsc + 1) * sizeof *nv);
-
-			if (!nv) {
-				json_decref(man);
-				json_decref(res);
-				err_set(e, ERR_HOST, "out of memory");
-				goto out;
-			}
-			sc = nv;
-			memset(&sc[nsc], 0, sizeof *sc);
-			snprintf(sc[nsc].id, sizeof sc->id, "%s", sid);
-			nsc++;
-		}
-		s = &sc[k];
-		if (!strcmp(verdict, "pass")) {
-			s->renewed++;
-			renewed++;
-		} else {
-			s->retake++;
-			retake++;
-		}
-		before = json_object_get(lv.results, job);
-		bchecks = json_object_get(json_object_get(before, "before"), "checks");
-		failed = json_array();
-		json_array_foreach(bchecks, ci, c) {
-			struct check_row *cr = check_row(s, jget(c, "id"));
-
-			if (cr)
-				count(&cr->before, jget(c, "status"));
-		}
-		json_array_foreach(json_object_get(res, "checks"), ci, c) {
-			struct check_row *cr = check_row(s, jget(c, "id"));
-			const json_t *b;
-			size_t bi;
-
-			if (!cr)
-				continue;
-			count(&cr->after, jget(c, "status"));
-			if (json_is_string(json_object_get(json_object_get(c, "carried"), "status")))
-				cr->carried++;
-			if (strcmp(jget(c, "status"), "pass"))
-				json_array_append_new(failed, json_string(jget(c, "id")));
-			json_array_foreach(bchecks, bi, b)
-				if (!strcmp(jget(b, "id"), jget(c, "id")) &&
-				    strcmp(jget(b, "status"), jget(c, "status")))
-					cr->changed++;
-		}
-		row = json_object();
-		put_s(row, "job", job);
-		put_s(row, "scenario", sid);
-		put_s(row, "version", json_string_value(json_object_get(json_object_get(man, "scenario"), "version")));
-		put_s(row, "pseudonym", json_string_value(json_object_get(json_object_get(man, "candidate"), "pseudonym")));
-		put_s(row, "outcome", !strcmp(verdict, "pass") ? "renewed" : "retake");
-		put_s(row, "before", before ? json_string_value(json_object_get(json_object_get(before, "before"), "verdict")) : NULL);
-		put_s(row, "after", verdict);
-		json_object_set_new(row, "score", json_deep_copy(json_object_get(man, "score")));
-		json_object_set_new(row, "failed_checks", failed);
-		json_object_set_new(row, "valid_until", json_deep_copy(json_object_get(man, "valid_until")));
-		json_array_append_new(jobs, row);
-		json_decref(man);
-		json_decref(res);
-	}
-	/* errors: jobs the log says could not run, and that have no result */
-	json_object_foreach(lv.errors, key, val) {
-		char name[PATH_MAX];
-
-		snprintf(name, sizeof name, "%s/%s.ev", outdir, key);
-		if (strncmp(key, "line ", 5) && access(name, F_OK) == 0)
-			continue;
-		x = json_object();
-		put_s(x, "job", strncmp(key, "line ", 5) ? key : NULL);
-		json_object_set_new(x, "line", json_deep_copy(json_object_get(val, "line")));
-		put_s(x, "error", jget(val, "error"));
-		json_array_append_new(errs, x);
-		nerr++;
-	}
-	nerr += unreadable;
-
-	/* the table */
-	if (buf_printf(text, e, "recert report of %s\n", outdir) < 0)
+	for (i = 0; i < n; i++)
+		if (report_job(&r, issuer, names[i], e) < 0)
+			goto out;
+	report_log_errors(&r);
+	if (buf_printf(text, e, "recert report of %s\n", outdir) < 0 ||
+	    report_scenarios(&r, text, e) < 0 || report_retakes(&r, text, e) < 0 ||
+	    buf_printf(text, e, "\n%u renewed, %u retake, %u error\n", r.renewed,
+		       r.retake, r.nerr) < 0 ||
+	    report_json(&r, issuer, json, e) < 0)
 		goto out;
-	for (k = 0; k < nsc; k++) {
-		json_t *so = json_object(), *ca = json_array();
-
-		if (buf_printf(text, e, "\nscenario %s: %u renewed, %u retake\n"
-			       "  %-28s %-14s %-14s %s\n", sc[k].id, sc[k].renewed,
-			       sc[k].retake, "check", "before p/f/e", "after p/f/e",
-			       "changed") < 0)
-			goto out;
-		for (i = 0; i < sc[k].nchecks; i++) {
-			const struct check_row *cr = &sc[k].checks[i];
-			char b[40], a[40];
-			json_t *co = json_object(), *t;
-
-			snprintf(b, sizeof b, "%u/%u/%u", cr->before.pass, cr->before.fail, cr->before.error);
-			snprintf(a, sizeof a, "%u/%u/%u", cr->after.pass, cr->after.fail, cr->after.error);
-			if (buf_printf(text, e, "  %-28s %-14s %-14s %u", cr->id, b, a,
-				       cr->changed) < 0 ||
-			    (cr->carried &&
-			     buf_printf(text, e, "   (%u carried)", cr->carried) < 0) ||
-			    buf_append(text, "\n", 1, e) < 0)
-				goto out;
-			put_s(co, "id", cr->id);
-			t = json_object();
-			json_object_set_new(t, "pass", json_integer(cr->before.pass));
-			json_object_set_new(t, "fail", json_integer(cr->before.fail));
-			json_object_set_new(t, "error", json_integer(cr->before.error));
-			json_object_set_new(co, "before", t);
-			t = json_object();
-			json_object_set_new(t, "pass", json_integer(cr->after.pass));
-			json_object_set_new(t, "fail", json_integer(cr->after.fail));
-			json_object_set_new(t, "error", json_integer(cr->after.error));
-			json_object_set_new(co, "after", t);
-			json_object_set_new(co, "changed", json_integer(cr->changed));
-			json_object_set_new(co, "carried", json_integer(cr->carried));
-			json_array_append_new(ca, co);
-		}
-		put_s(so, "id", sc[k].id);
-		json_object_set_new(so, "renewed", json_integer(sc[k].renewed));
-		json_object_set_new(so, "retake", json_integer(sc[k].retake));
-		json_object_set_new(so, "checks", ca);
-		json_array_append_new(scens, so);
-	}
-	json_array_foreach(jobs, i, x) {
-		const json_t *f = json_object_get(x, "failed_checks");
-		const json_t *fc;
-		size_t fi;
-
-		if (strcmp(jget(x, "outcome"), "retake"))
-			continue;
-		if (buf_printf(text, e, "%sretake: %s %s %s (was %s): failed",
-			       shown++ ? "" : "\n",
-			       jget(x, "job"), jget(x, "scenario"), jget(x, "pseudonym"),
-			       json_string_value(json_object_get(x, "before")) ? jget(x, "before") : "unknown") < 0)
-			goto out;
-		json_array_foreach(f, fi, fc)
-			if (buf_printf(text, e, "%s%s", fi ? ", " : " ", json_string_value(fc)) < 0)
-				goto out;
-		if (buf_append(text, "\n", 1, e) < 0)
-			goto out;
-	}
-	json_array_foreach(errs, i, x) {
-		if (buf_printf(text, e, "%serror: %s: %s\n",
-			       i ? "" : "\n",
-			       json_string_value(json_object_get(x, "job")) ? jget(x, "job") : "(no job id)",
-			       jget(x, "error")) < 0)
-			goto out;
-	}
-	if (buf_printf(text, e, "\n%u renewed, %u retake, %u error\n", renewed,
-		       retake, nerr) < 0)
-		goto out;
-	json_object_set_new(top, "outdir", json_string(outdir));
-	json_object_set_new(top, "renewed", json_integer(renewed));
-	json_object_set_new(top, "retake", json_integer(retake));
-	json_object_set_new(top, "error", json_integer(nerr));
-	json_object_set(top, "scenarios", scens);
-	json_object_set(top, "jobs", jobs);
-	json_object_set(top, "errors", errs);
-	json_object_set_new(top, "verified", json_boolean(issuer != NULL));
-	txt = json_dumps(top, JSON_SORT_KEYS | JSON_INDENT(2));
-	if (!txt || buf_puts(json, txt, e) < 0 || buf_append(json, "\n", 1, e) < 0) {
-		if (!txt)
-			err_set(e, ERR_HOST, "out of memory");
-		goto out;
-	}
 	rc = 0;
 out:
-	free(txt);
-	for (k = 0; k < nsc; k++)
-		free(sc[k].checks);
-	free(sc);
-	json_decref(lv.results);
-	json_decref(lv.errors);
-	json_decref(top);
-	json_decref(jobs);
-	json_decref(errs);
-	json_decref(scens);
+	for (k = 0; k < r.nsc; k++)
+		free(r.sc[k].checks);
+	free(r.sc);
+	json_decref(r.lv.results);
+	json_decref(r.lv.errors);
+	json_decref(r.jobs);
+	json_decref(r.errs);
+	json_decref(r.scens);
 	dir_names_free(names, n);
 	return rc;
 }

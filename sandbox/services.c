@@ -148,6 +148,8 @@ int64_t svc_next_signal(const struct sbx_config *c, int64_t t0_ms,
 	return next;
 }
 
+/* --- the service manager ---------------------------------------------- */
+
 /* Signal every process of service k's running session (SIGKILL also
  * reaches what a frozen cgroup holds on cgroup v2). */
 static void svc_signal_all(const struct sbx *s, size_t k, int sig)

@@ -114,8 +114,8 @@ enum {
 };
 
 /* Name, whether a session needs it, and what its absence costs.  The cgroup
- * namespace and close_range are required because sandbox.c asks for them
- * unconditionally: without them no session starts. */
+ * namespace and close_range are required because the sandbox (child.c)
+ * asks for them unconditionally: without them no session starts. */
 static const struct {
 	const char *name;
 	int required;
@@ -516,7 +516,7 @@ static void userns_sysctls(char *out, size_t size)
 }
 
 /* As root: a child enters a new user namespace and this process maps a
- * whole session's id range into it, as sandbox.c does.  As a user: enter
+ * whole session's id range into it, as supervise.c does.  As a user: enter
  * one and map only one's own id, all an unprivileged process may do. */
 static void probe_userns(struct probe_msg *m, const void *arg)
 {

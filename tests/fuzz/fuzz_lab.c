@@ -1,5 +1,5 @@
 /* fuzz_lab: the lab channel's framing (sbx_lab_parse) as the supervisor
- * drives it (sandbox.c, lab_read): the bytes a candidate's connection
+ * drives it (sandbox/lab.c, lab_read): the bytes a candidate's connection
  * sends arrive in reads of 1 to 64 bytes, each at most what the buffer
  * still holds, and are parsed after every read until a request or a
  * refusal.  The first input byte seeds the read sizes; the rest is what

@@ -50,6 +50,38 @@ floor_rule runner/tools sandbox base
 hits=$(grep -ln '^#include <sodium' $srcs | grep -v '^runner/sign\.c$')
 [ -z "$hits" ] && pass "only runner/sign.c includes libsodium" ||
 	fail "only runner/sign.c includes libsodium (also: $(echo $hits))"
+# Sizes a reader can hold (docs/internals.md): no C file over 2,500 lines
+# unless its opening comment says why, no function over 200 lines (from
+# its signature to the brace that closes it at the start of a line).
+for f in $srcs; do
+	case $f in *.c) ;; *) continue ;; esac
+	n=$(wc -l <"$f")
+	[ "$n" -le 2500 ] || sed -n '1,/\*\//p' "$f" | grep -q "2,500 lines" &&
+		pass "$f: $n lines" || fail "$f: $n lines, over 2,500 without a reason at its top"
+done
+long=$(python3 - $srcs <<'PY'
+import re, sys
+for path in sys.argv[1:]:
+    if not path.endswith(".c"):
+        continue
+    lines = open(path, errors="replace").read().split("\n")
+    start = name = None
+    for i, line in enumerate(lines):
+        if line == "{":
+            j = i - 1
+            while j >= 0 and lines[j] and not lines[j][0].isspace() and "(" not in lines[j]:
+                j -= 1
+            while j > 0 and lines[j] and lines[j][0].isspace():
+                j -= 1
+            m = re.search(r"(\w+)\s*\(", lines[j]) if j >= 0 else None
+            start, name = j, m.group(1) if m else "?"
+        elif line == "}" and start is not None:
+            if i - start + 1 > 200:
+                print(f"{path}: {name}: {i - start + 1} lines")
+            start = None
+PY
+)
+[ -z "$long" ] && pass "no function over 200 lines" || { fail "no function over 200 lines"; echo "$long" | sed 's/^/#   /'; }
 # The pattern is spelled in pieces so that this file does not match it.
 marks="TO""DO|FIX""ME|X""XX[^X]|not (yet )?implem""ented"
 left=$(grep -nE "$marks" $srcs graders/*.lua 2>/dev/null)

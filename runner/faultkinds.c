@@ -967,6 +967,52 @@ static void describe_platform(const struct fault *f, struct ev_fault *out)
 	snprintf(out->detail, sizeof out->detail, "not reported by agentd");
 }
 
+/* A syscall fault's target and schedule (the decisions, call by call,
+ * are sysfaults.c's). */
+static void describe_target(const struct fault *f, char *out, size_t size)
+{
+	char what[4200];
+
+	if (f->path)
+		snprintf(what, sizeof what, "%s of %.4096s", f->call, f->path);
+	else if (f->port)
+		snprintf(what, sizeof what, "%s to port %d", f->call, f->port);
+	else
+		snprintf(what, sizeof what, "every %s", f->call);
+	switch (f->target) {
+	case FAULT_TARGET_SERVICES:
+		snprintf(out, size, "%.4000s by the services", what);
+		break;
+	case FAULT_TARGET_SERVICE:
+		snprintf(out, size, "%.4000s by service %.64s", what, f->service);
+		break;
+	case FAULT_TARGET_CANDIDATE:
+		snprintf(out, size, "%.4000s by the candidate's processes", what);
+		break;
+	case FAULT_TARGET_ALL:
+		snprintf(out, size, "%.4000s by every process", what);
+		break;
+	}
+}
+
+static void describe_syscall(const struct fault *f, struct ev_fault *out)
+{
+	size_t n;
+
+	describe_target(f, out->target, sizeof out->target);
+	n = (size_t)snprintf(out->when, sizeof out->when, "after %llu calls",
+			     f->after);
+	if (f->every > 1 && n < sizeof out->when)
+		n += (size_t)snprintf(out->when + n, sizeof out->when - n,
+				      ", every %llu", f->every);
+	if (f->probability < 1.0 && n < sizeof out->when)
+		n += (size_t)snprintf(out->when + n, sizeof out->when - n,
+				      ", probability %g", f->probability);
+	if (f->limit && n < sizeof out->when)
+		snprintf(out->when + n, sizeof out->when - n, ", at most %llu",
+			 f->limit);
+}
+
 /* ---- the sandbox's configuration ---- */
 
 /* libfaketime's FAKETIME for a clock.offset: an offset, and a rate. */
@@ -1076,6 +1122,26 @@ static int plan_platform(const struct scenario *sc, const char *seed_hex,
 	return 0;
 }
 
+void fault_traps(const struct scenario *sc, unsigned *candidate,
+		 unsigned *services)
+{
+	size_t i;
+
+	*candidate = *services = 0;
+	for (i = 0; i < sc->nfaults; i++) {
+		const struct fault *f = &sc->faults[i];
+		unsigned bit;
+
+		if (!fault_is_syscall(f->kind))
+			continue;
+		bit = 1u << f->family;
+		if (f->target == FAULT_TARGET_CANDIDATE || f->target == FAULT_TARGET_ALL)
+			*candidate |= bit;
+		if (f->target != FAULT_TARGET_CANDIDATE)
+			*services |= bit;
+	}
+}
+
 int fault_setup_sandbox(const struct scenario *sc, const char *seed_hex,
 			struct sbx_service *services, struct sbx_config *cfg,
 			struct fault_setup *fs, struct err *e)
@@ -1095,7 +1161,7 @@ int fault_setup_sandbox(const struct scenario *sc, const char *seed_hex,
 	if (!fs->signals || !fs->blocks || !fs->small || !fs->slot)
 		return err_set(e, ERR_HOST, "out of memory");
 	/* the families the syscall faults name, and whose calls */
-	sysfaults_traps(sc, &fs->trap_candidate, &fs->trap_services);
+	fault_traps(sc, &fs->trap_candidate, &fs->trap_services);
 	for (i = 0; i < sc->nfaults; i++) {
 		row = fault_kind_row(sc->faults[i].kind);
 		if (row->plan)
@@ -1249,13 +1315,13 @@ static const struct fault_kind_row rows[] = {
 	 check_process, plan_process, NULL, describe_process, record_process},
 	{FAULT_SYSCALL_ERRNO, "syscall.errno", FAULT_CLASS_SYSCALL,
 	 (const char *const[]){SYSCALL_KEYS, "errno", NULL}, NULL,
-	 check_errno, NULL, NULL, sysfaults_describe, NULL},
+	 check_errno, NULL, NULL, describe_syscall, NULL},
 	{FAULT_SYSCALL_FILE, "syscall.file", FAULT_CLASS_SYSCALL,
 	 (const char *const[]){SYSCALL_KEYS, "with", NULL}, NULL,
-	 check_reopen, NULL, NULL, sysfaults_describe, NULL},
+	 check_reopen, NULL, NULL, describe_syscall, NULL},
 	{FAULT_SYSCALL_DELAY, "syscall.delay", FAULT_CLASS_SYSCALL,
 	 (const char *const[]){SYSCALL_KEYS, "delay_ms", NULL}, NULL,
-	 check_delay, NULL, NULL, sysfaults_describe, NULL},
+	 check_delay, NULL, NULL, describe_syscall, NULL},
 	{FAULT_NET_REFUSE, "net.refuse", FAULT_CLASS_SESSION,
 	 (const char *const[]){"id", "kind", "port", NULL}, NULL,
 	 check_net, plan_net, NULL, describe_net, record_net},

@@ -203,6 +203,10 @@ void fault_release(struct fault *f);
 int fault_setup_sandbox(const struct scenario *sc, const char *seed_hex,
 			struct sbx_service *services, struct sbx_config *cfg,
 			struct fault_setup *fs, struct err *e);
+/* The trap families (masks for sbx_config) the plan's syscall faults
+ * need for the candidate's processes and for the services'. */
+void fault_traps(const struct scenario *sc, unsigned *candidate,
+		 unsigned *services);
 /* What the process, network, disk and clock faults did (ran: the sandbox
  * was built and ran, so they were set up), into out (indexed as the
  * plan). */

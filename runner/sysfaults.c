@@ -54,26 +54,6 @@ static int is_syscall(const struct fault *f)
 	return fault_is_syscall(f->kind);
 }
 
-void sysfaults_traps(const struct scenario *sc, unsigned *candidate,
-		     unsigned *services)
-{
-	size_t i;
-
-	*candidate = *services = 0;
-	for (i = 0; i < sc->nfaults; i++) {
-		const struct fault *f = &sc->faults[i];
-		unsigned bit;
-
-		if (!is_syscall(f))
-			continue;
-		bit = 1u << f->family;
-		if (f->target == FAULT_TARGET_CANDIDATE || f->target == FAULT_TARGET_ALL)
-			*candidate |= bit;
-		if (f->target != FAULT_TARGET_CANDIDATE)
-			*services |= bit;
-	}
-}
-
 int sysfaults_new(const struct scenario *sc, const struct tar_list *files,
 		  const char *seed_hex, struct fault_plan **out, struct err *e)
 {
@@ -273,50 +253,6 @@ int sysfaults_call(struct fault_plan *p, const struct sbx *sb,
 		decided = 1;
 	}
 	return 0;
-}
-
-static void describe_target(const struct fault *f, char *out, size_t size)
-{
-	char what[4200];
-
-	if (f->path)
-		snprintf(what, sizeof what, "%s of %.4096s", f->call, f->path);
-	else if (f->port)
-		snprintf(what, sizeof what, "%s to port %d", f->call, f->port);
-	else
-		snprintf(what, sizeof what, "every %s", f->call);
-	switch (f->target) {
-	case FAULT_TARGET_SERVICES:
-		snprintf(out, size, "%.4000s by the services", what);
-		break;
-	case FAULT_TARGET_SERVICE:
-		snprintf(out, size, "%.4000s by service %.64s", what, f->service);
-		break;
-	case FAULT_TARGET_CANDIDATE:
-		snprintf(out, size, "%.4000s by the candidate's processes", what);
-		break;
-	case FAULT_TARGET_ALL:
-		snprintf(out, size, "%.4000s by every process", what);
-		break;
-	}
-}
-
-void sysfaults_describe(const struct fault *f, struct ev_fault *out)
-{
-	size_t n;
-
-	describe_target(f, out->target, sizeof out->target);
-	n = (size_t)snprintf(out->when, sizeof out->when, "after %llu calls",
-			     f->after);
-	if (f->every > 1 && n < sizeof out->when)
-		n += (size_t)snprintf(out->when + n, sizeof out->when - n,
-				      ", every %llu", f->every);
-	if (f->probability < 1.0 && n < sizeof out->when)
-		n += (size_t)snprintf(out->when + n, sizeof out->when - n,
-				      ", probability %g", f->probability);
-	if (f->limit && n < sizeof out->when)
-		snprintf(out->when + n, sizeof out->when - n, ", at most %llu",
-			 f->limit);
 }
 
 void sysfaults_record(const struct fault_plan *p, struct ev_fault *out)

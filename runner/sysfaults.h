@@ -15,10 +15,6 @@ struct sbx_verdict;
 struct scenario;
 struct tar_list;
 
-/* The trap families (masks for sbx_config) the plan needs for the
- * candidate's processes and for the services'. */
-void sysfaults_traps(const struct scenario *sc, unsigned *candidate,
-		     unsigned *services);
 /* The plan's run-time state (files is the bundle, for syscall.file's
  * sources); free it with sysfaults_free. */
 int sysfaults_new(const struct scenario *sc, const struct tar_list *files,
@@ -27,8 +23,6 @@ void sysfaults_free(struct fault_plan *p);
 /* The sandbox's call hook: the verdict for call c. */
 int sysfaults_call(struct fault_plan *p, const struct sbx *sb,
 		   const struct sbx_call *c, struct sbx_verdict *v);
-/* A syscall fault's target and schedule, for its record. */
-void sysfaults_describe(const struct fault *f, struct ev_fault *out);
 /* What each syscall fault did, into out (indexed as the scenario's plan). */
 void sysfaults_record(const struct fault_plan *p, struct ev_fault *out);
 

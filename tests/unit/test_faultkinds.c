@@ -250,7 +250,7 @@ static void legacy_setup(const struct scenario *sc, struct legacy *L)
 		services[sc->platform_service].env = L->platform_envp;
 		services[sc->platform_service].ready = SIM_DEFAULT_SOCKET;
 	}
-	sysfaults_traps(sc, &L->cfg.trap_candidate, &L->cfg.trap_services);
+	fault_traps(sc, &L->cfg.trap_candidate, &L->cfg.trap_services);
 	L->cfg.trap_services |= accept_traps;
 }
 

@@ -562,8 +562,15 @@ int rootfs_build(struct sbx *s, struct err *e)
 		if (rootfs_bind_ro(s->script_path, path, e) < 0)
 			return -1;
 	}
-	if (s->cfg.lab && lab_listen(s, e) < 0)
-		return -1;
+	return 0;
+}
+
+/* After rootfs_build and the lab channel's bind (lab_listen, called by the
+ * supervisor in between): /dev and /tmp. */
+int rootfs_finish(struct sbx *s, struct err *e)
+{
+	char opts[64], path[PATH_MAX + 64];
+
 	if (build_dev(s->root, e) < 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/tmp", s->root);

@@ -160,9 +160,11 @@ struct notif_bufs {
 
 /* --- rootfs.c: the root -------------------------------------------- */
 
-/* Build the session's root under s->root (skeleton, overlay, binds,
- * disk faults, the lab channel, /dev, /tmp), as real root. */
+/* Build the session's root under s->root, as real root: rootfs_build
+ * (skeleton, overlay, disk faults, binds), then the caller's lab_listen
+ * (the lab channel's bind), then rootfs_finish (/dev, /tmp). */
 int rootfs_build(struct sbx *s, struct err *e);
+int rootfs_finish(struct sbx *s, struct err *e);
 int rootfs_bind_ro(const char *src, const char *dst, struct err *e);
 /* Open path (O_PATH) beneath rootfd, never leaving it. */
 int rootfs_open_in(int rootfd, const char *path, int nofollow);

@@ -189,7 +189,9 @@ static int run_prepare(struct run *r, char *const argv[], char *const envp[],
 {
 	struct sbx *s = r->s;
 
-	if (rootfs_build(s, e) < 0 || notif_alloc(&r->nb, e) < 0)
+	/* The lab channel is bound into the root between its two steps. */
+	if (rootfs_build(s, e) < 0 || (s->cfg.lab && lab_listen(s, e) < 0) ||
+	    rootfs_finish(s, e) < 0 || notif_alloc(&r->nb, e) < 0)
 		return -1;
 	r->x = malloc(sizeof *r->x);
 	if (!r->x)

@@ -1,6 +1,6 @@
 /* agentd: the simulated agent platform's daemon (docs/platform.md).
  *
- * It serves the engine (sim.c) on a Unix socket, one request at a time:
+ * It serves the engine (sim.h) on a Unix socket, one request at a time:
  * a JSON line from agentctl in, a JSON line out.  The caller's uid, from
  * the kernel (SO_PEERCRED), names the actor in the audit trail.  In a
  * labrun sandbox it runs as the services' id, so the candidate can reach

@@ -3,8 +3,8 @@
  *
  * A policy is a versioned, declarative list of rules, first match wins;
  * every rule has an id, so a decision names the rule that made it.  This
- * module knows nothing of the platform's state or of files: sim.c keeps
- * the versions and the history. */
+ * module knows nothing of the platform's state or of files: the engine
+ * (sim_int.h) keeps the versions and the history. */
 #ifndef LABRUN_POLICY_H
 #define LABRUN_POLICY_H
 

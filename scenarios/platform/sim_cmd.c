@@ -3,75 +3,12 @@
  * entry.  The commands themselves are in the sim_cmd_*.c, by what they
  * operate on: observe (status, exporter, clock, metrics, trace, audit),
  * agents (agents and models), tools (tools, adapters, secrets), policy,
- * tasks (tasks, approvals, side effects, advance). */
-#include <stdarg.h>
+ * tasks (tasks, approvals, side effects, advance); what they share is in
+ * sim_ctx.c. */
 #include <stdio.h>
 #include <string.h>
 
 #include "scenarios/platform/sim_int.h"
-
-/* A refusal (status 1) or a usage error (2): the message on the reply's
- * err, and the status to return. */
-int sim_fail(struct ctx *x, int status, const char *fmt, ...)
-{
-	char msg[700];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (buf_printf(&x->r->err, NULL, "agentctl: %s\n", msg) < 0)
-		x->s->nomem = 1;
-	return status;
-}
-
-int sim_find_tool(struct ctx *x, const char *id, size_t *out)
-{
-	size_t i = FIND(x->s->tools, x->s->ntools, id);
-
-	if (i == x->s->ntools)
-		return sim_fail(x, 1, "no tool \"%s\"; `agentctl tools` lists them", id);
-	*out = i;
-	return 0;
-}
-
-int sim_find_agent(struct ctx *x, const char *id, size_t *out)
-{
-	size_t i = FIND(x->s->agents, x->s->nagents, id);
-
-	if (i == x->s->nagents)
-		return sim_fail(x, 1, "no agent \"%s\"; `agentctl agents` lists them", id);
-	*out = i;
-	return 0;
-}
-
-int sim_find_model(struct ctx *x, const char *id, size_t *out)
-{
-	size_t i = FIND(x->s->models, x->s->nmodels, id);
-
-	if (i == x->s->nmodels)
-		return sim_fail(x, 1, "no model \"%s\"; `agentctl models` lists them", id);
-	*out = i;
-	return 0;
-}
-
-unsigned sim_count_tasks(struct sim *s, enum task_state st)
-{
-	unsigned n = 0;
-
-	for (size_t i = 0; i < s->ntasks; i++)
-		n += s->tasks[i].state == st;
-	return n;
-}
-
-unsigned sim_pending_approvals(struct sim *s)
-{
-	unsigned n = 0;
-
-	for (size_t i = 0; i < s->nappr; i++)
-		n += s->appr[i].state == A_PENDING;
-	return n;
-}
 
 static int sim_cmd_help(struct ctx *x)
 {

@@ -1,17 +1,22 @@
 /* sim_int: the engine's insides, shared by its pieces (sim.h is its only
  * public face; nothing outside scenarios/platform includes this).
  *
- * The engine is one model in several files, cut along what they do:
- *   sim.c            open, command, close, check: the public functions
- *   sim_config.c     platform.json, the policies and the fault plan, loaded
- *   sim_model.c      changes put in force (policy, model, gate, threshold,
- *                    adapter, effect reverts) and faults taking effect
- *   sim_work.c       the workload: events, tasks, tool calls, approvals
- *   sim_out.c        the seeded randomness, times, metrics, logs and spans
+ * The engine is one model in several files, cut along what they do, each
+ * calling only the files listed after it:
+ *   sim_api.c        open, command, close, check: the public functions
+ *   sim_state.c      the files written after each command (state.json,
+ *                    metrics.prom, the fault record, the logs); a state
+ *                    afresh, and the replay of the journal that rebuilds one
  *   sim_cmd.c        the command table and how a command runs
  *   sim_cmd_*.c      the operator commands, by what they operate on
- *   sim_state.c      the files: state.json and its journal, the fault
- *                    record, the logs; the replay that rebuilds a state
+ *   sim_ctx.c        what the commands share: refusals, lookups, counts
+ *   sim_work.c       the workload: events, tasks, tool calls, approvals
+ *   sim_model.c      changes put in force (policy, model, gate, threshold,
+ *                    adapter, effect reverts) and faults taking effect
+ *   sim_journal.c    a command's journal entry and audit line; a log
+ *                    appended to its file
+ *   sim_config.c     platform.json, the policies and the fault plan, loaded
+ *   sim_out.c        the seeded randomness, times, metrics, logs and spans
  * Memory: every allocation goes through sim_calloc, sim_strdup or GROW,
  * and every JSON member or element through sim_set, sim_set_str,
  * sim_push or sim_push_str; each marks s->nomem when it fails, the code
@@ -341,6 +346,7 @@ unsigned sim_rnd_below(struct sim *s, unsigned n);
 void sim_seed_rng(struct sim *s);
 void sim_new_id(struct sim *s, char *out, size_t bytes);
 void sim_ts(int64_t ms, char out[32]);
+struct json_t *sim_jts(int64_t ms); /* sim_ts as a JSON string */
 void sim_metric_add(struct sim *s, const char *key, uint64_t by);
 void sim_metricf(struct sim *s, uint64_t by, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -401,11 +407,12 @@ void sim_review(struct sim *s, struct approval *ap, const char *by);
 /* Process every event due by t_ms; the clock ends at t_ms. */
 void sim_advance(struct sim *s, int64_t t_ms);
 
-/* Commands (sim_cmd.c): run one (the journal's replay too), and what
- * the commands share. */
+/* Commands (sim_cmd.c): run one (the journal's replay too). */
 int sim_run_command(struct sim *s, const char *actor, int pid,
 		    char *const *argv, size_t argc,
 		    const struct sim_file *file, struct sim_reply *reply);
+
+/* What the commands share (sim_ctx.c). */
 int sim_fail(struct ctx *x, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int sim_find_tool(struct ctx *x, const char *id, size_t *out);
@@ -438,10 +445,9 @@ int sim_cmd_advance(struct ctx *x);
 int sim_cmd_effects(struct ctx *x);
 int sim_cmd_effect(struct ctx *x);
 
-/* The files and the journal (sim_state.c). */
+/* The journal, the audit trail and the logs (sim_journal.c). */
 int sim_append(const char *dir, const char *name, struct buf *b,
 	       struct buf *err);
-int sim_flush(struct sim *s, struct buf *err);
 void sim_journal_add(struct sim *s, const char *actor, char *const *argv,
 		     size_t argc, const struct sim_file *file);
 void sim_audit_add(struct sim *s, const char *actor, int pid,
@@ -449,6 +455,9 @@ void sim_audit_add(struct sim *s, const char *actor, int pid,
 		   const struct sim_file *file, int status,
 		   const struct buf *out, const struct buf *err,
 		   const char *span);
+
+/* The files and the replay (sim_state.c). */
+int sim_flush(struct sim *s, struct buf *err);
 void sim_state_free(struct sim *s);
 void sim_begin(struct sim *s);
 int sim_resume(struct sim *s, const char *path);

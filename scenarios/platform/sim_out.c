@@ -118,6 +118,14 @@ void sim_ts(int64_t ms, char out[32])
 		 (unsigned)(ms % 1000));
 }
 
+json_t *sim_jts(int64_t ms)
+{
+	char when[32];
+
+	sim_ts(ms, when);
+	return json_string(when);
+}
+
 /* --- output ---------------------------------------------------------- */
 
 void sim_metric_add(struct sim *s, const char *key, uint64_t by)

@@ -3,50 +3,20 @@
  * state.json and the fault record written whole, after each command; the
  * state's journal of operator commands is what a restarted agentd replays
  * (sim_resume, writing nothing) to stand where it was.  It does not run
- * commands itself (sim_cmd.c) or decide what they do. */
+ * commands itself (sim_cmd.c) or decide what they do, and it does not
+ * keep the journal or the audit trail as commands run (sim_journal.c). */
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/err.h"
 #include "scenarios/platform/sim_int.h"
 
 /* --- files ------------------------------------------------------------ */
-
-int sim_append(const char *dir, const char *name, struct buf *b,
-	       struct buf *err)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	if (b->len == 0)
-		return 0;
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, b->data, b->len) < 0) {
-		buf_printf(err, NULL, "agentd: %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	b->len = 0;
-	return 0;
-}
-
-static json_t *jts(int64_t ms)
-{
-	char when[32];
-
-	sim_ts(ms, when);
-	return json_string(when);
-}
 
 /* The state as graders and operators read it, and the journal that
  * rebuilds it. */
@@ -56,7 +26,7 @@ static json_t *hist_json(struct sim *s, const struct hentry *h, size_t n, const 
 
 	for (size_t i = 0; i < n; i++)
 		sim_push(s, a, json_pack("{s:s,s:o,s:s,s:s}", key, h[i].what,
-			"at", jts(h[i].t_ms), "by", h[i].by, "how", h[i].how));
+			"at", sim_jts(h[i].t_ms), "by", h[i].by, "how", h[i].how));
 	return a;
 }
 
@@ -90,7 +60,7 @@ static json_t *state_json(struct sim *s)
 	hex_encode(s->seed, sizeof s->seed, seed);
 	sim_set_str(s, o, "platform", SIM_PLATFORM);
 	sim_set_str(s, o, "seed", seed);
-	sim_set(s, o, "clock", jts(s->now_ms));
+	sim_set(s, o, "clock", sim_jts(s->now_ms));
 	sim_set(s, o, "clock_unix_nano", json_integer(s->now_ms * 1000000));
 	x = json_object();
 	sim_set(s, x, "active", json_integer(s->active));
@@ -102,7 +72,7 @@ static json_t *state_json(struct sim *s)
 	a = json_array();
 	for (size_t i = 0; i < s->nhist; i++)
 		sim_push(s, a, json_pack("{s:i,s:o,s:s,s:s}", "version",
-			(json_int_t)s->hist[i].version, "at", jts(s->hist[i].t_ms),
+			(json_int_t)s->hist[i].version, "at", sim_jts(s->hist[i].t_ms),
 			"by", s->hist[i].by, "how", s->hist[i].how));
 	sim_set(s, x, "history", a);
 	sim_set(s, o, "policy", x);
@@ -114,7 +84,7 @@ static json_t *state_json(struct sim *s)
 			      "model", s->models[g->model].id, "status",
 			      g->quarantined ? "quarantined" : "active");
 		if (g->quarantined) {
-			sim_set(s, x, "quarantined_at", jts(g->quarantined_ms));
+			sim_set(s, x, "quarantined_at", sim_jts(g->quarantined_ms));
 			sim_set_str(s, x, "reason", g->reason);
 		}
 		sim_push(s, a, x);
@@ -174,11 +144,11 @@ static json_t *state_json(struct sim *s)
 		sim_task_name(p->task, tk);
 		x = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:b,s:b}", "id", id, "task", tk,
 			      "tool", s->tools[p->tool].id, "rule", p->rule, "state",
-			      sim_appr_states[p->state], "requested", jts(p->requested_ms),
+			      sim_appr_states[p->state], "requested", sim_jts(p->requested_ms),
 			      "risk", (int)p->risk, "auto", p->auto_,
 			      "reviewed", p->reviewed);
 		if (p->state != A_PENDING) {
-			sim_set(s, x, "decided", jts(p->decided_ms));
+			sim_set(s, x, "decided", sim_jts(p->decided_ms));
 			sim_set_str(s, x, "by", p->by);
 		}
 		sim_push(s, a, x);
@@ -196,8 +166,8 @@ static json_t *state_json(struct sim *s)
 		x = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:o,s:o}", "id", id, "kind",
 			      s->kinds[t->kind].id, "agent", s->agents[t->agent].id,
 			      "state", sim_task_states[t->state], "attempts", (json_int_t)t->attempts,
-			      "trace_id", t->trace, "created", jts(t->created_ms),
-			      "updated", jts(t->updated_ms));
+			      "trace_id", t->trace, "created", sim_jts(t->created_ms),
+			      "updated", sim_jts(t->updated_ms));
 		if (t->error[0] && t->state != T_DONE)
 			sim_set_str(s, x, "error", t->error);
 		sim_push(s, a, x);
@@ -213,14 +183,14 @@ static json_t *state_json(struct sim *s)
 		x = json_pack("{s:s,s:s,s:s,s:i,s:i,s:s,s:b,s:o,s:b,s:s}", "id", id, "task", tk,
 			"tool", s->tools[e->tool].id, "step", (int)(e->step + 1),
 			"attempt", (int)e->attempt, "key", e->key, "key_sent", e->keyed,
-			"at", jts(e->t_ms), "duplicate", e->duplicate,
+			"at", sim_jts(e->t_ms), "duplicate", e->duplicate,
 			"state", e->reverted ? "reverted" : "applied");
 		if (e->dup_of) {
 			sim_effect_name(e->dup_of, of);
 			sim_set_str(s, x, "duplicate_of", of);
 		}
 		if (e->reverted) {
-			sim_set(s, x, "reverted_at", jts(e->reverted_ms));
+			sim_set(s, x, "reverted_at", sim_jts(e->reverted_ms));
 			sim_set_str(s, x, "reverted_by", e->by);
 		}
 		sim_push(s, a, x);
@@ -232,7 +202,7 @@ static json_t *state_json(struct sim *s)
 			      s->tools[s->secrets[i].tool].id, "rotations",
 			      (json_int_t)s->secrets[i].rotations);
 		if (s->secrets[i].rotations)
-			sim_set(s, x, "rotated", jts(s->secrets[i].rotated_ms));
+			sim_set(s, x, "rotated", sim_jts(s->secrets[i].rotated_ms));
 		sim_push(s, a, x);
 	}
 	sim_set(s, o, "secrets", a);
@@ -251,7 +221,7 @@ static json_t *record_json(struct sim *s)
 				      "count", (json_int_t)f->count);
 
 		if (f->fired) {
-			sim_set(s, o, "at", jts(f->fired_ms));
+			sim_set(s, o, "at", sim_jts(f->fired_ms));
 			sim_set(s, o, "at_s", json_integer((f->fired_ms - s->start_ms) / 1000));
 		}
 		sim_push(s, a, o);
@@ -327,70 +297,7 @@ out:
 	return rc ? -1 : 0;
 }
 
-/* --- the journal, the audit trail, and the replay ---------------------- */
-
-void sim_journal_add(struct sim *s, const char *actor, char *const *argv,
-		     size_t argc, const struct sim_file *file)
-{
-	struct jentry *j;
-
-	if (GROW(s, s->journal, s->njournal) < 0)
-		return;
-	j = &s->journal[s->njournal++];
-	memset(j, 0, sizeof *j);
-	if (!(j->actor = sim_strdup(s, actor)) ||
-	    !(j->argv = sim_calloc(s, argc, sizeof *j->argv)))
-		return;
-	for (size_t i = 0; i < argc; i++) {
-		if (!(j->argv[j->argc] = sim_strdup(s, argv[i])))
-			return;
-		j->argc++;
-	}
-	if (file) {
-		if (!(j->fname = sim_strdup(s, file->name)) ||
-		    !(j->fdata = sim_calloc(s, file->len + 1, 1)))
-			return;
-		memcpy(j->fdata, file->data, file->len);
-		j->flen = file->len;
-	}
-}
-
-void sim_audit_add(struct sim *s, const char *actor, int pid,
-		   char *const *argv, size_t argc,
-		   const struct sim_file *file, int status,
-		   const struct buf *out, const struct buf *err,
-		   const char *span)
-{
-	json_t *o = json_object(), *a = json_array();
-	const struct buf *msg = status ? err : out;
-	char first[240] = "";
-
-	if (msg->len) {
-		size_t n = strcspn((char *)msg->data, "\n");
-
-		snprintf(first, sizeof first, "%.*s", (int)(n < 239 ? n : 239),
-			 (char *)msg->data);
-	}
-	for (size_t i = 0; i < argc; i++)
-		sim_push_str(s, a, argv[i]);
-	sim_set(s, o, "seq", json_integer(++s->audit_seq));
-	sim_set(s, o, "ts", jts(s->now_ms));
-	sim_set_str(s, o, "actor", actor);
-	/* the caller's process, as the kernel names it (SO_PEERCRED): a
-	 * grader matches it with labrun's command log to know which program
-	 * asked (docs/validity.md, V2) */
-	if (pid > 0)
-		sim_set(s, o, "pid", json_integer(pid));
-	sim_set(s, o, "argv", a);
-	if (file)
-		sim_set_str(s, o, "file", file->name);
-	sim_set(s, o, "exit", json_integer(status));
-	sim_set(s, o, "outcome", json_string(status == 0 ? "ok" :
-						      status == 2 ? "usage" : "refused"));
-	sim_set_str(s, o, "message", first);
-	sim_set_str(s, o, "span_id", span);
-	sim_put_line(s, &s->audit, o);
-}
+/* --- a state afresh, and the replay ------------------------------------ */
 
 void sim_state_free(struct sim *s)
 {

@@ -1,5 +1,6 @@
-/* sim: the agent platform's engine (sim.h, docs/platform.md): open,
- * command, close and check, the functions the rest of labrun sees.
+/* sim_api: the agent platform's engine (sim.h, docs/platform.md): open,
+ * command, close and check, the functions the rest of labrun sees (all
+ * but sim_reply_release, in sim_ctx.c, which the engine uses too).
  *
  * The model is loaded from platform.json and the policies/ beside it, and
  * the state is whatever the seed, the fault plan and the journal of
@@ -241,10 +242,4 @@ int sim_check(const char *config_path, const char *faults_json,
 int sim_fault_known(const char *kind)
 {
 	return sim_pf_kind(kind) >= 0;
-}
-
-void sim_reply_release(struct sim_reply *r)
-{
-	buf_release(&r->out);
-	buf_release(&r->err);
 }

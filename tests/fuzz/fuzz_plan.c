@@ -1,5 +1,6 @@
 /* fuzz_plan: the fault plan and its variants, as `labrun validate` checks
- * them: scenario.c's checks of $.faults and $.variants (every variant's
+ * them: the kinds table's checks of $.faults (runner/faultkinds.c) and
+ * scenario.c's of $.variants (every variant's
  * plan checked as a plan), then agentd's own check of the platform faults
  * (sim_check, against a small platform written once to a private
  * temporary directory).  The fixed part of scenario.json is a valid

@@ -1,7 +1,7 @@
 /* fuzz_plan: the fault plan and its variants, as `labrun validate` checks
  * them: the kinds table's checks of $.faults (runner/faultkinds.c) and
- * scenario.c's of $.variants (every variant's
- * plan checked as a plan), then agentd's own check of the platform faults
+ * scenario.c's of $.variants (every variant's plan checked as a plan),
+ * then agentd's own check of the platform faults
  * (sim_check, against a small platform written once to a private
  * temporary directory).  The fixed part of scenario.json is a valid
  * manifest with two services, agentd and a shell service, and a tree with

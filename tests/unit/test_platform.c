@@ -99,7 +99,7 @@ static void test_check(const char *top)
 	char path[4096];
 	struct buf why = BUF_INIT;
 
-	snprintf(path, sizeof path, "%s/tests/platform/etc/agentd/platform.json", top);
+	snprintf(path, sizeof path, "%s/tests/fixtures/platform/etc/agentd/platform.json", top);
 	ok(sim_check(path, NULL, &why) == 0, "the test platform is valid");
 	ok(sim_check(path, "[{\"id\": \"f\", \"kind\": \"platform.tool_outage\", \"tool\": \"web.fetch\", \"at_s\": 60}]",
 		     &why) == 0, "a valid fault plan");

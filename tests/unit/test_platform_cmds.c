@@ -1,6 +1,6 @@
 /* test_platform_cmds: the platform's operator commands, driven through
  * sim_open and sim_command as agentd drives them, on a copy of the test
- * platform (tests/platform) in a private directory: no root, no daemon,
+ * platform (tests/fixtures/platform) in a private directory: no root, no daemon,
  * no socket.  Each command's answer and status, the refusals and usage
  * errors, the journal's replay after a restart, a damaged state file, and
  * a behaviour.lua that fills its memory cap (an error, not an abort).
@@ -58,13 +58,13 @@ static int fresh(struct env *v, const char *top, const char *name,
 		return -1;
 	}
 	for (size_t i = 0; i < 3; i++) {
-		snprintf(from, sizeof from, "%s/tests/platform/etc/agentd/policies/%s", top, pols[i]);
+		snprintf(from, sizeof from, "%s/tests/fixtures/platform/etc/agentd/policies/%s", top, pols[i]);
 		snprintf(to, sizeof to, "%s/%s", v->config, pols[i]);
 		if (copy(from, to) < 0)
 			return -1;
 	}
 	snprintf(v->config, sizeof v->config, "%s/etc/agentd/platform.json", dir);
-	snprintf(from, sizeof from, "%s/tests/platform/etc/agentd/platform.json", top);
+	snprintf(from, sizeof from, "%s/tests/fixtures/platform/etc/agentd/platform.json", top);
 	if (!behaviour) {
 		if (copy(from, v->config) < 0)
 			return -1;

@@ -168,7 +168,7 @@ static void test_open(const char *top, const char *dir)
 	long n, runs = 0, bad = 0, unnoticed = 0, total;
 	int nomem;
 
-	snprintf(config, sizeof config, "%s/tests/platform/etc/agentd/platform.json", top);
+	snprintf(config, sizeof config, "%s/tests/fixtures/platform/etc/agentd/platform.json", top);
 	snprintf(state, sizeof state, "%s/state", dir);
 	snprintf(logs, sizeof logs, "%s/logs", dir);
 	if (mkdir_p(state, 0755, &e) < 0 || mkdir_p(logs, 0755, &e) < 0) {
@@ -206,7 +206,7 @@ int main(void)
 
 	top = top ? top : ".";
 	printf("# the engine out of memory\n"); /* stdout's buffer, before any failure */
-	snprintf(config, sizeof config, "%s/tests/platform/etc/agentd/platform.json", top);
+	snprintf(config, sizeof config, "%s/tests/fixtures/platform/etc/agentd/platform.json", top);
 	snprintf(dir, sizeof dir, "%s/labrun-test-platform-oom.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
 		ok(0, "mkdtemp");

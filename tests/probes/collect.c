@@ -3,10 +3,10 @@
  * rows A3, L1, P2); prints one line per attempt: "NAME errno=ENAME",
  * "NAME ok" or "NAME VALUE".
  *
- *   collect plant DIR [STATE]
- *                         in DIR: links to secrets and to labrun's
- *                         sessions register on the host (STATE, by default
- *                         /run/labrun/sessions), a FIFO, a socket, a
+ *   collect plant DIR STATE
+ *                         in DIR: links to secrets and to the test's own
+ *                         sessions register on the host (STATE: the test
+ *                         names it, never the host's), a FIFO, a socket, a
  *                         device, sparse giants, names with control bytes
  *   collect argv-race N   N times, exec /bin/true while a thread rewrites
  *                         its argv
@@ -169,12 +169,12 @@ static int forge(void)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "plant"))
-		return plant(argv[2], argc == 4 ? argv[3] : "/run/labrun/sessions");
+	if (argc == 4 && !strcmp(argv[1], "plant"))
+		return plant(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "argv-race"))
 		return argv_race(strtol(argv[2], NULL, 10));
 	if (argc == 2 && !strcmp(argv[1], "forge"))
 		return forge();
-	fprintf(stderr, "usage: collect plant DIR [STATE] | argv-race N | forge\n");
+	fprintf(stderr, "usage: collect plant DIR STATE | argv-race N | forge\n");
 	return 2;
 }

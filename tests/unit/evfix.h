@@ -214,14 +214,4 @@ static inline int evfix_put(const char *path, const char *text)
 	return write_file_atomic(path, text, strlen(text), 0644, &e);
 }
 
-/* A private directory for the test under $TMPDIR (tests/run.sh gives
- * each run its own), or /tmp. */
-static inline int evfix_tmpdir(char *dir, size_t size, const char *name)
-{
-	const char *t = getenv("TMPDIR");
-
-	snprintf(dir, size, "%s/labrun-%s.XXXXXX", t && *t ? t : "/tmp", name);
-	return mkdtemp(dir) ? 0 : -1;
-}
-
 #endif

@@ -772,8 +772,8 @@ int main(void)
 	struct sign_pub other;
 	struct err e = {0};
 
-	if (evfix_tmpdir(dir, sizeof dir, "test-batch") < 0) {
-		printf("# mkdtemp: %s\n", strerror(errno));
+	if (private_dir("test-batch", "the test's files", dir, sizeof dir, &e) < 0) {
+		printf("# %s\n", e.msg[0] ? e.msg : strerror(errno));
 		return 1;
 	}
 	ok(sign_sec_ephemeral(&issuer_sk, &e) == 0 && sign_sec_ephemeral(&other_sk, &e) == 0,

@@ -5,6 +5,7 @@
  * the reference, legacy_*), and faults_apply on a temporary tree.  It
  * needs no root and starts no sandbox. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -478,7 +479,7 @@ static int write_at(int dir, const char *name, const char *data)
 
 static void test_apply(void)
 {
-	char dir[] = "/tmp/test_faultkinds.XXXXXX";
+	char dir[PATH_MAX];
 	struct fault plan[] = {
 		{.id = "swap", .kind = FAULT_FILE_REPLACE, .path = "/etc/app/policy.json",
 		 .from = "faults/v7.json"},
@@ -498,8 +499,8 @@ static void test_apply(void)
 	int root, app = -1, fd;
 	ssize_t n;
 
-	if (!mkdtemp(dir)) {
-		ok(0, "mkdtemp");
+	if (private_dir("test-faultkinds", "the test's tree", dir, sizeof dir, &e) < 0) {
+		ok(0, "a private directory: %s", e.msg);
 		return;
 	}
 	root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -424,7 +424,6 @@ static void test_lua_memory(const char *top)
 int main(void)
 {
 	const char *top = getenv("TOP");
-	const char *tmp = getenv("TMPDIR");
 	struct env v;
 	struct sim_reply r = {BUF_INIT, BUF_INIT, 0};
 	struct buf why = BUF_INIT;
@@ -432,9 +431,8 @@ int main(void)
 	struct sim *s = NULL;
 
 	top = top ? top : ".";
-	snprintf(root, sizeof root, "%s/labrun-test-platform-cmds.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-	if (!mkdtemp(root)) {
-		ok(0, "mkdtemp %s", root);
+	if (private_dir("test-platform-cmds", "the platform's copies", root, sizeof root, &e) < 0) {
+		ok(0, "a private directory: %s", e.msg);
 		return tap_done();
 	}
 	if (fresh(&v, top, "main", NULL) < 0 || sim_open(&v.p, "0a", NULL, &s, &why) < 0) {

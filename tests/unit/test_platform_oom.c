@@ -200,16 +200,15 @@ static void test_open(const char *top, const char *dir)
 
 int main(void)
 {
-	const char *top = getenv("TOP"), *tmp = getenv("TMPDIR");
+	const char *top = getenv("TOP");
 	char config[4096], dir[2048];
 	struct err e = {0};
 
 	top = top ? top : ".";
 	printf("# the engine out of memory\n"); /* stdout's buffer, before any failure */
 	snprintf(config, sizeof config, "%s/tests/fixtures/platform/etc/agentd/platform.json", top);
-	snprintf(dir, sizeof dir, "%s/labrun-test-platform-oom.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		ok(0, "mkdtemp");
+	if (private_dir("test-platform-oom", "the platform's files", dir, sizeof dir, &e) < 0) {
+		ok(0, "a private directory: %s", e.msg);
 		return tap_done();
 	}
 	test_check(config);

@@ -787,9 +787,9 @@ int main(void)
 
 	char real[PATH_MAX];
 
-	if (evfix_tmpdir(dir, sizeof dir, "test-recert") < 0 || !realpath(dir, real) ||
+	if (private_dir("test-recert", "the test's files", dir, sizeof dir, &e) < 0 || !realpath(dir, real) ||
 	    strlen(real) > 200) {
-		printf("# mkdtemp: %s\n", strerror(errno));
+		printf("# %s\n", e.msg[0] ? e.msg : strerror(errno));
 		return 1;
 	}
 	/* the plan names bundles by absolute path */

@@ -208,8 +208,17 @@ fuzz:
 	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_TARGETS=$(FUZZ_TARGETS) \
 		FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) bash tests/fuzz/campaign.sh $(CURDIR)/build-fuzz
 
-deps:
+# The JavaScript the tests run (tests/node/package.json): installed from the
+# npm registry at the versions the lock file pins, once per change of it.
+NODE_STAMP := tests/node/node_modules/.package-lock.json
+
+deps: $(NODE_STAMP)
 	@sh scenarios/deps.sh $(DEB_PKGS)
+
+$(NODE_STAMP): tests/node/package-lock.json
+	@command -v npm >/dev/null 2>&1 || sh scenarios/deps.sh nodejs npm
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 demo: deps
 	$(MAKE) all

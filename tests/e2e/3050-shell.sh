@@ -9,6 +9,8 @@
 command -v tmux >/dev/null || { skip "tmux is not installed"; done_testing; exit 0; }
 S=$T/explore
 "$LABRUN" new explore -o "$S" >/dev/null || { fail "labrun new writes the template"; done_testing; exit 1; }
+tree_sums() { (cd "$1" && find . -printf '%p %m %s\n' -type f -exec sha256sum {} + | sort); }
+tree_sums "$S" >"$T/before.sums"
 TM="tmux -L labrun-test-$$ -f /dev/null"
 trap '$TM kill-server 2>/dev/null; rm -rf "$T"' EXIT
 
@@ -51,7 +53,8 @@ see a "icanon echo" "the terminal is restored"
 check "no evidence anywhere under the test's directory" \
 	sh -c "! find '$T' -name '*.ev' -o -name '*.ev.*' | grep -q ."
 check "no spool record" sh -c "! ls -A '$LABRUN_SPOOL_DIR' 2>/dev/null | grep -q ."
-check "the scenario directory is untouched" sh -c "cd '$S' && ! find . -newer scenario.json -type f | grep -q ."
+tree_sums "$S" >"$T/after.sums"
+check "the scenario directory is untouched" cmp "$T/before.sums" "$T/after.sums"
 left=$(leftovers)
 [ -z "$left" ] && pass "nothing is left on the host" || { fail "nothing is left on the host"; printf '%s\n' "$left" | sed 's/^/#   /'; }
 

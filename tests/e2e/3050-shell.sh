@@ -67,6 +67,19 @@ keys b C-d
 see b "labrun shell: ended by exit" "Ctrl-D ends it"
 see b "EXIT=0" "exit 0"
 
+# --variant: the banner names the variant, and its fault plan runs.
+"$LABRUN" new vary --from approval-threshold -o "$T/vary" >/dev/null
+start d "$T/vary" --variant early-95
+see d "labrun shell: vary 0.1.0, variant early-95, seed" "--variant: the banner names it"
+see d "left] candidate@lab:~\$" "a shell in that variant"
+keys d "lab services" Enter
+see d "agentd" "lab services lists the scenario's service"
+keys d "exit" Enter
+see d "EXIT=0" "exit 0"
+start e "$T/vary" --variant no-such
+see e "labrun shell: --variant no-such" "an unknown variant is refused, named"
+see e "EXIT=2" "as a usage error"
+
 # A scenario validate refuses is refused here too, before any sandbox.
 cp -a "$S" "$T/bad" && sed -i 's/"pass_mark": 800/"pass_mark": 8000/' "$T/bad/scenario.json"
 start c "$T/bad"

@@ -19,11 +19,13 @@ CC ?= cc
 # exam host recipe with Debian's own sshd, started by the test alone;
 # slurmctld, slurmd, slurm-client and munge let tests/interop/0400 and the
 # bench run recertification batches as a Slurm array on a one-node cluster
-# the test starts and stops itself).
+# the test starts and stops itself; groff-base brings groff, which checks
+# and renders the generated labrun(1)).
 DEB_PKGS := build-essential pkg-config libseccomp-dev liblua5.4-dev \
 	libarchive-dev libjansson-dev libsodium-dev minisign bubblewrap \
 	asciinema tmux python3 util-linux bsdutils procps nftables faketime \
-	openssh-server openssh-client sudo slurmctld slurmd slurm-client munge
+	openssh-server openssh-client sudo slurmctld slurmd slurm-client munge \
+	groff-base
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -81,10 +83,16 @@ HEADERS := $(wildcard base/*.h runner/*.h sandbox/*.h graders/*.h scenarios/plat
 
 .PHONY: all test check demo bench install deps clean unit probes fmt fuzz fuzz-bins
 all: $(B)/labrun $(LIBEXEC)/labrun-init $(LIBEXEC)/bin/.dir $(LIBEXEC)/bin/lab \
-	$(LIBEXEC)/bin/labrc $(LIBEXEC)/bin/agentd $(LIBEXEC)/bin/agentctl
+	$(LIBEXEC)/bin/labrc $(LIBEXEC)/bin/agentd $(LIBEXEC)/bin/agentctl \
+	$(B)/labrun.1
 
 $(B)/labrun: $(B)/obj/runner/main.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# labrun(1), generated from the binary's own help texts (docs/man.sh): the
+# manual cannot say other than --help does.
+$(B)/labrun.1: $(B)/labrun docs/man.sh
+	sh docs/man.sh $(B)/labrun >$@.tmp && mv $@.tmp $@
 
 $(BASE_LIB): $(patsubst %.c,$(B)/obj/%.o,$(BASE_SRCS))
 	rm -f $@ && $(AR) rcs $@ $^
@@ -227,12 +235,22 @@ demo: deps
 bench: all probes
 	bash tests/bench/bench.sh
 
+# The library (every scenarios/*/ with a scenario.json) goes where
+# labrun new looks beside an installed labrun: PREFIX/share/labrun/scenarios.
+LIBRARY := $(patsubst %/scenario.json,%,$(wildcard scenarios/*/scenario.json))
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/labrun/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/labrun/bin \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/labrun/scenarios
 	install -m 0755 $(B)/labrun $(DESTDIR)$(PREFIX)/bin/labrun
 	install -m 0755 $(LIBEXEC)/labrun-init $(DESTDIR)$(PREFIX)/libexec/labrun/
 	cp -R $(LIBEXEC)/bin/. $(DESTDIR)$(PREFIX)/libexec/labrun/bin/
 	rm -f $(DESTDIR)$(PREFIX)/libexec/labrun/bin/.dir
+	install -m 0644 $(B)/labrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/labrun.1
+	for d in $(LIBRARY); do \
+		rm -rf $(DESTDIR)$(PREFIX)/share/labrun/$$d && \
+		cp -R $$d $(DESTDIR)$(PREFIX)/share/labrun/scenarios/ || exit 1; \
+	done
 
 clean:
 	rm -rf build build-check build-fuzz

@@ -77,6 +77,7 @@
 #define SESSION_MIN_PROCS 8               /* init, shell, simulator, a pipeline */
 #define SESSION_MIN_NOFILE 16             /* stdio and a few files */
 #define SESSION_MAX_NOFILE 65536          /* the usual hard RLIMIT_NOFILE */
+#define SHELL_TIME_S 86400                /* labrun shell: no exam's limit, but an end */
 
 /* Scenario sources (scenario.json schema v1 and its neighbours). */
 #define SCENARIO_MAX_TITLE 200            /* bytes; one line in a listing */

@@ -369,6 +369,28 @@ out:
 	return rc;
 }
 
+int bundle_read_packed(const char *path, const struct tar_limits *lim,
+		       struct tar_list *out, char digest_out[SIGN_SHA256_HEX],
+		       struct err *e)
+{
+	struct buf data = BUF_INIT;
+	struct tar_list l = {NULL, 0, 0};
+	size_t max;
+	int rc = -1;
+
+	if (archive_bound(lim, &max) < 0)
+		return err_set(e, ERR_USAGE, "%s: limits too large", path);
+	if (read_file_bounded(path, max, &data, e) < 0)
+		return -1;
+	if (tar_read(data.data, data.len, path, lim, &l, e) == 0) {
+		sha256_hex(data.data, data.len, digest_out);
+		*out = l;
+		rc = 0;
+	}
+	buf_release(&data);
+	return rc;
+}
+
 /* ---- extracting ---- */
 
 /* Open the directory comp beneath parent, never following a link; make it

@@ -30,6 +30,14 @@ int bundle_open(const char *path, const struct sign_trust *trust,
 		char digest_out[SIGN_SHA256_HEX],
 		const struct sign_pub **signer, struct err *e);
 
+/* Read a bundle already packed, its signature unchecked: only for pack,
+ * which compares its own output with what was packed before under the
+ * same version (whoever signed it, the bytes are what count).  The
+ * archive is still parsed as hostile input, bounded by lim. */
+int bundle_read_packed(const char *path, const struct tar_limits *lim,
+		       struct tar_list *out, char digest_out[SIGN_SHA256_HEX],
+		       struct err *e);
+
 /* A scenario as a command names it: a source directory (read as pack
  * would, digest of the bundle pack would make, keyid "", *unsigned_dir 1)
  * or a signed bundle, which needs trust (ERR_USAGE without it). */

@@ -21,7 +21,8 @@
 extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_run[], usage_take[], usage_verify[], usage_doctor[],
 	usage_sessions[], usage_end[], usage_exam[], usage_selftest[],
-	usage_regrade[], usage_recert[], usage_batch[], usage_spool[];
+	usage_regrade[], usage_recert[], usage_batch[], usage_spool[],
+	usage_new[], usage_shell[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -36,6 +37,8 @@ static const char usage_help[] =
 const struct cmd labrun_cmds[] = {
 	{"keygen", cmd_keygen, 0, "make an Ed25519 key pair (minisign format)",
 	 usage_keygen},
+	{"new", cmd_new, 0, "start a scenario directory from the library or a template",
+	 usage_new},
 	{"validate", cmd_validate, 0,
 	 "check a scenario directory, every problem at once", usage_validate},
 	{"selftest", cmd_selftest, CMD_CONFIG | CMD_TRUST | CMD_STOP,
@@ -44,6 +47,11 @@ const struct cmd labrun_cmds[] = {
 	/* the configuration and the stop flag for the selftest it runs */
 	{"pack", cmd_pack, CMD_CONFIG | CMD_STOP,
 	 "validate and sign a scenario into a bundle", usage_pack},
+	/* the configuration and the stop flag for its session; no key:
+	 * nothing is signed */
+	{"shell", cmd_shell, CMD_CONFIG | CMD_TRUST | CMD_STOP,
+	 "explore a scenario's faulted system as a candidate: no grading, no evidence",
+	 usage_shell},
 	{"run", cmd_run, NEEDS_SESSION,
 	 "run a session from a script and write signed evidence", usage_run},
 	{"take", cmd_take, NEEDS_SESSION,

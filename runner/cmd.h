@@ -107,6 +107,8 @@ void cmd_print_list(void);
 
 int cmd_help(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_new(int argc, char **argv);
+int cmd_shell(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -14,11 +14,16 @@ const char usage_keygen[] =
 	"usage: labrun keygen -p PUBFILE -s SECFILE\n"
 	"\n"
 	"Make an Ed25519 key pair in minisign format.  The public key goes to\n"
-	"PUBFILE: give it to verifiers, or to exam hosts as --trust.  The\n"
-	"secret key goes to SECFILE, created with mode 0600.  Neither file may\n"
-	"exist already.  The secret key is not encrypted, so that labrun can\n"
-	"sign unattended; stock minisign signs with it too\n"
+	"PUBFILE, the secret key to SECFILE, created with mode 0600.  Neither\n"
+	"file may exist already.  The secret key is not encrypted, so that\n"
+	"labrun can sign unattended; stock minisign signs with it too\n"
 	"(minisign -S -s SECFILE -m FILE).\n"
+	"\n"
+	"labrun uses two kinds of key pair; make one of each:\n"
+	"  an author's   signs scenario bundles (labrun pack -s SECFILE); exam\n"
+	"                hosts trust its PUBFILE (run, take, exam --trust)\n"
+	"  an issuer's   signs evidence (labrun run, take, exam --key SECFILE);\n"
+	"                verifiers check with its PUBFILE (labrun verify -p)\n"
 	"\n"
 	"  -p PUBFILE   where to write the public key\n"
 	"  -s SECFILE   where to write the secret key (mode 0600)\n"
@@ -68,7 +73,12 @@ int cmd_keygen(int argc, char **argv)
 	printf("public key: %s\n", pub);
 	printf("secret key: %s\n", sec);
 	printf("key id: %s\n", id);
-	printf("hint: %s signs evidence and bundles; keep it secret, mode "
-	       "0600, and off shared disks\n", sec);
+	/* One pair serves one role: the hint says both, since keygen
+	 * cannot know which this one is for. */
+	printf("hint: as an author's key, %s signs bundles (labrun pack -s) and "
+	       "exam hosts trust %s (--trust); as an issuer's key, it signs "
+	       "evidence (labrun run, take, exam --key) and verifiers check "
+	       "with %s (labrun verify -p); keep %s secret, mode 0600, off "
+	       "shared disks\n", sec, pub, pub, sec);
 	return EXIT_YES;
 }

@@ -4,6 +4,7 @@
  * (a scenario whose grader cannot tell right from wrong is not signed),
  * tarball.c and sign.c make the bytes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 #include "runner/cmd.h"
 #include "runner/dryrun.h"
 #include "runner/opts.h"
+#include "runner/recert.h"
 #include "runner/scenario.h"
 #include "runner/selftest.h"
 #include "runner/sign.h"
@@ -27,8 +29,8 @@
 extern const char usage_pack[];
 
 const char usage_pack[] =
-	"usage: labrun pack DIR -s AUTHOR_SEC -o NAME.lab [--runs N]\n"
-	"                   [--limit KEY=VALUE]... [--config FILE]\n"
+	"usage: labrun pack DIR -s AUTHOR_SEC -o NAME.lab [--bundles DIR]\n"
+	"                   [--runs N] [--limit KEY=VALUE]... [--config FILE]\n"
 	"\n"
 	"Check the scenario source in DIR, qualify it (labrun selftest: the\n"
 	"untouched state fails, the reference solution passes, each wrong\n"
@@ -39,8 +41,15 @@ const char usage_pack[] =
 	"failure neither is left behind.  DIR may hold regular files and\n"
 	"directories only.  The selftest runs sessions, so pack runs as root.\n"
 	"\n"
+	"A version names exactly one tree: pack refuses to sign other bytes\n"
+	"under an id and version already packed at NAME.lab or among the\n"
+	"bundles in --bundles, and says which version to bump to.  The same\n"
+	"bytes again are fine.\n"
+	"\n"
 	"  -s AUTHOR_SEC      the author's secret key (labrun keygen; mode 0600)\n"
 	"  -o NAME.lab        the bundle to write, outside DIR\n"
+	"  --bundles DIR      bundles already published (NAME.lab files), whose\n"
+	"                     versions this one must not reuse with other bytes\n"
 	"  --runs N           the selftest's repetitions (default 1)\n"
 	"  --config FILE      the host's configuration, for the selftest's\n"
 	"                     session limits (default /etc/labrun/labrun.conf)\n"
@@ -60,6 +69,7 @@ const char usage_pack[] =
 
 struct pack_args {
 	const char *dir, *sec, *out, *config;
+	const char *bundles; /* --bundles: the published bundles, or NULL */
 	unsigned runs; /* the selftest's repetitions */
 	struct tar_limits lim;
 	unsigned depth;
@@ -73,6 +83,7 @@ static int parse_args(const struct cmd *c, int argc, char **argv,
 		{"limit", required_argument, NULL, 'L'},
 		{"runs", required_argument, NULL, 'R'},
 		{"config", required_argument, NULL, 'C'},
+		{"bundles", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -106,6 +117,9 @@ static int parse_args(const struct cmd *c, int argc, char **argv,
 			break;
 		case 'C':
 			a->config = optarg;
+			break;
+		case 'B':
+			a->bundles = optarg;
 			break;
 		default:
 			return cmd_bad_option(c, opt, argv);
@@ -190,6 +204,121 @@ static int check_manifest(const struct pack_args *a, const struct tar_list *l,
 	return 0;
 }
 
+/* What pack knows of the versions already packed of the scenario it
+ * packs: the highest, and one with the same version but other bytes. */
+struct packed {
+	const char *id, *version, *digest; /* this pack's */
+	char highest[SCENARIO_MAX_VERSION + 1]; /* "" none yet */
+	char clash[PATH_MAX];                   /* "" none */
+};
+
+/* One bundle already packed at path: compared with this one when it is
+ * of the same scenario.  A file that cannot be read as a scenario bundle
+ * is not compared; from --bundles (quiet: -o's is overwritten) that is
+ * said, since a version there might then be reused. */
+static void compare_packed(const char *path, const struct pack_args *a,
+			   int quiet, struct packed *p)
+{
+	struct tar_list files = {NULL, 0, 0};
+	struct problems probs = {NULL, 0, 0};
+	struct scenario sc;
+	char digest[SIGN_SHA256_HEX];
+	struct err e = {ERR_NONE, ""};
+
+	memset(&sc, 0, sizeof sc);
+	if (bundle_read_packed(path, &a->lim, &files, digest, &e) < 0 ||
+	    scenario_load(&files, a->depth, &sc, &probs, &e) < 0) {
+		if (!quiet)
+			cmd_printf(stderr, "labrun pack: note: %s: not compared (%s)\n",
+				   path, probs.n ? probs.v[0] : e.msg);
+		if (sc.id)
+			scenario_release(&sc);
+		problems_release(&probs);
+		tar_list_release(&files);
+		return;
+	}
+	if (!strcmp(sc.id, p->id)) {
+		if (!p->highest[0] || recert_semver_cmp(sc.version, p->highest) > 0)
+			snprintf(p->highest, sizeof p->highest, "%s", sc.version);
+		if (!p->clash[0] && !strcmp(sc.version, p->version) &&
+		    strcmp(digest, p->digest))
+			snprintf(p->clash, sizeof p->clash, "%s", path);
+	}
+	scenario_release(&sc);
+	problems_release(&probs);
+	tar_list_release(&files);
+}
+
+/* The version after v: its release when v is a pre-release (1.3.0-rc.1
+ * comes before 1.3.0), otherwise the next patch; build metadata dropped. */
+static void next_version(const char *v, char *out, size_t size)
+{
+	unsigned long long x[3] = {0, 0, 0};
+	const char *p = v;
+	char *end;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		x[i] = strtoull(p, &end, 10);
+		p = *end == '.' && i < 2 ? end + 1 : end;
+	}
+	if (*p == '-')
+		snprintf(out, size, "%llu.%llu.%llu", x[0], x[1], x[2]);
+	else
+		snprintf(out, size, "%llu.%llu.%llu", x[0], x[1], x[2] + 1);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && !strcmp(s + n - k, suffix);
+}
+
+/* A version names one tree: refuse other bytes under this scenario's id
+ * and version when -o or a NAME.lab in --bundles already holds them,
+ * naming the version to bump to (after the highest packed). */
+static int check_versions(const struct pack_args *a, const struct scenario *sc,
+			  const char *digest, struct err *e)
+{
+	struct packed p;
+	char **names = NULL, path[PATH_MAX], next[SCENARIO_MAX_VERSION + 32];
+	size_t n = 0, i;
+	int dfd, rc;
+
+	memset(&p, 0, sizeof p);
+	p.id = sc->id;
+	p.version = sc->version;
+	p.digest = digest;
+	if (access(a->out, F_OK) == 0)
+		compare_packed(a->out, a, 1, &p);
+	if (a->bundles) {
+		dfd = open(a->bundles, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return err_sys(e, ERR_USAGE, errno, "--bundles %s", a->bundles);
+		rc = dir_names(dfd, RECERT_MAX_FILES, &names, &n, e);
+		close(dfd);
+		if (rc != 0)
+			return rc < 0 ? err_wrap(e, "--bundles %s", a->bundles)
+				      : err_set(e, ERR_REFUSED, "--bundles %s: more than %d files",
+						a->bundles, RECERT_MAX_FILES);
+		for (i = 0; i < n; i++) {
+			if (ends_with(names[i], ".lab") &&
+			    (size_t)snprintf(path, sizeof path, "%s/%s", a->bundles,
+					     names[i]) < sizeof path)
+				compare_packed(path, a, 0, &p);
+		}
+		dir_names_free(names, n);
+	}
+	if (!p.clash[0])
+		return 0;
+	next_version(p.highest, next, sizeof next);
+	return err_set(e, ERR_REFUSED,
+		       "%s: %s %s is already packed with other bytes at %s; nothing written; hint: a version names one tree: set \"version\" in %s/scenario.json to %s (the next after %s, the highest version of %s packed)",
+		       a->dir, sc->id, sc->version, p.clash, a->dir, next,
+		       p.highest, sc->id);
+}
+
 /* The selftest matrix over DIR: EXIT_YES when qualified; otherwise its
  * table and why on stderr and the exit code (1 not qualified, 3 a session
  * erred, or the setup's own when the configuration could not be read);
@@ -247,7 +376,7 @@ static int qualify(const struct cmd *c, const struct pack_args *a,
 int cmd_pack(int argc, char **argv)
 {
 	const struct cmd *c = cmd_find("pack");
-	struct pack_args a = {NULL, NULL, NULL, NULL, 1, {0, 0, 0}, 0, 0};
+	struct pack_args a = {NULL, NULL, NULL, NULL, NULL, 1, {0, 0, 0}, 0, 0};
 	struct tar_list files = {NULL, 0, 0};
 	struct buf tar = BUF_INIT, sig = BUF_INIT;
 	struct problems probs = {NULL, 0, 0};
@@ -287,14 +416,18 @@ int cmd_pack(int argc, char **argv)
 		goto out;
 	}
 	have_sc = 1;
+	/* The bytes first: a version already packed with other bytes is
+	 * refused before the selftest's sessions run. */
+	if (tar_write(&files, &tar, &e) < 0)
+		goto fail;
+	sha256_hex(tar.data, tar.len, digest);
+	if (check_versions(&a, &sc, digest, &e) < 0)
+		goto fail;
 	rc = qualify(c, &a, &e);
 	if (rc < 0)
 		goto fail;
 	if (rc != EXIT_YES)
 		goto out;
-	if (tar_write(&files, &tar, &e) < 0)
-		goto fail;
-	sha256_hex(tar.data, tar.len, digest);
 	n = snprintf(comment, sizeof comment, "labrun scenario %s %s sha256:%s",
 		     sc.id, sc.version, digest);
 	if (n < 0 || (size_t)n >= sizeof comment) {

@@ -1,7 +1,7 @@
 /* cmd_verify: `labrun verify EVIDENCE -p ISSUER_PUB [--json]`: check an
  * evidence file against the issuer key and say what it proves.  The checks
  * are evidence.c's; this file only parses the command line and prints.  It
- * does not check expiry (`gate` does) or trust a key the file names. */
+ * does not check expiry or trust a key the file names. */
 #include <getopt.h>
 #include <stdio.h>
 
@@ -24,7 +24,8 @@ const char usage_verify[] =
 	"Then print what it proves: scenario and its digest, candidate\n"
 	"pseudonym, verdict and score, checks passed, session times, when it\n"
 	"was issued and until when a pass is valid, and the issuer key id.\n"
-	"Expiry is not checked here (see `labrun gate`).\n"
+	"Expiry is not checked here: compare the valid-until date it prints\n"
+	"with the date that matters to you.\n"
 	"\n"
 	"options:\n"
 	"  -p, --pub ISSUER_PUB  the issuer's public key (minisign format, as\n"

@@ -1581,8 +1581,9 @@ static int verify(const char *path, const struct sign_pub *issuer,
 			SUMS_SIG);
 		goto out;
 	}
-	if (sign_verify(issuer, 1, sums->data, sums->len, sig->data, sig->len,
-			SUMS_SIG, &who, s.comment, e) < 0) {
+	if (sign_verify_as(issuer, 1, sums->data, sums->len, sig->data,
+			   sig->len, SUMS_SIG, "-p (the issuer's public key)",
+			   &who, s.comment, e) < 0) {
 		if (e && e->kind != ERR_HOST)
 			e->kind = ERR_REFUSED;
 		goto out;

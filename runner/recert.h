@@ -84,7 +84,8 @@ int recert_parse_date(const char *s, int64_t *out);
 
 /* <0, 0, >0 as version a ranks below, with or above b (valid semver, as
  * scenario_load accepts it): the highest is a scenario's current bundle.
- * Exposed for tests/unit/test_recert.c; used only by recert.c. */
+ * Exposed for tests/unit/test_recert.c; recert.c and pack (the next
+ * version to bump to) use it. */
 int recert_semver_cmp(const char *a, const char *b);
 
 /* The script that replays a stored session: the member its source names

@@ -116,7 +116,9 @@ static int derive_ids(const struct session_opts *o, const char *digest,
 	unsigned char raw[32];
 	int n;
 
-	if (o->replay) {
+	if (o->explore) {
+		snprintf(pseudonym, 20, "author"); /* no candidate, no key */
+	} else if (o->replay) {
 		/* the renewed evidence's pseudonym: the same holder */
 		const char *p = o->replay->pseudonym;
 
@@ -599,7 +601,7 @@ static void session_init(struct session *s, const struct session_opts *o,
 	memset(s, 0, sizeof *s);
 	s->o = o;
 	s->res = res;
-	s->mode = o->ui ? "take" : o->replay ? "replay" : "run";
+	s->mode = o->explore ? "shell" : o->ui ? "take" : o->replay ? "replay" : "run";
 	s->plan.fs.clock_fault = SIZE_MAX;
 	s->root_fd = s->upper_fd = s->answers_fd = -1;
 	memset(res, 0, sizeof *res);
@@ -642,8 +644,8 @@ static int session_open(struct session *s, struct err *e)
 	/* Where the evidence goes, and the spool if it cannot: both checked
 	 * before any brief or sandbox, so that no candidate sits an exam
 	 * whose evidence has nowhere to go (docs/operators.md). */
-	if (check_out(o->out, e) < 0 || spool_ready(e) < 0 ||
-	    spool_reap(&res->lost_found, e) < 0)
+	if (!o->explore && (check_out(o->out, e) < 0 || spool_ready(e) < 0 ||
+			    spool_reap(&res->lost_found, e) < 0))
 		return -1;
 	snprintf(res->scenario, sizeof res->scenario, "%s %s", s->sc.id, s->sc.version);
 	res->pass_mark = s->sc.pass_mark;
@@ -665,6 +667,8 @@ static int session_plan_step(struct session *s, struct err *e)
 	struct session_where w;
 
 	session_plan_limits(&s->sc, o->cfg, o->time_factor_pct, &s->plan);
+	if (o->explore)
+		s->plan.time_limit_s = SHELL_TIME_S;
 	if (o->ui && o->ui->brief(o->ui->ctx, &s->sc, s->plan.time_limit_s) < 0)
 		return err_set(e, ERR_REFUSED, "the exam was not started; nothing was written");
 	w.workdir = s->wd;
@@ -695,8 +699,9 @@ static int session_build(struct session *s, struct err *se)
 	    sbx_create(&s->plan.cfg, &s->sb, se) < 0 ||
 	    enter_register(s->sid, s->mode, res->scenario, s->pseudonym,
 			   limit_s, &s->registered, se) < 0 ||
-	    begin_attempt(o, s->sid, s->wd, res->scenario, s->pseudonym,
-			  limit_s, s->digest, &s->attempt, se) < 0 ||
+	    (!o->explore &&
+	     begin_attempt(o, s->sid, s->wd, res->scenario, s->pseudonym,
+			   limit_s, s->digest, &s->attempt, se) < 0) ||
 	    (!o->ui &&
 	     write_file_atomic(s->script_path, s->script.data, s->script.len,
 			       0644, se) < 0) ||
@@ -1112,8 +1117,16 @@ int session_run(const struct session_opts *o, struct session_result *res,
 		rc = session_plan_step(&s, e);
 	if (rc == 0)
 		rc = session_execute(&s, e);
-	if (rc == 0)
+	if (rc == 0 && !o->explore)
 		rc = session_finish(&s, e);
+	if (rc == 0 && o->explore) {
+		/* labrun shell: how it ended, and nothing graded or kept */
+		snprintf(res->ended_by, sizeof res->ended_by, "%s",
+			 s.oc.end == SBX_END_ERROR ? "error" : s.rec.submitted ? "submit"
+			 : s.rec.stopped ? "operator" : end_name(s.oc.end));
+		snprintf(res->error, sizeof res->error, "%s", s.oc.error);
+		res->duration_ms = s.oc.ended_ms - s.oc.started_ms;
+	}
 	session_release(&s, e);
 	return rc;
 }

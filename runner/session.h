@@ -66,6 +66,11 @@ struct session_opts {
 				       * end) or an interrupt, 2 a hang-up; the
 				       * session ends, graded as it stands */
 	unsigned time_factor_pct;     /* take: an accommodation (100: none) */
+	int explore;                  /* labrun shell: take's sandbox, services
+				       * and fault plan, SHELL_TIME_S long, with
+				       * no grading, no evidence and no spool
+				       * record; out, key and candidate unused,
+				       * seed_hex required */
 	const char *out;              /* evidence path */
 	unsigned attempt;
 	const char *seed_hex;         /* override, or NULL */

@@ -817,6 +817,16 @@ int sign_verify(const struct sign_pub *keys, size_t nkeys, const void *data,
 		const struct sign_pub **who, char comment_out[SIGN_COMMENT_MAX + 1],
 		struct err *e)
 {
+	return sign_verify_as(keys, nkeys, data, len, sig, sig_len, what,
+			      "--trust", who, comment_out, e);
+}
+
+int sign_verify_as(const struct sign_pub *keys, size_t nkeys,
+		   const void *data, size_t len, const void *sig,
+		   size_t sig_len, const char *what, const char *key_option,
+		   const struct sign_pub **who,
+		   char comment_out[SIGN_COMMENT_MAX + 1], struct err *e)
+{
 	unsigned char hash[crypto_generichash_BYTES_MAX];
 	unsigned char sigraw[SIG_STRUCT], global[SIG_BYTES];
 	unsigned char tbs[SIG_BYTES + SIGN_COMMENT_MAX];
@@ -896,12 +906,13 @@ int sign_verify(const struct sign_pub *keys, size_t nkeys, const void *data,
 			return err_set(e, ERR_REFUSED,
 				       "%s: signed by key id %s, and no key is "
 				       "trusted; hint: pass the signer's "
-				       "public key with --trust", what, id);
+				       "public key with %s", what, id,
+				       key_option);
 		trusted_list(keys, nkeys, trusted, sizeof trusted);
 		return err_set(e, ERR_REFUSED,
 			       "%s: signed by key id %s, which is not trusted "
-			       "(trusted: %s); hint: check --trust", what, id,
-			       trusted);
+			       "(trusted: %s); hint: check %s", what, id,
+			       trusted, key_option);
 	}
 	sign_keyid_hex(key, id);
 	prehash(data, len, hash);

@@ -90,11 +90,20 @@ int sign_data(const struct sign_sec *sk, const void *data, size_t len,
  * be one of them, the signature prehashed ("ED"), and both the signature
  * and the global signature over the trusted comment valid.  On success
  * *who points into keys and comment_out (if not NULL) holds the trusted
- * comment.  Failures are ERR_REFUSED naming 'what'. */
+ * comment.  Failures are ERR_REFUSED naming 'what'; a key that is not
+ * one of keys gets a hint naming --trust, the option bundles' keys come
+ * from. */
 int sign_verify(const struct sign_pub *keys, size_t nkeys, const void *data,
 		size_t len, const void *sig, size_t sig_len, const char *what,
 		const struct sign_pub **who, char comment_out[SIGN_COMMENT_MAX + 1],
 		struct err *e);
+/* The same, the hint naming key_option: the caller's option that gave
+ * keys (evidence's issuer key comes with -p). */
+int sign_verify_as(const struct sign_pub *keys, size_t nkeys,
+		   const void *data, size_t len, const void *sig,
+		   size_t sig_len, const char *what, const char *key_option,
+		   const struct sign_pub **who,
+		   char comment_out[SIGN_COMMENT_MAX + 1], struct err *e);
 
 void sha256_hex(const void *data, size_t len, char out[SIGN_SHA256_HEX]);
 void sha256_raw(const void *data, size_t len, unsigned char out[32]);

@@ -8,7 +8,11 @@ expect_exit 0 "keygen writes a key pair" \
 out_has '^public key: .*/a\.pub$' "names the public key file"
 out_has '^secret key: .*/a\.key$' "names the secret key file"
 out_has '^key id: [0-9A-F]{16}$' "prints the key id"
-out_has '^hint: .*(signs evidence|bundles).*0600' "one-line hint about the secret key"
+out_has '^hint: .*0600' "one-line hint about the secret key"
+out_has "^hint: as an author's key, .*/a\\.key signs bundles \\(labrun pack -s\\) and exam hosts trust .*/a\\.pub \\(--trust\\)" \
+	"the hint says what an author's key signs and who trusts its public half"
+out_has "as an issuer's key, it signs evidence \\(labrun run, take, exam --key\\) and verifiers check with .*/a\\.pub \\(labrun verify -p\\)" \
+	"... and what an issuer's key signs and who checks it"
 id=$(sed -n 's/^key id: //p' "$OUT")
 check "public key comment names the key id" \
 	grep -qx "untrusted comment: labrun public key $id" "$T/a.pub"
@@ -45,5 +49,7 @@ expect_exit 2 "an unknown option is a usage error" \
 	"$LABRUN" keygen -p "$T/e.pub" -s "$T/e.key" -z
 expect_exit 0 "--help" "$LABRUN" keygen --help
 out_has '^usage: labrun keygen -p PUBFILE -s SECFILE$' "help starts with the usage line"
+out_has "^  an author's +signs scenario bundles \\(labrun pack -s SECFILE\\)" "help names the author's key's use"
+out_has "^  an issuer's +signs evidence" "... and the issuer's"
 
 done_testing

@@ -95,6 +95,46 @@ expect_exit 2 "a bad --limit value is a usage error" \
 expect_exit 2 "a bundle inside DIR is refused" \
 	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/s1/self.lab"
 check "... and nothing is written" test ! -e "$T/s1/self.lab"
+# A version names one tree (issue 16, item 5): other bytes under an id and
+# version already packed at -o or in --bundles are refused, before the
+# selftest runs, with the version to bump to; the same bytes are fine.
+cp -a "$T/s1" "$T/v2" && printf '# Minimal\n\nRepair nothing, again.\n' >"$T/v2/brief.md"
+cp "$T/one.lab" "$T/keep.lab"
+expect_exit 1 "other bytes under a version packed at -o are refused" \
+	"$LABRUN" pack "$T/v2" -s "$T/author.key" -o "$T/one.lab"
+err_has "^labrun pack: .*v2: t-min 1\.0\.0 is already packed with other bytes at .*one\.lab" \
+	"... naming the id, the version and where"
+err_has 'hint: .*"version" in .*v2/scenario\.json to 1\.0\.1 \(the next after 1\.0\.0' \
+	"... and the version to bump to"
+check "... before any selftest session" sh -c "! grep -q qualified '$OUT'"
+check "... and the bundle there is untouched" cmp "$T/one.lab" "$T/keep.lab"
+mkdir "$T/pub"
+cp "$T/one.lab" "$T/pub/t-min-1.0.0.lab" && cp "$T/one.lab.minisig" "$T/pub/t-min-1.0.0.lab.minisig"
+cp -a "$T/s1" "$T/v12" && sed -i 's/"1\.0\.0"/"1.2.0"/' "$T/v12/scenario.json"
+expect_exit 0 "a new version packs into --bundles' directory" \
+	"$LABRUN" pack "$T/v12" -s "$T/author.key" -o "$T/pub/t-min-1.2.0.lab" --bundles "$T/pub"
+echo "not a tar" >"$T/pub/junk.lab"
+expect_exit 1 "other bytes under a version in --bundles are refused" \
+	"$LABRUN" pack "$T/v2" -s "$T/author.key" -o "$T/new.lab" --bundles "$T/pub"
+err_has "already packed with other bytes at $T/pub/t-min-1\.0\.0\.lab" "... naming the bundle"
+err_has 'to 1\.2\.1 \(the next after 1\.2\.0, the highest version of t-min packed\)' \
+	"... and the next version after the highest"
+err_has "note: $T/pub/junk\.lab: not compared" "a file that is no bundle is said to be left out"
+check "... and nothing is written" test ! -e "$T/new.lab" -a ! -e "$T/new.lab.minisig"
+expect_exit 0 "the same bytes under the same version are fine" \
+	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/same.lab" --bundles "$T/pub"
+check "... the same bundle" cmp "$T/same.lab" "$T/pub/t-min-1.0.0.lab"
+cp -a "$T/v2" "$T/rc" && sed -i 's/"1\.0\.0"/"2.0.0-rc.1"/' "$T/rc/scenario.json"
+expect_exit 0 "a pre-release packs" \
+	"$LABRUN" pack "$T/rc" -s "$T/author.key" -o "$T/pub/t-min-2.0.0-rc.1.lab" --bundles "$T/pub"
+sed -i 's/Repair nothing, again\./Repair nothing, once more./' "$T/rc/brief.md"
+expect_exit 1 "other bytes under the pre-release are refused" \
+	"$LABRUN" pack "$T/rc" -s "$T/author.key" -o "$T/rc.lab" --bundles "$T/pub"
+err_has 'to 2\.0\.0 \(the next after 2\.0\.0-rc\.1' "... the release after a pre-release"
+expect_exit 2 "a missing --bundles directory is a usage error" \
+	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/x2.lab" --bundles "$T/nope"
+err_has "^labrun pack: --bundles .*nope" "... naming it"
+
 expect_exit 0 "--help" "$LABRUN" pack --help
 out_has '^usage: labrun pack DIR -s AUTHOR_SEC -o NAME\.lab' "help starts with the usage line"
 check "x.lab never appeared" test ! -e "$T/x.lab"

@@ -11,6 +11,9 @@ out_has 'sha256sum -c SHA256SUMS' "help shows the stock sha256sum check"
 expect_exit 0 "verify -h exits 0" "$LABRUN" verify -h
 expect_exit 0 "labrun help verify exits 0" "$LABRUN" help verify
 out_has '^usage: labrun verify' "labrun help verify prints the same help"
+# `labrun gate` does not exist: the help must not send anyone to it.
+check "help verify names no labrun gate" sh -c "! grep -q gate '$OUT'"
+check "there is no gate command" sh -c "! '$LABRUN' help gate >/dev/null 2>&1"
 
 make_keys || { fail "keygen"; done_testing; exit 1; }
 : >"$T/empty.ev"
@@ -46,5 +49,23 @@ err_has "^labrun verify: $T/other.tar: " "names the file"
 ln -s "$T/other.tar" "$T/link.ev"
 expect_exit 1 "a symbolic link is not followed: exit 1" "$LABRUN" verify "$T/link.ev" -p "$T/issuer.pub"
 expect_exit 1 "a directory: exit 1" "$LABRUN" verify "$T/d" -p "$T/issuer.pub"
+
+# Evidence signed by one issuer, checked with another's key: the hint
+# names verify's own option for the key, -p (not run's --trust).
+make_min_scenario "$T/min"
+printf 'echo "x = 2" >/etc/x.conf\n' >"$T/fix.sh"
+"$LABRUN" keygen -p "$T/other.pub" -s "$T/other.key" >/dev/null
+session "$T/min" "$T/fix.sh" "$T/min.ev"
+if [ "$rc" -ne 0 ] || [ ! -s "$T/min.ev" ]; then
+	fail "a session to verify (exit $rc)"
+else
+	expect_exit 0 "its evidence verifies with the issuer's key" \
+		"$LABRUN" verify "$T/min.ev" -p "$T/issuer.pub"
+	expect_exit 1 "another issuer's key is refused" \
+		"$LABRUN" verify "$T/min.ev" -p "$T/other.pub"
+	err_has 'not trusted .*hint: check -p \(the issuer.s public key\)' \
+		"the wrong-key hint names -p, verify's option"
+	check "... and not --trust" sh -c "! grep -q -- --trust '$ERR'"
+fi
 
 done_testing

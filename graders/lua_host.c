@@ -32,6 +32,7 @@
 #include "graders/checks.h"
 #include "graders/grading.h"
 #include "graders/lua_host.h"
+#include "graders/rfc3339.h"
 
 /* The Lua part of the API, embedded from graders/prelude.lua,
  * graders/trace.lua (lab.trace) and graders/agentd.lua (lab.agentd) by
@@ -823,6 +824,72 @@ static int lab_trim(lua_State *L)
 	return 1;
 }
 
+/* ---- times ---- */
+
+/* lab.time.parse(text) -> milliseconds since the epoch, or nil, reason.
+ * Any value is taken: a time usually comes from a file the candidate could
+ * have rewritten, so a number or a table where a time was is an answer for
+ * the grader to judge (nil, reason), not a fault of the grader. */
+static int lab_time_parse(lua_State *L)
+{
+	char why[160];
+	int64_t ms;
+	size_t len;
+	const char *s;
+
+	if (lua_type(L, 1) != LUA_TSTRING) {
+		lua_pushnil(L);
+		lua_pushfstring(L, "expected an RFC 3339 time as a string, got %s",
+				luaL_typename(L, 1));
+		return 2;
+	}
+	s = lua_tolstring(L, 1, &len);
+	if (rfc3339_parse(s, len, &ms, why, sizeof why) < 0) {
+		lua_pushnil(L);
+		lua_pushstring(L, why);
+		return 2;
+	}
+	lua_pushinteger(L, (lua_Integer)ms);
+	return 1;
+}
+
+/* lab.time.format(ms [, offset_minutes]) -> text, or nil, reason when out
+ * of range.  A non-integer argument is the grader's own mistake: an error. */
+static int lab_time_format(lua_State *L)
+{
+	char out[RFC3339_TEXT_MAX], why[160];
+	lua_Integer ms, off = 0;
+	int isint;
+
+	ms = lua_tointegerx(L, 1, &isint);
+	if (!isint || lua_type(L, 1) != LUA_TNUMBER)
+		return luaL_error(L, "lab.time.format: milliseconds must be an integer, not %s",
+				  lua_type(L, 1) == LUA_TNUMBER ? "a fraction"
+								: luaL_typename(L, 1));
+	if (!lua_isnoneornil(L, 2)) {
+		off = lua_tointegerx(L, 2, &isint);
+		if (!isint || lua_type(L, 2) != LUA_TNUMBER)
+			return luaL_error(L, "lab.time.format: the offset must be an integer "
+					  "number of minutes, not %s",
+					  lua_type(L, 2) == LUA_TNUMBER ? "a fraction"
+									: luaL_typename(L, 2));
+		if (off < -RFC3339_MAX_OFFSET_MIN || off > RFC3339_MAX_OFFSET_MIN) {
+			lua_pushnil(L);
+			lua_pushfstring(L, "offset %I minutes: it must be within -%d to %d "
+					"(-23:59 to +23:59)", off, RFC3339_MAX_OFFSET_MIN,
+					RFC3339_MAX_OFFSET_MIN);
+			return 2;
+		}
+	}
+	if (rfc3339_format((int64_t)ms, (int)off, out, why, sizeof why) < 0) {
+		lua_pushnil(L);
+		lua_pushstring(L, why);
+		return 2;
+	}
+	lua_pushstring(L, out);
+	return 1;
+}
+
 /* ---- JSON ---- */
 
 static int lh_json_depth_ok(const json_t *j, int depth)
@@ -1003,6 +1070,9 @@ static int lh_setup(lua_State *L)
 		{"list", lab_list},   {"json", lab_json},   {"trim", lab_trim},
 		{NULL, NULL},
 	};
+	static const luaL_Reg times[] = {
+		{"parse", lab_time_parse}, {"format", lab_time_format}, {NULL, NULL},
+	};
 	static const struct {
 		const char *name; /* chunk name, in error messages */
 		const char *src;
@@ -1033,6 +1103,8 @@ static int lh_setup(lua_State *L)
 	lua_setfield(L, -2, "grader_api");
 	lh_limits(L);
 	lua_setfield(L, -2, "limits");
+	luaL_newlib(L, times);
+	lua_setfield(L, -2, "time");
 	lh_context(L, h);
 	lua_pushvalue(L, -1);
 	lua_setglobal(L, "lab");

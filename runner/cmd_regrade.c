@@ -48,8 +48,19 @@ const char usage_regrade[] =
 
 enum { OPT_WITH = 256, OPT_TRUST, OPT_KEY, OPT_LIMIT };
 
+/* "fail 0/600", or "-" for a side that has no such check. */
+static void side(char *out, size_t size, const char *status, unsigned points,
+		 unsigned weight)
+{
+	if (!status[0])
+		snprintf(out, size, "-");
+	else
+		snprintf(out, size, "%s %u/%u", status, points, weight);
+}
+
 static void print_result(const struct regrade_result *r, const char *out)
 {
+	char b[40], a[40];
 	size_t i;
 
 	cmd_printf(stdout, "%s: %s (score %u/1000, pass mark %u), regraded\n", r->scenario,
@@ -58,11 +69,20 @@ static void print_result(const struct regrade_result *r, const char *out)
 		   r->old_digest);
 	if (r->error[0])
 		cmd_printf(stdout, "  error: %s\n", r->error);
-	for (i = 0; i < r->gr.n; i++) {
-		const struct grader_check *c = &r->gr.checks[i];
+	if (r->nmoves)
+		cmd_printf(stdout, "  checks, before -> after (* changed, + new, - gone): "
+			   "%zu of %zu changed\n", r->nchanged, r->nmoves);
+	for (i = 0; i < r->nmoves; i++) {
+		const struct regrade_move *m = &r->moves[i];
+		const char *msg = i < r->gr.n ? r->gr.checks[i].message : "";
 
-		cmd_printf(stdout, "  %-5s %-28s %4u/%-4u %s\n", check_status_name(c->status),
-			   c->id, c->points, c->weight, c->message);
+		side(b, sizeof b, m->before, m->before_points, m->before_weight);
+		side(a, sizeof a, m->after, m->after_points, m->after_weight);
+		cmd_printf(stdout, "  %c %-28s %-16s -> %-16s %s\n",
+			   !m->changed ? ' ' : !m->before[0] ? '+' : !m->after[0] ? '-' : '*',
+			   m->id, b, a, m->title);
+		if (msg && msg[0])
+			cmd_printf(stdout, "      %s\n", msg);
 	}
 	cmd_printf(stdout, "evidence: %s\n", out);
 }

@@ -1139,6 +1139,57 @@ static json_t *count_checks(struct scen_row *s, const json_t *bchecks,
 	return failed;
 }
 
+/* The checks of one attempt that moved between the log's before (bchecks,
+ * [{id, status}]) and the replay's result.json: [{id, title, before,
+ * after}] with before null for a check the renewed evidence lacked and
+ * after null for one the replay's grader no longer has.  NULL when the log
+ * has no checks of the attempt (no result line, or checks_cut). */
+static json_t *moved_checks(const json_t *bchecks, const json_t *res)
+{
+	const json_t *achecks = json_object_get(res, "checks"), *a, *b;
+	json_t *moved, *x;
+	size_t ai, bi;
+
+	if (!json_is_array(bchecks))
+		return NULL;
+	moved = json_array();
+	json_array_foreach(achecks, ai, a) {
+		const char *before = NULL;
+
+		json_array_foreach(bchecks, bi, b)
+			if (!strcmp(jget(b, "id"), jget(a, "id"))) {
+				before = jget(b, "status");
+				break;
+			}
+		if (before && !strcmp(before, jget(a, "status")))
+			continue;
+		x = json_object();
+		put_s(x, "id", jget(a, "id"));
+		put_s(x, "title", jget(a, "title"));
+		put_s(x, "before", before);
+		put_s(x, "after", jget(a, "status"));
+		json_array_append_new(moved, x);
+	}
+	json_array_foreach(bchecks, bi, b) {
+		int found = 0;
+
+		json_array_foreach(achecks, ai, a)
+			if (!strcmp(jget(b, "id"), jget(a, "id"))) {
+				found = 1;
+				break;
+			}
+		if (found)
+			continue;
+		x = json_object();
+		put_s(x, "id", jget(b, "id"));
+		put_s(x, "title", NULL);
+		put_s(x, "before", jget(b, "status"));
+		put_s(x, "after", NULL);
+		json_array_append_new(moved, x);
+	}
+	return moved;
+}
+
 /* One result file of the output directory (NAME.ev, job NAME) into the
  * report; an unreadable one is an error of its job.  -1 out of memory. */
 static int report_job(struct report *r, const struct sign_pub *issuer,
@@ -1191,6 +1242,10 @@ static int report_job(struct report *r, const struct sign_pub *issuer,
 	put_s(row, "before", before ? json_string_value(json_object_get(json_object_get(before, "before"), "verdict")) : NULL);
 	put_s(row, "after", verdict);
 	json_object_set_new(row, "score", json_deep_copy(json_object_get(man, "score")));
+	json_object_set_new(row, "score_before",
+			    json_deep_copy(json_object_get(json_object_get(before, "before"), "score")));
+	x = moved_checks(json_object_get(json_object_get(before, "before"), "checks"), res);
+	json_object_set_new(row, "moved", x ? x : json_null());
 	json_object_set_new(row, "failed_checks",
 			    count_checks(s, json_object_get(json_object_get(before, "before"), "checks"), res));
 	json_object_set_new(row, "valid_until", json_deep_copy(json_object_get(man, "valid_until")));
@@ -1272,6 +1327,48 @@ static int report_scenarios(struct report *r, struct buf *text, struct err *e)
 			    buf_append(text, "\n", 1, e) < 0)
 				return -1;
 		}
+	}
+	return 0;
+}
+
+/* "config-fixed \"The config is fixed\" pass -> fail" */
+static int moved_text(struct buf *text, const json_t *m, struct err *e)
+{
+	const char *title = jget(m, "title");
+	const char *b = json_string_value(json_object_get(m, "before"));
+	const char *a = json_string_value(json_object_get(m, "after"));
+
+	return buf_printf(text, e, "%s%s%s%s %s -> %s", jget(m, "id"),
+			  title[0] ? " \"" : "", title, title[0] ? "\"" : "",
+			  b ? b : "(new)", a ? a : "(gone)");
+}
+
+/* Each attempt: its verdict before -> after, and the checks that moved. */
+static int report_attempts(const struct report *r, struct buf *text, struct err *e)
+{
+	const json_t *x, *moved, *m;
+	size_t i, k;
+
+	json_array_foreach(r->jobs, i, x) {
+		const char *before = json_string_value(json_object_get(x, "before"));
+
+		if (buf_printf(text, e, "%s  %s %s %s: %s -> %s", i ? "" : "\nattempts, verdict before -> after:\n",
+			       jget(x, "job"), jget(x, "scenario"), jget(x, "pseudonym"),
+			       before ? before : "unknown", jget(x, "after")) < 0)
+			return -1;
+		moved = json_object_get(x, "moved");
+		if (!json_is_array(moved)) {
+			if (buf_puts(text, "; the checks before are not in batch.log\n", e) < 0)
+				return -1;
+			continue;
+		}
+		if (!json_array_size(moved) && buf_puts(text, "; no check moved", e) < 0)
+			return -1;
+		json_array_foreach(moved, k, m)
+			if (buf_puts(text, k ? ", " : "; moved: ", e) < 0 || moved_text(text, m, e) < 0)
+				return -1;
+		if (buf_append(text, "\n", 1, e) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -1369,7 +1466,8 @@ int recert_report(const char *outdir, const struct sign_pub *issuer,
 			goto out;
 	report_log_errors(&r);
 	if (buf_printf(text, e, "recert report of %s\n", outdir) < 0 ||
-	    report_scenarios(&r, text, e) < 0 || report_retakes(&r, text, e) < 0 ||
+	    report_scenarios(&r, text, e) < 0 || report_attempts(&r, text, e) < 0 ||
+	    report_retakes(&r, text, e) < 0 ||
 	    buf_printf(text, e, "\n%u renewed, %u retake, %u error\n", r.renewed,
 		       r.retake, r.nerr) < 0 ||
 	    report_json(&r, issuer, json, e) < 0)

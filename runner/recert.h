@@ -97,7 +97,11 @@ int recert_replay_script(const struct tar_list *members,
 			 const char *old_digest, struct buf *out, struct err *e);
 
 /* The report of a batch's OUTDIR: its results (JOB.ev) and its log
- * (batch.log).  text is the readable table, json one object. */
+ * (batch.log): per scenario and check, the tallies before and after; per
+ * attempt, its verdict before -> after and the checks that moved (json's
+ * jobs[].moved: [{id, title, before, after}], null for a side without the
+ * check; moved itself null when batch.log does not hold the checks
+ * before).  text is the readable table, json one object. */
 int recert_report(const char *outdir, const struct sign_pub *issuer,
 		  struct buf *text, struct buf *json, struct err *e);
 

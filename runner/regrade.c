@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "base/err.h"
 #include "base/limits.h"
 #include "base/util.h"
@@ -522,6 +524,12 @@ int regrade_run(const struct regrade_opts *o, struct regrade_result *r,
 	}
 	if (!r->gr.ok)
 		info.error = r->gr.error;
+	if (regrade_moves(&old, &r->gr, &r->moves, &r->nmoves, e) < 0) {
+		err_wrap(e, "%s", o->evidence);
+		goto out;
+	}
+	for (size_t i = 0; i < r->nmoves; i++)
+		r->nchanged += r->moves[i].changed != 0;
 	if (copy_session_members(&old, &members, e) < 0 ||
 	    ev_add_regrade_records(&members, &old, &info, r->old_digest,
 				   time_now_ms(), e) < 0)
@@ -553,8 +561,120 @@ out:
 	return rc;
 }
 
+/* ---- before -> after ---- */
+
+static const char *jstr_of(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static int juint_of(const json_t *o, const char *k, unsigned *out)
+{
+	const json_t *v = json_object_get(o, k);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > CHECK_MAX_WEIGHT)
+		return -1;
+	*out = (unsigned)json_integer_value(v);
+	return 0;
+}
+
+void regrade_moves_free(struct regrade_move *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i].title);
+	free(v);
+}
+
+int regrade_moves(const struct tar_list *old, const struct grader_result *gr,
+		  struct regrade_move **v, size_t *n, struct err *e)
+{
+	const struct tar_entry *m = tar_list_find(old, "result.json");
+	json_t *res = NULL, *checks, *c;
+	struct regrade_move *mv = NULL, *k;
+	size_t i, j, nm = 0, cap;
+	int rc = -1;
+
+	*v = NULL;
+	*n = 0;
+	if (!gr->ok)
+		return 0;
+	if (!m)
+		return err_set(e, ERR_REFUSED, "result.json: missing");
+	res = json_loadb((const char *)m->data, m->len, JSON_REJECT_DUPLICATES, NULL);
+	checks = json_object_get(res, "checks");
+	if (!json_is_array(checks) || json_array_size(checks) > GRADER_MAX_CHECKS) {
+		err_set(e, ERR_REFUSED, "result.json: no checks as labrun writes them");
+		goto out;
+	}
+	cap = gr->n + json_array_size(checks);
+	mv = calloc(cap ? cap : 1, sizeof *mv);
+	if (!mv) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < gr->n; i++, nm++) {
+		k = &mv[nm];
+		snprintf(k->id, sizeof k->id, "%s", gr->checks[i].id);
+		snprintf(k->after, sizeof k->after, "%s", check_status_name(gr->checks[i].status));
+		k->after_points = gr->checks[i].points;
+		k->after_weight = gr->checks[i].weight;
+		k->title = strdup(gr->checks[i].title ? gr->checks[i].title : "");
+		if (!k->title) {
+			err_set(e, ERR_HOST, "out of memory");
+			goto out;
+		}
+	}
+	json_array_foreach(checks, i, c) {
+		const char *id = jstr_of(c, "id"), *st = jstr_of(c, "status");
+		unsigned pts, wt;
+
+		if (!*id || strlen(id) >= sizeof k->id ||
+		    (strcmp(st, "pass") && strcmp(st, "fail") && strcmp(st, "error")) ||
+		    juint_of(c, "points", &pts) < 0 || juint_of(c, "weight", &wt) < 0) {
+			err_set(e, ERR_REFUSED, "result.json: $.checks[%zu]: not a check labrun writes", i);
+			goto out;
+		}
+		for (j = 0; j < gr->n; j++)
+			if (!strcmp(mv[j].id, id))
+				break;
+		if (j == gr->n) {
+			k = &mv[nm++];
+			snprintf(k->id, sizeof k->id, "%s", id);
+			k->title = strdup(jstr_of(c, "title"));
+			if (!k->title) {
+				err_set(e, ERR_HOST, "out of memory");
+				goto out;
+			}
+		} else {
+			k = &mv[j];
+		}
+		snprintf(k->before, sizeof k->before, "%s", st);
+		k->before_points = pts;
+		k->before_weight = wt;
+	}
+	for (i = 0; i < nm; i++) {
+		k = &mv[i];
+		k->changed = strcmp(k->before, k->after) || k->before_points != k->after_points ||
+			     k->before_weight != k->after_weight;
+	}
+	*v = mv;
+	*n = nm;
+	mv = NULL;
+	rc = 0;
+out:
+	regrade_moves_free(mv, nm);
+	json_decref(res);
+	return rc;
+}
+
 void regrade_result_release(struct regrade_result *r)
 {
+	regrade_moves_free(r->moves, r->nmoves);
 	grader_result_release(&r->gr);
 	problems_release(&r->problems);
 	memset(r, 0, sizeof *r);

@@ -29,6 +29,20 @@ struct regrade_opts {
 	int verbose;
 };
 
+/* One check between the old evidence and the regrade: what the old
+ * result.json said of it and what the new grader says. */
+struct regrade_move {
+	char id[68];
+	char *title;              /* the new grader's, else the old evidence's */
+	char before[8];           /* pass, fail, error; "" when the old
+				   * evidence had no check of this id */
+	unsigned before_points, before_weight; /* thousandths of a point */
+	char after[8];            /* "" when the new grader has it no more */
+	unsigned after_points, after_weight;   /* thousandths of a point */
+	int changed;              /* status, points or weight differ, or
+				   * the check is new or gone */
+};
+
 struct regrade_result {
 	char scenario[160];       /* "id version" of the new bundle */
 	char verdict[8];
@@ -39,6 +53,12 @@ struct regrade_result {
 	unsigned old_score;
 	struct grader_result gr;  /* the new grader's checks */
 	struct problems problems; /* a refused bundle: every problem */
+	/* Each check before -> after: the new grader's checks in its order,
+	 * then those it no longer has.  Empty when the new grading failed
+	 * (gr.ok == 0: nothing was judged to compare). */
+	struct regrade_move *moves;
+	size_t nmoves;
+	size_t nchanged;          /* moves with changed set */
 };
 
 /* 0 when the new evidence was written (whatever its verdict); -1 when an
@@ -61,6 +81,14 @@ void regrade_info(const struct ev_recorded *rec, const struct scenario *sc,
 int regrade_rebuild(int root, const struct tar_list *files,
 		    const struct scenario *sc, const struct tar_list *members,
 		    const struct ev_recorded *rec, struct err *e);
+/* The moves of a grading gr against the old evidence's result.json
+ * (members already verified by ev_open), as regrade_run fills them.  -1
+ * ERR_REFUSED when result.json is not as labrun writes it, ERR_HOST out
+ * of memory; *v is then NULL. */
+int regrade_moves(const struct tar_list *old, const struct grader_result *gr,
+		  struct regrade_move **v, size_t *n, struct err *e);
+void regrade_moves_free(struct regrade_move *v, size_t n);
+
 /* A percent-encoded path (collect.h's encoding) back into bytes; -1 when
  * it is not one labrun writes. */
 int regrade_decode(const char *enc, char *out, size_t size);

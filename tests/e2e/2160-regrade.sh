@@ -3,7 +3,8 @@
 # session again with a newer grader, without rerunning it: the same bundle
 # gives the same result (also for the agentd scenario, whose state lives
 # in changes/, and a solution that deletes files); a changed weight and an
-# added check show in the new result; the new evidence verifies and names
+# added check show in the new result, and the output shows each check
+# before -> after (changed, new and gone ones marked); the new evidence verifies and names
 # the old by digest; another scenario, tampered evidence, another issuer
 # and an untrusted bundle are refused and leave nothing at -o.
 . "$(dirname "$0")/../lib.sh"
@@ -53,7 +54,16 @@ regrade "$T/v2.lab" "$T/new.ev"
 [ "$rc" -eq 1 ] && pass "regrade with the new grader: still a fail (exit 1)" || fail "regrade with the new grader (exit $rc)"
 out_has '^t-basic 1\.1\.0: fail \(score 625/1000' "... the new score is printed (500 of 800)"
 out_has "^  was:   fail, score 400 \(sha256:$old_digest\)" "... with what the old evidence said"
-out_has '^  pass  answer-short ' "... and the added check"
+out_has '^  checks, before -> after \(\* changed, \+ new, - gone\): 2 of 3 changed$' "... how many checks moved"
+out_has '^  \* config-fixed +fail 0/600 +-> fail 0/300 +The config is fixed$' "... a changed weight, before -> after, with the title"
+out_has '^    cause-named +pass 400/400 +-> pass 400/400 +The cause is named$' "... an unchanged check, unmarked"
+out_has '^  \+ answer-short +- +-> pass 100/100 +The answer is one word$' "... the added check, marked new"
+out_has '^      one word, please$' "... with the new grader's message"
+# Back to v1 from the v2 evidence: the check v1 lacks is gone.
+run "$LABRUN" regrade "$T/new.ev" --with "$T/v1.lab" --trust "$T/author.pub" \
+	--key "$T/issuer.key" -o "$T/back.ev"
+out_has '^  - answer-short +pass 100/100 +-> - +The answer is one word$' "a check the older grader lacks is marked gone, titled from the old evidence"
+out_has '^  \* config-fixed +fail 0/300 +-> fail 0/600 ' "... and the weight moves back"
 expect_exit 0 "labrun verify accepts the new evidence" "$LABRUN" verify "$T/new.ev" -p "$T/issuer.pub"
 out_has "^  regraded:    from sha256:$old_digest \(it said fail, score 400\)" "... and says what it regraded"
 member "$T/new.ev" manifest.json >"$T/new.json"

@@ -5,7 +5,8 @@
 # the job list; evidence of a run keeps its script as replay/script.sh
 # and says so in $.replay; `labrun batch` renews a pass (renews names the
 # old digest, a new validity) and flags a retake; `labrun recert report`
-# counts them.
+# counts them and says, for each attempt, its verdict before -> after and
+# the checks that moved.
 . "$(dirname "$0")/../lib.sh"
 
 make_keys || { fail "keygen"; done_testing; exit 1; }
@@ -166,6 +167,7 @@ out_has '^scenario t-basic: 0 renewed, 1 retake' "the report: per scenario"
 out_has '^  config-fixed +1/0/0 +0/1/0 +1$' "... per check, before and after, and what changed"
 out_has '^  fixed-in-place +0/0/0 +1/0/0 ' "... an added check shows after only"
 out_has '^  cause-named +1/0/0 +1/0/0 +0 +\(1 carried\)$' "... and the knowledge check carried"
+out_has '^  [0-9a-f]{16} t-basic c-[0-9a-f]{16}: pass -> fail; moved: config-fixed "[^"]+" pass -> fail, fixed-in-place "[^"]+" \(new\) -> pass$' "... each attempt: verdict before -> after, the checks that moved, titled"
 out_has '^retake: [0-9a-f]{16} t-basic c-[0-9a-f]{16} \(was pass\): failed config-fixed' "... who retakes, with the failed checks"
 out_has '^0 renewed, 1 retake, 0 error$' "... and the counts"
 run "$LABRUN" recert report "$T/out" --json -p "$T/issuer.pub"

@@ -386,6 +386,45 @@ static void test_api(void)
 	is_str(probe("return tostring(lab.grader_api) .. ',' .. lab.limits.message"),
 	       "1,2000", "lab.grader_api and lab.limits");
 
+	/* lab.time (the calendar's edges are in test_rfc3339) */
+	is_str(probe("return tostring(lab.time.parse(lab.session.started)) .. ',' ..\n"
+		     " math.type(lab.time.parse('1970-01-01T00:00:00.001Z'))"),
+	       "1795608000000,integer", "lab.time.parse: the session's start, an integer");
+	is_str(probe("return tostring(lab.time.parse('2026-11-25T10:46:40.5+01:00') -"
+		     " lab.time.parse('2026-11-25T09:46:40Z'))"),
+	       "500", "lab.time.parse: an offset and a fraction");
+	is_str(probe("return lab.time.format(1795600000500) .. ' ' ..\n"
+		     " lab.time.format(0, -330)"),
+	       "2026-11-25T09:46:40.500Z 1969-12-31T18:30:00.000-05:30",
+	       "lab.time.format, in UTC and at an offset");
+	is_str(probe("local v, why = lab.time.parse('2026-02-29T00:00:00Z')\n"
+		     "return tostring(v) .. '|' .. why"),
+	       "nil|character 9: 2026-02 has 28 days, not 29",
+	       "lab.time.parse: nil and where the text is wrong");
+	is_str(probe("local v, why = lab.time.parse(12) local w, why2 = lab.time.parse({})\n"
+		     "return tostring(v) .. '|' .. why .. '|' .. tostring(w) .. '|' .. why2"),
+	       "nil|expected an RFC 3339 time as a string, got number|nil|"
+	       "expected an RFC 3339 time as a string, got table",
+	       "lab.time.parse: a value that is not text is an answer, not a fault");
+	is_str(probe("local v, why = lab.time.format(253402300800000)\n"
+		     "local w, why2 = lab.time.format(0, 1440)\n"
+		     "return tostring(v) .. '|' .. why .. '|' .. tostring(w) .. '|' .. why2"),
+	       "nil|253402300800000 ms: outside 0000-01-01T00:00:00.000Z to "
+	       "9999-12-31T23:59:59.999Z|nil|offset 1440 minutes: it must be within "
+	       "-1439 to 1439 (-23:59 to +23:59)",
+	       "lab.time.format: nil and why, out of range");
+	is_str(probe("return select(2, pcall(lab.time.format, 1.5)) .. '|' ..\n"
+		     " select(2, pcall(lab.time.format, '12')) .. '|' ..\n"
+		     " select(2, pcall(lab.time.format, 0, 'x'))"),
+	       "lab.time.format: milliseconds must be an integer, not a fraction|"
+	       "lab.time.format: milliseconds must be an integer, not string|"
+	       "lab.time.format: the offset must be an integer number of minutes, not string",
+	       "lab.time.format: a non-integer is the grader's error");
+	is_str(probe("return lab.time.format(1e3) .. ',' .. lab.time.format(lab.time.parse("
+		     "'2024-02-29T23:59:59.999-00:00'))"),
+	       "1970-01-01T00:00:01.000Z,2024-02-29T23:59:59.999Z",
+	       "lab.time.format: an integral float; parse and format round-trip");
+
 	/* the context */
 	is_str(probe("local i, c = lab.ran('systemctl', 'restart')\n"
 		     "return i .. ',' .. c.pid .. ',' .. c.argv[3]"),

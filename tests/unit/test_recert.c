@@ -720,6 +720,9 @@ static void test_report(void)
 	   "check k: unchanged, carried once");
 	ok(strstr(t, "retake: r2 t-min c-3333333333333333 (was pass): failed x\n") != NULL,
 	   "a retake: its job, holder, verdict before and the checks it failed");
+	ok(strstr(t, "\n  r1 t-min " EVFIX_PSEUDONYM ": pass -> pass; moved: x \"x\" fail -> pass\n") &&
+	   strstr(t, "\n  r2 t-min c-3333333333333333: pass -> fail; moved: x \"x\" pass -> fail\n"),
+	   "each attempt: its verdict before -> after and the checks that moved");
 	ok(strstr(t, "error: e1: renews: gone\n") && strstr(t, "error: (no job id): job 'r1' is also on line 1\n"),
 	   "errors: a job without a result, and a line that is not a job (no job id)");
 	ok(!strstr(t, "an earlier try") && !strstr(t, "a killed shard"),
@@ -780,6 +783,72 @@ static void test_report(void)
 	buf_release(&js);
 }
 
+/* Each attempt's verdict before -> after and the checks that moved: a
+ * changed, a new and a gone check; none moved; the checks before cut from
+ * the log; no log line at all. */
+static void test_report_moves(void)
+{
+	static struct grader_check titled[] = {
+		{"x", "X is set", CHECK_PASS, 1000, 1000, "x is 2", 0},
+		{"k", "K is named", CHECK_PASS, 1000, 1000, "k", 1},
+	};
+	struct grader_result g = {.ok = 1, .checks = titled, .n = 2};
+	static const char *const jobs[] = {"m1", "m2", "m3", "m4"};
+	struct evfix f;
+	struct buf text = BUF_INIT, js = BUF_INIT;
+	struct err e = {0};
+	char out[300], path[400];
+	json_t *top, *x, *m1 = NULL;
+	const char *t;
+	size_t i;
+
+	snprintf(out, sizeof out, "%s/report-moves", dir);
+	mkdir(out, 0755);
+	for (i = 0; i < 4; i++) {
+		f = (struct evfix){.sc = &sc_cur, .scenario_digest = d_cur, .gr = &g,
+				   .batch_jobs_digest = HEX_A, .batch_job = jobs[i], .script = "true\n"};
+		snprintf(path, sizeof path, "%s/%s.ev", out, jobs[i]);
+		ok(evfix_write(&f, issuer_sk, path, NULL, &e) == 0, "%s.ev: %s", jobs[i], e.msg);
+	}
+	snprintf(path, sizeof path, "%s/batch.log", out);
+	evfix_put(path,
+		  "{\"event\":\"result\",\"job\":\"m1\",\"line\":1,\"before\":{\"verdict\":\"fail\","
+		  "\"score\":400,\"checks\":[{\"id\":\"x\",\"status\":\"fail\"},{\"id\":\"old\",\"status\":\"pass\"}]}}\n"
+		  "{\"event\":\"result\",\"job\":\"m2\",\"line\":2,\"before\":{\"verdict\":\"pass\","
+		  "\"score\":1000,\"checks\":[{\"id\":\"k\",\"status\":\"pass\"},{\"id\":\"x\",\"status\":\"pass\"}]}}\n"
+		  "{\"event\":\"result\",\"job\":\"m3\",\"line\":3,\"checks_cut\":true,"
+		  "\"before\":{\"verdict\":\"pass\",\"score\":1000}}\n");
+	ok(recert_report(out, &issuer, &text, &js, &e) == 0, "moves: recert_report: %s", e.msg);
+	buf_append(&text, "", 1, NULL);
+	t = (const char *)text.data;
+	ok(strstr(t, "\nattempts, verdict before -> after:\n") != NULL, "moves: an attempts section");
+	ok(strstr(t, "\n  m1 t-min " EVFIX_PSEUDONYM ": fail -> pass; moved: x \"X is set\" fail -> pass, "
+		     "k \"K is named\" (new) -> pass, old pass -> (gone)\n") != NULL,
+	   "moves: m1 fail -> pass, a changed check with its title, a new one, a gone one");
+	ok(strstr(t, "\n  m2 t-min " EVFIX_PSEUDONYM ": pass -> pass; no check moved\n") != NULL,
+	   "moves: m2, nothing moved (the order of the checks does not matter)");
+	ok(strstr(t, "\n  m3 t-min " EVFIX_PSEUDONYM ": pass -> pass; the checks before are not in batch.log\n") != NULL,
+	   "moves: m3, the log's checks were cut: said so, nothing invented");
+	ok(strstr(t, "\n  m4 t-min " EVFIX_PSEUDONYM ": unknown -> pass; the checks before are not in batch.log\n") != NULL,
+	   "moves: m4, no log line: the verdict before is unknown");
+	top = json_loadb((const char *)js.data, js.len, 0, NULL);
+	json_array_foreach(json_object_get(top, "jobs"), i, x)
+		if (!strcmp(json_string_value(json_object_get(x, "job")), "m1"))
+			m1 = x;
+		else if (!strcmp(json_string_value(json_object_get(x, "job")), "m3"))
+			ok(json_is_null(json_object_get(x, "moved")), "moves: m3's JSON: moved is null");
+	ok(m1 && json_integer_value(json_object_get(m1, "score_before")) == 400 &&
+	   json_array_size(json_object_get(m1, "moved")) == 3 &&
+	   json_is_null(json_object_get(json_array_get(json_object_get(m1, "moved"), 1), "before")) &&
+	   json_is_null(json_object_get(json_array_get(json_object_get(m1, "moved"), 2), "after")) &&
+	   !strcmp(json_string_value(json_object_get(json_array_get(json_object_get(m1, "moved"), 0),
+						     "title")), "X is set"),
+	   "moves: m1's JSON: score_before, three moves, null for new and gone, titles");
+	json_decref(top);
+	buf_release(&text);
+	buf_release(&js);
+}
+
 int main(void)
 {
 	struct sign_pub other;
@@ -807,6 +876,7 @@ int main(void)
 	test_replay_script();
 	test_plan();
 	test_report();
+	test_report_moves();
 
 	sign_sec_free(issuer_sk);
 	sign_sec_free(author_sk);

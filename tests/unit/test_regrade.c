@@ -379,6 +379,60 @@ static void opts(struct regrade_opts *o, const char *ev, const char *with, const
 	o->max_depth = JSON_MAX_DEPTH;
 }
 
+/* regrade_moves: each check before -> after, from a result.json and a
+ * grading made here. */
+static void test_moves(void)
+{
+	static const char res[] =
+		"{\"checks\":["
+		"{\"id\":\"same\",\"title\":\"Old same\",\"status\":\"pass\",\"points\":300,\"weight\":300},"
+		"{\"id\":\"moved\",\"title\":\"Old moved\",\"status\":\"pass\",\"points\":200,\"weight\":200},"
+		"{\"id\":\"gone\",\"title\":\"Old gone\",\"status\":\"fail\",\"points\":0,\"weight\":100},"
+		"{\"id\":\"reweighed\",\"title\":\"W\",\"status\":\"fail\",\"points\":0,\"weight\":400}]}";
+	struct grader_check now[] = {
+		{.id = "moved", .title = "New moved", .status = CHECK_FAIL, .weight = 200},
+		{.id = "same", .title = "New same", .status = CHECK_PASS, .weight = 300, .points = 300},
+		{.id = "fresh", .title = "New fresh", .status = CHECK_ERROR, .weight = 50},
+		{.id = "reweighed", .title = "W", .status = CHECK_FAIL, .weight = 100},
+	};
+	struct grader_result gr = {.ok = 1, .checks = now, .n = 4};
+	struct tar_list l = {0}, bad = {0};
+	struct regrade_move *v = NULL;
+	struct err e = {0};
+	size_t n = 0;
+
+	ok(tar_list_add_file(&l, "result.json", 0644, res, strlen(res), &e) == 0 &&
+	   tar_list_add_file(&bad, "result.json", 0644, "{\"checks\":[{\"id\":\"x\"}]}", 23, &e) == 0,
+	   "moves: result.json members: %s", e.msg);
+	ok(regrade_moves(&l, &gr, &v, &n, &e) == 0 && n == 5, "moves: five checks (%zu): %s", n, e.msg);
+	if (n == 5) {
+		ok(!strcmp(v[0].id, "moved") && !strcmp(v[0].before, "pass") && v[0].before_points == 200 &&
+		   !strcmp(v[0].after, "fail") && v[0].after_points == 0 && v[0].changed &&
+		   !strcmp(v[0].title, "New moved"),
+		   "moves: pass -> fail is changed, titled by the new grader, in its order");
+		ok(!strcmp(v[1].id, "same") && !v[1].changed && !strcmp(v[1].before, "pass") &&
+		   !strcmp(v[1].after, "pass"), "moves: the same result is unchanged");
+		ok(!strcmp(v[2].id, "fresh") && !v[2].before[0] && !strcmp(v[2].after, "error") &&
+		   v[2].changed, "moves: a check the old evidence lacks is new");
+		ok(!strcmp(v[3].id, "reweighed") && v[3].changed && v[3].before_weight == 400 &&
+		   v[3].after_weight == 100, "moves: the same status at another weight is changed");
+		ok(!strcmp(v[4].id, "gone") && !strcmp(v[4].before, "fail") && !v[4].after[0] &&
+		   v[4].changed && !strcmp(v[4].title, "Old gone"),
+		   "moves: a check the new grader lacks is gone, last, titled from the old evidence");
+	}
+	regrade_moves_free(v, n);
+	gr.ok = 0;
+	ok(regrade_moves(&l, &gr, &v, &n, &e) == 0 && n == 0 && !v,
+	   "moves: a grading that failed has nothing to compare");
+	gr.ok = 1;
+	e = (struct err){0};
+	ok(regrade_moves(&bad, &gr, &v, &n, &e) < 0 && e.kind == ERR_REFUSED && !v &&
+	   strstr(e.msg, "$.checks[0]: not a check labrun writes"),
+	   "moves: a result.json labrun does not write is refused (%s)", e.msg);
+	tar_list_release(&l);
+	tar_list_release(&bad);
+}
+
 static void test_run(void)
 {
 	struct regrade_opts o;
@@ -417,6 +471,9 @@ static void test_run(void)
 	ok(r.old_score == 1000, "... the old score");
 	is_str(r.old_digest, d, "... the old evidence's digest");
 	is_str(r.scenario, "t-min 1.2.0", "... the new bundle");
+	ok(r.nmoves == 1 && r.nchanged == 1 && !strcmp(r.moves[0].before, "pass") &&
+	   !strcmp(r.moves[0].after, "fail") && r.moves[0].changed,
+	   "... its check moved pass -> fail");
 	ok(r.gr.n == 1 && r.gr.checks[0].status == CHECK_FAIL && !strcmp(r.gr.checks[0].message, "not 3"),
 	   "... its check, judged on the rebuilt state");
 	regrade_result_release(&r);
@@ -571,6 +628,7 @@ int main(void)
 
 	test_decode();
 	test_rebuild();
+	test_moves();
 	test_run();
 
 	sign_sec_free(issuer_sk);

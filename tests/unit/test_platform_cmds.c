@@ -275,7 +275,7 @@ static void test_tasks(struct sim *s, struct sim_reply *r)
 	check(s, r, "tasks sleeping", 2, "no task state \"sleeping\"");
 	check(s, r, "task show 1", 0, "task        task-00001\n");
 	check(s, r, "task show task-99999", 1, "no task task-99999");
-	check(s, r, "task retry task-00001", 1, "only a failed task can be retried");
+	check(s, r, "task retry task-00001", 1, "only a failed or cancelled task can be retried");
 	check(s, r, "task", 2, "usage: agentctl task show|retry TASK");
 	check(s, r, "advance 0", 2, "usage: agentctl advance SECONDS");
 	check(s, r, "advance 600", 0, " new tasks\n");

@@ -513,6 +513,51 @@ static void test_loop_recovered(const char *top)
 	buf_release(&why);
 }
 
+/* A task cancelled while its retry was pending, then retried by the
+ * operator, runs once: the pending retry's event is dropped.  It once ran
+ * too, and a task waiting for its new approval asked for a second one. */
+static void test_retry_runs_once(const char *top)
+{
+	static const char plan[] =
+		"[{\"id\": \"loop\", \"kind\": \"platform.agent_loop\", \"at_s\": 600, \"agent\": \"ops-1\"}]";
+	struct env v;
+	struct sim_reply r = {BUF_INIT, BUF_INIT, 0};
+	struct buf why = BUF_INIT;
+	struct sim *s = NULL;
+	unsigned apr = 0, task = 0, asked = 0;
+	char line[128], want[64];
+	const char *p;
+
+	if (fresh(&v, top, "once", NULL) < 0 || sim_open(&v.p, "0a", plan, &s, &why) < 0) {
+		ok(0, "once: the platform opens: %s", why.data ? (char *)why.data : "");
+		buf_release(&why);
+		return;
+	}
+	cmd(s, &r, "approvals");
+	if (!pending_approval(&r, 0, &apr, &task)) {
+		ok(0, "once: an ops task waits for approval: %.300s", OUTS(&r));
+		goto out;
+	}
+	snprintf(line, sizeof line, "approval approve %u", apr);
+	cmd(s, &r, line);
+	snprintf(want, sizeof want, "task-%05u  maintenance  ops-1                retry_wait", task);
+	check(s, &r, "tasks retry_wait", 0, want);
+	check(s, &r, "agent quarantine ops-1 looping", 0, "1 of its tasks cancelled");
+	check(s, &r, "agent release ops-1", 0, "ops-1 released");
+	snprintf(line, sizeof line, "task retry %u", task);
+	check(s, &r, line, 0, "queued again");
+	cmd(s, &r, "advance 100");
+	cmd(s, &r, "approvals");
+	snprintf(want, sizeof want, "  task-%05u  ", task);
+	for (p = OUTS(&r); (p = strstr(p, want)) != NULL; p++)
+		asked++;
+	ok(asked == 2, "once: the retried task asked for one new approval, not two (%u in all)", asked);
+out:
+	sim_close(s);
+	sim_reply_release(&r);
+	buf_release(&why);
+}
+
 /* A state.json the platform cannot use: it says so to every command
  * until `state reset`. */
 static void test_damaged(const char *top)
@@ -610,6 +655,7 @@ int main(void)
 		"[{\"id\": \"stuck\", \"kind\": \"platform.approval_stuck\", \"at_s\": 600}]");
 	test_approval_decided(top, "reviewing", NULL);
 	test_loop_recovered(top);
+	test_retry_runs_once(top);
 	test_damaged(top);
 	test_lua_memory(top);
 	sim_reply_release(&r);

@@ -248,4 +248,45 @@ assert not bad and len(got) == len(want), bad
 PY
 grep -c '"msg":"task retried by the operator"' "$T/l2/var/log/agentd/agentd.jsonl" | grep -qx "$(echo $ids | wc -w)" &&
 	pass "agent_loop: each retry is logged with who asked" || fail "retry logged"
+# --- approval_stuck in an exam session: the candidate decides ------------------
+# Inside the sandbox the caller the kernel names is the candidate: the
+# decision is theirs in state.json, as the audit trail says.
+make_keys
+P=$T/stuck
+cp -r "$TOP/scenarios/research-fetch-denied" "$P"
+python3 - "$P/scenario.json" <<'PY'
+import json, sys
+p = sys.argv[1]; m = json.load(open(p))
+m["faults"] = [{"id": "stuck", "kind": "platform.approval_stuck", "at_s": 600}]
+m.pop("variants", None)
+json.dump(m, open(p, "w"), indent=2)
+PY
+cat >"$T/stuck.sh" <<'SH'
+#!/bin/bash
+apr=$(agentctl approvals | awk '$5 == "pending" {print $1; exit}')
+task=$(agentctl approvals | awk '$5 == "pending" {print $2; exit}')
+{ agentctl approval approve "$apr"; agentctl task show "$task"; agentctl approvals | head -1; } >~/answers/seen.txt 2>&1
+SH
+run "$LABRUN" run "$P" --key "$T/issuer.key" --candidate r --script "$T/stuck.sh" -o "$T/stuck.ev"
+# (research-fetch-denied's grader looks for its own fault and reports the
+# attempt as an error, exit 3: only the platform's files matter here)
+[ -s "$T/stuck.ev" ] && pass "an exam session on approval_stuck ran and left its evidence (exit $rc)" ||
+	fail "the approval_stuck session ran (exit $rc)"
+member "$T/stuck.ev" answers/seen.txt >"$T/seen.txt"
+grep -q '^apr-[0-9]* approved by candidate; task-[0-9]* runs the step now' "$T/seen.txt" &&
+	grep -q '^state       done' "$T/seen.txt" && grep -q '^reviewer stuck' "$T/seen.txt" &&
+	pass "approval approve in the sandbox: the candidate's decision runs the task; the reviewer stays stuck" ||
+	{ fail "approval approve in the sandbox"; sed 's/^/#   /' "$T/seen.txt"; }
+member "$T/stuck.ev" changes/var/lib/agentd/state.json >"$T/stuck-state.json"
+member "$T/stuck.ev" changes/var/log/agentd/audit.jsonl >"$T/stuck-audit.jsonl"
+python3 - "$T/stuck-state.json" "$T/stuck-audit.jsonl" <<'PY' && pass "the evidence's state.json: decided by the candidate at the platform's time" || fail "the candidate's decision in the evidence"
+import json, sys
+s = json.load(open(sys.argv[1]))
+audit = [json.loads(l) for l in open(sys.argv[2])]
+asked = [a for a in audit if a['argv'][:2] == ['approval', 'approve']]
+assert asked and asked[0]['actor'] == 'candidate', asked
+d = [i for i in s['approvals']['items'] if i['id'] == asked[0]['argv'][2]][0]
+assert d['state'] == 'approved' and d['by'] == 'candidate' and d['decided'] > d['requested'], d
+assert s['approvals']['reviewer'] == 'stuck'
+PY
 done_testing

@@ -248,6 +248,26 @@ assert not bad and len(got) == len(want), bad
 PY
 grep -c '"msg":"task retried by the operator"' "$T/l2/var/log/agentd/agentd.jsonl" | grep -qx "$(echo $ids | wc -w)" &&
 	pass "agent_loop: each retry is logged with who asked" || fail "retry logged"
+# Once the loop ends (until_s), the released agent runs its retried work
+# itself: the tasks it failed while it looped.
+LPLAN='[{"id":"f","kind":"platform.agent_loop","at_s":600,"until_s":3000,"agent":"researcher-1"}]'
+fresh l3 "$FIX"
+printf 'agent quarantine researcher-1 runaway\nagent release researcher-1\n' >"$T/cmds"
+LABRUN_PLATFORM_FAULTS=$LPLAN "$A" --root "$T/l3" --seed 0a --script "$T/cmds" >/dev/null
+ids=$(python3 -c 'import json,sys; print(" ".join(t["id"] for t in json.load(open(sys.argv[1]))["tasks"] if t["state"] in ("failed", "cancelled") and t["agent"] == "researcher-1"))' "$T/l3/var/lib/agentd/state.json")
+for t in $ids; do echo "task retry $t"; done >>"$T/cmds"
+echo "advance 600" >>"$T/cmds"
+fresh l4 "$FIX"
+LABRUN_PLATFORM_FAULTS=$LPLAN run "$A" --root "$T/l4" --seed 0a --script "$T/cmds"
+python3 - "$T/l4/var/lib/agentd/state.json" $ids <<'PY' && pass "agent_loop ended (until_s): released, the agent completes its retried tasks" || fail "release after the loop ($ids)"
+import json, sys
+s = json.load(open(sys.argv[1]))
+want = set(sys.argv[2:])
+got = [t for t in s['tasks'] if t['id'] in want]
+assert len(want) > 1 and len(got) == len(want)
+assert all(t['state'] == 'done' and t['agent'] == 'researcher-1' for t in got), [(t['id'], t['state'], t['agent']) for t in got]
+PY
+
 # --- approval_stuck in an exam session: the candidate decides ------------------
 # Inside the sandbox the caller the kernel names is the candidate: the
 # decision is theirs in state.json, as the audit trail says.

@@ -86,21 +86,32 @@ int sim_cmd_task(struct ctx *x)
 {
 	struct sim *s = x->s;
 	struct task *t = NULL;
-	char when[32];
+	char when[32], tname[16];
 
 	if (x->argc != 3 || (strcmp(x->argv[1], "show") != 0 && strcmp(x->argv[1], "retry") != 0))
 		return sim_fail(x, 2, "usage: agentctl task show|retry TASK");
 	if (task_arg(x, x->argv[2], &t))
 		return 1;
 	if (strcmp(x->argv[1], "retry") == 0) {
-		if (t->state != T_FAILED)
-			return sim_fail(x, 1, "only a failed task can be retried; task-%05u is %s", t->id, sim_task_states[t->state]);
+		/* failed for good, or cancelled when its agent was
+		 * quarantined: the work the operator recovers once the cause
+		 * is contained */
+		if (t->state != T_FAILED && t->state != T_CANCELLED)
+			return sim_fail(x, 1, "only a failed or cancelled task can be retried; task-%05u is %s",
+					t->id, sim_task_states[t->state]);
 		t->attempts = 0;
 		t->step = 0;
 		t->approved_step = 0;
 		sim_task_set(s, t, T_QUEUED, NULL);
-		sim_schedule(s, s->now_ms, EV_RUN, t->id);
-		OUT(x, "task-%05u queued again\n", t->id);
+		sim_task_run_at(s, t, s->now_ms);
+		sim_task_name(t->id, tname);
+		sim_slog(s, s->now_ms, "info", "scheduler", "task retried by the operator",
+			 "task", tname, "by", x->actor, "trace_id", t->trace, NULL);
+		OUT(x, "%s queued again", tname);
+		if (s->agents[t->agent].quarantined)
+			OUT(x, "; %s is quarantined: another %s agent takes it",
+			    s->agents[t->agent].id, s->agents[t->agent].role);
+		OUT(x, "\n");
 		return 0;
 	}
 	sim_ts(t->created_ms, when);
@@ -228,8 +239,11 @@ static int review_auto(struct ctx *x, struct approval *ap)
 int sim_cmd_approval(struct ctx *x)
 {
 	struct sim *s = x->s;
+	struct approval *ap;
+	struct task *t;
 	uint64_t id;
 	const char *a;
+	int waiting;
 
 	if (x->argc != 3 || (strcmp(x->argv[1], "approve") != 0 && strcmp(x->argv[1], "reject") != 0))
 		return sim_fail(x, 2, "usage: agentctl approval approve|reject APPROVAL");
@@ -240,9 +254,13 @@ int sim_cmd_approval(struct ctx *x)
 		return review_auto(x, &s->appr[id - 1]);
 	if (s->appr[id - 1].state != A_PENDING)
 		return sim_fail(x, 1, "apr-%04u is already %s", (unsigned)id, sim_appr_states[s->appr[id - 1].state]);
-	s->appr[id - 1].state = x->argv[1][0] == 'a' ? A_APPROVED : A_REJECTED;
-	sim_review(s, &s->appr[id - 1], x->actor);
-	OUT(x, "apr-%04u %s\n", (unsigned)id, sim_appr_states[s->appr[id - 1].state]);
+	ap = &s->appr[id - 1];
+	t = sim_task_by_id(s, ap->task);
+	waiting = t && t->state == T_WAITING;
+	sim_decide(s, ap, x->argv[1][0] == 'a' ? A_APPROVED : A_REJECTED, x->actor);
+	OUT(x, "apr-%04u %s by %s; task-%05u %s\n", ap->id, sim_appr_states[ap->state], ap->by,
+	    ap->task, !waiting ? "was no longer waiting for it" :
+	    ap->state == A_APPROVED ? "runs the step now" : "failed: the approval was rejected");
 	return 0;
 }
 

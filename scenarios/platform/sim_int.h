@@ -155,6 +155,7 @@ struct task {
 	size_t step;
 	unsigned attempts, runs, calls;
 	unsigned approved_step; /* step + 1 an approval let through; 0 none */
+	uint64_t run_seq;       /* the event of its next run (sim_task_run_at) */
 	int64_t created_ms, updated_ms;
 	char error[128];
 };
@@ -403,7 +404,9 @@ void sim_schedule(struct sim *s, int64_t t_ms, enum ev_type type,
 struct task *sim_task_by_id(struct sim *s, unsigned id);
 void sim_task_set(struct sim *s, struct task *t, enum task_state st,
 		  const char *error);
-void sim_review(struct sim *s, struct approval *ap, const char *by);
+void sim_task_run_at(struct sim *s, struct task *t, int64_t t_ms);
+void sim_decide(struct sim *s, struct approval *ap, enum appr_state decision,
+		const char *by);
 /* Process every event due by t_ms; the clock ends at t_ms. */
 void sim_advance(struct sim *s, int64_t t_ms);
 

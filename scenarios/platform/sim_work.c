@@ -90,6 +90,15 @@ void sim_task_set(struct sim *s, struct task *t, enum task_state st,
 			    s->kinds[t->kind].id, sim_task_states[st]);
 }
 
+/* Run the task at t_ms.  Only the run scheduled last counts: a task
+ * cancelled while a retry was pending and then retried by the operator
+ * must not run twice (sim_advance drops the older event). */
+void sim_task_run_at(struct sim *s, struct task *t, int64_t t_ms)
+{
+	t->run_seq = s->seq;
+	sim_schedule(s, t_ms, EV_RUN, t->id);
+}
+
 /* The agent for a task of kind k: active agents of its role, in turn. */
 static size_t pick_agent(struct sim *s, size_t k)
 {
@@ -141,7 +150,7 @@ static void arrival(struct sim *s)
 	}
 	t->agent = a;
 	t->state = T_QUEUED;
-	sim_schedule(s, s->now_ms, EV_RUN, t->id);
+	sim_task_run_at(s, t, s->now_ms);
 }
 
 /* One tool call of a task with its retries; 1 when the call succeeded.
@@ -503,7 +512,7 @@ static void run_task(struct sim *s, struct task *t)
 		}
 		if (ag->looping) {
 			snprintf(err, sizeof err, "loop budget of %d tool calls exhausted", SIM_LOOP_BUDGET);
-			sim_slog(s, c, "warn", "agent", "agent exceeded its loop budget; rescheduled",
+			sim_slog(s, c, "warn", "agent", "agent exceeded its loop budget",
 				 "task", tname, "agent", ag->id, "trace_id", t->trace, NULL);
 			ok = 0;
 			break;
@@ -517,30 +526,38 @@ static void run_task(struct sim *s, struct task *t)
 		t->error[0] = '\0';
 		return;
 	}
+	/* A looping agent's task counts its attempts like any other: it
+	 * fails for good at max_attempts, and the operator retries it once
+	 * the agent is contained (`task retry`). */
 	t->attempts++;
-	if (ag->looping || (t->attempts < s->max_attempts && !strstr(err, "denied"))) {
+	if (t->attempts < s->max_attempts && !strstr(err, "denied")) {
 		sim_task_set(s, t, T_RETRY, err);
-		sim_schedule(s, c + (int64_t)s->retry_s * 1000 * t->attempts, EV_RUN, t->id);
+		sim_task_run_at(s, t, c + (int64_t)s->retry_s * 1000 * t->attempts);
 		sim_metric_add(s, "agentd_task_retries_total", 1);
 	} else {
+		char n[16];
+
+		snprintf(n, sizeof n, "%u", t->attempts);
 		sim_task_set(s, t, T_FAILED, err);
 		sim_slog(s, c, "error", "scheduler", "task failed", "task", tname,
-			 "agent", ag->id, "error", err, "trace_id", t->trace, NULL);
+			 "agent", ag->id, "error", err, "attempts", n,
+			 "trace_id", t->trace, NULL);
 	}
 }
 
-void sim_review(struct sim *s, struct approval *ap, const char *by)
+/* An approval decided, by the simulated reviewer or by an operator
+ * (`by`: the caller the audit trail names).  The decision is recorded
+ * with the platform's time; an approved task runs its step, a rejected
+ * one fails. */
+void sim_decide(struct sim *s, struct approval *ap, enum appr_state decision,
+		const char *by)
 {
 	struct task *t = sim_task_by_id(s, ap->task);
 	char aid[16];
 
-	if (ap->state != A_PENDING)
+	if (ap->state != A_PENDING || decision == A_PENDING)
 		return;
-	if (s->reviewer_stuck && strcmp(by, "reviewer") == 0)
-		return;
-	/* the simulated reviewer approves nine in ten */
-	ap->state = strcmp(by, "reviewer") != 0 ? ap->state :
-		    sim_rnd_below(s, 10) ? A_APPROVED : A_REJECTED;
+	ap->state = decision;
 	ap->decided_ms = s->now_ms;
 	snprintf(ap->by, sizeof ap->by, "%s", by);
 	snprintf(aid, sizeof aid, "apr-%04u", ap->id);
@@ -551,10 +568,21 @@ void sim_review(struct sim *s, struct approval *ap, const char *by)
 		return;
 	if (ap->state == A_APPROVED) {
 		t->approved_step = (unsigned)ap->step + 1;
-		sim_schedule(s, s->now_ms, EV_RUN, t->id);
+		sim_task_run_at(s, t, s->now_ms);
 	} else {
 		sim_task_set(s, t, T_FAILED, "the approval was rejected");
 	}
+}
+
+/* The simulated reviewer's turn at an approval: nothing while the
+ * reviewer is stuck (platform.approval_stuck; the approval waits for
+ * `approvals resume` or an operator's decision); else it approves nine
+ * in ten. */
+static void review(struct sim *s, struct approval *ap)
+{
+	if (ap->state != A_PENDING || s->reviewer_stuck)
+		return;
+	sim_decide(s, ap, sim_rnd_below(s, 10) ? A_APPROVED : A_REJECTED, "reviewer");
 }
 
 /* The exporter sends its batch of spans once a minute of the platform's
@@ -599,12 +627,12 @@ void sim_advance(struct sim *s, int64_t t_ms)
 			arrival(s);
 			break;
 		case EV_RUN:
-			if ((t = sim_task_by_id(s, e.arg)) != NULL)
+			if ((t = sim_task_by_id(s, e.arg)) != NULL && e.seq == t->run_seq)
 				run_task(s, t);
 			break;
 		case EV_REVIEW:
 			if (e.arg >= 1 && e.arg <= s->nappr)
-				sim_review(s, &s->appr[e.arg - 1], "reviewer");
+				review(s, &s->appr[e.arg - 1]);
 			break;
 		case EV_FAULT_ON:
 			sim_fault_on(s, &s->faults[e.arg]);

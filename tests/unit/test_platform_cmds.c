@@ -275,7 +275,7 @@ static void test_tasks(struct sim *s, struct sim_reply *r)
 	check(s, r, "tasks sleeping", 2, "no task state \"sleeping\"");
 	check(s, r, "task show 1", 0, "task        task-00001\n");
 	check(s, r, "task show task-99999", 1, "no task task-99999");
-	check(s, r, "task retry task-00001", 1, "only a failed task can be retried");
+	check(s, r, "task retry task-00001", 1, "only a failed or cancelled task can be retried");
 	check(s, r, "task", 2, "usage: agentctl task show|retry TASK");
 	check(s, r, "advance 0", 2, "usage: agentctl advance SECONDS");
 	check(s, r, "advance 600", 0, " new tasks\n");
@@ -352,6 +352,208 @@ static void test_replay(const char *top)
 	ok(sa && strstr(sa, "\"journal\"") && strstr(sa, "\"secret\","), "the state holds the journal");
 	free(sa);
 	free(sb);
+	sim_reply_release(&r);
+	buf_release(&why);
+}
+
+/* The first pending approval in the reply's `approvals` listing with a
+ * number above skip: its approval and task numbers; 0 when none. */
+static int pending_approval(const struct sim_reply *r, unsigned skip,
+			    unsigned *apr, unsigned *task)
+{
+	const char *p = OUTS(r);
+
+	for (; (p = strstr(p, "\napr-")) != NULL; p++)
+		if (sscanf(p + 1, "apr-%u task-%u", apr, task) == 2 &&
+		    strstr(p + 1, " pending ") && strstr(p + 1, " pending ") < strchr(p + 1, '\n') &&
+		    *apr > skip)
+			return 1;
+	return 0;
+}
+
+/* An operator's decision on a pending approval takes effect, with the
+ * platform's time and the caller, while platform.approval_stuck holds
+ * (the reviewer stays stuck: the fault is still there to repair) and
+ * without the fault.  It once printed "approved" and left the task
+ * waiting forever, the decision dated 1970 and by nobody. */
+static void test_approval_decided(const char *top, const char *name, const char *plan)
+{
+	struct env v;
+	struct sim_reply r = {BUF_INIT, BUF_INIT, 0};
+	struct buf why = BUF_INIT;
+	struct sim *s = NULL;
+	unsigned apr = 0, task = 0, apr2 = 0, task2 = 0;
+	char line[128], want[160];
+	char *state;
+
+	if (fresh(&v, top, name, NULL) < 0 || sim_open(&v.p, "0a", plan, &s, &why) < 0) {
+		ok(0, "%s: the platform opens: %s", name, why.data ? (char *)why.data : "");
+		buf_release(&why);
+		return;
+	}
+	cmd(s, &r, "approvals");
+	ok(strstr(OUTS(&r), plan ? "reviewer stuck" : "reviewer running") != NULL,
+	   "%s: the reviewer is %s", name, plan ? "stuck" : "running");
+	if (!pending_approval(&r, 0, &apr, &task) || !pending_approval(&r, apr, &apr2, &task2)) {
+		ok(0, "%s: two approvals are pending: %.400s", name, OUTS(&r));
+		goto out;
+	}
+	snprintf(line, sizeof line, "approval approve apr-%04u", apr);
+	snprintf(want, sizeof want, "apr-%04u approved by test; task-%05u runs the step now", apr, task);
+	check(s, &r, line, 0, want);
+	snprintf(line, sizeof line, "approval reject %u", apr2);
+	snprintf(want, sizeof want, "apr-%04u rejected by test; task-%05u failed: the approval was rejected", apr2, task2);
+	check(s, &r, line, 0, want);
+	check(s, &r, line, 1, "is already rejected");
+	snprintf(line, sizeof line, "task show %u", task);
+	check(s, &r, line, 0, "state       done\n");
+	snprintf(line, sizeof line, "task show %u", task2);
+	check(s, &r, line, 0, "error       the approval was rejected");
+	state = slurp(v.state, "state.json");
+	snprintf(want, sizeof want, "\"id\": \"apr-%04u\"", apr);
+	ok(state && strstr(state, want) && !strstr(state, "1970-01-01") &&
+	   strstr(strstr(state, want), "\"by\": \"test\""),
+	   "%s: state.json records the decision's time and the caller", name);
+	free(state);
+	state = slurp(v.logs, "agentd.jsonl");
+	snprintf(want, sizeof want, "\"approval\":\"apr-%04u\",\"decision\":\"approved\",\"by\":\"test\"", apr);
+	ok(state && strstr(state, want), "%s: the log says who decided", name);
+	free(state);
+	if (plan) {
+		cmd(s, &r, "advance 600");
+		check(s, &r, "approvals", 0, "reviewer stuck");
+		ok(pending_approval(&r, apr2, &apr, &task),
+		   "%s: the fault still holds: other approvals wait for the reviewer", name);
+		check(s, &r, "approvals resume", 0, "reviewer restarted; ");
+		cmd(s, &r, "advance 900");
+		cmd(s, &r, "approvals");
+		snprintf(want, sizeof want, "\napr-%04u  task-%05u", apr, task);
+		{
+			const char *at = strstr(OUTS(&r), want);
+			const char *eol = at ? strchr(at + 1, '\n') : NULL;
+			const char *by = at ? strstr(at, " reviewer") : NULL;
+
+			ok(at && by && (!eol || by < eol),
+			   "%s: resumed, the reviewer decides what waited for it", name);
+		}
+	}
+out:
+	sim_close(s);
+	sim_reply_release(&r);
+	buf_release(&why);
+}
+
+/* Tasks of a looping agent (platform.agent_loop) stop at max_attempts
+ * (3 on the test platform) and fail, recorded; once the agent is
+ * quarantined the failed and the cancelled ones can be retried and
+ * complete on another agent of the role.  They once retried forever,
+ * and quarantine's cancellations could never be retried. */
+static void test_loop_recovered(const char *top)
+{
+	static const char plan[] =
+		"[{\"id\": \"loop\", \"kind\": \"platform.agent_loop\", \"at_s\": 600, \"agent\": \"researcher-1\"}]";
+	struct env v;
+	struct sim_reply r = {BUF_INIT, BUF_INIT, 0};
+	struct buf why = BUF_INIT;
+	struct sim *s = NULL;
+	unsigned over = 0, failed = 0, retried = 0, done = 0;
+	unsigned ids[64];
+	size_t n = 0;
+	char line[128];
+	const char *p;
+	char *state;
+
+	if (fresh(&v, top, "loop", NULL) < 0 || sim_open(&v.p, "0a", plan, &s, &why) < 0) {
+		ok(0, "loop: the platform opens: %s", why.data ? (char *)why.data : "");
+		buf_release(&why);
+		return;
+	}
+	cmd(s, &r, "tasks");
+	for (p = OUTS(&r); (p = strstr(p, "\ntask-")) != NULL; p++) {
+		unsigned id, attempts;
+		char kind[32], agent[32], st[32];
+
+		if (sscanf(p + 1, "task-%u %31s %31s %31s %u", &id, kind, agent, st, &attempts) == 5)
+			over += attempts > 3;
+	}
+	ok(over == 0, "agent_loop: no task goes past max_attempts (%u did)", over);
+	cmd(s, &r, "tasks failed");
+	for (p = OUTS(&r); (p = strstr(p, "\ntask-")) != NULL; p++)
+		if (strstr(p + 1, "loop budget of 25 tool calls exhausted") < strchr(p + 1, '\n') &&
+		    strstr(p + 1, "loop budget") && sscanf(p + 1, "task-%u", &ids[n]) == 1 && n < 63)
+			n++, failed++;
+	ok(failed > 0 && strstr(OUTS(&r), " 3        "), "agent_loop: looping tasks fail for good after 3 attempts (%u)", failed);
+	state = slurp(v.logs, "agentd.jsonl");
+	ok(state && strstr(state, "\"msg\":\"task failed\",\"task\":") &&
+	   strstr(state, "\"error\":\"loop budget of 25 tool calls exhausted\",\"attempts\":\"3\""),
+	   "agent_loop: the log records the failure and its attempts");
+	free(state);
+	check(s, &r, "task retry 1", 1, "only a failed or cancelled task can be retried");
+	check(s, &r, "agent quarantine researcher-1 runaway", 0, "researcher-1 quarantined;");
+	cmd(s, &r, "tasks cancelled");
+	for (p = OUTS(&r); (p = strstr(p, "\ntask-")) != NULL; p++)
+		if (n < 63 && sscanf(p + 1, "task-%u", &ids[n]) == 1)
+			n++;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(line, sizeof line, "task retry %u", ids[i]);
+		retried += cmd(s, &r, line) == 0 &&
+			   strstr(OUTS(&r), "researcher-1 is quarantined: another researcher agent takes it");
+	}
+	ok(n > failed && retried == n, "agent_loop: the failed and the cancelled tasks are retried (%u of %zu)", retried, n);
+	cmd(s, &r, "advance 600");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(line, sizeof line, "task show %u", ids[i]);
+		done += cmd(s, &r, line) == 0 && strstr(OUTS(&r), "state       done\n") &&
+			strstr(OUTS(&r), "agent       researcher-2\n");
+	}
+	ok(n && done == n, "agent_loop: contained, the recovered work completes on researcher-2 (%u of %zu)", done, n);
+	check(s, &r, "task retry 1", 1, "only a failed or cancelled task can be retried");
+	sim_close(s);
+	sim_reply_release(&r);
+	buf_release(&why);
+}
+
+/* A task cancelled while its retry was pending, then retried by the
+ * operator, runs once: the pending retry's event is dropped.  It once ran
+ * too, and a task waiting for its new approval asked for a second one. */
+static void test_retry_runs_once(const char *top)
+{
+	static const char plan[] =
+		"[{\"id\": \"loop\", \"kind\": \"platform.agent_loop\", \"at_s\": 600, \"agent\": \"ops-1\"}]";
+	struct env v;
+	struct sim_reply r = {BUF_INIT, BUF_INIT, 0};
+	struct buf why = BUF_INIT;
+	struct sim *s = NULL;
+	unsigned apr = 0, task = 0, asked = 0;
+	char line[128], want[64];
+	const char *p;
+
+	if (fresh(&v, top, "once", NULL) < 0 || sim_open(&v.p, "0a", plan, &s, &why) < 0) {
+		ok(0, "once: the platform opens: %s", why.data ? (char *)why.data : "");
+		buf_release(&why);
+		return;
+	}
+	cmd(s, &r, "approvals");
+	if (!pending_approval(&r, 0, &apr, &task)) {
+		ok(0, "once: an ops task waits for approval: %.300s", OUTS(&r));
+		goto out;
+	}
+	snprintf(line, sizeof line, "approval approve %u", apr);
+	cmd(s, &r, line);
+	snprintf(want, sizeof want, "task-%05u  maintenance  ops-1                retry_wait", task);
+	check(s, &r, "tasks retry_wait", 0, want);
+	check(s, &r, "agent quarantine ops-1 looping", 0, "1 of its tasks cancelled");
+	check(s, &r, "agent release ops-1", 0, "ops-1 released");
+	snprintf(line, sizeof line, "task retry %u", task);
+	check(s, &r, line, 0, "queued again");
+	cmd(s, &r, "advance 100");
+	cmd(s, &r, "approvals");
+	snprintf(want, sizeof want, "  task-%05u  ", task);
+	for (p = OUTS(&r); (p = strstr(p, want)) != NULL; p++)
+		asked++;
+	ok(asked == 2, "once: the retried task asked for one new approval, not two (%u in all)", asked);
+out:
+	sim_close(s);
 	sim_reply_release(&r);
 	buf_release(&why);
 }
@@ -449,6 +651,11 @@ int main(void)
 		sim_close(s);
 	}
 	test_replay(top);
+	test_approval_decided(top, "stuck",
+		"[{\"id\": \"stuck\", \"kind\": \"platform.approval_stuck\", \"at_s\": 600}]");
+	test_approval_decided(top, "reviewing", NULL);
+	test_loop_recovered(top);
+	test_retry_runs_once(top);
 	test_damaged(top);
 	test_lua_memory(top);
 	sim_reply_release(&r);

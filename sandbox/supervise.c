@@ -441,17 +441,40 @@ static int loop_fds(struct run *r, struct pollfd *p)
 	return np;
 }
 
-/* The terminal's size follows the candidate's (SIGWINCH). */
-static void on_winch(struct run *r)
+void sbx_term_size(int fd, unsigned *width, unsigned *height)
 {
-	const struct sbx_hooks *h = r->hooks;
 	struct winsize ws;
 
-	if (!r->interactive || !h->winch || !*h->winch)
+	if (ioctl(fd, TIOCGWINSZ, &ws) < 0 || !ws.ws_col || !ws.ws_row) {
+		*width = SBX_TERM_COLS;
+		*height = SBX_TERM_ROWS;
 		return;
+	}
+	*width = ws.ws_col < SBX_TERM_MAX ? ws.ws_col : SBX_TERM_MAX;
+	*height = ws.ws_row < SBX_TERM_MAX ? ws.ws_row : SBX_TERM_MAX;
+}
+
+/* The terminal's size follows the candidate's (SIGWINCH); a size that
+ * changed is told to the resize hook, which records it. */
+static int on_winch(struct run *r)
+{
+	const struct sbx_hooks *h = r->hooks;
+	struct winsize ws = {0}, now;
+	unsigned w, hgt;
+
+	if (!r->interactive || !h->winch || !*h->winch)
+		return 0;
 	*h->winch = 0;
-	if (ioctl(h->input_fd, TIOCGWINSZ, &ws) == 0)
-		ioctl(r->master, TIOCSWINSZ, &ws);
+	sbx_term_size(h->input_fd, &w, &hgt);
+	if (ioctl(r->master, TIOCGWINSZ, &now) == 0 && now.ws_col == w &&
+	    now.ws_row == hgt)
+		return 0;
+	ws.ws_col = (unsigned short)w;
+	ws.ws_row = (unsigned short)hgt;
+	if (ioctl(r->master, TIOCSWINSZ, &ws) < 0)
+		return 0;
+	return h->resize ? h->resize(h->ctx, time_mono_us() - r->t0_us, w, hgt)
+			 : 0;
 }
 
 /* Once the candidate's program ends, pid 1 ends and waits for every
@@ -714,7 +737,10 @@ static void run_loop(struct run *r, unsigned wall_ms)
 		int64_t now, wake = 0;
 
 		np = loop_fds(r, p);
-		on_winch(r);
+		if (on_winch(r)) {
+			r->out->end = SBX_END_HOOK;
+			break;
+		}
 		now = time_mono_ms();
 		if (on_timers(r, p, now, &wake))
 			break;

@@ -227,10 +227,10 @@ static void pager_prompt(const struct pager *pg, size_t next)
 
 	snprintf(head, sizeof head, "-- more (%zu%%)", pct);
 	fputs("\033[7m", stdout);
-	fputs(head, stdout);
+	cmd_printf(stdout, "%s", head);
 	/* on one screen row, or erasing it would leave a row of it behind */
 	if (strlen(head) + sizeof keys - 1 + 3 < pg->cols)
-		fputs(keys, stdout);
+		cmd_printf(stdout, "%s", keys);
 	fputs(" --\033[0m", stdout);
 	fflush(stdout);
 }

@@ -114,6 +114,13 @@ $TM resize-window -t s -x 100 -y 30
 sleep 0.5
 keys s "echo size=\$(stty size)" Enter
 see s "size=30 100" "a resize reaches the sandbox"
+# The candidate sets the sandbox's terminal to the size their window then
+# takes: the window's resize is still recorded, the screen being what the
+# recording follows.
+keys s "stty cols 90 rows 20; echo set-by-stty" Enter
+see s "set-by-stty" "the candidate sets the sandbox's terminal size"
+$TM resize-window -t s -x 90 -y 20
+sleep 0.5
 keys s "sed -i s/broken/fixed/ /etc/app/config.txt" Enter
 keys s "exit" Enter
 see s "ended by exit" "the exam ends"
@@ -126,6 +133,11 @@ head -1 "$T/s.cast" | grep -q '"width": 132, "height": 40' &&
 	fail "the recording's header has the candidate's size ($(head -1 "$T/s.cast"))"
 grep -q ', "r", "100x30"\]$' "$T/s.cast" && pass "the resize is an \"r\" event of the recording" ||
 	fail "the resize is an \"r\" event of the recording"
+grep -q ', "r", "90x20"\]$' "$T/s.cast" &&
+	pass "a resize to the size the candidate gave the sandbox's terminal is recorded too" ||
+	fail "a resize to the size the candidate gave the sandbox's terminal is recorded too"
+[ "$(grep -c ', "r", ' "$T/s.cast")" -eq 2 ] && pass "one event per resize" ||
+	fail "one event per resize ($(grep -c ', "r", ' "$T/s.cast"))"
 python3 - "$T/s.cast" <<'PY' && pass "the recording is asciicast v2: the size before each output is the screen's" ||
 	fail "the recording is asciicast v2: the size before each output is the screen's"
 import json, sys

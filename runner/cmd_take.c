@@ -125,22 +125,35 @@ static void pager_size(struct pager *pg)
 		pg->rows = 2;
 }
 
-/* Screen rows line i takes: its characters (UTF-8 continuation bytes
- * are no characters; a tab up to the next stop) wrapped at the width. */
-static unsigned pager_height(const struct pager *pg, size_t i)
+/* Character cells of n bytes of text: UTF-8 continuation bytes are no
+ * characters; a tab runs to the next stop of 8. */
+static size_t cells_of(const char *text, size_t n, size_t cells)
 {
-	const unsigned char *p;
-	size_t k, n, cells = 0;
+	const unsigned char *p = (const unsigned char *)text;
+	size_t k;
 
-	if (i < PAGER_HEAD)
-		return 1;
-	p = (const unsigned char *)pg->line[i - PAGER_HEAD];
-	n = pg->len[i - PAGER_HEAD];
 	for (k = 0; k < n; k++)
 		if (p[k] == '\t')
 			cells += 8 - cells % 8;
 		else if ((p[k] & 0xc0) != 0x80)
 			cells++;
+	return cells;
+}
+
+/* Screen rows line i takes, wrapped at the screen's width. */
+static unsigned pager_height(const struct pager *pg, size_t i)
+{
+	const struct scenario *sc = pg->sc;
+	size_t cells;
+
+	if (i == 0) /* "TITLE  (ID VERSION)" */
+		cells = cells_of(sc->version, strlen(sc->version),
+				 cells_of(sc->id, strlen(sc->id),
+					  cells_of(sc->title, strlen(sc->title), 0) + 3) + 2);
+	else if (i < PAGER_HEAD)
+		return 1;
+	else
+		cells = cells_of(pg->line[i - PAGER_HEAD], pg->len[i - PAGER_HEAD], 0);
 	return cells ? (unsigned)((cells - 1) / pg->cols + 1) : 1;
 }
 

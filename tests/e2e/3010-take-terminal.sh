@@ -2,9 +2,11 @@
 # labrun take and the candidate's terminal (tmux): the brief's pager acts
 # on single keys as less does (space, Enter, b, q) and leaves no prompt
 # line in the brief; Ctrl-C or a signal at the pager leaves with the
-# terminal restored; the sandbox's terminal starts at the candidate's size
-# and the recording's header says so; a resize reaches the sandbox and is
-# an asciicast "r" event; the summary names each check by its title.
+# terminal restored; wrapping lines are counted by the rows they take;
+# the sandbox's terminal starts at the candidate's size and the
+# recording's header says so; a resize reaches the sandbox and is an
+# asciicast "r" event (also when the candidate had set the sandbox's
+# terminal to that size); the summary names each check by its title.
 . "$(dirname "$0")/../lib.sh"
 command -v tmux >/dev/null || { skip "tmux is not installed"; done_testing; exit 0; }
 make_keys
@@ -83,6 +85,28 @@ keys e C-c
 see e "EXIT=1" "Ctrl-C at the start leaves"
 $TM kill-session -t e
 
+# A narrow screen: lines that wrap take their rows, the title's included
+# ("A config file with a typo  (t-basic 1.0.0)", 42 characters: 2 rows of
+# 40), so a page of 19 rows is the header's 4 and 7 brief lines of 2; the
+# prompt, too long for the width, is cut to its short form on one row.
+rm -rf "$T/wide"
+cp -r "$S" "$T/wide"
+for i in $(seq -w 1 30); do printf 'wrapped line %s %s\n' "$i" "$(printf 'x%.0s' $(seq 1 44))"; done >"$T/wide/brief.md"
+start n 40 20 "$T/wide" "$T/n.ev"
+see n "wrapped line 07" "a brief of wrapping lines on a narrow screen"
+if visible n | grep -qF "A config file with a typo" && ! visible n | grep -qF "wrapped line 08"; then
+	pass "the first page counts the rows each line wraps to"
+else
+	fail "the first page counts the rows each line wraps to"; visible n | sed 's/^/#   screen: /'
+fi
+visible n | grep -qx -- '-- more ([0-9]*%) --' && pass "the prompt fits one row" || fail "the prompt fits one row"
+keys n q
+see n "Press Enter to start" "q leaves the narrow pager"
+[ "$(more_lines n)" -eq 0 ] && pass "and leaves no prompt behind" || fail "and leaves no prompt behind"
+keys n C-c
+see n "EXIT=1" "Ctrl-C leaves"
+$TM kill-session -t n
+
 # Ctrl-C at the pager: nothing starts, nothing is written, the terminal
 # is as it was.
 start c 100 20 "$T/long" "$T/c.ev"
@@ -127,6 +151,7 @@ see s "ended by exit" "the exam ends"
 see s "pass  The config is fixed (config-fixed)" "the summary names a passed check by its title"
 see s "fail  The cause is named (cause-named)" "and a failed one"
 $TM kill-session -t s
+expect_exit 0 "evidence whose recording has resizes verifies" "$LABRUN" verify "$T/s.ev" -p "$T/issuer.pub"
 member "$T/s.ev" session.cast >"$T/s.cast"
 head -1 "$T/s.cast" | grep -q '"width": 132, "height": 40' &&
 	pass "the recording's header has the candidate's size" ||

@@ -1,6 +1,8 @@
-/* cmd_take: `labrun take`, an exam at this terminal.  It shows the brief,
- * then hands the candidate a shell in the sandbox on a pty of its own: raw
- * keyboard in, the sandbox's output out, window size changes passed on.
+/* cmd_take: `labrun take`, an exam at this terminal.  It shows the brief
+ * (paged with less's single keys), then hands the candidate a shell in
+ * the sandbox on a pty of its own, started at this terminal's size: raw
+ * keyboard in, the sandbox's output out, window size changes passed on
+ * (and recorded, recorder.c).  At the end, each check by its title.
  * The terminal is restored on every way out, fatal signals included; a
  * signal or a dropped connection ends the session, which is graded as it
  * stands (session.c).  The candidate never gets a shell outside the

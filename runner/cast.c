@@ -653,8 +653,8 @@ static int json_quote(struct buf *b, const unsigned char *s, size_t len,
 	return buf_append(b, "\"", 1, e);
 }
 
-/* One line [T, "o", "text"] (or "i" for input) into line; data may hold
- * invalid UTF-8. */
+/* One line [T, "o", "text"] (or "i" for input, "r" for a resize) into
+ * line; data may hold invalid UTF-8. */
 static int format_event(struct buf *line, int64_t t_us, char kind,
 			const void *data, size_t len, struct err *e)
 {
@@ -802,6 +802,24 @@ int cast_input(struct cast *c, int64_t t_us, const void *data, size_t len,
 	if (c->capped || len == 0)
 		return 0;
 	rc = emit(c, clamp_time(c, t_us), 'i', data, len, 1, e);
+	if (rc > 0)
+		rc = stop(c, t_us, "recording", c->max_events, e);
+	return rc;
+}
+
+int cast_resize(struct cast *c, int64_t t_us, unsigned width,
+		unsigned height, struct err *e)
+{
+	char size[32];
+	int rc, n;
+
+	if (!width || !height)
+		return err_set(e, ERR_BUG, "cast: terminal size %ux%u", width,
+			       height);
+	if (c->capped)
+		return 0;
+	n = snprintf(size, sizeof size, "%ux%u", width, height);
+	rc = emit(c, clamp_time(c, t_us), 'r', size, (size_t)n, 1, e);
 	if (rc > 0)
 		rc = stop(c, t_us, "recording", c->max_events, e);
 	return rc;

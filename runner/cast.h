@@ -13,7 +13,8 @@
  * last output event says so and nothing more is recorded.  Event times
  * are seconds with microseconds: asciicast's format, the one place labrun
  * writes non-integer numbers.  Input ("i" events) is recorded as typed,
- * not filtered: players do not send it to the terminal. */
+ * not filtered: players do not send it to the terminal.  The header holds
+ * the terminal's size at the start; each later size is an "r" event. */
 #ifndef LABRUN_CAST_H
 #define LABRUN_CAST_H
 
@@ -67,6 +68,11 @@ int cast_output(struct cast *c, int64_t t_us, const void *data, size_t len,
  * them); bounded like the output's file. */
 int cast_input(struct cast *c, int64_t t_us, const void *data, size_t len,
 	       struct err *e);
+/* The terminal was resized to width x height (columns, rows): an "r"
+ * event, "COLSxROWS", as asciicast v2 has it, so that a player wraps the
+ * later output as the screen did; bounded like the output's file. */
+int cast_resize(struct cast *c, int64_t t_us, unsigned width,
+		unsigned height, struct err *e);
 /* 1 once the cap was hit. */
 int cast_capped(const struct cast *c);
 /* What the filter neutralised so far, including a sequence still open,

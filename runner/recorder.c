@@ -37,6 +37,21 @@ static int rec_input(void *ctx, int64_t t_us, const void *data, size_t len)
 	return 0;
 }
 
+/* The candidate's terminal took a new size: recorded, so that a player
+ * wraps what follows as the screen did.  Like the output, a recording
+ * that can take no more ends the session. */
+static int rec_resize(void *ctx, int64_t t_us, unsigned width,
+		      unsigned height)
+{
+	struct recorder *r = ctx;
+
+	if (cast_resize(r->cast, t_us, width, height, NULL) < 0) {
+		r->failed = 1;
+		return 1;
+	}
+	return cast_capped(r->cast) ? 1 : 0;
+}
+
 /* labrun's own line on the candidate's screen, recorded with the rest. */
 static void rec_notice(struct recorder *r, int64_t t_us, const char *msg)
 {
@@ -372,6 +387,7 @@ void rec_hooks(struct recorder *r, struct sbx_hooks *out)
 		h.tick = rec_tick;
 		h.input_fd = r->ui->input_fd;
 		h.winch = r->ui->winch;
+		h.resize = rec_resize;
 		if (r->sc->record_input)
 			h.input = rec_input;
 	}

@@ -1,7 +1,8 @@
 /* recorder: what the supervisor records while a session's sandbox runs,
- * through the sandbox's hooks: the terminal (asciicast), every program
- * executed and how it ended, the hints taken, the lab channel's answers,
- * the time warnings and a signal's request to stop.  It answers from its
+ * through the sandbox's hooks: the terminal (asciicast: its output and
+ * its changes of size), every program executed and how it ended, the
+ * hints taken, the lab channel's answers, the time warnings and a
+ * signal's request to stop.  It answers from its
  * own records, never from what the candidate sends; it does not build,
  * grade or seal anything (session.c does). */
 #ifndef LABRUN_RECORDER_H

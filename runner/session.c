@@ -675,7 +675,14 @@ static int session_plan_step(struct session *s, struct err *e)
 	w.state_dir = register_state_dir();
 	w.libexec = s->libexec;
 	w.script_path = o->ui ? NULL : s->script_path;
-	return session_plan(&s->sc, &w, s->seed, &s->plan, e);
+	if (session_plan(&s->sc, &w, s->seed, &s->plan, e) < 0)
+		return -1;
+	/* take: the candidate's terminal as the brief left it */
+	if (o->ui && o->ui->width && o->ui->height) {
+		s->plan.cfg.width = o->ui->width;
+		s->plan.cfg.height = o->ui->height;
+	}
+	return 0;
 }
 
 /* The sandbox, built: the host checked and tidied, the session in the
@@ -767,7 +774,7 @@ static int session_execute(struct session *s, struct err *e)
 	if ((cfg->trap_candidate || cfg->trap_services) &&
 	    sysfaults_new(&s->sc, &s->files, s->seed, &s->rec.plan, e) < 0)
 		return -1;
-	if (cast_open(&s->rec.cast, TERM_WIDTH, TERM_HEIGHT, time_now_ms() / 1000,
+	if (cast_open(&s->rec.cast, cfg->width, cfg->height, time_now_ms() / 1000,
 		      CAST_MAX_BYTES, e) < 0)
 		return -1;
 	if (session_build(s, &se) < 0) {

@@ -34,6 +34,10 @@ struct session_ui {
 	void (*output)(void *ctx, const void *data, size_t len);
 	int input_fd;          /* the candidate's keyboard */
 	volatile sig_atomic_t *winch; /* set on SIGWINCH */
+	/* The candidate's terminal when brief returns (columns, rows, by
+	 * sbx_term_size): the sandbox's terminal and the recording start at
+	 * it.  0: the scripted run's 80x24. */
+	unsigned width, height;
 };
 
 struct ev_renewal;

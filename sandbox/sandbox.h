@@ -165,7 +165,9 @@ struct sbx_config {
 	unsigned inodes;         /* inodes of the writable layer */
 	/* rlimits of the candidate's processes (0: not set) */
 	unsigned long long as_bytes, nproc, nofile, cpu_s, fsize_bytes;
-	unsigned width, height;  /* terminal size */
+	unsigned width, height;  /* terminal size at the start (columns,
+				  * rows): sbx_term_size's rule for a
+				  * candidate's terminal */
 	/* cgroup limits of the whole session (0: not asked); a limit asked
 	 * for that no cgroup hierarchy of the host can apply fails
 	 * sbx_create */
@@ -230,12 +232,27 @@ struct sbx_hooks {
 	int (*tick)(void *ctx, int64_t t_us);
 	/* The keystrokes read from input_fd, as they go to the terminal. */
 	int (*input)(void *ctx, int64_t t_us, const void *data, size_t len);
+	/* The sandbox's terminal took a new size (columns, rows), following
+	 * input_fd's after a SIGWINCH; not called for the size it starts at
+	 * (sbx_config.width, height). */
+	int (*resize)(void *ctx, int64_t t_us, unsigned width, unsigned height);
 	/* An interactive session: the candidate's keyboard (-1: none), and a
 	 * flag a SIGWINCH handler sets (the size of input_fd's terminal is
 	 * then passed on). */
 	int input_fd;
 	volatile int *winch;
 };
+
+/* A candidate's terminal as the sandbox's terminal takes it: its size
+ * (TIOCGWINSZ on fd), SBX_TERM_COLS x SBX_TERM_ROWS when fd is no terminal
+ * or reports no size (a serial line, some web terminals), each side at
+ * most SBX_TERM_MAX.  The sandbox's terminal starts at it and follows it. */
+#define SBX_TERM_COLS 80
+#define SBX_TERM_ROWS 24
+#define SBX_TERM_MAX 4096 /* columns or rows: beyond any screen, and a
+			   * player of the recording allocates this many
+			   * cells per side */
+void sbx_term_size(int fd, unsigned *width, unsigned *height);
 
 /* The lab channel: a socket at SBX_LAB_SOCKET in the sandbox that the
  * supervisor serves, one bounded request per connection. */

@@ -129,6 +129,7 @@ struct run {
 	int init_fd, pidfd, listener, stop;
 	int cand_pidfd;
 	int interactive;
+	unsigned width, height; /* the candidate's terminal, as last told */
 	unsigned char pending[SBX_INPUT_MAX]; /* keyboard bytes for the terminal */
 	size_t npending;
 	struct lab_conn lab[SBX_LAB_CONNS];
@@ -198,6 +199,8 @@ static int run_prepare(struct run *r, char *const argv[], char *const envp[],
 		return err_set(e, ERR_HOST, "out of memory");
 	if (open_pty(s->cfg.width, s->cfg.height, &r->master, &r->slave, e) < 0)
 		return -1;
+	r->width = s->cfg.width;
+	r->height = s->cfg.height;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r->socks) < 0 ||
 	    pipe2(r->gop, O_CLOEXEC) < 0)
 		return err_sys(e, ERR_HOST, errno, "socketpair");
@@ -441,17 +444,42 @@ static int loop_fds(struct run *r, struct pollfd *p)
 	return np;
 }
 
-/* The terminal's size follows the candidate's (SIGWINCH). */
-static void on_winch(struct run *r)
+void sbx_term_size(int fd, unsigned *width, unsigned *height)
 {
-	const struct sbx_hooks *h = r->hooks;
 	struct winsize ws;
 
-	if (!r->interactive || !h->winch || !*h->winch)
+	if (ioctl(fd, TIOCGWINSZ, &ws) < 0 || !ws.ws_col || !ws.ws_row) {
+		*width = SBX_TERM_COLS;
+		*height = SBX_TERM_ROWS;
 		return;
+	}
+	*width = ws.ws_col < SBX_TERM_MAX ? ws.ws_col : SBX_TERM_MAX;
+	*height = ws.ws_row < SBX_TERM_MAX ? ws.ws_row : SBX_TERM_MAX;
+}
+
+/* The terminal's size follows the candidate's (SIGWINCH); a size that
+ * changed is told to the resize hook, which records it.  Changed against
+ * the candidate's last size, not the sandbox terminal's: a candidate may
+ * set that (stty cols), and their screen is what is recorded. */
+static int on_winch(struct run *r)
+{
+	const struct sbx_hooks *h = r->hooks;
+	struct winsize ws = {0};
+	unsigned w, hgt;
+
+	if (!r->interactive || !h->winch || !*h->winch)
+		return 0;
 	*h->winch = 0;
-	if (ioctl(h->input_fd, TIOCGWINSZ, &ws) == 0)
-		ioctl(r->master, TIOCSWINSZ, &ws);
+	sbx_term_size(h->input_fd, &w, &hgt);
+	ws.ws_col = (unsigned short)w;
+	ws.ws_row = (unsigned short)hgt;
+	if (ioctl(r->master, TIOCSWINSZ, &ws) < 0 ||
+	    (w == r->width && hgt == r->height))
+		return 0;
+	r->width = w;
+	r->height = hgt;
+	return h->resize ? h->resize(h->ctx, time_mono_us() - r->t0_us, w, hgt)
+			 : 0;
 }
 
 /* Once the candidate's program ends, pid 1 ends and waits for every
@@ -714,7 +742,10 @@ static void run_loop(struct run *r, unsigned wall_ms)
 		int64_t now, wake = 0;
 
 		np = loop_fds(r, p);
-		on_winch(r);
+		if (on_winch(r)) {
+			r->out->end = SBX_END_HOOK;
+			break;
+		}
 		now = time_mono_ms();
 		if (on_timers(r, p, now, &wake))
 			break;

@@ -174,10 +174,10 @@ cp -r "$S" "$T/long"
 { echo "# A long brief"; for i in $(seq 1 70); do echo "line $i of the brief"; done; } >"$T/long/brief.md"
 start p "$T/long" "$T/p.ev"
 see p "line 1 of the brief" "a long brief starts on the first page"
-see p "-- more: Enter for the next page, q to skip to the start --" "and waits at the end of the page"
+see p "-- more (" "and waits at the end of the page (the pager's keys: 3010-take-terminal.sh)"
 ! screen p | grep -q "line 70 of the brief" && pass "the rest waits" || fail "the rest waits"
-keys p Enter
-see p "line 70 of the brief" "Enter shows the next page"
+keys p Space
+see p "line 70 of the brief" "space shows the next page"
 see p "Press Enter to start" "then the start"
 keys p "!sh" Enter
 see p "left] candidate@lab" "what is typed at the pager goes nowhere but to the start: no shell escape"

@@ -1,8 +1,10 @@
 /* fuzz_cast: the recorder's terminal filter on arbitrary output.  The
- * first byte chooses where the rest is split into two reads.  What must
- * hold for any input: recording never fails under a large cap; the counts
- * before cast_finish are the counts after it; the split reads the same as
- * the whole; every line of the file is JSON; and the recorded text, run
+ * first byte chooses where the rest is split into two reads, with a
+ * resize of the terminal between them.  What must hold for any input:
+ * recording never fails under a large cap; the counts before cast_finish
+ * are the counts after it; the split reads the same as the whole (a
+ * resize changes no output); every line of the file is JSON, an "o" or
+ * "r" event, a resize's text "COLSxROWS"; and the recorded text, run
  * through the filter again, passes unchanged with nothing counted and
  * holds no ENQ and no C1 control (HOSTILE.md V4). */
 #include <stdint.h>
@@ -19,6 +21,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CAP (1u << 24)
 
+/* 1 for an "r" event: its text COLSxROWS, both from 1 on; abort for a
+ * malformed one. */
+static int resize_event(json_t *v)
+{
+	const char *kind = json_string_value(json_array_get(v, 1));
+	const char *size = json_string_value(json_array_get(v, 2));
+	char *x, *end;
+
+	if (!kind || strcmp(kind, "r"))
+		return 0;
+	if (!size || !strtoul(size, &x, 10) || x == size || *x != 'x' ||
+	    !strtoul(x + 1, &end, 10) || end == x + 1 || *end)
+		abort();
+	return 1;
+}
+
 /* Record pieces; the output events' text joined into text, the counts. */
 static void record(const uint8_t *const *p, const size_t *n, size_t k,
 		   struct buf *text, struct cast_neutral *cn)
@@ -32,9 +50,15 @@ static void record(const uint8_t *const *p, const size_t *n, size_t k,
 
 	if (cast_open(&c, 80, 24, 0, CAP, &e) < 0)
 		abort();
-	for (i = 0; i < k; i++)
+	for (i = 0; i < k; i++) {
+		/* between reads, the terminal resized (what the split byte
+		 * says: the size is the fuzzer's too) */
+		if (i > 0 && cast_resize(c, (int64_t)i, 1 + n[0] % 500,
+					 1 + n[i] % 300, &e) < 0)
+			abort();
 		if (cast_output(c, (int64_t)i, p[i], n[i], &e) < 0)
 			abort();
+	}
 	cast_neutralised(c, cn);
 	if (cast_finish(c, (int64_t)k, &file, &e) < 0)
 		abort();
@@ -52,9 +76,12 @@ static void record(const uint8_t *const *p, const size_t *n, size_t k,
 		v = json_loads(line, JSON_ALLOW_NUL, &je);
 		if (!v)
 			abort();
-		if (json_is_array(v) &&
-		    buf_append(text, json_string_value(json_array_get(v, 2)),
-			       json_string_length(json_array_get(v, 2)), &e) < 0)
+		if (json_is_array(v) && resize_event(v))
+			;
+		else if (json_is_array(v) &&
+			 (strcmp(json_string_value(json_array_get(v, 1)), "o") ||
+			  buf_append(text, json_string_value(json_array_get(v, 2)),
+				     json_string_length(json_array_get(v, 2)), &e) < 0))
 			abort();
 		json_decref(v);
 	}

@@ -1,9 +1,9 @@
 /* test_cast: the asciicast v2 recorder: header, event lines that jansson
  * parses, UTF-8 sequences split across reads, invalid bytes escaped, the
- * output cap and its marker, times; and its terminal filter (HOSTILE.md
- * V4): every kind neutralised, counted and marked, in 7-bit, 8-bit and
- * UTF-8-encoded C1 forms, split across reads at every byte, screen
- * sequences kept byte for byte, strings bounded. */
+ * output cap and its marker, times, resize ("r") events; and its terminal
+ * filter (HOSTILE.md V4): every kind neutralised, counted and marked, in
+ * 7-bit, 8-bit and UTF-8-encoded C1 forms, split across reads at every
+ * byte, screen sequences kept byte for byte, strings bounded. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,6 +532,61 @@ static void test_bytes(void)
 	   "kind names");
 }
 
+/* ---- resize events ---- */
+
+static void test_resize(void)
+{
+	struct cast *c = NULL;
+	struct err e = {0};
+	struct rec r;
+	size_t i;
+	int bad = 0;
+
+	memset(&r, 0, sizeof r);
+	cast_open(&c, 132, 40, 1700000000, 1000, &e);
+	bad |= cast_output(c, 1000, "wide\r\n", 6, &e) < 0;
+	bad |= cast_resize(c, 2500000, 100, 30, &e) < 0;
+	bad |= cast_output(c, 2000000, "caf\xc3", 4, &e) < 0;
+	bad |= cast_resize(c, 3000000, 90, 20, &e) < 0;
+	bad |= cast_output(c, 3100000, "\xa9\r\n", 3, &e) < 0;
+	bad |= cast_finish(c, 4000000, &r.file, &e) < 0;
+	cast_free(c);
+	ok(!bad, "a recording with resizes");
+	split_lines(&r);
+	ok(r.n == 6, "a header and five events (%zu lines)", r.n);
+	ok(r.n > 0 && strstr(r.line[0], "\"width\": 132, \"height\": 40") != NULL,
+	   "the header has the size the terminal started at");
+	is_str(r.n > 2 ? r.line[2] : "", "[2.500000, \"r\", \"100x30\"]",
+	       "a resize is an asciicast v2 \"r\" event, COLSxROWS");
+	is_str(r.n > 3 ? r.line[3] : "", "[2.500000, \"o\", \"caf\"]",
+	       "the output after it never goes back in time");
+	is_str(r.n > 4 ? r.line[4] : "", "[3.000000, \"r\", \"90x20\"]",
+	       "a resize between the halves of a UTF-8 character");
+	is_str(r.n > 5 ? r.line[5] : "", "[3.100000, \"o\", \"\u00e9\\r\\n\"]",
+	       "leaves the character whole");
+	all_lines_json(&r, "resizes");
+	buf_release(&r.file);
+
+	ok(cast_open(&c, 80, 24, 0, 1000, &e) == 0 &&
+	   cast_resize(c, 0, 0, 30, &e) < 0 && e.kind == ERR_BUG &&
+	   cast_resize(c, 0, 100, 0, &e) < 0, "a resize to no size is a bug, refused");
+	cast_free(c);
+
+	/* Resizes are bounded with the rest of the file. */
+	cast_open(&c, 80, 24, 0, 100, &e);
+	for (i = 0; i < 100000 && !cast_capped(c); i++)
+		bad |= cast_resize(c, (int64_t)i, 80 + i % 2, 24, &e) < 0;
+	ok(!bad && cast_capped(c) && i < 100000,
+	   "a flood of resizes hits the file bound (after %zu)", i);
+	ok(cast_resize(c, (int64_t)i, 99, 99, &e) == 0, "a resize once capped is not recorded");
+	memset(&r, 0, sizeof r);
+	cast_finish(c, (int64_t)i, &r.file, &e);
+	cast_free(c);
+	ok(r.file.data && strstr((char *)r.file.data, "recording cap of") &&
+	   !strstr((char *)r.file.data, "99x99"), "the marker is the last word");
+	buf_release(&r.file);
+}
+
 int main(void)
 {
 	struct rec r;
@@ -681,6 +736,7 @@ int main(void)
 		ok(cast_open(&c, 0, 24, 0, 10, &e) < 0 && e.kind == ERR_BUG,
 		   "zero width refused");
 	}
+	test_resize();
 	test_kinds();
 	test_screen();
 	test_splits();

@@ -2,13 +2,15 @@
  * the exec and exit hooks, exit statuses, the wall-clock limit, a hook
  * that stops a session, a program that cannot start, daemons left behind,
  * the writable layer, and teardown.  Needs root and a built labrun-init
- * ($BUILD/libexec/labrun).  The lab channel's framing (sbx_lab_parse) is
- * tested first, without a sandbox. */
+ * ($BUILD/libexec/labrun).  The lab channel's framing (sbx_lab_parse) and
+ * the rule for a candidate's terminal size (sbx_term_size) are tested
+ * first, without a sandbox. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -170,6 +172,46 @@ static void test_lab_parse(void)
 	   strlen(r.line) == SBX_LAB_MAX - 1, "lab: the longest line there can be");
 }
 
+/* A candidate's terminal size: theirs, bounded, or 80x24 without one. */
+static void test_term_size(void)
+{
+	struct winsize ws = {0};
+	unsigned w = 0, h = 0;
+	int fds[2], m, sl = -1;
+
+	if (pipe(fds) == 0) {
+		sbx_term_size(fds[0], &w, &h);
+		ok(w == SBX_TERM_COLS && h == SBX_TERM_ROWS,
+		   "no terminal: 80x24 (%ux%u)", w, h);
+		close(fds[0]);
+		close(fds[1]);
+	}
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    (sl = open(ptsname(m), O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		ok(0, "a pseudo-terminal for the size tests: %s", strerror(errno));
+		if (m >= 0)
+			close(m);
+		return;
+	}
+	ioctl(m, TIOCSWINSZ, &ws);
+	sbx_term_size(sl, &w, &h);
+	ok(w == SBX_TERM_COLS && h == SBX_TERM_ROWS,
+	   "a terminal that reports no size: 80x24 (%ux%u)", w, h);
+	ws.ws_col = 132;
+	ws.ws_row = 40;
+	ioctl(m, TIOCSWINSZ, &ws);
+	sbx_term_size(sl, &w, &h);
+	ok(w == 132 && h == 40, "a terminal's own size (%ux%u)", w, h);
+	ws.ws_col = 60000;
+	ws.ws_row = 10;
+	ioctl(m, TIOCSWINSZ, &ws);
+	sbx_term_size(sl, &w, &h);
+	ok(w == SBX_TERM_MAX && h == 10, "at most SBX_TERM_MAX a side (%ux%u)", w, h);
+	close(sl);
+	close(m);
+}
+
 int main(void)
 {
 	struct sbx_outcome out;
@@ -182,6 +224,7 @@ int main(void)
 		return 0;
 	}
 	test_lab_parse();
+	test_term_size();
 	snprintf(libexec, sizeof libexec, "%s/libexec/labrun", b ? b : "build");
 	snprintf(init_path, sizeof init_path, "%s/labrun-init", libexec);
 

@@ -53,7 +53,10 @@ const char usage_run[] =
 	"Exit: 0 pass, 1 fail (or input refused: nothing written), 2 usage,\n"
 	"3 error verdict (infrastructure; the evidence says error) or host failure.\n";
 
-static void print_result(const struct session_result *r, const char *out)
+/* A session's result.  At a terminal (take) each check shows its title,
+ * what the candidate reads; a script's run shows the ids authors grep. */
+static void print_result(const struct session_result *r, const char *out,
+			 int titles)
 {
 	size_t i;
 
@@ -67,8 +70,14 @@ static void print_result(const struct session_result *r, const char *out)
 	for (i = 0; i < r->nchecks; i++) {
 		const struct session_check *c = &r->checks[i];
 
-		cmd_printf(stdout, "  %-5s %-28s %4u/%-4u %s\n", c->status, c->id, c->points,
-			   c->weight, c->message);
+		if (titles && c->title && c->title[0]) {
+			cmd_printf(stdout, "  %-5s %4u/%-4u %s (%s)\n", c->status,
+				   c->points, c->weight, c->title, c->id);
+			if (c->message && c->message[0])
+				cmd_printf(stdout, "        %s\n", c->message);
+		} else
+			cmd_printf(stdout, "  %-5s %-28s %4u/%-4u %s\n", c->status,
+				   c->id, c->points, c->weight, c->message);
 	}
 	cmd_printf(stdout, "evidence: %s\n", out);
 }
@@ -270,7 +279,7 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 	} else {
 		if (term)
 			term->summary(term->ctx, &res);
-		print_result(&res, res.spooled[0] ? res.spooled : o.out);
+		print_result(&res, res.spooled[0] ? res.spooled : o.out, term != NULL);
 		rc = !strcmp(res.verdict, "pass") ? EXIT_YES
 		     : !strcmp(res.verdict, "fail") ? EXIT_NO : EXIT_HOST;
 		if (res.spooled[0]) {

@@ -448,21 +448,11 @@ static void take_end(void *ctx)
  * the checks' ids and messages, and where the evidence is. */
 static void take_summary(void *ctx, const struct session_result *res)
 {
-	size_t i;
-
 	(void)ctx;
 	fputs("\033[1mThe exam is over.\033[0m", stdout);
 	cmd_printf(stdout, " Time taken %lld:%02lld.\n",
 		   (long long)(res->duration_ms / 60000),
 		   (long long)(res->duration_ms / 1000 % 60));
-	for (i = 0; i < res->nchecks; i++) {
-		const struct session_check *c = &res->checks[i];
-
-		cmd_printf(stdout, "  %-5s %s (%s)\n", c->status,
-			   c->title && c->title[0] ? c->title : c->id, c->id);
-	}
-	if (res->nchecks)
-		cmd_printf(stdout, "\n");
 }
 
 int cmd_take(int argc, char **argv)

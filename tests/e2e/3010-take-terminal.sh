@@ -148,8 +148,8 @@ sleep 0.5
 keys s "sed -i s/broken/fixed/ /etc/app/config.txt" Enter
 keys s "exit" Enter
 see s "ended by exit" "the exam ends"
-see s "pass  The config is fixed (config-fixed)" "the summary names a passed check by its title"
-see s "fail  The cause is named (cause-named)" "and a failed one"
+see s "pass   600/600  The config is fixed (config-fixed)" "the summary names a passed check by its title"
+see s "fail     0/400  The cause is named (cause-named)" "and a failed one"
 $TM kill-session -t s
 expect_exit 0 "evidence whose recording has resizes verifies" "$LABRUN" verify "$T/s.ev" -p "$T/issuer.pub"
 member "$T/s.ev" session.cast >"$T/s.cast"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,7 +35,8 @@ const char usage_exam[] =
 	"\n"
 	"The configuration (default /etc/labrun/labrun.conf) must set trust, key,\n"
 	"exam_bundle and evidence_dir.  Exit: as labrun take; 0 for evidence and\n"
-	"list; 1 nothing to fetch; 2 a verb that is not one of these.\n";
+	"list; 1 nothing to fetch, or an attempt of this candidate still running;\n"
+	"2 a verb that is not one of these.\n";
 
 #define EXAM_MAX_ATTEMPTS 1000
 
@@ -60,6 +62,33 @@ static unsigned last_attempt(const char *dir)
 			break;
 	}
 	return n;
+}
+
+/* One attempt at a time per candidate: the lock on DIR/.lock is held
+ * until this process ends.  Without it, a second attempt started while
+ * the first still runs (a reloaded browser tab, whose closed predecessor
+ * the web terminal notices only about 90 s later; a second ssh
+ * connection) would get the same number and its evidence would replace
+ * the first's.  The descriptor is close-on-exec and never closed: the
+ * lock goes with the process.  0 held; 1 another attempt holds it. */
+static int lock_candidate(const char *dir, struct err *e)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK) {
+		err_sys(e, ERR_HOST, errno, "%s: lock", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 1;
 }
 
 static int stream(const char *path)
@@ -131,6 +160,14 @@ int cmd_exam(int argc, char **argv)
 	if (!strcmp(verb, "") || !strcmp(verb, "take")) {
 		if (mkdir_p(dir, 0700, &e) < 0)
 			return cmd_fail("exam", &e);
+		rc = lock_candidate(dir, &e);
+		if (rc < 0)
+			return cmd_fail("exam", &e);
+		if (rc > 0) {
+			err_set(&e, ERR_REFUSED, "%s: an attempt of yours is still running; it ends, graded as it stands, when its connection is gone (a closed browser tab: about 90 s after it closed); hint: start again after that",
+				cand);
+			return cmd_fail("exam", &e);
+		}
 		n = last_attempt(dir) + 1;
 		if (n > EXAM_MAX_ATTEMPTS) {
 			err_set(&e, ERR_REFUSED, "%s: %d attempts already", dir,

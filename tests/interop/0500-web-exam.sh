@@ -128,6 +128,15 @@ expect_exit 0 "alice's evidence verifies" "$LABRUN" verify "$E/alice/attempt-1.t
 	pass "alice's exam ended by lab submit" || fail "alice's exam ended by lab submit"
 wait "$BOB"
 steps bob brief prompt lab-time answer-written tab-closed
+# Until then his attempt runs: a new tab is refused, not a second attempt
+# that would take the same number and replace his evidence.
+browser bob-again again bob bob-pw
+steps bob-again refused
+SSH_ORIGINAL_COMMAND=take "$LABRUN" exam --candidate bob --config "$T/labrun.conf" </dev/null >"$OUT" 2>"$ERR"
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "bob: an attempt of yours is still running" "$ERR" &&
+	pass "labrun exam refuses bob a second attempt while the first runs (exit 1)" ||
+	fail "labrun exam refuses bob a second attempt while the first runs (exit $rc)"
 # shellinabox notices a closed tab when its browser stops polling: the
 # pending request lapses after 45 s, the session after 45 s more.
 for i in $(seq 1500); do [ -e "$E/bob/attempt-1.tar" ] && break; sleep 0.1; done

@@ -7,7 +7,8 @@
 // ("missed NAME", then the screen as "# " lines), and the shell test
 // judges.  It exits 1 at the first step missed.
 //
-// Environment: URL, WEB_USER, WEB_PASSWORD, MODE ("submit" or "close"),
+// Environment: URL, WEB_USER, WEB_PASSWORD, MODE ("submit", "close" or
+// "again": open the page and expect the refusal of a second attempt),
 // SCREENSHOT (a PNG path), SCREEN (where the terminal's text is written
 // at the end), SPOOF (optional: an X-Real-IP header the candidate sends,
 // to show that it does not choose who they are).
@@ -70,6 +71,11 @@ async function type(page, line) {
 			await page.setExtraHTTPHeaders({'X-Real-IP': env('SPOOF')});
 		const resp = await page.goto(env('URL'), {waitUntil: 'load'});
 		console.log('status ' + resp.status());
+		if (mode === 'again') {
+			// a second tab while the first attempt still runs
+			await until(page, 'refused', t => t.includes('still running'), 20000);
+			return;
+		}
 		await until(page, 'brief', t => t.includes('Press Enter to start'), 20000);
 		await page.screenshot({path: env('SCREENSHOT')});
 		console.log('reached screenshot');

@@ -1,9 +1,10 @@
 /* cmd_exam: `labrun exam`, the forced command of an exam host's ssh
- * account (docs/operators.md).  The operator fixes the candidate in the
- * account's authorized_keys entry; the candidate only chooses a verb
- * (SSH_ORIGINAL_COMMAND): take the configured exam, fetch their latest
- * evidence, or list it.  Anything else is refused: there is no way from
- * here to a shell. */
+ * account, and the command its web terminal runs (docs/operators.md).
+ * The operator fixes the candidate: in the account's authorized_keys
+ * entry, or as the user nginx authenticated; the candidate only chooses a
+ * verb (SSH_ORIGINAL_COMMAND; the web terminal fixes it to take): take
+ * the configured exam, fetch their latest evidence, or list it.  Anything
+ * else is refused: there is no way from here to a shell. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -22,9 +23,9 @@
 const char usage_exam[] =
 	"usage: labrun exam --candidate ID [--config FILE]\n"
 	"\n"
-	"The forced command of an exam host's ssh account (see docs/operators.md\n"
-	"for the recipe).  The candidate is fixed by the operator; the verb comes\n"
-	"from SSH_ORIGINAL_COMMAND:\n"
+	"The forced command of an exam host's ssh account, and the command its web\n"
+	"terminal runs (see docs/operators.md for both recipes).  The candidate is\n"
+	"fixed by the operator; the verb comes from SSH_ORIGINAL_COMMAND:\n"
 	"\n"
 	"  (none), take   take the exam named by exam_bundle in the configuration\n"
 	"                 (labrun take); the evidence goes to\n"

@@ -56,6 +56,8 @@ chmod 600 "$W/tls.key"
 {
 	printf 'alice:%s\n' "$(openssl passwd -6 alice-pw)"
 	printf 'bob:%s\n' "$(openssl passwd -6 bob-pw)"
+	# an operator's slip: a name that is no candidate id (a path)
+	printf '../bob:%s\n' "$(openssl passwd -6 slip-pw)"
 } >"$W/htpasswd"
 chgrp www-data "$W/htpasswd" && chmod 640 "$W/htpasswd"
 
@@ -95,6 +97,28 @@ run setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	curl -s -o /dev/null -w '%{http_code}' --unix-socket "$W/siab.sock" http://x/
 [ "$(cat "$OUT")" = 000 ] && pass "another local user cannot reach the terminal around nginx" ||
 	fail "another local user cannot reach the terminal around nginx (got $(cat "$OUT"))"
+
+# A user whose name is no candidate id gets labrun's refusal in the
+# terminal, not an exam: shellinabox's own protocol, spoken with curl (the
+# first request opens the terminal, the next ones read it).
+post() {
+	curl -s --cacert "$W/tls.crt" -u ../bob:slip-pw -d width=80 -d height=24 "$@" "$URL"
+}
+key=$(post | sed -n 's/.*"session":"\([^"]*\)".*/\1/p')
+: >"$T/replies"
+for i in $(seq 20); do
+	post --data-urlencode "session=$key" >>"$T/replies" || break
+	echo >>"$T/replies"
+	# the screen: the replies' data, joined
+	python3 -c 'import json, sys
+print("".join(json.loads(l).get("data", "") for l in open(sys.argv[1]) if l.startswith("{")))' \
+		"$T/replies" >"$OUT"
+	grep -q "letters, digits" "$OUT" && break
+done
+# (labrun shows the '/' of a refused id as '-')
+grep -q -- "--candidate \.\..bob: letters, digits" "$OUT" && [ ! -e "$T/bob" ] &&
+	pass "a user name that is no candidate id: refused by labrun exam, in the terminal" ||
+	fail "a user name that is no candidate id: refused by labrun exam, in the terminal"
 
 browser() { # NAME MODE USER PASSWORD [SPOOF]
 	NODE_PATH=$NM URL=$URL MODE=$2 WEB_USER=$3 WEB_PASSWORD=$4 SPOOF=${5:-} \

@@ -13,7 +13,7 @@
 # only their pids are stopped at the end.
 . "$(dirname "$0")/../lib.sh"
 NM=$TOP/tests/node/node_modules
-for t in shellinaboxd nginx /usr/bin/chromium node openssl curl setpriv; do
+for t in shellinaboxd nginx fcgiwrap /usr/bin/chromium node openssl curl setpriv; do
 	command -v "$t" >/dev/null || { fail "$t is not installed (make deps)"; done_testing; exit 1; }
 done
 [ -d "$NM/puppeteer-core" ] || { fail "puppeteer-core is not in tests/node (make deps)"; done_testing; exit 1; }
@@ -33,6 +33,8 @@ cleanup() {
 	# still runs (none, when the test passes) get a hangup from their pty.
 	[ -n "${NGINX_PID:-}" ] && kill "$NGINX_PID" 2>/dev/null
 	[ -n "${SIAB_PID:-}" ] && kill -- "-$SIAB_PID" 2>/dev/null
+	[ -n "${FCGI_PID:-}" ] && kill -- "-$FCGI_PID" 2>/dev/null
+	[ -n "${FCGI_PID:-}" ] && wait "$FCGI_PID" 2>/dev/null
 	[ -n "${NGINX_PID:-}" ] && wait "$NGINX_PID" 2>/dev/null
 	[ -n "${SIAB_PID:-}" ] && wait "$SIAB_PID" 2>/dev/null
 	rm -rf "$T"
@@ -56,6 +58,7 @@ chmod 600 "$W/tls.key"
 {
 	printf 'alice:%s\n' "$(openssl passwd -6 alice-pw)"
 	printf 'bob:%s\n' "$(openssl passwd -6 bob-pw)"
+	printf 'carol:%s\n' "$(openssl passwd -6 carol-pw)"
 	# an operator's slip: a name that is no candidate id (a path)
 	printf '../bob:%s\n' "$(openssl passwd -6 slip-pw)"
 } >"$W/htpasswd"
@@ -63,6 +66,8 @@ chgrp www-data "$W/htpasswd" && chmod 640 "$W/htpasswd"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 sed -e "s|@DIR@|$W|g" -e "s|@PORT@|$port|g" -e "s|@SOCKET@|$W/siab.sock|g" \
+	-e "s|@CGI@|$TOP/docs/web/evidence.cgi|g" -e "s|@LABRUN@|$LABRUN|g" \
+	-e "s|@CONFIG@|$T/labrun.conf|g" \
 	"$TOP/tests/interop/web/nginx.conf" >"$W/nginx.conf"
 nginx -t -q -c "$W/nginx.conf" -e "$W/nginx.log" 2>"$ERR" || { fail "nginx -t accepts the recipe's configuration"; done_testing; exit 1; }
 
@@ -72,11 +77,16 @@ setsid shellinaboxd --unixdomain-only="$W/siab.sock:www-data:www-data:0600" \
 	--service "/:root:root:/:SSH_ORIGINAL_COMMAND=take $LABRUN exam --candidate \${realip} --config $T/labrun.conf" \
 	>"$W/siab.log" 2>&1 &
 SIAB_PID=$!
+# The evidence download: fcgiwrap as root, for the one script, on a
+# socket in a directory only root and www-data (nginx's workers) enter.
+mkdir -p "$W/fcgi" && chgrp www-data "$W/fcgi" && chmod 710 "$W/fcgi"
+(umask 0 && exec setsid fcgiwrap -s "unix:$W/fcgi/sock" -p "$TOP/docs/web/evidence.cgi") >"$W/fcgi.log" 2>&1 &
+FCGI_PID=$!
 nginx -c "$W/nginx.conf" -e "$W/nginx.log" -g "daemon off;" >"$W/nginx.out" 2>&1 &
 NGINX_PID=$!
 URL=https://localhost:$port/
 for i in $(seq 50); do
-	[ -S "$W/siab.sock" ] && curl -s -o /dev/null --cacert "$W/tls.crt" "$URL" && break
+	[ -S "$W/siab.sock" ] && [ -S "$W/fcgi/sock" ] && curl -s -o /dev/null --cacert "$W/tls.crt" "$URL" && break
 	sleep 0.1
 done
 
@@ -97,6 +107,13 @@ run setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	curl -s -o /dev/null -w '%{http_code}' --unix-socket "$W/siab.sock" http://x/
 [ "$(cat "$OUT")" = 000 ] && pass "another local user cannot reach the terminal around nginx" ||
 	fail "another local user cannot reach the terminal around nginx (got $(cat "$OUT"))"
+run setpriv --reuid=nobody --regid=nogroup --clear-groups test -w "$W/fcgi/sock"
+[ "$rc" -ne 0 ] && [ -S "$W/fcgi/sock" ] && pass "nor the evidence download's fcgiwrap" ||
+	fail "nor the evidence download's fcgiwrap"
+run curl -s -w '%{http_code}' --cacert "$W/tls.crt" -u carol:carol-pw "${URL}evidence.tar"
+grep -q "no evidence for carol yet" "$OUT" && grep -q '404$' "$OUT" &&
+	pass "evidence.tar before any attempt: 404, no evidence for carol yet" ||
+	fail "evidence.tar before any attempt: 404, no evidence for carol yet"
 
 # A user whose name is no candidate id gets labrun's refusal in the
 # terminal, not an exam: shellinabox's own protocol, spoken with curl (the
@@ -184,5 +201,17 @@ pb=$(manifest_value "$E/bob/attempt-1.tar" pseudonym)
 SSH_ORIGINAL_COMMAND=evidence "$LABRUN" exam --candidate bob --config "$T/labrun.conf" >"$T/bob.tar" 2>"$ERR"
 cmp -s "$T/bob.tar" "$E/bob/attempt-1.tar" && pass "labrun exam's evidence verb hands bob his bundle" ||
 	fail "labrun exam's evidence verb hands bob his bundle"
+# ... and in the browser's way, as a download over the same TLS and
+# password; a Remote-User header of alice's reaches the script only as
+# HTTP_REMOTE_USER.
+for who in bob alice; do
+	run curl -s -f --cacert "$W/tls.crt" -u "$who:$who-pw" -H "Remote-User: carol" \
+		-o "$T/$who-web.tar" -D "$T/$who.headers" "${URL}evidence.tar"
+	[ "$rc" -eq 0 ] && cmp -s "$T/$who-web.tar" "$E/$who/attempt-1.tar" &&
+		grep -qi '^content-disposition: attachment' "$T/$who.headers" &&
+		pass "https://.../evidence.tar hands $who their own bundle" ||
+		fail "https://.../evidence.tar hands $who their own bundle (curl exit $rc)"
+done
+expect_exit 0 "the downloaded evidence verifies" "$LABRUN" verify "$T/bob-web.tar" -p "$T/issuer.pub"
 [ -z "$(leftovers)" ] && pass "nothing of the sessions remains" || fail "nothing of the sessions remains"
 done_testing

@@ -180,7 +180,7 @@ rc=$?
 	fail "labrun exam refuses bob a second attempt while the first runs (exit $rc)"
 # shellinabox notices a closed tab when its browser stops polling: the
 # pending request lapses after 45 s, the session after 45 s more.
-for i in $(seq 1500); do [ -e "$E/bob/attempt-1.tar" ] && break; sleep 0.1; done
+for _ in $(seq 1500); do [ -e "$E/bob/attempt-1.tar" ] && break; sleep 0.1; done
 closed=$(sed -n 's/^closed-at //p' "$T/bob.steps")
 [ -n "$closed" ] && echo "# bob's session ended $(( $(date +%s%3N) - closed )) ms after his tab closed"
 expect_exit 0 "bob's evidence verifies" "$LABRUN" verify "$E/bob/attempt-1.tar" -p "$T/issuer.pub"

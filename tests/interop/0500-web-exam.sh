@@ -85,7 +85,7 @@ FCGI_PID=$!
 nginx -c "$W/nginx.conf" -e "$W/nginx.log" -g "daemon off;" >"$W/nginx.out" 2>&1 &
 NGINX_PID=$!
 URL=https://localhost:$port/
-for i in $(seq 50); do
+for _ in $(seq 50); do
 	[ -S "$W/siab.sock" ] && [ -S "$W/fcgi/sock" ] && curl -s -o /dev/null --cacert "$W/tls.crt" "$URL" && break
 	sleep 0.1
 done
@@ -123,7 +123,7 @@ post() {
 }
 key=$(post | sed -n 's/.*"session":"\([^"]*\)".*/\1/p')
 : >"$T/replies"
-for i in $(seq 20); do
+for _ in $(seq 20); do
 	post --data-urlencode "session=$key" >>"$T/replies" || break
 	echo >>"$T/replies"
 	# the screen: the replies' data, joined

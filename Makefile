@@ -20,12 +20,16 @@ CC ?= cc
 # slurmctld, slurmd, slurm-client and munge let tests/interop/0400 and the
 # bench run recertification batches as a Slurm array on a one-node cluster
 # the test starts and stops itself; groff-base brings groff, which checks
-# and renders the generated labrun(1)).
+# and renders the generated labrun(1); shellinabox, nginx, fcgiwrap,
+# chromium, curl and openssl let tests/interop/0500 run the web exam
+# recipe, a web terminal and an evidence download behind TLS and a password
+# per candidate, with headless Chromium as the candidate and a certificate
+# the test makes).
 DEB_PKGS := build-essential pkg-config libseccomp-dev liblua5.4-dev \
 	libarchive-dev libjansson-dev libsodium-dev minisign bubblewrap \
 	asciinema tmux python3 util-linux bsdutils procps nftables faketime \
 	openssh-server openssh-client sudo slurmctld slurmd slurm-client munge \
-	groff-base
+	groff-base shellinabox nginx fcgiwrap chromium curl openssl
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

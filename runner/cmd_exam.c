@@ -1,15 +1,17 @@
 /* cmd_exam: `labrun exam`, the forced command of an exam host's ssh
- * account (docs/operators.md).  The operator fixes the candidate in the
- * account's authorized_keys entry; the candidate only chooses a verb
- * (SSH_ORIGINAL_COMMAND): take the configured exam, fetch their latest
- * evidence, or list it.  Anything else is refused: there is no way from
- * here to a shell. */
+ * account, and the command its web terminal runs (docs/operators.md).
+ * The operator fixes the candidate: in the account's authorized_keys
+ * entry, or as the user nginx authenticated; the candidate only chooses a
+ * verb (SSH_ORIGINAL_COMMAND; the web terminal fixes it to take): take
+ * the configured exam, fetch their latest evidence, or list it.  Anything
+ * else is refused: there is no way from here to a shell. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,9 +23,9 @@
 const char usage_exam[] =
 	"usage: labrun exam --candidate ID [--config FILE]\n"
 	"\n"
-	"The forced command of an exam host's ssh account (see docs/operators.md\n"
-	"for the recipe).  The candidate is fixed by the operator; the verb comes\n"
-	"from SSH_ORIGINAL_COMMAND:\n"
+	"The forced command of an exam host's ssh account, and the command its web\n"
+	"terminal runs (see docs/operators.md for both recipes).  The candidate is\n"
+	"fixed by the operator; the verb comes from SSH_ORIGINAL_COMMAND:\n"
 	"\n"
 	"  (none), take   take the exam named by exam_bundle in the configuration\n"
 	"                 (labrun take); the evidence goes to\n"
@@ -34,7 +36,8 @@ const char usage_exam[] =
 	"\n"
 	"The configuration (default /etc/labrun/labrun.conf) must set trust, key,\n"
 	"exam_bundle and evidence_dir.  Exit: as labrun take; 0 for evidence and\n"
-	"list; 1 nothing to fetch; 2 a verb that is not one of these.\n";
+	"list; 1 nothing to fetch, or an attempt of this candidate still running;\n"
+	"2 a verb that is not one of these.\n";
 
 #define EXAM_MAX_ATTEMPTS 1000
 
@@ -60,6 +63,33 @@ static unsigned last_attempt(const char *dir)
 			break;
 	}
 	return n;
+}
+
+/* One attempt at a time per candidate: the lock on DIR/.lock is held
+ * until this process ends.  Without it, a second attempt started while
+ * the first still runs (a reloaded browser tab, whose closed predecessor
+ * the web terminal notices only about 90 s later; a second ssh
+ * connection) would get the same number and its evidence would replace
+ * the first's.  The descriptor is close-on-exec and never closed: the
+ * lock goes with the process.  0 held; 1 another attempt holds it. */
+static int lock_candidate(const char *dir, struct err *e)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_sys(e, ERR_HOST, errno, "%s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK) {
+		err_sys(e, ERR_HOST, errno, "%s: lock", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 1;
 }
 
 static int stream(const char *path)
@@ -131,6 +161,14 @@ int cmd_exam(int argc, char **argv)
 	if (!strcmp(verb, "") || !strcmp(verb, "take")) {
 		if (mkdir_p(dir, 0700, &e) < 0)
 			return cmd_fail("exam", &e);
+		rc = lock_candidate(dir, &e);
+		if (rc < 0)
+			return cmd_fail("exam", &e);
+		if (rc > 0) {
+			err_set(&e, ERR_REFUSED, "%s: an attempt of yours is still running; it ends, graded as it stands, when its connection is gone (a closed browser tab: about 90 s after it closed); hint: start again after that",
+				cand);
+			return cmd_fail("exam", &e);
+		}
 		n = last_attempt(dir) + 1;
 		if (n > EXAM_MAX_ATTEMPTS) {
 			err_set(&e, ERR_REFUSED, "%s: %d attempts already", dir,

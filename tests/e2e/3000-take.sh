@@ -68,7 +68,7 @@ see a "Submit now?" "lab submit asks first"
 keys a "y" Enter
 see a "ended by submit" "the submission ends and grades the session" 100
 see a "pass (score 900/1000" "the hint's cost comes off the score"
-see a "pass  config-fixed" "the summary lists each check"
+see a "The config is fixed (config-fixed)" "the summary lists each check by its title"
 see a "evidence: $T/a.ev" "and says where the evidence is"
 see a "EXIT=0" "exit 0 for a pass"
 see a "icanon echo" "the terminal is restored"

@@ -355,10 +355,15 @@ int scenario_validate(const struct tar_list *files, unsigned max_depth,
 
 	memset(out, 0, sizeof *out);
 	if (scenario_check(files, max_depth, &s, p, e) < 0) {
-		/* what agentd would refuse is said beside the rest */
+		struct err pe = {0};
+
+		/* what agentd would refuse is said beside the rest; a tree
+		 * the check cannot lay out was refused already */
 		if (e->kind == ERR_REFUSED && s.platform_service != SIZE_MAX &&
 		    s.platform_service < s.nservices &&
-		    check_platform(files, &s, 0, NULL, p, e) < 0) {
+		    check_platform(files, &s, 0, NULL, p, &pe) < 0 &&
+		    pe.kind != ERR_REFUSED) {
+			*e = pe;
 			scenario_release(&s);
 			return -1;
 		}

@@ -1,6 +1,10 @@
 /* dryrun: the grader run once at authoring time (validate, pack) against
  * the scenario's own files as the candidate first finds them (the fault
- * plan's file faults applied), with no candidate work and no commands.
+ * plan's file faults applied), with no candidate work and no commands;
+ * and scenario_validate, every check of `labrun validate` in one call
+ * (the manifest's, agentd's of the platform and of each variant's plan,
+ * the dry run's, the must-fail ids'), which run, take and selftest make
+ * on a scenario directory before any session.
  * Its checks should fail; what must not happen is the grader itself
  * failing: looping, allocating without bound, backtracking forever,
  * calling what the worker forbids, returning nonsense.  Those show here,

@@ -1,4 +1,5 @@
-/* dryrun: the grader run once at authoring time (dryrun.c). */
+/* dryrun: the grader run once at authoring time, and the whole of
+ * validate's checks (dryrun.c). */
 #ifndef LABRUN_DRYRUN_H
 #define LABRUN_DRYRUN_H
 

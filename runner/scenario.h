@@ -93,7 +93,7 @@ static inline const char *scenario_variant(const struct scenario *s)
 
 /* Check every part of a scenario tree and fill out when there is no
  * problem.  Returns 0 when valid; -1 with every problem in p (and out left
- * empty); -1 with p empty and e filled on a host failure.  max_depth bounds
+ * empty, e ERR_REFUSED); -1 with p empty and e filled on a host failure.  max_depth bounds
  * JSON nesting.  The grader is compiled (graders/grader.h). */
 /* The same with variant `variant` of $.variants applied to the fault plan
  * (SIZE_MAX: none).  scenario_load checks every variant's plan too. */

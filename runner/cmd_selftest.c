@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -474,10 +475,19 @@ int cmd_selftest(int argc, char **argv)
 	if (!json && isatty(STDERR_FILENO))
 		o.progress = progress;
 	if (selftest_run(&o, &r, &e) < 0) {
+		/* a directory's problems as validate says them: DIR/FILE: ... */
+		struct stat st;
+		int dlen = (int)strlen(o.input);
+
+		if (stat(o.input, &st) < 0 || !S_ISDIR(st.st_mode))
+			dlen = 0;
+		for (; dlen > 1 && o.input[dlen - 1] == '/'; dlen--)
+			;
 		if (json)
 			refused_json(&r, &e);
 		for (i = 0; i < r.reasons.n; i++)
-			cmd_printf(stderr, "labrun selftest: %s\n", r.reasons.v[i]);
+			cmd_printf(stderr, "labrun selftest: %.*s%s%s\n", dlen, o.input,
+				   dlen ? "/" : "", r.reasons.v[i]);
 		rc = e.kind == ERR_USAGE ? cmd_usage_error(c, "%s", e.msg)
 					 : cmd_fail(c->name, &e);
 		goto out;

@@ -114,7 +114,7 @@ err_has "^labrun run: $B/scenario.json: \\\$\\.faults\\[0\\]\\.at: unknown key; 
 
 elapsed_ms "$LABRUN" selftest "$T/b5" --runs 1
 [ "$rc" -eq 1 ] && pass "selftest refuses an invalid directory" || fail "selftest refuses an invalid directory (exit $rc)"
-err_has 'config-fxed" is not a check the grader returns' "... with validate's message"
+err_has "^labrun selftest: $T/b5/solutions/wrong-only-answer\\.sh: line 2: \"config-fxed\" is not a check the grader returns" "... with validate's message, DIR/FILE and line"
 [ "$ms" -lt 2000 ] && pass "... before any session ($ms ms)" || fail "... before any session ($ms ms)"
 
 if command -v tmux >/dev/null; then

@@ -116,7 +116,7 @@ out_has '^ERROR, not judged: untouched \(run 1\) erred: check config-fixed: the 
 mkdir -p "$T/invalid"
 echo '{}' >"$T/invalid/scenario.json"
 expect_exit 1 "an invalid scenario is refused" "$LABRUN" selftest "$T/invalid" --runs 1
-err_has '^labrun selftest: scenario\.json' "... each problem on its own line"
+err_has "^labrun selftest: $T/invalid/scenario\.json" "... each problem on its own line, as validate names it (DIR/FILE)"
 
 # pack refuses what selftest does not qualify.
 expect_exit 1 "pack refuses the lenient scenario" \

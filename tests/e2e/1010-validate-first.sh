@@ -136,6 +136,11 @@ else
 	skip "tmux is not installed: take's refusal"
 fi
 
+run "$LABRUN" pack "$T/b5" -s "$T/author.key" -o "$T/b5.lab"
+[ "$rc" -eq 1 ] && [ ! -e "$T/b5.lab" ] && grep -q 'config-fxed" is not a check the grader returns' "$ERR" &&
+	pass "pack refuses it too (its selftest validates first), nothing written" ||
+	fail "pack refuses it too, nothing written (exit $rc)"
+
 # --variant names the valid ids.
 run "$LABRUN" run "$G" --key "$T/issuer.key" --candidate c1 \
 	--script "$G/solutions/reference.sh" -o "$T/v.ev" --variant nope

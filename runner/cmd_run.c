@@ -30,8 +30,9 @@ const char usage_run[] =
 	"  BUNDLE            a scenario bundle NAME.lab with NAME.lab.minisig beside\n"
 	"                    it, signed by a key in --trust; the signature is\n"
 	"                    checked before the bundle is read\n"
-	"  DIR               a scenario directory (for authors); the evidence says\n"
-	"                    the scenario was unsigned\n"
+	"  DIR               a scenario directory (for authors), checked first as\n"
+	"                    `labrun validate` checks it; the evidence says the\n"
+	"                    scenario was unsigned\n"
 	"  --trust FILE|DIR  author public key(s) bundles must be signed by\n"
 	"                    (default: trust in the configuration)\n"
 	"  --key FILE        the issuer secret key that signs the evidence (0600)\n"
@@ -271,8 +272,17 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 			   c->name, res.lost_found, res.lost_found == 1 ? "" : "s",
 			   res.lost_found == 1 ? "is" : "are");
 	if (rc < 0) {
+		/* as validate says them: "DIR/FILE: WHERE: WHAT" */
+		struct stat st;
+		int dlen = (int)strlen(o.input);
+
+		if (stat(o.input, &st) < 0 || !S_ISDIR(st.st_mode))
+			dlen = 0;
+		for (; dlen > 1 && o.input[dlen - 1] == '/'; dlen--)
+			;
 		for (i = 0; i < res.problems.n; i++)
-			cmd_printf(stderr, "labrun %s: %s\n", c->name, res.problems.v[i]);
+			cmd_printf(stderr, "labrun %s: %.*s%s%s\n", c->name, dlen, o.input,
+				   dlen ? "/" : "", res.problems.v[i]);
 		rc = cmd_fail(c->name, &e);
 		if (e.kind == ERR_USAGE)
 			cmd_printf(stderr, "hint: labrun %s --help\n", c->name);

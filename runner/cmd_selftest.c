@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -32,6 +33,10 @@ const char usage_selftest[] =
 	"  - the untouched and reference runs, repeated N times with different\n"
 	"    seeds (candidates selftest-1 ... selftest-N), must agree; the flake\n"
 	"    rate is the share of runs whose verdict differs from the others'.\n"
+	"A scenario with variants is qualified on each: every variant gets the\n"
+	"untouched and reference runs (N of each) and every wrong solution, and\n"
+	"the table says each row's variant and each variant's tally.  A\n"
+	"directory is first checked as `labrun validate` checks it.\n"
 	"Prints a table of every session's checks, then \"qualified\" or\n"
 	"\"NOT qualified: why\".  Sessions run one after another, as root, each\n"
 	"signed by a throwaway key held in memory; no evidence is kept.\n"
@@ -99,6 +104,41 @@ static void row_label(const struct selftest_row *row, char *out, size_t size)
 			 row->variant[0] ? " " : "", row->variant);
 }
 
+/* Variant v's rows: how many, how many met what they expect, how many
+ * erred. */
+static void variant_tally(const struct selftest_report *r, const char *v,
+			  size_t *n, size_t *met, size_t *erred)
+{
+	*n = *met = *erred = 0;
+	for (size_t i = 0; i < r->nrows; i++) {
+		if (strcmp(r->rows[i].variant, v))
+			continue;
+		(*n)++;
+		*met += r->rows[i].mark == SELFTEST_MET;
+		*erred += r->rows[i].mark == SELFTEST_ERROR;
+	}
+}
+
+/* One line per variant: each is qualified on its own. */
+static void print_variants(FILE *f, const struct selftest_report *r)
+{
+	size_t n, met, erred;
+
+	for (size_t v = 0; v < r->nvariants; v++) {
+		variant_tally(r, r->variants[v], &n, &met, &erred);
+		if (!n)
+			cmd_printf(f, "variant %s: not run (the matrix stopped before it)\n",
+				   r->variants[v]);
+		else if (met == n)
+			cmd_printf(f, "variant %s: %zu session%s, every one as expected\n",
+				   r->variants[v], n, n == 1 ? "" : "s");
+		else
+			cmd_printf(f, "variant %s: %zu session%s, %zu not as expected, %zu erred\n",
+				   r->variants[v], n, n == 1 ? "" : "s",
+				   n - met - erred, erred);
+	}
+}
+
 /* What each check rests on (rests.h), numbered as the table's columns,
  * and the checks a candidate could forge. */
 static void print_rests(FILE *f, const struct selftest_report *r,
@@ -158,10 +198,15 @@ void selftest_print(FILE *f, const struct selftest_report *r)
 		if (strlen(label) > width)
 			width = strlen(label);
 	}
-	cmd_printf(f, "selftest %s (sha256:%.16s...): %u run%s, %zu wrong solution%s, %zu session%s in %lld ms\n",
+	if (r->nvariants)
+		nwrong /= r->nvariants; /* each ran on every variant */
+	cmd_printf(f, "selftest %s (sha256:%.16s...): %u run%s, %zu wrong solution%s",
 		   r->scenario, r->digest, r->runs, r->runs == 1 ? "" : "s", nwrong,
-		   nwrong == 1 ? "" : "s", r->nrows, r->nrows == 1 ? "" : "s",
-		   (long long)r->duration_ms);
+		   nwrong == 1 ? "" : "s");
+	if (r->nvariants)
+		cmd_printf(f, ", on each of %zu variants", r->nvariants);
+	cmd_printf(f, ", %zu session%s in %lld ms\n", r->nrows,
+		   r->nrows == 1 ? "" : "s", (long long)r->duration_ms);
 	ncol = check_columns(r, ids, weights, GRADER_MAX_CHECKS);
 	cmd_printf(f, "checks (points earned of weight; * a check the wrong solution must fail):\n");
 	for (k = 0; k < ncol; k++)
@@ -197,6 +242,7 @@ void selftest_print(FILE *f, const struct selftest_report *r)
 	}
 	cmd_printf(f, "flake rate: %u of %u repeated run%s disagreed\n", r->disagreed,
 		   r->repeated, r->repeated == 1 ? "" : "s");
+	print_variants(f, r);
 	print_rests(f, r, ids, ncol);
 	switch (r->outcome) {
 	case SELFTEST_QUALIFIED:
@@ -261,13 +307,14 @@ static json_t *rests_json(const struct rests_report *a)
 
 static char *report_json(const struct selftest_report *r)
 {
-	json_t *o, *matrix, *reasons, *row, *checks, *mf, *c;
+	json_t *o, *matrix, *reasons, *variants, *row, *checks, *mf, *c;
 	char digest[80];
 	size_t i, k;
 	char *txt;
 
 	matrix = json_array();
 	reasons = json_array();
+	variants = json_array();
 	for (i = 0; i < r->reasons.n; i++)
 		json_array_append_new(reasons, json_string(r->reasons.v[i]));
 	for (i = 0; i < r->nrows; i++) {
@@ -298,15 +345,26 @@ static char *report_json(const struct selftest_report *r)
 				"checks", checks);
 		json_array_append_new(matrix, row);
 	}
+	for (i = 0; i < r->nvariants; i++) {
+		size_t n, met, erred;
+
+		variant_tally(r, r->variants[i], &n, &met, &erred);
+		json_array_append_new(variants,
+				      json_pack("{s:s,s:I,s:I,s:I,s:b}", "id", r->variants[i],
+						"sessions", (json_int_t)n, "met", (json_int_t)met,
+						"erred", (json_int_t)erred,
+						"qualified", n && met == n));
+	}
 	snprintf(digest, sizeof digest, "sha256:%s", r->digest);
-	o = json_pack("{s:s,s:s,s:i,s:i,s:s,s:b,s:o,s:{s:i,s:i},s:I,s:o,s:o,s:i}",
+	o = json_pack("{s:s,s:s,s:i,s:i,s:s,s:b,s:o,s:{s:i,s:i},s:I,s:o,s:o,s:i,s:o}",
 		      "scenario", r->scenario, "digest", digest, "runs", (int)r->runs,
 		      "pass_mark", (int)r->pass_mark, "verdict",
 		      outcome_name(r->outcome), "qualified",
 		      r->outcome == SELFTEST_QUALIFIED, "reasons", reasons, "flake",
 		      "disagreed", (int)r->disagreed, "runs", (int)r->repeated,
 		      "duration_ms", (json_int_t)r->duration_ms, "matrix", matrix,
-		      "rests", rests_json(&r->rests), "forgeable", (int)r->forgeable);
+		      "rests", rests_json(&r->rests), "forgeable", (int)r->forgeable,
+		      "variants", variants);
 	if (!o)
 		return NULL;
 	txt = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
@@ -417,10 +475,19 @@ int cmd_selftest(int argc, char **argv)
 	if (!json && isatty(STDERR_FILENO))
 		o.progress = progress;
 	if (selftest_run(&o, &r, &e) < 0) {
+		/* a directory's problems as validate says them: DIR/FILE: ... */
+		struct stat st;
+		int dlen = (int)strlen(o.input);
+
+		if (stat(o.input, &st) < 0 || !S_ISDIR(st.st_mode))
+			dlen = 0;
+		for (; dlen > 1 && o.input[dlen - 1] == '/'; dlen--)
+			;
 		if (json)
 			refused_json(&r, &e);
 		for (i = 0; i < r.reasons.n; i++)
-			cmd_printf(stderr, "labrun selftest: %s\n", r.reasons.v[i]);
+			cmd_printf(stderr, "labrun selftest: %.*s%s%s\n", dlen, o.input,
+				   dlen ? "/" : "", r.reasons.v[i]);
 		rc = e.kind == ERR_USAGE ? cmd_usage_error(c, "%s", e.msg)
 					 : cmd_fail(c->name, &e);
 		goto out;

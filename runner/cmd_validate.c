@@ -1,7 +1,8 @@
 /* cmd_validate: `labrun validate DIR`, every problem of a scenario source
  * directory in one run.  It parses the command line and reports; bundle.c
- * reads the directory and scenario.c checks it.  Nothing is run: the
- * grader is only compiled, and the solutions are selftest's business. */
+ * reads the directory, scenario.c checks it and dryrun.c has agentd check
+ * the platform and runs the grader once on the untouched files.  The
+ * solutions are not run: they are selftest's business. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,8 +25,10 @@ const char usage_validate[] =
 	"usage: labrun validate DIR [--json] [--limit KEY=VALUE]...\n"
 	"\n"
 	"Check a scenario source directory before it is packed, and report\n"
-	"every problem at once.  Nothing is run: the grader is compiled, not\n"
-	"executed, and the solutions are run by `labrun selftest`.\n"
+	"every problem at once.  No session is started: the grader runs once\n"
+	"on the untouched files, and the solutions are run by `labrun\n"
+	"selftest`.  run, take and selftest make the same checks on a\n"
+	"directory before any session.\n"
 	"\n"
 	"What is checked (docs/scenario.md describes each rule):\n"
 	"  - the layout: scenario.json, brief.md, system/, grader/grade.lua and\n"
@@ -38,9 +41,13 @@ const char usage_validate[] =
 	"    sections\n"
 	"  - grader/grade.lua compiles; grader/keys.json, if present, is a\n"
 	"    JSON object\n"
+	"  - the fault plan: each kind's own keys (a near miss gets a \"did you\n"
+	"    mean\"); agentd checks the platform's config and its faults, for\n"
+	"    the base plan and for each variant's\n"
+	"  - the grader, run once on the scenario's own files, returns checks\n"
 	"  - solutions/: reference.sh, and wrong-NAME.sh files that each name\n"
 	"    the checks they must fail on a \"# must-fail: CHECK-ID ...\" line\n"
-	"    among their first 5 lines\n"
+	"    among their first 5 lines, each an id the grader returns\n"
 	"\n"
 	"Each problem is printed to stderr as\n"
 	"  labrun validate: DIR/FILE: WHERE: WHAT[; hint: ...]\n"
@@ -182,18 +189,15 @@ int cmd_validate(int argc, char **argv)
 			return cmd_fail("validate", &e);
 		return EXIT_NO;
 	}
-	rc = scenario_load(&files, depth, &s, &p, &e);
-	/* A grader that compiles is also run once, on the untouched files. */
-	if (rc == 0 && scenario_dry_run(&files, &s, &p, &e) < 0) {
-		tar_list_release(&files);
-		scenario_release(&s);
+	/* Every check: the tree, the manifest, agentd's check of the
+	 * platform and of each variant's plan, and the grader run once on
+	 * the untouched files (dryrun.c). */
+	rc = scenario_validate(&files, depth, &s, &p, &e);
+	tar_list_release(&files);
+	if (rc < 0 && (e.kind != ERR_REFUSED || p.n == 0)) {
+		problems_release(&p);
 		return cmd_fail("validate", &e);
 	}
-	if (rc == 0 && p.n)
-		rc = -1;
-	tar_list_release(&files);
-	if (rc < 0 && p.n == 0)
-		return cmd_fail("validate", &e);
 
 	if (json) {
 		if (print_json(NULL, &p, &s, rc == 0, &e) < 0)

@@ -1,4 +1,5 @@
-/* dryrun: the grader run once at authoring time (dryrun.c). */
+/* dryrun: the grader run once at authoring time, and the whole of
+ * validate's checks (dryrun.c). */
 #ifndef LABRUN_DRYRUN_H
 #define LABRUN_DRYRUN_H
 
@@ -12,6 +13,17 @@ struct err;
  * p.  -1 only when the dry run itself could not be made (e). */
 int scenario_dry_run(const struct tar_list *files, const struct scenario *sc,
 		     struct problems *p, struct err *e);
+
+/* Every check of `labrun validate`, every problem into p: the tree and
+ * the manifest (scenario_check), agentd's own check of the platform and
+ * of each variant's fault plan, the grader's dry run, and each wrong
+ * solution's must-fail ids against the check ids the dry run returned.
+ * Agentd's check runs beside the manifest's problems; the dry run needs
+ * a sound scenario.  0 with out filled (the base plan); -1 ERR_REFUSED
+ * with the problems in p; -1 with p as it was on a host failure.  run,
+ * take and selftest call it on a scenario directory before any session. */
+int scenario_validate(const struct tar_list *files, unsigned max_depth,
+		      struct scenario *out, struct problems *p, struct err *e);
 
 /* The same dry run, for its checks: gr (released by the caller) holds the
  * ids and kinds the grader returns on the untouched files, which recert

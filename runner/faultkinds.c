@@ -625,6 +625,40 @@ static int check_platform(struct schema *c, json_t *item, size_t i,
 			   json_string_value(json_object_get(item, "kind")));
 }
 
+/* The keys each platform kind takes, as agentd reads them
+ * (scenarios/platform/sim_config.c, load_faults): every kind takes id,
+ * kind, at_s and until_s.  agentd accepts any of its keys on any kind;
+ * checked here per kind, a key the kind ignores (an "agent" on
+ * platform.approval_stuck) is a problem with the kind's own list and a
+ * "did you mean".  tests/unit/test_faultkinds.c holds it to agentd's kinds. */
+#define PLATFORM_KEYS "id", "kind", "at_s", "until_s"
+static const struct {
+	const char *kind;
+	const char *const *keys;
+} platform_kinds[] = {
+	{"platform.policy_deploy", (const char *const[]){PLATFORM_KEYS, "version", NULL}},
+	{"platform.tool_outage", (const char *const[]){PLATFORM_KEYS, "tool", NULL}},
+	{"platform.tool_slow", (const char *const[]){PLATFORM_KEYS, "tool", "latency_ms", NULL}},
+	{"platform.model_drift", (const char *const[]){PLATFORM_KEYS, "model", "version", NULL}},
+	{"platform.duplicate_delivery", (const char *const[]){PLATFORM_KEYS, "tool", "probability_pm", NULL}},
+	{"platform.span_loss", (const char *const[]){PLATFORM_KEYS, "probability_pm", NULL}},
+	{"platform.clock_skew", (const char *const[]){PLATFORM_KEYS, "tool", "offset_ms", NULL}},
+	{"platform.secret_leak", (const char *const[]){PLATFORM_KEYS, "secret", NULL}},
+	{"platform.approval_stuck", (const char *const[]){PLATFORM_KEYS, NULL}},
+	{"platform.agent_loop", (const char *const[]){PLATFORM_KEYS, "agent", NULL}},
+	{"platform.gate_open", (const char *const[]){PLATFORM_KEYS, "model", "min_quality", NULL}},
+	{"platform.threshold_change", (const char *const[]){PLATFORM_KEYS, "value", NULL}},
+	{"platform.adapter_upgrade", (const char *const[]){PLATFORM_KEYS, "tool", "version", NULL}},
+};
+
+const char *const *fault_platform_keys(const char *kind)
+{
+	for (size_t i = 0; i < sizeof platform_kinds / sizeof *platform_kinds; i++)
+		if (!strcmp(platform_kinds[i].kind, kind))
+			return platform_kinds[i].keys;
+	return NULL;
+}
+
 /* The service that runs agentd, and the platform faults as one array
  * for it.  Platform faults need that service. */
 void fault_plan_check_platform(struct schema *c, struct scenario *s)
@@ -668,7 +702,7 @@ void fault_plan_check(struct schema *c, json_t *v, struct scenario *s)
 	const char *id, *kind;
 	struct fault *f;
 	json_t *item, *x;
-	size_t i, j;
+	size_t i, j, found;
 
 	if (!json_is_array(v) || json_array_size(v) > SCENARIO_MAX_FAULTS) {
 		schema_problem(c, "%s: $.faults: must be an array of at most %d faults; hint: [{\"id\": \"bad-policy\", \"kind\": \"file.replace\", \"path\": \"/etc/app/policy.json\", \"from\": \"faults/policy-v7.json\"}]",
@@ -703,8 +737,15 @@ void fault_plan_check(struct schema *c, json_t *v, struct scenario *s)
 			continue;
 		}
 		snprintf(path, sizeof path, "$.faults[%zu]", i);
+		found = c->found;
 		if (row->keys)
 			schema_unknown_keys(c, item, path, row->keys);
+		else if (fault_platform_keys(kind))
+			schema_unknown_keys(c, item, path, fault_platform_keys(kind));
+		/* a platform fault with a key agentd would refuse is not
+		 * handed to agentd: its problem is said once, here */
+		if (row->kind == FAULT_PLATFORM && c->found > found)
+			continue;
 		snprintf(path, sizeof path, "$.faults[%zu].id", i);
 		x = json_object_get(item, "id");
 		id = x ? schema_want_string(c, x, path) : NULL;
@@ -1374,7 +1415,8 @@ static const struct fault_kind_row *kind_named(const char *name)
 	size_t i;
 
 	if (!strncmp(name, "platform.", 9))
-		return sim_fault_known(name) ? fault_kind_row(FAULT_PLATFORM) : NULL;
+		return sim_fault_known(name) && fault_platform_keys(name)
+			       ? fault_kind_row(FAULT_PLATFORM) : NULL;
 	for (i = 0; i < NROWS; i++)
 		if (!strcmp(name, rows[i].name))
 			return &rows[i];

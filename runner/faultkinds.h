@@ -191,6 +191,9 @@ void fault_plan_check(struct schema *c, struct json_t *v, struct scenario *s);
 void fault_plan_check_files(struct schema *c, const struct tar_list *files,
 			    const struct scenario *s);
 void fault_plan_check_platform(struct schema *c, struct scenario *s);
+/* The keys a platform kind ("platform.tool_outage") takes, NULL-terminated;
+ * NULL for a kind that is not one. */
+const char *const *fault_platform_keys(const char *kind);
 /* Free what the checks kept of fault f. */
 void fault_release(struct fault *f);
 

@@ -1369,9 +1369,11 @@ int scenario_load(const struct tar_list *files, unsigned max_depth,
 	return scenario_load_variant(files, max_depth, SIZE_MAX, out, p, e);
 }
 
-int scenario_load_variant(const struct tar_list *files, unsigned max_depth,
-			  size_t variant, struct scenario *out,
-			  struct problems *p, struct err *e)
+/* The scenario, every problem into p; with keep, a scenario with
+ * problems is kept in out as far as it was read (scenario_check). */
+static int load(const struct tar_list *files, unsigned max_depth,
+		size_t variant, struct scenario *out, struct problems *p,
+		int keep, struct err *e)
 {
 	struct scenario s = {0};
 	struct schema c = {.p = p, .file = MANIFEST, .max_depth = max_depth};
@@ -1380,24 +1382,26 @@ int scenario_load_variant(const struct tar_list *files, unsigned max_depth,
 	s.variant = variant;
 	check_layout(&c, files);
 	check_manifest_file(&c, files, &s);
-	/* every variant's plan is a plan: checked as one, once the base is
-	 * sound (its problems would only repeat) */
-	for (size_t i = 0; variant == SIZE_MAX && !c.found && i < s.nvariants; i++) {
+	fault_plan_check_files(&c, files, &s);
+	/* every variant's plan is a plan: checked as one, what it would
+	 * only repeat of the base's problems left out */
+	for (size_t i = 0; variant == SIZE_MAX && !c.oom && i < s.nvariants; i++) {
 		struct scenario t = {0};
 		struct schema vc = {.p = p, .file = MANIFEST, .max_depth = max_depth,
-				     .variant = s.variants[i]};
+				     .variant = s.variants[i], .seen = p};
+		size_t before = p->n;
 
 		t.limits = scenario_default_limits;
 		t.variant = i;
 		check_manifest_file(&vc, files, &t);
 		fault_plan_check_files(&vc, files, &t);
-		c.found += vc.found;
+		/* a variant's own problems count; repeated ones were counted */
+		c.found += p->n - before;
 		c.oom |= vc.oom;
 		scenario_release(&t);
 	}
 	check_owned(&c, files, &s);
 	check_candidate_owns(&c, files, &s);
-	fault_plan_check_files(&c, files, &s);
 	check_brief(&c, files, &s);
 	check_hints(&c, files, &s);
 	check_grader(&c, files, &s);
@@ -1406,13 +1410,33 @@ int scenario_load_variant(const struct tar_list *files, unsigned max_depth,
 		*out = s;
 		return 0;
 	}
-	scenario_release(&s);
-	memset(out, 0, sizeof *out);
 	if (c.oom) {
+		scenario_release(&s);
+		memset(out, 0, sizeof *out);
 		problems_release(p);
 		return err_set(e, ERR_HOST, "checking the scenario: out of memory");
 	}
-	return -1;
+	if (keep) {
+		*out = s;
+	} else {
+		scenario_release(&s);
+		memset(out, 0, sizeof *out);
+	}
+	return err_set(e, ERR_REFUSED, "%zu problem%s in the scenario", p->n,
+		       p->n == 1 ? "" : "s");
+}
+
+int scenario_load_variant(const struct tar_list *files, unsigned max_depth,
+			  size_t variant, struct scenario *out,
+			  struct problems *p, struct err *e)
+{
+	return load(files, max_depth, variant, out, p, 0, e);
+}
+
+int scenario_check(const struct tar_list *files, unsigned max_depth,
+		   struct scenario *out, struct problems *p, struct err *e)
+{
+	return load(files, max_depth, SIZE_MAX, out, p, 1, e);
 }
 
 void scenario_release(struct scenario *s)

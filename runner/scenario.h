@@ -93,7 +93,7 @@ static inline const char *scenario_variant(const struct scenario *s)
 
 /* Check every part of a scenario tree and fill out when there is no
  * problem.  Returns 0 when valid; -1 with every problem in p (and out left
- * empty); -1 with p empty and e filled on a host failure.  max_depth bounds
+ * empty, e ERR_REFUSED); -1 with p empty and e filled on a host failure.  max_depth bounds
  * JSON nesting.  The grader is compiled (graders/grader.h). */
 /* The same with variant `variant` of $.variants applied to the fault plan
  * (SIZE_MAX: none).  scenario_load checks every variant's plan too. */
@@ -104,6 +104,12 @@ int scenario_load_variant(const struct tar_list *files, unsigned max_depth,
 size_t scenario_pick_variant(const struct scenario *s, const char *seed_hex);
 int scenario_load(const struct tar_list *files, unsigned max_depth,
 		  struct scenario *out, struct problems *p, struct err *e);
+/* As scenario_load, for validate: with problems (-1, ERR_REFUSED) out
+ * still holds what could be read, for the checks that need only part of
+ * it (agentd's own check of the platform); the caller releases it either
+ * way.  On a host failure out is empty. */
+int scenario_check(const struct tar_list *files, unsigned max_depth,
+		   struct scenario *out, struct problems *p, struct err *e);
 void scenario_release(struct scenario *s);
 
 /* The limits a scenario gets for the keys it leaves out of "limits"

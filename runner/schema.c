@@ -93,6 +93,11 @@ void schema_problem(struct schema *c, const char *fmt, ...)
 
 		vsnprintf(msg, sizeof msg, fmt, ap);
 		cut = strstr(msg, ": ");
+		for (size_t i = 0; c->seen && i < c->seen->n; i++)
+			if (!strcmp(c->seen->v[i], msg)) {
+				va_end(ap);
+				return;
+			}
 		if (cut)
 			problems_add(c->p, "%.*s: variant \"%s\": %s", (int)(cut - msg),
 				     msg, c->variant, cut + 2);
@@ -334,9 +339,9 @@ void schema_unknown_keys(struct schema *c, json_t *obj, const char *path,
 			if (!strcmp(key, allowed[i]))
 				break;
 			d = distance(key, allowed[i]);
-			/* a typo, or the start of the key ("memory") */
+			/* a typo, or the start of the key ("memory", "at") */
 			if (!((d <= 2 && d < strlen(key)) ||
-			      (strlen(key) >= 3 &&
+			      (strlen(key) >= 2 &&
 			       !strncmp(allowed[i], key, strlen(key)))))
 				continue;
 			if (d < bestd) {

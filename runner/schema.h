@@ -45,6 +45,9 @@ struct schema {
 	size_t found;        /* problems found, kept or not */
 	int oom;
 	const char *variant; /* checking this variant's plan: say so */
+	/* with variant: problems already said of the base plan, which the
+	 * variant's check would only repeat (NULL: none) */
+	const struct problems *seen;
 };
 
 /* Report a problem, "FILE: WHERE: WHAT" (with the variant after FILE). */

@@ -18,6 +18,7 @@
 #include "base/limits.h"
 #include "base/util.h"
 #include "runner/bundle.h"
+#include "runner/dryrun.h"
 #include "runner/selftest.h"
 #include "runner/sign.h"
 
@@ -106,14 +107,18 @@ static void failed_checks(const struct selftest_row *row, char *out, size_t size
 /* Did the row meet what its kind expects? */
 static void judge(struct selftest_row *row, unsigned pass_mark)
 {
-	char list[400];
+	char list[400], on[96] = "";
 	const struct session_check *c;
 	size_t i;
 
+	/* which variant, when the scenario has them */
+	if (row->variant[0])
+		snprintf(on, sizeof on, " on variant %s", row->variant);
+
 	if (!strcmp(row->verdict, "error")) {
 		row->mark = SELFTEST_ERROR;
-		snprintf(row->why, sizeof row->why, "%s (run %u) erred: %.500s",
-			 row->name, row->run, row->error[0] ? row->error : "no reason given");
+		snprintf(row->why, sizeof row->why, "%s%s (run %u) erred: %.400s",
+			 row->name, on, row->run, row->error[0] ? row->error : "no reason given");
 		return;
 	}
 	row->mark = SELFTEST_MET;
@@ -122,8 +127,8 @@ static void judge(struct selftest_row *row, unsigned pass_mark)
 		if (!strcmp(row->verdict, "pass")) {
 			row->mark = SELFTEST_MISSED;
 			snprintf(row->why, sizeof row->why,
-				 "the untouched state passes (run %u, score %u, pass mark %u): the fault breaks nothing the grader checks",
-				 row->run, row->score, pass_mark);
+				 "the untouched state passes%s (run %u, score %u, pass mark %u): the fault breaks nothing the grader checks",
+				 on, row->run, row->score, pass_mark);
 		}
 		return;
 	case SELFTEST_REFERENCE:
@@ -131,8 +136,8 @@ static void judge(struct selftest_row *row, unsigned pass_mark)
 			failed_checks(row, list, sizeof list);
 			row->mark = SELFTEST_MISSED;
 			snprintf(row->why, sizeof row->why,
-				 "solutions/reference.sh fails (run %u, score %u, pass mark %u); checks not passed: %s",
-				 row->run, row->score, pass_mark, list[0] ? list : "none");
+				 "solutions/reference.sh fails%s (run %u, score %u, pass mark %u); checks not passed: %s",
+				 on, row->run, row->score, pass_mark, list[0] ? list : "none");
 		}
 		return;
 	case SELFTEST_WRONG:
@@ -143,23 +148,23 @@ static void judge(struct selftest_row *row, unsigned pass_mark)
 		if (!c) {
 			row->mark = SELFTEST_MISSED;
 			snprintf(row->why, sizeof row->why,
-				 "solutions/%s.sh names check %s on its must-fail line, and the grader returns no such check",
-				 row->name, row->must_fail[i]);
+				 "solutions/%s.sh names check %s on its must-fail line, and the grader returns no such check%s",
+				 row->name, row->must_fail[i], on);
 			return;
 		}
 		if (!strcmp(c->status, "pass")) {
 			row->mark = SELFTEST_MISSED;
 			snprintf(row->why, sizeof row->why,
-				 "solutions/%s.sh passes check %s, which it must fail: the grader is lenient there",
-				 row->name, c->id);
+				 "solutions/%s.sh passes check %s%s, which it must fail: the grader is lenient there",
+				 row->name, c->id, on);
 			return;
 		}
 	}
 	if (strcmp(row->verdict, "fail")) {
 		row->mark = SELFTEST_MISSED;
 		snprintf(row->why, sizeof row->why,
-			 "solutions/%s.sh passes (score %u, pass mark %u): a known-wrong fix is accepted",
-			 row->name, row->score, pass_mark);
+			 "solutions/%s.sh passes%s (score %u, pass mark %u): a known-wrong fix is accepted",
+			 row->name, on, row->score, pass_mark);
 	}
 }
 
@@ -185,13 +190,15 @@ static void take_result(struct selftest_row *row, struct session_result *res)
 
 /* Runs of one kind that disagree with the most common verdict of that
  * kind; rows with an error are not counted (they are errors, not flakes). */
-static void count_flakes(struct selftest_report *r, enum selftest_kind kind)
+static void count_flakes(struct selftest_report *r, enum selftest_kind kind,
+			 const char *variant)
 {
 	unsigned npass = 0, nfail = 0;
 	size_t i;
 
 	for (i = 0; i < r->nrows; i++) {
-		if (r->rows[i].kind != kind || r->rows[i].mark == SELFTEST_ERROR)
+		if (r->rows[i].kind != kind || r->rows[i].mark == SELFTEST_ERROR ||
+		    strcmp(r->rows[i].variant, variant))
 			continue;
 		if (!strcmp(r->rows[i].verdict, "pass"))
 			npass++;
@@ -207,8 +214,14 @@ static void conclude(struct selftest_report *r)
 	size_t i;
 	int erred = 0, missed = 0;
 
-	count_flakes(r, SELFTEST_UNTOUCHED);
-	count_flakes(r, SELFTEST_REFERENCE);
+	/* runs agree within a variant; variants may differ (they are
+	 * judged row by row) */
+	for (i = 0; i < (r->nvariants ? r->nvariants : 1); i++) {
+		const char *v = r->nvariants ? r->variants[i] : "";
+
+		count_flakes(r, SELFTEST_UNTOUCHED, v);
+		count_flakes(r, SELFTEST_REFERENCE, v);
+	}
 	for (i = 0; i < r->nrows; i++) {
 		const struct selftest_row *row = &r->rows[i];
 
@@ -249,9 +262,10 @@ static int analyse(struct selftest_report *r, const struct tar_list *files,
 	for (i = 0; i < r->nrows; i++) {
 		if (r->rows[i].run != 1)
 			continue;
-		if (r->rows[i].kind == SELFTEST_UNTOUCHED)
+		/* the first of each: the first variant's, as kept */
+		if (r->rows[i].kind == SELFTEST_UNTOUCHED && !u)
 			u = &r->rows[i];
-		else if (r->rows[i].kind == SELFTEST_REFERENCE)
+		else if (r->rows[i].kind == SELFTEST_REFERENCE && !ref)
 			ref = &r->rows[i];
 	}
 	if (!u || !ref || r->interrupted || u->mark == SELFTEST_ERROR ||
@@ -275,7 +289,23 @@ struct plan_item {
 	const char *name;        /* row name */
 	const struct tar_entry *script; /* NULL: untouched */
 	unsigned run;
+	const char *variant;     /* the scenario's variant, or NULL: none */
+	size_t vindex;           /* its index (0 without variants) */
 };
+
+/* The report's list of the scenario's variants. */
+static int copy_variants(struct selftest_report *r, const struct scenario *sc)
+{
+	if (!sc->nvariants)
+		return 0;
+	r->variants = calloc(sc->nvariants, sizeof *r->variants);
+	if (!r->variants)
+		return -1;
+	for (size_t i = 0; i < sc->nvariants; i++)
+		snprintf(r->variants[i], sizeof r->variants[i], "%s", sc->variants[i]);
+	r->nvariants = sc->nvariants;
+	return 0;
+}
 
 int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 		 struct err *e)
@@ -287,7 +317,7 @@ int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 	const struct tar_entry *t;
 	char dir[PATH_MAX] = "", script[PATH_MAX + 128], out[PATH_MAX + 128], cand[32];
 	char wrong_names[SELFTEST_MAX_WRONG][80];
-	size_t nplan = 0, nwrong = 0, i, k;
+	size_t nplan = 0, nwrong = 0, nvar = 1, total, i, k, v;
 	char keyid[17];
 	int have_sc = 0, unsigned_dir, rc = -1;
 	int64_t t0 = time_mono_ms();
@@ -297,13 +327,22 @@ int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 	if (bundle_load(o->input, o->trust, &o->lim, &files, r->digest, keyid,
 			&unsigned_dir, e) < 0)
 		goto out;
-	if (scenario_load(&files, o->max_depth, &sc, &r->reasons, e) < 0) {
+	/* A directory gets validate's checks, agentd's and the grader's dry
+	 * run included, once for every session: a scenario that cannot work
+	 * is refused before the first one. */
+	if ((unsigned_dir ? scenario_validate(&files, o->max_depth, &sc, &r->reasons, e)
+			  : scenario_load(&files, o->max_depth, &sc, &r->reasons, e)) < 0) {
 		if (r->reasons.n)
 			err_set(e, ERR_REFUSED, "%s: %zu problem%s in the scenario",
 				o->input, r->reasons.n, r->reasons.n == 1 ? "" : "s");
 		goto out;
 	}
 	have_sc = 1;
+	if (copy_variants(r, &sc) < 0) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	nvar = sc.nvariants ? sc.nvariants : 1;
 	snprintf(r->scenario, sizeof r->scenario, "%s %s", sc.id, sc.version);
 	r->pass_mark = sc.pass_mark;
 	for (i = 0; i < files.n; i++) {
@@ -319,23 +358,38 @@ int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 		snprintf(wrong_names[nwrong++], sizeof wrong_names[0], "%.*s",
 			 (int)(strlen(t->name) - 13), t->name + 10);
 	}
-	plan = calloc(2 * (size_t)o->runs + nwrong, sizeof *plan);
-	r->rows = calloc(2 * (size_t)o->runs + nwrong, sizeof *r->rows);
+	total = nvar * (2 * (size_t)o->runs + nwrong);
+	if (total > SELFTEST_MAX_SESSIONS) {
+		err_set(e, ERR_USAGE,
+			"--runs %u: %zu variant%s x (2 x %u runs + %zu wrong solutions) is %zu sessions, over %d; hint: fewer --runs",
+			o->runs, nvar, nvar == 1 ? "" : "s", o->runs, nwrong, total,
+			SELFTEST_MAX_SESSIONS);
+		goto out;
+	}
+	plan = calloc(total, sizeof *plan);
+	r->rows = calloc(total, sizeof *r->rows);
 	if (!plan || !r->rows) {
 		err_set(e, ERR_HOST, "out of memory");
 		goto out;
 	}
-	r->cap = 2 * (size_t)o->runs + nwrong;
-	for (k = 1; k <= o->runs; k++) {
-		plan[nplan++] = (struct plan_item){SELFTEST_UNTOUCHED, "untouched", NULL, (unsigned)k};
-		plan[nplan++] = (struct plan_item){SELFTEST_REFERENCE, "reference",
-						   tar_list_find(&files, "solutions/reference.sh"),
-						   (unsigned)k};
-	}
-	for (i = 0; i < nwrong; i++) {
-		snprintf(script, sizeof script, "solutions/%.79s.sh", wrong_names[i]);
-		plan[nplan++] = (struct plan_item){SELFTEST_WRONG, wrong_names[i],
-						   tar_list_find(&files, script), 1};
+	r->cap = total;
+	/* variant by variant: each is qualified as a scenario of its own */
+	for (v = 0; v < nvar; v++) {
+		const char *var = sc.nvariants ? sc.variants[v] : NULL;
+
+		for (k = 1; k <= o->runs; k++) {
+			plan[nplan++] = (struct plan_item){SELFTEST_UNTOUCHED, "untouched", NULL,
+							   (unsigned)k, var, v};
+			plan[nplan++] = (struct plan_item){SELFTEST_REFERENCE, "reference",
+							   tar_list_find(&files, "solutions/reference.sh"),
+							   (unsigned)k, var, v};
+		}
+		for (i = 0; i < nwrong; i++) {
+			snprintf(script, sizeof script, "solutions/%.79s.sh", wrong_names[i]);
+			plan[nplan++] = (struct plan_item){SELFTEST_WRONG, wrong_names[i],
+							   tar_list_find(&files, script), 1,
+							   var, v};
+		}
 	}
 	if (sign_sec_ephemeral(&key, e) < 0 || private_dir("selftest", "a private directory for the selftest", dir, sizeof dir, e) < 0)
 		goto out;
@@ -344,7 +398,7 @@ int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 		struct session_result res = {0};
 		struct selftest_row *row;
 		struct err se = {0};
-		int src;
+		int src, keep;
 
 		if (o->stop && *o->stop) {
 			r->interrupted = 1;
@@ -359,26 +413,34 @@ int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 				      0644, e) < 0)
 			goto out;
 		row = add_row(r, plan[i].kind, plan[i].name, plan[i].run);
+		if (plan[i].variant)
+			snprintf(row->variant, sizeof row->variant, "%s", plan[i].variant);
 		if (plan[i].script && plan[i].kind == SELFTEST_WRONG)
 			must_fail_ids(plan[i].script, row);
 		so.input = o->input;
+		so.variant = plan[i].variant;
+		so.validated = 1;
 		so.trust = o->trust;
 		so.key = key;
 		so.candidate = cand;
 		so.script = script;
 		so.stop = o->stop;
-		/* the first untouched and reference runs are kept for the
-		 * analysis of what each check rests on */
-		snprintf(out, sizeof out, "%s/%s-%u.ev", dir,
-			 plan[i].kind == SELFTEST_WRONG ? "wrong" : plan[i].name,
-			 plan[i].run);
+		/* the first untouched and reference runs (of the first
+		 * variant) are kept for the analysis of what each check rests
+		 * on */
+		keep = plan[i].run == 1 && plan[i].vindex == 0 &&
+		       plan[i].kind != SELFTEST_WRONG;
+		if (keep)
+			snprintf(out, sizeof out, "%s/%s-1.ev", dir, plan[i].name);
+		else
+			snprintf(out, sizeof out, "%s/scratch.ev", dir);
 		so.out = out;
 		so.attempt = 1;
 		so.cfg = o->cfg;
 		so.lim = o->lim;
 		so.max_depth = o->max_depth;
 		src = session_run(&so, &res, &se);
-		if (plan[i].run != 1 || plan[i].kind == SELFTEST_WRONG)
+		if (!keep)
 			unlink(out);
 		if (src < 0 && se.kind != ERR_HOST && se.kind != ERR_BUG) {
 			/* The scenario read well a moment ago: refused now,
@@ -430,6 +492,7 @@ void selftest_report_release(struct selftest_report *r)
 		free(r->rows[i].checks);
 	}
 	free(r->rows);
+	free(r->variants);
 	problems_release(&r->reasons);
 	rests_report_release(&r->rests);
 	memset(r, 0, sizeof *r);

@@ -1,8 +1,9 @@
-/* selftest: a scenario's qualification matrix.  The untouched, faulted
- * state must fail; solutions/reference.sh must pass; each
- * solutions/wrong-NAME.sh must fail, and fail every check its
+/* selftest: a scenario's qualification matrix, on each of its variants.
+ * The untouched, faulted state must fail; solutions/reference.sh must
+ * pass; each solutions/wrong-NAME.sh must fail, and fail every check its
  * "# must-fail:" line names; and the untouched and reference runs,
- * repeated with different seeds, must agree.  Each run is a whole
+ * repeated with different seeds, must agree.  A scenario directory is
+ * validated first (scenario_validate), as `labrun validate` does.  Each run is a whole
  * session (session.h) signed by a throwaway key whose evidence is removed
  * at once.  It prints nothing; cmd_selftest.c and cmd_pack.c do. */
 #ifndef LABRUN_SELFTEST_H
@@ -25,6 +26,8 @@ struct sign_trust;
 #define SELFTEST_RUNS_MAX 100   /* each run is two sessions */
 #define SELFTEST_MAX_WRONG 64   /* wrong-*.sh solutions in one scenario */
 #define SELFTEST_MAX_MUST_FAIL 32 /* check ids on one must-fail line */
+#define SELFTEST_MAX_SESSIONS 2000 /* variants x (2 x runs + wrong): each
+				    * is a whole session, seconds each */
 
 enum selftest_kind { SELFTEST_UNTOUCHED, SELFTEST_REFERENCE, SELFTEST_WRONG };
 
@@ -57,9 +60,15 @@ struct selftest_report {
 	unsigned runs;           /* repetitions asked */
 	struct selftest_row *rows;
 	size_t nrows, cap;
+	/* The scenario's variants, each qualified on its own: every
+	 * variant gets the untouched and reference runs and every wrong
+	 * solution (none: the matrix runs once, on the base plan). */
+	char (*variants)[72];
+	size_t nvariants;
 	unsigned repeated;       /* untouched and reference runs without error */
 	unsigned disagreed;      /* of those, runs whose verdict differs from
-				  * the most common one of their kind */
+				  * the most common one of their kind and
+				  * variant */
 	int64_t duration_ms;
 	enum selftest_outcome outcome;
 	struct problems reasons; /* why not qualified, or what erred */

@@ -32,6 +32,7 @@
 #include "runner/collect.h"
 #include "runner/config.h"
 #include "runner/context.h"
+#include "runner/dryrun.h"
 #include "runner/evidence.h"
 #include "runner/faults.h"
 #include "runner/platform_record.h"
@@ -179,10 +180,20 @@ static int load_variant(const struct session_opts *o, const struct tar_list *fil
 		for (v = 0; v < sc->nvariants; v++)
 			if (!strcmp(sc->variants[v], o->variant))
 				break;
-		if (v == sc->nvariants)
-			return err_set(e, ERR_USAGE, "--variant %s: %s", o->variant,
-				       sc->nvariants ? "not one of the scenario's $.variants"
-						     : "the scenario has no variants");
+		if (v == sc->nvariants) {
+			char ids[SCENARIO_MAX_VARIANTS * 68];
+			size_t n = 0;
+
+			ids[0] = 0;
+			for (size_t k = 0; k < sc->nvariants && n < sizeof ids; k++)
+				n += (size_t)snprintf(ids + n, sizeof ids - n, "%s%s",
+						      k ? ", " : "", sc->variants[k]);
+			if (!sc->nvariants)
+				return err_set(e, ERR_USAGE, "--variant %s: the scenario has no variants; hint: leave --variant out",
+					       o->variant);
+			return err_set(e, ERR_USAGE, "--variant %s: not one of the scenario's $.variants; hint: one of %s",
+				       o->variant, ids);
+		}
 	}
 	if (v == SIZE_MAX)
 		return 0;
@@ -629,7 +640,19 @@ static int session_open(struct session *s, struct err *e)
 			s->keyid, &s->unsigned_dir, e) < 0)
 		return -1;
 	crash_point("unpack");
-	if (scenario_load(&s->files, o->max_depth, &s->sc, &res->problems, e) < 0) {
+	/* A directory has not been through pack: validate's checks first,
+	 * agentd's and the grader's dry run included, so that a scenario
+	 * that cannot work is refused in a moment, before any sandbox. */
+	if (s->unsigned_dir && !o->validated && !o->replay) {
+		if (scenario_validate(&s->files, o->max_depth, &s->sc,
+				      &res->problems, e) < 0) {
+			if (res->problems.n)
+				err_set(e, ERR_REFUSED, "%s: %zu problem%s in the scenario (labrun validate %s says the same)",
+					o->input, res->problems.n,
+					res->problems.n == 1 ? "" : "s", o->input);
+			return -1;
+		}
+	} else if (scenario_load(&s->files, o->max_depth, &s->sc, &res->problems, e) < 0) {
 		if (res->problems.n)
 			err_set(e, ERR_REFUSED, "%s: %zu problem%s in the scenario",
 				o->input, res->problems.n,

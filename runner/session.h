@@ -85,6 +85,10 @@ struct session_opts {
 	struct tar_limits lim;
 	unsigned max_depth;
 	int verbose;
+	/* A scenario directory is checked as `labrun validate` checks it
+	 * (scenario_validate) before anything else; selftest, which did so
+	 * once for all its sessions, sets this to skip it. */
+	int validated;
 };
 
 struct session_check {

@@ -52,6 +52,11 @@ struct sbx_service {
 			     * (docs/sandbox.md, "Services") */
 };
 #define SBX_READY_MS 10000 /* a service's start: longer is the service's fault */
+#define SBX_START_LOG_TAIL 400 /* bytes of a failed service's log read for
+				* the session's error: its last lines say why */
+#define SBX_START_ERROR_MAX 460 /* that error, whole: the session keeps 480
+				 * bytes of the sandbox's error after its
+				 * "sandbox: " (runner/session.c) */
 
 /* A signal the supervisor sends to a service at a time: a process fault.
  * fired and fired_ms are written by sbx_run.  A crash loop is a signal

@@ -199,6 +199,12 @@ int64_t svc_next_signal(const struct sbx_config *c, int64_t t0_ms,
 			int64_t deadline);
 void svc_started(struct sbx *s, size_t k, int pidfd, int64_t now_ms);
 void svc_ended(struct sbx *s, size_t k, int64_t now_ms);
+/* Once setup is over: a service with a readiness path whose first
+ * instance ended before the path appeared failed to start, and the
+ * candidate would enter a platform that is not there.  1 (out's error
+ * says which service and how its log ends, out->end SBX_END_ERROR), or 0. */
+struct sbx_outcome;
+int svc_failed_start(struct sbx *s, struct sbx_outcome *out);
 int64_t svc_tick(struct sbx *s, const struct child_args *a,
 		 int sandbox_pidfd, pid_t sandbox_pid, int *listeners,
 		 int64_t t0_ms, int64_t now_ms);

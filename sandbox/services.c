@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -65,6 +66,102 @@ static int path_exists(const struct sbx *s, const char *path)
 		return 0;
 	close(fd);
 	return 1;
+}
+
+/* The end of service k's log, SBX_SERVICE_LOGS/NAME.log, read beneath
+ * the root, as one line of printable ASCII (its lines joined by "; ",
+ * other bytes as '?') in out; "" when there is none. */
+static void log_tail(const struct sbx *s, size_t k, char *out, size_t size)
+{
+	char path[128], proc[64], buf[SBX_START_LOG_TAIL + 1];
+	int rootfd, pfd, fd;
+	size_t o = 0, i, first = 0;
+	struct stat st;
+	ssize_t n;
+
+	out[0] = 0;
+	snprintf(path, sizeof path, SBX_SERVICE_LOGS "/%s.log", s->cfg.services[k].name);
+	rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return;
+	pfd = rootfs_open_in(rootfd, path, 1);
+	close(rootfd);
+	if (pfd < 0)
+		return;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	close(pfd);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    lseek(fd, st.st_size > SBX_START_LOG_TAIL ? st.st_size - SBX_START_LOG_TAIL : 0,
+		  SEEK_SET) < 0 ||
+	    (n = read(fd, buf, SBX_START_LOG_TAIL)) <= 0) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	/* a cut first line is left out, unless it is all there is */
+	if (st.st_size > SBX_START_LOG_TAIL) {
+		char *nl = memchr(buf, '\n', (size_t)n);
+
+		if (nl && nl + 1 < buf + n)
+			first = (size_t)(nl + 1 - buf);
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	for (i = first; i < (size_t)n && o + 3 < size; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+
+		if (ch == '\n') {
+			/* "cannot start:\nwhy" reads as one sentence */
+			if (o && out[o - 1] != ':')
+				out[o++] = ';';
+			out[o++] = ' ';
+		} else {
+			out[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+		}
+	}
+	out[o] = 0;
+}
+
+int svc_failed_start(struct sbx *s, struct sbx_outcome *out)
+{
+	char tail[SBX_START_LOG_TAIL + 1];
+	size_t k;
+
+	for (k = 0; k < s->nsvc; k++) {
+		const char *ready = s->cfg.services[k].ready;
+		struct pollfd p = {s->svc[k].pidfd, POLLIN, 0};
+
+		if (!ready || s->svc[k].pidfd < 0 || s->svc[k].starts != 1 ||
+		    poll(&p, 1, 0) != 1 || path_exists(s, ready))
+			continue;
+		log_tail(s, k, tail, sizeof tail);
+		/* the log's end says why: what does not fit goes from its
+		 * start */
+		{
+			char msg[SBX_START_ERROR_MAX + 1];
+			int head = snprintf(msg, sizeof msg,
+					    "service %s ended before it was ready (no %s); its log " SBX_SERVICE_LOGS "/%s.log %s",
+					    s->cfg.services[k].name, ready,
+					    s->cfg.services[k].name,
+					    tail[0] ? "ends: " : "is empty");
+			size_t len = strlen(tail), room;
+
+			if (head < 0 || (size_t)head >= sizeof msg)
+				head = (int)strlen(msg);
+			room = sizeof msg - 1 - (size_t)head;
+			if (len <= room)
+				snprintf(msg + head, room + 1, "%s", tail);
+			else if (room > 3)
+				snprintf(msg + head, room + 1, "...%s", tail + len - (room - 3));
+			snprintf(out->error, sizeof out->error, "%s", msg);
+		}
+		out->end = SBX_END_ERROR;
+		return 1;
+	}
+	return 0;
 }
 
 /* A crash loop's fault still applies to the next start. */

@@ -869,7 +869,9 @@ int sbx_run(struct sbx *s, char *const argv[], char *const envp[],
 	run_init(&r, s, hooks, out, stdin_null);
 	if (run_prepare(&r, argv, envp, stdin_null, e) == 0 &&
 	    run_clone(&r, e) == 0) {
-		if (run_setup(&r) == 0)
+		/* a platform that failed to start ends the session at once,
+		 * its own words in the error (services.c) */
+		if (run_setup(&r) == 0 && !svc_failed_start(s, out))
 			run_loop(&r, wall_ms);
 		run_finish(&r);
 		rc = 0;

@@ -111,9 +111,19 @@ run "$LABRUN" run "$T/bad" --key "$T/issuer.key" --candidate a \
 [ "$rc" -eq 1 ] && [ ! -e "$T/bad.ev" ] && pass "a missing grader is refused" || fail "a missing grader is refused (exit $rc)"
 err_has 'grade.lua' "the missing grader is named"
 
-# A grader that loops: error verdict, exit 3, signed evidence that says so.
+# A grader that loops on the scenario's own files: a directory is
+# validated first, and its dry run refuses it before any session.
 mkdir -p "$T/loop" && cp -a "$S/." "$T/loop/"
 printf 'while true do end\n' >"$T/loop/grader/grade.lua"
+run "$LABRUN" run "$T/loop" --key "$T/issuer.key" --candidate a \
+	--script "$S/solutions/reference.sh" -o "$T/loop.ev"
+[ "$rc" -eq 1 ] && [ ! -e "$T/loop.ev" ] && pass "a grader that loops on the untouched files is refused (exit 1)" ||
+	fail "a grader that loops on the untouched files is refused (exit $rc)"
+err_has "grade.lua: run on the scenario's own files \(nothing repaired\) it failed: .*instructions" "... naming the grader's failure"
+# A grader that loops only once the config is fixed (the dry run passes):
+# error verdict, exit 3, signed evidence that says so.
+printf 'if (lab.read("/etc/app/config.txt") or ""):find("mode=fixed", 1, true) then while true do end end\n' >"$T/loop/grader/grade.lua"
+cat "$S/grader/grade.lua" >>"$T/loop/grader/grade.lua"
 run "$LABRUN" run "$T/loop" --key "$T/issuer.key" --candidate a \
 	--script "$S/solutions/reference.sh" -o "$T/loop.ev"
 [ "$rc" -eq 3 ] && pass "a looping grader gives an error verdict (exit 3)" || fail "a looping grader gives an error verdict (exit $rc)"
@@ -126,7 +136,7 @@ member "$T/loop.ev" manifest.json | grep -q '"verdict": "error"' &&
 U=$(mktemp -d /tmp/labrun-nobody.XXXXXX)
 chmod 755 "$U" && cp -a "$S" "$U/scn" && cp "$T/issuer.key" "$U/k" &&
 	chown -R 65534:65534 "$U" && chmod 600 "$U/k"
-LABRUN_SPOOL_DIR=$U/spool run setpriv --reuid=65534 --regid=65534 --clear-groups "$LABRUN" run "$U/scn" \
+TMPDIR=$U LABRUN_SPOOL_DIR=$U/spool run setpriv --reuid=65534 --regid=65534 --clear-groups "$LABRUN" run "$U/scn" \
 	--key "$U/k" --candidate a --script "$U/scn/solutions/reference.sh" -o "$U/nobody.ev"
 [ "$rc" -eq 3 ] && pass "a sandbox that cannot be built is an error verdict (exit 3)" ||
 	fail "a sandbox that cannot be built is an error verdict (exit $rc)"

@@ -1,5 +1,6 @@
 #!/bin/bash
-# 2150-selftest: `labrun selftest` qualifies every scenario in scenarios/,
+# 2150-selftest: `labrun selftest` qualifies every scenario in scenarios/
+# (each variant of it on its own),
 # catches a lenient grader (tests/fixtures/selftest/lenient: a wrong
 # solution passes the check it names) and a fault that breaks nothing
 # (tests/fixtures/selftest/no-fault: the untouched state passes), says so
@@ -17,7 +18,14 @@ for s in "$TOP"/scenarios/*/; do
 	expect_exit 0 "scenarios/$name is qualified (--runs 2)" \
 		"$LABRUN" selftest "$s" --runs 2
 	out_has '^qualified$' "... the verdict line says qualified"
-	out_has '^flake rate: 0 of 4 repeated runs disagreed$' "... the repeated runs agree"
+	# each variant gets its own untouched and reference runs
+	nv=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1])).get("variants", [])))' "$s/scenario.json")
+	out_has "^flake rate: 0 of $((4 * (nv > 0 ? nv : 1))) repeated runs disagreed\$" "... the repeated runs agree"
+	if [ "$nv" -gt 0 ]; then
+		[ "$(grep -c '^variant [a-z0-9._-]*: .*, every one as expected$' "$OUT")" -eq "$nv" ] &&
+			pass "... each of its $nv variants qualified on its own" ||
+			fail "... each of its $nv variants qualified on its own"
+	fi
 	out_has '^reference #2( [a-z0-9._-]+)? +pass +pass ' "... the table has the second reference run"
 done
 
@@ -71,8 +79,10 @@ check "... and says qualified, every row met" python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
 assert j["qualified"] is True and j["verdict"] == "qualified" and j["reasons"] == []
-assert len(j["matrix"]) == 4 and all(r["met"] for r in j["matrix"])
-assert all(r["checks"] for r in j["matrix"])' "$OUT"
+# 3 variants, each: untouched, reference and 2 wrong solutions
+assert len(j["matrix"]) == 3 * 4 and all(r["met"] for r in j["matrix"])
+assert all(r["checks"] for r in j["matrix"])
+assert len(j["variants"]) == 3 and all(v["qualified"] and v["sessions"] == 4 for v in j["variants"])' "$OUT"
 
 # Bundles: verified against --trust, as run does.
 make_keys || fail "keygen"
@@ -106,7 +116,7 @@ out_has '^ERROR, not judged: untouched \(run 1\) erred: check config-fixed: the 
 mkdir -p "$T/invalid"
 echo '{}' >"$T/invalid/scenario.json"
 expect_exit 1 "an invalid scenario is refused" "$LABRUN" selftest "$T/invalid" --runs 1
-err_has '^labrun selftest: scenario\.json' "... each problem on its own line"
+err_has "^labrun selftest: $T/invalid/scenario\.json" "... each problem on its own line, as validate names it (DIR/FILE)"
 
 # pack refuses what selftest does not qualify.
 expect_exit 1 "pack refuses the lenient scenario" \

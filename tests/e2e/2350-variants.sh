@@ -2,7 +2,9 @@
 # Seeded variants (docs/scenario.md, "Variants"): each session runs the
 # variant its keyed seed selects, with that variant's fault plan and answer
 # keys; two pseudonyms get different variants, a rerun with the same inputs
-# is exact, --variant picks one, and validate checks every variant's plan.
+# is exact, --variant picks one (an unknown one is told the valid ids),
+# validate checks every variant's plan (beside the base's problems), and
+# selftest qualifies each variant.
 . "$(dirname "$0")/../lib.sh"
 make_keys
 S=$T/var
@@ -69,7 +71,8 @@ run "$LABRUN" run "$S" --key "$T/issuer.key" --candidate x --variant gamma --scr
 member "$T/g.ev" changes/etc/app/config.txt | grep -qx 'culprit=gamma' && pass "whose fault plan ran" || fail "whose fault plan ran"
 expect_exit 0 "its evidence verifies" "$LABRUN" verify "$T/g.ev" -p "$T/issuer.pub"
 expect_exit 2 "--variant of an unknown id is a usage error" "$LABRUN" run "$S" --key "$T/issuer.key" --candidate x --variant delta --script "$S/solutions/reference.sh" -o "$T/d.ev"
-grep -q -- "--variant delta: not one of the scenario's \$.variants" "$ERR" && pass "naming it" || fail "naming it"
+grep -q -- "--variant delta: not one of the scenario's \$.variants; hint: one of alpha, beta, gamma" "$ERR" &&
+	pass "naming it and the valid ids" || fail "naming it and the valid ids"
 [ ! -e "$T/d.ev" ] && pass "and nothing is written" || fail "and nothing is written"
 
 # regrade: the final state is rebuilt with the variant the session ran.
@@ -106,5 +109,50 @@ badvar 'm["variants"] = m["variants"][:1]' '\$.variants: must be an array of 2 t
 badvar 'm["variants"][1]["id"] = "alpha"' '\$.variants\[1\].id: "alpha" names two variants' "two variants with one id"
 badvar 'del k["variants"]["gamma"]' 'grader/keys.json: \$.variants: no keys for variant "gamma"' "keys missing for a variant"
 badvar 'k["variants"]["delta"] = {}' 'grader/keys.json: \$.variants.delta: not a variant' "keys for a variant that does not exist"
+badvar 'm["title"] = 5; m["variants"][1]["faults"]["bad-config"]["from"] = "faults/none.conf"' \
+	'scenario.json: variant "beta": \$.faults\[0\].from: "faults/none.conf" is not a file of the scenario' \
+	"a variant's plan problem beside a problem of the base (it was hidden behind it)"
+grep -q 'scenario.json: \$.title: must be a string' "$ERR" && pass "... both said in one run" || fail "... both said in one run"
+[ "$(grep -c 'title: must be a string' "$ERR")" -eq 1 ] && pass "... the base's problem once, not once per variant" ||
+	fail "... the base's problem once, not once per variant"
+
+# selftest qualifies every variant: the untouched and reference runs and
+# each wrong solution on each, rows and a tally per variant.
+run "$LABRUN" selftest "$S" --runs 1
+[ "$rc" -eq 0 ] && pass "selftest qualifies the scenario on its three variants" || fail "selftest qualifies the scenario (exit $rc)"
+out_has '^selftest t-basic 1\.0\.0 .*: 1 run, 1 wrong solution, on each of 3 variants, 9 sessions in ' \
+	"... its header says every variant ran"
+for v in alpha beta gamma; do
+	out_has "^reference #1 $v +pass +pass " "... a reference row for variant $v"
+	out_has "^wrong-only-answer $v +fail +fail " "... the wrong solution on variant $v"
+	out_has "^variant $v: 3 sessions, every one as expected\$" "... variant $v's tally"
+done
+run "$LABRUN" selftest "$S" --runs 2 --json
+check "selftest --json: the matrix per variant, and each variant's tally" python3 - "$OUT" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+m = j["matrix"]
+assert len(m) == 3 * (2 * 2 + 1), len(m)
+for v in ("alpha", "beta", "gamma"):
+    rows = [r for r in m if r["variant"] == v]
+    assert sorted((r["session"], r["run"]) for r in rows) == [
+        ("reference", 1), ("reference", 2), ("untouched", 1), ("untouched", 2),
+        ("wrong-only-answer", 1)], rows
+assert [x["id"] for x in j["variants"]] == ["alpha", "beta", "gamma"], j["variants"]
+assert all(x["sessions"] == 5 and x["met"] == 5 and x["qualified"] for x in j["variants"]), j["variants"]
+assert j["flake"] == {"disagreed": 0, "runs": 12}, j["flake"]
+PY
+# A variant the reference does not solve: the seed alone might never pick it.
+W=$T/wrongkey; rm -rf "$W"; cp -r "$S" "$W"
+python3 - "$W/grader/keys.json" <<'PY'
+import json, sys
+k = json.load(open(sys.argv[1])); k["variants"]["gamma"]["culprit"] = "nobody"
+json.dump(k, open(sys.argv[1], "w"))
+PY
+expect_exit 1 "selftest: a variant whose answer key the reference misses is NOT qualified" \
+	"$LABRUN" selftest "$W" --runs 1
+out_has '^NOT qualified: solutions/reference\.sh fails on variant gamma \(run 1, ' "... naming the variant"
+out_has '^variant gamma: 3 sessions, 1 not as expected, 0 erred$' "... in its tally"
+out_has '^variant alpha: 3 sessions, every one as expected$' "... while the others qualify"
 [ -z "$(leftovers)" ] && pass "nothing of the sessions remains" || fail "nothing of the sessions remains"
 done_testing

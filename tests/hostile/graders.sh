@@ -1,10 +1,12 @@
 #!/bin/bash
 # Hostile graders.  At authoring time validate and pack run the grader
-# once on the scenario's own files and refuse each one (exit 1); a grader
-# that does not compile is refused too.  At exam time (a scenario
-# directory run as it is) each ends in an error verdict (exit 3) with
-# signed evidence that says why; never a crash, a hang, a partial bundle
-# or a fail charged to the candidate.
+# once on the scenario's own files and refuse each one (exit 1), and so
+# does run on a scenario directory, which is validated first; a grader
+# that does not compile is refused too.  At exam time (the same grader
+# turning hostile only on the repaired state, which the dry run never
+# sees) each ends in an error verdict (exit 3) with signed evidence that
+# says why; never a crash, a hang, a partial bundle or a fail charged to
+# the candidate.
 . "$(dirname "$0")/../lib.sh"
 make_keys
 S=$T/scn
@@ -21,6 +23,18 @@ graded() { # NAME LUA PATTERN
 	run timeout 120 "$LABRUN" pack "$d" -s "$T/author.key" -o "$T/$1.lab"
 	[ "$rc" -eq 1 ] && [ ! -e "$T/$1.lab" ] && pass "$1: pack refuses it, nothing written" ||
 		fail "$1: pack refuses it, nothing written (exit $rc)"
+	run timeout 120 "$LABRUN" run "$d" --key "$T/issuer.key" --candidate h \
+		--script "$S/solutions/reference.sh" -o "$T/$1-dir.ev"
+	[ "$rc" -eq 1 ] && [ ! -e "$T/$1-dir.ev" ] &&
+		grep -q "grader/grade.lua: run on the scenario's own files (nothing repaired) it failed" "$ERR" &&
+		pass "$1: run refuses the directory before any session" ||
+		fail "$1: run refuses the directory before any session (exit $rc)"
+	# Exam time: hostile only once the config is fixed.
+	{
+		printf 'if not (lab.read("/etc/app/config.txt") or ""):find("mode=fixed", 1, true) then\n'
+		printf '  return {lab.check{id = "config-fixed", title = "fixed", weight = 1, pass = false, message = "not yet"}}\n'
+		printf 'end\n%s\n' "$2"
+	} >"$d/grader/grade.lua"
 	local t0=$SECONDS
 	run timeout 120 "$LABRUN" run "$d" --key "$T/issuer.key" --candidate h \
 		--script "$S/solutions/reference.sh" -o "$T/$1.ev"

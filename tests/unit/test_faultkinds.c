@@ -1,5 +1,5 @@
 /* test_faultkinds: the table of fault kinds (a row for every kind, the
- * keys each takes, the classes, the names in the order validate lists
+ * keys each takes, the platform kinds' keys held to agentd's, the classes, the names in the order validate lists
  * them), fault_setup_sandbox and fault_setup_record against the
  * translation session_run made inline before them (kept here verbatim as
  * the reference, legacy_*), and faults_apply on a temporary tree.  It
@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "base/err.h"
 #include "base/limits.h"
 #include "base/util.h"
@@ -20,6 +22,7 @@
 #include "runner/faultkinds.h"
 #include "runner/faults.h"
 #include "runner/scenario.h"
+#include "runner/schema.h"
 #include "runner/tarball.h"
 #include "sandbox/sandbox.h"
 #include "scenarios/platform/sim.h"
@@ -558,8 +561,96 @@ static void test_apply(void)
 	tar_list_release(&files);
 }
 
+/* ---- the platform's kinds and their keys ---- */
+
+/* Every platform kind docs/platform.md lists is one agentd knows and one
+ * the table gives keys; agentd takes each of those keys on that kind (its
+ * check says no "unknown key"); validate refuses a key the kind does not
+ * take, with its list and a "did you mean". */
+static void test_platform_keys(const char *top)
+{
+	char path[4096], doc[4096], line[1024], plan[512];
+	struct buf why = BUF_INIT;
+	size_t kinds = 0;
+	int known = 1, taken = 1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/tests/fixtures/platform/etc/agentd/platform.json", top);
+	snprintf(doc, sizeof doc, "%s/docs/platform.md", top);
+	f = fopen(doc, "r");
+	ok(f != NULL, "docs/platform.md can be read");
+	while (f && fgets(line, sizeof line, f)) {
+		char kind[64];
+		const char *const *keys;
+
+		if (sscanf(line, "| `%63[a-z_.]` |", kind) != 1 || strncmp(kind, "platform.", 9))
+			continue;
+		kinds++;
+		keys = fault_platform_keys(kind);
+		if (!sim_fault_known(kind) || !keys) {
+			known = 0;
+			printf("# %s: agentd knows it: %d, keys: %s\n", kind, sim_fault_known(kind),
+			     keys ? "yes" : "no");
+			continue;
+		}
+		for (size_t k = 0; keys[k]; k++) {
+			if (!strcmp(keys[k], "id") || !strcmp(keys[k], "kind"))
+				continue;
+			snprintf(plan, sizeof plan, "[{\"id\": \"f\", \"kind\": \"%s\", \"%s\": 1}]",
+				 kind, keys[k]);
+			why.len = 0;
+			sim_check(path, plan, &why);
+			if (why.len && strstr((char *)why.data, "unknown key")) {
+				taken = 0;
+				printf("# %s: agentd refuses %s\n", kind, keys[k]);
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+	ok(kinds >= 13 && known, "each of the %zu platform kinds of docs/platform.md has its keys in the table, and agentd knows it", kinds);
+	ok(taken, "agentd takes every key the table gives each kind");
+	ok(fault_platform_keys("platform.nope") == NULL &&
+	   fault_platform_keys("file.replace") == NULL, "no keys for what is not a platform kind");
+	buf_release(&why);
+}
+
+/* A plan checked as validate checks it: the problems in p. */
+static void check_plan(const char *json, struct problems *p)
+{
+	struct scenario s = {0};
+	struct schema c = {.p = p, .file = "scenario.json", .max_depth = 32};
+	json_t *v = json_loads(json, 0, NULL);
+
+	problems_release(p);
+	fault_plan_check(&c, v, &s);
+	json_decref(v);
+	for (size_t i = 0; i < s.nfaults; i++)
+		fault_release(&s.faults[i]);
+	free(s.faults);
+}
+
+static void test_platform_plan(void)
+{
+	struct problems p = {0};
+
+	check_plan("[{\"id\": \"s\", \"kind\": \"platform.approval_stuck\", \"at_s\": 5, \"agent\": \"a\"}]", &p);
+	ok(p.n == 1 && !strcmp(p.v[0], "scenario.json: $.faults[0].agent: unknown key; hint: the allowed keys are id, kind, at_s, until_s"),
+	   "an agent on platform.approval_stuck is refused, with the keys it takes");
+	check_plan("[{\"id\": \"o\", \"kind\": \"platform.tool_outage\", \"at\": 5, \"tool\": \"t\"}]", &p);
+	ok(p.n == 1 && strstr(p.v[0], "$.faults[0].at: unknown key; hint: did you mean \"at_s\"? the allowed keys are id, kind, at_s, until_s, tool"),
+	   "a near miss gets a did you mean");
+	check_plan("[{\"id\": \"o\", \"kind\": \"platform.tool_slow\", \"at_s\": 5, \"tool\": \"t\", \"latency_ms\": 9}]", &p);
+	ok(p.n == 0, "a platform fault with its own keys passes (agentd checks the values)");
+	problems_release(&p);
+}
+
 int main(void)
 {
+	const char *top = getenv("TOP");
+
+	test_platform_keys(top ? top : ".");
+	test_platform_plan();
 	test_table();
 	test_setup();
 	test_apply();

@@ -718,6 +718,50 @@ static void test_many(void)
 	tar_list_release(&l);
 }
 
+/* Every variant's plan is checked beside the base's problems (not only
+ * once the base is sound), without repeating them; scenario_check keeps
+ * what it could read of a scenario with problems. */
+static void test_variants_beside(void)
+{
+	static const char faults[] =
+		"[{\"id\": \"bad\", \"kind\": \"file.replace\", "
+		"\"path\": \"/etc/agentsim/policy.json\", \"from\": \"faults/v7.json\"}]";
+	static const char variants[] =
+		"[{\"id\": \"a\", \"faults\": {\"bad\": {\"from\": \"faults/v7.json\"}}},"
+		" {\"id\": \"b\", \"faults\": {\"bad\": {\"from\": \"faults/none.json\"}}}]";
+	struct tar_list l = {0};
+	struct err e = {0};
+	char *man;
+	size_t n = 0;
+
+	load(manifest("faults", faults, "variants", variants, NULL), NULL);
+	ok(RC == -1 && P.n == 1 &&
+	   has("scenario.json: variant \"b\": $.faults[0].from: \"faults/none.json\" is not a file", NULL),
+	   "a variant's own plan problem is said");
+	if (P.n != 1)
+		dump();
+	load(manifest("title", "5", "faults", faults, "variants", variants, NULL),
+	     (const struct file[]){{"brief.md", DROP}, {NULL, NULL}});
+	ok(RC == -1 && has("scenario.json: variant \"b\": $.faults[0].from", NULL) &&
+	   has("brief.md: missing", NULL) && has("scenario.json: $.title: ", NULL),
+	   "... also beside the base's problems, which hid it");
+	for (size_t i = 0; i < P.n; i++)
+		n += strstr(P.v[i], "$.title") != NULL;
+	ok(n == 1, "... the base's problem said once, not again per variant (%zu)", n);
+	if (n != 1)
+		dump();
+
+	reset();
+	man = manifest("title", "5", "faults", faults, "variants", variants, NULL);
+	tree(&l, man, NULL);
+	RC = scenario_check(&l, JSON_MAX_DEPTH, &S, &P, &e);
+	ok(RC == -1 && e.kind == ERR_REFUSED && S.id && !strcmp(S.id, "policy-rollback") &&
+	   S.nfaults == 1 && S.nvariants == 2,
+	   "scenario_check keeps what it read of a scenario with problems");
+	tar_list_release(&l);
+	free(man);
+}
+
 static void test_problems(void)
 {
 	struct problems p = {0};
@@ -749,6 +793,7 @@ int main(void)
 	test_hints();
 	test_candidate_owns();
 	test_many();
+	test_variants_beside();
 	test_problems();
 	reset();
 	return tap_done();

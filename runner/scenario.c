@@ -223,7 +223,7 @@ static const char *const manifest_keys[] = {
 static const char *const manifest_examples[] = {
 	"1", "\"policy-rollback\"", "\"1.0.0\"",
 	"\"Roll back a bad policy version\"", "\"practitioner\"",
-	"[\"policy-debugging\"]", "\"agentsim-1\"", "1", "700", "1800", "730",
+	"[\"policy-debugging\"]", "\"agentsim-2\"", "1", "700", "1800", "730",
 	NULL,
 };
 
@@ -378,7 +378,7 @@ static void check_platform(struct schema *c, const json_t *v, struct scenario *s
 	if (!pf)
 		return;
 	if (!schema_is_name(pf, 63, ".-")) {
-		schema_problem(c, "%s: $.platform: \"%s\" is not a platform version; hint: lowercase letters, digits, '.' and '-', such as \"agentsim-1\"",
+		schema_problem(c, "%s: $.platform: \"%s\" is not a platform version; hint: lowercase letters, digits, '.' and '-', such as \"agentsim-2\"",
 			MANIFEST, schema_show_str(q, pf));
 		return;
 	}
@@ -472,7 +472,7 @@ static int keep_list(struct schema *c, const json_t *arr, const char *path,
 			return -1;
 		}
 		if ((paths || i == 0) && !schema_is_sandbox_path(str)) {
-			schema_problem(c, "%s: %s: \"%s\" is not an absolute path in the sandbox; hint: such as /srv/agentsim/bin/agentd",
+			schema_problem(c, "%s: %s: \"%s\" is not an absolute path in the sandbox; hint: such as /opt/labrun/bin/agentd",
 				MANIFEST, ip, schema_show_str(q, str));
 			return -1;
 		}
@@ -492,7 +492,7 @@ static void check_services(struct schema *c, json_t *v, struct scenario *s)
 	size_t i, j;
 
 	if (!json_is_array(v) || json_array_size(v) > SCENARIO_MAX_SERVICES) {
-		schema_problem(c, "%s: $.services: must be an array of at most %d services; hint: [{\"name\": \"agentd\", \"argv\": [\"/srv/agentsim/bin/agentd\"]}]",
+		schema_problem(c, "%s: $.services: must be an array of at most %d services; hint: [{\"name\": \"agentd\", \"argv\": [\"/opt/labrun/bin/agentd\"]}]",
 			MANIFEST, SCENARIO_MAX_SERVICES);
 		return;
 	}
@@ -533,7 +533,7 @@ static void check_services(struct schema *c, json_t *v, struct scenario *s)
 		}
 		snprintf(path, sizeof path, "$.services[%zu].argv", i);
 		if (!(f = json_object_get(item, "argv")) || !json_array_size(f)) {
-			schema_problem(c, "%s: %s: missing or empty; hint: [\"/srv/agentsim/bin/agentd\", \"--port\", \"7000\"]",
+			schema_problem(c, "%s: %s: missing or empty; hint: [\"/opt/labrun/bin/agentd\", \"--config\", \"/etc/agentd/platform.json\"]",
 				MANIFEST, path);
 			continue;
 		}
@@ -672,7 +672,7 @@ static void check_candidate_owns(struct schema *c, const struct tar_list *files,
 			if (paths_overlap(cp, protected_paths[k].path))
 				break;
 		if (k < sizeof protected_paths / sizeof *protected_paths) {
-			schema_problem(c, "%s: $.candidate_owns[%zu]: \"%s\" would let the candidate write %s: %s; hint: give the candidate a directory of the scenario's own, such as /etc/agentsim",
+			schema_problem(c, "%s: $.candidate_owns[%zu]: \"%s\" would let the candidate write %s: %s; hint: give the candidate a directory of the scenario's own, such as /etc/agentd",
 				MANIFEST, i, schema_show_str(q, cp),
 				protected_paths[k].path, protected_paths[k].why);
 			continue;

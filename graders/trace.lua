@@ -13,8 +13,7 @@ local lab = ...
 
 local read, answer_file, json, null = lab.read, lab.answer, lab.json, lab.null
 local error, next, pairs, type = error, next, pairs, type
-local math_type, tonumber, tostring = math.type, tonumber, tostring
-local concat, sort = table.concat, table.sort
+local math_type, tonumber = math.type, tonumber
 local find, format, lower, sub = string.find, string.format, string.lower, string.sub
 
 -- Lines of a span file, blank ones included: each costs a parse.
@@ -332,11 +331,64 @@ local function values(t)
 	return n
 end
 
--- The spans a line holds, each as {span = OTLP span, resource =, scope =}
--- with resource and scope normalised; nil, why the line is no
--- ExportTraceServiceRequest.  resources: the shared resource tables, by
--- their attributes.
-local function line_spans(req, resources, nres)
+-- The resource of a resourceSpans entry: its attributes as a map, one
+-- table for every line that repeats it (agentd repeats its own on every
+-- line), known by its attributes as written; nil, why.
+local function resource_of(res, cx, i)
+	if res == nil or res == null then
+		return cx.no_resource
+	end
+	if not is_object(res) then
+		return nil, format("resourceSpans[%d].resource is not an object", i - 1)
+	end
+	local kvs, key = res.attributes, ""
+	if is_list(kvs) then
+		for k = 1, #kvs do
+			local kv = kvs[k]
+			local v = is_object(kv) and kv.value
+			local x = is_object(v) and (v.stringValue or v.intValue)
+			if type(x) ~= "string" or type(kv.key) ~= "string" then
+				key = nil -- other values are not shared
+				break
+			end
+			key = key .. kv.key .. "\0" .. (v.stringValue and "s" or "i") .. x .. "\0"
+		end
+	end
+	local shared = key and cx.resources[key]
+	if shared then
+		return shared
+	end
+	local attrs, why = attr_map(kvs, format("resourceSpans[%d].resource.attributes", i - 1))
+	if attrs and key and cx.nres < MAX_RESOURCES then
+		cx.resources[key] = attrs
+		cx.nres = cx.nres + 1
+	end
+	return attrs, why
+end
+
+-- The scope of a scopeSpans entry, {name, version}, shared by every span
+-- of the same name and version.
+local function scope_of(sc, cx)
+	local name = is_object(sc) and type(sc.name) == "string" and sc.name or ""
+	local version = is_object(sc) and type(sc.version) == "string" and sc.version or ""
+	local key = name .. "\0" .. version
+	local scope = cx.scopes[key]
+	if not scope then
+		scope = { name = name, version = version }
+		if cx.nscopes < MAX_RESOURCES then
+			cx.scopes[key] = scope
+			cx.nscopes = cx.nscopes + 1
+		end
+	end
+	return scope
+end
+
+-- The spans of one line, in cx: cx.n of them, cx.span[k] the OTLP span,
+-- cx.res[k] and cx.scope[k] its resource and scope, normalised; nil, why
+-- the line is no ExportTraceServiceRequest.  The lists are reused from
+-- line to line (entries past cx.n are an earlier line's).
+local function line_spans(req, cx)
+	cx.n = 0
 	if not is_object(req) then
 		return nil, "not a JSON object"
 	end
@@ -344,62 +396,43 @@ local function line_spans(req, resources, nres)
 	if not is_list(rss) then
 		return nil, "no resourceSpans list: not an OTLP ExportTraceServiceRequest"
 	end
-	local out = {}
+	local n, cspan, cres, cscope = 0, cx.span, cx.res, cx.scope
 	for i = 1, #rss do
 		local rs = rss[i]
-		local where = format("resourceSpans[%d]", i - 1)
 		if not is_object(rs) then
-			return nil, where .. " is not an object"
+			return nil, format("resourceSpans[%d] is not an object", i - 1)
 		end
-		local res = rs.resource
-		if res ~= nil and res ~= null and not is_object(res) then
-			return nil, where .. ".resource is not an object"
-		end
-		local rattrs, why = attr_map(is_object(res) and res.attributes or nil,
-					     where .. ".resource.attributes")
-		if not rattrs then
+		local res, why = resource_of(rs.resource, cx, i)
+		if not res then
 			return nil, why
 		end
-		local key = {}
-		for k, v in pairs(rattrs) do
-			key[#key + 1] = k .. "\0" .. type(v) .. "\0" .. tostring(v)
-		end
-		sort(key)
-		key = concat(key, "\0\0")
-		local shared = resources[key]
-		if not shared then
-			shared = rattrs
-			if nres[1] < MAX_RESOURCES then
-				resources[key] = shared
-				nres[1] = nres[1] + 1
-			end
-		end
 		local sss = rs.scopeSpans
-		if sss ~= nil and sss ~= null and not is_list(sss) then
-			return nil, where .. ".scopeSpans is not a list"
+		if sss == null then
+			sss = nil
+		elseif sss ~= nil and not is_list(sss) then
+			return nil, format("resourceSpans[%d].scopeSpans is not a list", i - 1)
 		end
-		for j = 1, sss and sss ~= null and #sss or 0 do
+		for j = 1, sss and #sss or 0 do
 			local ss = sss[j]
-			local swhere = format("%s.scopeSpans[%d]", where, j - 1)
 			if not is_object(ss) then
-				return nil, swhere .. " is not an object"
+				return nil, format("resourceSpans[%d].scopeSpans[%d] is not an object", i - 1, j - 1)
 			end
-			local sc = ss.scope
-			local scope = {}
-			if is_object(sc) then
-				scope.name = type(sc.name) == "string" and sc.name or ""
-				scope.version = type(sc.version) == "string" and sc.version or ""
-			end
+			local scope = scope_of(ss.scope, cx)
 			local spans = ss.spans
-			if spans ~= nil and spans ~= null and not is_list(spans) then
-				return nil, swhere .. ".spans is not a list"
+			if spans == null then
+				spans = nil
+			elseif spans ~= nil and not is_list(spans) then
+				return nil, format("resourceSpans[%d].scopeSpans[%d].spans is not a list",
+						   i - 1, j - 1)
 			end
-			for k = 1, spans and spans ~= null and #spans or 0 do
-				out[#out + 1] = { span = spans[k], resource = shared, scope = scope }
+			for k = 1, spans and #spans or 0 do
+				n = n + 1
+				cspan[n], cres[n], cscope[n] = spans[k], res, scope
 			end
 		end
 	end
-	return out
+	cx.n = n
+	return true
 end
 
 -- lab.trace.load(path) -> spans | nil, reason.
@@ -412,7 +445,9 @@ function trace.load(path)
 		return nil, why
 	end
 	local list, by_id, children, roots, problems = {}, {}, {}, {}, {}
-	local resources, nres = {}, { 0 }
+	-- what line_spans shares between lines, and its scratch lists
+	local cx = { resources = {}, nres = 0, scopes = {}, nscopes = 0, no_resource = {},
+		     n = 0, span = {}, res = {}, scope = {} }
 	local skipped, line, pos, len, heap = 0, 0, 1, #text, 0
 	local function skip(where, bad)
 		skipped = skipped + 1
@@ -433,25 +468,25 @@ function trace.load(path)
 			local str = sub(text, pos, stop)
 			if find(str, "%S") then
 				local req, bad = json(str)
-				local items
+				local ok
 				if req == nil then
 					bad = "not JSON (" .. bad .. ")"
 				else
-					items, bad = line_spans(req, resources, nres)
+					ok, bad = line_spans(req, cx)
 				end
-				if not items then
+				if not ok then
 					skip("line " .. line, bad)
 				end
-				for i = 1, items and #items or 0 do
-					local it = items[i]
+				local n = ok and cx.n or 0
+				for i = 1, n do
 					local span
-					span, bad = normalise(it.span, it.resource, it.scope, line)
+					span, bad = normalise(cx.span[i], cx.res[i], cx.scope[i], line)
 					if span and by_id[span.span_id] then
 						span, bad = nil, "duplicate spanId " .. span.span_id
 					end
 					if not span then
-						skip(#items == 1 and "line " .. line
-						     or format("line %d, span %d of %d", line, i, #items), bad)
+						skip(n == 1 and "line " .. line
+						     or format("line %d, span %d of %d", line, i, n), bad)
 					else
 						heap = heap + SPAN_BYTES + VALUE_BYTES * (values(span.attributes)
 						    + (span.links and values(span.links) or 0) + SPAN_VALUES)

@@ -1,29 +1,37 @@
 -- trace: lab.trace, the grader helpers for the span traces agentd writes
--- (one JSON object per line): load and index them, walk parents and links
--- back to the causal chain of an incident, read a candidate's chain and
--- score it with partial credit.  Run after the prelude; like it, it keeps
--- its own references and reads only through lab.read and lab.answer.  It
--- never raises for bad data (the spans and the answer are the candidate's
--- to break): that gives nil, reason or a skipped span; only a grader's
--- wrong arguments raise.
+-- (OTLP/JSON: one ExportTraceServiceRequest a line, as the OpenTelemetry
+-- Collector's file exporter writes them): load them, each span normalised
+-- to a flat table graders read (span_id, start_unix_nano as an integer,
+-- attributes as a map, ...), index them, walk parents and links back to
+-- the causal chain of an incident, read a candidate's chain and score it
+-- with partial credit.  Run after the prelude; like it, it keeps its own
+-- references and reads only through lab.read and lab.answer.  It never
+-- raises for bad data (the spans and the answer are the candidate's to
+-- break): that gives nil, reason or a skipped span; only a grader's wrong
+-- arguments raise.
 local lab = ...
 
 local read, answer_file, json, null = lab.read, lab.answer, lab.json, lab.null
 local error, next, pairs, type = error, next, pairs, type
-local math_type = math.type
+local math_type, tonumber = math.type, tonumber
 local find, format, lower, sub = string.find, string.format, string.lower, string.sub
 
 -- Lines of a span file, blank ones included: each costs a parse.
 local MAX_LINES = 100000
--- Bytes of one line: a span is a few hundred.  A longer line is skipped
--- unparsed, so that no single line can fill the heap.
-local MAX_LINE = 65536
+-- Bytes of one line: agentd writes a span a line (about 800 bytes); a
+-- batch of a few hundred spans fits.  A longer line is skipped unparsed,
+-- so that no single line can fill the heap.
+local MAX_LINE = 262144
 -- Bytes of heap the loaded spans may take, estimated as SPAN_BYTES a span
--- and VALUE_BYTES for every value in it, nested ones too (measured on Lua
--- 5.4, 64-bit: 50 to 70 a value).  Half the default heap: the file itself
--- (up to 8 MiB) is held as well while loading, and the grader needs room.
+-- and VALUE_BYTES for every value in its normalised table, nested ones too
+-- (measured on Lua 5.4, 64-bit: 50 to 70 a value).  Half the default
+-- heap: the file itself (up to 8 MiB) is held as well while loading, and
+-- the grader needs room.
 local MAX_HEAP = 32 << 20
 local SPAN_BYTES, VALUE_BYTES = 128, 64
+-- Values of a span besides its attributes and links: ids, name, kind,
+-- times, status and the rest (resource and scope are shared).
+local SPAN_VALUES = 8
 -- Span ids in a chain or an answer: a causal chain is a handful of hops,
 -- and comparing two lists costs their product.
 local MAX_CHAIN = 1000
@@ -31,6 +39,9 @@ local MAX_CHAIN = 1000
 local MAX_ANSWER = 65536
 -- Skipped lines described in spans.problems; spans.skipped counts them all.
 local MAX_PROBLEMS = 20
+-- Distinct resources kept as one shared table each: spans of the same
+-- service share theirs (agentd repeats it on every line).
+local MAX_RESOURCES = 64
 
 local trace = {
 	limits = { lines = MAX_LINES, line = MAX_LINE, heap = MAX_HEAP,
@@ -65,64 +76,246 @@ local function check_id(fname, id)
 	end
 end
 
-local LINKS_BAD = "links is not an array of {trace_id, span_id}"
+-- The enums of opentelemetry-proto's trace.proto: a number, or its name
+-- (proto3's JSON mapping allows both).
+local KINDS = {
+	SPAN_KIND_UNSPECIFIED = 0, SPAN_KIND_INTERNAL = 1, SPAN_KIND_SERVER = 2,
+	SPAN_KIND_CLIENT = 3, SPAN_KIND_PRODUCER = 4, SPAN_KIND_CONSUMER = 5,
+}
+local CODES = { STATUS_CODE_UNSET = 0, STATUS_CODE_OK = 1, STATUS_CODE_ERROR = 2 }
+local STATUS_WORD = { [0] = "unset", [1] = "ok", [2] = "error" }
 
--- Why the decoded line s is not a span, or nil.  A valid span is
--- normalised: a root's parent_span_id is "", attributes is a table.
-local function invalid(s)
-	if type(s) ~= "table" or s == null or s[1] ~= nil then
-		return "not a JSON object"
+local function enum(v, names, top)
+	if type(v) == "string" then
+		v = names[v]
 	end
-	if not is_id(s.trace_id, 32) then
-		return "trace_id is not 32 lowercase hex digits"
+	if math_type(v) == "integer" and v >= 0 and v <= top then
+		return v
 	end
-	if not is_id(s.span_id, 16) then
-		return "span_id is not 16 lowercase hex digits"
+	return nil
+end
+
+-- A 64-bit integer of OTLP/JSON: a decimal string (or a JSON integer),
+-- exactly; nil when it is neither or does not fit.
+local function int64(v)
+	if type(v) == "string" then
+		if not find(v, "^%-?%d+$") or #v > 20 then
+			return nil
+		end
+		v = tonumber(v)
 	end
-	local p = s.parent_span_id
+	return math_type(v) == "integer" and v or nil
+end
+
+local function is_list(t)
+	return type(t) == "table" and t ~= null and (t[1] ~= nil or next(t) == nil)
+end
+
+local function is_object(t)
+	return type(t) == "table" and t ~= null and t[1] == nil
+end
+
+local any_value
+
+-- OTLP's attributes (a list of {key, value: AnyValue}) as a map key ->
+-- Lua value; nil, reason when it is not such a list.  A key given twice
+-- keeps its last value.
+local function attr_map(kvs, what)
+	local out = {}
+	if kvs == nil or kvs == null then
+		return out
+	end
+	if not is_list(kvs) then
+		return nil, what .. " is not a list of {key, value}"
+	end
+	for i = 1, #kvs do
+		local kv = kvs[i]
+		if not is_object(kv) or type(kv.key) ~= "string" then
+			return nil, format("%s[%d] is not a {key, value} with a string key", what, i - 1)
+		end
+		local v, why = any_value(kv.value)
+		if v == nil then
+			return nil, format("%s[%d] (%s): %s", what, i - 1, show(kv.key), why)
+		end
+		out[kv.key] = v
+	end
+	return out
+end
+
+-- An AnyValue as a Lua value: stringValue and bytesValue (base64, as
+-- given) a string, intValue an integer, doubleValue a float, boolValue a
+-- boolean, arrayValue a list, kvlistValue a map; nil, reason otherwise.
+function any_value(v)
+	if not is_object(v) then
+		return nil, "the value is not an AnyValue object"
+	end
+	local x = v.stringValue
+	if x ~= nil then
+		if type(x) ~= "string" then
+			return nil, "stringValue is not a string"
+		end
+		return x
+	end
+	x = v.intValue
+	if x ~= nil then
+		x = int64(x)
+		if not x then
+			return nil, "intValue is not a 64-bit integer in a decimal string"
+		end
+		return x
+	end
+	x = v.boolValue
+	if x ~= nil then
+		if type(x) ~= "boolean" then
+			return nil, "boolValue is not true or false"
+		end
+		return x
+	end
+	x = v.doubleValue
+	if x ~= nil then
+		if type(x) ~= "number" then
+			return nil, "doubleValue is not a number"
+		end
+		return x + 0.0
+	end
+	x = v.bytesValue
+	if x ~= nil then
+		if type(x) ~= "string" then
+			return nil, "bytesValue is not a base64 string"
+		end
+		return x
+	end
+	x = v.arrayValue
+	if x ~= nil then
+		local vals = is_object(x) and x.values or nil
+		if vals == nil or vals == null then
+			return {}
+		end
+		if not is_list(vals) then
+			return nil, "arrayValue.values is not a list"
+		end
+		local out = {}
+		for i = 1, #vals do
+			local e, why = any_value(vals[i])
+			if e == nil then
+				return nil, format("arrayValue.values[%d]: %s", i - 1, why)
+			end
+			out[i] = e
+		end
+		return out
+	end
+	x = v.kvlistValue
+	if x ~= nil then
+		if not is_object(x) then
+			return nil, "kvlistValue is not an object"
+		end
+		return attr_map(x.values, "kvlistValue.values")
+	end
+	return nil, "the value has none of stringValue, intValue, doubleValue,"
+	    .. " boolValue, bytesValue, arrayValue, kvlistValue"
+end
+
+local LINKS_BAD = "links is not a list of {traceId, spanId}"
+
+-- The OTLP span o as graders read it, or nil, why it is not a span:
+-- {trace_id, span_id, parent_span_id ("" for a root), name, kind (0-5),
+-- status ("unset", "ok" or "error"), status_code (0-2), status_message,
+-- start_unix_nano, end_unix_nano (integers), attributes (a map), links
+-- ({trace_id, span_id, attributes}, or nil), resource, scope, line}.
+local function normalise(o, resource, scope, line)
+	if not is_object(o) then
+		return nil, "not a JSON object"
+	end
+	local s = { resource = resource, scope = scope, line = line }
+	if not is_id(o.traceId, 32) then
+		return nil, "traceId is not 32 lowercase hex digits"
+	end
+	s.trace_id = o.traceId
+	if not is_id(o.spanId, 16) then
+		return nil, "spanId is not 16 lowercase hex digits"
+	end
+	s.span_id = o.spanId
+	local p = o.parentSpanId
 	if p == nil or p == null or p == "" or p == "0000000000000000" then
 		s.parent_span_id = ""
 	elseif not is_id(p, 16) then
-		return "parent_span_id is neither \"\" nor 16 lowercase hex digits"
+		return nil, "parentSpanId is neither absent, \"\" nor 16 lowercase hex digits"
+	else
+		s.parent_span_id = p
 	end
-	if type(s.name) ~= "string" then
-		return "name is not a string"
+	if type(o.name) ~= "string" then
+		return nil, "name is not a string"
 	end
-	if type(s.status) ~= "string" then
-		return "status is not a string"
+	s.name = o.name
+	local kind = o.kind
+	if kind == nil or kind == null then
+		s.kind = 0
+	else
+		s.kind = enum(kind, KINDS, 5)
+		if not s.kind then
+			return nil, "kind is not a SpanKind (0 to 5)"
+		end
 	end
-	local t0, t1 = s.start_unix_nano, s.end_unix_nano
-	if math_type(t0) ~= "integer" then
-		return "start_unix_nano is not an integer"
+	local t0, t1 = int64(o.startTimeUnixNano), int64(o.endTimeUnixNano)
+	if not t0 or t0 < 0 then
+		return nil, "startTimeUnixNano is not nanoseconds in a decimal string"
 	end
-	if math_type(t1) ~= "integer" then
-		return "end_unix_nano is not an integer"
+	if not t1 or t1 < 0 then
+		return nil, "endTimeUnixNano is not nanoseconds in a decimal string"
 	end
 	if t1 < t0 then
-		return "end_unix_nano is before start_unix_nano"
+		return nil, "endTimeUnixNano is before startTimeUnixNano"
 	end
-	local a = s.attributes
-	if a == nil or a == null then
-		s.attributes = {}
-	elseif type(a) ~= "table" or a[1] ~= nil then
-		return "attributes is not an object"
-	end
-	local links = s.links
-	if links == null then
-		s.links = nil
-	elseif links ~= nil then
-		if type(links) ~= "table" or (links[1] == nil and next(links) ~= nil) then
-			return LINKS_BAD
+	s.start_unix_nano, s.end_unix_nano = t0, t1
+	local st = o.status
+	local code = 0
+	if st ~= nil and st ~= null then
+		if not is_object(st) then
+			return nil, "status is not an object"
 		end
-		for i = 1, #links do
-			local l = links[i]
-			if type(l) ~= "table" or not is_id(l.trace_id, 32)
-			    or not is_id(l.span_id, 16) then
-				return LINKS_BAD
+		if st.code ~= nil and st.code ~= null then
+			code = enum(st.code, CODES, 2)
+			if not code then
+				return nil, "status.code is not a StatusCode (0 unset, 1 ok, 2 error)"
 			end
 		end
+		local m = st.message
+		if m ~= nil and m ~= null and type(m) ~= "string" then
+			return nil, "status.message is not a string"
+		end
+		if m ~= "" and m ~= null then
+			s.status_message = m
+		end
 	end
-	return nil
+	s.status_code, s.status = code, STATUS_WORD[code]
+	local attrs, why = attr_map(o.attributes, "attributes")
+	if not attrs then
+		return nil, why
+	end
+	s.attributes = attrs
+	local links = o.links
+	if links ~= nil and links ~= null then
+		if not is_list(links) then
+			return nil, LINKS_BAD
+		end
+		if links[1] then
+			local out = {}
+			for i = 1, #links do
+				local l = links[i]
+				if not is_object(l) or not is_id(l.traceId, 32)
+				    or not is_id(l.spanId, 16) then
+					return nil, LINKS_BAD
+				end
+				local la, lwhy = attr_map(l.attributes, format("links[%d].attributes", i - 1))
+				if not la then
+					return nil, lwhy
+				end
+				out[i] = { trace_id = l.traceId, span_id = l.spanId, attributes = la }
+			end
+			s.links = out
+		end
+	end
+	return s
 end
 
 -- Values in a decoded JSON table, nested ones too (lab.json bounds the
@@ -138,6 +331,110 @@ local function values(t)
 	return n
 end
 
+-- The resource of a resourceSpans entry: its attributes as a map, one
+-- table for every line that repeats it (agentd repeats its own on every
+-- line), known by its attributes as written; nil, why.
+local function resource_of(res, cx, i)
+	if res == nil or res == null then
+		return cx.no_resource
+	end
+	if not is_object(res) then
+		return nil, format("resourceSpans[%d].resource is not an object", i - 1)
+	end
+	local kvs, key = res.attributes, ""
+	if is_list(kvs) then
+		for k = 1, #kvs do
+			local kv = kvs[k]
+			local v = is_object(kv) and kv.value
+			local x = is_object(v) and (v.stringValue or v.intValue)
+			if type(x) ~= "string" or type(kv.key) ~= "string" then
+				key = nil -- other values are not shared
+				break
+			end
+			key = key .. kv.key .. "\0" .. (v.stringValue and "s" or "i") .. x .. "\0"
+		end
+	end
+	local shared = key and cx.resources[key]
+	if shared then
+		return shared
+	end
+	local attrs, why = attr_map(kvs, format("resourceSpans[%d].resource.attributes", i - 1))
+	if attrs and key and cx.nres < MAX_RESOURCES then
+		cx.resources[key] = attrs
+		cx.nres = cx.nres + 1
+	end
+	return attrs, why
+end
+
+-- The scope of a scopeSpans entry, {name, version}, shared by every span
+-- of the same name and version.
+local function scope_of(sc, cx)
+	local name = is_object(sc) and type(sc.name) == "string" and sc.name or ""
+	local version = is_object(sc) and type(sc.version) == "string" and sc.version or ""
+	local key = name .. "\0" .. version
+	local scope = cx.scopes[key]
+	if not scope then
+		scope = { name = name, version = version }
+		if cx.nscopes < MAX_RESOURCES then
+			cx.scopes[key] = scope
+			cx.nscopes = cx.nscopes + 1
+		end
+	end
+	return scope
+end
+
+-- The spans of one line, in cx: cx.n of them, cx.span[k] the OTLP span,
+-- cx.res[k] and cx.scope[k] its resource and scope, normalised; nil, why
+-- the line is no ExportTraceServiceRequest.  The lists are reused from
+-- line to line (entries past cx.n are an earlier line's).
+local function line_spans(req, cx)
+	cx.n = 0
+	if not is_object(req) then
+		return nil, "not a JSON object"
+	end
+	local rss = req.resourceSpans
+	if not is_list(rss) then
+		return nil, "no resourceSpans list: not an OTLP ExportTraceServiceRequest"
+	end
+	local n, cspan, cres, cscope = 0, cx.span, cx.res, cx.scope
+	for i = 1, #rss do
+		local rs = rss[i]
+		if not is_object(rs) then
+			return nil, format("resourceSpans[%d] is not an object", i - 1)
+		end
+		local res, why = resource_of(rs.resource, cx, i)
+		if not res then
+			return nil, why
+		end
+		local sss = rs.scopeSpans
+		if sss == null then
+			sss = nil
+		elseif sss ~= nil and not is_list(sss) then
+			return nil, format("resourceSpans[%d].scopeSpans is not a list", i - 1)
+		end
+		for j = 1, sss and #sss or 0 do
+			local ss = sss[j]
+			if not is_object(ss) then
+				return nil, format("resourceSpans[%d].scopeSpans[%d] is not an object", i - 1, j - 1)
+			end
+			local scope = scope_of(ss.scope, cx)
+			local spans = ss.spans
+			if spans == null then
+				spans = nil
+			elseif spans ~= nil and not is_list(spans) then
+				return nil, format("resourceSpans[%d].scopeSpans[%d].spans is not a list",
+						   i - 1, j - 1)
+			end
+			for k = 1, spans and #spans or 0 do
+				n = n + 1
+				cspan[n], cres[n], cscope[n] = spans[k], res, scope
+			end
+		end
+	end
+	cx.n = n
+	return true
+end
+
 -- lab.trace.load(path) -> spans | nil, reason.
 function trace.load(path)
 	if type(path) ~= "string" then
@@ -148,54 +445,70 @@ function trace.load(path)
 		return nil, why
 	end
 	local list, by_id, children, roots, problems = {}, {}, {}, {}, {}
+	-- what line_spans shares between lines, and its scratch lists
+	local cx = { resources = {}, nres = 0, scopes = {}, nscopes = 0, no_resource = {},
+		     n = 0, span = {}, res = {}, scope = {} }
 	local skipped, line, pos, len, heap = 0, 0, 1, #text, 0
+	local function skip(where, bad)
+		skipped = skipped + 1
+		if #problems < MAX_PROBLEMS then
+			problems[#problems + 1] = where .. ": " .. bad
+		end
+	end
 	while pos <= len do
 		local nl = find(text, "\n", pos, true)
 		local stop = nl and nl - 1 or len
-		local bad, span
 		line = line + 1
 		if line > MAX_LINES then
 			return nil, "more than " .. MAX_LINES .. " lines"
 		end
 		if stop - pos + 1 > MAX_LINE then
-			bad = "longer than " .. MAX_LINE .. " bytes"
+			skip("line " .. line, "longer than " .. MAX_LINE .. " bytes")
 		else
-			local s = sub(text, pos, stop)
-			if find(s, "%S") then
-				span, bad = json(s)
-				if span == nil then
+			local str = sub(text, pos, stop)
+			if find(str, "%S") then
+				local req, bad = json(str)
+				local ok
+				if req == nil then
 					bad = "not JSON (" .. bad .. ")"
 				else
-					bad = invalid(span)
+					ok, bad = line_spans(req, cx)
 				end
-				if not bad and by_id[span.span_id] then
-					bad = "duplicate span_id " .. span.span_id
+				if not ok then
+					skip("line " .. line, bad)
 				end
-			end
-		end
-		if bad then
-			skipped = skipped + 1
-			if #problems < MAX_PROBLEMS then
-				problems[#problems + 1] = "line " .. line .. ": " .. bad
-			end
-		elseif span then
-			heap = heap + SPAN_BYTES + VALUE_BYTES * values(span)
-			if heap > MAX_HEAP then
-				return nil, "the spans would take more than "
-				    .. (MAX_HEAP >> 20) .. " MiB of memory"
-			end
-			list[#list + 1] = span
-			by_id[span.span_id] = span
-			local p = span.parent_span_id
-			if p == "" then
-				roots[#roots + 1] = span
-			else
-				local c = children[p]
-				if not c then
-					c = {}
-					children[p] = c
+				local n = ok and cx.n or 0
+				for i = 1, n do
+					local span
+					span, bad = normalise(cx.span[i], cx.res[i], cx.scope[i], line)
+					if span and by_id[span.span_id] then
+						span, bad = nil, "duplicate spanId " .. span.span_id
+					end
+					if not span then
+						skip(n == 1 and "line " .. line
+						     or format("line %d, span %d of %d", line, i, n), bad)
+					else
+						heap = heap + SPAN_BYTES + VALUE_BYTES * (values(span.attributes)
+						    + (span.links and values(span.links) or 0) + SPAN_VALUES)
+						if heap > MAX_HEAP then
+							return nil, "the spans would take more than "
+							    .. (MAX_HEAP >> 20) .. " MiB of memory"
+						end
+						list[#list + 1] = span
+						by_id[span.span_id] = span
+						local p = span.parent_span_id
+						if p == "" then
+							roots[#roots + 1] = span
+						else
+							local c = children[p]
+							if not c then
+								c = {}
+								children[p] = c
+							end
+							c[#c + 1] = span
+						end
+					end
 				end
-				c[#c + 1] = span
 			end
 		end
 		if not nl then

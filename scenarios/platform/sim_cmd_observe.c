@@ -117,69 +117,136 @@ static int hex_ok(const char *s, size_t n)
 	return 1;
 }
 
+/* A span's string member, "" when it has none (a root's parentSpanId). */
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v ? v : "";
+}
+
+/* A time in nanoseconds: OTLP/JSON writes a 64-bit integer as a decimal
+ * string; a number is read as well. */
+static int64_t jns(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (json_is_string(v))
+		return strtoll(json_string_value(v), NULL, 10);
+	return json_integer_value(v);
+}
+
+static const char *status_word(json_t *sp)
+{
+	switch (json_integer_value(json_object_get(json_object_get(sp, "status"), "code"))) {
+	case 1:
+		return "ok";
+	case 2:
+		return "error";
+	default:
+		return "unset";
+	}
+}
+
+/* " key=value" for each attribute a tree line shows: strings, integers
+ * and booleans. */
+static void show_attrs(struct ctx *x, json_t *sp)
+{
+	json_t *kv, *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(sp, "attributes"), i, kv) {
+		const char *k = json_string_value(json_object_get(kv, "key"));
+		json_t *any = json_object_get(kv, "value");
+
+		if (!k)
+			continue;
+		if ((v = json_object_get(any, "stringValue")) && json_is_string(v))
+			OUT(x, " %s=%s", k, json_string_value(v));
+		else if ((v = json_object_get(any, "intValue")) && json_is_string(v))
+			OUT(x, " %s=%s", k, json_string_value(v));
+		else if (v && json_is_integer(v))
+			OUT(x, " %s=%lld", k, (long long)json_integer_value(v));
+		else if ((v = json_object_get(any, "boolValue")) && json_is_boolean(v))
+			OUT(x, " %s=%s", k, json_is_true(v) ? "true" : "false");
+	}
+}
+
 static void tree(struct ctx *x, json_t **sp, size_t n, const char *parent,
 		 int depth, int64_t t0)
 {
 	for (size_t i = 0; i < n && depth < 32; i++) {
-		json_t *a, *v;
-		const char *k;
+		json_t *v;
 
-		if (strcmp(json_string_value(json_object_get(sp[i], "parent_span_id")), parent) != 0)
+		if (strcmp(jstr(sp[i], "parentSpanId"), parent) != 0)
 			continue;
 		OUT(x, "%*s%s %s  +%lldms %lldms %s", depth * 2, "",
-		    json_string_value(json_object_get(sp[i], "span_id")),
-		    json_string_value(json_object_get(sp[i], "name")),
-		    (long long)((json_integer_value(json_object_get(sp[i], "start_unix_nano")) - t0) / 1000000),
-		    (long long)((json_integer_value(json_object_get(sp[i], "end_unix_nano")) -
-				 json_integer_value(json_object_get(sp[i], "start_unix_nano"))) / 1000000),
-		    json_string_value(json_object_get(sp[i], "status")));
-		a = json_object_get(sp[i], "attributes");
-		json_object_foreach(a, k, v) {
-			if (json_is_string(v))
-				OUT(x, " %s=%s", k, json_string_value(v));
-			else if (json_is_integer(v))
-				OUT(x, " %s=%lld", k, (long long)json_integer_value(v));
-		}
+		    jstr(sp[i], "spanId"), jstr(sp[i], "name"),
+		    (long long)((jns(sp[i], "startTimeUnixNano") - t0) / 1000000),
+		    (long long)((jns(sp[i], "endTimeUnixNano") -
+				 jns(sp[i], "startTimeUnixNano")) / 1000000),
+		    status_word(sp[i]));
+		show_attrs(x, sp[i]);
 		if ((v = json_object_get(sp[i], "links")) && json_array_size(v))
-			OUT(x, " link=%s/%s",
-			    json_string_value(json_object_get(json_array_get(v, 0), "trace_id")),
-			    json_string_value(json_object_get(json_array_get(v, 0), "span_id")));
+			OUT(x, " link=%s/%s", jstr(json_array_get(v, 0), "traceId"),
+			    jstr(json_array_get(v, 0), "spanId"));
 		OUT(x, "\n");
-		tree(x, sp, n, json_string_value(json_object_get(sp[i], "span_id")), depth + 1, t0);
+		tree(x, sp, n, jstr(sp[i], "spanId"), depth + 1, t0);
 	}
+}
+
+/* The spans of trace id in the OTLP/JSON request o (one line of
+ * spans.jsonl: resourceSpans[].scopeSpans[].spans[]) appended to *sp. */
+static int take_spans(struct ctx *x, json_t *o, const char *id, json_t ***sp,
+		      size_t *n, int64_t *t0)
+{
+	json_t *rs, *ss, *span;
+	size_t i, j, k;
+
+	json_array_foreach(json_object_get(o, "resourceSpans"), i, rs)
+		json_array_foreach(json_object_get(rs, "scopeSpans"), j, ss)
+			json_array_foreach(json_object_get(ss, "spans"), k, span) {
+		if (strcmp(jstr(span, "traceId"), id) != 0 || !jstr(span, "spanId")[0])
+			continue;
+		if (*n >= 10000 || GROW(x->s, *sp, *n) < 0)
+			return -1;
+		(*sp)[(*n)++] = json_incref(span);
+		if (jns(span, "startTimeUnixNano") < *t0)
+			*t0 = jns(span, "startTimeUnixNano");
+	}
+	return 0;
 }
 
 int sim_cmd_trace(struct ctx *x)
 {
-	char path[PATH_MAX], needle[64], line[16384];
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0, n = 0;
 	json_t **sp = NULL;
-	size_t n = 0;
 	int64_t t0 = INT64_MAX;
 	FILE *f;
 
 	if (x->argc != 2 || !hex_ok(x->argv[1], 32))
 		return sim_fail(x, 2, "usage: agentctl trace TRACE_ID   (32 hex digits, as in spans.jsonl and agentd.jsonl)");
 	snprintf(path, sizeof path, "%s/spans.jsonl", x->s->logs);
-	snprintf(needle, sizeof needle, "\"trace_id\":\"%s\"", x->argv[1]);
 	f = fopen(path, "re");
 	if (!f)
 		return sim_fail(x, 1, "%s: %s", path, strerror(errno));
-	while (fgets(line, sizeof line, f) && n < 10000) {
+	while (getline(&line, &cap, f) > 0) {
 		json_t *o;
+		int stop;
 
-		if (strncmp(line + 1, needle, strlen(needle)) != 0)
+		/* a line without the id holds none of its spans: not parsed */
+		if (!strstr(line, x->argv[1]))
 			continue;
 		o = json_loads(line, 0, NULL);
 		if (!o)
 			continue;
-		if (GROW(x->s, sp, n) < 0) {
-			json_decref(o);
+		stop = take_spans(x, o, x->argv[1], &sp, &n, &t0) < 0;
+		json_decref(o);
+		if (stop)
 			break;
-		}
-		sp[n++] = o;
-		if (json_integer_value(json_object_get(o, "start_unix_nano")) < t0)
-			t0 = json_integer_value(json_object_get(o, "start_unix_nano"));
 	}
+	free(line);
 	fclose(f);
 	if (n == 0) {
 		free(sp);
@@ -188,11 +255,11 @@ int sim_cmd_trace(struct ctx *x)
 	tree(x, sp, n, "", 0, t0);
 	/* spans whose parent was never exported hang here, flagged */
 	for (size_t i = 0; i < n; i++) {
-		const char *p = json_string_value(json_object_get(sp[i], "parent_span_id"));
+		const char *p = jstr(sp[i], "parentSpanId");
 		int found = !p[0];
 
 		for (size_t k = 0; k < n && !found; k++)
-			found = strcmp(p, json_string_value(json_object_get(sp[k], "span_id"))) == 0;
+			found = strcmp(p, jstr(sp[k], "spanId")) == 0;
 		if (!found) {
 			OUT(x, "(parent %s missing from the export)\n", p);
 			tree(x, sp, n, p, 1, t0);

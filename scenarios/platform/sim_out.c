@@ -231,6 +231,68 @@ void sim_slog(struct sim *s, int64_t t_ms, const char *level,
 	sim_put_line(s, &s->log, o);
 }
 
+/* --- spans: OTLP/JSON ------------------------------------------------ */
+
+/* Spans are written as OpenTelemetry's OTLP/JSON, one
+ * ExportTraceServiceRequest a line holding one span, as the Collector's
+ * file exporter writes a batch: camelCase names, ids in lowercase hex,
+ * 64-bit integers (times, integer attributes) as decimal strings, the
+ * span's kind and status as the protocol's enum numbers.  A line a span
+ * keeps the file readable line by line (tail, grep, jq -c) and makes a
+ * span the exporter drops a missing line; readers (lab.trace.load) accept
+ * any number of spans a line as well.  docs/platform.md describes it. */
+
+/* SpanKind (opentelemetry-proto trace.proto). */
+enum { KIND_INTERNAL = 1, KIND_SERVER = 2, KIND_CLIENT = 3 };
+
+/* What a span represents, by its name: agentd serving an operator's
+ * command (agentctl is its client) is SERVER; a call out of agentd, to a
+ * tool or to the model that plans, is CLIENT; the rest (a task's run,
+ * policy decisions, approvals, changes of configuration) happen inside
+ * agentd and are INTERNAL. */
+static int span_kind(const char *name)
+{
+	static const struct {
+		const char *name;
+		int kind;
+	} kinds[] = {
+		{ "operator.command", KIND_SERVER },
+		{ "tool.call", KIND_CLIENT },
+		{ "agent.plan", KIND_CLIENT },
+	};
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kinds[i].name, name) == 0)
+			return kinds[i].kind;
+	return KIND_INTERNAL;
+}
+
+/* A 64-bit integer as OTLP/JSON writes it: a decimal string (a JSON
+ * number above 2^53 is rounded by most readers). */
+static json_t *int64_string(int64_t v)
+{
+	char text[24];
+
+	snprintf(text, sizeof text, "%lld", (long long)v);
+	return json_string(text);
+}
+
+/* {"key": k, "value": v} */
+static json_t *key_value(struct sim *s, const char *k, json_t *v)
+{
+	json_t *kv = json_object();
+
+	sim_set_str(s, kv, "key", k);
+	sim_set(s, kv, "value", v);
+	return kv;
+}
+
+/* {"key": k, "value": {"stringValue": v}}: the resource's attributes. */
+static json_t *string_kv(struct sim *s, const char *k, const char *v)
+{
+	return key_value(s, k, json_pack("{ss}", "stringValue", v));
+}
+
 void sim_span_begin(struct sim *s, struct span *sp, const char *trace,
 		    const char *parent, const char *name, int64_t start_ms)
 {
@@ -242,22 +304,48 @@ void sim_span_begin(struct sim *s, struct span *sp, const char *trace,
 		sim_new_id(s, sp->trace, 16);
 	sim_new_id(s, sp->id, 8);
 	sp->o = json_object();
-	sim_set_str(s, sp->o, "trace_id", sp->trace);
-	sim_set_str(s, sp->o, "span_id", sp->id);
-	sim_set_str(s, sp->o, "parent_span_id", parent ? parent : "");
+	sim_set_str(s, sp->o, "traceId", sp->trace);
+	sim_set_str(s, sp->o, "spanId", sp->id);
+	/* a root has none: proto3's JSON leaves an empty field out */
+	if (parent && parent[0])
+		sim_set_str(s, sp->o, "parentSpanId", parent);
 	sim_set_str(s, sp->o, "name", name);
+	sim_set(s, sp->o, "kind", json_integer(span_kind(name)));
+	/* by key while the span is open (a key set again replaces its
+	 * value); span_end makes it OTLP's list of key/value entries */
 	sp->attrs = json_object();
 	sp->start_ms = start_ms;
 }
 
+/* An attribute's AnyValue, by key. */
+static void set_attr(struct span *sp, const char *k, const char *type,
+		     json_t *v)
+{
+	json_t *any;
+
+	if (!v) { /* a string that is not UTF-8 is left out (sim_set_str) */
+		if (strcmp(type, "stringValue") != 0)
+			sp->s->nomem = 1;
+		return;
+	}
+	any = json_object();
+	sim_set(sp->s, any, type, v);
+	sim_set(sp->s, sp->attrs, k, any);
+}
+
 void sim_attr_s(struct span *sp, const char *k, const char *v)
 {
-	sim_set_str(sp->s, sp->attrs, k, v);
+	json_t *j = json_string(v);
+
+	if (!j && utf8_valid((const unsigned char *)v, strlen(v)))
+		sp->s->nomem = 1;
+	else if (j)
+		set_attr(sp, k, "stringValue", j);
 }
 
 void sim_attr_i(struct span *sp, const char *k, long long v)
 {
-	sim_set(sp->s, sp->attrs, k, json_integer(v));
+	set_attr(sp, k, "intValue", int64_string(v));
 }
 
 void sim_span_link(struct span *sp, const char *trace, const char *id)
@@ -267,9 +355,25 @@ void sim_span_link(struct span *sp, const char *trace, const char *id)
 	if (!trace || !trace[0])
 		return;
 	l = json_object();
-	sim_set_str(sp->s, l, "trace_id", trace);
-	sim_set_str(sp->s, l, "span_id", id);
+	sim_set_str(sp->s, l, "traceId", trace);
+	sim_set_str(sp->s, l, "spanId", id);
 	sim_set(sp->s, sp->o, "links", json_pack("[o]", l));
+}
+
+/* The line that carries sp: the request, its resource (the service) and
+ * its instrumentation scope.  Takes span. */
+static json_t *export_request(struct sim *s, json_t *span)
+{
+	json_t *attrs = json_array(), *scope = json_object(), *rs;
+
+	sim_push(s, attrs, string_kv(s, "service.name", "agentd"));
+	sim_push(s, attrs, string_kv(s, "service.version", SIM_PLATFORM));
+	sim_set_str(s, scope, "name", "agentd");
+	sim_set_str(s, scope, "version", SIM_PLATFORM);
+	rs = json_pack("{s{so}s[{soso}]}", "resource", "attributes", attrs,
+		       "scopeSpans", "scope", scope, "spans",
+		       json_pack("[o]", span));
+	return rs ? json_pack("{s[o]}", "resourceSpans", rs) : NULL;
 }
 
 /* skew: the component's clock error, added to both ends (a skewed
@@ -279,22 +383,30 @@ void sim_span_end(struct sim *s, struct span *sp, int64_t end_ms,
 {
 	int64_t a = (sp->start_ms + skew_ms) * 1000000;
 	int64_t b = (end_ms + skew_ms) * 1000000;
+	json_t *attrs = json_array(), *links, *status = json_object();
+	const char *k;
+	json_t *v;
 
 	if (b < a)
 		b = a;
-	sim_set(s, sp->o, "start_unix_nano", json_integer(a));
-	sim_set(s, sp->o, "end_unix_nano", json_integer(b));
-	sim_set_str(s, sp->o, "status", ok ? "ok" : "error");
-	if (!ok && why)
-		sim_set_str(s, sp->o, "status_message", why);
-	sim_set(s, sp->o, "attributes", sp->attrs);
-	/* links go last, after the attributes, for the reader's eye */
-	if (json_object_get(sp->o, "links")) {
-		json_t *l = json_incref(json_object_get(sp->o, "links"));
-
+	sim_set(s, sp->o, "startTimeUnixNano", int64_string(a));
+	sim_set(s, sp->o, "endTimeUnixNano", int64_string(b));
+	json_object_foreach(sp->attrs, k, v)
+		sim_push(s, attrs, key_value(s, k, json_incref(v)));
+	json_decref(sp->attrs);
+	sp->attrs = NULL;
+	sim_set(s, sp->o, "attributes", attrs);
+	/* links after the attributes, for the reader's eye */
+	if ((links = json_object_get(sp->o, "links")) != NULL) {
+		json_incref(links);
 		json_object_del(sp->o, "links");
-		sim_set(s, sp->o, "links", l);
+		sim_set(s, sp->o, "links", links);
 	}
+	/* STATUS_CODE_OK 1, STATUS_CODE_ERROR 2 */
+	sim_set(s, status, "code", json_integer(ok ? 1 : 2));
+	if (!ok && why)
+		sim_set_str(s, status, "message", why);
+	sim_set(s, sp->o, "status", status);
 	sim_metric_add(s, "agentd_spans_total", 1);
 	/* The exporter: a lossy one drops spans, and counts them. */
 	if (s->drop_pm && sim_rnd_below(s, 1000) < s->drop_pm) {
@@ -307,5 +419,5 @@ void sim_span_end(struct sim *s, struct span *sp, int64_t end_ms,
 		return;
 	}
 	s->exported++;
-	sim_put_line(s, &s->spans, sp->o);
+	sim_put_line(s, &s->spans, export_request(s, sp->o));
 }

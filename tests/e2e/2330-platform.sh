@@ -38,19 +38,33 @@ same=1; for f in $files; do cmp -s "$T/g1/$f" "$T/g2/$f" || { same=0; echo "# di
 [ $same = 1 ] && pass "the same seed and commands give byte-identical spans, logs, audit, state, metrics, record" || fail "determinism"
 fresh g3; LABRUN_PLATFORM_FAULTS=$PLAN "$A" --root "$T/g3" --seed 0b --script "$T/cmds" >/dev/null
 cmp -s "$T/g1/var/log/agentd/spans.jsonl" "$T/g3/var/log/agentd/spans.jsonl" && fail "another seed gives other traces" || pass "another seed gives other traces"
-python3 - "$T/g1/var/log/agentd/spans.jsonl" <<'PY' && pass "spans: 32/16-hex ids, integer nanosecond times, end >= start, the attributes the design names" || fail "span shape"
+python3 - "$T/g1/var/log/agentd/spans.jsonl" <<'PY' && pass "spans: OTLP/JSON requests of the agentd service, 32/16-hex ids, nanosecond times in decimal strings, end >= start, kind and status codes, the attributes the design names" || fail "span shape"
 import json, re, sys
-names = set()
+names, kinds = set(), {}
 for line in open(sys.argv[1]):
-    s = json.loads(line)
-    assert re.fullmatch(r'[0-9a-f]{32}', s['trace_id']) and re.fullmatch(r'[0-9a-f]{16}', s['span_id'])
-    assert s['parent_span_id'] == '' or re.fullmatch(r'[0-9a-f]{16}', s['parent_span_id'])
-    assert isinstance(s['start_unix_nano'], int) and s['end_unix_nano'] >= s['start_unix_nano']
+    req = json.loads(line)
+    assert list(req) == ['resourceSpans'] and len(req['resourceSpans']) == 1
+    rs = req['resourceSpans'][0]
+    res = {a['key']: a['value'] for a in rs['resource']['attributes']}
+    assert res['service.name'] == {'stringValue': 'agentd'} and res['service.version'] == {'stringValue': 'agentsim-2'}
+    (ss,) = rs['scopeSpans']
+    assert ss['scope'] == {'name': 'agentd', 'version': 'agentsim-2'}
+    (s,) = ss['spans']
+    assert set(s) <= {'traceId', 'spanId', 'parentSpanId', 'name', 'kind', 'startTimeUnixNano', 'endTimeUnixNano', 'attributes', 'links', 'status'}, set(s)
+    assert re.fullmatch(r'[0-9a-f]{32}', s['traceId']) and re.fullmatch(r'[0-9a-f]{16}', s['spanId'])
+    assert 'parentSpanId' not in s or re.fullmatch(r'[0-9a-f]{16}', s['parentSpanId'])
+    assert re.fullmatch(r'[0-9]{19}', s['startTimeUnixNano']) and int(s['endTimeUnixNano']) >= int(s['startTimeUnixNano'])
+    assert s['status']['code'] in (1, 2) and ('message' in s['status']) <= (s['status']['code'] == 2)
+    kinds.setdefault(s['name'], set()).add(s['kind'])
+    for kv in s['attributes']:
+        (t, v), = kv['value'].items()
+        assert t == 'stringValue' and isinstance(v, str) or t == 'intValue' and re.fullmatch(r'-?[0-9]+', v), kv
     names.add(s['name'])
     if s['name'] == 'policy.evaluate':
-        a = s['attributes']; assert {'policy.version', 'policy.rule', 'decision', 'agent.id', 'tool.name'} <= set(a)
-        assert s['links'][0]['span_id']
+        a = {kv['key'] for kv in s['attributes']}; assert {'policy.version', 'policy.rule', 'decision', 'agent.id', 'tool.name'} <= a
+        assert re.fullmatch(r'[0-9a-f]{16}', s['links'][0]['spanId'])
 assert {'task.run', 'agent.plan', 'policy.evaluate', 'tool.call', 'policy.activate', 'operator.command'} <= names, names
+assert kinds['tool.call'] == {3} and kinds['agent.plan'] == {3} and kinds['operator.command'] == {2} and kinds['task.run'] == {1}, kinds
 PY
 # golden: the first lines of a fixed seed's history never change unnoticed
 G=$TOP/tests/golden/platform/spans-head.jsonl
@@ -86,7 +100,7 @@ printf 'tasks\ntool disable web.fetch\nadvance 600\ntasks done\n' >"$T/cmds"
 script f2 '[{"id":"f","kind":"platform.tool_outage","at_s":1200,"tool":"web.fetch"}]'
 has "tool_outage: tool calls fail with 503" "503 service unavailable"
 has "tool_outage: disabling the tool sends calls to its fallback" "calls go to cache.fetch"
-grep -q '"tool.name":"cache.fetch"' "$T/f2/var/log/agentd/spans.jsonl" && pass "tool_outage: the fallback serves the workload" || fail "fallback used"
+grep -q '"key":"tool.name","value":{"stringValue":"cache.fetch"}' "$T/f2/var/log/agentd/spans.jsonl" && pass "tool_outage: the fallback serves the workload" || fail "fallback used"
 
 printf 'tasks\n' >"$T/cmds"
 script f3 '[{"id":"f","kind":"platform.tool_slow","at_s":600,"tool":"web.fetch","latency_ms":5000}]'
@@ -138,11 +152,13 @@ grep -q '"count": [1-9]' "$T/f10/var/lib/service/agentd/faults.json" && pass "th
 sfresh() { rm -rf "$T/$1"; mkdir -p "$T/$1/var/lib/agentd" "$T/$1/var/log/agentd" "$T/$1/var/lib/service"; cp -r "$TOP/scenarios/$2/system/etc" "$T/$1/"; }
 sscript() { sfresh "$1" "$2"; LABRUN_PLATFORM_FAULTS=$3 run "$A" --root "$T/$1" --seed 0a --script "$T/cmds"; }
 spans_of() { cat "$T/$1/var/log/agentd/spans.jsonl"; }
+# attr K V: a string attribute as an OTLP/JSON span line holds it
+attr() { printf '"key":"%s","value":{"stringValue":"%s"}' "$1" "$2"; }
 
 printf 'models\n' >"$T/cmds"
 sscript m1 model-drift-gate '[{"id":"d","kind":"platform.model_drift","at_s":600,"model":"planner","version":"2026-03"}]'
 has "gate: a closed gate keeps a bad version out" "planner          2026-01        no       900"
-spans_of m1 | grep '"name":"model.promote"' | grep -q '"gate.decision":"blocked"' && pass "gate: the blocked promotion is a span of its own" || fail "blocked promotion span"
+spans_of m1 | grep '"name":"model.promote"' | grep -q "$(attr gate.decision blocked)" && pass "gate: the blocked promotion is a span of its own" || fail "blocked promotion span"
 grep -q 'blocked by the evaluation gate' "$T/m1/var/log/agentd/agentd.jsonl" && pass "gate: the log says the gate blocked it" || fail "gate log"
 
 GPLAN='[{"id":"g","kind":"platform.gate_open","at_s":300,"model":"planner"},{"id":"d","kind":"platform.model_drift","at_s":600,"model":"planner","version":"2026-03"}]'
@@ -154,7 +170,7 @@ has "model eval: a version against the gate" "planner@2026-03: quality 480 permi
 has "model gate: the operator sets it back" "planner: evaluation gate set to min_quality 900"
 has "model eval: the repaired gate would block it" "(min_quality 900) would block it"
 has "model gate: a value out of range is a usage error" "usage: agentctl model gate MODEL [MIN_QUALITY]"
-spans_of m2 | grep '"name":"agent.plan"' | grep '"model.version":"2026-03"' | grep -q '"links"' && pass "gate_open: plans link to the promotion behind their version" || fail "plan links"
+spans_of m2 | grep '"name":"agent.plan"' | grep "$(attr model.version 2026-03)" | grep -q '"links"' && pass "gate_open: plans link to the promotion behind their version" || fail "plan links"
 grep -q '"min_quality": 900' "$T/m2/var/lib/agentd/state.json" && grep -q '"how": "rollback"' "$T/m2/var/lib/agentd/state.json" && pass "gate: the state holds the gate and the model's history" || fail "gate state"
 
 DPLAN='[{"id":"k","kind":"platform.duplicate_delivery","at_s":1500,"tool":"payments.refund","probability_pm":450}]'
@@ -171,7 +187,7 @@ has "effect revert: reverting a first effect says what it undoes" "note: $orig w
 has "effect revert: an unknown effect is named" "no effect eff-9999"
 grep -q '"state": "reverted"' "$T/e2/var/lib/agentd/state.json" && grep -q '"reverted_by": "script"' "$T/e2/var/lib/agentd/state.json" && pass "effects: the state records the revert and who did it" || fail "effects state"
 spans_of e2 | grep -q '"name":"effect.revert"' && pass "effects: a revert is a span under the operator's command" || fail "revert span"
-spans_of e2 | grep '"name":"tool.call"' | grep -q "\"effect.duplicate_of\":\"$orig\"" && pass "effects: the duplicating call carries effect.duplicate_of" || fail "duplicate span attr"
+spans_of e2 | grep '"name":"tool.call"' | grep -q "$(attr effect.duplicate_of $orig)" && pass "effects: the duplicating call carries effect.duplicate_of" || fail "duplicate span attr"
 
 TPLAN='[{"id":"t","kind":"platform.threshold_change","at_s":1620,"value":101}]'
 printf 'approvals threshold\napprovals auto\n' >"$T/cmds"
@@ -187,7 +203,7 @@ has "approval reject: an automatic approval is rejected on review and its work r
 has "approval reject: twice is refused" "$apr is already rejected"
 has "approvals threshold: a value out of range is a usage error" "usage: agentctl approvals threshold [N]"
 grep -q "^$apr .*rejected\$" "$OUT" && pass "approvals auto: the review shows" || fail "review shown"
-spans_of a2 | grep '"name":"approval.request"' | grep '"approval.auto":"true"' | grep -q '"links"' && pass "threshold: automatic approvals link to the change behind them" || fail "auto approval links"
+spans_of a2 | grep '"name":"approval.request"' | grep "$(attr approval.auto true)" | grep -q '"links"' && pass "threshold: automatic approvals link to the change behind them" || fail "auto approval links"
 
 UPLAN='[{"id":"u","kind":"platform.adapter_upgrade","at_s":2100,"tool":"invoice.render","version":"4.0.0"}]'
 printf 'tool show invoice.render\ntool canary invoice.render 4.0.1 101\ntool canary invoice.render 9.9.9 10\ntool rollback invoice.render\ntool canary invoice.render 4.0.1 25\nadvance 1200\ntool show invoice.render\ntool adapter invoice.render 4.0.1\ntool adapter invoice.render 4.0.1\ntool show doc.search\ntool rollback doc.search\n' >"$T/cmds"
@@ -201,8 +217,8 @@ has "tool show: the canary is shown" "canary       4.0.1 takes 25% of the calls"
 has "tool adapter: a version for every call" "invoice.render: adapter 4.0.1 takes every call"
 has "tool adapter: the version in service is refused" "invoice.render already runs adapter 4.0.1"
 has "tool rollback: a tool without adapters says so" "doc.search has a single adapter"
-spans_of u1 | grep '"name":"tool.call"' | grep '"adapter.canary":"true"' | grep -q '"adapter.version":"4.0.1"' && pass "adapters: canary calls carry their adapter version" || fail "canary spans"
-spans_of u1 | grep '"name":"tool.call"' | grep '"adapter.version":"4.0.0"' | grep -q '400 bad request' && pass "adapter_upgrade: the broken adapter fails calls with its version on the span" || fail "broken adapter spans"
+spans_of u1 | grep '"name":"tool.call"' | grep "$(attr adapter.canary true)" | grep -q "$(attr adapter.version 4.0.1)" && pass "adapters: canary calls carry their adapter version" || fail "canary spans"
+spans_of u1 | grep '"name":"tool.call"' | grep "$(attr adapter.version 4.0.0)" | grep -q '400 bad request' && pass "adapter_upgrade: the broken adapter fails calls with its version on the span" || fail "broken adapter spans"
 grep -q '"adapter": "4.0.1"' "$T/u1/var/lib/agentd/state.json" && grep -q '"how": "canary"' "$T/u1/var/lib/agentd/state.json" && pass "adapters: the state holds the adapter and its history" || fail "adapter state"
 grep -q 'agentd_adapter_calls_total{tool="invoice.render",version="4.0.1",outcome="ok"}' "$T/u1/var/lib/agentd/metrics.prom" && pass "adapters: calls are counted per version" || fail "adapter metrics"
 

@@ -2,7 +2,8 @@
  * lab.trace.load, and what a grader builds on it), run in this process by
  * the grader host's worker side (lua_host_run) with the default memory
  * cap and instruction budget.  The input is agentd's
- * /var/log/agentd/spans.jsonl in a temporary root, and the candidate's
+ * /var/log/agentd/spans.jsonl (OTLP/JSON: ExportTraceServiceRequest lines)
+ * in a temporary root, and the candidate's
  * answers/chain.json too (lab.trace.answer reads it); the grader below
  * loads the spans, walks every span's chain, ancestors and parent, looks
  * spans up, and checks the answer against the longest chain.
@@ -42,6 +43,7 @@ static const char grade[] =
 	"\tif chain and #chain > #truth then truth = chain end\n"
 	"end\n"
 	"lab.trace.find(spans, {status = \"error\", attributes = {[\"agent.id\"] = \"researcher-1\"}})\n"
+	"lab.trace.find(spans, {kind = 3, status_code = 2})\n"
 	"local checks = {lab.check{id = \"loaded\", title = \"The spans load\", weight = 1000,\n"
 	"\tpass = true, message = #spans.list .. \" spans, \" .. spans.skipped .. \" skipped\"}}\n"
 	"if #truth > 0 then\n"

@@ -146,6 +146,45 @@ static char *slurp(const char *dir, const char *name)
 	return (char *)buf_steal(&b, NULL);
 }
 
+/* agentctl trace reads OTLP/JSON as any exporter writes it: a batch of
+ * spans in one line (resources and scopes), times as decimal strings or
+ * numbers, every attribute type it shows, an error status, a parent that
+ * was never exported; and a line that is not JSON is passed over. */
+static void test_trace_batch(struct sim *s, struct sim_reply *r, const struct env *v)
+{
+	static const char lines[] =
+		"not json abababababababababababababababab\n"
+		"{\"resourceSpans\":[{\"resource\":{\"attributes\":[]},\"scopeSpans\":["
+		"{\"scope\":{\"name\":\"x\"},\"spans\":["
+		"{\"traceId\":\"abababababababababababababababab\",\"spanId\":\"a100000000000001\","
+		"\"name\":\"root\",\"kind\":2,\"startTimeUnixNano\":\"1773320400000000000\","
+		"\"endTimeUnixNano\":\"1773320400250000000\",\"status\":{\"code\":1},"
+		"\"attributes\":[{\"key\":\"s\",\"value\":{\"stringValue\":\"v\"}},"
+		"{\"key\":\"i\",\"value\":{\"intValue\":\"9007199254740993\"}},"
+		"{\"key\":\"b\",\"value\":{\"boolValue\":false}}]},"
+		"{\"traceId\":\"abababababababababababababababab\",\"spanId\":\"a200000000000002\","
+		"\"parentSpanId\":\"a100000000000001\",\"name\":\"child\",\"kind\":3,"
+		"\"startTimeUnixNano\":1773320400100000000,\"endTimeUnixNano\":1773320400200000000,"
+		"\"status\":{\"code\":2,\"message\":\"503\"},\"links\":[{\"traceId\":"
+		"\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\",\"spanId\":\"c100000000000001\"}]}]}]},"
+		"{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"abababababababababababababababab\","
+		"\"spanId\":\"a300000000000003\",\"parentSpanId\":\"9999999999999999\","
+		"\"name\":\"orphan\",\"startTimeUnixNano\":\"1773320400300000000\","
+		"\"endTimeUnixNano\":\"1773320400300000000\"}]}]}]}\n";
+	char path[4300];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/spans.jsonl", v->logs);
+	f = fopen(path, "ae");
+	ok(f && fputs(lines, f) >= 0 && fclose(f) == 0, "a batch line appended to spans.jsonl");
+	check(s, r, "trace abababababababababababababababab", 0,
+	      "a100000000000001 root  +0ms 250ms ok s=v i=9007199254740993 b=false\n"
+	      "  a200000000000002 child  +100ms 100ms error"
+	      " link=cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd/c100000000000001\n"
+	      "(parent 9999999999999999 missing from the export)\n"
+	      "  a300000000000003 orphan  +300ms 0ms unset\n");
+}
+
 static void test_observe(struct sim *s, struct sim_reply *r, const struct env *v)
 {
 	char line[200], *audit;
@@ -178,6 +217,7 @@ static void test_observe(struct sim *s, struct sim_reply *r, const struct env *v
 	} else {
 		ok(0, "task show task-00001 names its trace");
 	}
+	test_trace_batch(s, r, v);
 }
 
 static void test_agents(struct sim *s, struct sim_reply *r)

@@ -18,12 +18,15 @@ agentctl tool show $T
 
 # The chain: the upgrade (ci), the first call on the new adapter that
 # failed (it links to the upgrade), that call's task.run.
-id() { sed -n 's/^{"trace_id":"[0-9a-f]*","span_id":"\([0-9a-f]*\)".*/\1/p'; }
-up=$(grep '"name":"tool.adapter"' "$SPANS" | grep '"deploy.by":"ci"' | head -1 | id)
-call_line=$(grep '"name":"tool.call"' "$SPANS" | grep '"status":"error"' |
-	grep "\"span_id\":\"$up\"}\]" | head -1)
-call=$(printf '%s\n' "$call_line" | id)
-run=$(printf '%s\n' "$call_line" | sed -n 's/.*"parent_span_id":"\([0-9a-f]*\)".*/\1/p')
+# Span lines are OTLP/JSON, one span a line: the span's own ids come
+# first, attributes are key/value entries.
+span_id() { sed -n 's/.*"spans":\[{"traceId":"[0-9a-f]*","spanId":"\([0-9a-f]*\)".*/\1/p'; }
+attr() { printf '"key":"%s","value":{"stringValue":"%s"}' "$1" "$2"; }
+up=$(grep '"name":"tool.adapter"' "$SPANS" | grep "$(attr deploy.by ci)" | head -1 | span_id)
+call_line=$(grep '"name":"tool.call"' "$SPANS" | grep '"status":{"code":2' |
+	grep "\"spanId\":\"$up\"}\]" | head -1)
+call=$(printf '%s\n' "$call_line" | span_id)
+run=$(printf '%s\n' "$call_line" | sed -n 's/.*"parentSpanId":"\([0-9a-f]*\)".*/\1/p')
 mkdir -p ~/answers
 printf '["%s", "%s", "%s"]\n' "$up" "$call" "$run" >~/answers/chain.json
 cat ~/answers/chain.json

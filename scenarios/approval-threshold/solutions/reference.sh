@@ -16,16 +16,20 @@ agentctl approvals auto | tail -3
 
 # The chain: the threshold change (ci), the first high-risk automatic
 # approval linked to it, the tool call in the same run.
-id() { sed -n 's/^{"trace_id":"[0-9a-f]*","span_id":"\([0-9a-f]*\)".*/\1/p'; }
-change=$(grep '"name":"approvals.threshold"' "$SPANS" | grep '"deploy.by":"ci"' | head -1 | id)
-req_line=$(grep '"name":"approval.request"' "$SPANS" | grep '"approval.auto":"true"' |
-	grep "\"span_id\":\"$change\"}\]" |
-	awk -v t="$thr" 'match($0, /"tool.risk":[0-9]+/) { r = substr($0, RSTART + 12, RLENGTH - 12) + 0; if (r >= t) { print; exit } }')
-req=$(printf '%s\n' "$req_line" | id)
-parent=$(printf '%s\n' "$req_line" | sed -n 's/.*"parent_span_id":"\([0-9a-f]*\)".*/\1/p')
-tool=$(printf '%s\n' "$req_line" | sed -n 's/.*"tool.name":"\([^"]*\)".*/\1/p')
-call=$(grep '"name":"tool.call"' "$SPANS" | grep "\"parent_span_id\":\"$parent\"" |
-	grep "\"tool.name\":\"$tool\"" | head -1 | id)
+# Span lines are OTLP/JSON, one span a line: the span's own ids come
+# first, attributes are key/value entries.
+span_id() { sed -n 's/.*"spans":\[{"traceId":"[0-9a-f]*","spanId":"\([0-9a-f]*\)".*/\1/p'; }
+attr() { printf '"key":"%s","value":{"stringValue":"%s"}' "$1" "$2"; }
+attr_value() { sed -n "s/.*\"key\":\"$1\",\"value\":{\"stringValue\":\"\([^\"]*\)\".*/\1/p"; }
+change=$(grep '"name":"approvals.threshold"' "$SPANS" | grep "$(attr deploy.by ci)" | head -1 | span_id)
+req_line=$(grep '"name":"approval.request"' "$SPANS" | grep "$(attr approval.auto true)" |
+	grep "\"spanId\":\"$change\"}\]" |
+	awk -v t="$thr" 'match($0, /"key":"tool.risk","value":\{"intValue":"[0-9]+/) { r = substr($0, RSTART, RLENGTH); sub(/.*"/, "", r); if (r + 0 >= t) { print; exit } }')
+req=$(printf '%s\n' "$req_line" | span_id)
+parent=$(printf '%s\n' "$req_line" | sed -n 's/.*"parentSpanId":"\([0-9a-f]*\)".*/\1/p')
+tool=$(printf '%s\n' "$req_line" | attr_value tool.name)
+call=$(grep '"name":"tool.call"' "$SPANS" | grep "\"parentSpanId\":\"$parent\"" |
+	grep "$(attr tool.name "$tool")" | head -1 | span_id)
 mkdir -p ~/answers
 printf '["%s", "%s", "%s"]\n' "$change" "$req" "$call" >~/answers/chain.json
 cat ~/answers/chain.json

@@ -20,14 +20,17 @@ agentctl tasks done | tail -3
 
 # The chain: gate change (ci) -> promotion (links to it) -> first failed
 # plan (links to the promotion) -> its task.run.
-id() { sed -n 's/^{"trace_id":"[0-9a-f]*","span_id":"\([0-9a-f]*\)".*/\1/p'; }
-gate=$(grep '"name":"model.gate"' "$SPANS" | grep '"deploy.by":"ci"' | head -1 | id)
-promo=$(grep '"name":"model.promote"' "$SPANS" | grep '"deploy.how":"upgrade"' |
-	grep "\"links\":\[{\"trace_id\":\"[0-9a-f]*\",\"span_id\":\"$gate\"" | head -1 | id)
-plan_line=$(grep '"name":"agent.plan"' "$SPANS" | grep '"status":"error"' |
-	grep "\"span_id\":\"$promo\"}\]" | head -1)
-plan=$(printf '%s\n' "$plan_line" | id)
-run=$(printf '%s\n' "$plan_line" | sed -n 's/.*"parent_span_id":"\([0-9a-f]*\)".*/\1/p')
+# Span lines are OTLP/JSON, one span a line: the span's own ids come
+# first, attributes are key/value entries.
+span_id() { sed -n 's/.*"spans":\[{"traceId":"[0-9a-f]*","spanId":"\([0-9a-f]*\)".*/\1/p'; }
+attr() { printf '"key":"%s","value":{"stringValue":"%s"}' "$1" "$2"; }
+gate=$(grep '"name":"model.gate"' "$SPANS" | grep "$(attr deploy.by ci)" | head -1 | span_id)
+promo=$(grep '"name":"model.promote"' "$SPANS" | grep "$(attr deploy.how upgrade)" |
+	grep "\"links\":\[{\"traceId\":\"[0-9a-f]*\",\"spanId\":\"$gate\"" | head -1 | span_id)
+plan_line=$(grep '"name":"agent.plan"' "$SPANS" | grep '"status":{"code":2' |
+	grep "\"spanId\":\"$promo\"}\]" | head -1)
+plan=$(printf '%s\n' "$plan_line" | span_id)
+run=$(printf '%s\n' "$plan_line" | sed -n 's/.*"parentSpanId":"\([0-9a-f]*\)".*/\1/p')
 mkdir -p ~/answers
 printf '["%s", "%s", "%s", "%s"]\n' "$gate" "$promo" "$plan" "$run" >~/answers/chain.json
 cat ~/answers/chain.json

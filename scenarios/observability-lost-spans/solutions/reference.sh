@@ -19,12 +19,16 @@ agentctl exporter status
 
 bad=$(agentctl policy history | awk '$3 == "deploy" && $4 == "ci" && NR > 2 {print $2; exit}')
 grep '"msg":"policy version activated"' "$LOG" | grep "\"policy_version\":\"${bad#v}\""
-span_id() { sed -n 's/.*"span_id":"\([0-9a-f]*\)","parent_span_id".*/\1/p'; }
-grep '"name":"policy.evaluate"' "$SPANS" | grep "\"policy.version\":${bad#v}," >/tmp/evals.jsonl
-act=$(head -1 /tmp/evals.jsonl | sed -n 's/.*"links":\[{"trace_id":"[0-9a-f]*","span_id":"\([0-9a-f]*\)".*/\1/p')
-deny=$(grep '"decision":"deny"' /tmp/evals.jsonl | sed 's/.*"start_unix_nano":\([0-9]*\).*/\1 &/' |
+# Span lines are OTLP/JSON, one span a line: the span's own ids come
+# first, attributes are key/value entries.
+span_id() { sed -n 's/.*"spans":\[{"traceId":"[0-9a-f]*","spanId":"\([0-9a-f]*\)".*/\1/p'; }
+attr() { printf '"key":"%s","value":{"stringValue":"%s"}' "$1" "$2"; }
+int_attr() { printf '"key":"%s","value":{"intValue":"%s"}' "$1" "$2"; }
+grep '"name":"policy.evaluate"' "$SPANS" | grep "$(int_attr policy.version ${bad#v})" >/tmp/evals.jsonl
+act=$(head -1 /tmp/evals.jsonl | sed -n 's/.*"links":\[{"traceId":"[0-9a-f]*","spanId":"\([0-9a-f]*\)".*/\1/p')
+deny=$(grep "$(attr decision deny)" /tmp/evals.jsonl | sed 's/.*"startTimeUnixNano":"\([0-9]*\)".*/\1 &/' |
 	sort -n | head -1 | cut -d' ' -f2-)
-run=$(printf '%s\n' "$deny" | sed -n 's/.*"parent_span_id":"\([0-9a-f]*\)".*/\1/p')
+run=$(printf '%s\n' "$deny" | sed -n 's/.*"parentSpanId":"\([0-9a-f]*\)".*/\1/p')
 mkdir -p ~/answers
 printf '["%s", "%s", "%s"]\n' "$act" "$(printf '%s\n' "$deny" | span_id)" "$run" >~/answers/chain.json
 cat ~/answers/chain.json

@@ -19,13 +19,17 @@ agentctl tasks done | tail -3
 
 # The chain: the activation of the bad version, the first researcher denial
 # under it, and that denial's task.run span.
-field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
-act=$(grep '"name":"policy.activate"' "$SPANS" | grep "\"policy.version\":${bad#v}," |
-	grep '"deploy.by":"ci"' | head -1 | field span_id)
-deny=$(grep '"name":"policy.evaluate"' "$SPANS" | grep '"decision":"deny"' |
-	grep '"agent.role":"researcher"' | grep "\"span_id\":\"$act\"" | head -1)
-eval_id=$(printf '%s\n' "$deny" | sed -n 's/.*"span_id":"\([0-9a-f]*\)","parent_span_id".*/\1/p')
-run_id=$(printf '%s\n' "$deny" | field parent_span_id)
+# Span lines are OTLP/JSON, one span a line: the span's own ids come
+# first, attributes are key/value entries.
+span_id() { sed -n 's/.*"spans":\[{"traceId":"[0-9a-f]*","spanId":"\([0-9a-f]*\)".*/\1/p'; }
+attr() { printf '"key":"%s","value":{"stringValue":"%s"}' "$1" "$2"; }
+int_attr() { printf '"key":"%s","value":{"intValue":"%s"}' "$1" "$2"; }
+act=$(grep '"name":"policy.activate"' "$SPANS" | grep "$(int_attr policy.version ${bad#v})" |
+	grep "$(attr deploy.by ci)" | head -1 | span_id)
+deny=$(grep '"name":"policy.evaluate"' "$SPANS" | grep "$(attr decision deny)" |
+	grep "$(attr agent.role researcher)" | grep "\"spanId\":\"$act\"" | head -1)
+eval_id=$(printf '%s\n' "$deny" | span_id)
+run_id=$(printf '%s\n' "$deny" | sed -n 's/.*"parentSpanId":"\([0-9a-f]*\)".*/\1/p')
 mkdir -p ~/answers
 printf '["%s", "%s", "%s"]\n' "$act" "$eval_id" "$run_id" >~/answers/chain.json
 cat ~/answers/chain.json

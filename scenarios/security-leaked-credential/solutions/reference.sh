@@ -28,16 +28,19 @@ grep -c '"msg":"outgoing request"' "$LOG"
 
 # The chain: the first leaked request whose task ran as ops.
 field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
-span_id() { sed -n 's/.*"span_id":"\([0-9a-f]*\)","parent_span_id".*/\1/p'; }
+# Span lines are OTLP/JSON, one span a line: the span's own ids come
+# first, attributes are key/value entries.
+span_id() { sed -n 's/.*"spans":\[{"traceId":"[0-9a-f]*","spanId":"\([0-9a-f]*\)".*/\1/p'; }
+attr() { printf '"key":"%s","value":{"stringValue":"%s"}' "$1" "$2"; }
 for t in $(grep '"msg":"outgoing request"' "$LOG" | field trace_id); do
-	if grep "\"trace_id\":\"$t\"" "$SPANS" | grep '"name":"task.run"' | grep -q '"agent.role":"ops"'; then
+	if grep "\"traceId\":\"$t\"" "$SPANS" | grep '"name":"task.run"' | grep -q "$(attr agent.role ops)"; then
 		trace=$t
 		break
 	fi
 done
-grep "\"trace_id\":\"$trace\"" "$SPANS" | grep '"tool.name":"payments.refund"' >/tmp/req.jsonl
+grep "\"traceId\":\"$trace\"" "$SPANS" | grep "$(attr tool.name payments.refund)" >/tmp/req.jsonl
 eval_line=$(grep '"name":"policy.evaluate"' /tmp/req.jsonl | head -1)
-act=$(printf '%s\n' "$eval_line" | sed -n 's/.*"links":\[{"trace_id":"[0-9a-f]*","span_id":"\([0-9a-f]*\)".*/\1/p')
+act=$(printf '%s\n' "$eval_line" | sed -n 's/.*"links":\[{"traceId":"[0-9a-f]*","spanId":"\([0-9a-f]*\)".*/\1/p')
 mkdir -p ~/answers
 printf '["%s", "%s", "%s"]\n' "$act" "$(printf '%s\n' "$eval_line" | span_id)" \
 	"$(grep '"name":"tool.call"' /tmp/req.jsonl | head -1 | span_id)" >~/answers/chain.json

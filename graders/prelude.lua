@@ -19,6 +19,16 @@ setmetatable(lab.null, {
 	__newindex = function() error("lab.null cannot be changed", 2) end,
 })
 
+-- lab.time.after(a, b): true when a and b are both RFC 3339 times and a is
+-- the later instant.  A value that is not a time (the candidate rewrote a
+-- platform file) makes it false, never an error: "done after the fix"
+-- cannot be shown by a time that cannot be read.
+local time_parse = lab.time.parse
+function lab.time.after(a, b)
+	local x, y = time_parse(a), time_parse(b)
+	return x ~= nil and y ~= nil and x > y
+end
+
 -- lab.answer(name): /home/candidate/answers/NAME, or nil, reason.  The name
 -- is one file name: candidate-chosen text must not walk elsewhere.
 function lab.answer(name)

@@ -397,6 +397,14 @@ static void test_api(void)
 		     " lab.time.format(0, -330)"),
 	       "2026-11-25T09:46:40.500Z 1969-12-31T18:30:00.000-05:30",
 	       "lab.time.format, in UTC and at an offset");
+	is_str(probe("local a = '2026-11-25T10:46:40.5+01:00'\n"
+		     "return tostring(lab.time.after('2026-11-25T09:46:40.501Z', a)) ..\n"
+		     " tostring(lab.time.after(a, '2026-11-25T09:46:40.500Z')) ..\n"
+		     " tostring(lab.time.after('2026-11-25T09:46:41Z', '9:46')) ..\n"
+		     " tostring(lab.time.after(lab.null, a)) ..\n"
+		     " tostring(lab.time.after('2026-11-25T09:46:40.500Z', '2026-11-25T09:46:40.499999Z'))"),
+	       "truefalsefalsefalsetrue",
+	       "lab.time.after: instants, not texts; what is not a time is never later");
 	is_str(probe("local v, why = lab.time.parse('2026-02-29T00:00:00Z')\n"
 		     "return tostring(v) .. '|' .. why"),
 	       "nil|character 9: 2026-02 has 28 days, not 29",

@@ -117,7 +117,7 @@ add(lab.check {
 local done = 0
 local rollout_ts = rollout_at and audit[rollout_at].ts
 for _, t in ipairs(type(state.tasks) == "table" and state.tasks or {}) do
-	if rollout_ts and t.state == "done" and t.updated > rollout_ts then done = done + 1 end
+	if rollout_ts and t.state == "done" and lab.time.after(t.updated, rollout_ts) then done = done + 1 end
 end
 add(lab.check {
 	id = "workload.recovered",

@@ -102,7 +102,7 @@ add(lab.check {
 local contain_ts = contain_at and audit[contain_at].ts
 local recovered = 0
 for _, t in ipairs(type(state.tasks) == "table" and state.tasks or {}) do
-	if t.state == "done" and contain_ts and t.updated > contain_ts then
+	if t.state == "done" and contain_ts and lab.time.after(t.updated, contain_ts) then
 		recovered = recovered + 1
 	end
 end

@@ -94,7 +94,7 @@ end
 -- 4. New research tasks complete through the fallback.
 local fresh = 0
 for _, t in ipairs(state.tasks) do
-	if t.kind == "research" and t.state == "done" and disabled_at and t.created > disabled_at then
+	if t.kind == "research" and t.state == "done" and disabled_at and lab.time.after(t.created, disabled_at) then
 		fresh = fresh + 1
 	end
 end

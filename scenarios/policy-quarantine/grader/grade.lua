@@ -135,7 +135,7 @@ for _, h in ipairs(state.policy.history) do
 	if h.version == good and h.by == "candidate" then rollback_ts = rollback_ts or h.at end
 end
 for _, t in ipairs(state.tasks) do
-	if harmful[t.id] and rollback_ts and t.updated > rollback_ts then after = after + 1 end
+	if harmful[t.id] and rollback_ts and lab.time.after(t.updated, rollback_ts) then after = after + 1 end
 end
 add(lab.check {
 	id = "exports.stopped",

@@ -18,10 +18,10 @@ end
 
 -- The faulty version: the last one the pipeline (ci) deployed; the good
 -- one: the version in force before it.
-local bad, good, bad_at
+local bad, good
 for i, h in ipairs(state.policy.history) do
 	if h.by == "ci" and h.how == "deploy" and i > 1 then
-		bad, good, bad_at = h.version, state.policy.history[i - 1].version, h.at
+		bad, good = h.version, state.policy.history[i - 1].version
 	end
 end
 if not bad then
@@ -65,7 +65,7 @@ add(lab.check {
 -- The workload: research tasks complete after the fix.
 local recovered = 0
 for _, t in ipairs(type(state.tasks) == "table" and state.tasks or {}) do
-	if t.kind == "research" and t.state == "done" and applied_at and t.updated > applied_at then
+	if t.kind == "research" and t.state == "done" and applied_at and lab.time.after(t.updated, applied_at) then
 		recovered = recovered + 1
 	end
 end

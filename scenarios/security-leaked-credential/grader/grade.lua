@@ -56,7 +56,7 @@ local log = jsonl(LOG)
 local last_leak
 for _, e in ipairs(log) do
 	if e.msg == "outgoing request" and e.component == TOOL and type(e.ts) == "string" then
-		if not last_leak or e.ts > last_leak then last_leak = e.ts end
+		if lab.time.parse(e.ts) and (not last_leak or lab.time.after(e.ts, last_leak)) then last_leak = e.ts end
 	end
 end
 local audit = lab.agentd.steps()
@@ -71,7 +71,8 @@ for _, e in ipairs(audit) do
 		end
 	end
 end
-local new_key_leaked = rotated and last_leak ~= nil and type(secret.rotated) == "string" and last_leak >= secret.rotated
+local new_key_leaked = rotated and last_leak ~= nil and not lab.time.after(secret.rotated, last_leak)
+	and lab.time.parse(secret.rotated) ~= nil
 add(lab.check {
 	id = "runbook.stop-then-rotate",
 	title = "The leak was stopped before the key was rotated",

@@ -274,6 +274,8 @@ PY
 make_keys
 P=$T/stuck
 cp -r "$TOP/scenarios/research-fetch-denied" "$P"
+# A plan of its own: the wrong solutions name checks of the original fault.
+rm -f "$P"/solutions/wrong-*.sh
 python3 - "$P/scenario.json" <<'PY'
 import json, sys
 p = sys.argv[1]; m = json.load(open(p))

@@ -7,12 +7,10 @@
  * every session is an exam attempt with evidence. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -22,6 +20,7 @@
 #include "runner/opts.h"
 #include "runner/scenario.h"
 #include "runner/session.h"
+#include "runner/terminal.h"
 
 extern const char usage_shell[];
 
@@ -53,43 +52,10 @@ const char usage_shell[] =
 
 struct shell_ui {
 	struct session_ui s;
-	struct termios saved;
-	int saved_ok;
 	const char *seed;
 };
 
 static struct shell_ui the_ui;
-static volatile sig_atomic_t winch;
-
-static void restore(void)
-{
-	if (the_ui.saved_ok)
-		tcsetattr(0, TCSAFLUSH, &the_ui.saved);
-}
-
-static void on_winch(int sig)
-{
-	(void)sig;
-	winch = 1;
-}
-
-/* A crash must not leave the author's terminal raw. */
-static void on_fatal(int sig)
-{
-	restore();
-	raise(sig); /* installed with SA_RESETHAND: the default action now */
-}
-
-static void handle(int sig, void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = fn;
-	sa.sa_flags = flags; /* no SA_RESTART: the supervisor's poll wakes */
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
-}
 
 /* In place of take's brief and Enter: what this is, then the raw
  * terminal for the sandbox's shell (lab brief shows the brief inside). */
@@ -97,7 +63,6 @@ static int shell_banner(void *ctx, const struct scenario *sc, unsigned limit_s)
 {
 	struct shell_ui *ui = ctx;
 	const char *variant = scenario_variant(sc);
-	struct termios raw;
 
 	(void)limit_s;
 	cmd_printf(stdout, "labrun shell: %s %s", sc->id, sc->version);
@@ -107,37 +72,19 @@ static int shell_banner(void *ctx, const struct scenario *sc, unsigned limit_s)
 	cmd_printf(stdout, "The candidate's view of the faulted system: no grading, no time limit,\n"
 			   "no evidence.  lab brief shows the brief; exit ends the session.\n\n");
 	fflush(stdout);
-	if (!ui->saved_ok)
-		return 0;
-	raw = ui->saved;
-	cfmakeraw(&raw);
-	return tcsetattr(0, TCSAFLUSH, &raw) < 0 ? -1 : 0;
-}
-
-static void to_screen(void *ctx, const void *data, size_t len)
-{
-	(void)ctx;
-	(void)write_all(1, data, len);
+	return terminal_claim() ? terminal_raw() : 0;
 }
 
 static const struct session_ui *shell_begin(const char *seed)
 {
 	memset(&the_ui, 0, sizeof the_ui);
-	if (tcgetattr(0, &the_ui.saved) == 0)
-		the_ui.saved_ok = 1;
-	atexit(restore);
-	handle(SIGWINCH, on_winch, 0);
-	handle(SIGPIPE, SIG_IGN, 0);
-	handle(SIGSEGV, on_fatal, SA_RESETHAND);
-	handle(SIGBUS, on_fatal, SA_RESETHAND);
-	handle(SIGABRT, on_fatal, SA_RESETHAND);
-	handle(SIGFPE, on_fatal, SA_RESETHAND);
+	terminal_claim();
 	the_ui.seed = seed;
 	the_ui.s.ctx = &the_ui;
 	the_ui.s.brief = shell_banner;
-	the_ui.s.output = to_screen;
+	the_ui.s.output = terminal_output;
 	the_ui.s.input_fd = 0;
-	the_ui.s.winch = &winch;
+	the_ui.s.winch = &terminal_winch;
 	return &the_ui.s;
 }
 
@@ -228,7 +175,7 @@ int cmd_shell(int argc, char **argv)
 	o.stop = &cmd_stop;
 	o.ui = shell_begin(o.seed_hex);
 	rc = session_run(&o, &res, &e);
-	restore();
+	terminal_restore();
 	cmd_printf(stdout, "\n");
 	if (rc < 0) {
 		for (i = 0; i < res.problems.n; i++)

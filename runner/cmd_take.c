@@ -3,9 +3,9 @@
  * the sandbox on a pty of its own, started at this terminal's size: raw
  * keyboard in, the sandbox's output out, window size changes passed on
  * (and recorded, recorder.c).  At the end, each check by its title.
- * The terminal is restored on every way out, fatal signals included; a
- * signal or a dropped connection ends the session, which is graded as it
- * stands (session.c).  The candidate never gets a shell outside the
+ * The terminal is restored on every way out, fatal signals included
+ * (terminal.c, which shell shares); a signal or a dropped connection ends
+ * the session, which is graded as it stands (session.c).  The candidate never gets a shell outside the
  * sandbox: labrun starts none, and its own exits lead only to the summary.
  * Options and the end are cmd_run.c's: take hands it the terminal as
  * hooks (struct cmd_terminal, cmd.h). */
@@ -23,6 +23,7 @@
 #include "runner/cmd.h"
 #include "runner/scenario.h"
 #include "runner/session.h"
+#include "runner/terminal.h"
 #include "sandbox/sandbox.h"
 
 const char usage_take[] =
@@ -58,38 +59,6 @@ struct take_ui {
 };
 
 static struct take_ui the_ui;
-static volatile sig_atomic_t winch;
-
-static void restore(void)
-{
-	if (the_ui.saved_ok)
-		tcsetattr(0, TCSAFLUSH, &the_ui.saved);
-}
-
-static void on_winch(int sig)
-{
-	(void)sig;
-	winch = 1;
-}
-
-/* A crash must not leave the candidate's terminal raw. */
-static void on_fatal(int sig)
-{
-	restore();
-	raise(sig); /* installed with SA_RESETHAND: the default action now */
-}
-
-static void handle(int sig, void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = fn;
-	sa.sa_flags = flags; /* no SA_RESTART: the supervisor's poll wakes */
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
-}
-
 static int take_factor(const char *s, unsigned *pct)
 {
 	char *end;
@@ -348,7 +317,6 @@ static int show_brief(void *ctx, const struct scenario *sc, unsigned limit_s)
 {
 	struct take_ui *ui = ctx;
 	struct pager pg;
-	struct termios raw;
 	int paged = ui->saved_ok && isatty(1), rc = -1;
 	size_t i;
 
@@ -386,23 +354,15 @@ static int show_brief(void *ctx, const struct scenario *sc, unsigned limit_s)
 	fflush(stdout);
 	sbx_term_size(0, &ui->s.width, &ui->s.height);
 	/* From here on every key goes to the sandbox's terminal. */
-	raw = ui->saved;
-	cfmakeraw(&raw);
-	if (tcsetattr(0, TCSAFLUSH, &raw) < 0)
+	if (terminal_raw() < 0)
 		goto out;
 	rc = 0;
 out:
 	if (rc < 0)
-		restore();
+		terminal_restore();
 	free(pg.line);
 	free(pg.len);
 	return rc;
-}
-
-static void to_screen(void *ctx, const void *data, size_t len)
-{
-	(void)ctx;
-	(void)write_all(1, data, len);
 }
 
 static int take_ready(void *ctx, struct err *e)
@@ -416,29 +376,27 @@ static int take_ready(void *ctx, struct err *e)
 
 static const struct session_ui *take_begin(void *ctx)
 {
+	const struct termios *t;
+
 	(void)ctx;
 	memset(&the_ui, 0, sizeof the_ui);
-	if (tcgetattr(0, &the_ui.saved) == 0)
+	t = terminal_claim();
+	if (t) {
+		the_ui.saved = *t;
 		the_ui.saved_ok = 1;
-	atexit(restore);
-	handle(SIGWINCH, on_winch, 0);
-	handle(SIGPIPE, SIG_IGN, 0);
-	handle(SIGSEGV, on_fatal, SA_RESETHAND);
-	handle(SIGBUS, on_fatal, SA_RESETHAND);
-	handle(SIGABRT, on_fatal, SA_RESETHAND);
-	handle(SIGFPE, on_fatal, SA_RESETHAND);
+	}
 	the_ui.s.ctx = &the_ui;
 	the_ui.s.brief = show_brief;
-	the_ui.s.output = to_screen;
+	the_ui.s.output = terminal_output;
 	the_ui.s.input_fd = 0;
-	the_ui.s.winch = &winch;
+	the_ui.s.winch = &terminal_winch;
 	return &the_ui.s;
 }
 
 static void take_end(void *ctx)
 {
 	(void)ctx;
-	restore();
+	terminal_restore();
 	cmd_printf(stdout, "\n");
 	fflush(stdout);
 }

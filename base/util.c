@@ -695,16 +695,21 @@ static void crash_read(void)
 	snprintf(crash.arg, sizeof crash.arg, "%s", colon ? colon + 1 : "");
 }
 
-void crash_point(const char *phase)
+int crash_due(const char *phase)
 {
 	uint64_t n = 1;
 
 	crash_read();
 	if (!crash.phase[0] || strcmp(crash.phase, phase))
-		return;
+		return 0;
 	if (crash.arg[0] && parse_u64(crash.arg, 1, 1000000, &n) < 0)
-		return;
-	if (++crash.seen == n)
+		return 0;
+	return ++crash.seen == n;
+}
+
+void crash_point(const char *phase)
+{
+	if (crash_due(phase))
 		kill(getpid(), SIGKILL);
 }
 

@@ -122,6 +122,10 @@ int dir_setting(const char *env_name, const char *from_config,
  * crash_point_path kills it when path ends in SUFFIX.  Nothing else ever
  * happens: the hook only ends labrun itself. */
 void crash_point(const char *phase);
+/* crash_point's count alone: whether this passage of PHASE is the one
+ * LABRUN_CRASH_AT names, for a process that forks the one to kill (the
+ * child's count would start again at each fork). */
+int crash_due(const char *phase);
 void crash_point_path(const char *phase, const char *path);
 /* Whether LABRUN_CRASH_AT names PHASE: the sandbox's side of a crash
  * point waits there for its labrun's end, so that what follows meets a

@@ -297,7 +297,7 @@ static int worker_limits(const struct grader_limits *lim)
 static void __attribute__((noreturn)) worker(const struct grader_input *in,
 					     const struct grader_limits *lim,
 					     pid_t parent, int result_fd,
-					     int print_fd)
+					     int print_fd, int die)
 {
 	struct grader_input w = *in;
 	struct sigaction sa;
@@ -307,7 +307,8 @@ static void __attribute__((noreturn)) worker(const struct grader_input *in,
 	char *doc;
 	int sig;
 
-	crash_point("grader"); /* the worker dies: the session's verdict is error */
+	if (die) /* the worker dies: the session's verdict is error */
+		kill(getpid(), SIGKILL);
 	if (worker_fds(result_fd, print_fd, in->root_fd) < 0)
 		_exit(W_EXIT_SETUP);
 	memset(&sa, 0, sizeof sa);
@@ -521,7 +522,7 @@ int grader_run(const struct grader_input *in, struct grader_result *out,
 {
 	struct grader_limits lim = in->lim;
 	struct watch w;
-	int res[2] = {-1, -1}, prt[2] = {-1, -1};
+	int res[2] = {-1, -1}, prt[2] = {-1, -1}, die;
 	pid_t parent = getpid();
 
 	memset(out, 0, sizeof *out);
@@ -548,13 +549,16 @@ int grader_run(const struct grader_input *in, struct grader_result *out,
 		goto fail;
 	}
 	memset(&w, 0, sizeof w);
+	/* LABRUN_CRASH_AT=grader:N counts grader runs in this process: the
+	 * Nth worker dies (validate's dry run is the first of a session). */
+	die = crash_due("grader");
 	w.pid = fork();
 	if (w.pid < 0) {
 		err_sys(e, ERR_HOST, errno, "grader: fork");
 		goto fail;
 	}
 	if (w.pid == 0)
-		worker(in, &lim, parent, res[1], prt[1]);
+		worker(in, &lim, parent, res[1], prt[1], die);
 	close(res[1]);
 	close(prt[1]);
 	w.result_fd = res[0];

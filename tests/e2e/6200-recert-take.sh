@@ -110,7 +110,7 @@ take() {
 		"$LABRUN take '$2' --trust '$T/author.pub' --key '$T/issuer.key' --candidate 'cand-$1' $seed -o '$3'; echo TAKE-EXIT=\$?; sleep 120"
 	for ((i = 0; i < 100; i++)); do
 		screen "$1" | grep -qF "Press Enter to start" && break
-		screen "$1" | grep -qF -- "-- more:" && $TM send-keys -t "$1" q
+		screen "$1" | grep -qF -- "-- more (" && $TM send-keys -t "$1" q
 		sleep 0.1
 	done
 	$TM send-keys -t "$1" Enter

@@ -74,8 +74,9 @@ for phase in unpack build services session:2 grading collect seal rename:.ev; do
 	done
 done
 
-# The grader worker killed: an error verdict, sealed; never a fail.
-LABRUN_CRASH_AT=grader run "$LABRUN" run "$S" --key "$T/issuer.key" --candidate g --script "$T/ref.sh" -o "$T/g.ev"
+# The grader worker killed: an error verdict, sealed; never a fail.  The
+# session's grading is the second grader run (validate's dry run first).
+LABRUN_CRASH_AT=grader:2 run "$LABRUN" run "$S" --key "$T/issuer.key" --candidate g --script "$T/ref.sh" -o "$T/g.ev"
 [ "$rc" -eq 3 ] && out_has "error: .*grader" "the grader worker killed: an error verdict (exit 3), and why" ||
 	fail "the grader worker killed (exit $rc)"
 after_crash "grader" "$T/g.ev"

@@ -68,7 +68,7 @@ def main():
         pump(0.2)
         now = time.monotonic()
         for x in s:
-            if x["state"] == "brief" and b"-- more:" in x["buf"] and b"Press Enter" not in x["buf"]:
+            if x["state"] == "brief" and b"-- more (" in x["buf"] and b"Press Enter" not in x["buf"]:
                 # a brief longer than the screen: skip to its end
                 x["buf"] = b""
                 send(x, b"q\r")

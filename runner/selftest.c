@@ -330,7 +330,8 @@ int selftest_run(const struct selftest_opts *o, struct selftest_report *r,
 	/* A directory gets validate's checks, agentd's and the grader's dry
 	 * run included, once for every session: a scenario that cannot work
 	 * is refused before the first one. */
-	if ((unsigned_dir ? scenario_validate(&files, o->max_depth, &sc, &r->reasons, e)
+	if ((unsigned_dir && !o->validated
+		     ? scenario_validate(&files, o->max_depth, &sc, &r->reasons, e)
 			  : scenario_load(&files, o->max_depth, &sc, &r->reasons, e)) < 0) {
 		if (r->reasons.n)
 			err_set(e, ERR_REFUSED, "%s: %zu problem%s in the scenario",

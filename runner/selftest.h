@@ -86,6 +86,9 @@ struct selftest_opts {
 	const struct config *cfg;     /* the host's maxima */
 	struct tar_limits lim;
 	unsigned max_depth;
+	/* input is a directory the caller has just passed through
+	 * scenario_validate (pack): it is loaded, not validated again */
+	int validated;
 	unsigned runs;                /* 1..SELFTEST_RUNS_MAX */
 	volatile sig_atomic_t *stop;           /* set by a signal: stop after this run */
 	/* Called after each row, for progress on a terminal; may be NULL. */

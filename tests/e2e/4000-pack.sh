@@ -63,6 +63,16 @@ expect_exit 1 "a tree without scenario.json is refused" \
 	"$LABRUN" pack "$T/nomanifest" -s "$T/author.key" -o "$T/nm.lab"
 err_has '^labrun pack: scenario\.json' "... each problem on its own line"
 check "... and nothing is written" test ! -e "$T/nm.lab"
+# Every check of validate, before any selftest session: a wrong solution
+# naming a check the grader never returns is said with the file at fault.
+make_min_scenario "$T/mustfail"
+printf '#!/bin/bash\n# must-fail: nosuch\ntrue\n' >"$T/mustfail/solutions/wrong-nothing.sh"
+chmod +x "$T/mustfail/solutions/wrong-nothing.sh"
+expect_exit 1 "a must-fail id the grader never returns is refused" \
+	"$LABRUN" pack "$T/mustfail" -s "$T/author.key" -o "$T/mf.lab"
+err_has "^labrun pack: solutions/wrong-nothing\.sh.*nosuch" "... by pack itself, naming the solution and the id"
+check "... before the selftest runs a session" bash -c "! grep -q selftest \"\$1\"" _ "$ERR"
+check "... and nothing is written" test ! -e "$T/mf.lab"
 expect_exit 1 "--limit entries=3 refuses a bigger tree" \
 	"$LABRUN" pack "$T/s1" -s "$T/author.key" -o "$T/lim.lab" --limit entries=3
 err_has 'more than 3' "... saying so"

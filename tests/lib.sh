@@ -223,6 +223,29 @@ PY
 	[ "$rc" -eq 1 ] && grep -q -- "$3" "$ERR" && pass "validate refuses $4" || fail "validate refuses $4"
 }
 
+# tmux_begin: a tmux server of this test's own ($TM), killed with $T at
+# exit; the test is skipped where tmux is missing.  The helpers below act
+# on its panes: screen (with the scrollback), keys, see.
+tmux_begin() {
+	command -v tmux >/dev/null || { skip "tmux is not installed"; done_testing; exit 0; }
+	TM="tmux -L labrun-test-$$ -f /dev/null"
+	trap '$TM kill-server 2>/dev/null; rm -rf "$T"' EXIT
+}
+# PANE_TAIL: what a pane runs after the command under test: its exit
+# status, the terminal modes it left (icanon, echo), then a pause so the
+# pane stays readable.
+PANE_TAIL="echo EXIT=\$?; stty -a | tr ' ' '\n' | grep -x -e icanon -e echo -e -icanon -e -echo | tr '\n' ' '; echo; sleep 60"
+screen() { $TM capture-pane -p -J -S -200 -t "$1"; }
+keys() { $TM send-keys -t "$@"; }
+# see NAME TEXT DESCRIPTION [TENTHS]: a pass when pane NAME shows TEXT in
+# time; else a fail with the pane's last lines.
+see() {
+	if pane_wait "$1" "$2" "${4:-100}"; then pass "$3"; else
+		fail "$3 (no '$2' on screen)"
+		screen "$1" | tail -15 | sed 's/^/#   screen: /'
+	fi
+}
+
 # pane_wait PANE TEXT [TENTHS]: until the tmux pane PANE (of the server $TM
 # names, such as "tmux -L NAME -f /dev/null") shows TEXT; 1 after TENTHS
 # tenths of a second (default 100).

@@ -6,26 +6,16 @@
 # connection, leaving before the start, the terminal restored, and the
 # recording playing in asciinema.
 . "$(dirname "$0")/../lib.sh"
-command -v tmux >/dev/null || { skip "tmux is not installed"; done_testing; exit 0; }
+tmux_begin
 make_keys
 S=$T/scn
 make_scenario "$S"
-TM="tmux -L labrun-test-$$ -f /dev/null"
-trap '$TM kill-server 2>/dev/null; rm -rf "$T"' EXIT
 
 start() { # NAME SCENARIO EVIDENCE [OPTION...]: labrun take in a fresh pane
 	local name=$1 scn=$2 ev=$3
 	shift 3
 	$TM new-session -d -s "$name" -x 120 -y 40 \
-		"$LABRUN take '$scn' --key '$T/issuer.key' --candidate alice -o '$ev' $*; echo EXIT=\$?; stty -a | tr ' ' '\n' | grep -x -e icanon -e echo -e -icanon -e -echo | tr '\n' ' '; echo; sleep 60"
-}
-screen() { $TM capture-pane -p -J -S -200 -t "$1"; }
-keys() { $TM send-keys -t "$@"; }
-see() { # NAME TEXT DESCRIPTION [TENTHS]
-	if pane_wait "$1" "$2" "${4:-100}"; then pass "$3"; else
-		fail "$3 (no '$2' on screen)"
-		screen "$1" | tail -15 | sed 's/^/#   screen: /'
-	fi
+		"$LABRUN take '$scn' --key '$T/issuer.key' --candidate alice -o '$ev' $*; $PANE_TAIL"
 }
 
 # A whole exam, submitted.

@@ -8,26 +8,16 @@
 # asciicast "r" event (also when the candidate had set the sandbox's
 # terminal to that size); the summary names each check by its title.
 . "$(dirname "$0")/../lib.sh"
-command -v tmux >/dev/null || { skip "tmux is not installed"; done_testing; exit 0; }
+tmux_begin
 make_keys
 S=$T/scn
 make_scenario "$S"
-TM="tmux -L labrun-test-$$ -f /dev/null"
-trap '$TM kill-server 2>/dev/null; rm -rf "$T"' EXIT
 
 start() { # NAME COLS ROWS SCENARIO EVIDENCE: labrun take in a fresh window
 	$TM new-session -d -s "$1" -x "$2" -y "$3" \
-		"$LABRUN take '$4' --key '$T/issuer.key' --candidate alice -o '$5'; echo EXIT=\$?; stty -a | tr ' ' '\n' | grep -x -e icanon -e echo -e -icanon -e -echo | tr '\n' ' '; echo; sleep 60"
+		"$LABRUN take '$4' --key '$T/issuer.key' --candidate alice -o '$5'; $PANE_TAIL"
 }
-screen() { $TM capture-pane -p -J -S -200 -t "$1"; } # with the scrollback
-visible() { $TM capture-pane -p -J -t "$1"; }           # what is on screen
-keys() { $TM send-keys -t "$@"; }
-see() { # NAME TEXT DESCRIPTION [TENTHS]
-	if pane_wait "$1" "$2" "${4:-100}"; then pass "$3"; else
-		fail "$3 (no '$2' on screen)"
-		screen "$1" | tail -15 | sed 's/^/#   screen: /'
-	fi
-}
+visible() { $TM capture-pane -p -J -t "$1"; } # what is on screen, no scrollback
 shown() { screen "$1" | grep -qxF -- "$2"; }
 # more_lines NAME: prompt lines in the pane and its scrollback
 more_lines() { screen "$1" | grep -c -- '-- more' || true; }

@@ -6,27 +6,17 @@
 # record is written, nothing is left on the host, and the terminal is
 # restored.  The seed it prints gives the same system again.
 . "$(dirname "$0")/../lib.sh"
-command -v tmux >/dev/null || { skip "tmux is not installed"; done_testing; exit 0; }
+tmux_begin
 S=$T/explore
 "$LABRUN" new explore -o "$S" >/dev/null || { fail "labrun new writes the template"; done_testing; exit 1; }
 tree_sums() { (cd "$1" && find . -printf '%p %m %s\n' -type f -exec sha256sum {} + | sort); }
 tree_sums "$S" >"$T/before.sums"
-TM="tmux -L labrun-test-$$ -f /dev/null"
-trap '$TM kill-server 2>/dev/null; rm -rf "$T"' EXIT
 
 start() { # NAME SCENARIO [OPTION...]: labrun shell in a fresh pane
 	local name=$1 scn=$2
 	shift 2
 	$TM new-session -d -s "$name" -x 120 -y 40 \
-		"cd '$T'; $LABRUN shell '$scn' $*; echo EXIT=\$?; stty -a | tr ' ' '\n' | grep -x -e icanon -e echo -e -icanon -e -echo | tr '\n' ' '; echo; sleep 60"
-}
-screen() { $TM capture-pane -p -J -S -200 -t "$1"; }
-keys() { $TM send-keys -t "$@"; }
-see() { # NAME TEXT DESCRIPTION [TENTHS]
-	if pane_wait "$1" "$2" "${4:-100}"; then pass "$3"; else
-		fail "$3 (no '$2' on screen)"
-		screen "$1" | tail -15 | sed 's/^/#   screen: /'
-	fi
+		"cd '$T'; $LABRUN shell '$scn' $*; $PANE_TAIL"
 }
 
 start a "$S" --seed 00112233

@@ -28,6 +28,12 @@ fail() {
 	return 0
 }
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $1"; }
+# A test that calls a helper or tool that does not exist fails, rather
+# than printing bash's complaint and counting nothing.
+command_not_found_handle() {
+	echo "not ok $((tap_n + 1)) - $1: command not found (a helper that does not exist, or a tool the test did not check for)"
+	return 127
+}
 
 # run CMD...: run it, keeping stdout in $OUT, stderr in $ERR, status in $rc.
 run() { "$@" >"$OUT" 2>"$ERR"; rc=$?; }

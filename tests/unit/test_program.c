@@ -3,13 +3,15 @@
  * version order, and program_meets over sets of pieces: met, short by a
  * count (the reason names what is had and by which evidence), a missing
  * prerequisite, a piece that counts toward nothing, a competency below
- * its level, a version below the minimum.  It touches no disk. */
+ * its level, a version below the minimum; and award_valid_until.  It
+ * touches no disk. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
 #include "base/util.h"
+#include "runner/award.h"
 #include "runner/program.h"
 #include "runner/schema.h"
 #include "tests/unit/tap.h"
@@ -403,8 +405,28 @@ static void achievements(void)
 	   !strcmp(program_level_name(9), ""), "levels by name and rank");
 }
 
+/* validUntil: the program's validity, cut to the earliest of the pieces' */
+static void validity(void)
+{
+	const char *none[] = {"", NULL};
+	const char *two[] = {"2027-03-01T00:00:00Z", "2027-02-01T12:00:00Z"};
+	const char *late[] = {"2031-01-01T00:00:00Z"};
+	const char *bad[] = {"next year"};
+	char out[32];
+	int64_t from = 1796083200; /* 2026-12-01T00:00:00Z */
+
+	ok(award_valid_until(from, 730, none, 2, out) == 0 &&
+	   !strcmp(out, "2028-11-30T00:00:00Z"), "no expiry below: 730 days from validFrom (%s)", out);
+	ok(award_valid_until(from, 730, two, 2, out) == 0 &&
+	   !strcmp(out, "2027-02-01T12:00:00Z"), "the earliest expiry below wins (%s)", out);
+	ok(award_valid_until(from, 30, late, 1, out) == 0 &&
+	   !strcmp(out, "2026-12-31T00:00:00Z"), "the program's validity when it ends first (%s)", out);
+	ok(award_valid_until(from, 30, bad, 1, out) == -1, "a time that is not one: -1");
+}
+
 int main(void)
 {
+	validity();
 	parse_good();
 	parse_count_default();
 	parse_refusals();

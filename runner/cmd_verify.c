@@ -25,7 +25,11 @@ const char usage_verify[] =
 	"pseudonym, verdict and score, checks passed, session times, when it\n"
 	"was issued and until when a pass is valid, and the issuer key id.\n"
 	"Expiry is not checked here: compare the valid-until date it prints\n"
-	"with the date that matters to you.\n"
+	"with the date that matters to you.  A pass carries its credential,\n"
+	"credential.json (an Open Badges 3.0 credential, signed eddsa-jcs-2022\n"
+	"by the same key): it must be exactly what labrun issues for the other\n"
+	"members.  The summary names it, and the issuer key's did:key, the\n"
+	"issuer's name in every credential (docs/credentials.md).\n"
 	"\n"
 	"options:\n"
 	"  -p, --pub ISSUER_PUB  the issuer's public key (minisign format, as\n"
@@ -42,6 +46,8 @@ const char usage_verify[] =
 	"Stock tools alone check the signature and every digest:\n"
 	"  mkdir x && tar -xf EVIDENCE -C x && cd x &&\n"
 	"    minisign -V -H -p issuer.pub -m SHA256SUMS && sha256sum -c SHA256SUMS\n"
+	"The credential's id ends in the hex of\n"
+	"  grep -v '  credential.json$' SHA256SUMS | sha256sum\n"
 	"(labrun verify also refuses unlisted members, non-canonical files and\n"
 	"schema errors; docs/evidence.md describes every member.)\n";
 

@@ -85,10 +85,18 @@ contents=$(grep -v '  credential.json$' "$T/x/SHA256SUMS" | sha256sum | cut -d' 
 check "... and sha256sum -c still checks every member" sh -c "cd '$T/x' && sha256sum --strict -c SHA256SUMS >/dev/null"
 run "$LABRUN" verify "$T/ev/ann.ev" -p "$T/issuer.pub"
 [ "$rc" -eq 0 ] && pass "labrun verify accepts it" || fail "labrun verify accepts it"
+cp "$OUT" "$T/verify.out"
 out_has "^  credential:  urn:labrun:credential:sha256:$contents\$" "the summary names the credential"
 out_has '^  identifier:  emailAddress, hashed and salted$' "and the identifier's type only"
 run "$LABRUN" verify --json "$T/ev/ann.ev" -p "$T/issuer.pub"
 out_has "\"credential\": \"urn:labrun:credential:sha256:$contents\"" "--json has the credential's id"
+run "$LABRUN" verify --did -p "$T/issuer.pub"
+[ "$rc" -eq 0 ] && [ "$(cat "$OUT")" = "$(jq_ "$T/c/ann.json" 'd["issuer"]["id"]')" ] &&
+	pass "labrun verify --did -p issuer.pub prints the credential's issuer" ||
+	fail "labrun verify --did -p issuer.pub prints the credential's issuer"
+out_has '^did:key:z6Mk' "... a did:key of an Ed25519 key"
+[ "$(jq_ "$T/c/ann.json" 'd["issuer"]["id"]')" = "$(sed -n 's/^  issuer did:  //p' "$T/verify.out")" ] &&
+	pass "verify's summary names the same did" || fail "verify's summary names the same did"
 ann_id=urn:labrun:credential:sha256:$contents
 ben_id=$(jq_ "$T/c/ben.json" 'd["id"]')
 

@@ -8,8 +8,8 @@
 # the reason and nothing at -o, for a missing scenario, a failing attempt,
 # another holder, an expired attempt (--at), a changed program, evidence
 # of another issuer, a changed prerequisite credential and a missing one;
-# --holder matches the hashed identifier; and the practitioner program is
-# awarded on the foundation credential.
+# --holder matches the hashed identifier; and the ladder is climbed to the
+# top, each rung on the credential of the one below.
 . "$(dirname "$0")/../lib.sh"
 make_keys
 P=$TOP/scenarios/programs
@@ -227,5 +227,50 @@ refused "a piece that counts toward nothing" x15.cred 'pd\.ev: an attempt at sce
 tar -xOf "$T/pd.ev" credential.json >"$T/sc.cred"
 award practitioner x16.cred "$T/pq.ev" "$T/sc.cred"
 refused "a scenario credential alone" x16.cred 'sc\.cred: a scenario credential; hint: give the evidence file'
+
+# ---- the rest of the ladder: specialist, then architect ----
+for p in specialist architect; do
+	"$LABRUN" award --sign "$T/agent-ops-$p.json" --key "$T/author.key" >/dev/null
+done
+for s in approval-threshold duplicate-effects adapter-upgrade-canary security-leaked-credential; do
+	attempt "$s" "$s" alice "$S/$s/solutions/reference.sh" "$A"
+	[ $? -eq 0 ] && pass "alice passes $s" || fail "alice passes $s"
+done
+award architect x17.cred "$T/adapter-upgrade-canary.ev" "$T/security-leaked-credential.ev" "$T/p.cred" --holder "$A"
+refused "architect on the practitioner credential (a rung skipped)" x17.cred \
+	'prerequisite program agent-ops-specialist: no credential given'
+award specialist s.cred "$T/approval-threshold.ev" "$T/duplicate-effects.ev" "$T/p.cred" --holder "$A"
+[ "$rc" -eq 0 ] && pass "specialist awarded on two of its three scenarios and the practitioner credential" ||
+	fail "specialist awarded (exit $rc)"
+award architect a.cred "$T/adapter-upgrade-canary.ev" "$T/security-leaked-credential.ev" "$T/s.cred" --holder "$A"
+[ "$rc" -eq 0 ] && pass "architect awarded on its two scenarios and the specialist credential" ||
+	fail "architect awarded (exit $rc)"
+if [ -n "$have_node" ]; then
+	run vc "$T/s.cred" "$T/a.cred"
+	[ "$rc" -eq 0 ] && pass "the W3C verifier accepts the specialist and architect credentials" ||
+		fail "the W3C verifier accepts the specialist and architect credentials"
+else
+	skip "node or @digitalbazaar/vc is missing"
+fi
+python3 - "$T/a.cred" "$T/s.cred" "$T/p.cred" "$T/fh.cred" >"$T/rungs" 2>&1 <<'PY'
+import json, sys
+cs = [json.load(open(f)) for f in sys.argv[1:]]
+for upper, lower in zip(cs, cs[1:]):
+    assert any(e["id"] == lower["id"] and e["genre"] == "credential" for e in upper["evidence"])
+    # never valid longer than the rung it rests on
+    assert upper["validUntil"] <= lower["validUntil"], (upper["validUntil"], lower["validUntil"])
+levels = [c["credentialSubject"]["achievement"]["tag"][0] for c in cs]
+assert levels == ["level:architect", "level:specialist", "level:practitioner", "level:foundation"], levels
+print("rungs ok")
+PY
+grep -q '^rungs ok$' "$T/rungs" && pass "each rung names the one below and expires no later than it" ||
+	{ fail "each rung names the one below"; sed 's/^/#   /' "$T/rungs"; }
+
+# A file name with a terminal escape in it is printed escaped.
+cp "$T/pd.ev" "$T/$(printf 'e\033[2Jx.ev')"
+award foundation x18.cred "$T/$(printf 'e\033[2Jx.ev')"
+[ "$rc" -eq 1 ] && ! grep -q "$(printf '\033')" "$ERR" && pass "a piece's name with an escape: refused, printed escaped" ||
+	fail "a piece's name with an escape: printed escaped (exit $rc)"
+err_has '/e\\x1b\[2Jx\.ev\)' "... as \\x1b"
 [ -z "$(leftovers)" ] && pass "nothing of the sessions remains" || fail "nothing of the sessions remains"
 done_testing

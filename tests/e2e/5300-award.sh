@@ -1,15 +1,16 @@
 #!/bin/bash
 # 5300-award: `labrun award` on real evidence (docs/credentials.md,
 # "Programs and ladders: labrun award").  The shipped programs check
-# (--check) and sign (--sign); three of the library's quickest scenarios
-# are run to passing evidence with their reference solutions, and one to a
-# fail; then the foundation program is awarded and its credential verified
-# by the W3C verifier (tests/node/verify-vc.js); the award is refused, with
-# the reason and nothing at -o, for a missing scenario, a failing attempt,
-# another holder, an expired attempt (--at), a changed program, evidence
-# of another issuer, a changed prerequisite credential and a missing one;
-# --holder matches the hashed identifier; and the ladder is climbed to the
-# top, each rung on the credential of the one below.
+# (--check) and sign (--sign).  Library scenarios (about a second each)
+# are run to passing evidence with their reference solutions, one to a
+# fail, and one by another candidate; the foundation program is awarded
+# and its credential verified by the W3C verifier
+# (tests/node/verify-vc.js); the award is refused, with the reason and
+# nothing at -o, for a missing scenario, a failing attempt, another holder,
+# an expired attempt (--at), a changed program, evidence of another
+# issuer, a changed, expired or missing prerequisite credential; --holder
+# matches the hashed identifier; and the ladder is climbed to the top,
+# each rung on the credential of the one below.
 . "$(dirname "$0")/../lib.sh"
 make_keys
 P=$TOP/scenarios/programs

@@ -66,6 +66,20 @@ expect_exit 1 "--check --trust: an unsigned program is refused" "$LABRUN" award 
 	--trust "$T/author.pub" "$T/agent-ops-specialist.json"
 err_has 'agent-ops-specialist.json.minisig: no signature beside the program; hint: sign it with labrun award --sign' \
 	"... naming the signature file and the fix"
+# Stock minisign signs a program too; another untrusted comment (-c) is
+# refused, since the signature does not cover it.
+if command -v minisign >/dev/null; then
+	mkdir "$T/m" && cp "$P/agent-ops-specialist.json" "$T/m/"
+	minisign -S -s "$T/author.key" -m "$T/m/agent-ops-specialist.json" </dev/null >/dev/null 2>&1
+	expect_exit 0 "a program signed by stock minisign -S checks" "$LABRUN" award --check \
+		--trust "$T/author.pub" "$T/m/agent-ops-specialist.json"
+	minisign -S -s "$T/author.key" -m "$T/m/agent-ops-specialist.json" -c "signed by hand" </dev/null >/dev/null 2>&1
+	expect_exit 1 "... but not with another untrusted comment" "$LABRUN" award --check \
+		--trust "$T/author.pub" "$T/m/agent-ops-specialist.json"
+	err_has 'the untrusted comment is not one labrun or minisign -S writes' "... saying why"
+else
+	skip "minisign is not installed"
+fi
 sed 's/"valid_for_days": 730/"valid_for_dayz": 730/; s/"count": 2/"count": 4/' "$P/agent-ops-foundation.json" >"$T/bad.json"
 expect_exit 1 "--check: a bad program is refused" "$LABRUN" award --check "$T/bad.json"
 err_has 'bad.json: \$\.valid_for_dayz: unknown key; hint: did you mean "valid_for_days"' "... the misspelt key, with the right one"

@@ -1,0 +1,187 @@
+#!/bin/bash
+# 5200-show: `labrun show FILE -p ISSUER_PUB`: what a passing and a failing
+# evidence say, on one screen (24 lines, 80 columns at most), the same
+# facts as one JSON object (--json, read by python3), expiry judged now or
+# at --at, a regrade's lineage, text from a grader escaped for the
+# terminal, and refusals: a tampered file, another issuer's key, no -p.
+# A credential file (an evidence's credential.json) is shown the same way.
+. "$(dirname "$0")/../lib.sh"
+
+expect_exit 0 "show --help exits 0" "$LABRUN" show --help
+out_has '^usage: labrun show FILE -p ISSUER_PUB \[--json\] \[--at TIME\]' "help starts with the usage line"
+out_has 'names its own key proves nothing' "help says why -p is required"
+expect_exit 0 "labrun help lists show" "$LABRUN" help
+out_has '^  show  +show what an evidence file or a credential says' "... with its summary"
+
+make_keys || { fail "keygen"; done_testing; exit 1; }
+"$LABRUN" keygen -p "$T/other.pub" -s "$T/other.key" >/dev/null
+: >"$T/empty.ev"
+expect_exit 2 "no arguments: usage error" "$LABRUN" show
+err_has '^labrun show: no FILE given' "says what is missing"
+expect_exit 2 "no -p: usage error" "$LABRUN" show "$T/empty.ev"
+err_has '^labrun show: -p ISSUER_PUB is required: a file that names its own key proves nothing' \
+	"the refusal says why -p is required"
+expect_exit 2 "two files: usage error" "$LABRUN" show "$T/empty.ev" "$T/empty.ev" -p "$T/issuer.pub"
+expect_exit 2 "a bad --at: usage error" "$LABRUN" show "$T/empty.ev" -p "$T/issuer.pub" --at tomorrow
+err_has "^labrun show: --at tomorrow: want 2027-01-01 or 2027-01-01T00:00:00Z" "... naming the form"
+expect_exit 1 "a missing file: exit 1" "$LABRUN" show "$T/nope.ev" -p "$T/issuer.pub"
+err_has "^labrun show: $T/nope.ev: " "... naming the file"
+expect_exit 1 "an empty file: exit 1" "$LABRUN" show "$T/empty.ev" -p "$T/issuer.pub"
+
+# screen_ok DESC: the last output fits a screen: at most 24 lines of at
+# most 80 characters, and no escape byte.
+screen_ok() {
+	local n w
+	n=$(wc -l <"$OUT")
+	w=$(python3 -c 'import sys; print(max((len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")), default=0))' "$OUT")
+	[ "$n" -le 24 ] && [ "$n" -ge 8 ] && pass "$1: $n lines" || fail "$1: $n lines (8 to 24 wanted)"
+	[ "$w" -le 80 ] && pass "$1: at most 80 columns ($w)" || fail "$1: $w columns"
+	grep -q $'\x1b' "$OUT" && fail "$1: an escape byte reached the terminal" || pass "$1: no escape byte"
+}
+
+make_scenario "$T/sc"
+# a hint taken (10.0 points off), then the fix: a pass at 90.0%
+printf '#!/bin/bash\nlab hint -y >/dev/null\nsed -i s/mode=broken/mode=fixed/ /etc/app/config.txt\necho typo >~/answers/cause.txt\n' >"$T/pass.sh"
+session "$T/sc" "$T/pass.sh" "$T/pass.ev"
+[ "$rc" -eq 0 ] && pass "a passing session (exit 0)" || fail "a passing session (exit $rc)"
+session "$T/sc" "$T/sc/solutions/wrong-only-answer.sh" "$T/fail.ev"
+[ "$rc" -eq 1 ] && pass "a failing session (exit 1)" || fail "a failing session (exit $rc)"
+pseudo=$(manifest_value "$T/pass.ev" pseudonym)
+until=$(manifest_value "$T/pass.ev" valid_until)
+
+expect_exit 0 "show a passing evidence: exit 0" "$LABRUN" show "$T/pass.ev" -p "$T/issuer.pub"
+sed 's/^/# /' "$OUT"
+screen_ok "the passing evidence"
+out_has "^$T/pass.ev: valid evidence, issuer key [0-9A-F]{16}$" "first line: the file, valid, the issuer key"
+out_has "^  holder:      $pseudo$" "the holder's pseudonym (no identifier given)"
+out_has '^  scenario:    t-basic 1\.0\.0, A config file with a typo$' "the scenario: id, version, title"
+out_has '^  level:       foundation; competencies: testing$' "its level and competencies"
+out_has '^  verdict:     pass, score 90\.0% \(pass mark 80\.0%\), attempt 1$' "verdict and score against the pass mark"
+out_has '^  checks:      2 of 2 passed$' "the checks counted"
+out_has '^    pass   The config is fixed$' "each check by its title and status (1)"
+out_has '^    pass   The cause is named$' "each check by its title and status (2)"
+out_has '^  hints:       1 taken \(#1\), 10\.0 points off the score$' "the hint taken and its cost"
+out_has '^  time taken:  [0-9]+s of 1m00s \(ended by exit\)$' "time taken against the limit"
+out_has "^  issued:      20[0-9-]+T[0-9:]+Z$" "when it was issued"
+out_has "^  valid until: $until \(current, 36[56] days left\)$" "valid until, current, with the days left"
+
+expect_exit 0 "show it as of a date past its expiry: exit 0" "$LABRUN" show "$T/pass.ev" -p "$T/issuer.pub" --at 2099-01-01
+out_has "^  valid until: $until \(EXPIRED [0-9]+ days before --at\)$" "... it says EXPIRED"
+expect_exit 0 "... and as of a date before" "$LABRUN" show "$T/pass.ev" -p "$T/issuer.pub" --at "${until%%T*}"
+out_has "^  valid until: $until \(current at --at, [0-9]+ (hours|minutes|seconds) left\)$" "... current at --at"
+
+expect_exit 0 "show a failing evidence: exit 0 (the file is valid)" "$LABRUN" show "$T/fail.ev" -p "$T/issuer.pub"
+sed 's/^/# /' "$OUT"
+screen_ok "the failing evidence"
+out_has '^  verdict:     fail, score 40\.0% \(pass mark 80\.0%\), attempt 1$' "verdict fail and its score"
+out_has '^  checks:      1 of 2 passed$' "one of two checks passed"
+out_has '^    fail   The config is fixed$' "the failed check by its title"
+out_has '^  hints:       none taken$' "no hints"
+out_has '^  valid until: not applicable \(not a pass\)$' "no validity for a fail"
+out_has '^  credential:  none \(only a pass carries one\)$' "and no credential"
+
+# --json: the same facts, one object
+expect_exit 0 "show --json" "$LABRUN" show "$T/pass.ev" -p "$T/issuer.pub" --json
+cp "$OUT" "$T/pass.json"
+check "--json: one object with the facts" python3 - "$T/pass.json" "$T/pass.ev" "$pseudo" "$until" <<'PY'
+import hashlib, json, sys
+j = json.load(open(sys.argv[1]))
+ev, pseudo, until = sys.argv[2:5]
+want = {
+    "valid": True, "file": ev, "kind": "evidence", "verdict": "pass", "score": "90.0",
+    "pass_mark": "80.0", "attempt": 1, "hints_cost": "10.0", "valid_until": until,
+    "standing": "current", "error": None, "renews": None, "regraded_from": None,
+    "rests_on": None,
+    "digest": "sha256:" + hashlib.sha256(open(ev, "rb").read()).hexdigest(),
+}
+for k, v in want.items():
+    assert j[k] == v, (k, j[k], v)
+assert j["holder"] == {"pseudonym": pseudo, "identifiers": []}, j["holder"]
+assert j["achievement"] == {"kind": "scenario", "id": "t-basic", "version": "1.0.0",
+    "title": "A config file with a typo", "level": "foundation",
+    "competencies": ["testing"]}, j["achievement"]
+assert [(c["id"], c["title"], c["status"], c["kind"], c["carried"]) for c in j["checks"]] == [
+    ("config-fixed", "The config is fixed", "pass", "remediation", False),
+    ("cause-named", "The cause is named", "pass", "knowledge", False)], j["checks"]
+assert [(h["hint"], h["cost"]) for h in j["hints"]] == [(1, "10.0")], j["hints"]
+t = j["time"]
+assert t["time_limit_s"] == 60 and t["time_factor_pct"] == 100 and t["ended_by"] == "exit", t
+assert 0 <= t["duration_s"] <= 60, t
+assert len(j["issuer_key"]) == 16 and j["issuer"] is None and j["contents"] is None
+PY
+expect_exit 0 "show --json --at past the expiry" "$LABRUN" show "$T/pass.ev" -p "$T/issuer.pub" --json --at 2099-01-01
+check "... standing expired, at as given" python3 -c '
+import json, sys; j = json.load(open(sys.argv[1]))
+assert j["standing"] == "expired" and j["at"] == "2099-01-01T00:00:00Z", j' "$OUT"
+expect_exit 0 "show --json of the fail" "$LABRUN" show "$T/fail.ev" -p "$T/issuer.pub" --json
+check "... standing not a pass, no credential, no valid_until" python3 -c '
+import json, sys; j = json.load(open(sys.argv[1]))
+assert j["standing"] == "not a pass" and j["credential"] is None and j["valid_until"] is None, j
+assert j["verdict"] == "fail" and j["score"] == "40.0", j' "$OUT"
+
+# Refusals: one line naming the file and what is wrong.
+cp "$T/pass.ev" "$T/tampered.ev"
+python3 - "$T/tampered.ev" <<'PY'
+import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+i = b.find(b"A config file with a typo")
+b[i] ^= 0x20
+open(p, "wb").write(bytes(b))
+PY
+expect_exit 1 "a tampered evidence: refused (exit 1)" "$LABRUN" show "$T/tampered.ev" -p "$T/issuer.pub"
+err_has "^labrun show: $T/tampered.ev: " "... one line naming the file"
+[ "$(wc -l <"$ERR")" -eq 1 ] && pass "... one line" || fail "... one line ($(wc -l <"$ERR"))"
+[ ! -s "$OUT" ] && pass "... nothing on stdout" || fail "... nothing on stdout"
+expect_exit 1 "a tampered evidence with --json: exit 1" "$LABRUN" show "$T/tampered.ev" -p "$T/issuer.pub" --json
+check "... {\"valid\": false, \"error\": ...}" python3 -c '
+import json, sys; j = json.load(open(sys.argv[1]))
+assert j["valid"] is False and j["file"] == sys.argv[2] and j["error"], j' "$OUT" "$T/tampered.ev"
+expect_exit 1 "another issuer's key: refused" "$LABRUN" show "$T/pass.ev" -p "$T/other.pub"
+err_has "^labrun show: $T/pass.ev: .*not trusted" "... says the key does not match"
+
+# A grader's text reaches the terminal escaped, and a long title is cut
+# at 80 columns (whole in --json).
+make_scenario "$T/hostile" t-hostile
+long="A check title that goes on and on well past the width of any ordinary terminal line"
+sed -i "s/title = \"The cause is named\"/title = \"red \\\\27[31m title \\\\27]52;c;aGk=\\\\7\"/; s/title = \"The config is fixed\"/title = \"$long\"/" \
+	"$T/hostile/grader/grade.lua"
+session "$T/hostile" "$T/hostile/solutions/reference.sh" "$T/hostile.ev"
+if [ "$rc" -ne 0 ]; then
+	fail "a session with hostile check titles (exit $rc)"
+else
+	expect_exit 0 "show the hostile evidence" "$LABRUN" show "$T/hostile.ev" -p "$T/issuer.pub"
+	sed 's/^/# /' "$OUT"
+	screen_ok "hostile titles"
+	# (the grader makes control characters '?' before labrun sees them)
+	out_has '^    pass   red \?\[31m title \?\]52;c;aGk=\?$' "the title as the grader left it"
+	out_has '^    pass   A check title that goes on .*\.\.\.$' "a long title is cut with ..."
+	expect_exit 0 "... --json" "$LABRUN" show "$T/hostile.ev" -p "$T/issuer.pub" --json
+	check "... --json has the whole title" python3 -c '
+import json, sys; j = json.load(open(sys.argv[1]))
+assert j["checks"][0]["title"] == sys.argv[2], j["checks"][0]' "$OUT" "$long"
+	grep -q $'\x1b' "$OUT" && fail "... --json: no escape byte" || pass "... --json: no escape byte"
+fi
+
+# A file name with an escape in it (the file is shown by its name):
+# printed as text, never sent to the terminal.
+esc_name="$T/$(printf 'x\033]0;owned\007')y.ev"
+cp "$T/pass.ev" "$esc_name"
+expect_exit 0 "a file named with an escape sequence" "$LABRUN" show "$esc_name" -p "$T/issuer.pub"
+screen_ok "a file named with an escape sequence"
+out_has '/x\\x1b\]0;owned\\x07y\.ev: valid evidence' "its name is printed escaped"
+
+# A regrade names what it regrades.
+"$LABRUN" pack "$T/sc" -s "$T/author.key" -o "$T/sc.lab" --runs 2 >/dev/null 2>&1 || fail "pack"
+run "$LABRUN" run "$T/sc.lab" --trust "$T/author.pub" --key "$T/issuer.key" \
+	--candidate mallory --script "$T/sc/solutions/reference.sh" -o "$T/packed.ev"
+[ "$rc" -eq 0 ] && pass "a passing session of the bundle" || fail "a passing session of the bundle (exit $rc)"
+run "$LABRUN" regrade "$T/packed.ev" --with "$T/sc.lab" --trust "$T/author.pub" \
+	--key "$T/issuer.key" -o "$T/regraded.ev"
+[ "$rc" -eq 0 ] && pass "its regrade" || fail "its regrade (exit $rc)"
+old=$(sha256sum "$T/packed.ev" | cut -c1-20)
+expect_exit 0 "show the regrade" "$LABRUN" show "$T/regraded.ev" -p "$T/issuer.pub"
+sed 's/^/# /' "$OUT"
+screen_ok "a regrade"
+out_has "^  regraded:    from pass 100\.0%, sha256:$old" "it names the evidence it regraded"
+
+done_testing

@@ -19,6 +19,7 @@
 #include "base/termsafe.h"
 #include "base/utf8.h"
 #include "base/util.h"
+#include "runner/credential.h"
 #include "runner/evidence.h"
 #include "runner/recert.h"
 #include "runner/show.h"
@@ -264,6 +265,10 @@ static json_t *time_of(const json_t *man, int *bad)
 	return o;
 }
 
+static int member_credential(const char *path, const struct tar_list *l,
+			     const struct sign_pub *issuer, json_t *f,
+			     struct err *e);
+
 /* The facts of a verified evidence file into f. */
 static int evidence_facts(const char *path, const struct sign_pub *issuer,
 			  int64_t at_s, json_t *f, struct err *e)
@@ -335,7 +340,11 @@ static int evidence_facts(const char *path, const struct sign_pub *issuer,
 	put(&bad, f, "credential", json_null());
 	put(&bad, f, "replaces", json_null());
 	put(&bad, f, "rests_on", json_null());
-	rc = bad ? err_set(e, ERR_HOST, "out of memory") : 0;
+	if (bad) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	rc = member_credential(path, &l, issuer, f, e);
 out:
 	json_decref(man);
 	json_decref(res);
@@ -343,17 +352,161 @@ out:
 	return rc;
 }
 
-/* Until the credential layer (runner/credential.c) is in: a credential
- * file is refused as one this labrun cannot check. */
+/* ---- credentials ------------------------------------------------------- */
+
+/* ID of an achievement id "urn:labrun:scenario:ID:VERSION" (or
+ * urn:labrun:program:), as the scenario or program names itself. */
+static void achievement_id(const char *urn, const char *version, char out[256])
+{
+	static const char *const prefix[] = {"urn:labrun:scenario:",
+					     "urn:labrun:program:"};
+	const char *p = urn;
+	size_t i, n, v = strlen(version);
+
+	for (i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
+		if (!strncmp(urn, prefix[i], strlen(prefix[i])))
+			p = urn + strlen(prefix[i]);
+	n = strlen(p);
+	if (v && n > v + 1 && p[n - v - 1] == ':' && !strcmp(p + n - v, version))
+		n -= v + 1;
+	snprintf(out, 256, "%.*s", (int)n, p);
+}
+
+static json_t *strings(char *const *v, size_t n, int *bad)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (!a)
+		*bad = 1;
+	for (i = 0; i < n; i++)
+		push(bad, a, jstr(v[i], bad));
+	return a;
+}
+
+/* The pass mark a scenario credential states: its score result
+ * description's requiredValue. */
+static const char *required_value(const json_t *doc)
+{
+	const json_t *x;
+	size_t i;
+
+	json_array_foreach(jget(doc, "credentialSubject.achievement.resultDescription"), i, x) {
+		const char *id = sget(x, "id");
+
+		if (id && !strcmp(id, "urn:labrun:result:score"))
+			return sget(x, "requiredValue");
+	}
+	return NULL;
+}
+
+/* rests_on: a program credential's evidence entries for the attempts and
+ * the credentials it was awarded for, {"id", "genre", "name"} each. */
+static json_t *rests_on_of(const json_t *doc, int *bad)
+{
+	json_t *a = json_array(), *x, *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "evidence"), i, x) {
+		const char *genre = sget(x, "genre");
+
+		if (!genre || (strcmp(genre, "labrun evidence") && strcmp(genre, "credential")))
+			continue;
+		o = json_object();
+		put(bad, o, "id", jstr(sget(x, "id"), bad));
+		put(bad, o, "genre", jstr(genre, bad));
+		put(bad, o, "name", jstr(sget(x, "name"), bad));
+		push(bad, a, o);
+	}
+	return a;
+}
+
+static void cred_facts(const struct cred *c, const struct sign_pub *issuer,
+		       int64_t at_s, json_t *f, int *bad)
+{
+	int program = !strcmp(c->kind, "program");
+	const char *types[CRED_MAX_IDS];
+	char id[256], keyid[17];
+	size_t i;
+
+	for (i = 0; i < c->nids && i < CRED_MAX_IDS; i++)
+		types[i] = c->ids[i].type;
+	achievement_id(c->achievement, c->achievement_version, id);
+	sign_keyid_hex(issuer, keyid);
+	put(bad, f, "kind", json_string("credential"));
+	put(bad, f, "digest", json_null());
+	put(bad, f, "issuer_key", jstr(keyid, bad));
+	put(bad, f, "issuer", jstr(c->issuer, bad));
+	put(bad, f, "holder", holder_of(c->subject, types, i, bad));
+	put(bad, f, "achievement",
+	    achievement_of(c->kind, id, c->achievement_version, c->achievement_name,
+			   c->level, strings(c->competencies, c->ncompetencies, bad),
+			   bad));
+	/* only a pass is issued a scenario credential */
+	put(bad, f, "verdict", program ? json_null() : json_string("pass"));
+	put(bad, f, "score", jstr(c->score[0] ? c->score : NULL, bad));
+	put(bad, f, "pass_mark", jstr(program ? NULL : required_value(c->doc), bad));
+	put(bad, f, "attempt", json_null());
+	put(bad, f, "error", json_null());
+	put(bad, f, "checks", json_null());
+	put(bad, f, "hints", json_null());
+	put(bad, f, "hints_cost", json_null());
+	put(bad, f, "time", json_null());
+	put(bad, f, "issued", jstr(c->valid_from, bad));
+	put(bad, f, "valid_until", jstr(c->valid_until[0] ? c->valid_until : NULL, bad));
+	put(bad, f, "standing",
+	    jstr(standing(c->valid_from, c->valid_until[0] ? c->valid_until : NULL,
+			  1, at_s),
+		 bad));
+	put(bad, f, "renews", json_null());
+	put(bad, f, "regraded_from", json_null());
+	put(bad, f, "credential", jstr(c->id, bad));
+	put(bad, f, "replaces", jstr(c->replaces[0] ? c->replaces : NULL, bad));
+	put(bad, f, "contents", jstr(c->contents[0] ? c->contents : NULL, bad));
+	put(bad, f, "rests_on", program ? rests_on_of(c->doc, bad) : json_null());
+}
+
+/* The facts of a credential file verified against the pinned key. */
 static int credential_facts(const char *path, const struct sign_pub *issuer,
 			    int64_t at_s, json_t *f, struct err *e)
 {
-	(void)issuer;
-	(void)at_s;
-	(void)f;
-	return err_set(e, ERR_REFUSED,
-		       "%s: a JSON file, not evidence; this labrun cannot check credentials",
-		       path);
+	struct buf text = BUF_INIT;
+	struct cred c;
+	int bad = 0;
+
+	if (read_file_bounded(path, CRED_MAX_BYTES, &text, e) < 0)
+		return -1;
+	if (cred_read(text.data, text.len, path, issuer, 1, &c, e) < 0) {
+		buf_release(&text);
+		return -1;
+	}
+	buf_release(&text);
+	cred_facts(&c, issuer, at_s, f, &bad);
+	cred_release(&c);
+	return bad ? err_set(e, ERR_HOST, "out of memory") : 0;
+}
+
+/* A passing evidence's credential.json: its id, what it replaces and what
+ * it binds to.  evidence.c has checked it against the other members. */
+static int member_credential(const char *path, const struct tar_list *l,
+			     const struct sign_pub *issuer, json_t *f,
+			     struct err *e)
+{
+	const struct tar_entry *m = tar_list_find(l, CRED_MEMBER);
+	struct cred c;
+	int bad = 0;
+
+	if (!m)
+		return 0;
+	if (cred_read(m->data, m->len, CRED_MEMBER, issuer, 1, &c, e) < 0) {
+		err_wrap(e, "%s", path);
+		return -1;
+	}
+	put(&bad, f, "credential", jstr(c.id, &bad));
+	put(&bad, f, "replaces", jstr(c.replaces[0] ? c.replaces : NULL, &bad));
+	put(&bad, f, "contents", jstr(c.contents[0] ? c.contents : NULL, &bad));
+	cred_release(&c);
+	return bad ? err_set(e, ERR_HOST, "out of memory") : 0;
 }
 
 /* ---- the text ---------------------------------------------------------- */
@@ -538,7 +691,7 @@ static int text_validity(const json_t *f, int64_t at_s, int at_given,
 			return -1;
 		return line(out, e, "  NOT YET VALID%s%s: valid from %s",
 			    at_given ? " at " : "", at_given ? at : "",
-			    or(sget(f, "valid_from"), "?"));
+			    or(sget(f, "issued"), "?"));
 	}
 	if (!until)
 		return line(out, e, "  valid until: no end date (current)");
@@ -627,7 +780,7 @@ static int write_text(const json_t *f, int64_t at_s, int at_given,
 		if (text_evidence_result(f, out, e) < 0)
 			return -1;
 	} else if (score &&
-		   line(out, e, "  result:      %s, score %s%% (pass mark %s%%)",
+		   line(out, e, "  verdict:     %s, score %s%% (pass mark %s%%)",
 			or(sget(f, "verdict"), "?"), score,
 			or(sget(f, "pass_mark"), "?")) < 0) {
 		return -1;

@@ -170,6 +170,84 @@ expect_exit 0 "a file named with an escape sequence" "$LABRUN" show "$esc_name" 
 screen_ok "a file named with an escape sequence"
 out_has '/x\\x1b\]0;owned\\x07y\.ev: valid evidence' "its name is printed escaped"
 
+# A credential: the passing evidence's credential.json, shown by itself
+# (checked by its eddsa-jcs-2022 proof against -p), and named by the
+# evidence it came in.
+if member "$T/pass.ev" credential.json >"$T/cred.json" 2>/dev/null && [ -s "$T/cred.json" ]; then
+	cred_id=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$T/cred.json")
+	expect_exit 0 "show the passing evidence: its credential" "$LABRUN" show "$T/pass.ev" -p "$T/issuer.pub" --json
+	check "... --json names the credential and what it binds to" python3 -c '
+import json, sys; j = json.load(open(sys.argv[1]))
+assert j["credential"] == sys.argv[2] and j["contents"].startswith("sha256:") and j["replaces"] is None, j' "$OUT" "$cred_id"
+	expect_exit 0 "show a credential file: exit 0" "$LABRUN" show "$T/cred.json" -p "$T/issuer.pub"
+	sed 's/^/# /' "$OUT"
+	screen_ok "a credential"
+	out_has "^$T/cred.json: valid credential, issuer key [0-9A-F]{16}$" "first line: a valid credential"
+	out_has "^  holder:      $pseudo$" "... the holder's pseudonym"
+	out_has '^  scenario:    t-basic 1\.0\.0, A config file with a typo$' "... the scenario"
+	out_has '^  level:       foundation; competencies: testing$' "... level and competencies"
+	out_has '^  verdict:     pass, score 90\.0% \(pass mark 80\.0%\)$' "... the score against the pass mark"
+	out_has "^  valid until: $until \(current, 36[56] days left\)$" "... valid until"
+	out_has "^  credential:  ${cred_id:0:60}" "... its id"
+	expect_exit 0 "... at a date past its validUntil" "$LABRUN" show "$T/cred.json" -p "$T/issuer.pub" --at 2099-01-01
+	out_has "^  valid until: $until \(EXPIRED [0-9]+ days before --at\)$" "... EXPIRED"
+	expect_exit 0 "... --json" "$LABRUN" show "$T/cred.json" -p "$T/issuer.pub" --json
+	check "... --json: the credential's facts" python3 - "$OUT" "$cred_id" "$pseudo" "$until" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+cid, pseudo, until = sys.argv[2:5]
+want = {"valid": True, "kind": "credential", "credential": cid, "verdict": "pass",
+        "score": "90.0", "pass_mark": "80.0", "valid_until": until, "standing": "current",
+        "checks": None, "hints": None, "time": None, "digest": None, "rests_on": None,
+        "replaces": None}
+for k, v in want.items():
+    assert j[k] == v, (k, j[k], v)
+assert j["holder"] == {"pseudonym": pseudo, "identifiers": []}, j["holder"]
+assert j["achievement"]["id"] == "t-basic" and j["achievement"]["kind"] == "scenario", j["achievement"]
+assert j["issuer"].startswith("did:key:z6Mk"), j["issuer"]
+PY
+	sed 's/"value": "90.0"/"value": "99.0"/' "$T/cred.json" >"$T/cred-tampered.json"
+	check "(the tampered copy differs)" sh -c "! cmp -s '$T/cred.json' '$T/cred-tampered.json'"
+	expect_exit 1 "a tampered credential: refused (exit 1)" "$LABRUN" show "$T/cred-tampered.json" -p "$T/issuer.pub"
+	err_has "^labrun show: $T/cred-tampered.json: .*changed after signing" "... one line naming the file and what is wrong"
+	[ "$(wc -l <"$ERR")" -eq 1 ] && pass "... one line" || fail "... one line ($(wc -l <"$ERR"))"
+	expect_exit 1 "a credential with another issuer's key: refused" "$LABRUN" show "$T/cred.json" -p "$T/other.pub"
+	err_has "^labrun show: $T/cred.json: .*not a pinned issuer key" "... says so"
+	expect_exit 1 "a credential, refused with --json" "$LABRUN" show "$T/cred-tampered.json" -p "$T/issuer.pub" --json
+	check "... valid false" python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["valid"] is False' "$OUT"
+else
+	skip "a credential file: this labrun's passing evidence carries no credential.json"
+fi
+printf '{"a": 1}\n' >"$T/not-a-credential.json"
+expect_exit 1 "a JSON file that is no credential: refused" "$LABRUN" show "$T/not-a-credential.json" -p "$T/issuer.pub"
+err_has "^labrun show: $T/not-a-credential.json: " "... naming the file"
+
+# A holder identifier (run --identifier): only its type is shown.
+if "$LABRUN" run --help | grep -q -- '--identifier'; then
+	run timeout -k 5 120 "$LABRUN" run "$T/sc" --key "$T/issuer.key" --candidate mallory \
+		--identifier emailAddress:mallory@example.org --script "$T/sc/solutions/reference.sh" -o "$T/id.ev"
+	[ "$rc" -eq 0 ] && pass "a passing session with an identifier" || fail "a passing session with an identifier (exit $rc)"
+	expect_exit 0 "show it" "$LABRUN" show "$T/id.ev" -p "$T/issuer.pub"
+	out_has "^  holder:      c-[0-9a-f]{16}, identifier: hashed \(emailAddress\)$" "the identifier's type, hashed"
+	check "... and never the identifier" sh -c "! grep -q mallory@ '$OUT'"
+	expect_exit 0 "... --json" "$LABRUN" show "$T/id.ev" -p "$T/issuer.pub" --json
+	check "... --json: the type only, no hash or salt" python3 -c '
+import json, sys; j = json.load(open(sys.argv[1]))
+assert j["holder"]["identifiers"] == [{"type": "emailAddress", "hashed": True}], j["holder"]
+assert "mallory@" not in open(sys.argv[1]).read() and "sha256$" not in open(sys.argv[1]).read()' "$OUT"
+	if member "$T/id.ev" credential.json >"$T/id-cred.json" 2>/dev/null && [ -s "$T/id-cred.json" ]; then
+		expect_exit 0 "its credential" "$LABRUN" show "$T/id-cred.json" -p "$T/issuer.pub"
+		out_has "^  holder:      c-[0-9a-f]{16}, identifier: hashed \(emailAddress\)$" "... the identifier's type, hashed"
+	else
+		skip "its credential: no credential.json in the evidence"
+	fi
+else
+	skip "a holder identifier: this labrun run has no --identifier"
+fi
+# A program credential (labrun award) is shown with what it rests on; no
+# labrun award here to issue one (a hand-made one would prove nothing).
+"$LABRUN" help award >/dev/null 2>&1 || skip "a program credential: no labrun award in this labrun"
+
 # A regrade names what it regrades.
 "$LABRUN" pack "$T/sc" -s "$T/author.key" -o "$T/sc.lab" --runs 2 >/dev/null 2>&1 || fail "pack"
 run "$LABRUN" run "$T/sc.lab" --trust "$T/author.pub" --key "$T/issuer.key" \

@@ -557,6 +557,62 @@ out:
 	return rc;
 }
 
+/* Where a continued value starts: under the values, past the labels. */
+#define SHOW_INDENT 15
+
+/* A value that may take up to max_lines lines: broken at spaces, each
+ * continuation indented SHOW_INDENT columns, and the last line cut as
+ * line() cuts.  The text is escaped first, so breaking it keeps the escapes
+ * whole (line() leaves clean text as it is). */
+static int wrapped(struct buf *out, struct err *e, int max_lines,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int wrapped(struct buf *out, struct err *e, int max_lines,
+		   const char *fmt, ...)
+{
+	struct buf esc = BUF_INIT;
+	const char *p;
+	size_t left, i, cols, sp, n, avail;
+	va_list ap;
+	char *s = NULL;
+	int len, nline, rc = -1, indent;
+
+	va_start(ap, fmt);
+	len = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return err_set(e, ERR_HOST, "out of memory");
+	for (i = 0; i < (size_t)len; i++)
+		if (s[i] == '\n' || s[i] == '\t')
+			s[i] = ' ';
+	if (termsafe_escape(s, (size_t)len, &esc, e) < 0)
+		goto out;
+	p = esc.data ? (const char *)esc.data : "";
+	left = esc.len;
+	for (nline = 1;; nline++) {
+		indent = nline > 1 ? SHOW_INDENT : 0;
+		avail = SHOW_WIDTH - (size_t)indent;
+		for (i = 0, cols = 0, sp = 0; i < left && cols < avail; i += n, cols++) {
+			n = utf8_seq_len((const unsigned char *)p + i, left - i);
+			if (!n)
+				n = 1;
+			if (p[i] == ' ' && (nline > 1 || cols > SHOW_INDENT))
+				sp = i;
+		}
+		if (i >= left || nline >= max_lines || !sp) {
+			rc = line(out, e, "%*s%.*s", indent, "", (int)left, p);
+			break;
+		}
+		if (line(out, e, "%*s%.*s", indent, "", (int)sp, p) < 0)
+			goto out;
+		p += sp + 1;
+		left -= sp + 1;
+	}
+out:
+	free(s);
+	buf_release(&esc);
+	return rc;
+}
+
 /* "a, b, c" of an array of strings, into b (empty). */
 static int joined(const json_t *a, struct buf *b, struct err *e)
 {
@@ -606,10 +662,10 @@ static int text_achievement(const json_t *f, struct buf *out, struct err *e)
 		buf_release(&comp);
 		return -1;
 	}
-	rc = line(out, e, "  %s %s %s, %s", program ? "program:    " : "scenario:   ",
-		  or(sget(a, "id"), "?"), or(sget(a, "version"), "?"),
-		  or(sget(a, "title"), "?")) < 0 ||
-	     line(out, e, "  level:       %s%s%s", or(sget(a, "level"), "?"),
+	rc = wrapped(out, e, 3, "  %s %s %s, %s", program ? "program:    " : "scenario:   ",
+		     or(sget(a, "id"), "?"), or(sget(a, "version"), "?"),
+		     or(sget(a, "title"), "?")) < 0 ||
+	     wrapped(out, e, 2, "  level:       %s%s%s", or(sget(a, "level"), "?"),
 		  comp.len > 1 ? "; competencies: " : "",
 		  comp.len > 1 ? (const char *)comp.data : "") < 0 ? -1 : 0;
 	buf_release(&comp);
@@ -632,7 +688,7 @@ static int text_checks(const json_t *f, struct buf *out, struct err *e)
 	json_array_foreach((json_t *)checks, i, c) {
 		const char *title = sget(c, "title");
 
-		if (line(out, e, "    %-5s  %s%s", or(sget(c, "status"), "?"),
+		if (line(out, e, "    %-5s %s%s", or(sget(c, "status"), "?"),
 			 title && *title ? title : or(sget(c, "id"), "?"),
 			 json_is_true(json_object_get(c, "carried")) ? " (carried)" : "") < 0)
 			return -1;
@@ -762,6 +818,40 @@ static int text_evidence_result(const json_t *f, struct buf *out, struct err *e)
 	return 0;
 }
 
+/* The file's name for the first line: escaped, and when long its end
+ * ("...renewed/ee0562575ef07575.ev"), the part that tells files apart. */
+#define SHOW_PATH_COLS 50
+static int path_shown(const char *path, struct buf *out, struct err *e)
+{
+	struct buf esc = BUF_INIT;
+	size_t i, n, cols = 0, from = 0;
+	size_t *starts = NULL;
+	int rc = -1;
+
+	if (termsafe_escape(path, strlen(path), &esc, e) < 0)
+		goto out;
+	starts = calloc(esc.len + 1, sizeof *starts);
+	if (!starts) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < esc.len; i += n) {
+		n = utf8_seq_len(esc.data + i, esc.len - i);
+		if (!n)
+			n = 1;
+		starts[cols++] = i;
+	}
+	if (cols > SHOW_PATH_COLS)
+		from = starts[cols - (SHOW_PATH_COLS - 3)];
+	rc = buf_puts(out, from ? "..." : "", e) < 0 ||
+	     buf_append(out, esc.data ? esc.data + from : (void *)"", esc.len - from, e) < 0 ||
+	     buf_puts(out, "", e) < 0 ? -1 : 0;
+out:
+	free(starts);
+	buf_release(&esc);
+	return rc;
+}
+
 static int write_text(const json_t *f, int64_t at_s, int at_given,
 		      struct buf *out, struct err *e)
 {
@@ -769,12 +859,18 @@ static int write_text(const json_t *f, int64_t at_s, int at_given,
 	int evidence = !strcmp(kind, "evidence");
 	const char *cred = sget(f, "credential");
 	const char *score = sget(f, "score");
+	const char *issuer = sget(f, "issuer");
+	struct buf name = BUF_INIT;
+	int rc;
 
-	if (line(out, e, "%s: valid %s, issuer key %s", or(sget(f, "file"), "?"),
-		 evidence ? "evidence" : !strcmp(or(sget(f, "achievement.kind"), ""), "program")
-					 ? "program credential" : "credential",
-		 or(sget(f, "issuer_key"), "?")) < 0 ||
-	    text_holder(f, out, e) < 0 || text_achievement(f, out, e) < 0)
+	if (path_shown(or(sget(f, "file"), "?"), &name, e) < 0)
+		return -1;
+	rc = line(out, e, "%s: valid %s", (const char *)name.data,
+		  evidence ? "evidence"
+		  : !strcmp(or(sget(f, "achievement.kind"), ""), "program")
+			  ? "program credential" : "credential");
+	buf_release(&name);
+	if (rc < 0 || text_holder(f, out, e) < 0 || text_achievement(f, out, e) < 0)
 		return -1;
 	if (evidence) {
 		if (text_evidence_result(f, out, e) < 0)
@@ -791,12 +887,15 @@ static int write_text(const json_t *f, int64_t at_s, int at_given,
 	    text_lineage(f, out, e) < 0)
 		return -1;
 	if (cred)
-		return line(out, e, "  credential:  %s", cred);
-	if (evidence)
-		return line(out, e, "  credential:  none%s",
-			    strcmp(or(sget(f, "verdict"), ""), "pass")
-				    ? " (only a pass carries one)" : "");
-	return 0;
+		rc = line(out, e, "  credential:  %s", cred);
+	else if (evidence)
+		rc = line(out, e, "  credential:  none%s",
+			  strcmp(or(sget(f, "verdict"), ""), "pass")
+				  ? " (only a pass carries one)" : "");
+	if (rc < 0)
+		return -1;
+	return line(out, e, "  signed by:   issuer key %s%s%s", or(sget(f, "issuer_key"), "?"),
+		    issuer ? ", " : "", issuer ? issuer : "");
 }
 
 /* ---- the command's work ------------------------------------------------ */

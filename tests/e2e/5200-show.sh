@@ -52,14 +52,15 @@ until=$(manifest_value "$T/pass.ev" valid_until)
 expect_exit 0 "show a passing evidence: exit 0" "$LABRUN" show "$T/pass.ev" -p "$T/issuer.pub"
 sed 's/^/# /' "$OUT"
 screen_ok "the passing evidence"
-out_has "^$T/pass.ev: valid evidence, issuer key [0-9A-F]{16}$" "first line: the file, valid, the issuer key"
+out_has "${T: -20}/pass.ev: valid evidence$" "first line: the file (its end, when long), valid"
+out_has "^  signed by:   issuer key [0-9A-F]{16}$" "last line: the issuer key"
 out_has "^  holder:      $pseudo$" "the holder's pseudonym (no identifier given)"
 out_has '^  scenario:    t-basic 1\.0\.0, A config file with a typo$' "the scenario: id, version, title"
 out_has '^  level:       foundation; competencies: testing$' "its level and competencies"
 out_has '^  verdict:     pass, score 90\.0% \(pass mark 80\.0%\), attempt 1$' "verdict and score against the pass mark"
 out_has '^  checks:      2 of 2 passed$' "the checks counted"
-out_has '^    pass   The config is fixed$' "each check by its title and status (1)"
-out_has '^    pass   The cause is named$' "each check by its title and status (2)"
+out_has '^    pass  The config is fixed$' "each check by its title and status (1)"
+out_has '^    pass  The cause is named$' "each check by its title and status (2)"
 out_has '^  hints:       1 taken \(#1\), 10\.0 points off the score$' "the hint taken and its cost"
 out_has '^  time taken:  [0-9]+s of 1m00s \(ended by exit\)$' "time taken against the limit"
 out_has "^  issued:      20[0-9-]+T[0-9:]+Z$" "when it was issued"
@@ -75,7 +76,7 @@ sed 's/^/# /' "$OUT"
 screen_ok "the failing evidence"
 out_has '^  verdict:     fail, score 40\.0% \(pass mark 80\.0%\), attempt 1$' "verdict fail and its score"
 out_has '^  checks:      1 of 2 passed$' "one of two checks passed"
-out_has '^    fail   The config is fixed$' "the failed check by its title"
+out_has '^    fail  The config is fixed$' "the failed check by its title"
 out_has '^  hints:       none taken$' "no hints"
 out_has '^  valid until: not applicable \(not a pass\)$' "no validity for a fail"
 out_has '^  credential:  none \(only a pass carries one\)$' "and no credential"
@@ -153,8 +154,8 @@ else
 	sed 's/^/# /' "$OUT"
 	screen_ok "hostile titles"
 	# (the grader makes control characters '?' before labrun sees them)
-	out_has '^    pass   red \?\[31m title \?\]52;c;aGk=\?$' "the title as the grader left it"
-	out_has '^    pass   A check title that goes on .*\.\.\.$' "a long title is cut with ..."
+	out_has '^    pass  red \?\[31m title \?\]52;c;aGk=\?$' "the title as the grader left it"
+	out_has '^    pass  A check title that goes on .*\.\.\.$' "a long title is cut with ..."
 	expect_exit 0 "... --json" "$LABRUN" show "$T/hostile.ev" -p "$T/issuer.pub" --json
 	check "... --json has the whole title" python3 -c '
 import json, sys; j = json.load(open(sys.argv[1]))
@@ -168,7 +169,7 @@ esc_name="$T/$(printf 'x\033]0;owned\007')y.ev"
 cp "$T/pass.ev" "$esc_name"
 expect_exit 0 "a file named with an escape sequence" "$LABRUN" show "$esc_name" -p "$T/issuer.pub"
 screen_ok "a file named with an escape sequence"
-out_has '/x\\x1b\]0;owned\\x07y\.ev: valid evidence' "its name is printed escaped"
+out_has '/x\\x1b\]0;owned\\x07y\.ev: valid evidence$' "its name is printed escaped"
 
 # A credential: the passing evidence's credential.json, shown by itself
 # (checked by its eddsa-jcs-2022 proof against -p), and named by the
@@ -182,7 +183,8 @@ assert j["credential"] == sys.argv[2] and j["contents"].startswith("sha256:") an
 	expect_exit 0 "show a credential file: exit 0" "$LABRUN" show "$T/cred.json" -p "$T/issuer.pub"
 	sed 's/^/# /' "$OUT"
 	screen_ok "a credential"
-	out_has "^$T/cred.json: valid credential, issuer key [0-9A-F]{16}$" "first line: a valid credential"
+	out_has "/cred.json: valid credential$" "first line: a valid credential"
+	out_has "^  signed by:   issuer key [0-9A-F]{16}, did:key:z6Mk" "... signed by the issuer key, its did:key"
 	out_has "^  holder:      $pseudo$" "... the holder's pseudonym"
 	out_has '^  scenario:    t-basic 1\.0\.0, A config file with a typo$' "... the scenario"
 	out_has '^  level:       foundation; competencies: testing$' "... level and competencies"
@@ -248,18 +250,67 @@ fi
 # labrun award here to issue one (a hand-made one would prove nothing).
 "$LABRUN" help award >/dev/null 2>&1 || skip "a program credential: no labrun award in this labrun"
 
-# A regrade names what it regrades.
-"$LABRUN" pack "$T/sc" -s "$T/author.key" -o "$T/sc.lab" --runs 2 >/dev/null 2>&1 || fail "pack"
-run "$LABRUN" run "$T/sc.lab" --trust "$T/author.pub" --key "$T/issuer.key" \
-	--candidate mallory --script "$T/sc/solutions/reference.sh" -o "$T/packed.ev"
+# A library scenario, as a typical screen: its long title wrapped under
+# the values, seven checks, all of it within 24 lines of 80 columns.
+session "$TOP/scenarios/policy-quarantine" "$TOP/scenarios/policy-quarantine/solutions/reference.sh" "$T/pq.ev"
+[ "$rc" -eq 0 ] && pass "a library scenario's reference passes" || fail "a library scenario's reference (exit $rc)"
+expect_exit 0 "show it" "$LABRUN" show "$T/pq.ev" -p "$T/issuer.pub"
+sed 's/^/# /' "$OUT"
+screen_ok "a library scenario"
+out_has '^  scenario:    policy-quarantine [0-9.]+, A policy deployment lets triage agents$' "the title starts beside the id"
+out_has '^               export customer data unreviewed: contain, roll back, audit$' "... and goes on under the values"
+out_has '^  checks:      7 of 7 passed$' "its seven checks"
+check "... each on its line" test "$(grep -c '^    pass  ' "$OUT")" -eq 7
+
+# A regrade names what it regrades; a renewal what it renews, and marks
+# the checks it carried over.
+mkdir -p "$T/bundles" "$T/ev"
+"$LABRUN" pack "$T/sc" -s "$T/author.key" -o "$T/bundles/t-basic.lab" --runs 2 >/dev/null 2>&1 || fail "pack"
+run "$LABRUN" run "$T/bundles/t-basic.lab" --trust "$T/author.pub" --key "$T/issuer.key" \
+	--candidate mallory --script "$T/sc/solutions/reference.sh" -o "$T/ev/packed.ev"
 [ "$rc" -eq 0 ] && pass "a passing session of the bundle" || fail "a passing session of the bundle (exit $rc)"
-run "$LABRUN" regrade "$T/packed.ev" --with "$T/sc.lab" --trust "$T/author.pub" \
+run "$LABRUN" regrade "$T/ev/packed.ev" --with "$T/bundles/t-basic.lab" --trust "$T/author.pub" \
 	--key "$T/issuer.key" -o "$T/regraded.ev"
 [ "$rc" -eq 0 ] && pass "its regrade" || fail "its regrade (exit $rc)"
-old=$(sha256sum "$T/packed.ev" | cut -c1-20)
+old=$(sha256sum "$T/ev/packed.ev" | cut -c1-20)
 expect_exit 0 "show the regrade" "$LABRUN" show "$T/regraded.ev" -p "$T/issuer.pub"
 sed 's/^/# /' "$OUT"
 screen_ok "a regrade"
 out_has "^  regraded:    from pass 100\.0%, sha256:$old" "it names the evidence it regraded"
+expect_exit 0 "... --json" "$LABRUN" show "$T/regraded.ev" -p "$T/issuer.pub" --json
+check "... regraded_from in --json" python3 -c '
+import json, sys; j = json.load(open(sys.argv[1]))
+assert j["regraded_from"] == {"digest": "sha256:" + sys.argv[2], "verdict": "pass", "score": "100.0"}, j["regraded_from"]' \
+	"$OUT" "$(sha256sum "$T/ev/packed.ev" | cut -d' ' -f1)"
+
+packed_until=$(manifest_value "$T/ev/packed.ev" valid_until)
+soon=$(date -u -d "${packed_until%%T*} - 10 days" +%Y-%m-%d)
+run "$LABRUN" recert plan --evidence "$T/ev" --bundles "$T/bundles" --trust "$T/author.pub" \
+	-p "$T/issuer.pub" -o "$T/jobs" --now "$soon"
+[ "$rc" -eq 0 ] && pass "recert plan: the pass is expiring" || fail "recert plan (exit $rc)"
+run "$LABRUN" batch "$T/jobs" -o "$T/renewed" --trust "$T/author.pub" --key "$T/issuer.key"
+[ "$rc" -eq 0 ] && pass "batch renews it" || fail "batch (exit $rc)"
+renewal=$(ls "$T"/renewed/*.ev 2>/dev/null | head -1)
+if [ -z "$renewal" ]; then
+	fail "a renewal to show"
+else
+	expect_exit 0 "show the renewal" "$LABRUN" show "$renewal" -p "$T/issuer.pub"
+	sed 's/^/# /' "$OUT"
+	screen_ok "a renewal"
+	if [ ${#renewal} -gt 50 ]; then
+		out_has "^\.\.\..{44}/renewed/[0-9a-f]{16}\.ev: valid evidence$" "a long file name: its end, after ..."
+	fi
+	out_has "^  renews:      evidence issued $(manifest_value "$T/ev/packed.ev" issued), sha256:${old:0:16}" \
+		"it names the evidence it renews"
+	out_has '^  checks:      2 of 2 passed, some carried from the renewed evidence$' "the checks say some were carried"
+	out_has '^    pass  The cause is named \(carried\)$' "the knowledge check is marked carried"
+	out_has '^    pass  The config is fixed$' "the remediation, judged again, is not"
+	expect_exit 0 "... --json" "$LABRUN" show "$renewal" -p "$T/issuer.pub" --json
+	check "... renews and carried in --json" python3 -c '
+import json, sys; j = json.load(open(sys.argv[1]))
+assert j["renews"]["digest"] == "sha256:" + sys.argv[2], j["renews"]
+assert [c["carried"] for c in j["checks"]] == [False, True], j["checks"]' \
+		"$OUT" "$(sha256sum "$T/ev/packed.ev" | cut -d' ' -f1)"
+fi
 
 done_testing

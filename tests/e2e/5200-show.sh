@@ -108,7 +108,9 @@ assert [(h["hint"], h["cost"]) for h in j["hints"]] == [(1, "10.0")], j["hints"]
 t = j["time"]
 assert t["time_limit_s"] == 60 and t["time_factor_pct"] == 100 and t["ended_by"] == "exit", t
 assert 0 <= t["duration_s"] <= 60, t
-assert len(j["issuer_key"]) == 16 and j["issuer"] is None and j["contents"] is None
+assert len(j["issuer_key"]) == 16 and j["issuer"] is None
+# the contents a credential binds to, when the evidence carries one
+assert (j["contents"] is None) == (j["credential"] is None), (j["contents"], j["credential"])
 PY
 expect_exit 0 "show --json --at past the expiry" "$LABRUN" show "$T/pass.ev" -p "$T/issuer.pub" --json --at 2099-01-01
 check "... standing expired, at as given" python3 -c '
@@ -277,6 +279,8 @@ expect_exit 0 "show the regrade" "$LABRUN" show "$T/regraded.ev" -p "$T/issuer.p
 sed 's/^/# /' "$OUT"
 screen_ok "a regrade"
 out_has "^  regraded:    from pass 100\.0%, sha256:$old" "it names the evidence it regraded"
+packed_cred=$(member "$T/ev/packed.ev" credential.json | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+out_has "^  replaces:    ${packed_cred:0:60}" "... and the credential its new one replaces"
 expect_exit 0 "... --json" "$LABRUN" show "$T/regraded.ev" -p "$T/issuer.pub" --json
 check "... regraded_from in --json" python3 -c '
 import json, sys; j = json.load(open(sys.argv[1]))
@@ -302,6 +306,7 @@ else
 	fi
 	out_has "^  renews:      evidence issued $(manifest_value "$T/ev/packed.ev" issued), sha256:${old:0:16}" \
 		"it names the evidence it renews"
+	out_has "^  replaces:    ${packed_cred:0:60}" "... and the credential its new one replaces"
 	out_has '^  checks:      2 of 2 passed, some carried from the renewed evidence$' "the checks say some were carried"
 	out_has '^    pass  The cause is named \(carried\)$' "the knowledge check is marked carried"
 	out_has '^    pass  The config is fixed$' "the remediation, judged again, is not"
@@ -309,8 +314,9 @@ else
 	check "... renews and carried in --json" python3 -c '
 import json, sys; j = json.load(open(sys.argv[1]))
 assert j["renews"]["digest"] == "sha256:" + sys.argv[2], j["renews"]
-assert [c["carried"] for c in j["checks"]] == [False, True], j["checks"]' \
-		"$OUT" "$(sha256sum "$T/ev/packed.ev" | cut -d' ' -f1)"
+assert [c["carried"] for c in j["checks"]] == [False, True], j["checks"]
+assert j["replaces"] == sys.argv[3] and j["credential"] not in (None, sys.argv[3]), j' \
+		"$OUT" "$(sha256sum "$T/ev/packed.ev" | cut -d' ' -f1)" "$packed_cred"
 fi
 
 done_testing

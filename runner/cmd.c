@@ -22,7 +22,7 @@ extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_run[], usage_take[], usage_verify[], usage_doctor[],
 	usage_sessions[], usage_end[], usage_exam[], usage_selftest[],
 	usage_regrade[], usage_recert[], usage_batch[], usage_spool[],
-	usage_new[], usage_shell[], usage_show[];
+	usage_new[], usage_shell[], usage_show[], usage_award[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -72,6 +72,10 @@ const struct cmd labrun_cmds[] = {
 	{"batch", cmd_batch, CMD_CONFIG | CMD_TRUST | CMD_ISSUER_KEY | CMD_STOP,
 	 "run a recertification job list, or one shard of it, idempotently",
 	 usage_batch},
+	/* its own keys: award, --check and --sign need different ones */
+	{"award", cmd_award, 0,
+	 "issue a program's credential on a holder's evidence (ladders)",
+	 usage_award},
 	{"sessions", cmd_sessions, CMD_CONFIG,
 	 "list the sessions running on this host", usage_sessions},
 	{"end", cmd_end, CMD_CONFIG,

@@ -665,7 +665,7 @@ static int text_achievement(const json_t *f, struct buf *out, struct err *e)
 	rc = wrapped(out, e, 3, "  %s %s %s, %s", program ? "program:    " : "scenario:   ",
 		     or(sget(a, "id"), "?"), or(sget(a, "version"), "?"),
 		     or(sget(a, "title"), "?")) < 0 ||
-	     wrapped(out, e, 2, "  level:       %s%s%s", or(sget(a, "level"), "?"),
+	     wrapped(out, e, 3, "  level:       %s%s%s", or(sget(a, "level"), "?"),
 		  comp.len > 1 ? "; competencies: " : "",
 		  comp.len > 1 ? (const char *)comp.data : "") < 0 ? -1 : 0;
 	buf_release(&comp);
@@ -787,17 +787,24 @@ static int text_lineage(const json_t *f, struct buf *out, struct err *e)
 static int text_rests_on(const json_t *f, struct buf *out, struct err *e)
 {
 	const json_t *a = json_object_get(f, "rests_on"), *p;
-	size_t i;
+	size_t i, attempts = 0, creds = 0;
 
 	if (!json_is_array(a))
 		return 0;
-	if (line(out, e, "  rests on:    %zu piece%s of evidence and credentials",
-		 json_array_size(a), json_array_size(a) == 1 ? "" : "s") < 0)
+	json_array_foreach((json_t *)a, i, p) {
+		if (!strcmp(or(sget(p, "genre"), ""), "credential"))
+			creds++;
+		else
+			attempts++;
+	}
+	if (line(out, e, "  rests on:    %zu attempt%s and %zu credential%s", attempts,
+		 attempts == 1 ? "" : "s", creds, creds == 1 ? "" : "s") < 0)
 		return -1;
 	json_array_foreach((json_t *)a, i, p) {
 		const char *name = sget(p, "name");
 
-		if (line(out, e, "    %-10s  %s", or(sget(p, "genre"), "?"),
+		if (line(out, e, "    %-10s  %s",
+			 !strcmp(or(sget(p, "genre"), ""), "credential") ? "credential" : "attempt",
 			 name && *name ? name : or(sget(p, "id"), "?")) < 0)
 			return -1;
 	}

@@ -2,9 +2,11 @@
 # 5200-show: `labrun show FILE -p ISSUER_PUB`: what a passing and a failing
 # evidence say, on one screen (24 lines, 80 columns at most), the same
 # facts as one JSON object (--json, read by python3), expiry judged now or
-# at --at, a regrade's lineage, text from a grader escaped for the
-# terminal, and refusals: a tampered file, another issuer's key, no -p.
-# A credential file (an evidence's credential.json) is shown the same way.
+# at --at, a regrade's and a renewal's lineage (carried checks, the
+# credential replaced), a hashed identifier shown by its type only, names
+# escaped for the terminal, and refusals: a tampered file, another issuer's
+# key, no -p.  Credential files (an evidence's credential.json, program
+# credentials from labrun award) are shown the same way.
 . "$(dirname "$0")/../lib.sh"
 
 expect_exit 0 "show --help exits 0" "$LABRUN" show --help
@@ -248,9 +250,73 @@ assert "mallory@" not in open(sys.argv[1]).read() and "sha256$" not in open(sys.
 else
 	skip "a holder identifier: this labrun run has no --identifier"
 fi
-# A program credential (labrun award) is shown with what it rests on; no
-# labrun award here to issue one (a hand-made one would prove nothing).
-"$LABRUN" help award >/dev/null 2>&1 || skip "a program credential: no labrun award in this labrun"
+# Program credentials (labrun award): the foundation program on two
+# passing attempts, the practitioner on a third and the foundation
+# credential; each shows the program, its level, the holder and what it
+# rests on.
+P=$TOP/scenarios/programs
+cp "$P/agent-ops-foundation.json" "$P/agent-ops-practitioner.json" "$T/"
+for p in foundation practitioner; do
+	"$LABRUN" award --sign "$T/agent-ops-$p.json" --key "$T/author.key" >/dev/null ||
+		fail "sign the $p program"
+done
+A=emailAddress:alice@example.org
+for s in policy-denials orchestration-fallback policy-quarantine; do
+	run timeout -k 5 120 "$LABRUN" run "$TOP/scenarios/$s" --key "$T/issuer.key" --candidate alice \
+		--identifier "$A" --script "$TOP/scenarios/$s/solutions/reference.sh" -o "$T/a-$s.ev"
+	[ "$rc" -eq 0 ] && pass "alice passes $s" || fail "alice passes $s (exit $rc)"
+done
+award() { # PROGRAM OUT PIECES...
+	local prog=$1 out=$2
+	shift 2
+	run "$LABRUN" award "$T/agent-ops-$prog.json" "$@" -o "$T/$out" --holder "$A" \
+		--trust "$T/author.pub" -p "$T/issuer.pub" --key "$T/issuer.key"
+}
+award foundation f.cred "$T/a-policy-denials.ev" "$T/a-orchestration-fallback.ev"
+[ "$rc" -eq 0 ] && pass "the foundation program awarded" || fail "the foundation program awarded (exit $rc)"
+award practitioner p.cred "$T/a-policy-quarantine.ev" "$T/f.cred"
+[ "$rc" -eq 0 ] && pass "the practitioner program awarded" || fail "the practitioner program awarded (exit $rc)"
+expect_exit 0 "show the foundation credential" "$LABRUN" show "$T/f.cred" -p "$T/issuer.pub"
+sed 's/^/# /' "$OUT"
+screen_ok "a program credential"
+out_has '/f\.cred: valid program credential$' "first line: a valid program credential"
+out_has '^  holder:      c-[0-9a-f]{16}, identifier: hashed \(emailAddress\)$' "the holder, and the identifier's type"
+out_has '^  program:     agent-ops-foundation 1\.0\.0, Agent Operations: Foundation$' "the program: id, version, name"
+out_has '^  level:       foundation; competencies: ' "its level and competencies"
+out_has '^  rests on:    2 attempts and 2 credentials$' "what it rests on, counted"
+out_has '^    attempt     policy-denials [0-9.]+, attempt 1, pass 100\.0%$' "... each attempt by its name (1)"
+out_has '^    attempt     orchestration-fallback [0-9.]+, attempt 1, pass 100\.0%$' "... each attempt by its name (2)"
+out_has '^    credential  Scenario credential: ' "... and each scenario credential"
+out_has '^  valid until: 20[0-9-]+T[0-9:]+Z \(current, [0-9]+ days left\)$' "its validity"
+check "... and never the identifier" sh -c "! grep -q alice@ '$OUT'"
+expect_exit 0 "show the practitioner credential" "$LABRUN" show "$T/p.cred" -p "$T/issuer.pub"
+sed 's/^/# /' "$OUT"
+screen_ok "a program credential on a program credential"
+out_has '^  program:     agent-ops-practitioner 1\.0\.0, Agent Operations: Practitioner$' "the program"
+out_has '^  rests on:    1 attempt and 2 credentials$' "what it rests on, counted"
+out_has '^    credential  Program credential: Agent Operations: Foundation' "... the foundation credential among them"
+expect_exit 0 "... --json" "$LABRUN" show "$T/p.cred" -p "$T/issuer.pub" --json
+check "... --json: the program, the holder, what it rests on" python3 - "$OUT" "$T/a-policy-quarantine.ev" "$T/f.cred" <<'PY'
+import hashlib, json, sys
+j = json.load(open(sys.argv[1]))
+f = json.load(open(sys.argv[3]))
+assert j["kind"] == "credential" and j["verdict"] is None and j["score"] is None, j
+assert j["checks"] is None and j["time"] is None and j["contents"] is None, j
+a = j["achievement"]
+assert a["kind"] == "program" and a["id"] == "agent-ops-practitioner" and a["version"] == "1.0.0", a
+assert a["level"] == "practitioner" and "change-management" in a["competencies"], a
+assert j["holder"]["identifiers"] == [{"type": "emailAddress", "hashed": True}], j["holder"]
+ev = "urn:labrun:evidence:sha256:" + hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
+ids = [(r["genre"], r["id"]) for r in j["rests_on"]]
+assert ("labrun evidence", ev) in ids, ids
+assert ("credential", f["id"]) in ids, ids
+assert j["credential"].startswith("urn:labrun:credential:sha256:") and j["standing"] == "current", j
+PY
+sed 's/"Agent Operations: Foundation"/"Agent Operations: Architect"/' "$T/f.cred" >"$T/f-tampered.cred"
+check "(the tampered copy differs)" sh -c "! cmp -s '$T/f.cred' '$T/f-tampered.cred'"
+expect_exit 1 "a tampered program credential: refused" "$LABRUN" show "$T/f-tampered.cred" -p "$T/issuer.pub"
+err_has "^labrun show: $T/f-tampered.cred: " "... one line naming the file"
+[ "$(wc -l <"$ERR")" -eq 1 ] && pass "... one line" || fail "... one line ($(wc -l <"$ERR"))"
 
 # A library scenario, as a typical screen: its long title wrapped under
 # the values, seven checks, all of it within 24 lines of 80 columns.

@@ -147,7 +147,7 @@ err_has "^labrun show: $T/pass.ev: .*not trusted" "... says the key does not mat
 # A grader's text reaches the terminal escaped, and a long title is cut
 # at 80 columns (whole in --json).
 make_scenario "$T/hostile" t-hostile
-long="A check title that goes on and on well past the width of any ordinary terminal line"
+long="A check title — ünïcödé — that goes on and on well past the width of any ordinary terminal line"
 sed -i "s/title = \"The cause is named\"/title = \"red \\\\27[31m title \\\\27]52;c;aGk=\\\\7\"/; s/title = \"The config is fixed\"/title = \"$long\"/" \
 	"$T/hostile/grader/grade.lua"
 session "$T/hostile" "$T/hostile/solutions/reference.sh" "$T/hostile.ev"
@@ -159,7 +159,11 @@ else
 	screen_ok "hostile titles"
 	# (the grader makes control characters '?' before labrun sees them)
 	out_has '^    pass  red \?\[31m title \?\]52;c;aGk=\?$' "the title as the grader left it"
-	out_has '^    pass  A check title that goes on .*\.\.\.$' "a long title is cut with ..."
+	out_has '^    pass  A check title — ünïcödé — that goes on .*\.\.\.$' "a long title is cut with ..."
+	check "... at 80 characters, not bytes" python3 -c '
+import sys
+l = [l.rstrip("\n") for l in open(sys.argv[1], encoding="utf-8") if l.startswith("    pass  A check title")]
+assert len(l) == 1 and len(l[0]) == 80, [len(x) for x in l]' "$OUT"
 	expect_exit 0 "... --json" "$LABRUN" show "$T/hostile.ev" -p "$T/issuer.pub" --json
 	check "... --json has the whole title" python3 -c '
 import json, sys; j = json.load(open(sys.argv[1]))

@@ -22,7 +22,7 @@ extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_run[], usage_take[], usage_verify[], usage_doctor[],
 	usage_sessions[], usage_end[], usage_exam[], usage_selftest[],
 	usage_regrade[], usage_recert[], usage_batch[], usage_spool[],
-	usage_new[], usage_shell[], usage_award[];
+	usage_new[], usage_shell[], usage_show[], usage_award[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -59,6 +59,10 @@ const struct cmd labrun_cmds[] = {
 	/* -p is verify's subject, and its refusal goes out as JSON too */
 	{"verify", cmd_verify, 0, "check an evidence bundle and say what it proves",
 	 usage_verify},
+	/* -p is show's subject too, as verify's */
+	{"show", cmd_show, 0,
+	 "show what an evidence file or a credential says, on one screen",
+	 usage_show},
 	{"regrade", cmd_regrade, CMD_TRUST | CMD_ISSUER_KEY,
 	 "grade stored evidence again with a newer bundle's grader",
 	 usage_regrade},

@@ -37,6 +37,7 @@
 #define CAUSES_SHOWN 8
 
 struct tspan {
+	char text[84];         /* as the candidate wrote it, cut to show */
 	char id[17];
 	int is_id;             /* 16 lowercase hex digits */
 	int found;             /* exported: a span of the file */
@@ -274,7 +275,15 @@ static long read_chain(struct tscan *sc, const struct tar_entry *t, char *why, s
 			break;
 		s = &sc->chain[sc->nchain++];
 		memset(s, 0, sizeof *s);
-		snprintf(s->id, sizeof s->id, "%s", id ? id : "(not a string)");
+		snprintf(s->id, sizeof s->id, "%s", id ? id : "");
+		if (!id)
+			snprintf(s->text, sizeof s->text, "(a JSON %s, not a string)",
+				 json_is_array(item) ? "list" : json_is_object(item) ? "object" :
+				 json_is_null(item) ? "null" : "number or boolean");
+		else if (strlen(id) >= sizeof s->text)
+			snprintf(s->text, sizeof s->text, "%.76s...", id);
+		else
+			snprintf(s->text, sizeof s->text, "%s", id);
 		for (k = 0; s->id[k]; k++)
 			if (s->id[k] >= 'A' && s->id[k] <= 'F')
 				s->id[k] = (char)(s->id[k] - 'A' + 'a');
@@ -368,7 +377,7 @@ static void chain_table(struct page *p, const struct tscan *sc, long listed)
 		ok += (unsigned)good;
 		page_putf(p, "<tr class=\"%s\"><td class=\"n\">%zu</td><td class=\"mono\">",
 			  good ? "match" : "mismatch", i + 1);
-		page_escs(p, s->id);
+		page_escs(p, s->text);
 		page_put(p, "</td><td>");
 		span_cell(p, s);
 		page_put(p, "</td><td>");

@@ -203,8 +203,7 @@ static long long int_at(const json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key));
 }
 
-/* thousandths as "2", "2.5", "0.125" */
-static void points(char out[32], long long th)
+void report_points(char out[32], long long th)
 {
 	int neg = th < 0;
 	long long a = neg ? -th : th;
@@ -232,6 +231,24 @@ static void offset(char out[32], long long ms)
 			 s % 60, ms % 1000);
 	else
 		snprintf(out, 32, "%lld:%02lld.%03lld", s / 60, s % 60, ms % 1000);
+}
+
+/* ms as "0.3 s", "41 s", "12 min 5 s", "2 h 3 min" */
+static void duration(char out[32], long long ms)
+{
+	long long s;
+
+	if (ms < 0)
+		ms = 0;
+	s = ms / 1000;
+	if (s < 10)
+		snprintf(out, 32, "%lld.%lld s", s, ms % 1000 / 100);
+	else if (s < 60)
+		snprintf(out, 32, "%lld s", s);
+	else if (s < 3600)
+		snprintf(out, 32, s % 60 ? "%lld min %lld s" : "%lld min", s / 60, s % 60);
+	else
+		snprintf(out, 32, "%lld h %lld min", s / 3600, s / 60 % 60);
 }
 
 /* ---- the page's parts ---- */
@@ -277,20 +294,22 @@ static const char page_css[] =
 	"color:var(--mute)}.ok{color:var(--pass);font-weight:700}"
 	".bad{color:var(--fail);font-weight:700}"
 	".chain{display:grid;grid-template-columns:1fr 1fr;gap:0 18px}"
-	"#player{max-width:1000px}footer{color:var(--mute);font-size:13px;"
+	"nav{margin-top:6px}nav a{color:#2556a8}#player{max-width:1000px}footer{color:var(--mute);font-size:13px;"
 	"margin-top:24px}";
 
+/* Starts the player, showing the last screen until it is played: the
+ * poster's time is the end of the recording as the player counts it, with
+ * each pause cut to idleTimeLimit. */
 static const char page_js[] =
 	"(function(){\n"
 	"var d=JSON.parse(document.getElementById('labrun-cast').textContent);\n"
 	"var el=document.getElementById('player');\n"
 	"if(!d.cast){return;}\n"
-	"var end=0,lines=d.cast.split('\\n');\n"
-	"for(var i=lines.length-1;i>0;i--){var m=/^\\[([0-9.]+),/.exec(lines[i]);"
-	"if(m){end=parseFloat(m[1]);break;}}\n"
-	"var s=Math.floor(end),poster='npt:'+Math.floor(s/60)+':'+(s%60);\n"
+	"var idle=2,end=0,prev=0,lines=d.cast.split('\\n');\n"
+	"for(var i=1;i<lines.length;i++){var m=/^\\[([0-9.]+),/.exec(lines[i]);"
+	"if(m){var t=parseFloat(m[1]);end+=Math.min(Math.max(t-prev,0),idle);prev=t;}}\n"
 	"window.labrunPlayer=AsciinemaPlayer.create({data:d.cast},el,"
-	"{fit:'width',idleTimeLimit:2,poster:poster,terminalFontSize:'14px'});\n"
+	"{fit:'width',idleTimeLimit:idle,poster:'npt:'+end.toFixed(3)});\n"
 	"})();\n";
 
 /* 'sha256-BASE64' of a script, for the policy. */
@@ -378,7 +397,7 @@ static void summary(struct page *p, const json_t *man, const json_t *res,
 	long long score = int_at(man, "score"), mark = int_at(man, "pass_mark");
 	const json_t *s = json_object_get(man, "session");
 	unsigned passed, total;
-	char buf[160];
+	char buf[200], took[32], limit[32];
 
 	checks_count(res, &passed, &total);
 	page_put(p, "<header><h1>");
@@ -389,7 +408,11 @@ static void summary(struct page *p, const json_t *man, const json_t *res,
 	page_escs(p, str_path(man, "scenario", "version"));
 	page_put(p, ", level ");
 	page_escs(p, str_path(man, "scenario", "level"));
-	page_put(p, "</p></header>\n<section id=\"verdict\"><div class=\"verdict\">");
+	page_put(p, "</p><nav class=\"sub\">on this page: <a href=\"#checks\">checks</a> "
+		 "&middot; <a href=\"#hints\">hints</a> &middot; <a href=\"#faults\">faults</a> "
+		 "&middot; <a href=\"#trace\">trace chain</a> &middot; <a href=\"#commands\">"
+		 "commands</a> &middot; <a href=\"#answers\">answers</a> &middot; <a href=\""
+		 "#replay\">terminal replay</a></nav></header>\n<section id=\"verdict\"><div class=\"verdict\">");
 	page_putf(p, "<span class=\"badge big %s\" id=\"verdict-text\">", verdict_class(v));
 	page_escs(p, v);
 	page_put(p, "</span><div class=\"score\">");
@@ -410,9 +433,11 @@ static void summary(struct page *p, const json_t *man, const json_t *res,
 	snprintf(buf, sizeof buf, "%lld", int_at(man, "attempt"));
 	fact(p, "attempt", buf);
 	fact(p, "mode", str_path(man, "produced_by", "mode"));
-	snprintf(buf, sizeof buf, "%s to %s (%lld s of %lld s allowed), ended by %s",
-		 str_at(s, "started"), str_at(s, "ended"), int_at(s, "duration_ms") / 1000,
-		 int_at(s, "time_limit_s"), str_at(s, "ended_by"));
+	duration(took, int_at(s, "duration_ms"));
+	duration(limit, int_at(s, "time_limit_s") * 1000);
+	snprintf(buf, sizeof buf, "%s to %s: %s of %s allowed, ended by %s",
+		 str_at(s, "started"), str_at(s, "ended"), took, limit,
+		 str_at(s, "ended_by"));
 	fact(p, "session", buf);
 	if (json_is_string(json_object_get(man, "error")))
 		fact(p, "error", str_at(man, "error"));
@@ -446,8 +471,8 @@ static void checks(struct page *p, const json_t *res)
 		const char *st = str_at(c, "status");
 		const char *kind = str_at(c, "kind");
 
-		points(pt, int_at(c, "points"));
-		points(wt, int_at(c, "weight"));
+		report_points(pt, int_at(c, "points"));
+		report_points(wt, int_at(c, "weight"));
 		page_putf(p, "<tr><td><span class=\"badge %s\">", verdict_class(st));
 		page_escs(p, st);
 		page_put(p, "</span></td><td>");
@@ -483,7 +508,7 @@ static void hints(struct page *p, const json_t *man)
 		 "</th></tr>\n");
 	json_array_foreach(list, i, h) {
 		offset(at, int_at(h, "at_ms"));
-		points(cost, int_at(h, "cost"));
+		report_points(cost, int_at(h, "cost"));
 		page_putf(p, "<tr><td>hint %lld</td><td class=\"mono\">%s</td>"
 			  "<td class=\"n\">%s</td></tr>\n", int_at(h, "hint"), at, cost);
 	}

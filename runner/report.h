@@ -58,6 +58,8 @@ void page_putf(struct page *p, const char *fmt, ...)
  * byte that is not UTF-8 as \xNN. */
 void page_esc(struct page *p, const void *s, size_t len);
 void page_escs(struct page *p, const char *s);
+/* Thousandths of a point as "2", "2.5", "0.125". */
+void report_points(char out[32], long long th);
 /* A time in nanoseconds since the epoch as RFC 3339 with milliseconds. */
 void report_nano_time(long long ns, char out[40]);
 

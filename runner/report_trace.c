@@ -453,6 +453,7 @@ static void grader_line(struct page *p, const json_t *res)
 {
 	const json_t *c;
 	size_t i;
+	char pt[32], wt[32];
 
 	json_array_foreach(json_object_get(res, "checks"), i, c) {
 		const char *id = json_string_value(json_object_get(c, "id"));
@@ -467,9 +468,9 @@ static void grader_line(struct page *p, const json_t *res)
 		page_putf(p, "<span class=\"badge %s\">", !strcmp(st, "pass") ? "pass" :
 			  !strcmp(st, "fail") ? "fail" : "error");
 		page_escs(p, st);
-		page_putf(p, "</span> %lld of %lld thousandths",
-			  (long long)json_integer_value(json_object_get(c, "points")),
-			  (long long)json_integer_value(json_object_get(c, "weight")));
+		report_points(pt, json_integer_value(json_object_get(c, "points")));
+		report_points(wt, json_integer_value(json_object_get(c, "weight")));
+		page_putf(p, "</span> %s of %s points", pt, wt);
 		if (!strcmp(st, "pass"))
 			page_put(p, ": the candidate's chain is the real one, span for span.");
 		else if (msg && *msg) {

@@ -3,7 +3,7 @@
 // file://, lets no request through but the page itself (request
 // interception: every other one is recorded and aborted), records console
 // errors, page errors, dialogs and Content-Security-Policy violations,
-// plays the terminal replay to its end, takes a screenshot and prints what
+// plays the terminal replay from its start to its end, takes a screenshot and prints what
 // it saw as one JSON object.  It asserts nothing itself: the shell test
 // judges.
 //
@@ -60,15 +60,23 @@ const env = (k, d) => process.env[k] !== undefined ? process.env[k] : d;
 			return a ? a.innerText : '';
 		});
 		if (seen.player) {
-			await page.evaluate(() => window.labrunPlayer.play());
+			// played from the start to its end (the page shows the last
+			// screen until then): the 'ended' event, and the text on the
+			// player's terminal then
+			await page.evaluate(() => {
+				window.__ended = false;
+				window.labrunPlayer.addEventListener('ended', () => { window.__ended = true; });
+				return window.labrunPlayer.seek(0).then(() => window.labrunPlayer.play());
+			});
 			const end = Date.now() + 20000;
 			while (Date.now() < end) {
+				const ended = await page.evaluate(() => window.__ended);
 				seen.terminal = await page.evaluate(() => {
 					const t = document.querySelector('.ap-term') ||
 						document.querySelector('.ap-player');
 					return t ? t.innerText.replace(/\u00a0/g, ' ') : '';
 				});
-				if (expect && seen.terminal.includes(expect)) {
+				if (ended && expect && seen.terminal.includes(expect)) {
 					seen.playable = true;
 					break;
 				}

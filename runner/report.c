@@ -292,7 +292,7 @@ static const char page_css[] =
 	".warn{color:var(--fail);border-color:var(--fail)}"
 	".note{color:var(--mute);border-color:var(--line)}.small{font-size:13px;"
 	"color:var(--mute)}.ok{color:var(--pass);font-weight:700}"
-	".bad{color:var(--fail);font-weight:700}"
+	".bad{color:var(--fail);font-weight:700}.nw{white-space:nowrap}"
 	".chain{display:grid;grid-template-columns:1fr 1fr;gap:0 18px}"
 	"nav{margin-top:6px}nav a{color:#2556a8}#player{max-width:1000px}footer{color:var(--mute);font-size:13px;"
 	"margin-top:24px}";

@@ -389,7 +389,7 @@ static void chain_table(struct page *p, const struct tscan *sc, long listed)
 		else
 			page_put(p, "<span class=\"bad\">no recorded relation to the step "
 				 "before</span>");
-		page_putf(p, "</td><td class=\"%s\">%s</td></tr>\n", good ? "ok" : "bad",
+		page_putf(p, "</td><td class=\"%s nw\">%s</td></tr>\n", good ? "ok" : "bad",
 			  good ? "&#10003; matches" : "&#10007; mismatch");
 	}
 	page_put(p, "</table>");

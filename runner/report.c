@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -390,6 +391,25 @@ static void checks_count(const json_t *res, unsigned *passed, unsigned *total)
 	}
 }
 
+/* The limits the session reached while it went on, as one fact. */
+static void limits_hit(struct page *p, const json_t *man)
+{
+	const json_t *l, *list = json_object_get(man, "limit_events");
+	size_t i;
+
+	if (json_array_size(list) == 0)
+		return;
+	page_put(p, "<dt>limits reached</dt><dd>");
+	json_array_foreach(list, i, l) {
+		page_put(p, i ? "; " : "");
+		page_escs(p, str_at(l, "limit"));
+		page_put(p, ": ");
+		page_escs(p, str_at(l, "event"));
+		page_putf(p, " &times;%lld", int_at(l, "count"));
+	}
+	page_put(p, "</dd>");
+}
+
 static void summary(struct page *p, const json_t *man, const json_t *res,
 		    const struct report_source *src, const char *credential)
 {
@@ -446,6 +466,11 @@ static void summary(struct page *p, const json_t *man, const json_t *res,
 		? str_at(man, "valid_until") : "(not a pass: no validity)");
 	if (credential)
 		fact(p, "credential", credential);
+	if (json_is_object(json_object_get(man, "renews")))
+		fact(p, "renews", str_path(man, "renews", "digest"));
+	if (json_is_object(json_object_get(man, "regraded_from")))
+		fact(p, "regraded from", str_path(man, "regraded_from", "digest"));
+	limits_hit(p, man);
 	fact(p, "evidence", src->evidence);
 	snprintf(buf, sizeof buf, "sha256:%s, signed by issuer key %s", src->digest,
 		 src->issuer);
@@ -743,6 +768,33 @@ static void credential_id(const struct tar_list *m, char out[200])
 	json_decref(c);
 }
 
+/* 1 when s[0..len) holds needle, ASCII case folded. */
+static int holds(const char *s, size_t len, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (i = 0; i + n <= len; i++)
+		if (!strncasecmp(s + i, needle, n))
+			return 1;
+	return 0;
+}
+
+/* The player's files go into the page as they are: what would end their
+ * block early (or, for the script, turn the parser's escaping on) is
+ * refused rather than mangled. */
+static int player_inlinable(const struct report_player *pl, struct err *e)
+{
+	if (holds(pl->js, pl->js_len, "</script") || holds(pl->js, pl->js_len, "<!--"))
+		return err_set(e, ERR_HOST, "asciinema-player.min.js holds </script or <!--: "
+			       "it cannot be inlined in a page; hint: the version "
+			       "runner/report/package-lock.json pins does not");
+	if (holds(pl->css, pl->css_len, "</style"))
+		return err_set(e, ERR_HOST, "asciinema-player.css holds </style: it cannot "
+			       "be inlined in a page; hint: the version "
+			       "runner/report/package-lock.json pins does not");
+	return 0;
+}
+
 int report_html(const struct tar_list *members, const struct report_source *src,
 		const struct report_player *player, struct buf *out,
 		struct err *e)
@@ -753,6 +805,8 @@ int report_html(const struct tar_list *members, const struct report_source *src,
 	char cred[200];
 	int rc = -1;
 
+	if (player_inlinable(player, e) < 0)
+		goto out;
 	if (!json_is_object(man) || !json_is_object(res)) {
 		/* ev_open checked both: this is not the evidence it verified */
 		err_set(e, ERR_BUG, "report: manifest.json or result.json unreadable after "

@@ -71,6 +71,8 @@ static const char manifest[] =
 	" \"faults\": [{\"id\": \"f\", \"kind\": \"file.replace\", \"target\": \"</td><b>x\","
 	" \"when\": \"start\", \"triggered\": 1, \"detail\": \"d\"}],"
 	" \"commands\": {\"count\": 1, \"truncated\": false},"
+	" \"limit_events\": [{\"limit\": \"processes\", \"event\": \"forks <refused>\", \"count\": 25}],"
+	" \"regraded_from\": {\"digest\": \"sha256:<ab>\"},"
 	" \"recording\": {\"capped\": false, \"neutralised\": {\"total\": 0, \"kinds\": {}}}}";
 static const char result[] =
 	"{\"checks\": [{\"id\": \"chain.reconstructed\", \"title\": \"T <i>\", \"status\": \"fail\","
@@ -126,6 +128,10 @@ static void test_page(void)
 	   strstr(page, "default-src 'none'"), "the policy forbids fetches, names scripts");
 	ok(strstr(page, "25.0%</b> scored, pass mark 80.0%") != NULL, "score and pass mark");
 	ok(strstr(page, "1 min 1 s of 10 min allowed") != NULL, "the session's times");
+	ok(strstr(page, "<dt>limits reached</dt><dd>processes: forks &lt;refused&gt; &times;25")
+	   != NULL, "the limits reached");
+	ok(strstr(page, "<dt>regraded from</dt><dd>sha256:&lt;ab&gt;</dd>") != NULL,
+	   "what a regrade regraded");
 	ok(strstr(page, "<td class=\"n\">1 / 4</td>") != NULL, "a check's points of its weight");
 	ok(strstr(page, "<td>hint 1</td><td class=\"mono\">0:05.000</td><td class=\"n\">0.125</td>")
 	   != NULL, "a hint, when and its cost");
@@ -155,6 +161,12 @@ static void test_page(void)
 	ok(strstr(page, "1 lines or spans skipped") != NULL, "a line that is not a span is counted");
 	ok(strstr(page, "&ldquo;&lt;b&gt;m&lt;/b&gt;&rdquo;") != NULL,
 	   "the grader's message on the chain, escaped");
+	buf_release(&out);
+	/* a player whose script would end its block is refused, not mangled */
+	pl.js = "x='</SCRIPT>'";
+	pl.js_len = strlen(pl.js);
+	ok(report_html(&m, &src, &pl, &out, &e) == -1 && e.kind == ERR_HOST &&
+	   strstr(e.msg, "cannot be inlined"), "a player holding </script is refused");
 	buf_release(&out);
 	tar_list_release(&m);
 }

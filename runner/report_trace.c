@@ -361,6 +361,48 @@ static void span_cell(struct page *p, const struct tspan *s)
 			  s->linked_from, s->linked_from == 1 ? "" : "s");
 }
 
+/* Can the chain start at s?  1 a cause (spans link to it), 2 the root of
+ * its trace, 3 an error with no cause before it (where the effect first
+ * shows, docs/platform.md); -1 it links to a cause of its own, which the
+ * chain leaves out; 0 none of these. */
+static int first_kind(const struct tspan *s)
+{
+	if (s->linked_from)
+		return 1;
+	if (!s->found)
+		return 0;
+	if (s->nlinks)
+		return -1;
+	if (!s->parent[0])
+		return 2;
+	return s->status == 2 ? 3 : 0;
+}
+
+static void first_cell(struct page *p, const struct tspan *s)
+{
+	switch (first_kind(s)) {
+	case 1:
+		page_put(p, "the first: a cause, which later spans link to");
+		break;
+	case 2:
+		page_put(p, "the first: the root of its trace");
+		break;
+	case 3:
+		page_put(p, "the first: an error no cause span leads to, where the "
+			 "effect first shows");
+		break;
+	case -1:
+		page_put(p, "the first: <span class=\"bad\">it links to a cause of its "
+			 "own, <code>");
+		page_escs(p, s->links[0]);
+		page_put(p, "</code>, which the chain leaves out</span>");
+		break;
+	default:
+		page_put(p, "the first: <span class=\"bad\">no span links to it, it has a "
+			 "parent and no error</span>");
+	}
+}
+
 static void chain_table(struct page *p, const struct tscan *sc, long listed)
 {
 	size_t i;
@@ -372,7 +414,7 @@ static void chain_table(struct page *p, const struct tscan *sc, long listed)
 		const struct tspan *s = &sc->chain[i];
 		const char *rel = i ? relation(&sc->chain[i - 1], s) : NULL;
 		int known = s->is_id && (s->found || s->linked_from || s->children);
-		int good = known && (i == 0 || rel);
+		int good = known && (i ? rel != NULL : first_kind(s) > 0);
 
 		ok += (unsigned)good;
 		page_putf(p, "<tr class=\"%s\"><td class=\"n\">%zu</td><td class=\"mono\">",
@@ -381,9 +423,10 @@ static void chain_table(struct page *p, const struct tscan *sc, long listed)
 		page_put(p, "</td><td>");
 		span_cell(p, s);
 		page_put(p, "</td><td>");
-		if (i == 0)
-			page_put(p, s->linked_from ? "the first: a span others link to" :
-				 "the first: <span class=\"bad\">no span links to it</span>");
+		if (i == 0 && known)
+			first_cell(p, s);
+		else if (i == 0)
+			page_put(p, "the first");
 		else if (rel)
 			page_put(p, rel);
 		else
@@ -396,8 +439,9 @@ static void chain_table(struct page *p, const struct tscan *sc, long listed)
 	if (listed > (long)sc->nchain)
 		page_putf(p, "<p class=\"small\">%ld more ids in the file are not shown.</p>",
 			  listed - (long)sc->nchain);
-	page_putf(p, "<p class=\"small\">%u of %zu steps are spans the platform recorded "
-		  "and follow from the step before.</p>", ok, sc->nchain);
+	page_putf(p, "<p class=\"small\">%u of %zu steps match: spans the platform recorded, "
+		  "the first where a chain can start, each other one related to the step before."
+		  "</p>", ok, sc->nchain);
 }
 
 static int by_count(const void *a, const void *b)

@@ -56,7 +56,7 @@ grep -q "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'non
 	fail "three script blocks: the recording (data), the player, its start"
 grep -q 'id="labrun-cast">{"cast":"{\\"version\\": 2' "$H" &&
 	pass "the recording is inlined as a JSON string" || fail "the recording is inlined as a JSON string"
-grep -q '3 of 3 steps are spans the platform recorded' "$H" &&
+grep -q '3 of 3 steps match: spans the platform recorded' "$H" &&
 	pass "the trace chain: every step of the reference's chain is a span of the platform's, in order" ||
 	fail "the trace chain: every step of the reference's chain is a span of the platform's, in order"
 grep -q 'not exported</b>: known only from the links of' "$H" &&
@@ -83,6 +83,18 @@ if [ "$(head -c 8 "$T/ref.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504
 else
 	fail "a screenshot was taken"
 fi
+
+# ---- a wrong chain: the exported evaluation taken for the root cause ----
+session "$SCN/solutions/wrong-exported-only.sh" "$T/wrong.ev"
+[ "$rc" -eq 1 ] && pass "wrong-exported-only fails" || fail "wrong-exported-only fails (exit $rc)"
+expect_exit 0 "its page is written" "$LABRUN" report "$T/wrong.ev" -p "$T/issuer.pub" -o "$T/wrong.html"
+grep -q '1 of 2 steps match' "$T/wrong.html" && grep -q 'mismatch' "$T/wrong.html" &&
+	pass "the trace chain shows the mismatch" || fail "the trace chain shows the mismatch"
+grep -q 'it links to a cause of its own, <code>[0-9a-f]\{16\}</code>, which the chain leaves out' \
+	"$T/wrong.html" && pass "... naming the cause the chain leaves out" ||
+	fail "... naming the cause the chain leaves out"
+grep -q '<span class="badge fail">fail</span> [0-9.]* of 4 points: &ldquo;the first span is not' "$T/wrong.html" &&
+	pass "... beside the grader's judgement" || fail "... beside the grader's judgement"
 
 # ---- hostile content: the candidate prints and answers markup ----
 cat >"$T/hostile.sh" <<'EOF'

@@ -157,7 +157,9 @@ static void test_page(void)
 	ok(strstr(page, "decision=&lt;deny&gt;") != NULL, "span attributes escaped");
 	ok(strstr(page, "&lt;img src=x&gt;</td><td><span class=\"bad\">not a span id") != NULL,
 	   "an entry that is no span id");
-	ok(strstr(page, "3 of 4 steps are spans") != NULL, "matches counted");
+	ok(strstr(page, "3 of 4 steps match") != NULL, "matches counted");
+	ok(strstr(page, "the first: a cause, which later spans link to") != NULL,
+	   "the first step, a cause");
 	ok(strstr(page, "1 lines or spans skipped") != NULL, "a line that is not a span is counted");
 	ok(strstr(page, "&ldquo;&lt;b&gt;m&lt;/b&gt;&rdquo;") != NULL,
 	   "the grader's message on the chain, escaped");

@@ -85,10 +85,25 @@ PROBE_BINS := $(patsubst tests/probes/%.c,$(B)/tests/probes/%,$(PROBE_SRCS))
 LIBEXEC := $(B)/libexec/labrun
 HEADERS := $(wildcard base/*.h runner/*.h sandbox/*.h graders/*.h scenarios/platform/*.h)
 
+# The terminal player every `labrun report` page embeds (asciinema-player,
+# runner/report/package.json): a runtime dependency, installed by make deps
+# into runner/report/node_modules.  The build copies its two files where
+# labrun looks beside itself; without them the build still succeeds and
+# labrun report says to run make deps.
+PLAYER_SRC := runner/report/node_modules/asciinema-player/dist/bundle
+PLAYER_DIR := $(B)/share/labrun/asciinema-player
+PLAYER_OUT := $(patsubst $(PLAYER_SRC)/%,$(PLAYER_DIR)/%,$(wildcard \
+	$(PLAYER_SRC)/asciinema-player.min.js $(PLAYER_SRC)/asciinema-player.css))
+PLAYER_STAMP := runner/report/node_modules/.package-lock.json
+
 .PHONY: all test check demo bench install deps clean unit probes fmt fuzz fuzz-bins
 all: $(B)/labrun $(LIBEXEC)/labrun-init $(LIBEXEC)/bin/.dir $(LIBEXEC)/bin/lab \
 	$(LIBEXEC)/bin/labrc $(LIBEXEC)/bin/agentd $(LIBEXEC)/bin/agentctl \
-	$(B)/labrun.1
+	$(B)/labrun.1 $(PLAYER_OUT)
+
+$(PLAYER_DIR)/%: $(PLAYER_SRC)/%
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(B)/labrun: $(B)/obj/runner/main.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -224,12 +239,17 @@ fuzz:
 # npm registry at the versions the lock file pins, once per change of it.
 NODE_STAMP := tests/node/node_modules/.package-lock.json
 
-deps: $(NODE_STAMP)
+deps: $(NODE_STAMP) $(PLAYER_STAMP)
 	@sh scenarios/deps.sh $(DEB_PKGS)
 
 $(NODE_STAMP): tests/node/package-lock.json
 	@command -v npm >/dev/null 2>&1 || sh scenarios/deps.sh nodejs npm
 	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(PLAYER_STAMP): runner/report/package-lock.json
+	@command -v npm >/dev/null 2>&1 || sh scenarios/deps.sh nodejs npm
+	cd runner/report && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 demo: deps
@@ -251,6 +271,14 @@ install: all
 	cp -R $(LIBEXEC)/bin/. $(DESTDIR)$(PREFIX)/libexec/labrun/bin/
 	rm -f $(DESTDIR)$(PREFIX)/libexec/labrun/bin/.dir
 	install -m 0644 $(B)/labrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/labrun.1
+	@if [ -f $(PLAYER_DIR)/asciinema-player.min.js ] && \
+	    [ -f $(PLAYER_DIR)/asciinema-player.css ]; then \
+		install -d $(DESTDIR)$(PREFIX)/share/labrun/asciinema-player && \
+		install -m 0644 $(PLAYER_DIR)/asciinema-player.min.js \
+			$(PLAYER_DIR)/asciinema-player.css \
+			$(DESTDIR)$(PREFIX)/share/labrun/asciinema-player/; \
+	else echo "note: no asciinema-player in $(PLAYER_DIR): labrun report" \
+		"will refuse until make deps and make install"; fi
 	for d in $(LIBRARY); do \
 		rm -rf $(DESTDIR)$(PREFIX)/share/labrun/$$d && \
 		cp -R $$d $(DESTDIR)$(PREFIX)/share/labrun/scenarios/ || exit 1; \

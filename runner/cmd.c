@@ -23,6 +23,7 @@ extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_sessions[], usage_end[], usage_exam[], usage_selftest[],
 	usage_regrade[], usage_recert[], usage_batch[], usage_spool[],
 	usage_new[], usage_shell[], usage_show[], usage_award[];
+extern const char usage_report[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -63,6 +64,7 @@ const struct cmd labrun_cmds[] = {
 	{"show", cmd_show, 0,
 	 "show what an evidence file or a credential says, on one screen",
 	 usage_show},
+	{"report", cmd_report, 0, "write an evidence file as one self-contained HTML page", usage_report},
 	{"regrade", cmd_regrade, CMD_TRUST | CMD_ISSUER_KEY,
 	 "grade stored evidence again with a newer bundle's grader",
 	 usage_regrade},

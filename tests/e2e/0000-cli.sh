@@ -12,14 +12,14 @@ err_has 'usage: labrun COMMAND' "no command lists the commands"
 expect_exit 2 "an unknown command is a usage error" "$LABRUN" frobnicate
 err_has 'frobnicate: no such command' "the unknown command is named"
 expect_exit 0 "labrun help" "$LABRUN" help
-for c in keygen new validate selftest pack shell run regrade recert batch verify show award doctor; do
+for c in keygen new validate selftest pack shell run regrade recert batch verify show award report doctor; do
 	out_has "^  $c " "help lists $c"
 done
 expect_exit 0 "labrun --help" "$LABRUN" --help
 expect_exit 2 "help for an unknown command" "$LABRUN" help frobnicate
 err_has 'exit codes: 0 yes' "the exit codes are listed"
 
-for c in keygen new validate selftest pack shell run regrade recert batch verify show award doctor help; do
+for c in keygen new validate selftest pack shell run regrade recert batch verify show award report doctor help; do
 	run "$LABRUN" "$c" --help
 	if [ "$rc" -ne 0 ]; then fail "$c --help exits 0 (exit $rc)"; continue; fi
 	if [ -n "${UPDATE_GOLDEN:-}" ]; then
@@ -46,6 +46,15 @@ expect_exit 2 "shell away from a terminal" "$LABRUN" shell /nonexistent </dev/nu
 err_has 'shell needs a terminal on stdin and stdout' "... says it needs one"
 expect_exit 2 "shell with a bad seed" "$LABRUN" shell --seed xyz /nonexistent
 err_has 'seed xyz: 2 to 64 hex digits' "... names the seed's form"
+expect_exit 2 "report without EVIDENCE" "$LABRUN" report -p /nonexistent -o "$T/r.html"
+err_has '^labrun report: no EVIDENCE file given' "... says what is missing"
+expect_exit 2 "report without -p" "$LABRUN" report /nonexistent -o "$T/r.html"
+err_has '^labrun report: -p ISSUER_PUB is required' "... names -p"
+expect_exit 2 "report without -o" "$LABRUN" report /nonexistent -p /nonexistent
+err_has '^labrun report: -o PAGE is required' "... names -o"
+expect_exit 2 "report with two files" "$LABRUN" report a b -p /nonexistent -o "$T/r.html"
+err_has "one EVIDENCE file at a time \('b' is extra\)" "... names the extra one"
+check "... and wrote nothing" test ! -e "$T/r.html"
 # labrun(1): generated from the help texts at build time (docs/man.sh),
 # valid roff, every command in it, and installed by make install.
 check "the build made labrun.1" test -s "$BUILD/labrun.1"
@@ -71,6 +80,11 @@ done
 if make -s -q -C "$TOP" B="$BUILD" all 2>/dev/null; then
 	expect_exit 0 "make install" make -s -C "$TOP" B="$BUILD" install DESTDIR="$T/root" PREFIX=/usr
 	check "... installs labrun.1 in share/man/man1" cmp "$BUILD/labrun.1" "$T/root/usr/share/man/man1/labrun.1"
+	check "... the terminal player labrun report embeds" cmp \
+		"$BUILD/share/labrun/asciinema-player/asciinema-player.min.js" \
+		"$T/root/usr/share/labrun/asciinema-player/asciinema-player.min.js"
+	check "... and its stylesheet" cmp "$BUILD/share/labrun/asciinema-player/asciinema-player.css" \
+		"$T/root/usr/share/labrun/asciinema-player/asciinema-player.css"
 	check "... and the library where labrun new finds it" \
 		test -f "$T/root/usr/share/labrun/scenarios/policy-quarantine/scenario.json"
 	(cd "$T" && "$T/root/usr/bin/labrun" new from-installed --from policy-quarantine >"$T/inst.out" 2>&1)

@@ -56,47 +56,78 @@ static size_t comp_len(const char *s)
 	return slash ? (size_t)(slash - s) : strlen(s);
 }
 
-/* Components are matched left to right; "**" tries every number of path
- * components.  The recursion is bounded by the pattern's components
- * (at most POLICY_MAX_PATTERN / 3 "**"), and each level walks the path
- * once, so a hostile path costs at most patterns x components. */
-static int match_from(const char *p, const char *s, unsigned depth)
+struct comp {
+	const char *s;
+	size_t len;
+};
+
+/* Split s at '/' into at most max components; -1 when there are more. */
+static int split(const char *s, struct comp *v, size_t max, size_t *n)
 {
-	size_t pl, sl;
-
-	if (depth > POLICY_MAX_PATTERN)
-		return 0;
+	*n = 0;
 	for (;;) {
-		pl = comp_len(p);
-		if (pl == 2 && p[0] == '*' && p[1] == '*') {
-			const char *rest = p[2] ? p + 3 : NULL;
+		size_t len = comp_len(s);
 
-			if (!rest) /* a final "**": everything below */
-				return 1;
-			for (;;) {
-				if (match_from(rest, s, depth + 1))
-					return 1;
-				sl = comp_len(s);
-				if (!s[sl])
-					return 0;
-				s += sl + 1;
-			}
-		}
-		sl = comp_len(s);
-		if (!match_component(p, pl, s, sl))
+		if (*n == max)
+			return -1;
+		v[(*n)++] = (struct comp){s, len};
+		if (!s[len])
 			return 0;
-		if (!p[pl] || !s[sl])
-			return !p[pl] && !s[sl];
-		p += pl + 1;
-		s += sl + 1;
+		s += len + 1;
 	}
 }
 
+static int is_globstar(const struct comp *c)
+{
+	return c->len == 2 && c->s[0] == '*' && c->s[1] == '*';
+}
+
+#define MAX_COMPS 4096
+
+/* Components matched as a wildcard match over components: "**" is the
+ * star (any run of components), every other component matches exactly
+ * one.  Greedy with a return to the last "**" only, as for '*' in a
+ * string: linear in the path for each position of the pattern, so a
+ * hostile path or pattern costs at most patterns x components.  A final
+ * "**" is "** / *": at least one component below. */
 int policy_glob_match(const char *pattern, const char *path)
 {
+	static const struct comp one = {"*", 1};
+	struct comp *p, *s;
+	size_t np, ns, pi = 0, si = 0, star = (size_t)-1, star_s = 0;
+	int rc = 0;
+
 	if (!*path || *path == '/')
 		return 0;
-	return match_from(pattern, path, 0);
+	p = malloc((POLICY_MAX_PATTERN / 2 + 3) * sizeof *p);
+	s = malloc(MAX_COMPS * sizeof *s);
+	if (!p || !s || split(pattern, p, POLICY_MAX_PATTERN / 2 + 1, &np) < 0 ||
+	    split(path, s, MAX_COMPS, &ns) < 0)
+		goto out;
+	if (is_globstar(&p[np - 1]))
+		p[np++] = one;
+	while (si < ns) {
+		if (pi < np && is_globstar(&p[pi])) {
+			star = pi++;
+			star_s = si;
+		} else if (pi < np &&
+			   match_component(p[pi].s, p[pi].len, s[si].s, s[si].len)) {
+			pi++;
+			si++;
+		} else if (star != (size_t)-1) {
+			pi = star + 1;
+			si = ++star_s;
+		} else {
+			goto out;
+		}
+	}
+	while (pi < np && is_globstar(&p[pi]))
+		pi++;
+	rc = pi == np;
+out:
+	free(p);
+	free(s);
+	return rc;
 }
 
 const char *policy_pattern_problem(const char *pattern)
@@ -177,13 +208,13 @@ static int want_strings(struct schema *c, json_t *v, const char *path,
 		if (!s)
 			continue;
 		if ((why = ok(s)) != NULL) {
-			schema_problem(c, "%s: %s: %s: %s", c->file, where,
+			schema_problem(c, "%s: %s: \"%s\": %s", c->file, where,
 				       schema_show_str(show, s), why);
 			continue;
 		}
 		for (size_t j = 0; j < *n; j++)
 			if (!strcmp((*out)[j], s)) {
-				schema_problem(c, "%s: %s: %s is listed twice", c->file,
+				schema_problem(c, "%s: %s: \"%s\" is listed twice", c->file,
 					       where, schema_show_str(show, s));
 				s = NULL;
 				break;
@@ -252,7 +283,7 @@ static void parse_require(struct schema *c, json_t *req, const char *path,
 		snprintf(where, sizeof where, "%s.level_min", path);
 		s = schema_want_string(c, v, where);
 		if (s && (r->level_min = policy_level_rank(s)) < 0) {
-			schema_problem(c, "%s: %s: %s is not a level; hint: foundation, "
+			schema_problem(c, "%s: %s: \"%s\" is not a level; hint: foundation, "
 				       "practitioner, specialist or architect", c->file,
 				       where, schema_show_str(show, s));
 			r->level_min = 0;
@@ -281,13 +312,13 @@ static void parse_rule(struct schema *c, json_t *item, size_t i,
 			       c->file, path);
 	else if ((s = schema_want_string(c, v, where)) != NULL) {
 		if (name_problem(s))
-			schema_problem(c, "%s: %s: %s: %s", c->file, where,
+			schema_problem(c, "%s: %s: \"%s\": %s", c->file, where,
 				       schema_show_str(show, s), name_problem(s));
 		else
 			snprintf(r->name, sizeof r->name, "%s", s);
 		for (size_t j = 0; j < i && r->name[0]; j++)
 			if (!strcmp(p->rules[j].name, r->name))
-				schema_problem(c, "%s: %s: the rule name %s is taken by "
+				schema_problem(c, "%s: %s: the rule name \"%s\" is taken by "
 					       "$.rules[%zu]", c->file, where,
 					       schema_show_str(show, s), j);
 	}
@@ -337,11 +368,15 @@ int policy_parse(const void *text, size_t len, const char *file,
 	}
 	schema_unknown_keys(&c, root, "$", top_keys);
 	v = json_object_get(root, "schema");
-	if (!json_is_string(v) || strcmp(json_string_value(v), POLICY_SCHEMA))
-		schema_problem(&c, "%s: $.schema: %s; hint: \"schema\": \"%s\"", file,
-			       !v ? "missing" : json_is_string(v) ?
-			       schema_show_str(show, json_string_value(v)) :
-			       schema_type_name(v), POLICY_SCHEMA);
+	if (!v)
+		schema_problem(&c, "%s: $.schema: missing; hint: \"schema\": \"%s\"",
+			       file, POLICY_SCHEMA);
+	else if (!json_is_string(v) || strcmp(json_string_value(v), POLICY_SCHEMA))
+		schema_problem(&c, "%s: $.schema: %s%s%s is not this labrun's; hint: "
+			       "\"schema\": \"%s\"", file, json_is_string(v) ? "\"" : "",
+			       json_is_string(v) ? schema_show_str(show, json_string_value(v)) :
+			       schema_type_name(v), json_is_string(v) ? "\"" : "",
+			       POLICY_SCHEMA);
 	v = json_object_get(root, "rules");
 	if (!json_is_array(v) || !json_array_size(v)) {
 		schema_problem(&c, "%s: $.rules: %s; hint: a list of rules, "

@@ -90,7 +90,7 @@ static void test_parser(void)
 		"$.rule: unknown key; hint: did you mean \"rules\"?", "a misspelt key: did you mean");
 	refused(RULE("\"require\": {\"competencies\": [\"a\"]}, \"action\": [\"x\"]"),
 		"did you mean \"actions\"?", "a misspelt rule key");
-	refused(RULE("\"require\": {\"competency\": [\"a\"]}"),
+	refused(RULE("\"require\": {\"competencis\": [\"a\"]}"),
 		"did you mean \"competencies\"?", "a misspelt require key");
 	refused(RULE("\"require\": {\"competencies\": [\"a\"], \"level_min\": \"expert\"}"),
 		"$.rules[0].require.level_min: \"expert\" is not a level", "an unknown level");

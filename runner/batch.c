@@ -25,6 +25,7 @@
 #include "base/util.h"
 #include "runner/batch.h"
 #include "runner/carry.h"
+#include "runner/credential.h"
 #include "runner/evidence.h"
 #include "runner/recert.h"
 #include "runner/session.h"
@@ -315,6 +316,7 @@ static int run_job(const struct batch_opts *o, const struct batch_list *l,
 	struct session_replay rp = {0};
 	struct ev_renewal rn = {0};
 	struct carry_source cs = {0};
+	struct cred_identity ident;
 	struct err e = {0};
 	char digest[SIGN_SHA256_HEX], final[PATH_MAX], tmp[PATH_MAX], msg[1400];
 	char sid[200];
@@ -375,6 +377,13 @@ static int run_job(const struct batch_opts *o, const struct batch_list *l,
 	rp.pseudonym = rec.candidate;
 	rp.best_effort = !strcmp(j->source, "commands") || rec.replay_best_effort;
 	rp.renews = &rn;
+	if (rec.has_identity) {
+		snprintf(ident.type, sizeof ident.type, "%s", rec.identity_type);
+		snprintf(ident.salt, sizeof ident.salt, "%s", rec.identity_salt);
+		snprintf(ident.hash, sizeof ident.hash, "%s", rec.identity_hash);
+		rp.identity = &ident;
+	}
+	rp.replaces_credential = rec.credential_id[0] ? rec.credential_id : NULL;
 	rp.jobs_digest = l->digest;
 	rp.job = j->id;
 	rp.carry = &cs;

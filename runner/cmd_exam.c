@@ -19,9 +19,10 @@
 #include "base/util.h"
 #include "runner/cmd.h"
 #include "runner/config.h"
+#include "runner/credential.h"
 
 const char usage_exam[] =
-	"usage: labrun exam --candidate ID [--config FILE]\n"
+	"usage: labrun exam --candidate ID [--identifier TYPE:VALUE] [--config FILE]\n"
 	"\n"
 	"The forced command of an exam host's ssh account, and the command its web\n"
 	"terminal runs (see docs/operators.md for both recipes).  The candidate is\n"
@@ -33,6 +34,9 @@ const char usage_exam[] =
 	"  evidence       the candidate's latest evidence bundle, as bytes on\n"
 	"                 stdout: ssh exam@host evidence > mine.tar\n"
 	"  list           the candidate's evidence bundles\n"
+	"\n"
+	"--identifier, set by the operator like --candidate, goes to labrun take:\n"
+	"the credential of a pass names the holder by it, hashed and salted.\n"
 	"\n"
 	"The configuration (default /etc/labrun/labrun.conf) must set trust, key,\n"
 	"exam_bundle and evidence_dir.  Exit: as labrun take; 0 for evidence and\n"
@@ -114,10 +118,12 @@ int cmd_exam(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"candidate", required_argument, NULL, 'c'},
 		{"config", required_argument, NULL, 'C'},
+		{"identifier", required_argument, NULL, 'I'},
 		{NULL, 0, NULL, 0},
 	};
 	const struct cmd *c = cmd_find("exam");
-	const char *cand = NULL, *verb;
+	const char *cand = NULL, *verb, *ident = NULL;
+	struct cred_identity checked;
 	char dir[PATH_MAX], out[PATH_MAX + 32], attempt[16];
 	struct cmd_env env = {0};
 	struct config *cfg = &env.cfg;
@@ -134,6 +140,10 @@ int cmd_exam(int argc, char **argv)
 			cand = optarg;
 		else if (opt == 'C')
 			env.config_path = optarg;
+		else if (opt == 'I' && !ident)
+			ident = optarg;
+		else if (opt == 'I')
+			return cmd_usage_error(c, "--identifier: one at a time");
 		else
 			return cmd_bad_option(c, opt, argv);
 	}
@@ -142,6 +152,11 @@ int cmd_exam(int argc, char **argv)
 	if (!candidate_ok(cand))
 		return cmd_usage_error(c, "--candidate %s: letters, digits, '.', '_', '@' and '-', at most 64, not starting with '.' or '-'",
 				       cand);
+	/* checked now, so that a bad one is the operator's usage error
+	 * before anything starts; take hashes it with its own salt */
+	if (ident && cred_identity_parse(ident, &checked, &e) < 0)
+		return e.kind == ERR_USAGE ? cmd_usage_error(c, "%s", e.msg)
+					   : cmd_fail("exam", &e);
 	/* the configuration only: take, which exam becomes, reads the keys */
 	rc = cmd_setup(c, &env);
 	if (rc)
@@ -178,7 +193,7 @@ int cmd_exam(int argc, char **argv)
 		snprintf(out, sizeof out, "%s/attempt-%u.tar", dir, n);
 		snprintf(attempt, sizeof attempt, "%u", n);
 		{
-			char *av[12];
+			char *av[14];
 			int ac = 0;
 
 			av[ac++] = "take";
@@ -189,6 +204,10 @@ int cmd_exam(int argc, char **argv)
 			av[ac++] = out;
 			av[ac++] = "--attempt";
 			av[ac++] = attempt;
+			if (ident) {
+				av[ac++] = "--identifier";
+				av[ac++] = (char *)ident;
+			}
 			if (cfg->source[0]) {
 				av[ac++] = "--config";
 				av[ac++] = cfg->source;

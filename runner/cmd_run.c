@@ -11,6 +11,7 @@
 #include "base/limits.h"
 #include "base/util.h"
 #include "runner/cmd.h"
+#include "runner/credential.h"
 #include "runner/opts.h"
 #include "runner/session.h"
 #include "runner/sign.h"
@@ -19,7 +20,8 @@ const char usage_run[] =
 	"usage: labrun run BUNDLE|DIR --trust AUTHOR_PUB --key ISSUER_SEC\n"
 	"                  --candidate ID --script FILE -o EVIDENCE\n"
 	"                  [--attempt N] [--seed HEX] [--variant ID]\n"
-	"                  [--limit KEY=VALUE]... [--config FILE] [-v]\n"
+	"                  [--limit KEY=VALUE]... [--identifier TYPE:VALUE]\n"
+	"                  [--config FILE] [-v]\n"
 	"\n"
 	"Runs one exam session non-interactively: the script is the candidate's\n"
 	"input, run as `bash --noprofile --norc SCRIPT` in the candidate's home\n"
@@ -45,6 +47,9 @@ const char usage_run[] =
 	"  --variant ID      run this variant of the scenario's $.variants rather\n"
 	"                    than the one the seed selects (for authors; recorded)\n"
 	"  --limit KEY=N     raise a bundle limit: entries, file, total, manifest, depth\n"
+	"  --identifier TYPE:VALUE  the holder's identifier for the credential of a\n"
+	"                    pass (TYPE an Open Badges identityType such as\n"
+	"                    emailAddress); recorded only hashed and salted\n"
 	"  --config FILE     the exam host's configuration (default\n"
 	"                    /etc/labrun/labrun.conf, if it exists): limit\n"
 	"                    maxima a scenario cannot exceed, trust, key\n"
@@ -162,8 +167,10 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 		{"verbose", no_argument, NULL, 'v'},
 		{"config", required_argument, NULL, 'C'},
 		{"time-factor", required_argument, NULL, 'T'},
+		{"identifier", required_argument, NULL, 'I'},
 		{NULL, 0, NULL, 0},
 	};
+	struct cred_identity ident;
 	struct session_opts o = {0};
 	struct session_result res = {0};
 	struct session_args a = {0};
@@ -223,6 +230,16 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 			break;
 		case 'C':
 			env.config_path = optarg;
+			break;
+		case 'I':
+			if (o.identity)
+				return cmd_usage_error(c, "--identifier: one at a time");
+			if (cred_identity_parse(optarg, &ident, &e) < 0) {
+				if (e.kind != ERR_USAGE)
+					return cmd_fail(c->name, &e);
+				return cmd_usage_error(c, "%s", e.msg);
+			}
+			o.identity = &ident;
 			break;
 		case 'T':
 			if (!term || term->factor(optarg, &o.time_factor_pct) < 0)

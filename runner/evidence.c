@@ -16,6 +16,7 @@
 #include "base/util.h"
 #include "graders/grader.h"
 #include "runner/collect.h"
+#include "runner/credential.h"
 #include "runner/evidence.h"
 #include "runner/scenario.h"
 #include "runner/sign.h"
@@ -143,6 +144,16 @@ static json_t *build_renews(const struct ev_renewal *r, int *bad)
 
 /* $.recording.neutralised: {"total": N, "kinds": {"osc-clipboard": n,
  * ...}}, the kinds with n > 0 only. */
+static json_t *build_identifier(const struct cred_identity *id, int *bad)
+{
+	json_t *o = json_object();
+
+	put(bad, o, "type", jstr(id->type));
+	put(bad, o, "salt", jstr(id->salt));
+	put(bad, o, "hash", jstr(id->hash));
+	return o;
+}
+
 static json_t *build_neutralised(const struct cast_neutral *n, int *bad)
 {
 	json_t *o = json_object(), *k = json_object();
@@ -197,6 +208,8 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 
 	o = json_object();
 	put(bad, o, "pseudonym", jstr(in->candidate));
+	if (in->identity)
+		put(bad, o, "identifier", build_identifier(in->identity, bad));
 	put(bad, m, "candidate", o);
 	put(bad, m, "attempt", jint(in->attempt));
 
@@ -330,6 +343,12 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 	put(bad, m, "renews",
 	    pass && in->renews ? build_renews(in->renews, bad) : json_null());
 	put(bad, m, "regraded_from", json_null());
+	/* every pass carries its credential (credential.json), issued when
+	 * sealed from these members; a renewal's replaces the old one's */
+	put(bad, m, "credential", json_boolean(pass));
+	put(bad, m, "replaces_credential",
+	    pass && in->replaces_credential ? jstr(in->replaces_credential)
+					    : json_null());
 	put(bad, m, "replay", build_replay(in, runbook, bad));
 	if (in->batch_job) {
 		o = json_object();
@@ -537,6 +556,31 @@ static int plain_name(const char *s)
 	return 1;
 }
 
+/* The manifest's credential is true (a pass): its credential.json, the
+ * credential of these members (runner/credential.c).  One handed in is
+ * kept as it is (verify holds it to what labrun would issue). */
+static int add_credential(struct tar_list *members, const struct sign_sec *sk,
+			  struct err *e)
+{
+	const struct tar_entry *m = tar_list_find(members, "manifest.json");
+	struct buf cred = BUF_INIT;
+	json_t *man;
+	int want, rc;
+
+	man = m ? json_loadb((const char *)m->data, m->len, 0, NULL) : NULL;
+	want = json_is_true(json_object_get(man, "credential"));
+	json_decref(man);
+	if (!want || tar_list_find(members, CRED_MEMBER))
+		return 0;
+	rc = cred_for_evidence(members, sk, &cred, e) < 0 ||
+			     tar_list_add_file(members, CRED_MEMBER, 0644, cred.data,
+					       cred.len, e) < 0
+		     ? -1
+		     : 0;
+	buf_release(&cred);
+	return rc;
+}
+
 int ev_seal(struct tar_list *members, const struct sign_sec *sk,
 	    const char *trusted_comment, const char *path, struct err *e)
 {
@@ -560,6 +604,8 @@ int ev_seal_bytes(struct tar_list *members, const struct sign_sec *sk,
 
 	if (tar_list_find(members, SUMS) || tar_list_find(members, SUMS_SIG))
 		return err_set(e, ERR_BUG, "evidence: already sealed");
+	if (add_credential(members, sk, e) < 0)
+		return -1;
 	tar_list_sort(members);
 	for (i = 0; i < members->n; i++) {
 		const struct tar_entry *m = &members->v[i];
@@ -634,7 +680,7 @@ static int allowed_member(const char *name)
 {
 	static const char *const fixed[] = {
 		SUMS, SUMS_SIG, "manifest.json", "result.json",
-		"session.cast", "commands.jsonl", REPLAY_SCRIPT,
+		"session.cast", "commands.jsonl", REPLAY_SCRIPT, CRED_MEMBER,
 	};
 	size_t i;
 
@@ -1356,6 +1402,71 @@ static int check_records(const json_t *man, const json_t *res, struct err *e)
 	return 0;
 }
 
+/* The holder's identifier, credential and replaces_credential (all absent
+ * in files written before credentials, which then carry no
+ * credential.json): a pass carries the credential labrun issues for its
+ * other members, under the same issuer key; anything else carries none. */
+static int check_credential(const json_t *man, const struct tar_list *l,
+			    const struct sign_pub *issuer, struct err *e)
+{
+	const json_t *id = lookup(man, "candidate.identifier");
+	const json_t *flag = json_object_get(man, "credential");
+	const json_t *rep = json_object_get(man, "replaces_credential");
+	const struct tar_entry *cred = tar_list_find(l, CRED_MEMBER);
+	const char *mode = sget(man, "produced_by.mode");
+	int pass = !strcmp(sget(man, "verdict"), "pass");
+
+	if (id) {
+		struct cred_identity ci;
+		const char *t = sget(man, "candidate.identifier.type");
+		const char *salt = sget(man, "candidate.identifier.salt");
+		const char *h = sget(man, "candidate.identifier.hash");
+
+		if (!json_is_object(id) || json_object_size(id) != 3 || !t ||
+		    !salt || !h || strlen(t) >= sizeof ci.type ||
+		    strlen(salt) >= sizeof ci.salt || strlen(h) >= sizeof ci.hash)
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.candidate.identifier: not {\"type\", \"salt\", \"hash\"}");
+		memset(&ci, 0, sizeof ci);
+		snprintf(ci.type, sizeof ci.type, "%s", t);
+		snprintf(ci.salt, sizeof ci.salt, "%s", salt);
+		snprintf(ci.hash, sizeof ci.hash, "%s", h);
+		if (cred_identity_check(&ci, "manifest.json: $.candidate.identifier", e) < 0)
+			return -1;
+	}
+	if (flag && !json_is_boolean(flag))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.credential: not true or false");
+	if (flag && json_is_true(flag) != pass)
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.credential: %s, but the verdict is %s",
+			       json_is_true(flag) ? "true" : "false", sget(man, "verdict"));
+	if (rep && !json_is_null(rep)) {
+		const char *r = json_string_value(rep);
+
+		if (!r || strncmp(r, CRED_ID_PREFIX, strlen(CRED_ID_PREFIX)) ||
+		    strlen(r) != strlen(CRED_ID_PREFIX) + 64 ||
+		    !is_lower_hex((const unsigned char *)r + strlen(CRED_ID_PREFIX), 64))
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.replaces_credential: not null or %sHEX",
+				       CRED_ID_PREFIX);
+		if (!json_is_true(flag) || (strcmp(mode, "replay") && strcmp(mode, "regrade")))
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.replaces_credential is set, but this is not a passing replay or regrade");
+	}
+	if (!json_is_true(flag)) {
+		if (cred)
+			return err_set(e, ERR_REFUSED,
+				       "member '%s': only a pass written with $.credential true carries one",
+				       CRED_MEMBER);
+		return 0;
+	}
+	if (!cred)
+		return err_set(e, ERR_REFUSED,
+			       "missing member '%s': $.credential is true", CRED_MEMBER);
+	return cred_check_evidence(l, cred->data, cred->len, issuer, e);
+}
+
 /* Thousandths as a percentage with one decimal: 855 -> "85.5%". */
 static void percent(json_int_t v, char out[32])
 {
@@ -1384,6 +1495,7 @@ struct summary {
 	size_t members;
 	char keyid[17];
 	char comment[SIGN_COMMENT_MAX + 1];
+	char credential[200]; /* its id, "" none */
 };
 
 static int bget(const json_t *doc, const char *path)
@@ -1471,6 +1583,14 @@ static int write_report(const json_t *man, const struct summary *s,
 	    (sget(man, "renews.digest") &&
 	     buf_printf(out, e, "  renews:      %s (issued %s)\n",
 			sget(man, "renews.digest"), sget(man, "renews.issued")) < 0) ||
+	    buf_printf(out, e, "  credential:  %s\n",
+		       s->credential[0] ? s->credential
+		       : json_is_false(json_object_get(man, "credential"))
+			       ? "none (not a pass)"
+			       : "none (written before credentials)") < 0 ||
+	    (lookup(man, "candidate.identifier") &&
+	     buf_printf(out, e, "  identifier:  %s, hashed and salted\n",
+			shown(sget(man, "candidate.identifier.type"), b, sizeof b)) < 0) ||
 	    buf_printf(out, e, "  issued:      %s\n", sget(man, "issued")) < 0 ||
 	    buf_printf(out, e, "  valid until: %s\n",
 		       until ? until : "not applicable (not a pass)") < 0 ||
@@ -1517,6 +1637,7 @@ static int write_json(const char *path, const json_t *man,
 	put(&bad, o, "issuer_key", json_string(s->keyid));
 	put(&bad, o, "trusted_comment", jstr(s->comment));
 	put(&bad, o, "members", jint((long long)s->members));
+	put(&bad, o, "credential", s->credential[0] ? json_string(s->credential) : json_null());
 	x = json_deep_copy(lookup(man, "regraded_from"));
 	put(&bad, o, "regraded_from", x ? x : json_null());
 	x = json_deep_copy(lookup(man, "renews"));
@@ -1592,7 +1713,8 @@ static int verify(const char *path, const struct sign_pub *issuer,
 	    load_json(&l, "manifest.json", &man, e) < 0 ||
 	    load_json(&l, "result.json", &res, e) < 0 ||
 	    check_records(man, res, e) < 0 || check_recert(man, &l, e) < 0 ||
-	    check_collection(man, &l, e) < 0 || check_carry(man, res, e) < 0)
+	    check_collection(man, &l, e) < 0 || check_carry(man, res, e) < 0 ||
+	    check_credential(man, &l, issuer, e) < 0)
 		goto out;
 	json_array_foreach(json_object_get(res, "checks"), i, c) {
 		s.total++;
@@ -1603,6 +1725,13 @@ static int verify(const char *path, const struct sign_pub *issuer,
 			s.carried++;
 	}
 	s.carry_from = sget(res, "carry.from");
+	if (tar_list_find(&l, CRED_MEMBER)) {
+		char hex[65];
+
+		if (cred_contents_hex(&l, hex, e) < 0)
+			goto out;
+		snprintf(s.credential, sizeof s.credential, "%s%s", CRED_ID_PREFIX, hex);
+	}
 	s.members = l.n;
 	sign_keyid_hex(who, s.keyid);
 	if ((report && write_report(man, &s, &text, e) < 0) ||
@@ -1834,7 +1963,19 @@ int ev_recorded_load(const struct tar_list *members, struct ev_recorded *r,
 	COPY(regraded_from, "regraded_from.digest");
 	COPY(batch_job, "batch.job");
 	COPY(batch_jobs_digest, "batch.jobs_digest");
+	COPY(identity_type, "candidate.identifier.type");
+	COPY(identity_salt, "candidate.identifier.salt");
+	COPY(identity_hash, "candidate.identifier.hash");
 #undef COPY
+	r->has_identity = lookup(man, "candidate.identifier") != NULL;
+	if (tar_list_find(members, CRED_MEMBER)) {
+		char hex[65];
+
+		if (cred_contents_hex(members, hex, e) < 0)
+			goto out;
+		snprintf(r->credential_id, sizeof r->credential_id, "%s%s",
+			 CRED_ID_PREFIX, hex);
+	}
 	r->replay_best_effort = bget(man, "replay.best_effort");
 	/* changes/.special is a listing only where the manifest has the
 	 * collection's parts; before, it was a file of that name. */
@@ -1974,6 +2115,21 @@ int ev_add_regrade_records(struct tar_list *members, const struct tar_list *old,
 	    pass ? jtime(ended_s + (int64_t)sc->valid_for_days * SECONDS_PER_DAY)
 		 : json_null());
 	put(&bad, man, "regraded_from", from);
+	/* the candidate (and its hashed identifier) stay; a passing regrade
+	 * carries its own credential, replacing the old one's */
+	put(&bad, man, "credential", json_boolean(pass));
+	if (pass && tar_list_find(old, CRED_MEMBER)) {
+		char hex[65], id[200];
+
+		if (cred_contents_hex(old, hex, e) < 0) {
+			json_decref(man);
+			return -1;
+		}
+		snprintf(id, sizeof id, "%s%s", CRED_ID_PREFIX, hex);
+		put(&bad, man, "replaces_credential", json_string(id));
+	} else {
+		put(&bad, man, "replaces_credential", json_null());
+	}
 	if (add_json(members, "manifest.json", man, bad, e) < 0)
 		return -1;
 	bad = 0;

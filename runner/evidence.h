@@ -18,6 +18,7 @@ struct tar_list;
 struct scenario;
 struct grader_result;
 struct collect_report;
+struct cred_identity;
 
 struct ev_command {
 	int64_t t_ms;   /* since the session started */
@@ -132,6 +133,11 @@ struct ev_info {
 	const char *batch_jobs_digest;   /* labrun batch: hex SHA-256 of the job list */
 	const char *batch_job;           /* and the job's id */
 	const struct ev_carry *carry;    /* a replay: the checks carried over */
+	const struct cred_identity *identity; /* the holder's identifier, hashed
+					       * and salted (--identifier, or a
+					       * replay's old one); NULL none */
+	const char *replaces_credential; /* a replay: the id of the renewed
+					  * evidence's credential, NULL none */
 	const struct scenario *sc;
 	const char *scenario_digest;  /* hex SHA-256 of the bundle bytes */
 	const char *signer_keyid;     /* 16 hex digits, NULL for a directory */
@@ -246,6 +252,11 @@ struct ev_recorded {
 	char regraded_from[80];        /* $.regraded_from.digest, "" none */
 	char batch_job[80];            /* $.batch.job, "" none */
 	char batch_jobs_digest[80];    /* $.batch.jobs_digest, "" none */
+	/* the holder's hashed identifier ($.candidate.identifier), and the
+	 * id of the evidence's credential (credential.json), "" none */
+	int has_identity;
+	char identity_type[32], identity_salt[40], identity_hash[80];
+	char credential_id[200];
 };
 
 /* Read the session's facts from members (ev_open's, so already checked

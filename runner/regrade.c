@@ -400,8 +400,10 @@ static int copy_session_members(const struct tar_list *old, struct tar_list *out
 	for (i = 0; i < old->n; i++) {
 		const struct tar_entry *t = &old->v[i];
 
+		/* the records and the credential are made anew */
 		if (t->is_dir || !strncmp(t->name, "SHA256SUMS", 10) ||
-		    !strcmp(t->name, "manifest.json") || !strcmp(t->name, "result.json"))
+		    !strcmp(t->name, "manifest.json") || !strcmp(t->name, "result.json") ||
+		    !strcmp(t->name, "credential.json"))
 			continue;
 		if (tar_list_add_file(out, t->name, 0644, t->data, t->len, e) < 0)
 			return -1;

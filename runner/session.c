@@ -844,6 +844,10 @@ static void finish_info(struct session *s)
 		info->renews = o->replay->renews;
 		info->batch_jobs_digest = o->replay->jobs_digest;
 		info->batch_job = o->replay->job;
+		info->identity = o->replay->identity;
+		info->replaces_credential = o->replay->replaces_credential;
+	} else {
+		info->identity = o->identity;
 	}
 	info->sc = &s->sc;
 	info->scenario_digest = s->digest;

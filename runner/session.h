@@ -45,12 +45,18 @@ struct carry_source;
 
 /* A recertification replay (labrun batch): a run whose script replays a
  * stored attempt, for the candidate of that attempt. */
+struct cred_identity;
+
 struct session_replay {
 	const char *pseudonym;        /* the old evidence's, used as is */
 	int best_effort;              /* the script was derived from a command log */
 	const struct ev_renewal *renews; /* recorded when the replay passes */
 	const char *jobs_digest;      /* hex SHA-256 of the job list */
 	const char *job;              /* the job's id */
+	const struct cred_identity *identity; /* the old evidence's hashed
+					       * identifier, kept; NULL none */
+	const char *replaces_credential; /* the old evidence's credential id,
+					  * NULL none */
 	const struct carry_source *carry; /* the renewed evidence's checks:
 					   * knowledge checks carry over */
 };
@@ -60,6 +66,8 @@ struct session_opts {
 	const struct sign_trust *trust; /* required for a bundle */
 	const struct sign_sec *key;   /* the issuer key, read before any sandbox */
 	const char *candidate;        /* the candidate's id (becomes a pseudonym) */
+	const struct cred_identity *identity; /* --identifier, hashed and salted;
+					       * NULL none */
 	const struct session_replay *replay; /* a replay: candidate is unused;
 					      * seed_hex is the old seed */
 	const char *script;           /* run: the candidate's script */

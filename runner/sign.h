@@ -105,6 +105,14 @@ int sign_verify_as(const struct sign_pub *keys, size_t nkeys,
 		   const struct sign_pub **who,
 		   char comment_out[SIGN_COMMENT_MAX + 1], struct err *e);
 
+/* Raw Ed25519 (RFC 8032) over msg, no prehash: what a Data Integrity
+ * eddsa-jcs-2022 proof signs.  sign_ed25519_verify returns 1 for a valid
+ * signature by pk, 0 otherwise. */
+int sign_ed25519(const struct sign_sec *sk, const void *msg, size_t len,
+		 unsigned char sig[64], struct err *e);
+int sign_ed25519_verify(const unsigned char pk[SIGN_PK_BYTES],
+			const void *msg, size_t len,
+			const unsigned char sig[64]);
 void sha256_hex(const void *data, size_t len, char out[SIGN_SHA256_HEX]);
 void sha256_raw(const void *data, size_t len, unsigned char out[32]);
 

@@ -20,6 +20,7 @@
 #include "base/util.h"
 #include "graders/grader.h"
 #include "runner/collect.h"
+#include "runner/credential.h"
 #include "runner/evidence.h"
 #include "runner/scenario.h"
 #include "runner/sign.h"
@@ -217,10 +218,22 @@ static void reseal(struct tar_list *l, const char *path)
 {
 	struct err e = {0};
 
+	const struct tar_entry *c = tar_list_find(l, "credential.json");
+	char *old = c ? strndup((const char *)c->data, c->len) : NULL;
+
 	remove_member(l, "SHA256SUMS");
 	remove_member(l, "SHA256SUMS.minisig");
-	if (seal_to(l, path, &e) < 0)
+	/* the credential issued anew, for these members; where a changed
+	 * manifest leaves nothing to issue one from, the old one stays */
+	remove_member(l, "credential.json");
+	if (seal_to(l, path, &e) < 0 && old) {
+		add(l, "credential.json", old);
+		if (seal_to(l, path, &e) == 0)
+			e.msg[0] = 0;
+	}
+	if (e.msg[0])
 		printf("# reseal: %s\n", e.msg);
+	free(old);
 }
 
 static int run_tool(const char *cwd, char *const argv[])
@@ -443,7 +456,7 @@ static void test_seal_verify(void)
 	printf("# report:\n%s", rep.data ? (char *)rep.data : "");
 	sign_keyid_hex(&pk, keyid);
 	snprintf(want, sizeof want,
-		 "signed by issuer key %s; 9 members, all digests match", keyid);
+		 "signed by issuer key %s; 10 members, all digests match", keyid);
 	ok(rep.data && strstr((char *)rep.data, want), "report: signer and members");
 	ok(rep.data && strstr((char *)rep.data, "broken-policy 1.2.0"),
 	   "report: scenario");
@@ -466,7 +479,7 @@ static void test_seal_verify(void)
 	   !strcmp(json_string_value(json_object_get(
 			   json_object_get(j, "scenario"), "id")),
 		   "broken-policy") &&
-	   json_integer_value(json_object_get(j, "members")) == 9,
+	   json_integer_value(json_object_get(j, "members")) == 10,
 	   "JSON summary");
 	json_decref(j);
 	buf_release(&js);
@@ -662,6 +675,7 @@ static void test_tampering(void)
 	parse(ev_path, &l);
 	remove_member(&l, "SHA256SUMS");
 	remove_member(&l, "SHA256SUMS.minisig");
+	remove_member(&l, "credential.json");
 	ok(ev_seal(&l, osk, "forged", path, &e) == 0, "sealed with a forger's key");
 	refused(path, "which is not trusted", "a forger's signature is refused");
 	tar_list_release(&l);
@@ -1078,6 +1092,141 @@ static void test_recorded_refusals(void)
 	tar_list_release(&l);
 }
 
+
+/* credential.json: every pass carries the credential labrun issues for its
+ * other members (under the issuer key), nothing else carries one, and
+ * files written before credentials (no $.credential) verify without. */
+static void test_credential(void)
+{
+	struct ev_info in;
+	struct grader_result r;
+	struct tar_list l = {0};
+	struct buf rep = BUF_INIT, js = BUF_INIT;
+	struct cred_identity id;
+	struct cred c;
+	struct err e = {0};
+	char path[160], contents[65], want[200];
+	const struct tar_entry *m;
+	json_t *man, *j = NULL;
+	char *t;
+
+	snprintf(path, sizeof path, "%s/cred.tar", dir);
+	/* a pass with an identifier */
+	fill_info(&in, &r, NULL, "pass");
+	cred_identity_make_salted("emailAddress", "alice@example.org",
+				  "00112233445566778899aabbccddeeff", &id, &e);
+	in.identity = &id;
+	ok(build(&l, &in, &e) == 0 && seal_to(&l, path, &e) == 0,
+	   "a pass with an identifier sealed: %s", e.msg);
+	m = tar_list_find(&l, "credential.json");
+	ok(m != NULL, "it carries credential.json");
+	ok(m && cred_read(m->data, m->len, "credential.json", &pk, 1, &c, &e) == 0,
+	   "a credential under the issuer key: %s", e.msg);
+	cred_contents_hex(&l, contents, &e);
+	snprintf(want, sizeof want, "urn:labrun:credential:sha256:%s", contents);
+	is_str(c.id, want, "its id names the other members' SHA256SUMS");
+	ok(c.nids == 1 && cred_identity_matches(&c.ids[0], "alice@example.org"),
+	   "it names the holder by the hashed identifier");
+	is_str(c.subject, "cand-4f2a", "and by the pseudonym");
+	is_str(c.score, "75.0", "with the score");
+	cred_release(&c);
+	man = member_json(&l, "manifest.json");
+	ok(json_is_true(json_object_get(man, "credential")) &&
+		   json_is_null(json_object_get(man, "replaces_credential")),
+	   "the manifest says credential true, replaces nothing");
+	t = json_dumps(man, 0);
+	ok(t && !strstr(t, "alice") &&
+		   !strcmp(json_string_value(json_object_get(json_object_get(json_object_get(man, "candidate"), "identifier"), "hash")), id.hash) &&
+		   !strcmp(json_string_value(json_object_get(json_object_get(json_object_get(man, "candidate"), "identifier"), "salt")), id.salt),
+	   "the manifest has the identifier hashed, never in clear");
+	free(t);
+	json_decref(man);
+	ok(ev_verify(path, &pk, &rep, &e) == 0, "it verifies: %s", e.msg);
+	ok(rep.data && strstr((char *)rep.data, want) &&
+		   strstr((char *)rep.data, "  credential:  urn:labrun:credential:sha256:") &&
+		   strstr((char *)rep.data, "  identifier:  emailAddress, hashed and salted"),
+	   "the summary names the credential and the identifier's type");
+	ok(ev_verify_json(path, &pk, &js, &e) == 0 &&
+		   (j = json_loads((char *)js.data, 0, NULL)) &&
+		   !strcmp(json_string_value(json_object_get(j, "credential")), want),
+	   "--json has the credential's id");
+	json_decref(j);
+	buf_release(&js);
+	buf_release(&rep);
+
+	/* the credential changed, SHA256SUMS re-signed by the issuer: it
+	 * must still be what labrun issues for the members */
+	t = strndup((const char *)m->data, m->len);
+	memcpy(strstr(t, "\"value\": \"75.0\""), "\"value\": \"95.0\"", 15);
+	replace_member(&l, "credential.json", t);
+	free(t);
+	remove_member(&l, "SHA256SUMS");
+	remove_member(&l, "SHA256SUMS.minisig");
+	seal_to(&l, path, &e);
+	refused(path, "credential.json: does not state what the other members say",
+		"a changed score in the credential is refused, even re-signed");
+	remove_member(&l, "credential.json");
+	remove_member(&l, "SHA256SUMS");
+	remove_member(&l, "SHA256SUMS.minisig");
+	man = member_json(&l, "manifest.json");
+	json_object_set_new(man, "credential", json_false());
+	set_manifest(&l, man);
+	seal_to(&l, path, &e);
+	refused(path, "$.credential: false, but the verdict is pass",
+		"a pass without its credential is refused");
+	json_object_set_new(man, "credential", json_true());
+	json_object_set_new(json_object_get(man, "candidate"), "identifier",
+			    json_pack("{s:s, s:s, s:s}", "type", "emailAddress",
+				      "salt", "00", "hash", "alice@example.org"));
+	set_manifest(&l, man);
+	add(&l, "credential.json", "{}\n"); /* none can be issued for this */
+	reseal(&l, path);
+	refused(path, "$.candidate.identifier: salt is not 32",
+		"an identifier in clear (not hashed and salted) is refused");
+	json_object_del(json_object_get(man, "candidate"), "identifier");
+	json_object_set_new(man, "replaces_credential", json_string(want));
+	set_manifest(&l, man);
+	reseal(&l, path);
+	refused(path, "replaces_credential is set, but this is not a passing replay or regrade",
+		"a run replaces no credential");
+	/* written before credentials: no keys, no member */
+	json_object_del(man, "credential");
+	json_object_del(man, "replaces_credential");
+	set_manifest(&l, man);
+	reseal(&l, path);
+	ok(!tar_list_find(&l, "credential.json") &&
+		   ev_verify(path, &pk, &rep, &e) == 0 && rep.data &&
+		   strstr((char *)rep.data, "credential:  none (written before credentials)"),
+	   "evidence written before credentials verifies without one: %s", e.msg);
+	buf_release(&rep);
+	add(&l, "credential.json", "{}\n");
+	remove_member(&l, "SHA256SUMS");
+	remove_member(&l, "SHA256SUMS.minisig");
+	seal_to(&l, path, &e);
+	refused(path, "member 'credential.json': only a pass written with $.credential true",
+		"a credential in evidence written before credentials is refused");
+	json_decref(man);
+	tar_list_release(&l);
+
+	/* a fail carries none */
+	fill_info(&in, &r, NULL, "fail");
+	in.score = 500;
+	memset(&l, 0, sizeof l);
+	ok(build(&l, &in, &e) == 0 && seal_to(&l, path, &e) == 0 &&
+		   !tar_list_find(&l, "credential.json") &&
+		   ev_verify(path, &pk, &rep, &e) == 0 && rep.data &&
+		   strstr((char *)rep.data, "credential:  none (not a pass)"),
+	   "a fail carries no credential: %s", e.msg);
+	buf_release(&rep);
+	add(&l, "credential.json", "{}\n");
+	remove_member(&l, "SHA256SUMS");
+	remove_member(&l, "SHA256SUMS.minisig");
+	seal_to(&l, path, &e);
+	refused(path, "member 'credential.json': only a pass",
+		"a credential on a fail is refused");
+	tar_list_release(&l);
+}
+
 int main(void)
 {
 	struct err e = {0};
@@ -1104,6 +1253,7 @@ int main(void)
 	test_stock_tools();
 	test_neutralised();
 	test_recorded_refusals();
+	test_credential();
 
 	sign_sec_free(sk);
 	remove_tree(dir, &e);

@@ -433,7 +433,11 @@ static void requirement(const struct gate_creds *cs, const struct cstate *st,
 		if (!st[i].holder || !covers(&cs->v[i], competency, program))
 			continue;
 		m = miss_of(&st[i], level_min);
-		if (m < bm || (m == bm && st[i].until_ms > st[best].until_ms)) {
+		/* among equal misses: one not superseded, then the one
+		 * valid longest */
+		if (m < bm || (m == bm && (!st[i].superseded_by - !st[best].superseded_by > 0 ||
+					   (!st[i].superseded_by == !st[best].superseded_by &&
+					    st[i].until_ms > st[best].until_ms)))) {
 			bm = m;
 			best = i;
 		}
@@ -645,6 +649,22 @@ int gate_result_json(const struct gate_request *rq, const struct gate_creds *cs,
 	return bad ? -1 : 0;
 }
 
+/* Text from a path or a file name, one line whatever it holds: control
+ * bytes become \xNN (the terminal's own escaping, cmd_write, lets a
+ * newline through, and a path must not forge a line of the verdict). */
+static int put_line_safe(struct buf *out, const char *s, struct err *e)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		int rc = ch < 0x20 || ch == 0x7f ? buf_printf(out, e, "\\x%02x", ch)
+						 : buf_append(out, s, 1, e);
+
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int gate_result_text(const struct gate_request *rq, const struct gate_creds *cs,
 		     const struct gate_result *r, struct buf *out,
 		     struct err *e)
@@ -659,8 +679,9 @@ int gate_result_text(const struct gate_request *rq, const struct gate_creds *cs,
 	for (size_t i = 0; i < r->n; i++) {
 		const struct gate_rule_result *rr = &r->rules[i];
 
-		if (buf_printf(out, e, "  rule %s (%s): ", rr->rule->name,
-			       rr->matched_by) < 0)
+		if (buf_printf(out, e, "  rule %s (", rr->rule->name) < 0 ||
+		    put_line_safe(out, rr->matched_by, e) < 0 ||
+		    buf_puts(out, "): ", e) < 0)
 			return -1;
 		if (rr->satisfied) {
 			for (size_t k = 0; k < rr->nreqs; k++)
@@ -675,8 +696,11 @@ int gate_result_text(const struct gate_request *rq, const struct gate_creds *cs,
 			return -1;
 	}
 	for (size_t i = 0; i < cs->nignored; i++)
-		if (buf_printf(out, e, "  ignored %s: %s\n", cs->ignored[i].file,
-			       cs->ignored[i].reason) < 0)
+		if (buf_puts(out, "  ignored ", e) < 0 ||
+		    put_line_safe(out, cs->ignored[i].file, e) < 0 ||
+		    buf_puts(out, ": ", e) < 0 ||
+		    put_line_safe(out, cs->ignored[i].reason, e) < 0 ||
+		    buf_puts(out, "\n", e) < 0)
 			return -1;
 	return buf_printf(out, e, "  credentials: %zu file%s read, %zu valid, %zu "
 			  "ignored\n", cs->read, cs->read == 1 ? "" : "s", cs->n,

@@ -157,4 +157,50 @@ printf 'README.md\npolicies/p.json\n' | "$LABRUN" gate --policy "$T/policy.json"
 [ $? -eq 1 ] && pass "--paths-from - with policies/: refused" || fail "--paths-from - with policies/: refused"
 : >"$T/empty"
 expect_exit 0 "--paths-from an empty list: no rule applies" "${G[@]}" --holder bob@example.org --paths-from "$T/empty"
+# The CI recipes (docs/gate/*.yml): their commands, as the CI systems run
+# them, against a repository and an origin of our own, with labrun on PATH.
+D=$(cd "$(dirname "$0")/../.." && pwd)
+run timeout -k 5 120 "$LABRUN" run "$T/s" --key "$T/issuer.key" --candidate octo \
+	--identifier userName:octocat --script "$T/fix.sh" -o "$T/octo.ev"
+[ "$rc" -eq 0 ] || fail "a passing session for userName:octocat (exit $rc: $(cat "$ERR"))"
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.org
+git init -q --bare "$T/origin.git" && git init -q -b main "$T/ci"
+echo hi >"$T/ci/README.md"
+git -C "$T/ci" add README.md && git -C "$T/ci" commit -qm readme &&
+	git -C "$T/ci" remote add origin "$T/origin.git" && git -C "$T/ci" push -q origin main
+git -C "$T/ci" checkout -q -b change && mkdir -p "$T/ci/policies" && echo '{}' >"$T/ci/policies/p.json" &&
+	git -C "$T/ci" add policies && git -C "$T/ci" commit -qm policy
+cp "$T/policy.json" "$T/ci/gate-policy.json"
+mkdir -p "$T/ci/credentials" "$T/bin" && cp "$T/a.ev" "$T/octo.ev" "$T/issuer.pub" "$T/ci/credentials/"
+ln -s "$LABRUN" "$T/bin/labrun"
+# GitHub Actions: the run block of the step "labrun gate", under shell: bash
+awk '/- name: labrun gate/ {s = 1} s && /run: \|/ {r = 1; next} r && /^          / {sub(/^          /, ""); print; next} r {exit}' \
+	"$D/docs/gate/github-actions.yml" >"$T/gh.sh"
+grep -q 'labrun gate' "$T/gh.sh" || fail "the GitHub job's script is found"
+gh() { sed "s/\${{ github.base_ref }}/main/; s/\${{ github.actor }}/$1/" "$T/gh.sh" >"$T/gh-$1.sh"
+	(cd "$T/ci" && PATH="$T/bin:$PATH" bash --noprofile --norc -eo pipefail "$T/gh-$1.sh") >"$OUT" 2>"$ERR"; rc=$?; }
+gh octocat
+[ "$rc" -eq 0 ] && grep -q '"allowed": true' "$OUT" && pass "GitHub Actions job: octocat's change to policies/ passes" ||
+	fail "GitHub Actions job: octocat passes (exit $rc: $(cat "$ERR"))"
+gh mallory
+[ "$rc" -eq 1 ] && grep -q '"allowed": false' "$OUT" && grep -q 'none for this holder' "$T/ci/gate.json" &&
+	pass "GitHub Actions job: mallory's fails with exit 1, the reason in gate.json and the log" ||
+	fail "GitHub Actions job: mallory's fails (exit $rc: $(cat "$ERR"))"
+# GitLab CI: the script lines, each as the runner's shell runs it
+awk '/^  script:/ {s = 1; next} s && /^    - / {sub(/^    - /, ""); print; next} s {exit}' \
+	"$D/docs/gate/gitlab-ci.yml" >"$T/gl.lines"
+grep -q 'labrun gate' "$T/gl.lines" || fail "the GitLab job's script is found"
+gl() { (cd "$T/ci" && export PATH="$T/bin:$PATH" CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main \
+	CI_COMMIT_SHA="$(git -C "$T/ci" rev-parse HEAD)" GITLAB_USER_EMAIL=$1 &&
+	while IFS= read -r line; do sh -ec "$line" || exit; done <"$T/gl.lines") >"$OUT" 2>"$ERR"; rc=$?; }
+gl alice@example.org
+[ "$rc" -eq 0 ] && grep -q '"allowed": true' "$OUT" && pass "GitLab CI job: alice's change to policies/ passes" ||
+	fail "GitLab CI job: alice passes (exit $rc: $(cat "$ERR"))"
+gl bob@example.org
+[ "$rc" -eq 1 ] && grep -q 'none for this holder' "$T/ci/gate.json" && pass "GitLab CI job: bob's fails with exit 1" ||
+	fail "GitLab CI job: bob's fails (exit $rc: $(cat "$ERR"))"
+git -C "$T/ci" checkout -q main && git -C "$T/ci" checkout -q -b docs && echo more >>"$T/ci/README.md" &&
+	git -C "$T/ci" commit -qam docs
+gl bob@example.org
+[ "$rc" -eq 0 ] && pass "GitLab CI job: bob's change outside policies/ passes" || fail "GitLab CI job: bob's docs change (exit $rc: $(cat "$ERR"))"
 done_testing

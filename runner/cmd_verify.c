@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "runner/cmd.h"
+#include "runner/credential.h"
 #include "runner/evidence.h"
 #include "runner/sign.h"
 
@@ -15,6 +16,7 @@ extern const char usage_verify[];
 
 const char usage_verify[] =
 	"usage: labrun verify EVIDENCE -p ISSUER_PUB [--json]\n"
+	"       labrun verify --did -p ISSUER_PUB\n"
 	"\n"
 	"Check an evidence file offline: it must be the canonical tar labrun\n"
 	"writes (any changed byte is refused), hold only the members labrun\n"
@@ -25,12 +27,19 @@ const char usage_verify[] =
 	"pseudonym, verdict and score, checks passed, session times, when it\n"
 	"was issued and until when a pass is valid, and the issuer key id.\n"
 	"Expiry is not checked here: compare the valid-until date it prints\n"
-	"with the date that matters to you.\n"
+	"with the date that matters to you.  A pass carries its credential,\n"
+	"credential.json (an Open Badges 3.0 credential, signed eddsa-jcs-2022\n"
+	"by the same key): it must be exactly what labrun issues for the other\n"
+	"members.  The summary names it, and the issuer key's did:key, the\n"
+	"issuer's name in every credential (docs/credentials.md).\n"
 	"\n"
 	"options:\n"
 	"  -p, --pub ISSUER_PUB  the issuer's public key (minisign format, as\n"
 	"                        written by `labrun keygen`); required: a key\n"
 	"                        named by the evidence itself proves nothing\n"
+	"      --did             print the did:key of ISSUER_PUB and nothing\n"
+	"                        else: the issuer's name in every credential,\n"
+	"                        what a credential's verifier pins\n"
 	"      --json            print one JSON object: {\"valid\": true,\n"
 	"                        \"scenario\": {...}, \"verdict\": ..., ...} or\n"
 	"                        {\"valid\": false, \"error\": \"...\"}\n"
@@ -42,10 +51,12 @@ const char usage_verify[] =
 	"Stock tools alone check the signature and every digest:\n"
 	"  mkdir x && tar -xf EVIDENCE -C x && cd x &&\n"
 	"    minisign -V -H -p issuer.pub -m SHA256SUMS && sha256sum -c SHA256SUMS\n"
+	"The credential's id ends in the hex of\n"
+	"  grep -v '  credential.json$' SHA256SUMS | sha256sum\n"
 	"(labrun verify also refuses unlisted members, non-canonical files and\n"
 	"schema errors; docs/evidence.md describes every member.)\n";
 
-enum { OPT_JSON = 256 };
+enum { OPT_JSON = 256, OPT_DID };
 
 static int finish_output(void)
 {
@@ -74,6 +85,7 @@ int cmd_verify(int argc, char **argv)
 	static const struct option opts[] = {
 		{"pub", required_argument, NULL, 'p'},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"did", no_argument, NULL, OPT_DID},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -82,7 +94,8 @@ int cmd_verify(int argc, char **argv)
 	struct buf out = BUF_INIT;
 	struct sign_pub pk;
 	struct err e = {0};
-	int json = 0, opt, rc;
+	char did[CRED_DID_MAX];
+	int json = 0, did_only = 0, opt, rc;
 
 	if (cmd_wants_help(c, argc, argv))
 		return EXIT_YES;
@@ -96,9 +109,21 @@ int cmd_verify(int argc, char **argv)
 		case OPT_JSON:
 			json = 1;
 			break;
+		case OPT_DID:
+			did_only = 1;
+			break;
 		default:
 			return cmd_bad_option(c, opt, argv);
 		}
+	}
+	if (did_only) {
+		if (optind != argc || json || !pub_path)
+			return cmd_usage_error(c, "--did takes -p ISSUER_PUB and nothing else");
+		if (sign_pub_load(pub_path, &pk, &e) < 0)
+			return cmd_fail("verify", &e);
+		cred_did_key(pk.pk, did);
+		cmd_printf(stdout, "%s\n", did);
+		return finish_output();
 	}
 	if (optind == argc)
 		return cmd_usage_error(c, "no EVIDENCE file given");

@@ -1496,6 +1496,7 @@ struct summary {
 	char keyid[17];
 	char comment[SIGN_COMMENT_MAX + 1];
 	char credential[200]; /* its id, "" none */
+	char did[CRED_DID_MAX]; /* the issuer key's did:key */
 };
 
 static int bget(const json_t *doc, const char *path)
@@ -1591,6 +1592,7 @@ static int write_report(const json_t *man, const struct summary *s,
 	    (lookup(man, "candidate.identifier") &&
 	     buf_printf(out, e, "  identifier:  %s, hashed and salted\n",
 			shown(sget(man, "candidate.identifier.type"), b, sizeof b)) < 0) ||
+	    buf_printf(out, e, "  issuer did:  %s\n", s->did) < 0 ||
 	    buf_printf(out, e, "  issued:      %s\n", sget(man, "issued")) < 0 ||
 	    buf_printf(out, e, "  valid until: %s\n",
 		       until ? until : "not applicable (not a pass)") < 0 ||
@@ -1638,6 +1640,7 @@ static int write_json(const char *path, const json_t *man,
 	put(&bad, o, "trusted_comment", jstr(s->comment));
 	put(&bad, o, "members", jint((long long)s->members));
 	put(&bad, o, "credential", s->credential[0] ? json_string(s->credential) : json_null());
+	put(&bad, o, "issuer_did", json_string(s->did));
 	x = json_deep_copy(lookup(man, "regraded_from"));
 	put(&bad, o, "regraded_from", x ? x : json_null());
 	x = json_deep_copy(lookup(man, "renews"));
@@ -1734,6 +1737,7 @@ static int verify(const char *path, const struct sign_pub *issuer,
 	}
 	s.members = l.n;
 	sign_keyid_hex(who, s.keyid);
+	cred_did_key(who->pk, s.did);
 	if ((report && write_report(man, &s, &text, e) < 0) ||
 	    (json && write_json(path, man, &s, json, e) < 0))
 		goto out;

@@ -1146,6 +1146,14 @@ static void test_credential(void)
 		   strstr((char *)rep.data, "  credential:  urn:labrun:credential:sha256:") &&
 		   strstr((char *)rep.data, "  identifier:  emailAddress, hashed and salted"),
 	   "the summary names the credential and the identifier's type");
+	{
+		char did[CRED_DID_MAX], line[CRED_DID_MAX + 32];
+
+		cred_did_key(pk.pk, did);
+		snprintf(line, sizeof line, "  issuer did:  %s\n", did);
+		ok(rep.data && strstr((char *)rep.data, line),
+		   "the summary names the issuer key's did:key");
+	}
 	ok(ev_verify_json(path, &pk, &js, &e) == 0 &&
 		   (j = json_loads((char *)js.data, 0, NULL)) &&
 		   !strcmp(json_string_value(json_object_get(j, "credential")), want),

@@ -203,4 +203,27 @@ git -C "$T/ci" checkout -q main && git -C "$T/ci" checkout -q -b docs && echo mo
 	git -C "$T/ci" commit -qam docs
 gl bob@example.org
 [ "$rc" -eq 0 ] && pass "GitLab CI job: bob's change outside policies/ passes" || fail "GitLab CI job: bob's docs change (exit $rc: $(cat "$ERR"))"
+# A program credential from labrun award (when this build has it): a rule
+# requiring the program is met by it, for its holder only.
+if "$LABRUN" help award >/dev/null 2>&1; then
+	cat >"$T/prog.json" <<'JSON'
+{"schema": "labrun.program/1", "id": "gate-ops", "version": "1.0.0", "name": "Gate ops",
+ "level": "foundation", "description": "Passed the typo exam.", "valid_for_days": 30,
+ "requires": {"scenarios": [{"id": "t-basic"}]}}
+JSON
+	mkdir -p "$T/progs"
+	"$LABRUN" award --sign "$T/prog.json" --key "$T/author.key" >/dev/null &&
+		"$LABRUN" award "$T/prog.json" "$T/a.ev" -o "$T/progs/gate-ops.json" --trust "$T/author.pub" \
+			-p "$T/issuer.pub" --key "$T/issuer.key" --holder emailAddress:alice@example.org >/dev/null ||
+		fail "labrun award issues the program credential"
+	printf '{"schema": "labrun-gate-policy/1", "rules": [{"name": "release", "actions": ["release"], "require": {"programs": ["gate-ops"], "level_min": "foundation"}}]}' >"$T/prog-policy.json"
+	expect_exit 0 "a program credential meets a programs rule" "$LABRUN" gate --policy "$T/prog-policy.json" \
+		--credentials "$T/progs" -p "$T/issuer.pub" --holder alice@example.org --action release
+	out_has "rule release \\(action release\\): program gate-ops at foundation or above by urn:labrun:credential:sha256:" "  names the program credential"
+	expect_exit 1 "not for someone else" "$LABRUN" gate --policy "$T/prog-policy.json" \
+		--credentials "$T/progs" -p "$T/issuer.pub" --holder bob@example.org --action release
+	err_has "program gate-ops at foundation or above: none for this holder" "  program gate-ops: none for this holder"
+else
+	skip "program credentials: labrun award is not in this build"
+fi
 done_testing

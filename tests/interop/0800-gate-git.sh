@@ -157,6 +157,20 @@ run as bob git -C "$T/work" push "$URL" main
 [ "$rc" -ne 0 ] && grep -q "path policies/prod.json" "$ERR" && pass "a rename out of policies/ is a change to policies/" ||
 	fail "a rename out of policies/ is a change to policies/ (exit $rc: $(cat "$ERR"))"
 
+# A new branch whose merge commit itself adds a file under policies/
+# (the side branch touched only the README): the merge counts.
+git -C "$T/work" checkout -q -b side "$(remote_head main)" && echo side >>"$T/work/README.md" &&
+	git -C "$T/work" commit -qam side &&
+	git -C "$T/work" checkout -q -b feature "$(remote_head main)" && echo f >"$T/work/f.txt" &&
+	git -C "$T/work" add f.txt && git -C "$T/work" commit -qm f &&
+	git -C "$T/work" merge -q --no-commit side && echo '{}' >"$T/work/policies/merged.json" &&
+	git -C "$T/work" add policies/merged.json && git -C "$T/work" commit -qm "merge side" ||
+	fail "a merge that adds a policy file"
+run as bob git -C "$T/work" push "$URL" feature
+[ "$rc" -ne 0 ] && [ -z "$(remote_head feature)" ] && grep -q "path policies/merged.json" "$ERR" &&
+	pass "a new branch whose merge adds to policies/ is refused, the merge's path named" ||
+	fail "a new branch whose merge adds to policies/ is refused (exit $rc: $(cat "$ERR"))"
+
 # Without an identity the hook refuses (a key bound to no holder).
 printf 'command="git-shell -c \\"$SSH_ORIGINAL_COMMAND\\"",restrict %s\n' "$(cat "$T/bob.pub")" >"$K/authorized_keys"
 run as bob git -C "$T/work" push "$URL" main

@@ -4,6 +4,7 @@
  * deployment gate: labrun gate". */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,7 +351,7 @@ out:
 	gate_creds_release(&cs);
 	policy_release(&pol);
 	problems_release(&pb);
-	free(keys.keys);
+	sign_trust_release(&keys);
 	buf_release(&list);
 	buf_release(&out);
 	return rc;

@@ -199,8 +199,7 @@ int gate_load_dir(const char *dir, const struct sign_pub *issuers, size_t n,
 			continue;
 		}
 		if (read_file_at(dfd, names[i], CRED_MAX_BYTES, &b, &fe) < 0)
-			rc = fe.kind == ERR_HOST && errno == ENOMEM ?
-			     (*e = fe, -1) : gate_add_ignored(out, path, fe.msg, e);
+			rc = gate_add_ignored(out, path, fe.msg, e);
 		else
 			rc = gate_add_json(out, path, b.data, b.len, issuers, n, e);
 		buf_release(&b);

@@ -697,8 +697,8 @@ static int read_shape(const json_t *doc, struct cred *c, struct err *e)
 		return err_set(e, ERR_REFUSED,
 			       "credentialSubject.id: not %s<pseudonym>",
 			       CRED_SUBJECT_PREFIX);
-	snprintf(c->subject, sizeof c->subject, "%s",
-		 pseud + strlen(CRED_SUBJECT_PREFIX));
+	memcpy(c->subject, pseud + strlen(CRED_SUBJECT_PREFIX),
+	       strlen(pseud + strlen(CRED_SUBJECT_PREFIX)) + 1);
 	if (get_str(ach, "id", "credentialSubject.achievement", c->achievement,
 		    sizeof c->achievement, 0, e) < 0 ||
 	    get_str(ach, "name", "credentialSubject.achievement",

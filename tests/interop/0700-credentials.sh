@@ -44,6 +44,12 @@ runit ann "$S/solutions/reference.sh" "$T/x.ev" --identifier "$(printf 'emailAdd
 err_has 'control character' "... saying so"
 [ ! -e "$T/x.ev" ] && pass "nothing written for them" || fail "nothing written for them"
 
+run "$LABRUN" take "$T/b/v1.lab" --trust "$T/author.pub" --key "$T/issuer.key" \
+	--candidate ann -o "$T/x.ev" --identifier shoeSize:44
+[ "$rc" -eq 2 ] && pass "take: an unknown identifier type is a usage error" || fail "take: an unknown identifier type (exit $rc)"
+SSH_ORIGINAL_COMMAND=list run "$LABRUN" exam --candidate ann --identifier emailAddress: --config /dev/null
+[ "$rc" -eq 2 ] && pass "exam: an empty identifier is a usage error" || fail "exam: an empty identifier (exit $rc)"
+
 # --- run: with and without an identifier; a fail carries none ---------
 runit ann "$S/solutions/reference.sh" "$T/ev/ann.ev" --identifier emailAddress:alice@example.org
 [ "$rc" -eq 0 ] && pass "a pass with --identifier (exit 0)" || fail "a pass with --identifier (exit $rc)"
@@ -156,6 +162,44 @@ assert c["credentialSubject"]["identifier"] == old["credentialSubject"]["identif
 PY
 "$LABRUN" verify "$T/regraded.ev" -p "$T/issuer.pub" >/dev/null &&
 	pass "labrun verify accepts the regrade" || fail "labrun verify accepts the regrade"
+
+# --- exam (and so take) at a terminal, the operator giving the identifier
+if command -v tmux >/dev/null; then
+	cat >"$T/labrun.conf" <<CONF
+trust = $T/author.pub
+key = $T/issuer.key
+exam_bundle = $T/b/v1.lab
+evidence_dir = $T/exam
+CONF
+	TM="tmux -L labrun-test-$$ -f /dev/null"
+	trap '$TM kill-server 2>/dev/null; rm -rf "$T"' EXIT
+	$TM new-session -d -s x -x 120 -y 40 \
+		"env -u SSH_ORIGINAL_COMMAND $LABRUN exam --candidate dora --identifier studentNumber:1 --config $T/labrun.conf; echo EXIT=\$?; sleep 60"
+	pane_wait x "EXIT=2" 50 && pass "exam: an unknown identifier type stops before the exam" ||
+		fail "exam: an unknown identifier type stops before the exam"
+	$TM kill-session -t x
+	$TM new-session -d -s x -x 120 -y 40 \
+		"env -u SSH_ORIGINAL_COMMAND $LABRUN exam --candidate dora --identifier sourcedId:S-1024 --config $T/labrun.conf; echo EXIT=\$?; sleep 60"
+	pane_wait x "Press Enter to start" 100 || fail "exam: the brief"
+	$TM send-keys -t x Enter
+	pane_wait x "left] candidate@lab" 100 || fail "exam: the shell"
+	$TM send-keys -t x "sed -i s/broken/fixed/ /etc/app/config.txt; echo typo > ~/answers/cause.txt; lab submit -y" Enter
+	pane_wait x "EXIT=0" 100 && pass "exam --identifier: the exam is taken and passed" ||
+		fail "exam --identifier: the exam is taken and passed"
+	$TM kill-session -t x
+	cred_of "$T/exam/dora/attempt-1.tar" "$T/c/dora.json"
+	vc "$T/c/dora.json"
+	[ "$rc" -eq 0 ] && pass "@digitalbazaar/vc verifies the exam's credential" || fail "@digitalbazaar/vc verifies the exam's credential"
+	check "it names the holder by the hashed sourcedId" python3 - "$T/c/dora.json" <<'PY'
+import hashlib, json, sys
+i = json.load(open(sys.argv[1]))["credentialSubject"]["identifier"][0]
+assert i["identityType"] == "sourcedId"
+assert i["identityHash"] == "sha256$" + hashlib.sha256(("S-1024" + i["salt"]).encode()).hexdigest()
+PY
+	check "the exam's evidence has S-1024 nowhere in clear" sh -c "! tar -xOf '$T/exam/dora/attempt-1.tar' | grep -q 'S-1024'"
+else
+	skip "tmux is not installed: no exam at a terminal"
+fi
 
 # --- tampering: the standard verifier refuses each ----------------------
 "$LABRUN" keygen -p "$T/rogue.pub" -s "$T/rogue.key" >/dev/null

@@ -135,6 +135,15 @@ cp "$T/a.json" "$T/tampered/b.json"
 expect_exit 0 "the same directory with the genuine credential: allowed" "$LABRUN" gate --policy "$T/policy.json" --credentials "$T/tampered" -p "$T/issuer.pub" --holder alice@example.org --path policies/a
 out_has "credentials: 5 files read, 1 valid, 4 ignored" "counts read, valid and ignored"
 
+# Bounds: a credential file over 256 KiB is ignored unread; a directory of
+# more than 1000 entries is refused.
+mkdir -p "$T/big" && head -c 300000 /dev/zero | tr '\0' ' ' >"$T/big/huge.json"
+expect_exit 1 "an oversized credential file: ignored" "$LABRUN" gate --json --policy "$T/policy.json" --credentials "$T/big" -p "$T/issuer.pub" --holder alice@example.org --path policies/a
+check "  with its reason" python3 -c "import json,sys; d=json.load(open('$OUT')); i=d['credentials']['ignored']; sys.exit(not (len(i)==1 and i[0]['file'].endswith('huge.json') and i[0]['reason']))"
+mkdir -p "$T/many" && (cd "$T/many" && seq 1001 | sed 's/$/.json/' | xargs touch)
+expect_exit 1 "more than 1000 entries: refused" "$LABRUN" gate --policy "$T/policy.json" --credentials "$T/many" -p "$T/issuer.pub" --holder alice@example.org --path policies/a
+err_has "more than 1000 entries" "  says the bound"
+
 # Supersession: a regrade's credential replaces the first; the first is
 # not used even though it comes first in the directory.
 sed -i 's/"version": "1.0.0"/"version": "1.0.1"/' "$T/s/scenario.json"

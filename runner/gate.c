@@ -303,13 +303,18 @@ struct cstate {
 	int64_t until_ms;         /* INT64_MAX when none */
 };
 
-static int64_t time_ms(const char *s, int64_t dflt)
+/* A credential's time; none gives if_none, and one that does not parse
+ * (cred_read refuses such a credential, so never in practice) if_bad:
+ * the gate fails closed. */
+static int64_t time_ms(const char *s, int64_t if_none, int64_t if_bad)
 {
 	int64_t ms;
 	char why[128];
 
-	if (!*s || rfc3339_parse(s, strlen(s), &ms, why, sizeof why) < 0)
-		return dflt;
+	if (!*s)
+		return if_none;
+	if (rfc3339_parse(s, strlen(s), &ms, why, sizeof why) < 0)
+		return if_bad;
 	return ms;
 }
 
@@ -337,10 +342,10 @@ static void states(const struct gate_request *rq, const struct gate_creds *cs,
 {
 	for (size_t i = 0; i < cs->n; i++) {
 		const struct cred *c = &cs->v[i];
-		int64_t from = time_ms(c->valid_from, INT64_MIN);
+		int64_t from = time_ms(c->valid_from, INT64_MAX, INT64_MAX);
 
 		st[i].holder = gate_holder_matches(c, rq->holder);
-		st[i].until_ms = time_ms(c->valid_until, INT64_MAX);
+		st[i].until_ms = time_ms(c->valid_until, INT64_MAX, INT64_MIN);
 		st[i].time = rq->at_ms < from ? MISS_NOT_YET :
 			     rq->at_ms >= st[i].until_ms ? MISS_EXPIRED : MISS_NONE;
 		st[i].status_ok = gate_status_check(c, rq->offline_status_ok,

@@ -359,6 +359,21 @@ static void test_decide(void)
 	expect(&cs, "bob@example.org", "policies/a.json", "2030-01-01T00:00:00Z", 1, C("b1"),
 	       "no validUntil: valid on");
 
+	/* times that do not parse (cred_read refuses them): fail closed */
+	{
+		struct gate_creds bad = {0};
+
+		add(&bad, C("x1"), "scenario", "urn:labrun:scenario:pdc:1.0.0", "practitioner",
+		    "policy-driven-control", PS, NULL, "2026-01-01T00:00:00Z", "soon", NULL, 0);
+		expect(&bad, PS, "policies/a.json", AT, 0, "expired soon",
+		       "a validUntil that does not parse counts as expired");
+		snprintf(bad.v[0].valid_until, sizeof bad.v[0].valid_until, "%s", "");
+		snprintf(bad.v[0].valid_from, sizeof bad.v[0].valid_from, "%s", "whenever");
+		expect(&bad, PS, "policies/a.json", AT, 0, "valid only from whenever",
+		       "a validFrom that does not parse counts as not yet valid");
+		gate_creds_release(&bad);
+	}
+
 	/* a foundation credential of carol's is below practitioner */
 	add(&cs, C("c1"), "scenario", "urn:labrun:scenario:pdc-intro:1.0.0", "foundation",
 	    "policy-driven-control", "c-1111111111111111", "carol@example.org",

@@ -24,12 +24,13 @@ CC ?= cc
 # chromium, curl and openssl let tests/interop/0500 run the web exam
 # recipe, a web terminal and an evidence download behind TLS and a password
 # per candidate, with headless Chromium as the candidate and a certificate
-# the test makes).
+# the test makes; git lets tests/interop/0800 serve a bare repository
+# guarded by the gate's pre-receive hook over that sshd).
 DEB_PKGS := build-essential pkg-config libseccomp-dev liblua5.4-dev \
 	libarchive-dev libjansson-dev libsodium-dev minisign bubblewrap \
 	asciinema tmux python3 util-linux bsdutils procps nftables faketime \
 	openssh-server openssh-client sudo slurmctld slurmd slurm-client munge \
-	groff-base shellinabox nginx fcgiwrap chromium curl openssl
+	groff-base shellinabox nginx fcgiwrap chromium curl openssl git
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

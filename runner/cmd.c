@@ -22,8 +22,8 @@ extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_run[], usage_take[], usage_verify[], usage_doctor[],
 	usage_sessions[], usage_end[], usage_exam[], usage_selftest[],
 	usage_regrade[], usage_recert[], usage_batch[], usage_spool[],
-	usage_new[], usage_shell[], usage_show[], usage_award[];
-extern const char usage_report[];
+	usage_new[], usage_shell[], usage_show[], usage_award[],
+	usage_report[], usage_gate[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -87,6 +87,8 @@ const struct cmd labrun_cmds[] = {
 	 usage_spool},
 	{"exam", cmd_exam, CMD_CONFIG,
 	 "an exam host's ssh forced command: take, evidence, list", usage_exam},
+	{"gate", cmd_gate, 0, "may this holder make this change? credentials against a policy",
+	 usage_gate},
 	{"doctor", cmd_doctor, 0,
 	 "say what this host supports and whether sessions are safe here",
 	 usage_doctor},

@@ -155,5 +155,6 @@ void selftest_print(FILE *f, const struct selftest_report *r);
 int selftest_exit_code(const struct selftest_report *r);
 int cmd_doctor(int argc, char **argv);
 int cmd_award(int argc, char **argv);
+int cmd_gate(int argc, char **argv);
 
 #endif

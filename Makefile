@@ -263,6 +263,9 @@ bench: all probes
 # The library (every scenarios/*/ with a scenario.json) goes where
 # labrun new looks beside an installed labrun: PREFIX/share/labrun/scenarios.
 LIBRARY := $(patsubst %/scenario.json,%,$(wildcard scenarios/*/scenario.json))
+# The example ladder's certification programs (docs/credentials.md), beside
+# it in PREFIX/share/labrun/programs: unsigned, for a team to adapt and sign.
+PROGRAMS := $(wildcard scenarios/programs/*.json)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/labrun/bin \
@@ -284,6 +287,8 @@ install: all
 		rm -rf $(DESTDIR)$(PREFIX)/share/labrun/$$d && \
 		cp -R $$d $(DESTDIR)$(PREFIX)/share/labrun/scenarios/ || exit 1; \
 	done
+	install -d $(DESTDIR)$(PREFIX)/share/labrun/programs
+	install -m 0644 $(PROGRAMS) $(DESTDIR)$(PREFIX)/share/labrun/programs/
 
 clean:
 	rm -rf build build-check build-fuzz

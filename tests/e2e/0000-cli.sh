@@ -87,6 +87,8 @@ if make -s -q -C "$TOP" B="$BUILD" all 2>/dev/null; then
 		"$T/root/usr/share/labrun/asciinema-player/asciinema-player.css"
 	check "... and the library where labrun new finds it" \
 		test -f "$T/root/usr/share/labrun/scenarios/policy-quarantine/scenario.json"
+	check "... and the example ladder's programs" \
+		cmp "$TOP/scenarios/programs/agent-ops-foundation.json" "$T/root/usr/share/labrun/programs/agent-ops-foundation.json"
 	(cd "$T" && "$T/root/usr/bin/labrun" new from-installed --from policy-quarantine >"$T/inst.out" 2>&1)
 	check "... from an installed labrun" grep -q "from $T/root/usr/share/labrun/scenarios/policy-quarantine" "$T/inst.out"
 else

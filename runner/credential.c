@@ -606,20 +606,13 @@ static int read_result(const json_t *subj, struct cred *c, struct err *e)
 		       sizeof c->score, 0, e);
 }
 
-/* The id a document ought to have: the contents for a scenario, the
- * SHA-256 of JCS of the document without id and proof for a program. */
-static int expected_id(const json_t *doc, const struct cred *c, char *out,
-		       size_t size, struct err *e)
+int cred_jcs_id(const json_t *doc, char out[200], struct err *e)
 {
 	unsigned char h[32];
 	char hex[65];
 	json_t *copy;
 	size_t i;
 
-	if (!strcmp(c->kind, "scenario")) {
-		snprintf(out, size, "%s%s", CRED_ID_PREFIX, c->contents + 7);
-		return 0;
-	}
 	copy = json_deep_copy(doc);
 	if (!copy)
 		return err_set(e, ERR_HOST, "out of memory");
@@ -632,7 +625,24 @@ static int expected_id(const json_t *doc, const struct cred *c, char *out,
 	json_decref(copy);
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", h[i]);
-	snprintf(out, size, "%s%s", CRED_ID_PREFIX, hex);
+	snprintf(out, 200, "%s%s", CRED_ID_PREFIX, hex);
+	return 0;
+}
+
+/* The id a document ought to have: the contents for a scenario, the
+ * SHA-256 of JCS of the document without id and proof for a program. */
+static int expected_id(const json_t *doc, const struct cred *c, char *out,
+		       size_t size, struct err *e)
+{
+	char id[200];
+
+	if (!strcmp(c->kind, "scenario")) {
+		snprintf(out, size, "%s%s", CRED_ID_PREFIX, c->contents + 7);
+		return 0;
+	}
+	if (cred_jcs_id(doc, id, e) < 0)
+		return -1;
+	snprintf(out, size, "%s", id);
 	return 0;
 }
 

@@ -104,6 +104,10 @@ int cred_read(const void *text, size_t len, const char *name,
 	      struct err *e);
 void cred_release(struct cred *c);
 
+/* A program credential's id: CRED_ID_PREFIX and the SHA-256 (hex) of the
+ * JCS of doc without "id" and "proof" (set it, then cred_sign). */
+int cred_jcs_id(const json_t *doc, char out[200], struct err *e);
+
 /* The document as labrun writes it: keys sorted, two-space indentation,
  * a final newline. */
 int cred_dump(const json_t *doc, struct buf *out, struct err *e);

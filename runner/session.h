@@ -42,11 +42,10 @@ struct session_ui {
 
 struct ev_renewal;
 struct carry_source;
+struct cred_identity;
 
 /* A recertification replay (labrun batch): a run whose script replays a
  * stored attempt, for the candidate of that attempt. */
-struct cred_identity;
-
 struct session_replay {
 	const char *pseudonym;        /* the old evidence's, used as is */
 	int best_effort;              /* the script was derived from a command log */

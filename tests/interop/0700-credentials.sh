@@ -243,6 +243,9 @@ done
 vc --expect-fail "${tampered[@]}"
 [ "$rc" -eq 0 ] && pass "@digitalbazaar/vc refuses every tampered credential" || fail "@digitalbazaar/vc refuses every tampered credential"
 sed 's/^/# /' "$OUT"
+vc --now 2099-01-01T00:00:00Z "$T/c/ann.json"
+[ "$rc" -eq 1 ] && grep -q 'after "validUntil"' "$OUT" && pass "an expired credential is refused (--now past validUntil)" ||
+	fail "an expired credential is refused (--now past validUntil)"
 vc "$T/c/ann-score.json"
 [ "$rc" -ne 0 ] && pass "verify-vc.js exits non-zero on a failure" || fail "verify-vc.js exits non-zero on a failure"
 out_has 'FAIL .*ann-score.json: .*[Ii]nvalid signature' "... and prints why"

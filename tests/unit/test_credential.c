@@ -419,6 +419,12 @@ static void test_sign_and_read(void)
 		for (i = 0; i < 32; i++)
 			snprintf(hex + 2 * i, 3, "%02x", h[i]);
 		snprintf(pid, sizeof pid, "%s%s", CRED_ID_PREFIX, hex);
+		{
+			char got[200];
+
+			ok(cred_jcs_id(doc, got, &e) == 0 && !strcmp(got, pid),
+			   "cred_jcs_id: the SHA-256 of the JCS without id and proof");
+		}
 		json_object_set_new(doc, "id", json_string(pid));
 		buf_release(&j);
 		cred_sign(doc, sk, "2026-11-25T12:00:00Z", &e);

@@ -114,6 +114,11 @@ static int make_evidence(struct sign_sec *sk, struct err *e)
 	    ev_seal(&l, sk, "labrun evidence t-min pass cand-4f2a", ev_path,
 		    e) < 0)
 		goto out;
+	/* a pass: the sweep changes the credential's bytes too */
+	if (!tar_list_find(&l, "credential.json")) {
+		err_set(e, ERR_BUG, "the pass carries no credential.json");
+		goto out;
+	}
 	rc = 0;
 out:
 	tar_list_release(&l);

@@ -2,8 +2,9 @@
 # demo.sh: what `make demo` shows: make an author key and an issuer key,
 # pack the example scenario (research-fetch-denied, on the simulated agent
 # platform) into a signed bundle, run its reference solution as a
-# candidate would, and verify the evidence with labrun and with stock
-# tools.  Everything goes under build/demo/.
+# candidate would, verify the evidence with labrun and with stock tools,
+# its credential with a standard W3C verifier, then show it and write its
+# report page.  Everything goes under build/demo/.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 L=$TOP/build/labrun
@@ -43,5 +44,16 @@ mkdir -p "$D/extracted"
 tar -xf "$D/$N.evidence" -C "$D/extracted"
 (cd "$D/extracted" && minisign -V -H -p "$D/issuer.pub" -m SHA256SUMS && sha256sum -c --quiet SHA256SUMS && echo "sha256sum: all members match")
 
-printf '\nverdict: pass\nevidence: %s\n' "$D/$N.evidence"
+step "credential: the pass as an Open Badges 3.0 credential, checked by a standard W3C verifier"
+node "$TOP/tests/node/verify-vc.js" "$D/extracted/credential.json"
+echo "the operator's did:key (pin it): $("$L" verify --did -p "$D/issuer.pub")"
+
+step "show: what the evidence says, on one screen"
+"$L" show "$D/$N.evidence" -p "$D/issuer.pub"
+
+step "report: one self-contained page for an auditor"
+"$L" report "$D/$N.evidence" -p "$D/issuer.pub" -o "$D/$N.html"
+
+printf '\nverdict: pass\nevidence: %s\ncredential: %s\nreport: %s\n' \
+	"$D/$N.evidence" "$D/extracted/credential.json" "$D/$N.html"
 printf 'replay the terminal: asciinema play %s/extracted/session.cast\n' "$D"

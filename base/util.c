@@ -320,6 +320,20 @@ void time_rfc3339(int64_t unix_s, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+int time_rfc3339_shape(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	size_t i;
+
+	if (strlen(s) != sizeof shape - 1)
+		return 0;
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9')
+				    : s[i] != shape[i])
+			return 0;
+	return 1;
+}
+
 int mkdir_p(const char *path, mode_t mode, struct err *e)
 {
 	char tmp[PATH_MAX];

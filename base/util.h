@@ -59,6 +59,8 @@ int64_t time_mono_ms(void);
 int64_t time_mono_us(void);
 /* "2026-11-25T12:00:00Z" (UTC, whole seconds). */
 void time_rfc3339(int64_t unix_s, char out[32]);
+/* 1 when s has exactly that form (digits where digits go), 0 if not. */
+int time_rfc3339_shape(const char *s);
 
 /* Open the directory rel ("a/b/c") beneath dirfd one name at a time,
  * following no link; -1 with errno when a part is missing, a link or not

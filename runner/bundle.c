@@ -279,25 +279,6 @@ int bundle_read_dir(const char *dir, const struct tar_limits *lim,
 
 /* ---- opening a signed bundle ---- */
 
-/* Does the signature begin with a line labrun pack or stock minisign -S
- * writes?  That line is minisign's untrusted comment, outside what the
- * key signs: any other text is refused, so that no changed byte of a
- * bundle's signature goes unnoticed (docs/authoring.md, "Sign and ship"). */
-static int first_line_known(const struct buf *sig)
-{
-	static const char *const lines[] = {
-		SIGN_SIG_FIRST_LINE, SIGN_SIG_FIRST_LINE_MINISIGN,
-	};
-	size_t i, n;
-
-	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-		n = strlen(lines[i]);
-		if (sig->len >= n && !memcmp(sig->data, lines[i], n))
-			return 1;
-	}
-	return 0;
-}
-
 /* The largest bundle file worth reading: the file data allowed, plus tar
  * headers and padding for as many members as are allowed. */
 static int archive_bound(const struct tar_limits *lim, size_t *out)
@@ -347,7 +328,7 @@ int bundle_open(const char *path, const struct sign_trust *trust,
 	if (sign_verify(trust->keys, trust->n, data.data, data.len, sig.data,
 			sig.len, sigpath, &who, NULL, e) < 0)
 		goto out;
-	if (!first_line_known(&sig)) {
+	if (!sign_first_line_known(sig.data, sig.len)) {
 		err_set(e, ERR_REFUSED,
 			"%s: the untrusted comment is not one labrun pack or "
 			"minisign -S writes; the signature does not cover it, "

@@ -14,6 +14,7 @@
 #include "base/util.h"
 #include "runner/cmd.h"
 #include "runner/config.h"
+#include "runner/evidence.h"
 #include "runner/register.h"
 #include "runner/sign.h"
 #include "runner/spool.h"
@@ -241,6 +242,28 @@ int cmd_fail(const char *cmd, const struct err *e)
 {
 	cmd_printf(stderr, "labrun %s: %s\n", cmd, e->msg);
 	return err_exit_code(e);
+}
+
+int cmd_refuse_file(const char *cmd, const char *path, int json,
+		    const struct err *e)
+{
+	struct buf out = BUF_INIT;
+	struct err e2 = {0};
+
+	if (json && ev_invalid_json(path, e->msg, &out, &e2) == 0)
+		cmd_write(stdout, out.data, out.len);
+	buf_release(&out);
+	fflush(stdout);
+	return cmd_fail(cmd, e);
+}
+
+int cmd_finish_stdout(const char *cmd)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cmd_printf(stderr, "labrun %s: writing the output failed\n", cmd);
+		return EXIT_HOST;
+	}
+	return EXIT_YES;
 }
 
 int cmd_usage_error(const struct cmd *c, const char *fmt, ...)

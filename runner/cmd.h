@@ -91,6 +91,12 @@ extern volatile sig_atomic_t cmd_stop;
 /* Print "labrun <cmd>: <msg>" (escaped, as cmd_printf) and return the exit
  * code for e's kind. */
 int cmd_fail(const char *cmd, const struct err *e);
+/* A file refused by a command that checks it (verify, show): cmd_fail,
+ * and with json the same as {"valid": false, "file", "error"} on stdout. */
+int cmd_refuse_file(const char *cmd, const char *path, int json,
+		    const struct err *e);
+/* stdout flushed and without error: EXIT_YES; else EXIT_HOST, said. */
+int cmd_finish_stdout(const char *cmd);
 /* Print "labrun <cmd>: <msg>" and "usage: ..." hint (escaped, as
  * cmd_printf); return EXIT_USAGE. */
 int cmd_usage_error(const struct cmd *c, const char *fmt, ...)

@@ -53,28 +53,6 @@ const char usage_show[] =
 
 enum { OPT_JSON = 256, OPT_AT };
 
-static int finish_output(void)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		cmd_printf(stderr, "labrun show: writing the output failed\n");
-		return EXIT_HOST;
-	}
-	return EXIT_YES;
-}
-
-/* A refusal: one line on stderr, and with --json the same on stdout. */
-static int refused(const char *path, int json, const struct err *e)
-{
-	struct buf out = BUF_INIT;
-	struct err e2 = {0};
-
-	if (json && ev_invalid_json(path, e->msg, &out, &e2) == 0)
-		cmd_write(stdout, out.data, out.len);
-	buf_release(&out);
-	fflush(stdout);
-	return cmd_fail("show", e);
-}
-
 int cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -126,12 +104,12 @@ int cmd_show(int argc, char **argv)
 				       "wrote it");
 	path = argv[optind];
 	if (sign_pub_load(pub_path, &pk, &e) < 0)
-		return refused(path, json, &e);
+		return cmd_refuse_file("show", path, json, &e);
 	if (show_file(path, &pk, at_s, at_given, json, &out, &e) < 0) {
 		buf_release(&out);
-		return refused(path, json, &e);
+		return cmd_refuse_file("show", path, json, &e);
 	}
 	cmd_write(stdout, out.data, out.len);
 	buf_release(&out);
-	return finish_output();
+	return cmd_finish_stdout("show");
 }

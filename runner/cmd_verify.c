@@ -58,28 +58,6 @@ const char usage_verify[] =
 
 enum { OPT_JSON = 256, OPT_DID };
 
-static int finish_output(void)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		cmd_printf(stderr, "labrun verify: writing the output failed\n");
-		return EXIT_HOST;
-	}
-	return EXIT_YES;
-}
-
-/* A refusal: the message on stderr, and with --json the same on stdout. */
-static int refused(const char *path, int json, const struct err *e)
-{
-	struct buf out = BUF_INIT;
-	struct err e2 = {0};
-
-	if (json && ev_invalid_json(path, e->msg, &out, &e2) == 0)
-		cmd_write(stdout, out.data, out.len);
-	buf_release(&out);
-	fflush(stdout);
-	return cmd_fail("verify", e);
-}
-
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -123,7 +101,7 @@ int cmd_verify(int argc, char **argv)
 			return cmd_fail("verify", &e);
 		cred_did_key(pk.pk, did);
 		cmd_printf(stdout, "%s\n", did);
-		return finish_output();
+		return cmd_finish_stdout("verify");
 	}
 	if (optind == argc)
 		return cmd_usage_error(c, "no EVIDENCE file given");
@@ -136,16 +114,16 @@ int cmd_verify(int argc, char **argv)
 				       "wrote it");
 	path = argv[optind];
 	if (sign_pub_load(pub_path, &pk, &e) < 0)
-		return refused(path, json, &e);
+		return cmd_refuse_file("verify", path, json, &e);
 	rc = json ? ev_verify_json(path, &pk, &out, &e)
 		  : ev_verify(path, &pk, &out, &e);
 	if (rc < 0) {
 		buf_release(&out);
-		return refused(path, json, &e);
+		return cmd_refuse_file("verify", path, json, &e);
 	}
 	if (!json)
 		cmd_printf(stdout, "%s: valid\n", path);
 	cmd_write(stdout, out.data, out.len);
 	buf_release(&out);
-	return finish_output();
+	return cmd_finish_stdout("verify");
 }

@@ -416,21 +416,6 @@ void cred_release(struct cred *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* "2026-11-25T12:00:00Z", the form labrun writes. */
-static int time_shape(const char *s)
-{
-	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-	size_t i;
-
-	if (strlen(s) != sizeof shape - 1)
-		return 0;
-	for (i = 0; shape[i]; i++)
-		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9')
-				    : s[i] != shape[i])
-			return 0;
-	return 1;
-}
-
 /* Copy the string at key of o into out (size), or refuse naming 'where'. */
 static int get_str(const json_t *o, const char *key, const char *where,
 		   char *out, size_t size, int optional, struct err *e)
@@ -689,8 +674,8 @@ static int read_shape(const json_t *doc, struct cred *c, struct err *e)
 	    get_str(doc, "validUntil", "credential", c->valid_until,
 		    sizeof c->valid_until, 1, e) < 0)
 		return -1;
-	if (!time_shape(c->valid_from) ||
-	    (c->valid_until[0] && !time_shape(c->valid_until)))
+	if (!time_rfc3339_shape(c->valid_from) ||
+	    (c->valid_until[0] && !time_rfc3339_shape(c->valid_until)))
 		return err_set(e, ERR_REFUSED,
 			       "validFrom/validUntil: not YYYY-MM-DDTHH:MM:SSZ");
 	subj = json_object_get(doc, "credentialSubject");

@@ -924,21 +924,6 @@ static const char *type_name(enum jtype t)
 	return "?";
 }
 
-/* "2026-11-25T12:00:00Z", the only form labrun writes. */
-static int is_time(const char *s)
-{
-	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-	size_t i;
-
-	if (strlen(s) != sizeof shape - 1)
-		return 0;
-	for (i = 0; shape[i]; i++)
-		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9')
-				    : s[i] != shape[i])
-			return 0;
-	return 1;
-}
-
 static int type_ok(const json_t *v, enum jtype t)
 {
 	switch (t) {
@@ -949,10 +934,10 @@ static int type_ok(const json_t *v, enum jtype t)
 	case J_BOOL: return json_is_boolean(v);
 	case J_ARR: return json_is_array(v);
 	case J_OBJ: return json_is_object(v);
-	case J_TIME: return json_is_string(v) && is_time(json_string_value(v));
+	case J_TIME: return json_is_string(v) && time_rfc3339_shape(json_string_value(v));
 	case J_TIME_NULL:
 		return json_is_null(v) ||
-		       (json_is_string(v) && is_time(json_string_value(v)));
+		       (json_is_string(v) && time_rfc3339_shape(json_string_value(v)));
 	case J_ANY: return 1;
 	}
 	return 0;

@@ -505,24 +505,6 @@ void program_release(struct program *pg)
 	memset(pg, 0, sizeof *pg);
 }
 
-/* The first line of a signature labrun or stock minisign -S writes: the
- * untrusted comment, which the signature does not cover, so no other is
- * taken (as for a bundle, runner/bundle.c). */
-static int first_line_known(const struct buf *sig)
-{
-	static const char *const lines[] = {
-		SIGN_SIG_FIRST_LINE, SIGN_SIG_FIRST_LINE_MINISIGN,
-	};
-	size_t i, n;
-
-	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-		n = strlen(lines[i]);
-		if (sig->len >= n && !memcmp(sig->data, lines[i], n))
-			return 1;
-	}
-	return 0;
-}
-
 int program_open(const char *path, const struct sign_trust *trust,
 		 struct program *out, char digest[SIGN_SHA256_HEX],
 		 struct problems *p, struct err *e)
@@ -553,7 +535,7 @@ int program_open(const char *path, const struct sign_trust *trust,
 		if (sign_verify(trust->keys, trust->n, data.data, data.len,
 				sig.data, sig.len, sigpath, NULL, NULL, e) < 0)
 			goto out;
-		if (!first_line_known(&sig)) {
+		if (!sign_first_line_known(sig.data, sig.len)) {
 			err_set(e, ERR_REFUSED,
 				"%s: the untrusted comment is not one labrun or "
 				"minisign -S writes; the signature does not cover "

@@ -1019,3 +1019,18 @@ int sign_ed25519_verify(const unsigned char pk[SIGN_PK_BYTES],
 		return 0;
 	return crypto_sign_verify_detached(sig, msg, len, pk) == 0;
 }
+
+int sign_first_line_known(const void *sig, size_t len)
+{
+	static const char *const lines[] = {
+		SIGN_SIG_FIRST_LINE, SIGN_SIG_FIRST_LINE_MINISIGN,
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		n = strlen(lines[i]);
+		if (len >= n && !memcmp(sig, lines[i], n))
+			return 1;
+	}
+	return 0;
+}

@@ -30,6 +30,10 @@ struct buf;
 /* The first line stock minisign writes (minisign -S without -c), which a
  * bundle's signature may carry too. */
 #define SIGN_SIG_FIRST_LINE_MINISIGN "untrusted comment: signature from minisign secret key\n"
+/* 1 when a signature file begins with one of those two lines: any other
+ * untrusted comment is refused, so that no changed byte of a signature
+ * file goes unnoticed (bundles, programs). */
+int sign_first_line_known(const void *sig, size_t len);
 
 struct sign_pub {
 	unsigned char keyid[SIGN_KEYID_BYTES]; /* as stored (little-endian) */

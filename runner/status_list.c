@@ -446,14 +446,19 @@ int trust_keys_check_time(const struct trust_keys *k, const char *did_key,
 int trust_keys_pubs(const struct trust_keys *k, struct sign_pub **out,
 		    struct err *e)
 {
-	size_t i;
+	unsigned char id[SIGN_KEYID_BYTES];
+	size_t i, j;
 
 	*out = calloc(k->n ? k->n : 1, sizeof **out);
 	if (!*out)
 		return err_set(e, ERR_HOST, "keys: out of memory");
 	for (i = 0; i < k->n; i++) {
 		memcpy((*out)[i].pk, k->v[i].pk, 32);
-		hex_decode(k->v[i].keyid, (*out)[i].keyid, SIGN_KEYID_BYTES);
+		/* stored little-endian, written (as minisign prints it) the
+		 * other way round */
+		if (hex_decode(k->v[i].keyid, id, sizeof id) == (int)sizeof id)
+			for (j = 0; j < sizeof id; j++)
+				(*out)[i].keyid[j] = id[sizeof id - 1 - j];
 		snprintf((*out)[i].source, sizeof (*out)[i].source, "%s", k->v[i].source);
 	}
 	return 0;

@@ -157,6 +157,23 @@ out_has "signed by issuer key $OLDID" "by the old key"
 expect_exit 0 "carol's, by the new key, verifies" "$LABRUN" verify "$T/c.ev" "${S[@]}"
 out_has "signed by issuer key $NEWID" "by the new key"
 
+# A program credential awarded with --registry gets the next index.
+cat >"$T/prog.json" <<'JSON'
+{"schema": "labrun.program/1", "id": "t-prog", "version": "1.0.0", "name": "Testing",
+ "level": "foundation", "description": "The minimal exam.", "valid_for_days": 365,
+ "requires": {"scenarios": [{"id": "t-min"}], "count": 1}}
+JSON
+"$LABRUN" award --sign "$T/prog.json" --key "$T/author.key" >/dev/null
+expect_exit 1 "award with the old key and --registry: refused" "$LABRUN" award "$T/prog.json" "$T/c.ev" -o "$T/p.cred" \
+	--trust "$T/author.pub" -p "$T/new.pub" --key "$T/issuer.key" "${R[@]}"
+err_has "the registry's current key is $NEWID" "names the current key"
+expect_exit 0 "award with --registry" "$LABRUN" award "$T/prog.json" "$T/c.ev" -o "$T/p.cred" \
+	--trust "$T/author.pub" -p "$T/new.pub" --key "$T/new.key" "${R[@]}"
+check "the program credential carries index 4" grep -q '"statusListIndex": "4"' "$T/p.cred"
+PID=$(python3 -c "import json; print(json.load(open('$T/p.cred'))['id'])")
+expect_exit 0 "registry status: index 4 is the program credential's" "$LABRUN" registry status "${R[@]}" "$PID"
+out_has "^4	active	$PID	" "bound"
+
 # Compromise of the old key from bob's issue time: bob's fails, alice's
 # (issued two seconds before) does not.
 expect_exit 1 "compromise the current key: refused" "$LABRUN" registry compromise "$NEWID" --from 2026-01-01T00:00:00Z "${R[@]}" --key "$T/new.key"

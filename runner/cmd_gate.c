@@ -223,7 +223,7 @@ static int usage_checks(const struct cmd *c, struct gate_cli *o, int64_t *at_ms)
 	if (!o->dir)
 		return cmd_usage_error(c, "--credentials DIR is required");
 	if (!o->npubs && !o->identity)
-		return cmd_usage_error(c, "-p ISSUER_PUB (or --identity DID_JSON) is required; hint: a key "
+		return cmd_usage_error(c, "-p ISSUER_PUB is required (or --identity DID_JSON); hint: a key "
 				       "named by a credential itself proves nothing");
 	if (!o->paths.n && !o->actions.n && !o->paths_from)
 		return cmd_usage_error(c, "nothing to decide: give --path, "

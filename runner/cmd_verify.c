@@ -222,7 +222,7 @@ int cmd_verify(int argc, char **argv)
 		return cmd_usage_error(c, "one EVIDENCE file at a time ('%s' is extra)",
 				       argv[optind + 1]);
 	if (!pub_path && !identity)
-		return cmd_usage_error(c, "-p ISSUER_PUB (or --identity DID_JSON) is required; hint: the "
+		return cmd_usage_error(c, "-p ISSUER_PUB is required (or --identity DID_JSON); hint: the "
 				       "issuer's public key, as `labrun keygen` "
 				       "wrote it");
 	path = argv[optind];

@@ -177,6 +177,14 @@ struct ev_info {
 int ev_add_records(struct tar_list *members, const struct ev_info *info,
 		   struct err *e);
 
+/* The registry directory (docs/registry.md) passes are issued under, for
+ * every ev_seal after it: NULL or "" none.  A pass sealed with one gets a
+ * status index, allocated in the registry's log before its credential is
+ * built, recorded in manifest.json as credential_status and carried by the
+ * credential as credentialStatus; the credential is then bound to it.  The
+ * issuing key must be the registry's current key. */
+void ev_set_registry(const char *dir);
+
 /* Add SHA256SUMS and SHA256SUMS.minisig (trusted comment names scenario,
  * verdict and candidate) and write the canonical tar atomically at path.
  * Nothing exists at path on failure. */
@@ -200,6 +208,23 @@ int ev_verify(const char *path, const struct sign_pub *issuer,
  * newline) appended to json. */
 int ev_verify_json(const char *path, const struct sign_pub *issuer,
 		   struct buf *json, struct err *e);
+
+/* verify --identity/--status (docs/registry.md): the issuer keys (any of
+ * issuers may have signed), and with st, the signing key's period (a key
+ * compromised or retired before the evidence was issued is refused) and
+ * the credential's status in the lists given (revoked or suspended is
+ * refused); the summary (report or json, one of them) says what was
+ * checked. */
+struct trust_keys;
+struct status_list;
+struct ev_status {
+	const struct trust_keys *keys;     /* with periods, or NULL */
+	struct status_list *const *lists;  /* read and checked */
+	size_t nlists;
+};
+int ev_verify_status(const char *path, const struct sign_pub *issuers,
+		     size_t n, const struct ev_status *st, struct buf *report,
+		     struct buf *json, struct err *e);
 
 /* {"valid": false, "file": path, "error": msg} for a refused file, so that
  * the command layer needs no JSON encoder of its own. */

@@ -122,8 +122,8 @@
   }
 
   // The key of did:key 'issuer' in the identity document, in force at
-  // 'at' (the signature's time): known, created before, not retired or
-  // compromised by then.
+  // 'at' (the signature's time): listed, not compromised at or before it,
+  // not retired before it (as labrun verify judges, runner/status_list.c).
   function keyInForce(doc, issuer, at, what) {
     const mb = issuer.slice(8);
     const vm = (Array.isArray(doc.verificationMethod) ? doc.verificationMethod : [])
@@ -133,9 +133,7 @@
     if (t === null) throw new Bad(what + "'s proof has no valid creation time");
     if (vm.revoked && when(vm.revoked) !== null && t >= when(vm.revoked))
       throw new Bad(what + ' was signed on ' + day(at) + ' by a key the issuer marked compromised from ' + day(vm.revoked));
-    if (vm.created && when(vm.created) !== null && t < when(vm.created))
-      throw new Bad(what + ' was signed on ' + day(at) + ', before its key was in use (' + day(vm.created) + ')');
-    if (vm.expires && when(vm.expires) !== null && t >= when(vm.expires))
+    if (vm.expires && when(vm.expires) !== null && t > when(vm.expires))
       throw new Bad(what + ' was signed on ' + day(at) + ', after its key was retired (' + day(vm.expires) + ')');
     return vm;
   }

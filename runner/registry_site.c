@@ -1,0 +1,865 @@
+/* registry_site: `labrun registry publish`, the registry's static site.
+ * It reads the registry (registry.h), the credentials of DIR and the
+ * files it wrote before, and writes only what changed; it does not decide
+ * any credential's status (the log does) and never deletes a file it did
+ * not write (SITE/.labrun-site.json lists those). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/err.h"
+#include "base/util.h"
+#include "runner/cmd.h"
+#include "runner/credential.h"
+#include "runner/evidence.h"
+#include "runner/registry.h"
+#include "runner/registry_site.h"
+#include "runner/sign.h"
+#include "runner/status_list.h"
+#include "runner/tarball.h"
+
+/* The page's parts, embedded at build time (Makefile, graders/embed.sh). */
+extern const char site_page_html[], site_verify_js[], site_page_css[];
+extern const size_t site_page_html_len, site_verify_js_len, site_page_css_len;
+
+const char usage_registry_publish[] =
+	"usage: labrun registry publish --registry REG --credentials DIR\n"
+	"                               --key ISSUER_SEC -o SITE [--base-url URL]\n"
+	"\n"
+	"Write the registry's static site into SITE: the issuer's identity\n"
+	"document (did:web), the revocation and suspension status lists signed\n"
+	"by the current key, and for every credential in DIR (credential JSON\n"
+	"files, or evidence files: their credential.json) a verification page\n"
+	"and its JSON at c/TOKEN/, TOKEN a keyed hash of the credential's id\n"
+	"(stable, unguessable).  The page checks the credential in the browser.\n"
+	"Publishing is opt-in: only DIR's credentials get a page, and a page\n"
+	"whose credential left DIR is removed.  Files whose bytes did not change\n"
+	"are left alone; only files publish wrote (SITE/.labrun-site.json) are\n"
+	"ever replaced or removed.\n"
+	"\n"
+	"  --registry REG     the registry directory (labrun registry init)\n"
+	"  --credentials DIR  the credentials to publish; each must be in the\n"
+	"                     registry's log and verify under its keys\n"
+	"  --key ISSUER_SEC   the registry's current key: it signs the lists\n"
+	"  -o SITE            the site directory (made when missing)\n"
+	"  --base-url URL     checked against the registry's base URL\n"
+	"  -h, --help         show this help\n"
+	"\n"
+	"Exit status: 0 published, 1 refused (a credential not in the log or\n"
+	"not verifying, a bad file), 2 usage, 3 host error.\n";
+
+static const struct cmd publish_cmd = {
+	"registry publish", NULL, 0, "write the registry's static site",
+	usage_registry_publish,
+};
+
+/* One credential to publish. */
+struct site_cred {
+	char id[200];
+	char token[2 * SITE_TOKEN_BYTES + 1];
+	char note[1200]; /* the registry's word on its status, for the page */
+	unsigned char *json;
+	size_t len;
+};
+
+/* One file of the site: its path below SITE and its bytes. */
+struct site_file {
+	char *path;
+	unsigned char *data;
+	size_t len;
+};
+
+struct site {
+	const char *dir; /* SITE */
+	struct site_file *files;
+	size_t n, cap;
+	unsigned written, unchanged, removed;
+};
+
+static int site_add(struct site *s, const char *path, const void *data,
+		    size_t len, struct err *e)
+{
+	struct site_file *f;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+
+		if (!(f = realloc(s->files, cap * sizeof *f)))
+			return err_set(e, ERR_HOST, "out of memory");
+		s->files = f;
+		s->cap = cap;
+	}
+	f = &s->files[s->n];
+	f->path = strdup(path);
+	f->data = malloc(len ? len : 1);
+	if (!f->path || !f->data) {
+		free(f->path);
+		free(f->data);
+		return err_set(e, ERR_HOST, "out of memory");
+	}
+	memcpy(f->data, data, len);
+	f->len = len;
+	s->n++;
+	return 0;
+}
+
+static void site_release(struct site *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->files[i].path);
+		free(s->files[i].data);
+	}
+	free(s->files);
+	s->files = NULL;
+	s->n = s->cap = 0;
+}
+
+/* ---- the site key --------------------------------------------------- */
+
+/* REG/site.key: made on first use, then read.  It keys the page tokens
+ * and nothing else, so that rotating the issuer key moves no page. */
+static int site_key(const char *reg, unsigned char key[SITE_KEY_BYTES],
+		    struct err *e)
+{
+	char path[PATH_MAX];
+	struct buf b = BUF_INIT;
+	struct stat st;
+	int fd;
+
+	if (snprintf(path, sizeof path, "%s/%s", reg, SITE_KEY_FILE) >=
+	    (int)sizeof path)
+		return err_set(e, ERR_USAGE, "%s: path too long", reg);
+	if (lstat(path, &st) < 0 && errno == ENOENT) {
+		if (getrandom(key, SITE_KEY_BYTES, 0) != SITE_KEY_BYTES)
+			return err_sys(e, ERR_HOST, errno, "getrandom");
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+				  O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return err_sys(e, ERR_HOST, errno, "%s", path);
+		if (write_all(fd, key, SITE_KEY_BYTES) < 0 || fsync(fd) < 0) {
+			int saved = errno;
+
+			close(fd);
+			unlink(path);
+			return err_sys(e, ERR_HOST, saved, "%s", path);
+		}
+		close(fd);
+		return 0;
+	}
+	if (lstat(path, &st) == 0 && (st.st_mode & 077))
+		return err_set(e, ERR_REFUSED, "%s: readable by others; "
+			       "hint: chmod 600 %s", path, path);
+	if (read_file_bounded(path, SITE_KEY_BYTES + 1, &b, e) < 0)
+		return -1;
+	if (b.len != SITE_KEY_BYTES) {
+		buf_release(&b);
+		return err_set(e, ERR_REFUSED, "%s: not %d bytes; hint: it is "
+			       "made by publish, and replacing it moves every page",
+			       path, SITE_KEY_BYTES);
+	}
+	memcpy(key, b.data, SITE_KEY_BYTES);
+	sign_wipe(b.data, b.len);
+	buf_release(&b);
+	return 0;
+}
+
+static int token_of(const unsigned char key[SITE_KEY_BYTES], const char *id,
+		    char out[2 * SITE_TOKEN_BYTES + 1])
+{
+	unsigned char h[SITE_TOKEN_BYTES];
+
+	if (sign_blake2b(h, sizeof h, id, strlen(id), key, SITE_KEY_BYTES) < 0)
+		return -1;
+	hex_encode(h, sizeof h, out);
+	return 0;
+}
+
+/* ---- the registry's facts --------------------------------------------- */
+
+struct reg_facts {
+	char base_url[512];
+	char did[600];
+	char did_path[640];  /* below SITE: ".well-known/did.json" or "did.json" */
+	char base_path[512]; /* the base URL's path, "" at a host's root */
+	char state_at[32];   /* the latest time the registry's state names */
+};
+
+/* SITE is served at the base URL: did:web:host resolves to
+ * /.well-known/did.json, did:web:host:a:b to /a/b/did.json, which is the
+ * site's own did.json when the base URL is https://host/a/b. */
+static int reg_facts_get(const struct registry *r, struct reg_facts *f,
+			 struct err *e)
+{
+	const char *base = registry_base_url(r), *did = registry_did(r), *p;
+
+	if (strncmp(base, "https://", 8) || strncmp(did, "did:web:", 8) ||
+	    strlen(base) >= sizeof f->base_url || strlen(did) >= sizeof f->did)
+		return err_set(e, ERR_REFUSED, "the registry's base URL %s or did "
+			       "%s is not one publish can serve", base, did);
+	snprintf(f->base_url, sizeof f->base_url, "%s", base);
+	snprintf(f->did, sizeof f->did, "%s", did);
+	p = strchr(base + 8, '/');
+	snprintf(f->base_path, sizeof f->base_path, "%s", p ? p : "");
+	snprintf(f->did_path, sizeof f->did_path, "%s",
+		 strchr(did + 8, ':') ? "did.json" : ".well-known/did.json");
+	return 0;
+}
+
+static void later(char at[32], const char *t)
+{
+	if (t && *t && strlen(t) < 32 && strcmp(t, at) > 0)
+		snprintf(at, 32, "%s", t);
+}
+
+/* The status lists' validFrom: the latest time the registry's state
+ * names, so that the same state publishes the same bytes (Ed25519 is
+ * deterministic) and a change of state gives new lists. */
+static void state_time(const struct registry *r, char at[32])
+{
+	at[0] = '\0';
+	for (size_t i = 0; i < registry_nkeys(r); i++) {
+		const struct registry_key *k = registry_key(r, i);
+
+		later(at, k->from);
+		later(at, k->until);
+		later(at, k->compromised_from);
+	}
+	for (size_t i = 0; i < registry_nentries(r); i++)
+		later(at, registry_entry(r, i)->at);
+}
+
+/* ---- the credentials of DIR -------------------------------------------- */
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct registry_entry *x = *(const struct registry_entry *const *)a;
+	const struct registry_entry *y = *(const struct registry_entry *const *)b;
+
+	return strcmp(x->credential, y->credential);
+}
+
+struct reg_index {
+	const struct registry_entry **v; /* bound entries, sorted by id */
+	size_t n;
+	struct sign_pub *keys;
+	size_t nkeys;
+	struct trust_keys periods; /* the same keys with their periods */
+};
+
+static int reg_index_make(const struct registry *r, struct reg_index *x,
+			  struct err *e)
+{
+	size_t n = registry_nentries(r), k = registry_nkeys(r);
+
+	x->v = calloc(n ? n : 1, sizeof *x->v);
+	x->keys = calloc(k ? k : 1, sizeof *x->keys);
+	if (!x->v || !x->keys)
+		return err_set(e, ERR_HOST, "out of memory");
+	x->n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (registry_entry(r, i)->credential[0])
+			x->v[x->n++] = registry_entry(r, i);
+	qsort(x->v, x->n, sizeof *x->v, entry_cmp);
+	for (size_t i = 0; i < k; i++) {
+		const struct registry_key *rk = registry_key(r, i);
+
+		x->keys[i] = rk->pub;
+		snprintf(x->keys[i].source, sizeof x->keys[i].source,
+			 "the registry's key %s", rk->keyid);
+	}
+	x->nkeys = k;
+	return registry_trust_keys(r, &x->periods, e);
+}
+
+static const struct registry_entry *reg_find(const struct reg_index *x,
+					     const char *id)
+{
+	struct registry_entry key;
+	const struct registry_entry *kp = &key, **hit;
+
+	memset(&key, 0, sizeof key);
+	snprintf(key.credential, sizeof key.credential, "%s", id);
+	hit = bsearch(&kp, x->v, x->n, sizeof *x->v, entry_cmp);
+	return hit ? *hit : NULL;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && !strcmp(s + n - k, suffix);
+}
+
+/* The credential.json of an evidence file, verified under one of the
+ * registry's keys and checked to be the one labrun issues for it. */
+static int evidence_cred(const char *path, const struct reg_index *x,
+			 struct buf *out, struct err *e)
+{
+	struct tar_list members = {0};
+	const struct tar_entry *t;
+	char digest[SIGN_SHA256_HEX];
+	size_t k;
+	int rc = -1;
+
+	for (k = 0; k < x->nkeys; k++) {
+		struct err ve = {0};
+
+		if (ev_open(path, &x->keys[k], &members, digest, &ve) == 0)
+			break;
+		if (ve.kind == ERR_HOST || k + 1 == x->nkeys) {
+			*e = ve;
+			return -1;
+		}
+	}
+	if (k == x->nkeys)
+		return err_set(e, ERR_REFUSED, "%s: the registry has no key", path);
+	if (!(t = tar_list_find(&members, CRED_MEMBER))) {
+		err_set(e, ERR_REFUSED, "%s: holds no credential.json (not a "
+			"pass); hint: publish only passing attempts", path);
+		goto out;
+	}
+	if (cred_check_evidence(&members, t->data, t->len, &x->keys[k], e) < 0 ||
+	    buf_append(out, t->data, t->len, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	tar_list_release(&members);
+	return rc;
+}
+
+/* What the page says beside the status bits: the reason is in the log,
+ * never in the status list. */
+static void status_note(const struct registry_entry *en, char *out,
+			size_t size)
+{
+	out[0] = '\0';
+	if (!strcmp(en->status, "active"))
+		return;
+	snprintf(out, size, "The registry records: %s on %.10s%s%s%s", en->status,
+		 en->at, en->reason[0] ? ", because: \"" : ".",
+		 en->reason, en->reason[0] ? "\"." : "");
+}
+
+static int cred_one(const char *dir, const char *name,
+		    const struct reg_index *x,
+		    const unsigned char key[SITE_KEY_BYTES], struct site_cred *sc,
+		    struct err *e)
+{
+	char path[PATH_MAX];
+	struct buf b = BUF_INIT;
+	struct cred c = {0};
+	const struct registry_entry *en;
+	const char *proof_at;
+	int rc = -1;
+
+	if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+		return err_set(e, ERR_USAGE, "%s/%s: path too long", dir, name);
+	if (ends_with(name, ".json")) {
+		if (read_file_bounded(path, CRED_MAX_BYTES, &b, e) < 0)
+			return -1;
+	} else if (evidence_cred(path, x, &b, e) < 0) {
+		return -1;
+	}
+	if (cred_read(b.data, b.len, path, x->keys, x->nkeys, &c, e) < 0)
+		goto out;
+	proof_at = json_string_value(json_object_get(
+		json_object_get(c.doc, "proof"), "created"));
+	if (trust_keys_check_time(&x->periods, c.issuer, proof_at ? proof_at : "",
+				  NULL, e) < 0) {
+		err_wrap(e, "%s", path);
+		goto out;
+	}
+	if (!(en = reg_find(x, c.id))) {
+		err_set(e, ERR_REFUSED, "%s: credential %s is not in the "
+			"registry's log; hint: only credentials issued with "
+			"--registry can be published", path, c.id);
+		goto out;
+	}
+	snprintf(sc->id, sizeof sc->id, "%s", c.id);
+	status_note(en, sc->note, sizeof sc->note);
+	if (token_of(key, c.id, sc->token) < 0) {
+		err_set(e, ERR_BUG, "blake2b refused its lengths");
+		goto out;
+	}
+	sc->json = buf_steal(&b, &sc->len);
+	rc = 0;
+out:
+	cred_release(&c);
+	buf_release(&b);
+	return rc;
+}
+
+static int sc_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct site_cred *)a)->token,
+		      ((const struct site_cred *)b)->token);
+}
+
+/* DIR's credentials, sorted by token; the same credential twice (as
+ * JSON and in its evidence) counts once. */
+static int creds_load(const char *dir, const struct reg_index *x,
+		      const unsigned char key[SITE_KEY_BYTES],
+		      struct site_cred **out, size_t *nout, struct err *e)
+{
+	char **names = NULL;
+	size_t n = 0, k = 0;
+	struct site_cred *v = NULL;
+	int dfd, got, rc = -1;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno == ENOENT || errno == ENOTDIR ?
+			       ERR_USAGE : ERR_HOST, errno, "%s", dir);
+	got = dir_names(dfd, SITE_MAX_CREDENTIALS, &names, &n, e);
+	close(dfd);
+	if (got < 0)
+		return -1;
+	if (got == 1)
+		return err_set(e, ERR_REFUSED, "%s: more than %d files; hint: "
+			       "publish at most that many credentials",
+			       dir, SITE_MAX_CREDENTIALS);
+	if (!(v = calloc(n ? n : 1, sizeof *v))) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (names[i][0] == '.')
+			continue;
+		if (cred_one(dir, names[i], x, key, &v[k], e) < 0)
+			goto out;
+		k++;
+	}
+	qsort(v, k, sizeof *v, sc_cmp);
+	for (size_t i = 1; i < k;) {
+		if (strcmp(v[i].token, v[i - 1].token)) {
+			i++;
+			continue;
+		}
+		free(v[i].json);
+		memmove(&v[i], &v[i + 1], (k - i - 1) * sizeof *v);
+		k--;
+	}
+	*out = v;
+	*nout = k;
+	v = NULL;
+	rc = 0;
+out:
+	if (v) {
+		for (size_t i = 0; i < k; i++)
+			free(v[i].json);
+		free(v);
+	}
+	dir_names_free(names, n);
+	return rc;
+}
+
+/* ---- the page ----------------------------------------------------------- */
+
+static int html_escape(struct buf *b, const char *s, struct err *e)
+{
+	for (; *s; s++) {
+		const char *r = NULL;
+
+		switch (*s) {
+		case '&': r = "&amp;"; break;
+		case '<': r = "&lt;"; break;
+		case '>': r = "&gt;"; break;
+		case '"': r = "&quot;"; break;
+		case '\'': r = "&#39;"; break;
+		}
+		if (r ? buf_puts(b, r, e) : buf_append(b, s, 1, e))
+			return -1;
+	}
+	return 0;
+}
+
+static void b64(const unsigned char *in, size_t n, char *out)
+{
+	static const char a[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, o = 0;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		unsigned v = in[i] << 16 | in[i + 1] << 8 | in[i + 2];
+
+		out[o++] = a[v >> 18];
+		out[o++] = a[(v >> 12) & 63];
+		out[o++] = a[(v >> 6) & 63];
+		out[o++] = a[v & 63];
+	}
+	if (i < n) {
+		unsigned v = in[i] << 16 | (i + 1 < n ? in[i + 1] << 8 : 0);
+
+		out[o++] = a[v >> 18];
+		out[o++] = a[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? a[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+}
+
+/* 'sha256-BASE64' of text, as a CSP source names an inline element. */
+static void csp_hash(const char *text, size_t len, char out[60])
+{
+	unsigned char h[32];
+
+	sha256_raw(text, len, h);
+	memcpy(out, "sha256-", 7);
+	b64(h, sizeof h, out + 7);
+}
+
+/* The page template with its slots filled: the script and the style
+ * inline (the CSP names their hashes, so nothing else runs), the
+ * identity document's path, the base URL and the registry's note. */
+static int page_render(const struct reg_facts *f, const char *note,
+		       struct buf *out, struct err *e)
+{
+	const char *t = site_page_html, *end = site_page_html + site_page_html_len;
+	char sh[60], ch[60], did[700];
+
+	csp_hash(site_verify_js, site_verify_js_len, sh);
+	csp_hash(site_page_css, site_page_css_len, ch);
+	snprintf(did, sizeof did, "../../%s", f->did_path);
+	while (t < end) {
+		const char *at = strstr(t, "@@"), *close;
+		size_t k;
+
+		if (!at || !(close = strstr(at + 2, "@@")))
+			return buf_append(out, t, (size_t)(end - t), e);
+		if (buf_append(out, t, (size_t)(at - t), e) < 0)
+			return -1;
+		k = (size_t)(close - at - 2);
+#define SLOT(name) (k == sizeof name - 1 && !memcmp(at + 2, name, k))
+		if (SLOT("SCRIPT_HASH") ? buf_puts(out, sh, e)
+		    : SLOT("STYLE_HASH") ? buf_puts(out, ch, e)
+		    : SLOT("SCRIPT") ? buf_append(out, site_verify_js, site_verify_js_len, e)
+		    : SLOT("STYLE") ? buf_append(out, site_page_css, site_page_css_len, e)
+		    : SLOT("DID") ? html_escape(out, did, e)
+		    : SLOT("BASE") ? html_escape(out, f->base_url, e)
+		    : SLOT("NOTE") ? html_escape(out, note, e)
+		    : err_set(e, ERR_BUG, "page template: unknown slot"))
+			return -1;
+#undef SLOT
+		t = close + 2;
+	}
+	return 0;
+}
+
+/* ---- writing the site ------------------------------------------------- */
+
+static int file_same(const char *path, const unsigned char *data, size_t len)
+{
+	struct buf b = BUF_INIT;
+	struct err ignore = {0};
+	int same;
+
+	if (read_file_bounded(path, len + 1, &b, &ignore) < 0)
+		return 0;
+	same = b.len == len && !memcmp(b.data, data, len);
+	buf_release(&b);
+	return same;
+}
+
+static int site_write(struct site *s, const struct site_file *f,
+		      struct err *e)
+{
+	char path[PATH_MAX], *slash;
+
+	if (snprintf(path, sizeof path, "%s/%s", s->dir, f->path) >=
+	    (int)sizeof path)
+		return err_set(e, ERR_USAGE, "%s: path too long", s->dir);
+	if (file_same(path, f->data, f->len)) {
+		s->unchanged++;
+		return 0;
+	}
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	if (mkdir_p(path, 0755, e) < 0)
+		return -1;
+	*slash = '/';
+	if (write_file_atomic(path, f->data, f->len, 0644, e) < 0)
+		return -1;
+	s->written++;
+	return 0;
+}
+
+/* A path the manifest may list: one publish writes, never anything
+ * else, so that a manifest edited by hand cannot make publish delete
+ * another file. */
+static int path_ours(const char *p, const struct reg_facts *f)
+{
+	size_t n = strlen(p);
+
+	if (!strcmp(p, "robots.txt") || !strcmp(p, "status/revocation.json") ||
+	    !strcmp(p, "status/suspension.json") || !strcmp(p, f->did_path) ||
+	    !strcmp(p, "did.json") || !strcmp(p, ".well-known/did.json"))
+		return 1;
+	if (strncmp(p, "c/", 2) || n < 2 + 2 * SITE_TOKEN_BYTES + 1)
+		return 0;
+	for (size_t i = 2; i < 2 + 2 * SITE_TOKEN_BYTES; i++)
+		if (!strchr("0123456789abcdef", p[i]))
+			return 0;
+	p += 2 + 2 * SITE_TOKEN_BYTES;
+	return !strcmp(p, "/index.html") || !strcmp(p, "/credential.json");
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct site_file *)a)->path,
+		      ((const struct site_file *)b)->path);
+}
+
+/* s->files is sorted by path (site_build). */
+static int in_site(const struct site *s, const char *p)
+{
+	struct site_file key = {(char *)p, NULL, 0};
+
+	return bsearch(&key, s->files, s->n, sizeof *s->files, by_path) != NULL;
+}
+
+/* Remove what the last publish wrote and this one does not. */
+static int site_prune(struct site *s, const struct reg_facts *f,
+		      struct err *e)
+{
+	char path[PATH_MAX];
+	struct buf b = BUF_INIT;
+	json_error_t je;
+	json_t *m, *files, *v;
+	size_t i;
+	int rc = -1;
+
+	snprintf(path, sizeof path, "%s/%s", s->dir, SITE_MANIFEST);
+	if (access(path, F_OK) < 0)
+		return 0;
+	if (read_file_bounded(path, SITE_MANIFEST_MAX, &b, e) < 0)
+		return -1;
+	m = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES, &je);
+	buf_release(&b);
+	files = json_object_get(m, "files");
+	if (!m || !json_is_array(files) ||
+	    json_array_size(files) > 3 * (size_t)SITE_MAX_CREDENTIALS) {
+		err_set(e, ERR_REFUSED, "%s: not a manifest publish wrote%s%s; "
+			"hint: move it away (publish then removes nothing)",
+			path, m ? "" : ": ", m ? "" : je.text);
+		goto out;
+	}
+	json_array_foreach(files, i, v) {
+		const char *p = json_string_value(v);
+		char full[PATH_MAX], *slash;
+
+		if (!p || !path_ours(p, f)) {
+			err_set(e, ERR_REFUSED, "%s: files[%zu] is not a path "
+				"publish writes; hint: move the manifest away",
+				path, i);
+			goto out;
+		}
+		if (in_site(s, p))
+			continue;
+		snprintf(full, sizeof full, "%s/%s", s->dir, p);
+		if (unlink(full) < 0 && errno != ENOENT) {
+			err_sys(e, ERR_HOST, errno, "%s", full);
+			goto out;
+		}
+		s->removed++;
+		if (!strncmp(p, "c/", 2) && (slash = strrchr(full, '/'))) {
+			*slash = '\0';
+			rmdir(full); /* once both files are gone */
+		}
+	}
+	rc = 0;
+out:
+	json_decref(m);
+	return rc;
+}
+
+static int site_manifest(struct site *s, struct err *e)
+{
+	json_t *m = json_object(), *files = json_array();
+	struct site_file f = {0};
+	char *text = NULL;
+	int rc = -1;
+
+	if (!m || !files)
+		goto oom;
+	for (size_t i = 0; i < s->n; i++)
+		if (json_array_append_new(files, json_string(s->files[i].path)))
+			goto oom;
+	if (json_object_set_new(m, "schema", json_string("labrun.site/1")) ||
+	    json_object_set(m, "files", files))
+		goto oom;
+	if (!(text = json_dumps(m, JSON_SORT_KEYS | JSON_INDENT(1))))
+		goto oom;
+	f.path = (char *)SITE_MANIFEST;
+	f.data = (unsigned char *)text;
+	f.len = strlen(text);
+	{
+		unsigned w = s->written, u = s->unchanged; /* not counted */
+
+		rc = site_write(s, &f, e);
+		s->written = w;
+		s->unchanged = u;
+	}
+	goto out;
+oom:
+	err_set(e, ERR_HOST, "out of memory");
+out:
+	free(text);
+	json_decref(files);
+	json_decref(m);
+	return rc;
+}
+
+/* Every file of the site, in memory: the identity document, the two
+ * lists, robots.txt and the pages. */
+static int site_build(struct site *s, const struct registry *r,
+		      const struct reg_facts *f, const struct sign_sec *sk,
+		      const struct site_cred *v, size_t n, struct err *e)
+{
+	static const char *const purposes[] = {"revocation", "suspension"};
+	struct buf b = BUF_INIT;
+	char path[128];
+	int rc = -1;
+
+	if (registry_identity_doc(r, &b, e) < 0 ||
+	    site_add(s, f->did_path, b.data, b.len, e) < 0)
+		goto out;
+	for (size_t i = 0; i < 2; i++) {
+		buf_release(&b);
+		snprintf(path, sizeof path, "status/%s.json", purposes[i]);
+		if (registry_status_list(r, purposes[i], sk, f->state_at, &b, e) < 0 ||
+		    site_add(s, path, b.data, b.len, e) < 0)
+			goto out;
+	}
+	buf_release(&b);
+	/* robots.txt works at a host's root only: with a base path, its line
+	 * belongs in the host's own file (docs/registry.md); every page also
+	 * says noindex. */
+	if (buf_printf(&b, e, "User-agent: *\nDisallow: %s/c/\n", f->base_path) < 0 ||
+	    site_add(s, "robots.txt", b.data, b.len, e) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		buf_release(&b);
+		snprintf(path, sizeof path, "c/%s/credential.json", v[i].token);
+		if (site_add(s, path, v[i].json, v[i].len, e) < 0 ||
+		    page_render(f, v[i].note, &b, e) < 0)
+			goto out;
+		snprintf(path, sizeof path, "c/%s/index.html", v[i].token);
+		if (site_add(s, path, b.data, b.len, e) < 0)
+			goto out;
+	}
+	qsort(s->files, s->n, sizeof *s->files, by_path);
+	rc = 0;
+out:
+	buf_release(&b);
+	return rc;
+}
+
+struct publish_args {
+	const char *reg, *creds, *key, *site, *base_url;
+};
+
+static int publish(const struct publish_args *a, struct site *s,
+		   size_t *npublished, struct err *e)
+{
+	struct registry *r = NULL;
+	struct sign_sec *sk = NULL;
+	struct reg_facts f = {0};
+	struct reg_index x = {0};
+	struct site_cred *v = NULL;
+	unsigned char key[SITE_KEY_BYTES];
+	size_t n = 0;
+	int rc = -1;
+
+	if (registry_open(a->reg, &r, e) < 0 || reg_facts_get(r, &f, e) < 0)
+		goto out;
+	if (a->base_url && strcmp(a->base_url, f.base_url)) {
+		err_set(e, ERR_USAGE, "--base-url %s: the registry's base URL is "
+			"%s; hint: the credentials' status entries name it, so the "
+			"site is served there", a->base_url, f.base_url);
+		goto out;
+	}
+	if (sign_sec_load(a->key, &sk, e) < 0 || reg_index_make(r, &x, e) < 0 ||
+	    site_key(a->reg, key, e) < 0)
+		goto out;
+	state_time(r, f.state_at);
+	if (creds_load(a->creds, &x, key, &v, &n, e) < 0)
+		goto out;
+	s->dir = a->site;
+	if (mkdir_p(a->site, 0755, e) < 0 || site_build(s, r, &f, sk, v, n, e) < 0)
+		goto out;
+	for (size_t i = 0; i < s->n; i++)
+		if (site_write(s, &s->files[i], e) < 0)
+			goto out;
+	if (site_prune(s, &f, e) < 0 || site_manifest(s, e) < 0)
+		goto out;
+	*npublished = n;
+	rc = 0;
+out:
+	sign_wipe(key, sizeof key);
+	for (size_t i = 0; i < n; i++)
+		free(v[i].json);
+	free(v);
+	free(x.v);
+	free(x.keys);
+	trust_keys_release(&x.periods);
+	sign_sec_free(sk);
+	registry_close(r);
+	return rc;
+}
+
+int registry_publish_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"registry", required_argument, NULL, 'r'},
+		{"credentials", required_argument, NULL, 'c'},
+		{"key", required_argument, NULL, 'k'},
+		{"base-url", required_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct publish_args a = {0};
+	struct site s = {0};
+	struct err e = {ERR_NONE, ""};
+	size_t n = 0;
+	int opt, rc;
+
+	if (cmd_wants_help(&publish_cmd, argc, argv))
+		return EXIT_YES;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r': a.reg = optarg; break;
+		case 'c': a.creds = optarg; break;
+		case 'k': a.key = optarg; break;
+		case 'b': a.base_url = optarg; break;
+		case 'o': a.site = optarg; break;
+		default: return cmd_bad_option(&publish_cmd, opt, argv);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error(&publish_cmd, "unexpected argument '%s'",
+				       argv[optind]);
+	if (!a.reg || !a.creds || !a.key || !a.site)
+		return cmd_usage_error(&publish_cmd, "--registry, --credentials, "
+				       "--key and -o are all required");
+	rc = publish(&a, &s, &n, &e);
+	if (rc < 0) {
+		site_release(&s);
+		return cmd_fail("registry publish", &e);
+	}
+	cmd_printf(stdout, "published %zu credential%s to %s: %u file%s written, "
+		   "%u unchanged, %u removed\n", n, n == 1 ? "" : "s", a.site,
+		   s.written, s.written == 1 ? "" : "s", s.unchanged, s.removed);
+	site_release(&s);
+	return EXIT_YES;
+}

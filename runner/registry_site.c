@@ -592,26 +592,6 @@ static int site_write(struct site *s, const struct site_file *f,
 	return 0;
 }
 
-/* A path the manifest may list: one publish writes, never anything
- * else, so that a manifest edited by hand cannot make publish delete
- * another file. */
-static int path_ours(const char *p, const struct reg_facts *f)
-{
-	size_t n = strlen(p);
-
-	if (!strcmp(p, "robots.txt") || !strcmp(p, "status/revocation.json") ||
-	    !strcmp(p, "status/suspension.json") || !strcmp(p, f->did_path) ||
-	    !strcmp(p, "did.json") || !strcmp(p, ".well-known/did.json"))
-		return 1;
-	if (strncmp(p, "c/", 2) || n < 2 + 2 * SITE_TOKEN_BYTES + 1)
-		return 0;
-	for (size_t i = 2; i < 2 + 2 * SITE_TOKEN_BYTES; i++)
-		if (!strchr("0123456789abcdef", p[i]))
-			return 0;
-	p += 2 + 2 * SITE_TOKEN_BYTES;
-	return !strcmp(p, "/index.html") || !strcmp(p, "/credential.json");
-}
-
 static int by_path(const void *a, const void *b)
 {
 	return strcmp(((const struct site_file *)a)->path,
@@ -626,18 +606,37 @@ static int in_site(const struct site *s, const char *p)
 	return bsearch(&key, s->files, s->n, sizeof *s->files, by_path) != NULL;
 }
 
-/* Remove what the last publish wrote and this one does not. */
-static int site_prune(struct site *s, const struct reg_facts *f,
-		      struct err *e)
+static int hash_cmp(const void *a, const void *b)
 {
-	char path[PATH_MAX];
+	return strcmp(a, b);
+}
+
+static int hex_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The manifest names each file by the SHA-256 of its path, never the path:
+ * a server that serves dot files then shows no list of the pages. */
+static void path_hash(const char *p, char out[SIGN_SHA256_HEX])
+{
+	sha256_hex(p, strlen(p), out);
+}
+
+/* The last manifest's hashes, sorted; none when there is no manifest. */
+static int manifest_read(const char *dir, char ***out, size_t *nout,
+			 struct err *e)
+{
+	char path[PATH_MAX], **v = NULL;
 	struct buf b = BUF_INIT;
 	json_error_t je;
-	json_t *m, *files, *v;
-	size_t i;
+	json_t *m, *files, *x;
+	size_t i, n = 0;
 	int rc = -1;
 
-	snprintf(path, sizeof path, "%s/%s", s->dir, SITE_MANIFEST);
+	*out = NULL;
+	*nout = 0;
+	snprintf(path, sizeof path, "%s/%s", dir, SITE_MANIFEST);
 	if (access(path, F_OK) < 0)
 		return 0;
 	if (read_file_bounded(path, SITE_MANIFEST_MAX, &b, e) < 0)
@@ -646,38 +645,120 @@ static int site_prune(struct site *s, const struct reg_facts *f,
 	buf_release(&b);
 	files = json_object_get(m, "files");
 	if (!m || !json_is_array(files) ||
-	    json_array_size(files) > 3 * (size_t)SITE_MAX_CREDENTIALS) {
-		err_set(e, ERR_REFUSED, "%s: not a manifest publish wrote%s%s; "
-			"hint: move it away (publish then removes nothing)",
-			path, m ? "" : ": ", m ? "" : je.text);
+	    json_array_size(files) > 3 * (size_t)SITE_MAX_CREDENTIALS ||
+	    strcmp(json_string_value(json_object_get(m, "schema")) ?
+		   json_string_value(json_object_get(m, "schema")) : "",
+		   "labrun.site/1")) {
+		err_set(e, ERR_REFUSED, "%s: not a manifest publish wrote; hint: "
+			"move it away (publish then removes nothing it wrote before)",
+			path);
 		goto out;
 	}
-	json_array_foreach(files, i, v) {
-		const char *p = json_string_value(v);
-		char full[PATH_MAX], *slash;
+	if (!(v = calloc(json_array_size(files) + 1, sizeof *v))) {
+		err_set(e, ERR_HOST, "out of memory");
+		goto out;
+	}
+	json_array_foreach(files, i, x) {
+		const char *h = json_string_value(x);
 
-		if (!p || !path_ours(p, f)) {
-			err_set(e, ERR_REFUSED, "%s: files[%zu] is not a path "
-				"publish writes; hint: move the manifest away",
-				path, i);
+		if (!h || strlen(h) != 64 || strspn(h, "0123456789abcdef") != 64) {
+			err_set(e, ERR_REFUSED, "%s: files[%zu] is not a SHA-256 "
+				"hex; hint: move the manifest away", path, i);
 			goto out;
 		}
-		if (in_site(s, p))
+		if (!(v[n++] = strdup(h))) {
+			err_set(e, ERR_HOST, "out of memory");
+			goto out;
+		}
+	}
+	qsort(v, n, sizeof *v, hex_cmp);
+	*out = v;
+	*nout = n;
+	v = NULL;
+	rc = 0;
+out:
+	if (v)
+		dir_names_free(v, n);
+	json_decref(m);
+	return rc;
+}
+
+static int is_token(const char *name)
+{
+	return strlen(name) == 2 * SITE_TOKEN_BYTES &&
+	       strspn(name, "0123456789abcdef") == 2 * SITE_TOKEN_BYTES;
+}
+
+/* Remove p (below SITE) if the last publish wrote it (its hash is in
+ * old) and this one does not. */
+static int prune_one(struct site *s, char **old, size_t nold, const char *p,
+		     struct err *e)
+{
+	char h[SIGN_SHA256_HEX], *hp = h, full[PATH_MAX];
+
+	if (in_site(s, p))
+		return 0;
+	path_hash(p, h);
+	if (!bsearch(&hp, old, nold, sizeof *old, hex_cmp))
+		return 0;
+	snprintf(full, sizeof full, "%s/%s", s->dir, p);
+	if (unlink(full) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_sys(e, ERR_HOST, errno, "%s", full);
+	}
+	s->removed++;
+	return 0;
+}
+
+/* Remove what the last publish wrote and this one does not: the files
+ * publish may write that exist, each checked against the manifest. */
+static int site_prune(struct site *s, struct err *e)
+{
+	static const char *const fixed[] = {
+		"robots.txt", "status/revocation.json", "status/suspension.json",
+		"did.json", ".well-known/did.json",
+	};
+	static const char *const page[] = {"index.html", "credential.json"};
+	char **old = NULL, **names = NULL, path[PATH_MAX];
+	size_t nold = 0, n = 0, i;
+	int dfd = -1, got, rc = -1;
+
+	if (manifest_read(s->dir, &old, &nold, e) < 0)
+		return -1;
+	if (!nold)
+		return 0;
+	for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		if (prune_one(s, old, nold, fixed[i], e) < 0)
+			goto out;
+	snprintf(path, sizeof path, "%s/c", s->dir);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0) {
+		rc = 0;
+		goto out;
+	}
+	got = dir_names(dfd, 2 * (size_t)SITE_MAX_CREDENTIALS, &names, &n, e);
+	if (got != 0) {
+		if (got == 1)
+			err_set(e, ERR_REFUSED, "%s: too many entries", path);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!is_token(names[i]))
 			continue;
-		snprintf(full, sizeof full, "%s/%s", s->dir, p);
-		if (unlink(full) < 0 && errno != ENOENT) {
-			err_sys(e, ERR_HOST, errno, "%s", full);
-			goto out;
+		for (size_t k = 0; k < 2; k++) {
+			snprintf(path, sizeof path, "c/%s/%s", names[i], page[k]);
+			if (prune_one(s, old, nold, path, e) < 0)
+				goto out;
 		}
-		s->removed++;
-		if (!strncmp(p, "c/", 2) && (slash = strrchr(full, '/'))) {
-			*slash = '\0';
-			rmdir(full); /* once both files are gone */
-		}
+		unlinkat(dfd, names[i], AT_REMOVEDIR); /* once it is empty */
 	}
 	rc = 0;
 out:
-	json_decref(m);
+	if (dfd >= 0)
+		close(dfd);
+	dir_names_free(names, n);
+	dir_names_free(old, nold);
 	return rc;
 }
 
@@ -685,33 +766,35 @@ static int site_manifest(struct site *s, struct err *e)
 {
 	json_t *m = json_object(), *files = json_array();
 	struct site_file f = {0};
+	char (*h)[SIGN_SHA256_HEX] = calloc(s->n + 1, sizeof *h);
 	char *text = NULL;
+	unsigned w = s->written, u = s->unchanged;
 	int rc = -1;
 
-	if (!m || !files)
+	if (!m || !files || !h)
 		goto oom;
+	/* sorted by hash: the order tells nothing of the paths */
 	for (size_t i = 0; i < s->n; i++)
-		if (json_array_append_new(files, json_string(s->files[i].path)))
+		path_hash(s->files[i].path, h[i]);
+	qsort(h, s->n, sizeof *h, hash_cmp);
+	for (size_t i = 0; i < s->n; i++)
+		if (json_array_append_new(files, json_string(h[i])))
 			goto oom;
 	if (json_object_set_new(m, "schema", json_string("labrun.site/1")) ||
-	    json_object_set(m, "files", files))
-		goto oom;
-	if (!(text = json_dumps(m, JSON_SORT_KEYS | JSON_INDENT(1))))
+	    json_object_set(m, "files", files) ||
+	    !(text = json_dumps(m, JSON_SORT_KEYS | JSON_INDENT(1))))
 		goto oom;
 	f.path = (char *)SITE_MANIFEST;
 	f.data = (unsigned char *)text;
 	f.len = strlen(text);
-	{
-		unsigned w = s->written, u = s->unchanged; /* not counted */
-
-		rc = site_write(s, &f, e);
-		s->written = w;
-		s->unchanged = u;
-	}
+	rc = site_write(s, &f, e);
+	s->written = w; /* the manifest is not counted */
+	s->unchanged = u;
 	goto out;
 oom:
 	err_set(e, ERR_HOST, "out of memory");
 out:
+	free(h);
 	free(text);
 	json_decref(files);
 	json_decref(m);
@@ -799,7 +882,7 @@ static int publish(const struct publish_args *a, struct site *s,
 	for (size_t i = 0; i < s->n; i++)
 		if (site_write(s, &s->files[i], e) < 0)
 			goto out;
-	if (site_prune(s, &f, e) < 0 || site_manifest(s, e) < 0)
+	if (site_prune(s, e) < 0 || site_manifest(s, e) < 0)
 		goto out;
 	*npublished = n;
 	rc = 0;

@@ -344,9 +344,12 @@ static void status_note(const struct registry_entry *en, char *out,
 	out[0] = '\0';
 	if (!strcmp(en->status, "active"))
 		return;
-	snprintf(out, size, "The registry records: %s on %.10s%s%s%s", en->status,
-		 en->at, en->reason[0] ? ", because: \"" : ".",
-		 en->reason, en->reason[0] ? "\"." : "");
+	if (en->reason[0])
+		snprintf(out, size, "The registry records it %s on %.10s, for this "
+			 "reason: \u201c%s\u201d.", en->status, en->at, en->reason);
+	else
+		snprintf(out, size, "The registry records it %s on %.10s.",
+			 en->status, en->at);
 }
 
 static int cred_one(const char *dir, const char *name,

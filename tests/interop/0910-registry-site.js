@@ -9,7 +9,8 @@
 // It asserts nothing itself: the shell test judges.
 //
 // Environment: ORIGIN ("http://127.0.0.1:PORT"), PAGES (JSON: [[name,
-// path], ...]), SHOTS (a directory, or "" for none), REPEAT (loads of each
+// path, now], ...]; now, when given, is the time the page's clock reads:
+// Date.now() moved to it, the way a reader years later sees it), SHOTS (a directory, or "" for none), REPEAT (loads of each
 // page: the bench's median of N; 1 by default).
 'use strict';
 const puppeteer = require('puppeteer-core');
@@ -28,7 +29,7 @@ const env = (k, d) => process.env[k] !== undefined ? process.env[k] : d;
 						headless: true, args});
 	const out = {origin, pages: {}};
 	try {
-		for (const [name, path] of pages) {
+		for (const [name, path, now] of pages) {
 			const seen = {url: origin + path, requests: [], foreign: [], console_errors: [],
 				      page_errors: [], csp: [], verdict: '', words: '', facts: {},
 				      load_ms: []};
@@ -52,6 +53,13 @@ const env = (k, d) => process.env[k] !== undefined ? process.env[k] : d;
 				document.addEventListener('securitypolicyviolation',
 					e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
 			});
+			if (now) {
+				const offset = Date.parse(now) - Date.now();
+				await page.evaluateOnNewDocument(off => {
+					const real = Date.now.bind(Date);
+					Date.now = () => real() + off;
+				}, offset);
+			}
 			for (let i = 0; i < repeat; i++) {
 				const t0 = process.hrtime.bigint();
 				await page.goto(seen.url, {waitUntil: 'domcontentloaded'});

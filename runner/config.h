@@ -33,6 +33,8 @@ struct config {
 				      * default; runner/register.h) */
 	char spool_dir[PATH_MAX];    /* what no attempt may lose ("": the
 				      * default; runner/spool.h) */
+	char registry[PATH_MAX];     /* the registry directory passes are
+				      * issued under (docs/registry.md), "" none */
 	char source[PATH_MAX]; /* the file read, "" when none was */
 };
 

@@ -1183,24 +1183,5 @@ int registry_trust_keys(const struct registry *r, struct trust_keys *out,
 
 json_t *registry_status_entries(const char *base_url, unsigned index)
 {
-	static const char *const purposes[] = {"revocation", "suspension"};
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; a && i < 2; i++) {
-		char list[600], id[620], n[16];
-
-		snprintf(list, sizeof list, "%s/status/%s.json", base_url, purposes[i]);
-		snprintf(id, sizeof id, "%s#%u", list, index);
-		snprintf(n, sizeof n, "%u", index);
-		if (json_array_append_new(
-			    a, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "type",
-					 "BitstringStatusListEntry", "statusPurpose",
-					 purposes[i], "statusListIndex", n,
-					 "statusListCredential", list))) {
-			json_decref(a);
-			return NULL;
-		}
-	}
-	return a;
+	return cred_status_entries(base_url, index);
 }

@@ -510,30 +510,53 @@ static void b64(const unsigned char *in, size_t n, char *out)
 	out[o] = '\0';
 }
 
-/* 'sha256-BASE64' of text, as a CSP source names an inline element. */
-static void csp_hash(const char *text, size_t len, char out[60])
+/* The script and the style are files of their own below assets/, named
+ * by their content (cached for good, shared by every page); each page
+ * names them with their Subresource Integrity hash. */
+struct site_asset {
+	char path[64]; /* "assets/verify-<16 hex>.js" */
+	char sri[60];  /* "sha256-BASE64" */
+};
+
+static void asset_make(const char *stem, const char *ext, const char *text,
+		       size_t len, struct site_asset *a)
 {
 	unsigned char h[32];
+	char hex[17];
 
 	sha256_raw(text, len, h);
-	memcpy(out, "sha256-", 7);
-	b64(h, sizeof h, out + 7);
+	hex_encode(h, 8, hex);
+	snprintf(a->path, sizeof a->path, "assets/%s-%s.%s", stem, hex, ext);
+	memcpy(a->sri, "sha256-", 7);
+	b64(h, sizeof h, a->sri + 7);
 }
 
-/* The page template with its slots filled: the script and the style
- * inline (the CSP names their hashes, so nothing else runs), the
- * identity document's path, the base URL and the registry's note. */
-static int page_render(const struct reg_facts *f, const char *note,
+static int asset_name(const char *name)
+{
+	const char *dash = strchr(name, '-');
+
+	if (!dash || strspn(dash + 1, "0123456789abcdef") != 16)
+		return 0;
+	return (!strncmp(name, "verify-", 7) && !strcmp(dash + 17, ".js")) ||
+	       (!strncmp(name, "page-", 5) && !strcmp(dash + 17, ".css"));
+}
+
+/* The page template with its slots filled: the assets, the identity
+ * document's path, the base URL and the registry's note, every value
+ * escaped for HTML. */
+static int page_render(const struct reg_facts *f, const struct site_asset *js,
+		       const struct site_asset *css, const char *note,
 		       struct buf *out, struct err *e)
 {
 	const char *t = site_page_html, *end = site_page_html + site_page_html_len;
-	char sh[60], ch[60], did[700];
+	char did[700], jsrc[80], csrc[80];
 
-	csp_hash(site_verify_js, site_verify_js_len, sh);
-	csp_hash(site_page_css, site_page_css_len, ch);
 	snprintf(did, sizeof did, "../../%s", f->did_path);
+	snprintf(jsrc, sizeof jsrc, "../../%s", js->path);
+	snprintf(csrc, sizeof csrc, "../../%s", css->path);
 	while (t < end) {
 		const char *at = strstr(t, "@@"), *close;
+		const char *v;
 		size_t k;
 
 		if (!at || !(close = strstr(at + 2, "@@")))
@@ -542,16 +565,15 @@ static int page_render(const struct reg_facts *f, const char *note,
 			return -1;
 		k = (size_t)(close - at - 2);
 #define SLOT(name) (k == sizeof name - 1 && !memcmp(at + 2, name, k))
-		if (SLOT("SCRIPT_HASH") ? buf_puts(out, sh, e)
-		    : SLOT("STYLE_HASH") ? buf_puts(out, ch, e)
-		    : SLOT("SCRIPT") ? buf_append(out, site_verify_js, site_verify_js_len, e)
-		    : SLOT("STYLE") ? buf_append(out, site_page_css, site_page_css_len, e)
-		    : SLOT("DID") ? html_escape(out, did, e)
-		    : SLOT("BASE") ? html_escape(out, f->base_url, e)
-		    : SLOT("NOTE") ? html_escape(out, note, e)
-		    : err_set(e, ERR_BUG, "page template: unknown slot"))
-			return -1;
+		v = SLOT("SCRIPT_SRC") ? jsrc : SLOT("SCRIPT_SRI") ? js->sri
+		  : SLOT("STYLE_SRC") ? csrc : SLOT("STYLE_SRI") ? css->sri
+		  : SLOT("DID") ? did : SLOT("BASE") ? f->base_url
+		  : SLOT("NOTE") ? note : NULL;
 #undef SLOT
+		if (!v)
+			return err_set(e, ERR_BUG, "page template: unknown slot");
+		if (html_escape(out, v, e) < 0)
+			return -1;
 		t = close + 2;
 	}
 	return 0;
@@ -714,6 +736,36 @@ static int prune_one(struct site *s, char **old, size_t nold, const char *p,
 	return 0;
 }
 
+/* The assets of earlier publishes (another labrun's page) go too. */
+static int prune_assets(struct site *s, char **old, size_t nold, struct err *e)
+{
+	char **names = NULL, path[PATH_MAX];
+	size_t n = 0;
+	int dfd, rc = -1;
+
+	snprintf(path, sizeof path, "%s/assets", s->dir);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0)
+		return 0;
+	if (dir_names(dfd, 1024, &names, &n, e) != 0) {
+		if (e->kind == ERR_NONE)
+			err_set(e, ERR_REFUSED, "%s: over 1024 entries", path);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!asset_name(names[i]))
+			continue;
+		snprintf(path, sizeof path, "assets/%s", names[i]);
+		if (prune_one(s, old, nold, path, e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	close(dfd);
+	dir_names_free(names, n);
+	return rc;
+}
+
 /* Remove what the last publish wrote and this one does not: the files
  * publish may write that exist, each checked against the manifest. */
 static int site_prune(struct site *s, struct err *e)
@@ -734,6 +786,8 @@ static int site_prune(struct site *s, struct err *e)
 	for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
 		if (prune_one(s, old, nold, fixed[i], e) < 0)
 			goto out;
+	if (prune_assets(s, old, nold, e) < 0)
+		goto out;
 	snprintf(path, sizeof path, "%s/c", s->dir);
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0) {
@@ -812,9 +866,15 @@ static int site_build(struct site *s, const struct registry *r,
 {
 	static const char *const purposes[] = {"revocation", "suspension"};
 	struct buf b = BUF_INIT;
+	struct site_asset js, css;
 	char path[128];
 	int rc = -1;
 
+	asset_make("verify", "js", site_verify_js, site_verify_js_len, &js);
+	asset_make("page", "css", site_page_css, site_page_css_len, &css);
+	if (site_add(s, js.path, site_verify_js, site_verify_js_len, e) < 0 ||
+	    site_add(s, css.path, site_page_css, site_page_css_len, e) < 0)
+		goto out;
 	if (registry_identity_doc(r, &b, e) < 0 ||
 	    site_add(s, f->did_path, b.data, b.len, e) < 0)
 		goto out;
@@ -836,7 +896,7 @@ static int site_build(struct site *s, const struct registry *r,
 		buf_release(&b);
 		snprintf(path, sizeof path, "c/%s/credential.json", v[i].token);
 		if (site_add(s, path, v[i].json, v[i].len, e) < 0 ||
-		    page_render(f, v[i].note, &b, e) < 0)
+		    page_render(f, &js, &css, v[i].note, &b, e) < 0)
 			goto out;
 		snprintf(path, sizeof path, "c/%s/index.html", v[i].token);
 		if (site_add(s, path, b.data, b.len, e) < 0)

@@ -3,7 +3,8 @@
  * directory (its log replayed by registry.c) and a directory of
  * credentials the operator chose to publish, it writes a directory any
  * static web server serves: the issuer's identity document, the
- * revocation and suspension status lists, and for each credential a
+ * revocation and suspension status lists, the page's script and style
+ * (assets/, named by their content), and for each credential a
  * verification page and its JSON at c/<token>/, where the token is a
  * keyed BLAKE2b of the credential's id under the registry's site key
  * (REG/site.key), so that paths are stable and cannot be guessed.

@@ -242,16 +242,17 @@
       : (cred.credentialStatus ? [cred.credentialStatus] : []);
     const rev = st.find((x) => x && x.statusPurpose === 'revocation');
     const sus = st.find((x) => x && x.statusPurpose === 'suspension');
-    const note = NOTE ? ' ' + NOTE : '';
+    const where = (e, what) => what + ' status list, index ' + e.statusListIndex + '.';
     if (rev && (await statusBit(rev, idDoc, 'revocation')))
-      return show('revoked', 'The issuer has revoked this credential.' + note,
-        'Revocation status list, index ' + rev.statusListIndex + '.');
+      return show('revoked', 'The issuer has revoked this credential: it no longer certifies anything.',
+        (NOTE ? NOTE + ' ' : '') + where(rev, 'Revocation'));
     if (sus && (await statusBit(sus, idDoc, 'suspension')))
-      return show('suspended', 'The issuer has suspended this credential for now.' + note,
-        'Suspension status list, index ' + sus.statusListIndex + '.');
+      return show('suspended', 'The issuer has suspended this credential: do not rely on it until it is reinstated.',
+        (NOTE ? NOTE + ' ' : '') + where(sus, 'Suspension'));
     if (from > now) return show('invalid', 'The credential is not valid before ' + day(cred.validFrom) + '.');
     if (until !== null && until <= now)
-      return show('expired', 'The credential expired on ' + day(cred.validUntil) + '. It was genuine, but it no longer certifies anything.');
+      return show('expired', 'The credential expired on ' + day(cred.validUntil) + '. Its signature is genuine; what it certifies held until then.',
+        'The holder may renew it.');
     const status = rev || sus ? 'It has not been revoked or suspended.'
       : 'It carries no status entry, so whether it was revoked cannot be checked.';
     show('valid', 'The signature is genuine, by a key of this issuer in use when it signed. ' + status,

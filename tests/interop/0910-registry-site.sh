@@ -79,8 +79,8 @@ run "$LABRUN" registry publish --registry "$REG" --key "$T/author.key" --credent
 # --- the site --------------------------------------------------------------
 publish --credentials "$T/pub" -o "$SITE"
 [ "$rc" -eq 0 ] && pass "publish (exit 0)" || { fail "publish (exit $rc)"; sed 's/^/# /' "$ERR"; }
-grep -q "published 4 credentials to $SITE: 12 files written, 0 unchanged, 0 removed" "$OUT" &&
-	pass "... 4 credentials, 12 files" || { fail "... 4 credentials, 12 files"; sed 's/^/# /' "$OUT"; }
+grep -q "published 4 credentials to $SITE: 14 files written, 0 unchanged, 0 removed" "$OUT" &&
+	pass "... 4 credentials, 14 files" || { fail "... 4 credentials, 14 files"; sed 's/^/# /' "$OUT"; }
 for f in .well-known/did.json status/revocation.json status/suspension.json robots.txt; do
 	[ -f "$SITE/$f" ] && pass "$f written" || fail "$f written"
 done
@@ -99,20 +99,24 @@ TA=$(tok "$ANN") TB=$(tok "$BEN") TC=$(tok "$CAT") TD=$(tok "$DAN")
 check "the token is no plain hash of the id" sh -c "[ '$TA' != \"\$(printf %s '$ANN' | sha256sum | cut -c1-32)\" ] && [ '$TA' != \"\$(printf %s '$ANN' | cut -c30-61)\" ]"
 cmp -s "$T/ann.json" "$SITE/c/$TA/credential.json" && pass "an evidence file's credential.json is published as it is" || fail "ann's credential.json"
 cmp -s "$T/pub/ben.json" "$SITE/c/$TB/credential.json" && pass "a credential file is published as it is" || fail "ben's credential.json"
-check "the page carries its script and style by hash, and nothing from elsewhere" python3 - "$SITE/c/$TA/index.html" <<'PY'
-import base64, hashlib, re, sys
-h = open(sys.argv[1]).read()
+check "the page: a strict CSP, its script and style same-origin files checked by integrity, nothing from elsewhere" python3 - "$SITE" "$TA" <<'PY'
+import base64, hashlib, os, re, sys
+site, tok = sys.argv[1], sys.argv[2]
+h = open(os.path.join(site, "c", tok, "index.html")).read()
 csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', h).group(1)
-assert csp.startswith("default-src 'none';") and "connect-src 'self'" in csp, csp
-js = re.search(r"<script>(.*)</script>", h, re.S).group(1)
-css = re.search(r"<style>(.*)</style>", h, re.S).group(1)
-for body in (js, css):
-    want = "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
-    assert want in csp, (want, csp)
+assert csp.startswith("default-src 'none';"), csp
+for d in ("script-src 'self'", "style-src 'self'", "connect-src 'self'"):
+    assert d in csp, (d, csp)
+assert "<style" not in h and not re.search(r"<script>", h), "inline code"
+refs = re.findall(r'(?:src|href)="(\.\./\.\./assets/[^"]+)" integrity="([^"]+)"', h)
+assert len(refs) == 2, refs
+for ref, sri in refs:
+    body = open(os.path.join(site, "c", tok, ref), "rb").read()
+    assert sri == "sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode(), ref
 assert not re.search(r'(src|href)="(https?:)?//', h), "a link elsewhere"
 PY
 run "$LABRUN" registry publish --registry "$REG" --key "$T/issuer.key" --credentials "$T/pub" -o "$SITE"
-grep -q "0 files written, 12 unchanged, 0 removed" "$OUT" && pass "publish again: nothing written" || { fail "publish again: nothing written"; sed 's/^/# /' "$OUT"; }
+grep -q "0 files written, 14 unchanged, 0 removed" "$OUT" && pass "publish again: nothing written" || { fail "publish again: nothing written"; sed 's/^/# /' "$OUT"; }
 
 # --- revoke, suspend, tamper ------------------------------------------------
 run "$LABRUN" registry revoke "$BEN" --reason "a grader bug found later <script>alert(1)</script>" --registry "$REG" --key "$T/issuer.key"
@@ -129,7 +133,7 @@ print(json.dumps(r, sort_keys=True))' "$SITE"; }
 before=$(mtimes)
 sleep 1.1
 publish --credentials "$T/pub" -o "$SITE"
-grep -q "published 4 credentials to $SITE: 4 files written, 8 unchanged, 0 removed" "$OUT" &&
+grep -q "published 4 credentials to $SITE: 4 files written, 10 unchanged, 0 removed" "$OUT" &&
 	pass "after revoke and suspend: the two lists and the two pages rewritten, nothing else" ||
 	{ fail "after revoke and suspend: 4 files written"; sed 's/^/# /' "$OUT"; }
 check "ann's and cat's files and the identity document kept their mtime" py 'import json, sys
@@ -161,6 +165,8 @@ hdr() { curl -s -o /dev/null -D - "$ORIGIN$1" | tr -d '\r' | grep -i "^$2:" | he
 [ "$(hdr /status/revocation.json Cache-Control)" = "public, max-age=300" ] && pass "nginx: status lists cached 5 minutes" || fail "nginx: status list Cache-Control ($(hdr /status/revocation.json Cache-Control))"
 [ "$(hdr /.well-known/did.json Cache-Control)" = "public, max-age=300" ] && pass "nginx: the identity document cached 5 minutes" || fail "nginx: did.json Cache-Control"
 [ "$(hdr "/c/$TA/" Cache-Control)" = "public, max-age=86400" ] && pass "nginx: pages cached a day" || fail "nginx: page Cache-Control ($(hdr "/c/$TA/" Cache-Control))"
+asset=$(cd "$SITE" && ls assets/verify-*.js)
+[ "$(hdr "/$asset" Cache-Control)" = "public, max-age=31536000, immutable" ] && pass "nginx: the page's script, named by its content, cached for good" || fail "nginx: asset Cache-Control"
 code() { curl -s -o /dev/null -w '%{http_code}' "$ORIGIN$1"; }
 [ "$(code /.labrun-site.json)" = 404 ] && [ "$(code /c/)" != 200 ] && [ "$(code /)" = 404 ] &&
 	pass "nginx: no manifest, no listing" || fail "nginx: no manifest, no listing"
@@ -224,7 +230,7 @@ judge "$T/http.json" tampered invalid "changed after it was signed"
 echo "my notes" >"$SITE/c/NOTES.txt"
 echo "<h1>certs</h1>" >"$SITE/index.html"
 publish --credentials "$T/pub" -o "$SITE"
-grep -q "1 file written, 11 unchanged, 0 removed" "$OUT" && pass "publish rewrites the tampered file, and only it" || { fail "publish rewrites the tampered file"; sed 's/^/# /' "$OUT"; }
+grep -q "1 file written, 13 unchanged, 0 removed" "$OUT" && pass "publish rewrites the tampered file, and only it" || { fail "publish rewrites the tampered file"; sed 's/^/# /' "$OUT"; }
 cmp -s "$T/pub/cat.json" "$SITE/c/$TC/credential.json" && pass "... back to the issued bytes" || fail "... back to the issued bytes"
 before=$(mtimes)
 sleep 1.1
@@ -232,7 +238,7 @@ publish --credentials "$T/pub" -o "$SITE"
 [ "$before" = "$(mtimes)" ] && grep -q "0 files written" "$OUT" && pass "the same publish again changes nothing (every mtime kept)" || fail "the same publish again changes nothing"
 rm "$T/pub/dan.json"
 publish --credentials "$T/pub" -o "$SITE"
-grep -q "published 3 credentials to $SITE: 0 files written, 10 unchanged, 2 removed" "$OUT" && pass "dan left DIR: his two files removed" || { fail "dan left DIR"; sed 's/^/# /' "$OUT"; }
+grep -q "published 3 credentials to $SITE: 0 files written, 12 unchanged, 2 removed" "$OUT" && pass "dan left DIR: his two files removed" || { fail "dan left DIR"; sed 's/^/# /' "$OUT"; }
 [ ! -e "$SITE/c/$TD" ] && pass "... and his directory" || fail "... and his directory"
 check "the other files kept their mtime" py 'import json, sys
 a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])

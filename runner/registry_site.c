@@ -253,6 +253,7 @@ struct reg_index {
 	struct sign_pub *keys;
 	size_t nkeys;
 	struct trust_keys periods; /* the same keys with their periods */
+	const char *base_url;      /* the registry's */
 };
 
 static int reg_index_make(const struct registry *r, struct reg_index *x,
@@ -277,6 +278,7 @@ static int reg_index_make(const struct registry *r, struct reg_index *x,
 			 "the registry's key %s", rk->keyid);
 	}
 	x->nkeys = k;
+	x->base_url = registry_base_url(r);
 	return registry_trust_keys(r, &x->periods, e);
 }
 
@@ -385,6 +387,21 @@ static int cred_one(const char *dir, const char *name,
 		err_set(e, ERR_REFUSED, "%s: credential %s is not in the "
 			"registry's log; hint: only credentials issued with "
 			"--registry can be published", path, c.id);
+		goto out;
+	}
+	/* the page reads the lists at the credential's own index and URL */
+	if (c.status_index != en->index ||
+	    strncmp(c.status_revocation, x->base_url, strlen(x->base_url)) ||
+	    strcmp(c.status_revocation + strlen(x->base_url), "/status/revocation.json")) {
+		if (!c.status_index)
+			err_set(e, ERR_REFUSED, "%s: carries no credentialStatus, but "
+				"the registry's log allocated it index %u; hint: "
+				"publish the credential as issued", path, en->index);
+		else
+			err_set(e, ERR_REFUSED, "%s: credentialStatus names index %u "
+				"at %s, but the registry's log allocated index %u under "
+				"%s", path, c.status_index, c.status_revocation,
+				en->index, x->base_url);
 		goto out;
 	}
 	snprintf(sc->id, sizeof sc->id, "%s", c.id);

@@ -317,10 +317,15 @@ static int evidence_cred(const char *path, const struct reg_index *x,
 
 		if (ev_open(path, &x->keys[k], &members, digest, &ve) == 0)
 			break;
-		if (ve.kind == ERR_HOST || k + 1 == x->nkeys) {
+		if (ve.kind == ERR_HOST) {
 			*e = ve;
 			return -1;
 		}
+		if (k + 1 == x->nkeys)
+			return err_set(e, ERR_REFUSED, "%s: neither a credential (a "
+				       ".json file) nor evidence that verifies under "
+				       "the registry's keys (%s); hint: DIR holds only "
+				       "what is to be published", path, ve.msg);
 	}
 	if (k == x->nkeys)
 		return err_set(e, ERR_REFUSED, "%s: the registry has no key", path);

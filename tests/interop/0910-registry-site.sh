@@ -70,6 +70,11 @@ publish --credentials "$T/pub" -o "$SITE"
 err_has "eve.json: credential urn:labrun:credential:sha256:[0-9a-f]{64} is not in the registry's log" "... naming the file and the credential"
 [ ! -e "$SITE/c" ] && pass "... and no page written" || fail "... and no page written"
 rm -f "$T/pub/eve.json"
+echo "to do: publish the rest" >"$T/pub/notes.txt"
+publish --credentials "$T/pub" -o "$SITE"
+[ "$rc" -eq 1 ] && pass "a file that is no credential: refused (exit 1)" || fail "a file that is no credential (exit $rc)"
+err_has "notes.txt: neither a credential \(a \.json file\) nor evidence that verifies under the registry's keys" "... naming it"
+rm -f "$T/pub/notes.txt"
 publish --credentials "$T/pub" -o "$SITE" --base-url https://elsewhere.example.org
 [ "$rc" -eq 2 ] && pass "--base-url other than the registry's: usage error" || fail "--base-url other than the registry's (exit $rc)"
 err_has "the registry's base URL is https://certs.example.org" "... naming the registry's"
@@ -92,6 +97,11 @@ assert not os.path.exists(s + "/index.html") and not os.path.exists(s + "/c/inde
 assert all(re.fullmatch("[0-9a-f]{32}", n) for n in os.listdir(s + "/c")), os.listdir(s + "/c")' "$SITE"
 check "the manifest names no path and no token" sh -c "! grep -qE 'c/|index.html|credential.json|$(ls "$SITE/c" | head -1)' '$SITE/.labrun-site.json'"
 [ "$(stat -c %a "$REG/site.key")" = 600 ] && pass "REG/site.key is the registry's, mode 600" || fail "REG/site.key mode"
+chmod 644 "$REG/site.key"
+publish --credentials "$T/pub" -o "$SITE"
+[ "$rc" -eq 1 ] && pass "a site key readable by others: refused (exit 1)" || fail "a site key readable by others (exit $rc)"
+err_has "site.key: readable by others; hint: chmod 600" "... with the fix"
+chmod 600 "$REG/site.key"
 # which directory holds which credential (as a program reads the JSON)
 tok() { for d in "$SITE"/c/*/; do [ "$(idof "$d/credential.json")" = "$1" ] && basename "$d"; done; }
 TA=$(tok "$ANN") TB=$(tok "$BEN") TC=$(tok "$CAT") TD=$(tok "$DAN")

@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "graders/rfc3339.h"
+#include "runner/registry.h"
 #include "runner/award.h"
 #include "runner/credential.h"
 #include "runner/evidence.h"
@@ -428,6 +429,34 @@ fail:
 	return NULL;
 }
 
+/* A status index from the registry for the credential doc (its subject
+ * and achievement already in it), and its credentialStatus. */
+static int add_status(const struct award_opts *o, json_t *doc,
+		      unsigned *index, struct err *e)
+{
+	const json_t *subj = json_object_get(doc, "credentialSubject");
+	const char *sid = json_string_value(json_object_get(subj, "id"));
+	const char *ach = json_string_value(
+		json_object_get(json_object_get(subj, "achievement"), "id"));
+	struct registry *r = NULL;
+	json_t *st;
+
+	if (registry_open(o->registry, &r, e) < 0)
+		return -1;
+	if (registry_allocate(o->registry, o->key,
+			      sid && strlen(sid) > strlen(CRED_SUBJECT_PREFIX)
+				      ? sid + strlen(CRED_SUBJECT_PREFIX) : "?",
+			      ach ? ach : "?", index, e) < 0) {
+		registry_close(r);
+		return -1;
+	}
+	st = cred_status_entries(registry_base_url(r), *index);
+	registry_close(r);
+	if (add(doc, "credentialStatus", st))
+		return err_set(e, ERR_HOST, "out of memory");
+	return 0;
+}
+
 static int build(const struct issue *is, struct buf *out, struct err *e)
 {
 	const struct award_opts *o = is->o;
@@ -436,6 +465,7 @@ static int build(const struct issue *is, struct buf *out, struct err *e)
 	struct cred back;
 	struct sign_pub pub;
 	char did[CRED_DID_MAX], kid[17], iname[64], hex[SIGN_SHA256_HEX], id[120];
+	unsigned index = 0;
 	json_t *doc;
 	int rc = -1;
 
@@ -455,6 +485,11 @@ static int build(const struct issue *is, struct buf *out, struct err *e)
 		err_set(e, ERR_HOST, "out of memory");
 		goto out;
 	}
+	/* with a registry: the index is allocated (logged) before the
+	 * credential exists, and its credentialStatus is part of what the
+	 * id hashes */
+	if (o->registry && add_status(o, doc, &index, e) < 0)
+		goto out;
 	/* the id: SHA-256 of the JCS of the document without id and proof */
 	if (jcs_write(doc, "the program credential", &canon, e) < 0)
 		goto out;
@@ -465,6 +500,8 @@ static int build(const struct issue *is, struct buf *out, struct err *e)
 		goto out;
 	}
 	if (cred_sign(doc, o->key, is->from, e) < 0 || cred_dump(doc, out, e) < 0)
+		goto out;
+	if (index && registry_bind(o->registry, o->key, index, id, e) < 0)
 		goto out;
 	/* read back as show and gate will: a credential labrun could not
 	 * read is never written */

@@ -26,6 +26,8 @@ struct award_opts {
 	const struct sign_sec *key;    /* --key: the new credential's signer */
 	const char *holder;            /* --holder TYPE:VALUE, or NULL */
 	int64_t at;                    /* seconds since the epoch */
+	const char *registry;          /* --registry: the credential gets a
+					* status index there, NULL none */
 };
 
 /* Check the pieces and, when they meet the program, write the signed

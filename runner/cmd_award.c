@@ -20,7 +20,7 @@ extern const char usage_award[];
 const char usage_award[] =
 	"usage: labrun award PROGRAM EVIDENCE_OR_CRED... -o CRED --trust AUTHOR_PUB\n"
 	"                    -p ISSUER_PUB --key ISSUER_KEY [--holder TYPE:VALUE]\n"
-	"                    [--at TIME]\n"
+	"                    [--at TIME] [--registry REG]\n"
 	"       labrun award --check PROGRAM... [--trust AUTHOR_PUB]\n"
 	"       labrun award --sign PROGRAM --key AUTHOR_KEY\n"
 	"\n"
@@ -51,6 +51,9 @@ const char usage_award[] =
 	"      --at TIME          award as of TIME (2027-01-01 or\n"
 	"                         2027-01-01T00:00:00Z; default: now): validFrom,\n"
 	"                         and the time every piece must be valid at\n"
+	"      --registry REG     the issuer's registry: the credential gets a\n"
+	"                         status index there and carries credentialStatus\n"
+	"                         (docs/registry.md); KEY must be its current key\n"
 	"      --check            check program files and print what each requires;\n"
 	"                         with --trust, their signatures too\n"
 	"      --sign             check PROGRAM and write PROGRAM.minisig with\n"
@@ -63,10 +66,10 @@ const char usage_award[] =
 	"exit status: 0 awarded (checked, signed); 1 refused, with the reasons;\n"
 	"2 usage; 3 the host failed (I/O, memory); 4 internal bug.\n";
 
-enum { OPT_TRUST = 256, OPT_KEY, OPT_HOLDER, OPT_AT, OPT_CHECK, OPT_SIGN };
+enum { OPT_TRUST = 256, OPT_KEY, OPT_HOLDER, OPT_AT, OPT_CHECK, OPT_SIGN, OPT_REGISTRY };
 
 struct award_cli {
-	const char *out, *trust, *pub, *key, *holder, *at;
+	const char *out, *trust, *pub, *key, *holder, *at, *registry;
 	int check, sign;
 };
 
@@ -222,6 +225,10 @@ static int do_award(const struct cmd *c, const struct award_cli *a, int argc,
 		rc = cmd_fail("award", &e);
 		goto out;
 	}
+	if (a->registry &&
+	    (rc = cmd_use_registry(c, a->registry, NULL, o.key)) != 0)
+		goto out;
+	o.registry = a->registry;
 	if ((rc = load_program(argv[optind], &trust, &pg, &e)) != 0)
 		goto out;
 	o.pg = &pg;
@@ -268,6 +275,7 @@ int cmd_award(int argc, char **argv)
 		{"at", required_argument, NULL, OPT_AT},
 		{"check", no_argument, NULL, OPT_CHECK},
 		{"sign", no_argument, NULL, OPT_SIGN},
+		{"registry", required_argument, NULL, OPT_REGISTRY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -305,6 +313,9 @@ int cmd_award(int argc, char **argv)
 			break;
 		case OPT_SIGN:
 			a.sign = 1;
+			break;
+		case OPT_REGISTRY:
+			a.registry = optarg;
 			break;
 		default:
 			return cmd_bad_option(c, opt, argv);

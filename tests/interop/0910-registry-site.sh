@@ -61,6 +61,11 @@ SITE=$T/site
 publish() { run "$LABRUN" registry publish --registry "$REG" --key "$T/issuer.key" "$@"; }
 
 # --- refusals ------------------------------------------------------------
+run "$LABRUN" registry publish --help
+[ "$rc" -eq 0 ] && grep -q '^usage: labrun registry publish --registry REG --credentials DIR' "$OUT" &&
+	pass "registry publish --help: its own usage" || fail "registry publish --help (exit $rc)"
+run "$LABRUN" registry --help
+grep -q "labrun registry publish --help" "$OUT" && pass "registry --help points to it" || fail "registry --help points to it"
 publish --credentials "$T/pub"
 [ "$rc" -eq 2 ] && pass "publish without -o: usage error (exit 2)" || fail "publish without -o (exit $rc)"
 rm -rf "$SITE"

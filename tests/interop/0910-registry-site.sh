@@ -114,14 +114,16 @@ TA=$(tok "$ANN") TB=$(tok "$BEN") TC=$(tok "$CAT") TD=$(tok "$DAN")
 check "the token is no plain hash of the id" sh -c "[ '$TA' != \"\$(printf %s '$ANN' | sha256sum | cut -c1-32)\" ] && [ '$TA' != \"\$(printf %s '$ANN' | cut -c30-61)\" ]"
 cmp -s "$T/ann.json" "$SITE/c/$TA/credential.json" && pass "an evidence file's credential.json is published as it is" || fail "ann's credential.json"
 cmp -s "$T/pub/ben.json" "$SITE/c/$TB/credential.json" && pass "a credential file is published as it is" || fail "ben's credential.json"
-check "the page: a strict CSP, its script and style same-origin files checked by integrity, nothing from elsewhere" python3 - "$SITE" "$TA" <<'PY'
+check "the page: a strict CSP (the script by its hash), script and style same-origin files checked by integrity, nothing from elsewhere" python3 - "$SITE" "$TA" <<'PY'
 import base64, hashlib, os, re, sys
 site, tok = sys.argv[1], sys.argv[2]
 h = open(os.path.join(site, "c", tok, "index.html")).read()
 csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', h).group(1)
 assert csp.startswith("default-src 'none';"), csp
-for d in ("script-src 'self'", "style-src 'self'", "connect-src 'self'"):
+for d in ("style-src 'self'", "connect-src 'self'"):
     assert d in csp, (d, csp)
+js = re.search(r'<script src="[^"]+" integrity="([^"]+)"', h).group(1)
+assert "script-src '%s';" % js in csp, (js, csp)  # that one script and no other
 assert "<style" not in h and not re.search(r"<script>", h), "inline code"
 refs = re.findall(r'(?:src|href)="(\.\./\.\./assets/[^"]+)" integrity="([^"]+)"', h)
 assert len(refs) == 2, refs

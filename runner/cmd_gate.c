@@ -344,7 +344,7 @@ static int load_status(const struct gate_cli *o, const struct sign_trust *p,
 		if (trust_keys_add_pub(tk, &p->keys[i], e) < 0)
 			goto bad;
 	for (i = 0; i < o->nstatus; i++) {
-		b.len = 0;
+		buf_release(&b);
 		if (read_file_bounded(o->status[i], SL_MAX_BYTES, &b, e) < 0 ||
 		    status_list_read(b.data, b.len, o->status[i], tk, &lists[i], e) < 0)
 			goto bad;

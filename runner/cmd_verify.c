@@ -97,7 +97,7 @@ static int load_status(const char *identity, const char *pub_path,
 			 trust_keys_add_pub(tk, &pk, e) < 0))
 		return -1;
 	for (i = 0; i < nstatus; i++) {
-		b.len = 0;
+		buf_release(&b);
 		if (read_file_bounded(status[i], SL_MAX_BYTES, &b, e) < 0 ||
 		    status_list_read(b.data, b.len, status[i], tk, &lists[i], e) < 0) {
 			buf_release(&b);

@@ -354,7 +354,7 @@ static int identity_method(const json_t *vm, const char *did, size_t i,
 		return err_set(e, ERR_REFUSED,
 			       "%s: verificationMethod[%zu].publicKeyMultibase: not an Ed25519 key (z6Mk...)",
 			       name, i);
-	snprintf(t->did_key, sizeof t->did_key, "%s", dk);
+	memcpy(t->did_key, dk, strlen(dk) + 1);
 	if (strlen(hash + 1) != 16)
 		return err_set(e, ERR_REFUSED,
 			       "%s: verificationMethod[%zu].id: the fragment is not a 16-hex key id",

@@ -7,7 +7,8 @@
 # another origin: four credentials of real `labrun run --registry`
 # sessions, one left valid, one revoked, one suspended, one whose
 # published JSON is tampered with; the valid one read again with the
-# page's clock two years on (expired).  Each page's conclusion is read
+# page's clock two years on (expired), and a fifth whose scenario title is
+# markup, shown as text.  Each page's conclusion is read
 # from the DOM (data-verdict), with no console error, no CSP violation and
 # no request elsewhere; the screenshots are kept in $BUILD/site-*.png.
 # Publishing is checked too: refusals (a credential outside the registry,
@@ -50,13 +51,21 @@ for c in ann ben cat dan; do
 	runit "$c" "$T/ev/$c.ev" --registry "$REG"
 done
 runit eve "$T/ev/eve.ev"
+# a scenario whose title is markup: the page must show it as text
+S2=$T/scn2
+make_scenario "$S2" t-markup
+scenario_set "$S2" title '"<img src=x onerror=alert(1)><b>bold</b>"'
+"$LABRUN" pack "$S2" -s "$T/author.key" -o "$T/markup.lab" >/dev/null || fail "pack the markup scenario"
+run timeout -k 5 120 "$LABRUN" run "$T/markup.lab" --trust "$T/author.pub" --key "$T/issuer.key" \
+	--candidate fay --script "$S2/solutions/reference.sh" -o "$T/ev/fay.ev" --registry "$REG"
+[ "$rc" -eq 0 ] || { fail "labrun run fay (exit $rc)"; sed 's/^/# /' "$ERR"; }
 # DIR: ann as her evidence file, the others as credential JSON
 cp "$T/ev/ann.ev" "$T/pub/ann.ev"
-for c in ben cat dan; do member "$T/ev/$c.ev" credential.json >"$T/pub/$c.json"; done
+for c in ben cat dan fay; do member "$T/ev/$c.ev" credential.json >"$T/pub/$c.json"; done
 member "$T/ev/eve.ev" credential.json >"$T/other/eve.json"
 idof() { py 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$1"; }
 member "$T/ev/ann.ev" credential.json >"$T/ann.json"
-ANN=$(idof "$T/ann.json") BEN=$(idof "$T/pub/ben.json") CAT=$(idof "$T/pub/cat.json") DAN=$(idof "$T/pub/dan.json")
+ANN=$(idof "$T/ann.json") BEN=$(idof "$T/pub/ben.json") CAT=$(idof "$T/pub/cat.json") DAN=$(idof "$T/pub/dan.json") FAY=$(idof "$T/pub/fay.json")
 SITE=$T/site
 publish() { run "$LABRUN" registry publish --registry "$REG" --key "$T/issuer.key" "$@"; }
 
@@ -89,13 +98,13 @@ run "$LABRUN" registry publish --registry "$REG" --key "$T/author.key" --credent
 # --- the site --------------------------------------------------------------
 publish --credentials "$T/pub" -o "$SITE"
 [ "$rc" -eq 0 ] && pass "publish (exit 0)" || { fail "publish (exit $rc)"; sed 's/^/# /' "$ERR"; }
-grep -q "published 4 credentials to $SITE: 14 files written, 0 unchanged, 0 removed" "$OUT" &&
-	pass "... 4 credentials, 14 files" || { fail "... 4 credentials, 14 files"; sed 's/^/# /' "$OUT"; }
+grep -q "published 5 credentials to $SITE: 16 files written, 0 unchanged, 0 removed" "$OUT" &&
+	pass "... 5 credentials, 16 files" || { fail "... 5 credentials, 16 files"; sed 's/^/# /' "$OUT"; }
 for f in .well-known/did.json status/revocation.json status/suspension.json robots.txt; do
 	[ -f "$SITE/$f" ] && pass "$f written" || fail "$f written"
 done
 [ "$(cat "$SITE/robots.txt")" = "$(printf 'User-agent: *\nDisallow: /c/')" ] && pass "robots.txt keeps crawlers off the pages" || fail "robots.txt"
-[ "$(ls "$SITE/c" | wc -l)" = 4 ] && pass "one directory per credential" || fail "one directory per credential"
+[ "$(ls "$SITE/c" | wc -l)" = 5 ] && pass "one directory per credential" || fail "one directory per credential"
 check "no index of the credentials: nothing but c/TOKEN/ below c/, no page at the root" py 'import os, re, sys
 s = sys.argv[1]
 assert not os.path.exists(s + "/index.html") and not os.path.exists(s + "/c/index.html")
@@ -109,8 +118,8 @@ err_has "site.key: readable by others; hint: chmod 600" "... with the fix"
 chmod 600 "$REG/site.key"
 # which directory holds which credential (as a program reads the JSON)
 tok() { for d in "$SITE"/c/*/; do [ "$(idof "$d/credential.json")" = "$1" ] && basename "$d"; done; }
-TA=$(tok "$ANN") TB=$(tok "$BEN") TC=$(tok "$CAT") TD=$(tok "$DAN")
-[ -n "$TA" ] && [ -n "$TB" ] && [ -n "$TC" ] && [ -n "$TD" ] && pass "each credential has its page" || fail "each credential has its page"
+TA=$(tok "$ANN") TB=$(tok "$BEN") TC=$(tok "$CAT") TD=$(tok "$DAN") TF=$(tok "$FAY")
+[ -n "$TA" ] && [ -n "$TB" ] && [ -n "$TC" ] && [ -n "$TD" ] && [ -n "$TF" ] && pass "each credential has its page" || fail "each credential has its page"
 check "the token is no plain hash of the id" sh -c "[ '$TA' != \"\$(printf %s '$ANN' | sha256sum | cut -c1-32)\" ] && [ '$TA' != \"\$(printf %s '$ANN' | cut -c30-61)\" ]"
 cmp -s "$T/ann.json" "$SITE/c/$TA/credential.json" && pass "an evidence file's credential.json is published as it is" || fail "ann's credential.json"
 cmp -s "$T/pub/ben.json" "$SITE/c/$TB/credential.json" && pass "a credential file is published as it is" || fail "ben's credential.json"
@@ -133,7 +142,7 @@ for ref, sri in refs:
 assert not re.search(r'(src|href)="(https?:)?//', h), "a link elsewhere"
 PY
 run "$LABRUN" registry publish --registry "$REG" --key "$T/issuer.key" --credentials "$T/pub" -o "$SITE"
-grep -q "0 files written, 14 unchanged, 0 removed" "$OUT" && pass "publish again: nothing written" || { fail "publish again: nothing written"; sed 's/^/# /' "$OUT"; }
+grep -q "0 files written, 16 unchanged, 0 removed" "$OUT" && pass "publish again: nothing written" || { fail "publish again: nothing written"; sed 's/^/# /' "$OUT"; }
 
 # --- revoke, suspend, tamper ------------------------------------------------
 run "$LABRUN" registry revoke "$BEN" --reason "a grader bug found later <script>alert(1)</script>" --registry "$REG" --key "$T/issuer.key"
@@ -150,7 +159,7 @@ print(json.dumps(r, sort_keys=True))' "$SITE"; }
 before=$(mtimes)
 sleep 1.1
 publish --credentials "$T/pub" -o "$SITE"
-grep -q "published 4 credentials to $SITE: 4 files written, 10 unchanged, 0 removed" "$OUT" &&
+grep -q "published 5 credentials to $SITE: 4 files written, 12 unchanged, 0 removed" "$OUT" &&
 	pass "after revoke and suspend: the two lists and the two pages rewritten, nothing else" ||
 	{ fail "after revoke and suspend: 4 files written"; sed 's/^/# /' "$OUT"; }
 check "ann's and cat's files and the identity document kept their mtime" py 'import json, sys
@@ -193,8 +202,8 @@ pages() { # ORIGIN PAGES-JSON OUT
 	ORIGIN=$1 PAGES=$2 SHOTS=$SHOTS NODE_PATH=$NM node "$TOP/tests/interop/0910-registry-site.js" >"$3" 2>"$ERR"
 }
 later=$(py 'import datetime; print((datetime.datetime.utcnow() + datetime.timedelta(days=730)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
-pages "$ORIGIN" "[[\"valid\",\"/c/$TA/\"],[\"revoked\",\"/c/$TB/\"],[\"suspended\",\"/c/$TD/\"],[\"tampered\",\"/c/$TC/\"],[\"expired\",\"/c/$TA/\",\"$later\"]]" "$T/nginx.json"
-[ $? -eq 0 ] && pass "Chromium read five pages from nginx" || { fail "Chromium read the pages"; sed 's/^/# /' "$ERR"; }
+pages "$ORIGIN" "[[\"valid\",\"/c/$TA/\"],[\"revoked\",\"/c/$TB/\"],[\"suspended\",\"/c/$TD/\"],[\"tampered\",\"/c/$TC/\"],[\"expired\",\"/c/$TA/\",\"$later\"],[\"markup\",\"/c/$TF/\"]]" "$T/nginx.json"
+[ $? -eq 0 ] && pass "Chromium read six pages from nginx" || { fail "Chromium read the pages"; sed 's/^/# /' "$ERR"; }
 judge() { # OUT NAME VERDICT WORDS-REGEX
 	check "$2: the page says $3" python3 - "$1" "$2" "$3" "$4" "$ANN" <<'PY'
 import json, re, sys
@@ -222,13 +231,21 @@ assert f["Score"] == "100.0%", f
 assert f["Issued"] == c["validFrom"][:10] and f["Valid until"] == c["validUntil"][:10], f
 assert "did:web:certs.example.org" in f["Issuer"], f
 PY
+judge "$T/nginx.json" markup valid "has not been revoked or suspended"
+check "a title that is markup is shown as text, and no element of it made" python3 - "$T/nginx.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))["pages"]["markup"]
+assert p["facts"]["Achievement"] == "<img src=x onerror=alert(1)><b>bold</b> (version 1.0.0)", p["facts"]
+assert p["title"].endswith("<img src=x onerror=alert(1)><b>bold</b>"), p["title"]
+assert not any(u.endswith("/x") for u in p["requests"]), p["requests"]
+PY
 check "the valid page fetched both status lists and the identity document" python3 - "$T/nginx.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["pages"]["valid"]["requests"]
 for p in ("/status/revocation.json", "/status/suspension.json", "/.well-known/did.json", "/credential.json"):
     assert any(u.endswith(p) for u in r), (p, r)
 PY
-for n in valid revoked suspended tampered expired; do
+for n in valid revoked suspended tampered expired markup; do
 	[ -s "$SHOTS/site-$n.png" ] && echo "# screenshot: $SHOTS/site-$n.png"
 done
 
@@ -247,7 +264,7 @@ judge "$T/http.json" tampered invalid "changed after it was signed"
 echo "my notes" >"$SITE/c/NOTES.txt"
 echo "<h1>certs</h1>" >"$SITE/index.html"
 publish --credentials "$T/pub" -o "$SITE"
-grep -q "1 file written, 13 unchanged, 0 removed" "$OUT" && pass "publish rewrites the tampered file, and only it" || { fail "publish rewrites the tampered file"; sed 's/^/# /' "$OUT"; }
+grep -q "1 file written, 15 unchanged, 0 removed" "$OUT" && pass "publish rewrites the tampered file, and only it" || { fail "publish rewrites the tampered file"; sed 's/^/# /' "$OUT"; }
 cmp -s "$T/pub/cat.json" "$SITE/c/$TC/credential.json" && pass "... back to the issued bytes" || fail "... back to the issued bytes"
 before=$(mtimes)
 sleep 1.1
@@ -255,7 +272,7 @@ publish --credentials "$T/pub" -o "$SITE"
 [ "$before" = "$(mtimes)" ] && grep -q "0 files written" "$OUT" && pass "the same publish again changes nothing (every mtime kept)" || fail "the same publish again changes nothing"
 rm "$T/pub/dan.json"
 publish --credentials "$T/pub" -o "$SITE"
-grep -q "published 3 credentials to $SITE: 0 files written, 12 unchanged, 2 removed" "$OUT" && pass "dan left DIR: his two files removed" || { fail "dan left DIR"; sed 's/^/# /' "$OUT"; }
+grep -q "published 4 credentials to $SITE: 0 files written, 14 unchanged, 2 removed" "$OUT" && pass "dan left DIR: his two files removed" || { fail "dan left DIR"; sed 's/^/# /' "$OUT"; }
 [ ! -e "$SITE/c/$TD" ] && pass "... and his directory" || fail "... and his directory"
 check "the other files kept their mtime" py 'import json, sys
 a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])

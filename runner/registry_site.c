@@ -67,6 +67,7 @@ struct site_cred {
 	char id[200];
 	char token[2 * SITE_TOKEN_BYTES + 1];
 	char note[1200]; /* the registry's word on its status, for the page */
+	char warning[512];  /* why its page will say invalid, "" none */
 	unsigned char *json;
 	size_t len;
 };
@@ -83,6 +84,7 @@ struct site {
 	struct site_file *files;
 	size_t n, cap;
 	unsigned written, unchanged, removed;
+	struct buf warnings; /* one line each: a page that will say invalid */
 };
 
 static int site_add(struct site *s, const char *path, const void *data,
@@ -119,6 +121,7 @@ static void site_release(struct site *s)
 		free(s->files[i].data);
 	}
 	free(s->files);
+	buf_release(&s->warnings);
 	s->files = NULL;
 	s->n = s->cap = 0;
 }
@@ -383,10 +386,21 @@ static int cred_one(const char *dir, const char *name,
 		goto out;
 	proof_at = json_string_value(json_object_get(
 		json_object_get(c.doc, "proof"), "created"));
-	if (trust_keys_check_time(&x->periods, c.issuer, proof_at ? proof_at : "",
-				  NULL, e) < 0) {
-		err_wrap(e, "%s", path);
-		goto out;
+	/* A key compromised or retired after the fact must not hold back the
+	 * identity document that says so: the credential is published, and
+	 * its page says why it is not valid. */
+	{
+		struct err ke = {ERR_NONE, ""};
+
+		if (trust_keys_check_time(&x->periods, c.issuer,
+					  proof_at ? proof_at : "", NULL, &ke) < 0) {
+			if (ke.kind != ERR_REFUSED) {
+				*e = ke;
+				goto out;
+			}
+			snprintf(sc->warning, sizeof sc->warning, "%.200s: %.300s", path,
+				 ke.msg);
+		}
 	}
 	if (!(en = reg_find(x, c.id))) {
 		err_set(e, ERR_REFUSED, "%s: credential %s is not in the "
@@ -961,6 +975,10 @@ static int publish(const struct publish_args *a, struct site *s,
 	state_time(r, f.state_at);
 	if (creds_load(a->creds, &x, key, &v, &n, e) < 0)
 		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].warning[0] &&
+		    buf_printf(&s->warnings, e, "%s\n", v[i].warning) < 0)
+			goto out;
 	s->dir = a->site;
 	if (mkdir_p(a->site, 0755, e) < 0 || site_build(s, r, &f, sk, v, n, e) < 0)
 		goto out;
@@ -1025,6 +1043,10 @@ int registry_publish_main(int argc, char **argv)
 		site_release(&s);
 		return cmd_fail("registry publish", &e);
 	}
+	if (s.warnings.len)
+		cmd_printf(stderr, "labrun registry publish: published, but these "
+			   "pages say the credential is not valid:\n%.*s",
+			   (int)s.warnings.len, (const char *)s.warnings.data);
 	cmd_printf(stdout, "published %zu credential%s to %s: %u file%s written, "
 		   "%u unchanged, %u removed\n", n, n == 1 ? "" : "s", a.site,
 		   s.written, s.written == 1 ? "" : "s", s.unchanged, s.removed);

@@ -15,7 +15,9 @@
 # the wrong key, a bad manifest), the files and what they must not show
 # (no index, no paths in the manifest), incremental and idempotent writes
 # (mtimes), the page of a credential no longer published removed while
-# files publish did not write stay, and a base URL with a path.
+# files publish did not write stay, a key rotation (pages of the old key
+# still valid) and that key's compromise (its pages now invalid), and a
+# base URL with a path.
 . "$(dirname "$0")/../lib.sh"
 NM=$TOP/tests/node/node_modules
 for t in nginx /usr/bin/chromium node curl python3; do
@@ -287,6 +289,33 @@ publish --credentials "$T/pub" -o "$SITE"
 [ "$rc" -eq 1 ] && pass "a manifest that is not publish's: refused (exit 1)" || fail "a bad manifest (exit $rc)"
 err_has "\.labrun-site\.json: files\[0\] is not a SHA-256 hex; hint: move the manifest away" "... naming the file, the place and the fix"
 cp "$T/manifest" "$SITE/.labrun-site.json"
+
+# --- rotation and compromise, as the page sees them ---------------------------
+"$LABRUN" keygen -p "$T/issuer2.pub" -s "$T/issuer2.key" >/dev/null
+run "$LABRUN" registry rotate --registry "$REG" --key "$T/issuer.key" --new-key "$T/issuer2.key"
+[ "$rc" -eq 0 ] && pass "registry rotate" || { fail "registry rotate (exit $rc)"; sed 's/^/# /' "$ERR"; }
+publish --credentials "$T/pub" -o "$SITE"
+[ "$rc" -eq 1 ] && pass "publish with the retired key: refused (exit 1)" || fail "publish with the retired key (exit $rc)"
+run "$LABRUN" registry publish --registry "$REG" --key "$T/issuer2.key" --credentials "$T/pub" -o "$SITE"
+[ "$rc" -eq 0 ] && [ ! -s "$ERR" ] && pass "publish with the new key: no page says invalid" || { fail "publish with the new key (exit $rc)"; sed 's/^/# /' "$ERR"; }
+check "the lists are signed by the new key now" python3 - "$SITE/status/revocation.json" "$SITE/c/$TA/credential.json" <<'PY'
+import json, sys
+l, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert l["issuer"] != c["issuer"]["id"] and l["proof"]["verificationMethod"].startswith(l["issuer"]), (l["issuer"], c["issuer"])
+PY
+pages "$ORIGIN" "[[\"rotated\",\"/c/$TA/\"],[\"rotated-revoked\",\"/c/$TB/\"]]" "$T/rotated.json"
+judge "$T/rotated.json" rotated valid "has not been revoked or suspended"
+judge "$T/rotated.json" rotated-revoked revoked "a grader bug"
+OLD=$("$LABRUN" registry check --registry "$REG" | awk '$1 == "key" && $3 == "retired" { print $2 }')
+AT=$(py 'import json, sys; print(json.load(open(sys.argv[1]))["proof"]["created"])' "$T/ann.json")
+run "$LABRUN" registry compromise "$OLD" --from "$AT" --registry "$REG" --key "$T/issuer2.key"
+[ "$rc" -eq 0 ] && pass "registry compromise the old key from ann's signing time" || { fail "registry compromise (exit $rc)"; sed 's/^/# /' "$ERR"; }
+run "$LABRUN" registry publish --registry "$REG" --key "$T/issuer2.key" --credentials "$T/pub" -o "$SITE"
+[ "$rc" -eq 0 ] && pass "publish after the compromise (exit 0: the identity document must get out)" || fail "publish after the compromise (exit $rc)"
+err_has "pages say the credential is not valid" "... saying which pages will say invalid"
+err_has "ann.ev: signed at $AT by key $OLD, which is compromised from $AT" "... and why, ann's among them"
+pages "$ORIGIN" "[[\"compromised\",\"/c/$TA/\"]]" "$T/compromised.json"
+judge "$T/compromised.json" compromised invalid "marked compromised from"
 
 # --- a base URL with a path: did:web:host:certs is /certs/did.json ------------
 run "$LABRUN" registry init "$T/reg2" --key "$T/issuer.key" --base-url https://example.org/certs

@@ -692,8 +692,11 @@ int ev_seal_bytes(struct tar_list *members, const struct sign_sec *sk,
 
 	if (tar_list_find(members, SUMS) || tar_list_find(members, SUMS_SIG))
 		return err_set(e, ERR_BUG, "evidence: already sealed");
-	if (allocate_status(members, sk, &index, e) < 0 ||
-	    add_credential(members, sk, e) < 0 ||
+	if (allocate_status(members, sk, &index, e) < 0)
+		return -1;
+	if (index)
+		crash_point("registry-allocated"); /* logged, not yet bound */
+	if (add_credential(members, sk, e) < 0 ||
 	    bind_status(members, sk, index, e) < 0)
 		return -1;
 	tar_list_sort(members);

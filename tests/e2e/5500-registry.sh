@@ -10,7 +10,10 @@
 # unless --offline-status-ok; rotation: the old key no longer issues, the
 # new one does, and what the old one signed still verifies with
 # --identity; a key compromised from a date fails what it signed from
-# then on with that reason, and not what it signed before.
+# then on with that reason, and not what it signed before; a program
+# credential awarded with --registry gets the next index; labrun killed
+# between an allocation and its binding leaves that index unbound and the
+# next pass takes the one after.
 . "$(dirname "$0")/../lib.sh"
 
 expect_exit 0 "registry --help exits 0" "$LABRUN" registry --help
@@ -189,5 +192,17 @@ expect_exit 1 "the gate does not use bob's either" "${G[@]}" --holder bob@exampl
 err_has "compromised from $BISSUED" "the reason"
 expect_exit 0 "the log still checks" "$LABRUN" registry check "${R[@]}"
 out_has "key $OLDID retired from .* until .*, compromised from $BISSUED" "the old key's period and compromise"
+
+# A crash between the allocation and the binding: the index stays
+# allocated, unbound, and the next pass gets the one after it.
+LABRUN_CRASH_AT=registry-allocated pass_as dave "$T/new.key" "$T/d.ev"
+[ "$rc" -eq 137 ] && [ ! -e "$T/d.ev" ] && pass "labrun killed between allocate and bind: no evidence" ||
+	fail "the crash between allocate and bind (exit $rc)"
+expect_exit 0 "registry status after the crash" "$LABRUN" registry status "${R[@]}"
+out_has "^5	unbound	-	" "index 5 allocated, never bound"
+pass_as dave "$T/new.key" "$T/d.ev"
+[ "$rc" -eq 0 ] && grep -q '"statusListIndex": "6"' <(member "$T/d.ev" credential.json) &&
+	pass "the next pass gets index 6: 5 is never used again" || fail "the next pass after the crash (exit $rc)"
+expect_exit 0 "the log still checks after the crash" "$LABRUN" registry check "${R[@]}"
 
 done_testing

@@ -32,6 +32,11 @@ static void test_good(void)
 	   "blanks, a comment, CRLF and a last line without a newline");
 	ok(c.max_memory_mb == d.max_memory_mb && !c.source[0],
 	   "keys not named keep their defaults; no source for text");
+	ok(!d.registry[0] && parse("registry = /var/lib/labrun/registry\n", &c, &e) == 0 &&
+	   !strcmp(c.registry, "/var/lib/labrun/registry"),
+	   "registry: none by default, an absolute path when set");
+	ok(parse("registry = reg\n", &c, &e) < 0 && strstr(e.msg, "line 1: registry: an absolute path"),
+	   "registry: a relative path is refused");
 }
 
 static void test_bad(void)

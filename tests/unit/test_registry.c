@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -318,6 +319,45 @@ static void test_log(void)
 	sign_sec_free(k2);
 }
 
+/* Two processes allocating at once: the lock serialises them, every index
+ * is allocated once, and the log replays. */
+static void test_concurrent(void)
+{
+	struct sign_sec *k = NULL;
+	struct registry *r = NULL;
+	char reg[200];
+	struct err e;
+	pid_t pid[2];
+	int st, okc = 1;
+	size_t i;
+
+	snprintf(reg, sizeof reg, "%s/conc", top);
+	if (sign_sec_ephemeral(&k, &e) < 0 ||
+	    registry_init(reg, k, "https://certs.example.org", "tester", &e) < 0) {
+		ok(0, "a registry for the race: %s", e.msg);
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			unsigned idx;
+			int n, bad = 0;
+
+			for (n = 0; n < 15; n++)
+				bad |= registry_allocate(reg, k, "c-0123456789abcdef", "x", &idx, &e) < 0;
+			_exit(bad);
+		}
+	}
+	for (i = 0; i < 2; i++)
+		okc &= pid[i] > 0 && waitpid(pid[i], &st, 0) == pid[i] &&
+		       WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	ok(okc, "two processes allocated 15 indices each");
+	ok(registry_open(reg, &r, &e) == 0 && registry_nentries(r) == 30 &&
+	   registry_nlines(r) == 32, "the log replays: 30 indices, 1 to 30, each once");
+	registry_close(r);
+	sign_sec_free(k);
+}
+
 int main(void)
 {
 	struct err e;
@@ -329,6 +369,7 @@ int main(void)
 	test_bits();
 	test_did_web();
 	test_log();
+	test_concurrent();
 	remove_tree(top, &e);
 	return tap_done();
 }

@@ -77,8 +77,13 @@ LIB_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c)) \
 	$(filter-out sandbox/init.c sandbox/scp_gen.c,$(wildcard sandbox/*.c)) \
 	$(wildcard graders/*.c) $(PLATFORM_SRCS)
 LUA_EMBED := $(wildcard graders/*.lua)
+# The registry site's verification page (runner/site/: its template,
+# script and style), embedded like the Lua sources so that the binary
+# writes the exact bytes whose hashes its Content-Security-Policy names.
+SITE_EMBED := $(B)/gen/site_page_html.c $(B)/gen/site_verify_js.c \
+	$(B)/gen/site_page_css.c
 GEN_SRCS := $(patsubst graders/%.lua,$(B)/gen/%_lua.c,$(LUA_EMBED)) \
-	$(B)/gen/seccomp_bpf.c
+	$(B)/gen/seccomp_bpf.c $(SITE_EMBED)
 LIB_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS)) $(GEN_SRCS:.c=.o) $(BASE_LIB)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
@@ -175,6 +180,16 @@ $(B)/obj/%.o: %.c $(HEADERS)
 $(B)/gen/%_lua.c: graders/%.lua graders/embed.sh
 	@mkdir -p $(dir $@)
 	sh graders/embed.sh $< $*_lua >$@
+
+$(B)/gen/site_%_html.c: runner/site/%.html graders/embed.sh
+	@mkdir -p $(dir $@)
+	sh graders/embed.sh $< site_$*_html >$@
+$(B)/gen/site_%_js.c: runner/site/%.js graders/embed.sh
+	@mkdir -p $(dir $@)
+	sh graders/embed.sh $< site_$*_js >$@
+$(B)/gen/site_%_css.c: runner/site/%.css graders/embed.sh
+	@mkdir -p $(dir $@)
+	sh graders/embed.sh $< site_$*_css >$@
 
 # The seccomp profiles, compiled once at build time (sandbox/scp_gen.c).
 $(B)/gen/scp_gen: sandbox/scp_gen.c $(B)/obj/sandbox/seccomp_policy.o \

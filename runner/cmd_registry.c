@@ -18,6 +18,7 @@
 #include "runner/credential.h"
 #include "runner/evidence.h"
 #include "runner/registry.h"
+#include "runner/registry_site.h"
 #include "runner/sign.h"
 #include "runner/status_list.h"
 #include "runner/tarball.h"
@@ -34,6 +35,8 @@ const char usage_registry[] =
 	"       labrun registry check --registry REG\n"
 	"       labrun registry status --registry REG [CRED-ID]\n"
 	"       labrun registry lists --registry REG --key ISSUER_SEC -o DIR\n"
+	"       labrun registry publish --registry REG --credentials DIR\n"
+	"                  --key ISSUER_SEC -o SITE [--base-url URL]\n"
 	"\n"
 	"The issuer's registry (docs/registry.md): a directory REG, private to\n"
 	"the issuer, whose log.jsonl is an append-only, hash-chained log of\n"
@@ -59,6 +62,10 @@ const char usage_registry[] =
 	"                  signed Bitstring Status List credentials) and\n"
 	"                  DIR/did.json (the identity document): what verify and\n"
 	"                  gate take with --status and --identity\n"
+	"  publish         write the registry's static site: the identity\n"
+	"                  document, the status lists and a page that verifies\n"
+	"                  in the browser for each credential of DIR\n"
+	"                  (labrun registry publish --help)\n"
 	"\n"
 	"options:\n"
 	"      --registry REG   the registry directory\n"
@@ -335,6 +342,9 @@ int cmd_registry(int argc, char **argv)
 	int opt, nargs;
 
 	memset(&a, 0, sizeof a);
+	/* publish has options of its own and its own --help */
+	if (argc >= 2 && !strcmp(argv[1], "publish"))
+		return registry_publish_main(argc - 1, argv + 1);
 	if (cmd_wants_help(c, argc, argv))
 		return EXIT_YES;
 	if (argc < 2)

@@ -23,6 +23,13 @@
 #      session, how long `lab time` takes to answer beside the others, how
 #      long all take to be graded and sealed; then 20 concurrent `run`
 #      sessions against one alone; BENCH=load runs only this one
+#   6. the registry's static site: `labrun registry publish` of SITE_N
+#      (default 10,000) credentials (tests/bench/mkcreds.c makes and
+#      registers them: see there why not by graded sessions), again with
+#      nothing changed, and after one revocation; the site's size; the
+#      verification page in headless Chromium, navigation to verdict
+#      shown, median of SITE_LOADS (default 20) loads without cache;
+#      BENCH=site runs only this one
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=${BUILD:-$TOP/build}
@@ -172,6 +179,63 @@ if [ "${BENCH:-}" = load ]; then
 	exit 0
 fi
 
+# 6. The registry's static site.  publish writes every file through
+# write_file_atomic (fsync, rename), so the first publish is bound by the
+# disk; a publish with nothing changed only reads and compares.
+site_bench() {
+	local n=${SITE_N:-10000} loads=${SITE_LOADS:-20} s=$W/site t0 first again revoked
+	local NM=$TOP/tests/node/node_modules port pid tok
+	mkdir -p "$s/creds"
+	"$B/labrun" keygen -p "$s/i.pub" -s "$s/i.key" >/dev/null
+	"$B/labrun" registry init "$s/reg" --key "$s/i.key" --base-url https://certs.example.org >/dev/null
+	cc -std=gnu11 -O2 -iquote "$TOP" -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -o "$s/mkcreds" \
+		"$TOP/tests/bench/mkcreds.c" $(ls "$B"/obj/runner/*.o | grep -v '/main\.o$') \
+		"$B"/obj/sandbox/*.o "$B"/obj/graders/*.o "$B"/obj/scenarios/platform/*.o \
+		"$B"/gen/*.o "$B/libbase.a" \
+		$(pkg-config --libs libseccomp lua5.4 libarchive jansson libsodium zlib)
+	"$s/mkcreds" "$s/reg" "$s/i.key" "$s/creds" "$n" >/dev/null || { echo "bench: mkcreds failed" >&2; exit 3; }
+	pub() { "$B/labrun" registry publish --registry "$s/reg" --key "$s/i.key" \
+		--credentials "$s/creds" -o "$s/site" >"$s/out" || { echo "bench: publish failed" >&2; exit 3; }; }
+	t0=$(date +%s%N); pub; first=$(secs "$t0" "$(date +%s%N)")
+	t0=$(date +%s%N); pub; again=$(secs "$t0" "$(date +%s%N)")
+	grep -q " 0 files written" "$s/out" || { echo "bench: publish again wrote files" >&2; exit 3; }
+	"$B/labrun" registry revoke "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' \
+		"$s/creds/$(ls "$s/creds" | head -1)")" --reason bench --registry "$s/reg" --key "$s/i.key" >/dev/null
+	t0=$(date +%s%N); pub; revoked=$(secs "$t0" "$(date +%s%N)")
+	printf '%-44s %8s s (%s)\n' "publish $n credentials, first time" "$first" \
+		"$(awk -v t="$first" -v n="$n" 'BEGIN { printf "%.2f ms a credential", t * 1000 / n }')"
+	printf '%-44s %8s s\n' "publish again, nothing changed" "$again"
+	printf '%-44s %8s s (%s)\n' "publish after one revocation" "$revoked" "$(sed 's/.*: //' "$s/out")"
+	printf '%-44s %8s MiB (%s files; %s KiB on disk a page)\n' "site size" \
+		"$(du -sm --apparent-size "$s/site" | cut -f1)" "$(find "$s/site" -type f | wc -l)" \
+		"$(du -sk "$s/site/c" | awk -v n="$n" '{ printf "%.1f", $1 / n }')"
+	if ! command -v /usr/bin/chromium >/dev/null || ! command -v node >/dev/null || [ ! -d "$NM/puppeteer-core" ]; then
+		printf '%-44s %8s\n' "page load, navigation to verdict" "skipped: no chromium, node or puppeteer-core (make deps)"
+		return 0
+	fi
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	python3 -m http.server --bind 127.0.0.1 --directory "$s/site" "$port" >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/robots.txt" && break; sleep 0.1; done
+	tok=$(ls "$s/site/c" | sed -n 2p)
+	ORIGIN=http://127.0.0.1:$port PAGES="[[\"bench\",\"/c/$tok/\"]]" SHOTS="" REPEAT=$loads NODE_PATH=$NM \
+		node "$TOP/tests/interop/0910-registry-site.js" >"$s/load.json" || { kill "$pid"; echo "bench: chromium failed" >&2; exit 3; }
+	kill "$pid"; wait "$pid" 2>/dev/null || true
+	python3 - "$s/load.json" "$loads" <<'PY' || exit 3
+import json, sys
+p = json.load(open(sys.argv[1]))["pages"]["bench"]
+if p["verdict"] != "valid":
+    sys.exit("bench: the page said %r" % p["verdict"])
+t = sorted(p["load_ms"])
+print("%-44s %8.0f ms (median of %s; min %.0f, max %.0f; from http.server)" % (
+    "page load, navigation to verdict", t[len(t) // 2], sys.argv[2], t[0], t[-1]))
+PY
+}
+if [ "${BENCH:-}" = site ]; then
+	site_bench
+	exit 0
+fi
+
 cc -std=gnu11 -O2 -iquote "$TOP" -D_GNU_SOURCE -o "$W/sbx_true" \
 	"$TOP/tests/bench/sbx_true.c" "$B"/obj/sandbox/*.o "$B/gen/seccomp_bpf.o" \
 	"$B/libbase.a" $(pkg-config --libs libseccomp)
@@ -295,3 +359,4 @@ printf '%-44s %8s\n' "ratio with plan/without" "$(ratio "$p1" "$p0")"
 
 load_bench
 recert_bench
+site_bench

@@ -33,6 +33,9 @@ struct config {
 				      * default; runner/register.h) */
 	char spool_dir[PATH_MAX];    /* what no attempt may lose ("": the
 				      * default; runner/spool.h) */
+	char reviewers[PATH_MAX];    /* labrun review: the public keys (a file,
+				      * or a directory of *.pub) of the
+				      * issuer's reviewers, "" none */
 	char source[PATH_MAX]; /* the file read, "" when none was */
 };
 

@@ -2136,6 +2136,12 @@ int ev_add_regrade_records(struct tar_list *members, const struct tar_list *old,
 
 	if (load_json(old, "manifest.json", &man, e) < 0)
 		return -1;
+	/* A reviewer's decision is not a grader's to overturn in silence. */
+	if (is_review(man)) {
+		json_decref(man);
+		return err_set(e, ERR_REFUSED,
+			       "the evidence is a review (its verdict a reviewer's decision); hint: regrade the graded evidence it rests on ($.review.reviewed, or $.review.chain[0].reviewed), then review that again");
+	}
 	/* The session's own facts stay as recorded; what ran the grading,
 	 * the grading and its verdict are new. */
 	from = json_object();

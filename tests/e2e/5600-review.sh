@@ -140,6 +140,12 @@ grep -q 'id="review"' "$T/r1.html" && grep -q 'The grader required sed' "$T/r1.h
 	fail "... with the review"
 grep -q 'graded fail' "$T/r1.html" && pass "... and the original verdict" || fail "... and the original verdict"
 
+# A regrade does not overturn a reviewer's decision in silence.
+run "$LABRUN" regrade "$T/r1.ev" --with "$S" --key "$T/issuer.key" -o "$T/reg.ev"
+[ "$rc" -eq 1 ] && pass "regrading a review is refused (exit 1)" || fail "regrading a review (exit $rc)"
+err_has 'the evidence is a review' "... saying why and what to regrade instead"
+[ ! -e "$T/reg.ev" ] && pass "... nothing at -o" || fail "... nothing at -o"
+
 # ---- the review reviewed: back to fail, by another reviewer ----
 review "$T/r1.ev" "$T/r2.ev" "$T/bo.key" fail "Ticket 4711 withdrawn: the edit was a copy" --reviewers "$T/reviewers"
 [ "$rc" -eq 1 ] && pass "a review of the review to fail: exit 1" || { fail "review of the review (exit $rc)"; cat "$ERR"; }

@@ -6,7 +6,7 @@
 
 B ?= build
 PREFIX ?= /usr/local
-PKGS := libseccomp lua5.4 libarchive jansson libsodium
+PKGS := libseccomp lua5.4 libarchive jansson libsodium zlib
 CC ?= cc
 
 # Debian packages a fresh Debian 12 machine needs (make deps installs the
@@ -25,12 +25,15 @@ CC ?= cc
 # recipe, a web terminal and an evidence download behind TLS and a password
 # per candidate, with headless Chromium as the candidate and a certificate
 # the test makes; git lets tests/interop/0800 serve a bare repository
-# guarded by the gate's pre-receive hook over that sshd).
+# guarded by the gate's pre-receive hook over that sshd; zlib1g-dev brings
+# zlib, the reference implementation of GZIP, the compression W3C Bitstring
+# Status Lists use).
 DEB_PKGS := build-essential pkg-config libseccomp-dev liblua5.4-dev \
 	libarchive-dev libjansson-dev libsodium-dev minisign bubblewrap \
 	asciinema tmux python3 util-linux bsdutils procps nftables faketime \
 	openssh-server openssh-client sudo slurmctld slurmd slurm-client munge \
-	groff-base shellinabox nginx fcgiwrap chromium curl openssl git
+	groff-base shellinabox nginx fcgiwrap chromium curl openssl git \
+	zlib1g-dev
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -23,7 +23,7 @@ extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_sessions[], usage_end[], usage_exam[], usage_selftest[],
 	usage_regrade[], usage_recert[], usage_batch[], usage_spool[],
 	usage_new[], usage_shell[], usage_show[], usage_award[],
-	usage_report[], usage_gate[], usage_review[];
+	usage_report[], usage_gate[], usage_registry[], usage_review[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -91,6 +91,8 @@ const struct cmd labrun_cmds[] = {
 	 "an exam host's ssh forced command: take, evidence, list", usage_exam},
 	{"gate", cmd_gate, 0, "may this holder make this change? credentials against a policy",
 	 usage_gate},
+	{"registry", cmd_registry, 0,
+	 "the issuer's registry: revoke, suspend, rotate keys, status lists", usage_registry},
 	{"doctor", cmd_doctor, 0,
 	 "say what this host supports and whether sessions are safe here",
 	 usage_doctor},

@@ -157,5 +157,11 @@ int selftest_exit_code(const struct selftest_report *r);
 int cmd_doctor(int argc, char **argv);
 int cmd_award(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
+int cmd_registry(int argc, char **argv);
+/* --registry DIR (opt), else the configuration's registry: checked (its
+ * log replays, key is its current key) and set for the passes this
+ * process seals (ev_set_registry).  0, or the exit code after printing. */
+int cmd_use_registry(const struct cmd *c, const char *opt,
+		     const struct config *cfg, const struct sign_sec *key);
 
 #endif

@@ -18,7 +18,7 @@ extern const char usage_batch[];
 const char usage_batch[] =
 	"usage: labrun batch JOBS -o OUTDIR --trust AUTHOR_PUB --key ISSUER_SEC\n"
 	"                    [-p ISSUER_PUB] [-j N] [--shard I/N | --shards N]\n"
-	"                    [--limit KEY=VALUE]... [--config FILE]\n"
+	"                    [--limit KEY=VALUE]... [--registry REG] [--config FILE]\n"
 	"\n"
 	"Runs a recertification job list (JSON lines, as labrun recert plan\n"
 	"writes it): each job replays a stored attempt against a scenario\n"
@@ -43,6 +43,9 @@ const char usage_batch[] =
 	"  --shards N        the same, I from the first set of SLURM_ARRAY_TASK_ID,\n"
 	"                    JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX\n"
 	"  --limit KEY=N     raise a bundle limit: entries, file, total, depth\n"
+	"  --registry REG    the issuer's registry (default: registry in the\n"
+	"                    configuration): a passing\n"
+	"                    credential gets a status index there (docs/registry.md)\n"
 	"  --config FILE     the host's configuration (default\n"
 	"                    /etc/labrun/labrun.conf, if it exists)\n"
 	"\n"
@@ -52,7 +55,7 @@ const char usage_batch[] =
 	"untrusted bundle, evidence that does not verify, a session error):\n"
 	"run the same command again to redo just those.\n";
 
-enum { OPT_TRUST = 256, OPT_KEY, OPT_SHARD, OPT_SHARDS, OPT_LIMIT, OPT_CONFIG };
+enum { OPT_TRUST = 256, OPT_KEY, OPT_SHARD, OPT_SHARDS, OPT_LIMIT, OPT_CONFIG, OPT_REGISTRY };
 
 struct ui {
 	int tty;
@@ -106,6 +109,7 @@ int cmd_batch(int argc, char **argv)
 		{"shards", required_argument, NULL, OPT_SHARDS},
 		{"limit", required_argument, NULL, OPT_LIMIT},
 		{"config", required_argument, NULL, OPT_CONFIG},
+		{"registry", required_argument, NULL, OPT_REGISTRY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -115,7 +119,7 @@ int cmd_batch(int argc, char **argv)
 	struct batch_hooks hooks;
 	struct ui u = {0};
 	struct cmd_env env = {0};
-	const char *shard_arg = NULL, *var = NULL;
+	const char *shard_arg = NULL, *var = NULL, *registry = NULL;
 	unsigned shards_env = 0;
 	struct err e = {0};
 	uint64_t v;
@@ -164,6 +168,9 @@ int cmd_batch(int argc, char **argv)
 		case OPT_CONFIG:
 			env.config_path = optarg;
 			break;
+		case OPT_REGISTRY:
+			registry = optarg;
+			break;
 		default:
 			return cmd_bad_option(c, opt, argv);
 		}
@@ -187,6 +194,11 @@ int cmd_batch(int argc, char **argv)
 	rc = cmd_setup(c, &env);
 	if (rc)
 		return rc;
+	rc = cmd_use_registry(c, registry, &env.cfg, env.key);
+	if (rc) {
+		cmd_env_release(&env);
+		return rc;
+	}
 	o.cfg = &env.cfg;
 	o.trust = &env.trust;
 	o.key = env.key;

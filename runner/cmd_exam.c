@@ -22,7 +22,8 @@
 #include "runner/credential.h"
 
 const char usage_exam[] =
-	"usage: labrun exam --candidate ID [--identifier TYPE:VALUE] [--config FILE]\n"
+	"usage: labrun exam --candidate ID [--identifier TYPE:VALUE] [--registry REG]\n"
+	"                   [--config FILE]\n"
 	"\n"
 	"The forced command of an exam host's ssh account, and the command its web\n"
 	"terminal runs (see docs/operators.md for both recipes).  The candidate is\n"
@@ -37,6 +38,8 @@ const char usage_exam[] =
 	"\n"
 	"--identifier, set by the operator like --candidate, goes to labrun take:\n"
 	"the credential of a pass names the holder by it, hashed and salted.\n"
+	"--registry (default: registry in the configuration) goes to it too: the\n"
+	"credential of a pass gets a status index in the issuer's registry.\n"
 	"\n"
 	"The configuration (default /etc/labrun/labrun.conf) must set trust, key,\n"
 	"exam_bundle and evidence_dir.  Exit: as labrun take; 0 for evidence and\n"
@@ -119,10 +122,11 @@ int cmd_exam(int argc, char **argv)
 		{"candidate", required_argument, NULL, 'c'},
 		{"config", required_argument, NULL, 'C'},
 		{"identifier", required_argument, NULL, 'I'},
+		{"registry", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	const struct cmd *c = cmd_find("exam");
-	const char *cand = NULL, *verb, *ident = NULL;
+	const char *cand = NULL, *verb, *ident = NULL, *registry = NULL;
 	struct cred_identity checked;
 	char dir[PATH_MAX], out[PATH_MAX + 32], attempt[16];
 	struct cmd_env env = {0};
@@ -142,6 +146,8 @@ int cmd_exam(int argc, char **argv)
 			env.config_path = optarg;
 		else if (opt == 'I' && !ident)
 			ident = optarg;
+		else if (opt == 'R')
+			registry = optarg;
 		else if (opt == 'I')
 			return cmd_usage_error(c, "--identifier: one at a time");
 		else
@@ -193,7 +199,7 @@ int cmd_exam(int argc, char **argv)
 		snprintf(out, sizeof out, "%s/attempt-%u.tar", dir, n);
 		snprintf(attempt, sizeof attempt, "%u", n);
 		{
-			char *av[14];
+			char *av[16];
 			int ac = 0;
 
 			av[ac++] = "take";
@@ -207,6 +213,10 @@ int cmd_exam(int argc, char **argv)
 			if (ident) {
 				av[ac++] = "--identifier";
 				av[ac++] = (char *)ident;
+			}
+			if (registry) {
+				av[ac++] = "--registry";
+				av[ac++] = (char *)registry;
 			}
 			if (cfg->source[0]) {
 				av[ac++] = "--config";

@@ -16,7 +16,7 @@ extern const char usage_regrade[];
 const char usage_regrade[] =
 	"usage: labrun regrade EVIDENCE --with BUNDLE --trust AUTHOR_PUB\n"
 	"                      --key ISSUER_SEC [-p ISSUER_PUB] -o OUT\n"
-	"                      [--limit KEY=VALUE]... [-v]\n"
+	"                      [--limit KEY=VALUE]... [--registry REG] [-v]\n"
 	"\n"
 	"Grade a stored session again with a newer version of its scenario,\n"
 	"without rerunning it.  EVIDENCE is verified first (as labrun verify\n"
@@ -40,13 +40,15 @@ const char usage_regrade[] =
 	"                    (default: the public half of --key)\n"
 	"  -o OUT            where the new evidence goes (written atomically)\n"
 	"  --limit KEY=N     raise a bundle limit: entries, file, total, depth\n"
+	"  --registry REG    the issuer's registry: a passing\n"
+	"                    credential gets a status index there (docs/registry.md)\n"
 	"  -v, --verbose     show the grader's print() output\n"
 	"\n"
 	"Exit: 0 pass, 1 fail (or an input refused: tampered evidence, another\n"
 	"scenario, a bad signature; nothing written), 2 usage, 3 error verdict\n"
 	"(the grader erred; the new evidence says error) or host failure.\n";
 
-enum { OPT_WITH = 256, OPT_TRUST, OPT_KEY, OPT_LIMIT };
+enum { OPT_WITH = 256, OPT_TRUST, OPT_KEY, OPT_LIMIT, OPT_REGISTRY };
 
 /* "fail 0/600", or "-" for a side that has no such check. */
 static void side(char *out, size_t size, const char *status, unsigned points,
@@ -95,6 +97,7 @@ int cmd_regrade(int argc, char **argv)
 		{"key", required_argument, NULL, OPT_KEY},
 		{"pub", required_argument, NULL, 'p'},
 		{"limit", required_argument, NULL, OPT_LIMIT},
+		{"registry", required_argument, NULL, OPT_REGISTRY},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -104,6 +107,7 @@ int cmd_regrade(int argc, char **argv)
 	struct regrade_result r = {0};
 	struct cmd_env env = {0};
 	struct err e = {0};
+	const char *registry = NULL;
 	size_t i;
 	int opt, rc;
 
@@ -136,6 +140,9 @@ int cmd_regrade(int argc, char **argv)
 		case 'v':
 			o.verbose = 1;
 			break;
+		case OPT_REGISTRY:
+			registry = optarg;
+			break;
 		default:
 			return cmd_bad_option(c, opt, argv);
 		}
@@ -150,6 +157,11 @@ int cmd_regrade(int argc, char **argv)
 	rc = cmd_setup(c, &env);
 	if (rc)
 		return rc;
+	rc = cmd_use_registry(c, registry, NULL, env.key);
+	if (rc) {
+		cmd_env_release(&env);
+		return rc;
+	}
 	o.issuer = &env.issuer;
 	o.trust = &env.trust;
 	o.key = env.key;

@@ -19,7 +19,7 @@ const char usage_review[] =
 	"usage: labrun review EVIDENCE --reviewer REVIEWER_SEC --decision pass|fail\n"
 	"                     --reason TEXT --key ISSUER_SEC [-p ISSUER_PUB] -o NEW\n"
 	"                     [--reviewers FILE|DIR] [--valid-days N]\n"
-	"                     [--config FILE]\n"
+	"                     [--registry REG] [--config FILE]\n"
 	"\n"
 	"Record a human reviewer's decision on an evidence file (an appeal) as\n"
 	"new evidence.  EVIDENCE is verified first (as labrun verify does); the\n"
@@ -29,7 +29,9 @@ const char usage_review[] =
 	"verdict is the decision, with a review object naming EVIDENCE by its\n"
 	"SHA-256, verdict and score, the decision, the reason, the reviewer's\n"
 	"key, the time, and the reviewer's signature over them.  A pass carries\n"
-	"a new credential, valid from the review, that replaces EVIDENCE's.  A\n"
+	"a new credential, valid from the review, that replaces EVIDENCE's (with\n"
+	"a registry, under a new status index); a fail on a file that carried a\n"
+	"credential withdraws it, and with a registry revokes it there.  A\n"
 	"review of a review carries the earlier reviews (the chain).\n"
 	"\n"
 	"  EVIDENCE             the evidence file reviewed (left as it is)\n"
@@ -47,6 +49,8 @@ const char usage_review[] =
 	"                       (default: as long as EVIDENCE's pass was; required\n"
 	"                       when EVIDENCE is not a pass: the scenario's\n"
 	"                       valid_for_days)\n"
+	"  --registry REG       the issuer's registry (default: registry in the\n"
+	"                       configuration; docs/registry.md)\n"
 	"  --config FILE        the host's configuration (default\n"
 	"                       /etc/labrun/labrun.conf, if it exists)\n"
 	"\n"
@@ -55,7 +59,7 @@ const char usage_review[] =
 	"written), 2 usage, 3 host failure.\n";
 
 enum { OPT_REVIEWER = 256, OPT_DECISION, OPT_REASON, OPT_KEY, OPT_REVIEWERS,
-       OPT_VALID_DAYS, OPT_CONFIG };
+       OPT_VALID_DAYS, OPT_CONFIG, OPT_REGISTRY };
 
 static void print_result(const struct review_result *r, const char *out)
 {
@@ -72,9 +76,11 @@ static void print_result(const struct review_result *r, const char *out)
 	if (r->replaces[0])
 		cmd_printf(stdout, "  replaces: %s\n", r->replaces);
 	if (r->withdraws[0])
-		cmd_printf(stdout, "  withdraws: %s\n"
-			   "            (no longer a pass: revoke it, labrun registry revoke)\n",
-			   r->withdraws);
+		cmd_printf(stdout, "  withdraws: %s\n            %s\n", r->withdraws,
+			   r->revoked == 1 ? "(revoked in the registry)"
+			   : r->revoked == 2 ? "(revoked in the registry already)"
+			   : r->revoked == -1 ? "(the registry did not issue it: it has no status entry to revoke)"
+			   : "(no longer a pass: revoke it, labrun registry revoke)");
 	cmd_printf(stdout, "evidence: %s\n", out);
 }
 
@@ -89,6 +95,7 @@ int cmd_review(int argc, char **argv)
 		{"reviewers", required_argument, NULL, OPT_REVIEWERS},
 		{"valid-days", required_argument, NULL, OPT_VALID_DAYS},
 		{"config", required_argument, NULL, OPT_CONFIG},
+		{"registry", required_argument, NULL, OPT_REGISTRY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -98,10 +105,10 @@ int cmd_review(int argc, char **argv)
 	struct sign_trust reviewers = {0};
 	struct sign_sec *rsk = NULL;
 	struct cmd_env env = {0};
-	const char *reviewer = NULL, *list = NULL;
+	const char *reviewer = NULL, *list = NULL, *registry = NULL;
 	struct err e = {0};
 	uint64_t days;
-	int opt, rc;
+	int opt, rc, ran;
 
 	if (cmd_wants_help(c, argc, argv))
 		return EXIT_YES;
@@ -139,6 +146,9 @@ int cmd_review(int argc, char **argv)
 		case OPT_CONFIG:
 			env.config_path = optarg;
 			break;
+		case OPT_REGISTRY:
+			registry = optarg;
+			break;
 		default:
 			return cmd_bad_option(c, opt, argv);
 		}
@@ -157,6 +167,10 @@ int cmd_review(int argc, char **argv)
 	rc = cmd_setup(c, &env);
 	if (rc)
 		return rc;
+	rc = cmd_use_registry(c, registry, &env.cfg, env.key);
+	if (rc)
+		goto out;
+	o.registry = registry ? registry : env.cfg.registry[0] ? env.cfg.registry : NULL;
 	if (!list)
 		list = env.cfg.reviewers[0] ? env.cfg.reviewers : NULL;
 	if (!list) {
@@ -173,12 +187,15 @@ int cmd_review(int argc, char **argv)
 	o.reviewer = rsk;
 	o.reviewers = &reviewers;
 	o.at_s = time_now_ms() / 1000;
-	if (review_run(&o, &r, &e) < 0) {
+	ran = review_run(&o, &r, &e);
+	if (ran < 0 && !r.new_digest[0]) {
 		rc = e.kind == ERR_USAGE ? cmd_usage_error(c, "%s", e.msg)
 					 : cmd_fail(c->name, &e);
 	} else {
+		/* written; a failed revocation is said last */
 		print_result(&r, o.out);
-		rc = !strcmp(r.verdict, "pass") ? EXIT_YES : EXIT_NO;
+		rc = ran < 0 ? cmd_fail(c->name, &e)
+		     : !strcmp(r.verdict, "pass") ? EXIT_YES : EXIT_NO;
 	}
 out:
 	sign_sec_free(rsk);

@@ -21,7 +21,7 @@ const char usage_run[] =
 	"                  --candidate ID --script FILE -o EVIDENCE\n"
 	"                  [--attempt N] [--seed HEX] [--variant ID]\n"
 	"                  [--limit KEY=VALUE]... [--identifier TYPE:VALUE]\n"
-	"                  [--config FILE] [-v]\n"
+	"                  [--registry REG] [--config FILE] [-v]\n"
 	"\n"
 	"Runs one exam session non-interactively: the script is the candidate's\n"
 	"input, run as `bash --noprofile --norc SCRIPT` in the candidate's home\n"
@@ -50,6 +50,10 @@ const char usage_run[] =
 	"  --identifier TYPE:VALUE  the holder's identifier for the credential of a\n"
 	"                    pass (TYPE an Open Badges identityType such as\n"
 	"                    emailAddress); recorded only hashed and salted\n"
+	"  --registry REG    the issuer's registry (default: registry in the\n"
+	"                    configuration): a pass's credential gets a status\n"
+	"                    index there and carries credentialStatus\n"
+	"                    (docs/registry.md)\n"
 	"  --config FILE     the exam host's configuration (default\n"
 	"                    /etc/labrun/labrun.conf, if it exists): limit\n"
 	"                    maxima a scenario cannot exceed, trust, key\n"
@@ -168,8 +172,10 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 		{"config", required_argument, NULL, 'C'},
 		{"time-factor", required_argument, NULL, 'T'},
 		{"identifier", required_argument, NULL, 'I'},
+		{"registry", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
+	const char *registry = NULL;
 	struct cred_identity ident;
 	struct session_opts o = {0};
 	struct session_result res = {0};
@@ -231,6 +237,9 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 		case 'C':
 			env.config_path = optarg;
 			break;
+		case 'R':
+			registry = optarg;
+			break;
 		case 'I':
 			if (o.identity)
 				return cmd_usage_error(c, "--identifier: one at a time");
@@ -264,6 +273,11 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 	rc = cmd_setup(c, &env);
 	if (rc)
 		return rc;
+	rc = cmd_use_registry(c, registry, &env.cfg, env.key);
+	if (rc) {
+		cmd_env_release(&env);
+		return rc;
+	}
 	o.cfg = &env.cfg;
 	o.key = env.key;
 	o.trust = &env.trust;

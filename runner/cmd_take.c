@@ -29,7 +29,8 @@
 const char usage_take[] =
 	"usage: labrun take BUNDLE --trust AUTHOR_PUB --key ISSUER_SEC\n"
 	"                   --candidate ID -o EVIDENCE [--time-factor F]\n"
-	"                   [--attempt N] [--identifier TYPE:VALUE] [--config FILE]\n"
+	"                   [--attempt N] [--identifier TYPE:VALUE] [--registry REG]\n"
+	"                   [--config FILE]\n"
 	"\n"
 	"Runs an exam at this terminal.  The brief comes first, paged when it is\n"
 	"long, with less's keys (space next page, Enter next line, b back, q to\n"

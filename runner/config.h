@@ -33,6 +33,8 @@ struct config {
 				      * default; runner/register.h) */
 	char spool_dir[PATH_MAX];    /* what no attempt may lose ("": the
 				      * default; runner/spool.h) */
+	char registry[PATH_MAX];     /* the registry directory passes are
+				      * issued under (docs/registry.md), "" none */
 	char reviewers[PATH_MAX];    /* labrun review: the public keys (a file,
 				      * or a directory of *.pub) of the
 				      * issuer's reviewers, "" none */

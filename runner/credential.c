@@ -646,12 +646,76 @@ static int expected_id(const json_t *doc, const struct cred *c, char *out,
 	return 0;
 }
 
+json_t *cred_status_entries(const char *base_url, unsigned index)
+{
+	static const char *const purposes[] = {"revocation", "suspension"};
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a && i < 2; i++) {
+		char list[600], id[620], n[16];
+
+		snprintf(list, sizeof list, "%s/status/%s.json", base_url, purposes[i]);
+		snprintf(id, sizeof id, "%s#%u", list, index);
+		snprintf(n, sizeof n, "%u", index);
+		if (json_array_append_new(
+			    a, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "type",
+					 "BitstringStatusListEntry", "statusPurpose",
+					 purposes[i], "statusListIndex", n,
+					 "statusListCredential", list))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* credentialStatus, when present: exactly the two entries labrun writes
+ * (cred_status_entries) for one index and one base URL. */
+static int read_status(const json_t *doc, struct cred *c, struct err *e)
+{
+	const json_t *cs = json_object_get(doc, "credentialStatus");
+	const char *list = NULL, *suffix = "/status/revocation.json";
+	char base[600];
+	unsigned long idx;
+	json_t *want;
+	char *end;
+	int same;
+
+	if (!cs)
+		return 0;
+	if (json_is_array(cs) && json_array_size(cs) == 2)
+		list = str_at(json_array_get(cs, 0), "statusListCredential");
+	if (!list || strlen(list) >= 560 || strlen(list) <= strlen(suffix) ||
+	    strcmp(list + strlen(list) - strlen(suffix), suffix) ||
+	    !str_at(json_array_get(cs, 0), "statusListIndex"))
+		return err_set(e, ERR_REFUSED,
+			       "credentialStatus: not the two BitstringStatusListEntry objects labrun writes (revocation, suspension)");
+	snprintf(base, sizeof base, "%.*s", (int)(strlen(list) - strlen(suffix)), list);
+	errno = 0;
+	idx = strtoul(str_at(json_array_get(cs, 0), "statusListIndex"), &end, 10);
+	if (errno || *end || idx < 1 || idx > 0xffffffu)
+		return err_set(e, ERR_REFUSED,
+			       "credentialStatus: statusListIndex is not a number from 1");
+	want = cred_status_entries(base, (unsigned)idx);
+	same = want && json_equal(want, (json_t *)cs);
+	json_decref(want);
+	if (!same)
+		return err_set(e, ERR_REFUSED,
+			       "credentialStatus: not the two BitstringStatusListEntry objects labrun writes (revocation, suspension, one index)");
+	c->status_index = (unsigned)idx;
+	snprintf(c->status_revocation, sizeof c->status_revocation, "%s", list);
+	snprintf(c->status_suspension, sizeof c->status_suspension,
+		 "%.560s/status/suspension.json", base);
+	return 0;
+}
+
 static int read_shape(const json_t *doc, struct cred *c, struct err *e)
 {
 	static const char *const keys[] = {
 		"@context", "id", "type", "name", "description", "issuer",
 		"validFrom", "validUntil", "credentialSubject", "evidence",
-		"proof",
+		"proof", "credentialStatus",
 	};
 	const json_t *ctx = json_object_get(doc, "@context"), *subj, *ach;
 	const char *key, *atype;
@@ -731,7 +795,7 @@ static int read_shape(const json_t *doc, struct cred *c, struct err *e)
 	    (!strcmp(c->kind, "scenario") && read_result(subj, c, e) < 0) ||
 	    read_evidence(doc, c, e) < 0)
 		return -1;
-	if (expected_id(doc, c, want, sizeof want, e) < 0)
+	if (read_status(doc, c, e) < 0 || expected_id(doc, c, want, sizeof want, e) < 0)
 		return -1;
 	if (strcmp(want, c->id))
 		return err_set(e, ERR_REFUSED,
@@ -841,7 +905,7 @@ static void duration_text(json_int_t s, char out[64])
 struct facts {
 	const char *id, *version, *title, *level, *pseudonym, *verdict;
 	const char *issued, *valid_until, *replaces;
-	const json_t *competencies, *identifier;
+	const json_t *competencies, *identifier, *status;
 	json_int_t attempt, score, pass_mark, time_limit_s;
 };
 
@@ -865,6 +929,16 @@ static int manifest_facts(const json_t *m, struct facts *f, struct err *e)
 	f->issued = str_at(m, "issued");
 	f->valid_until = str_at(m, "valid_until");
 	f->replaces = str_at(m, "replaces_credential");
+	f->status = json_object_get(m, "credential_status");
+	if (f->status && json_is_null(f->status))
+		f->status = NULL;
+	if (f->status &&
+	    (!json_is_integer(json_object_get(f->status, "index")) ||
+	     json_integer_value(json_object_get(f->status, "index")) < 1 ||
+	     json_integer_value(json_object_get(f->status, "index")) > 0xffffff ||
+	     !str_at(f->status, "base_url")))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: credential_status: not {\"index\": N, \"base_url\": URL}");
 	if (!f->id || !f->version || !f->title || !f->level || !f->pseudonym ||
 	    !f->verdict || !f->issued || !json_is_array(f->competencies) ||
 	    !json_is_integer(json_object_get(m, "attempt")) ||
@@ -1039,6 +1113,10 @@ int cred_build_for_evidence(const struct tar_list *members,
 	}
 	if ((f.valid_until &&
 	     json_object_set_new(doc, "validUntil", json_string(f.valid_until))) ||
+	    (f.status &&
+	     json_object_set_new(doc, "credentialStatus",
+				 cred_status_entries(str_at(f.status, "base_url"),
+						     (unsigned)json_integer_value(json_object_get(f.status, "index"))))) ||
 	    (ident && json_object_set(json_object_get(doc, "credentialSubject"),
 				      "identifier", ident))) {
 		err_set(e, ERR_HOST, "credential: out of memory");

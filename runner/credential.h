@@ -95,7 +95,16 @@ struct cred {
 	char contents[80];           /* kind scenario: "sha256:HEX" */
 	char **parts;                /* kind program: evidence and credential ids */
 	size_t nparts;
+	/* credentialStatus (docs/registry.md): the index in both lists, 0
+	 * when it has none, and the lists' URLs */
+	unsigned status_index;
+	char status_revocation[600], status_suspension[600];
 };
+
+/* The credentialStatus array of a credential with a registry's status
+ * index: a BitstringStatusListEntry for BASE/status/revocation.json and
+ * one for BASE/status/suspension.json, both at index.  NULL: memory. */
+json_t *cred_status_entries(const char *base_url, unsigned index);
 
 /* Parse (bounded, strict), check the proof against the pinned keys, check
  * the id, fill out.  name names the file in messages. */

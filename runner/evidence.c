@@ -17,6 +17,8 @@
 #include "graders/grader.h"
 #include "runner/collect.h"
 #include "runner/credential.h"
+#include "runner/registry.h"
+#include "runner/status_list.h"
 #include "runner/evidence.h"
 #include "runner/review.h"
 #include "runner/scenario.h"
@@ -350,6 +352,8 @@ static json_t *build_manifest(const struct ev_info *in, size_t ncommands,
 	put(bad, m, "replaces_credential",
 	    pass && in->replaces_credential ? jstr(in->replaces_credential)
 					    : json_null());
+	/* {"index", "base_url"} once sealed with a registry (ev_seal) */
+	put(bad, m, "credential_status", json_null());
 	put(bad, m, "replay", build_replay(in, runbook, bad));
 	if (in->batch_job) {
 		o = json_object();
@@ -560,6 +564,89 @@ static int plain_name(const char *s)
 /* The manifest's credential is true (a pass): its credential.json, the
  * credential of these members (runner/credential.c).  One handed in is
  * kept as it is (verify holds it to what labrun would issue). */
+static const char *sget(const json_t *doc, const char *path);
+
+static const char *issue_registry; /* ev_set_registry */
+
+void ev_set_registry(const char *dir)
+{
+	issue_registry = dir && dir[0] ? dir : NULL;
+}
+
+/* With a registry, a pass's status index: allocated (logged) before the
+ * credential that carries it exists, and recorded in the manifest as
+ * credential_status, which the credential's credentialStatus is built
+ * from.  *index 0 when none. */
+static int allocate_status(struct tar_list *members, const struct sign_sec *sk,
+			   unsigned *index, struct err *e)
+{
+	struct tar_entry *m = (struct tar_entry *)tar_list_find(members, "manifest.json");
+	struct registry *r = NULL;
+	struct buf b = BUF_INIT;
+	char base[REG_URL_MAX + 1], ach[200];
+	json_t *man;
+	char *s = NULL;
+	int rc = -1;
+
+	*index = 0;
+	if (!issue_registry || !m || tar_list_find(members, CRED_MEMBER))
+		return 0;
+	man = json_loadb((const char *)m->data, m->len, 0, NULL);
+	if (!json_is_true(json_object_get(man, "credential"))) {
+		json_decref(man);
+		return 0;
+	}
+	if (registry_open(issue_registry, &r, e) < 0)
+		goto out;
+	snprintf(base, sizeof base, "%s", registry_base_url(r));
+	registry_close(r);
+	snprintf(ach, sizeof ach, "urn:labrun:scenario:%.100s:%.60s",
+		 sget(man, "scenario.id") ? sget(man, "scenario.id") : "?",
+		 sget(man, "scenario.version") ? sget(man, "scenario.version") : "?");
+	if (registry_allocate(issue_registry, sk,
+			      sget(man, "candidate.pseudonym") ? sget(man, "candidate.pseudonym") : "?",
+			      ach, index, e) < 0)
+		goto out;
+	if (json_object_set_new(man, "credential_status",
+				json_pack("{s:i, s:s}", "index", (json_int_t)*index,
+					  "base_url", base)) ||
+	    !(s = json_dumps(man, JSON_SORT_KEYS | JSON_INDENT(2))) ||
+	    buf_puts(&b, s, e) < 0 || buf_append(&b, "\n", 1, e) < 0) {
+		if (e->kind == ERR_NONE)
+			err_set(e, ERR_HOST, "manifest.json: out of memory");
+		goto out;
+	}
+	free(m->data);
+	m->data = buf_steal(&b, &m->len);
+	rc = 0;
+out:
+	free(s);
+	buf_release(&b);
+	json_decref(man);
+	return rc;
+}
+
+/* The credential just issued with index, bound to it in the log. */
+static int bind_status(const struct tar_list *members, const struct sign_sec *sk,
+		       unsigned index, struct err *e)
+{
+	const struct tar_entry *c = tar_list_find(members, CRED_MEMBER);
+	json_t *doc;
+	int rc;
+
+	if (!index)
+		return 0;
+	doc = c ? json_loadb((const char *)c->data, c->len, 0, NULL) : NULL;
+	if (!json_string_value(json_object_get(doc, "id"))) {
+		json_decref(doc);
+		return err_set(e, ERR_BUG, "evidence: no credential id to bind");
+	}
+	rc = registry_bind(issue_registry, sk, index,
+			   json_string_value(json_object_get(doc, "id")), e);
+	json_decref(doc);
+	return rc;
+}
+
 static int add_credential(struct tar_list *members, const struct sign_sec *sk,
 			  struct err *e)
 {
@@ -600,12 +687,15 @@ int ev_seal_bytes(struct tar_list *members, const struct sign_sec *sk,
 	struct buf sums = BUF_INIT, sig = BUF_INIT, tar = BUF_INIT;
 	char hex[SIGN_SHA256_HEX];
 	const char *path = "evidence";
+	unsigned index;
 	size_t i;
 	int rc = -1;
 
 	if (tar_list_find(members, SUMS) || tar_list_find(members, SUMS_SIG))
 		return err_set(e, ERR_BUG, "evidence: already sealed");
-	if (add_credential(members, sk, e) < 0)
+	if (allocate_status(members, sk, &index, e) < 0 ||
+	    add_credential(members, sk, e) < 0 ||
+	    bind_status(members, sk, index, e) < 0)
 		return -1;
 	tar_list_sort(members);
 	for (i = 0; i < members->n; i++) {
@@ -1427,6 +1517,7 @@ static int check_credential(const json_t *man, const struct tar_list *l,
 	const json_t *id = lookup(man, "candidate.identifier");
 	const json_t *flag = json_object_get(man, "credential");
 	const json_t *rep = json_object_get(man, "replaces_credential");
+	const json_t *cs = json_object_get(man, "credential_status");
 	const struct tar_entry *cred = tar_list_find(l, CRED_MEMBER);
 	const char *mode = sget(man, "produced_by.mode");
 	int pass = !strcmp(sget(man, "verdict"), "pass");
@@ -1469,6 +1560,20 @@ static int check_credential(const json_t *man, const struct tar_list *l,
 		    (strcmp(mode, "replay") && strcmp(mode, "regrade") && strcmp(mode, "review")))
 			return err_set(e, ERR_REFUSED,
 				       "manifest.json: $.replaces_credential is set, but this is not a passing replay, regrade or review");
+	}
+	if (cs && !json_is_null(cs)) {
+		const json_t *ix = json_object_get(cs, "index");
+		const char *base = json_string_value(json_object_get(cs, "base_url"));
+
+		if (!json_is_object(cs) || json_object_size(cs) != 2 ||
+		    !json_is_integer(ix) || json_integer_value(ix) < 1 ||
+		    json_integer_value(ix) >= 8 * (json_int_t)SL_MAX_LIST_BYTES || !base ||
+		    strncmp(base, "https://", 8) || strlen(base) > REG_URL_MAX)
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.credential_status: not null or {\"index\": N, \"base_url\": \"https://...\"}");
+		if (!json_is_true(flag))
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.credential_status is set, but this is not a pass");
 	}
 	if (!json_is_true(flag)) {
 		if (cred)
@@ -2193,6 +2298,9 @@ int ev_add_regrade_records(struct tar_list *members, const struct tar_list *old,
 	} else {
 		put(&bad, man, "replaces_credential", json_null());
 	}
+	/* the old credential's status index is the old credential's: a new
+	 * one gets its own when sealed with a registry */
+	put(&bad, man, "credential_status", json_null());
 	if (add_json(members, "manifest.json", man, bad, e) < 0)
 		return -1;
 	bad = 0;

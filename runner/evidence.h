@@ -177,6 +177,14 @@ struct ev_info {
 int ev_add_records(struct tar_list *members, const struct ev_info *info,
 		   struct err *e);
 
+/* The registry directory (docs/registry.md) passes are issued under, for
+ * every ev_seal after it: NULL or "" none.  A pass sealed with one gets a
+ * status index, allocated in the registry's log before its credential is
+ * built, recorded in manifest.json as credential_status and carried by the
+ * credential as credentialStatus; the credential is then bound to it.  The
+ * issuing key must be the registry's current key. */
+void ev_set_registry(const char *dir);
+
 /* Add SHA256SUMS and SHA256SUMS.minisig (trusted comment names scenario,
  * verdict and candidate) and write the canonical tar atomically at path.
  * Nothing exists at path on failure. */

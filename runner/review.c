@@ -20,6 +20,7 @@
 #include "runner/credential.h"
 #include "runner/evidence.h"
 #include "runner/jcs.h"
+#include "runner/registry.h"
 #include "runner/review.h"
 #include "runner/tarball.h"
 
@@ -491,6 +492,9 @@ static int add_manifest(const struct review_opts *o, const struct tar_list *old,
 	bad |= json_object_set_new(man, "credential", json_boolean(pass));
 	bad |= json_object_set_new(man, "replaces_credential",
 				   r->replaces[0] ? json_string(r->replaces) : json_null());
+	/* the reviewed credential's status index is its own: a pass gets a
+	 * new one when sealed with a registry (ev_seal) */
+	bad |= json_object_set_new(man, "credential_status", json_null());
 	s = bad ? NULL : json_dumps(man, JSON_SORT_KEYS | JSON_INDENT(2));
 	if (!s) {
 		err_set(e, ERR_HOST, "manifest.json: out of memory");
@@ -524,11 +528,43 @@ static int reviewer_listed(const struct review_opts *o, struct review_result *r,
 		       r->reviewer, o->reviewers ? o->reviewers->n : (size_t)0);
 }
 
+/* A fail withdraws the reviewed file's credential: revoked in the
+ * registry that issued it, the new evidence named as the reason. */
+static int withdraw(const struct review_opts *o, struct review_result *r,
+		    struct err *e)
+{
+	const struct registry_entry *en;
+	struct registry *reg = NULL;
+	char actor[40], why[200];
+	int was;
+
+	if (registry_open(o->registry, &reg, e) < 0)
+		goto failed;
+	en = registry_find(reg, r->withdraws);
+	was = !en ? -1 : !strcmp(en->status, "revoked") ? 2 : 0;
+	registry_close(reg);
+	if (was) {
+		r->revoked = was;
+		return 0;
+	}
+	snprintf(actor, sizeof actor, "reviewer %s", r->reviewer);
+	snprintf(why, sizeof why, "no longer a pass on review: evidence sha256:%s", r->new_digest);
+	if (registry_set_status(o->registry, o->key, actor, "revoke", r->withdraws, why, e) < 0)
+		goto failed;
+	r->revoked = 1;
+	return 0;
+failed:
+	err_wrap(e, "%s is written, but the credential it withdraws was not revoked; hint: labrun registry revoke %s --reason 'review' --registry %s",
+		 o->out, r->withdraws, o->registry);
+	return -1;
+}
+
 int review_run(const struct review_opts *o, struct review_result *r,
 	       struct err *e)
 {
 	struct tar_list old = {0}, members = {0};
 	json_t *man = NULL, *res = NULL, *review = NULL;
+	struct buf file = BUF_INIT;
 	char comment[SIGN_COMMENT_MAX + 1];
 	int rc = -1;
 
@@ -578,10 +614,13 @@ int review_run(const struct review_opts *o, struct review_result *r,
 		 "labrun evidence %.64s %s candidate %.40s score %u (review by %s)",
 		 r->scenario, r->verdict,
 		 str_at(json_object_get(man, "candidate"), "pseudonym"), r->score, r->reviewer);
-	if (ev_seal(&members, o->key, comment, o->out, e) < 0)
+	if (ev_seal_bytes(&members, o->key, comment, &file, e) < 0 ||
+	    write_file_atomic(o->out, file.data, file.len, 0644, e) < 0)
 		goto out;
-	rc = 0;
+	sha256_hex(file.data, file.len, r->new_digest);
+	rc = o->registry && r->withdraws[0] ? withdraw(o, r, e) : 0;
 out:
+	buf_release(&file);
 	json_decref(review);
 	json_decref(man);
 	json_decref(res);

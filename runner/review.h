@@ -67,6 +67,9 @@ struct review_opts {
 	unsigned valid_days;               /* 0: from the reviewed file */
 	int64_t at_s;                      /* the review's time */
 	const char *out;
+	/* the issuer's registry (docs/registry.md), or NULL: a fail that
+	 * withdraws a credential the registry issued revokes it there */
+	const char *registry;
 };
 
 struct review_result {
@@ -83,11 +86,19 @@ struct review_result {
 	char withdraws[200];         /* the reviewed file's credential, which
 				      * a fail leaves standing for nothing:
 				      * the issuer revokes it; "" none */
+	char new_digest[SIGN_SHA256_HEX]; /* of the file written */
+	/* with a registry and a credential withdrawn: 1 revoked now, 2 it
+	 * was revoked already, -1 the registry never issued it (no status
+	 * entry to revoke); 0 nothing to do */
+	int revoked;
 };
 
 /* 0 when the new evidence is at o->out; -1 when an input was refused (the
  * reviewed file, a reviewer key not listed, a reason out of bounds, no
- * validity to take) or the host failed, and nothing is at o->out. */
+ * validity to take) or the host failed, and nothing is at o->out.  The
+ * one exception: the file is written and revoking the credential it
+ * withdraws failed (r->new_digest set; e says so, with the command that
+ * revokes it by hand). */
 int review_run(const struct review_opts *o, struct review_result *r,
 	       struct err *e);
 

@@ -12,7 +12,9 @@
 # and show prints the chain; a pass reviewed again names the credential it
 # replaces.  A reason or decision changed in the new evidence is refused by verify
 # (re-signed by the issuer or not: the reviewer's signature covers it);
-# the original file is left as it was.
+# the original file is left as it was.  Under a registry a pass on review
+# gets a status index of its own, and a fail revokes the credential it
+# withdraws (the log names the review's evidence).
 . "$(dirname "$0")/../lib.sh"
 
 make_keys || { fail "keygen"; done_testing; exit 1; }
@@ -216,5 +218,50 @@ if [ -x "$BUILD/tests/unit/test_review" ]; then
 else
 	fail "tests/unit/test_review is built (make unit)"
 fi
+# ---- with a registry: a new status index for a pass, a withdrawn
+# credential revoked ----
+run "$LABRUN" registry init "$T/reg" --key "$T/issuer.key" --base-url https://certs.example.org
+[ "$rc" -eq 0 ] && pass "a registry" || { fail "registry init (exit $rc)"; sed 's/^/# /' "$ERR"; }
+run "$LABRUN" run "$S" --key "$T/issuer.key" --candidate carol --registry "$T/reg" \
+	--script "$S/solutions/reference.sh" -o "$T/p.ev"
+[ "$rc" -eq 0 ] && pass "a pass issued under the registry" || fail "the passing run (exit $rc)"
+p_cred=$(member "$T/p.ev" credential.json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+review "$T/p.ev" "$T/p1.ev" "$T/ana.key" pass "Confirmed on appeal by the employer" \
+	--reviewers "$T/reviewers" --registry "$T/reg"
+[ "$rc" -eq 0 ] && pass "a pass reviewed to pass under the registry" || { fail "p1 (exit $rc)"; sed 's/^/# /' "$ERR"; }
+python3 - "$T/p.ev" "$T/p1.ev" >"$T/py.out" 2>&1 <<'PY'
+import json, sys, tarfile
+idx = []
+for f in sys.argv[1:]:
+    t = tarfile.open(f)
+    m = json.load(t.extractfile("manifest.json")); c = json.load(t.extractfile("credential.json"))
+    cs = m["credential_status"]
+    assert cs and c["credentialStatus"][0]["statusListIndex"] == str(cs["index"]), (cs, c.get("credentialStatus"))
+    idx.append(cs["index"])
+assert idx[0] != idx[1], idx
+print("ok")
+PY
+[ "$(cat "$T/py.out")" = ok ] && pass "... its credential has a status index of its own" ||
+	{ fail "... its own status index"; sed 's/^/# /' "$T/py.out"; }
+expect_exit 0 "... it verifies" "$LABRUN" verify "$T/p1.ev" -p "$T/issuer.pub"
+p1_cred=$(member "$T/p1.ev" credential.json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+review "$T/p1.ev" "$T/p2.ev" "$T/bo.key" fail "Misconduct found: the answers were shared" \
+	--reviewers "$T/reviewers" --registry "$T/reg"
+[ "$rc" -eq 1 ] && pass "the reviewed pass reviewed to fail: exit 1" || { fail "p2 (exit $rc)"; sed 's/^/# /' "$ERR"; }
+out_has "^  withdraws: $p1_cred$" "... naming the credential it withdraws"
+out_has 'revoked in the registry\)$' "... revoked in the registry"
+run "$LABRUN" registry status --registry "$T/reg" "$p1_cred"
+out_has 'revoked' "... the registry says revoked" 
+grep -q "no longer a pass on review: evidence sha256:$(sha256sum "$T/p2.ev" | cut -d' ' -f1)" "$T/reg/log.jsonl" &&
+	pass "... the log's reason names the review's evidence" || fail "... the log's reason names the review's evidence"
+expect_exit 0 "... the review verifies" "$LABRUN" verify "$T/p2.ev" -p "$T/issuer.pub"
+review "$T/p.ev" "$T/p3.ev" "$T/bo.key" fail "Also withdrawn" --reviewers "$T/reviewers" --registry "$T/reg"
+[ "$rc" -eq 1 ] && grep -qx "  withdraws: $p_cred" "$OUT" && grep -q 'revoked in the registry)$' "$OUT" &&
+	pass "the original pass reviewed to fail revokes its credential too" || fail "p3 (exit $rc)"
+run "$LABRUN" review "$T/orig.ev" -p "$T/issuer.pub" --key "$T/other.key" --reviewer "$T/ana.key" \
+	--decision fail --reason x --reviewers "$T/reviewers" --registry "$T/reg" -o "$T/x.ev"
+[ "$rc" -eq 1 ] && [ ! -e "$T/x.ev" ] && pass "an issuer key that is not the registry's is refused, nothing written" ||
+	fail "another key under the registry (exit $rc)"
+
 check "the original file is still untouched" test "$(sha256sum "$T/orig.ev" | cut -d' ' -f1)" = "$orig_sum"
 done_testing

@@ -18,6 +18,7 @@
 #include "runner/policy.h"
 #include "runner/schema.h"
 #include "runner/sign.h"
+#include "runner/status_list.h"
 
 extern const char usage_gate[];
 
@@ -25,6 +26,7 @@ const char usage_gate[] =
 	"usage: labrun gate --policy POLICY --holder ID --credentials DIR\n"
 	"                   -p ISSUER_PUB [-p ISSUER_PUB]... [--path P]...\n"
 	"                   [--paths-from FILE|-] [--action NAME]... [--at TIME]\n"
+	"                   [--identity DID_JSON] [--status LIST]...\n"
 	"                   [--offline-status-ok] [--json]\n"
 	"\n"
 	"The deployment gate: may this holder make this change?  POLICY maps\n"
@@ -54,9 +56,18 @@ const char usage_gate[] =
 	"                         diff --name-only -z); - reads standard input\n"
 	"      --action NAME      a named action (\"policy deploy\")\n"
 	"      --at TIME          decide as at this RFC 3339 time, not now\n"
-	"      --offline-status-ok  accept a credential that names a status list\n"
-	"                         (revocation) without checking it; without it\n"
-	"                         such a credential is not used\n"
+	"      --identity DID_JSON  the issuer's identity document (did.json from\n"
+	"                         its registry's site): its keys with the periods\n"
+	"                         they were in use, in place of or beside -p; a\n"
+	"                         credential signed after its key was compromised\n"
+	"                         or retired is not used\n"
+	"      --status LIST      a status list credential (revocation.json,\n"
+	"                         suspension.json) fetched from the issuer's site;\n"
+	"                         a credential revoked or suspended in it is not\n"
+	"                         used (docs/registry.md); may be given twice\n"
+	"      --offline-status-ok  accept a credential whose status list was not\n"
+	"                         given (--status) without checking it; without\n"
+	"                         it such a credential is not used\n"
 	"      --json             print one JSON object: {\"allowed\": ..., \"holder\",\n"
 	"                         \"at\", \"rules\": [...], \"credentials\": {...}}\n"
 	"  -h, --help             print this help\n"
@@ -75,7 +86,11 @@ enum {
 	OPT_AT,
 	OPT_STATUS_OK,
 	OPT_JSON,
+	OPT_STATUS,
+	OPT_IDENTITY,
 };
+
+#define GATE_MAX_LISTS 8
 
 #define GATE_MAX_KEYFILES 16
 #define GATE_MAX_LIST (16u << 20) /* bytes of --paths-from */
@@ -191,6 +206,9 @@ struct gate_cli {
 	size_t npubs;
 	struct strv paths, actions;
 	int json, status_ok;
+	const char *identity;          /* --identity did.json */
+	char *status[GATE_MAX_LISTS];  /* --status LIST */
+	size_t nstatus;
 };
 
 static int usage_checks(const struct cmd *c, struct gate_cli *o, int64_t *at_ms)
@@ -204,8 +222,8 @@ static int usage_checks(const struct cmd *c, struct gate_cli *o, int64_t *at_ms)
 				       "identifier (alice@example.org) or pseudonym");
 	if (!o->dir)
 		return cmd_usage_error(c, "--credentials DIR is required");
-	if (!o->npubs)
-		return cmd_usage_error(c, "-p ISSUER_PUB is required; hint: a key "
+	if (!o->npubs && !o->identity)
+		return cmd_usage_error(c, "-p ISSUER_PUB (or --identity DID_JSON) is required; hint: a key "
 				       "named by a credential itself proves nothing");
 	if (!o->paths.n && !o->actions.n && !o->paths_from)
 		return cmd_usage_error(c, "nothing to decide: give --path, "
@@ -243,6 +261,8 @@ static int parse_cli(const struct cmd *c, int argc, char **argv,
 		{"at", required_argument, NULL, OPT_AT},
 		{"offline-status-ok", no_argument, NULL, OPT_STATUS_OK},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"status", required_argument, NULL, OPT_STATUS},
+		{"identity", required_argument, NULL, OPT_IDENTITY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -259,6 +279,12 @@ static int parse_cli(const struct cmd *c, int argc, char **argv,
 		case OPT_AT: o->at = optarg; break;
 		case OPT_STATUS_OK: o->status_ok = 1; break;
 		case OPT_JSON: o->json = 1; break;
+		case OPT_IDENTITY: o->identity = optarg; break;
+		case OPT_STATUS:
+			if (o->nstatus == GATE_MAX_LISTS)
+				return cmd_usage_error(c, "more than %d --status", GATE_MAX_LISTS);
+			o->status[o->nstatus++] = optarg;
+			break;
 		case 'p':
 			if (o->npubs == GATE_MAX_KEYFILES)
 				return cmd_usage_error(c, "more than %d -p", GATE_MAX_KEYFILES);
@@ -299,6 +325,37 @@ static int failed(const struct gate_cli *o, const struct err *e)
 	return cmd_fail("gate", e);
 }
 
+/* The issuer keys: --identity's with their periods and the -p ones; the
+ * --status lists read and checked under them. */
+static int load_status(const struct gate_cli *o, const struct sign_trust *p,
+		       struct trust_keys *tk, struct status_list **lists,
+		       struct sign_pub **pubs, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	if (o->identity &&
+	    (read_file_bounded(o->identity, SL_MAX_BYTES, &b, e) < 0 ||
+	     trust_keys_identity(b.data, b.len, o->identity, tk, e) < 0)) {
+		buf_release(&b);
+		return -1;
+	}
+	for (i = 0; i < p->n; i++)
+		if (trust_keys_add_pub(tk, &p->keys[i], e) < 0)
+			goto bad;
+	for (i = 0; i < o->nstatus; i++) {
+		b.len = 0;
+		if (read_file_bounded(o->status[i], SL_MAX_BYTES, &b, e) < 0 ||
+		    status_list_read(b.data, b.len, o->status[i], tk, &lists[i], e) < 0)
+			goto bad;
+	}
+	buf_release(&b);
+	return trust_keys_pubs(tk, pubs, e);
+bad:
+	buf_release(&b);
+	return -1;
+}
+
 static int decide(struct gate_cli *o, int64_t at_ms)
 {
 	struct sign_trust keys = {0};
@@ -310,6 +367,9 @@ static int decide(struct gate_cli *o, int64_t at_ms)
 	struct err e = {0};
 	struct gate_request rq = {.holder = o->holder, .at_ms = at_ms,
 				  .offline_status_ok = o->status_ok};
+	struct trust_keys tk = {0};
+	struct status_list *lists[GATE_MAX_LISTS] = {0};
+	struct sign_pub *pubs = NULL;
 	int rc;
 
 	if (o->paths_from && (read_list(o->paths_from, &list, &e) < 0 ||
@@ -324,10 +384,14 @@ static int decide(struct gate_cli *o, int64_t at_ms)
 		goto out;
 	}
 	if (load_issuers(o->pubs, o->npubs, &keys, &e) < 0 ||
-	    gate_load_dir(o->dir, keys.keys, keys.n, &cs, &e) < 0) {
+	    load_status(o, &keys, &tk, lists, &pubs, &e) < 0 ||
+	    gate_load_dir(o->dir, pubs, tk.n, &cs, &e) < 0) {
 		rc = failed(o, &e);
 		goto out;
 	}
+	rq.keys = &tk;
+	rq.lists = lists;
+	rq.nlists = o->nstatus;
 	rq.paths = o->paths.v;
 	rq.npaths = o->paths.n;
 	rq.actions = o->actions.v;
@@ -352,6 +416,10 @@ out:
 	policy_release(&pol);
 	problems_release(&pb);
 	sign_trust_release(&keys);
+	for (size_t i = 0; i < o->nstatus; i++)
+		status_list_free(lists[i]);
+	trust_keys_release(&tk);
+	free(pubs);
 	buf_release(&list);
 	buf_release(&out);
 	return rc;

@@ -4,6 +4,7 @@
  * does not check expiry or trust a key the file names. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/err.h"
 #include "base/util.h"
@@ -11,11 +12,14 @@
 #include "runner/credential.h"
 #include "runner/evidence.h"
 #include "runner/sign.h"
+#include "runner/status_list.h"
 
 extern const char usage_verify[];
 
 const char usage_verify[] =
 	"usage: labrun verify EVIDENCE -p ISSUER_PUB [--json]\n"
+	"       labrun verify EVIDENCE [-p ISSUER_PUB] [--identity DID_JSON]\n"
+	"                     [--status LIST]... [--json]\n"
 	"       labrun verify --did -p ISSUER_PUB\n"
 	"\n"
 	"Check an evidence file offline: it must be the canonical tar labrun\n"
@@ -40,6 +44,16 @@ const char usage_verify[] =
 	"      --did             print the did:key of ISSUER_PUB and nothing\n"
 	"                        else: the issuer's name in every credential,\n"
 	"                        what a credential's verifier pins\n"
+	"      --identity DID_JSON  the issuer's identity document (did.json, as\n"
+	"                        its registry publishes it): its keys, each with\n"
+	"                        the period it was in use, in place of or beside\n"
+	"                        -p; evidence issued by a key after it was\n"
+	"                        retired or compromised is refused\n"
+	"      --status LIST     a status list credential (revocation.json,\n"
+	"                        suspension.json) fetched from the issuer's site;\n"
+	"                        its proof is checked under the same keys; a\n"
+	"                        credential revoked or suspended in it is refused\n"
+	"                        (docs/registry.md); may be given twice\n"
 	"      --json            print one JSON object: {\"valid\": true,\n"
 	"                        \"scenario\": {...}, \"verdict\": ..., ...} or\n"
 	"                        {\"valid\": false, \"error\": \"...\"}\n"
@@ -56,7 +70,72 @@ const char usage_verify[] =
 	"(labrun verify also refuses unlisted members, non-canonical files and\n"
 	"schema errors; docs/evidence.md describes every member.)\n";
 
-enum { OPT_JSON = 256, OPT_DID };
+enum { OPT_JSON = 256, OPT_DID, OPT_STATUS, OPT_IDENTITY };
+
+#define VERIFY_MAX_LISTS 8
+
+/* --identity, -p, --status: the keys and the lists read and checked.
+ * -1 with e set. */
+static int load_status(const char *identity, const char *pub_path,
+		       char *const *status, size_t nstatus,
+		       struct trust_keys *tk, struct status_list **lists,
+		       struct err *e)
+{
+	struct buf b = BUF_INIT;
+	struct sign_pub pk;
+	size_t i;
+
+	if (identity) {
+		if (read_file_bounded(identity, SL_MAX_BYTES, &b, e) < 0 ||
+		    trust_keys_identity(b.data, b.len, identity, tk, e) < 0) {
+			buf_release(&b);
+			return -1;
+		}
+		buf_release(&b);
+	}
+	if (pub_path && (sign_pub_load(pub_path, &pk, e) < 0 ||
+			 trust_keys_add_pub(tk, &pk, e) < 0))
+		return -1;
+	for (i = 0; i < nstatus; i++) {
+		b.len = 0;
+		if (read_file_bounded(status[i], SL_MAX_BYTES, &b, e) < 0 ||
+		    status_list_read(b.data, b.len, status[i], tk, &lists[i], e) < 0) {
+			buf_release(&b);
+			return -1;
+		}
+	}
+	buf_release(&b);
+	return 0;
+}
+
+/* verify with --identity or --status. */
+static int verify_status(const char *path, const char *identity,
+			 const char *pub_path, char *const *status,
+			 size_t nstatus, int json, struct buf *out,
+			 struct err *e)
+{
+	struct trust_keys tk = {0};
+	struct status_list *lists[VERIFY_MAX_LISTS] = {0};
+	struct sign_pub *pubs = NULL;
+	struct ev_status st;
+	size_t i;
+	int rc = -1;
+
+	if (load_status(identity, pub_path, status, nstatus, &tk, lists, e) < 0 ||
+	    trust_keys_pubs(&tk, &pubs, e) < 0)
+		goto out;
+	st.keys = &tk;
+	st.lists = lists;
+	st.nlists = nstatus;
+	rc = ev_verify_status(path, pubs, tk.n, &st, json ? NULL : out,
+			      json ? out : NULL, e);
+out:
+	for (i = 0; i < nstatus; i++)
+		status_list_free(lists[i]);
+	free(pubs);
+	trust_keys_release(&tk);
+	return rc;
+}
 
 static int finish_output(void)
 {
@@ -86,11 +165,15 @@ int cmd_verify(int argc, char **argv)
 		{"pub", required_argument, NULL, 'p'},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"did", no_argument, NULL, OPT_DID},
+		{"status", required_argument, NULL, OPT_STATUS},
+		{"identity", required_argument, NULL, OPT_IDENTITY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const struct cmd *c = cmd_find("verify");
-	const char *pub_path = NULL, *path;
+	const char *pub_path = NULL, *path, *identity = NULL;
+	char *status[VERIFY_MAX_LISTS];
+	size_t nstatus = 0;
 	struct buf out = BUF_INIT;
 	struct sign_pub pk;
 	struct err e = {0};
@@ -112,6 +195,14 @@ int cmd_verify(int argc, char **argv)
 		case OPT_DID:
 			did_only = 1;
 			break;
+		case OPT_STATUS:
+			if (nstatus == VERIFY_MAX_LISTS)
+				return cmd_usage_error(c, "more than %d --status", VERIFY_MAX_LISTS);
+			status[nstatus++] = optarg;
+			break;
+		case OPT_IDENTITY:
+			identity = optarg;
+			break;
 		default:
 			return cmd_bad_option(c, opt, argv);
 		}
@@ -130,11 +221,23 @@ int cmd_verify(int argc, char **argv)
 	if (argc - optind > 1)
 		return cmd_usage_error(c, "one EVIDENCE file at a time ('%s' is extra)",
 				       argv[optind + 1]);
-	if (!pub_path)
-		return cmd_usage_error(c, "-p ISSUER_PUB is required; hint: the "
+	if (!pub_path && !identity)
+		return cmd_usage_error(c, "-p ISSUER_PUB (or --identity DID_JSON) is required; hint: the "
 				       "issuer's public key, as `labrun keygen` "
 				       "wrote it");
 	path = argv[optind];
+	if (identity || nstatus) {
+		if (verify_status(path, identity, pub_path, status, nstatus, json,
+				  &out, &e) < 0) {
+			buf_release(&out);
+			return refused(path, json, &e);
+		}
+		if (!json)
+			cmd_printf(stdout, "%s: valid\n", path);
+		cmd_write(stdout, out.data, out.len);
+		buf_release(&out);
+		return finish_output();
+	}
 	if (sign_pub_load(pub_path, &pk, &e) < 0)
 		return refused(path, json, &e);
 	rc = json ? ev_verify_json(path, &pk, &out, &e)

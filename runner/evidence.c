@@ -1618,6 +1618,7 @@ struct summary {
 	char comment[SIGN_COMMENT_MAX + 1];
 	char credential[200]; /* its id, "" none */
 	char did[CRED_DID_MAX]; /* the issuer key's did:key */
+	char status[700];       /* what --status/--identity found, "" none asked */
 };
 
 static int bget(const json_t *doc, const char *path)
@@ -1749,6 +1750,9 @@ static int write_report(const json_t *man, const struct summary *s,
 	     buf_printf(out, e, "  identifier:  %s, hashed and salted\n",
 			shown(sget(man, "candidate.identifier.type"), b, sizeof b)) < 0) ||
 	    buf_printf(out, e, "  issuer did:  %s\n", s->did) < 0 ||
+	    (s->status[0] &&
+	     buf_printf(out, e, "  status:      %s\n",
+			s->status + (strncmp(s->status, "status: ", 8) ? 0 : 8)) < 0) ||
 	    buf_printf(out, e, "  issued:      %s\n", sget(man, "issued")) < 0 ||
 	    buf_printf(out, e, "  valid until: %s\n",
 		       until ? until : "not applicable (not a pass)") < 0 ||
@@ -1797,6 +1801,8 @@ static int write_json(const char *path, const json_t *man,
 	put(&bad, o, "members", jint((long long)s->members));
 	put(&bad, o, "credential", s->credential[0] ? json_string(s->credential) : json_null());
 	put(&bad, o, "issuer_did", json_string(s->did));
+	if (s->status[0])
+		put(&bad, o, "status", json_string(s->status + (strncmp(s->status, "status: ", 8) ? 0 : 8)));
 	x = json_deep_copy(lookup(man, "regraded_from"));
 	put(&bad, o, "regraded_from", x ? x : json_null());
 	x = json_deep_copy(lookup(man, "renews"));
@@ -1814,7 +1820,41 @@ static int write_json(const char *path, const json_t *man,
 	return rc;
 }
 
+/* --identity and --status (ev_verify_status): the signing key's period,
+ * then the credential's status in the lists given; s->status says what
+ * was checked.  -1 ERR_REFUSED for a compromised or retired key, a
+ * revoked or suspended credential. */
+static int check_status(const json_t *man, const struct sign_pub *who,
+			const struct ev_status *st, struct summary *s,
+			struct err *e)
+{
+	const json_t *cs = json_object_get(man, "credential_status");
+	char did[CRED_DID_MAX], rev[REG_URL_MAX + 40], sus[REG_URL_MAX + 40];
+	int rc;
+
+	if (!st)
+		return 0;
+	cred_did_key(who->pk, did);
+	if (st->keys && trust_keys_check_time(st->keys, did, sget(man, "issued"), NULL, e) < 0)
+		return -1;
+	if (!json_is_object(cs)) {
+		snprintf(s->status, sizeof s->status, "%s",
+			 st->nlists ? "none (issued without a registry: no credentialStatus)"
+				    : "key in its period; no --status list given");
+		return 0;
+	}
+	snprintf(rev, sizeof rev, "%s/status/revocation.json", sget(cs, "base_url"));
+	snprintf(sus, sizeof sus, "%s/status/suspension.json", sget(cs, "base_url"));
+	rc = status_lists_check(st->lists, st->nlists, rev, sus,
+				(unsigned)json_integer_value(json_object_get(cs, "index")),
+				s->status, sizeof s->status);
+	if (rc < 0)
+		return err_set(e, ERR_REFUSED, "%s", s->status);
+	return 0;
+}
+
 static int verify(const char *path, const struct sign_pub *issuer,
+		  size_t nissuers, const struct ev_status *st,
 		  struct buf *report, struct buf *json, struct tar_list *keep,
 		  char digest[SIGN_SHA256_HEX], struct err *e)
 {
@@ -1863,7 +1903,7 @@ static int verify(const char *path, const struct sign_pub *issuer,
 			SUMS_SIG);
 		goto out;
 	}
-	if (sign_verify_as(issuer, 1, sums->data, sums->len, sig->data,
+	if (sign_verify_as(issuer, nissuers, sums->data, sums->len, sig->data,
 			   sig->len, SUMS_SIG, "-p (the issuer's public key)",
 			   &who, s.comment, e) < 0) {
 		if (e && e->kind != ERR_HOST)
@@ -1875,7 +1915,8 @@ static int verify(const char *path, const struct sign_pub *issuer,
 	    load_json(&l, "result.json", &res, e) < 0 ||
 	    check_records(man, res, e) < 0 || check_recert(man, &l, e) < 0 ||
 	    check_collection(man, &l, e) < 0 || check_carry(man, res, e) < 0 ||
-	    check_credential(man, &l, issuer, e) < 0)
+	    check_credential(man, &l, who, e) < 0 ||
+	    check_status(man, who, st, &s, e) < 0)
 		goto out;
 	json_array_foreach(json_object_get(res, "checks"), i, c) {
 		s.total++;
@@ -1925,13 +1966,20 @@ out_named:
 int ev_verify(const char *path, const struct sign_pub *issuer,
 	      struct buf *report, struct err *e)
 {
-	return verify(path, issuer, report, NULL, NULL, NULL, e);
+	return verify(path, issuer, 1, NULL, report, NULL, NULL, NULL, e);
 }
 
 int ev_verify_json(const char *path, const struct sign_pub *issuer,
 		   struct buf *json, struct err *e)
 {
-	return verify(path, issuer, NULL, json, NULL, NULL, e);
+	return verify(path, issuer, 1, NULL, NULL, json, NULL, NULL, e);
+}
+
+int ev_verify_status(const char *path, const struct sign_pub *issuers,
+		     size_t n, const struct ev_status *st, struct buf *report,
+		     struct buf *json, struct err *e)
+{
+	return verify(path, issuers, n, st, report, json, NULL, NULL, e);
 }
 
 int ev_invalid_json(const char *path, const char *msg, struct buf *out,
@@ -1959,7 +2007,7 @@ int ev_open(const char *path, const struct sign_pub *issuer,
 	    struct tar_list *members, char digest[SIGN_SHA256_HEX],
 	    struct err *e)
 {
-	return verify(path, issuer, NULL, NULL, members, digest, e);
+	return verify(path, issuer, 1, NULL, NULL, NULL, members, digest, e);
 }
 
 /* "2025-11-25T12:00:00Z" (as jtime writes it) to seconds since the epoch. */

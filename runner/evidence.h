@@ -209,6 +209,23 @@ int ev_verify(const char *path, const struct sign_pub *issuer,
 int ev_verify_json(const char *path, const struct sign_pub *issuer,
 		   struct buf *json, struct err *e);
 
+/* verify --identity/--status (docs/registry.md): the issuer keys (any of
+ * issuers may have signed), and with st, the signing key's period (a key
+ * compromised or retired before the evidence was issued is refused) and
+ * the credential's status in the lists given (revoked or suspended is
+ * refused); the summary (report or json, one of them) says what was
+ * checked. */
+struct trust_keys;
+struct status_list;
+struct ev_status {
+	const struct trust_keys *keys;     /* with periods, or NULL */
+	struct status_list *const *lists;  /* read and checked */
+	size_t nlists;
+};
+int ev_verify_status(const char *path, const struct sign_pub *issuers,
+		     size_t n, const struct ev_status *st, struct buf *report,
+		     struct buf *json, struct err *e);
+
 /* {"valid": false, "file": path, "error": msg} for a refused file, so that
  * the command layer needs no JSON encoder of its own. */
 int ev_invalid_json(const char *path, const char *msg, struct buf *out,

@@ -17,6 +17,7 @@
 #include "runner/evidence.h"
 #include "runner/gate.h"
 #include "runner/sign.h"
+#include "runner/status_list.h"
 #include "runner/tarball.h"
 
 /* ---- the credentials of a directory ---- */
@@ -257,12 +258,37 @@ int gate_holder_matches(const struct cred *c, const char *holder)
 	return 0;
 }
 
-int gate_status_check(const struct cred *c, int offline_ok, char *note,
-		      size_t size)
+int gate_status_check(const struct cred *c, const struct gate_request *rq,
+		      char *note, size_t size)
 {
 	const json_t *st = json_object_get(c->doc, "credentialStatus");
 	const char *type = NULL;
+	int offline_ok = rq->offline_status_ok, rc;
 
+	if (rq->keys) {
+		const char *created = json_string_value(
+			json_object_get(json_object_get(c->doc, "proof"), "created"));
+		struct err e = {0};
+
+		if (trust_keys_check_time(rq->keys, c->issuer, created ? created : "",
+					  NULL, &e) < 0) {
+			snprintf(note, size, "key: %s", e.msg);
+			return -1;
+		}
+	}
+	if (st && c->status_index) {
+		size_t n;
+
+		rc = status_lists_check(rq->lists, rq->nlists, c->status_revocation,
+					c->status_suspension, c->status_index, note, size);
+		if (rc <= 0)
+			return rc;
+		n = strlen(note);
+		snprintf(note + n, size - n, "%s",
+			 offline_ok ? "; accepted unchecked with --offline-status-ok"
+				    : "; hint: --status LIST (fetched from the credential's statusListCredential), or --offline-status-ok");
+		return offline_ok ? 0 : -1;
+	}
 	if (!st) {
 		snprintf(note, size, "status: not checked (no status list in this "
 			 "credential)");
@@ -298,7 +324,7 @@ struct cstate {
 	enum miss time;           /* MISS_NONE, MISS_EXPIRED or MISS_NOT_YET */
 	const char *superseded_by; /* the id of the credential replacing it */
 	int status_ok;
-	char status[240];
+	char status[600];
 	int rank;                 /* level rank, -1 unknown */
 	int64_t until_ms;         /* INT64_MAX when none */
 };
@@ -348,8 +374,8 @@ static void states(const struct gate_request *rq, const struct gate_creds *cs,
 		st[i].until_ms = time_ms(c->valid_until, INT64_MAX, INT64_MIN);
 		st[i].time = rq->at_ms < from ? MISS_NOT_YET :
 			     rq->at_ms >= st[i].until_ms ? MISS_EXPIRED : MISS_NONE;
-		st[i].status_ok = gate_status_check(c, rq->offline_status_ok,
-						    st[i].status, sizeof st[i].status) == 0;
+		st[i].status_ok = gate_status_check(c, rq, st[i].status,
+						    sizeof st[i].status) == 0;
 		st[i].rank = policy_level_rank(c->level);
 	}
 	mark_superseded(cs, st);
@@ -401,7 +427,7 @@ static void say_miss(struct gate_req_result *q, const struct cred *c,
 			 c->id, s->superseded_by);
 		break;
 	case MISS_STATUS:
-		snprintf(q->reason, sizeof q->reason, "%s: credential %s: %s",
+		snprintf(q->reason, sizeof q->reason, "%.200s: credential %.120s: %.460s",
 			 q->what, c->id, s->status);
 		break;
 	case MISS_LEVEL:

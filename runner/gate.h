@@ -16,6 +16,8 @@
 struct buf;
 struct err;
 struct sign_pub;
+struct status_list;
+struct trust_keys;
 
 #define GATE_MAX_FILES 1000   /* files in a credentials directory */
 #define GATE_MAX_PATHS 100000 /* changed paths of one request */
@@ -65,6 +67,11 @@ struct gate_request {
 	size_t nactions;
 	int64_t at_ms;               /* the time the credentials must hold at */
 	int offline_status_ok;       /* accept a credentialStatus unchecked */
+	/* --identity and -p keys with their periods (NULL: none given), and
+	 * the --status lists, read and checked (docs/registry.md) */
+	const struct trust_keys *keys;
+	struct status_list *const *lists;
+	size_t nlists;
 };
 
 /* Does the holder name this credential's subject?  A pseudonym is
@@ -73,11 +80,15 @@ struct gate_request {
 int gate_holder_matches(const struct cred *c, const char *holder);
 
 /* The revocation step: 0 usable, -1 refused; note says what was (not)
- * checked.  A credential without credentialStatus is usable ("status: not
- * checked (no status list in this credential)"); one with a status entry
- * this labrun cannot check is refused unless offline_ok. */
-int gate_status_check(const struct cred *c, int offline_ok, char *note,
-		      size_t size);
+ * checked.  The signing key first: with rq->keys, a credential signed
+ * (proof.created) after its key was compromised or retired is refused.
+ * A credential without credentialStatus is usable ("status: not checked
+ * (no status list in this credential)"); one with labrun's entries is
+ * looked up in rq->lists: revoked or suspended is refused, with the list
+ * and index; when a list it names was not given, or its entry is not
+ * labrun's, it is refused unless rq->offline_status_ok. */
+int gate_status_check(const struct cred *c, const struct gate_request *rq,
+		      char *note, size_t size);
 
 /* One requirement of a rule: a competency or a program. */
 struct gate_req_result {

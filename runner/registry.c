@@ -542,16 +542,16 @@ static int replay_line(struct registry *r, const char *text, size_t len,
 	}
 	seq = json_object_get(ev, "seq");
 	prev = json_object_get(ev, "prev");
-	if (!json_is_integer(seq) || json_integer_value(seq) != (json_int_t)line) {
-		err_set(e, ERR_REFUSED, "line %zu: seq is not %zu", line, line);
-		goto out;
-	}
 	snprintf(want, sizeof want, "%s", r->last_hash);
 	if (line == 1 ? !json_is_null(prev)
 		      : !json_is_string(prev) || strcmp(json_string_value(prev), want)) {
 		err_set(e, ERR_REFUSED,
 			"line %zu: the hash chain breaks here (prev is not the SHA-256 of line %zu): a line before it was changed, removed or inserted",
 			line, line - 1);
+		goto out;
+	}
+	if (!json_is_integer(seq) || json_integer_value(seq) != (json_int_t)line) {
+		err_set(e, ERR_REFUSED, "line %zu: seq is not %zu", line, line);
 		goto out;
 	}
 	if (!sget(ev, "actor") || !plain_text(sget(ev, "actor"), REG_ACTOR_MAX)) {

@@ -446,14 +446,19 @@ int trust_keys_check_time(const struct trust_keys *k, const char *did_key,
 int trust_keys_pubs(const struct trust_keys *k, struct sign_pub **out,
 		    struct err *e)
 {
-	size_t i;
+	unsigned char id[SIGN_KEYID_BYTES];
+	size_t i, j;
 
 	*out = calloc(k->n ? k->n : 1, sizeof **out);
 	if (!*out)
 		return err_set(e, ERR_HOST, "keys: out of memory");
 	for (i = 0; i < k->n; i++) {
 		memcpy((*out)[i].pk, k->v[i].pk, 32);
-		hex_decode(k->v[i].keyid, (*out)[i].keyid, SIGN_KEYID_BYTES);
+		/* stored little-endian, written (as minisign prints it) the
+		 * other way round */
+		if (hex_decode(k->v[i].keyid, id, sizeof id) == (int)sizeof id)
+			for (j = 0; j < sizeof id; j++)
+				(*out)[i].keyid[j] = id[sizeof id - 1 - j];
 		snprintf((*out)[i].source, sizeof (*out)[i].source, "%s", k->v[i].source);
 	}
 	return 0;
@@ -575,4 +580,53 @@ void status_list_free(struct status_list *l)
 		return;
 	free(l->bits);
 	free(l);
+}
+
+int status_lists_check(struct status_list *const *lists, size_t n,
+		       const char *revocation_url, const char *suspension_url,
+		       unsigned index, char *note, size_t size)
+{
+	const char *urls[2] = {revocation_url, suspension_url};
+	const char *said[2] = {"revoked", "suspended"};
+	const char *missing = NULL;
+	char when[2][24] = {"", ""};
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		const struct status_list *l = NULL;
+		int bit;
+
+		for (i = 0; i < n; i++)
+			if (!strcmp(lists[i]->id, urls[k]))
+				l = lists[i];
+		if (!l) {
+			if (!missing)
+				missing = urls[k];
+			continue;
+		}
+		bit = status_list_bit(l, index);
+		if (bit < 0) {
+			snprintf(note, size,
+				 "status: index %u is beyond the %zu entries of status list %s",
+				 index, l->nbytes * 8, urls[k]);
+			return -1;
+		}
+		if (bit) {
+			snprintf(note, size, "status: %s (status list %s, index %u, as of %s)",
+				 said[k], urls[k], index, l->valid_from);
+			return -1;
+		}
+		snprintf(when[k], sizeof when[k], "%s", l->valid_from);
+	}
+	if (missing) {
+		snprintf(note, size,
+			 "status: not checked: no --status list %s was given (index %u)%s",
+			 missing, index,
+			 when[0][0] || when[1][0] ? "; the other list is clear" : "");
+		return 1;
+	}
+	snprintf(note, size,
+		 "status: not revoked, not suspended (index %u; lists as of %s and %s)",
+		 index, when[0], when[1]);
+	return 0;
 }

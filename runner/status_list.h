@@ -107,6 +107,16 @@ int status_list_read(const void *text, size_t len, const char *name,
 int status_list_bit(const struct status_list *l, unsigned index);
 void status_list_free(struct status_list *l);
 
+/* A credential's status in the lists given (--status): its entries name
+ * the lists revocation_url and suspension_url at index.  0 neither bit
+ * set in the lists found; -1 revoked or suspended, or the index beyond a
+ * list (note says which, with the list's URL and the index); 1 a list it
+ * names was not given (note names it).  note always says what was
+ * checked. */
+int status_lists_check(struct status_list *const *lists, size_t n,
+		       const char *revocation_url, const char *suspension_url,
+		       unsigned index, char *note, size_t size);
+
 /* A time as labrun writes it ("YYYY-MM-DDTHH:MM:SSZ"): 1 yes, 0 no. */
 int sl_time_shape(const char *s);
 

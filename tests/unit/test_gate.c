@@ -412,9 +412,10 @@ static void test_decide(void)
 	ok(decide(&cs, "erin@example.org", "policies/a.json", AT, reason, sizeof reason,
 		  &res, 1) == 1, "with --offline-status-ok: accepted unchecked");
 	{
+		struct gate_request rq0 = {0};
 		char note[256];
 
-		ok(gate_status_check(&cs.v[0], 0, note, sizeof note) == 0 &&
+		ok(gate_status_check(&cs.v[0], &rq0, note, sizeof note) == 0 &&
 		   !strcmp(note, "status: not checked (no status list in this credential)"),
 		   "no credentialStatus: usable, said not checked");
 	}

@@ -1482,7 +1482,7 @@ static int check_records(const json_t *man, const json_t *res, struct err *e)
 			       "manifest.json and result.json disagree on the "
 			       "verdict, score or pass mark");
 	if (check_regraded_from(man, e) < 0 || check_neutralised(man, e) < 0 ||
-	    review_check(man, e) < 0)
+	    review_check(man, res, e) < 0)
 		return -1;
 	checks = json_object_get(res, "checks");
 	json_array_foreach(checks, i, c) {

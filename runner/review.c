@@ -278,7 +278,7 @@ static int check_one(const json_t *r, const char *where, int with_chain,
 	return 0;
 }
 
-int review_check(const json_t *man, struct err *e)
+int review_check(const json_t *man, const json_t *res, struct err *e)
 {
 	const json_t *r = json_object_get(man, "review"), *chain, *c, *prev = NULL;
 	const json_t *pb = json_object_get(man, "produced_by");
@@ -327,6 +327,23 @@ int review_check(const json_t *man, struct err *e)
 	    (prev && strcmp(str_at(c, "verdict"), str_at(prev, "decision"))))
 		return err_set(e, ERR_REFUSED,
 			       "manifest.json: $.review.reviewed: a review of a review carries the earlier reviews in $.review.chain, and only then");
+	/* every review was of this attempt's grading: the first of a file
+	 * that said what result.json says, each of the score it gives */
+	json_array_foreach(chain, i, c)
+		if (json_integer_value(json_object_get(json_object_get(c, "reviewed"), "score")) !=
+		    json_integer_value(json_object_get(res, "score")))
+			return err_set(e, ERR_REFUSED,
+				       "manifest.json: $.review.chain[%zu].reviewed.score: not result.json's score", i);
+	c = json_array_size(chain) ? json_array_get(chain, 0) : r;
+	if (strcmp(str_at(json_object_get(c, "reviewed"), "verdict"),
+		   str_at(res, "verdict") ? str_at(res, "verdict") : ""))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: the first review's reviewed.verdict is not result.json's verdict (the grading it reviewed)");
+	c = json_object_get(r, "reviewed");
+	if (json_integer_value(json_object_get(c, "score")) !=
+	    json_integer_value(json_object_get(res, "score")))
+		return err_set(e, ERR_REFUSED,
+			       "manifest.json: $.review.reviewed.score: not result.json's score");
 	return 0;
 }
 

@@ -52,9 +52,10 @@ int review_pub_line(const struct sign_pub *pk, char out[64]);
  * null unless produced_by.mode is "review"; the decision is the
  * manifest's verdict and issued its time; every signature of the review
  * and of its chain verifies over its statement, and the chain links (each
- * earlier review was of the file the next one reviewed).  -1 ERR_REFUSED
- * naming the key. */
-int review_check(const json_t *man, struct err *e);
+ * earlier review was of the file the next one reviewed, the first of a
+ * file whose verdict was result.json's, every one of the score result.json
+ * gives).  -1 ERR_REFUSED naming the key. */
+int review_check(const json_t *man, const json_t *res, struct err *e);
 
 struct review_opts {
 	const char *evidence;              /* the file reviewed */

@@ -180,6 +180,15 @@ static void other_reviewer(json_t *man, const void *arg)
 	json_object_set_new(who, "key_id", json_string(id));
 }
 
+/* The reviewed file said to have passed, though result.json (the grading
+ * it rests on) failed: the reviewer's statement does not cover it, the
+ * link to result.json does. */
+static void reviewed_passed(json_t *man, const void *arg)
+{
+	json_object_set_new(json_object_get(json_object_get(man, "review"), "reviewed"),
+			    "verdict", json_string("pass"));
+}
+
 static void empty_chain(json_t *man, const void *arg)
 {
 	json_array_clear(json_object_get(json_object_get(man, "review"), "chain"));
@@ -327,6 +336,8 @@ static void test_review(void)
 	fs.value = "ok\x1b]0;title\x07";
 	ok(reseal(r1, issuer_sk, set_field, &fs, bad, &e) == 0, "resealed (%s)", e.msg);
 	refused(bad, "a control character", "a reason with an escape sequence is refused, by its place");
+	ok(reseal(r1, issuer_sk, reviewed_passed, NULL, bad, &e) == 0, "resealed (%s)", e.msg);
+	refused(bad, "not result.json's verdict", "a reviewed verdict that is not result.json's is refused");
 
 	/* the review reviewed: the chain */
 	opts_for(&o, r1, r2, ana_sk, "fail", "withdrawn");

@@ -127,6 +127,18 @@ static int is_digest(const char *s)
 	       strspn(s + 7, "0123456789abcdef") == 64;
 }
 
+/* The produced_by.mode of a file labrun writes evidence as. */
+static int is_mode(const char *m)
+{
+	static const char *const modes[] = {"run", "take", "replay", "regrade", "review"};
+	size_t i;
+
+	for (i = 0; m && i < sizeof modes / sizeof modes[0]; i++)
+		if (!strcmp(m, modes[i]))
+			return 1;
+	return 0;
+}
+
 static int is_verdict(const char *v)
 {
 	return v && (!strcmp(v, "pass") || !strcmp(v, "fail") || !strcmp(v, "error"));
@@ -234,11 +246,11 @@ static int check_one(const json_t *r, const char *where, int with_chain,
 			       "manifest.json: %s: not an object of reviewed, decision, reason, reviewer, at, signature%s",
 			       where, with_chain ? " and chain" : "");
 	if (!exact_keys(rd, rkeys, 5) || !is_digest(str_at(rd, "digest")) ||
-	    !str_at(rd, "mode") || !is_verdict(str_at(rd, "verdict")) ||
+	    !is_mode(str_at(rd, "mode")) || !is_verdict(str_at(rd, "verdict")) ||
 	    !json_is_integer(json_object_get(rd, "score")) ||
 	    parse_time(str_at(rd, "issued"), &t) < 0)
 		return err_set(e, ERR_REFUSED,
-			       "manifest.json: %s.reviewed: not {digest: sha256:HEX, mode, verdict, score, issued}",
+			       "manifest.json: %s.reviewed: not {digest: sha256:HEX, mode (run, take, replay, regrade or review), verdict, score, issued}",
 			       where);
 	if (!decision || (strcmp(decision, "pass") && strcmp(decision, "fail")))
 		return err_set(e, ERR_REFUSED, "manifest.json: %s.decision: not pass or fail", where);

@@ -24,7 +24,7 @@ extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_sessions[], usage_end[], usage_exam[], usage_selftest[],
 	usage_regrade[], usage_recert[], usage_batch[], usage_spool[],
 	usage_new[], usage_shell[], usage_show[], usage_award[],
-	usage_report[], usage_gate[], usage_registry[];
+	usage_report[], usage_gate[], usage_registry[], usage_review[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -69,6 +69,8 @@ const struct cmd labrun_cmds[] = {
 	{"regrade", cmd_regrade, CMD_TRUST | CMD_ISSUER_KEY,
 	 "grade stored evidence again with a newer bundle's grader",
 	 usage_regrade},
+	{"review", cmd_review, CMD_CONFIG | CMD_ISSUER_KEY,
+	 "record a reviewer's decision on an appeal as new signed evidence", usage_review},
 	{"recert", cmd_recert, CMD_TRUST | CMD_ISSUER_PUB,
 	 "plan recertification (stale, expiring) and report a batch's verdicts",
 	 usage_recert},

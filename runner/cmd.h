@@ -151,6 +151,7 @@ int cmd_show(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 int cmd_regrade(int argc, char **argv);
+int cmd_review(int argc, char **argv);
 int cmd_recert(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 

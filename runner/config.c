@@ -82,6 +82,8 @@ static int set_line(struct config *c, char *key, char *val, const char *file,
 		return set_path(c->seed_secret, val, file, line, key, e);
 	if (!strcmp(key, "registry"))
 		return set_path(c->registry, val, file, line, key, e);
+	if (!strcmp(key, "reviewers"))
+		return set_path(c->reviewers, val, file, line, key, e);
 	if (!strcmp(key, "spool_dir")) {
 		if (strlen(val) > STATE_DIR_MAX)
 			return err_set(e, ERR_REFUSED, "%s: line %u: spool_dir: at most %d bytes",
@@ -106,7 +108,7 @@ static int set_line(struct config *c, char *key, char *val, const char *file,
 		return 0;
 	}
 	return err_set(e, ERR_REFUSED,
-		       "%s: line %u: unknown key \"%s\"; hint: the keys are trust, key, exam_bundle, evidence_dir, seed_secret, registry, state_dir, spool_dir, max_time_s, max_memory_mb, max_processes, max_disk_mb, max_cpu_s, max_open_files (docs/operators.md)",
+		       "%s: line %u: unknown key \"%s\"; hint: the keys are trust, key, exam_bundle, evidence_dir, seed_secret, registry, state_dir, spool_dir, reviewers, max_time_s, max_memory_mb, max_processes, max_disk_mb, max_cpu_s, max_open_files (docs/operators.md)",
 		       file, line, key);
 }
 

@@ -35,6 +35,9 @@ struct config {
 				      * default; runner/spool.h) */
 	char registry[PATH_MAX];     /* the registry directory passes are
 				      * issued under (docs/registry.md), "" none */
+	char reviewers[PATH_MAX];    /* labrun review: the public keys (a file,
+				      * or a directory of *.pub) of the
+				      * issuer's reviewers, "" none */
 	char source[PATH_MAX]; /* the file read, "" when none was */
 };
 

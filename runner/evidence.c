@@ -20,6 +20,7 @@
 #include "runner/registry.h"
 #include "runner/status_list.h"
 #include "runner/evidence.h"
+#include "runner/review.h"
 #include "runner/scenario.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
@@ -1131,6 +1132,14 @@ static int is_digest(const char *s)
 	       is_lower_hex((const unsigned char *)s + 7, 64);
 }
 
+/* produced_by.mode "review" (review_check holds such a file to its form). */
+static int is_review(const json_t *man)
+{
+	const char *m = json_string_value(lookup(man, "produced_by.mode"));
+
+	return m && !strcmp(m, "review");
+}
+
 /* regraded_from: absent or null for a session's own evidence (files made
  * before regrade existed have no key), an object for a regrade, which
  * must say so in produced_by.mode. */
@@ -1143,6 +1152,8 @@ static int check_regraded_from(const json_t *man, struct err *e)
 	const json_t *r = json_object_get(man, "regraded_from");
 	int regrade = !strcmp(json_string_value(lookup(man, "produced_by.mode")),
 			      "regrade");
+	/* a review keeps what the file it reviewed said of its grading */
+	int review = is_review(man);
 
 	if (!r || json_is_null(r)) {
 		if (regrade)
@@ -1162,7 +1173,7 @@ static int check_regraded_from(const json_t *man, struct err *e)
 	if (!verdict_ok(json_string_value(json_object_get(r, "verdict"))))
 		return err_set(e, ERR_REFUSED,
 			       "manifest.json: $.regraded_from.verdict: not pass, fail or error");
-	if (!regrade)
+	if (!regrade && !review)
 		return err_set(e, ERR_REFUSED,
 			       "manifest.json: $.regraded_from is set but $.produced_by.mode is not \"regrade\"");
 	return 0;
@@ -1308,8 +1319,8 @@ static int check_recert(const json_t *man, const struct tar_list *l,
 			return -1;
 		if (!is_digest(json_string_value(json_object_get(n, "digest"))))
 			return err_set(e, ERR_REFUSED, "manifest.json: $.renews.digest: not sha256:HEX");
-		if (strcmp(sget(man, "verdict"), "pass") ||
-		    (strcmp(mode, "replay") && strcmp(mode, "regrade")))
+		if ((strcmp(sget(man, "verdict"), "pass") ||
+		     (strcmp(mode, "replay") && strcmp(mode, "regrade"))) && !is_review(man))
 			return err_set(e, ERR_REFUSED,
 				       "manifest.json: $.renews is set, but this is not a passing replay");
 	}
@@ -1355,7 +1366,7 @@ static int check_carry(const json_t *man, const json_t *res, struct err *e)
 			return err_set(e, ERR_REFUSED, "result.json: $.carry.from: not sha256:HEX");
 		if (json_integer_value(json_object_get(cy, "hint_points")) < 0)
 			return err_set(e, ERR_REFUSED, "result.json: $.carry.hint_points: negative");
-		if (strcmp(mode, "replay") && strcmp(mode, "regrade"))
+		if (strcmp(mode, "replay") && strcmp(mode, "regrade") && strcmp(mode, "review"))
 			return err_set(e, ERR_REFUSED,
 				       "result.json: $.carry is set, but $.produced_by.mode is not \"replay\" (or a regrade of one)");
 	}
@@ -1446,8 +1457,11 @@ static int check_records(const json_t *man, const json_t *res, struct err *e)
 	    !verdict_ok(json_string_value(json_object_get(res, "verdict"))))
 		return err_set(e, ERR_REFUSED,
 			       "$.verdict: not pass, fail or error");
-	if (strcmp(json_string_value(json_object_get(man, "verdict")),
-		   json_string_value(json_object_get(res, "verdict"))) ||
+	/* a review's verdict is the reviewer's decision; result.json keeps
+	 * the grader's (review_check holds the decision to the manifest's) */
+	if ((strcmp(json_string_value(json_object_get(man, "verdict")),
+		    json_string_value(json_object_get(res, "verdict"))) &&
+	     !is_review(man)) ||
 	    json_integer_value(json_object_get(man, "score")) !=
 		    json_integer_value(json_object_get(res, "score")) ||
 	    json_integer_value(json_object_get(man, "pass_mark")) !=
@@ -1455,7 +1469,8 @@ static int check_records(const json_t *man, const json_t *res, struct err *e)
 		return err_set(e, ERR_REFUSED,
 			       "manifest.json and result.json disagree on the "
 			       "verdict, score or pass mark");
-	if (check_regraded_from(man, e) < 0 || check_neutralised(man, e) < 0)
+	if (check_regraded_from(man, e) < 0 || check_neutralised(man, e) < 0 ||
+	    review_check(man, res, e) < 0)
 		return -1;
 	checks = json_object_get(res, "checks");
 	json_array_foreach(checks, i, c) {
@@ -1529,9 +1544,10 @@ static int check_credential(const json_t *man, const struct tar_list *l,
 			return err_set(e, ERR_REFUSED,
 				       "manifest.json: $.replaces_credential: not null or %sHEX",
 				       CRED_ID_PREFIX);
-		if (!json_is_true(flag) || (strcmp(mode, "replay") && strcmp(mode, "regrade")))
+		if (!json_is_true(flag) ||
+		    (strcmp(mode, "replay") && strcmp(mode, "regrade") && strcmp(mode, "review")))
 			return err_set(e, ERR_REFUSED,
-				       "manifest.json: $.replaces_credential is set, but this is not a passing replay or regrade");
+				       "manifest.json: $.replaces_credential is set, but this is not a passing replay, regrade or review");
 	}
 	if (cs && !json_is_null(cs)) {
 		const json_t *ix = json_object_get(cs, "index");
@@ -1622,6 +1638,40 @@ static int write_neutralised(const json_t *man, struct buf *out, struct err *e)
 	return buf_puts(out, *sep == ',' ? ")\n" : "\n", e);
 }
 
+/* One review of the chain: "  reviewed:    fail -> pass by reviewer key K
+ * at T: REASON" and the file it reviewed. */
+static int write_review_line(const json_t *r, struct buf *out, struct err *e)
+{
+	char a[SHOWN_MAX];
+
+	return buf_printf(out, e, "  reviewed:    %s -> %s by reviewer key %s at %s: \"%s\"\n",
+			  sget(r, "reviewed.verdict"), sget(r, "decision"),
+			  sget(r, "reviewer.key_id"), sget(r, "at"),
+			  shown(sget(r, "reason"), a, sizeof a)) < 0 ||
+	       buf_printf(out, e, "               of %s (%s, issued %s)\n",
+			  sget(r, "reviewed.digest"), sget(r, "reviewed.mode"),
+			  sget(r, "reviewed.issued")) < 0 ? -1 : 0;
+}
+
+/* A review's lines (checked by review_check): the grader's verdict, then
+ * each review oldest first, the last the decision this file records. */
+static int write_reviewed(const json_t *man, struct buf *out, struct err *e)
+{
+	const json_t *r = json_object_get(man, "review"), *c;
+	size_t i;
+
+	if (!json_is_object(r))
+		return 0;
+	c = json_array_size(json_object_get(r, "chain")) ? json_array_get(json_object_get(r, "chain"), 0) : r;
+	if (buf_printf(out, e, "  graded:      %s, as result.json records it; the verdict above is a reviewer's\n",
+		       sget(c, "reviewed.verdict")) < 0)
+		return -1;
+	json_array_foreach(json_object_get(r, "chain"), i, c)
+		if (write_review_line(c, out, e) < 0)
+			return -1;
+	return write_review_line(r, out, e);
+}
+
 /* The human report: what the verified bundle proves, one "label: value"
  * line each, then the signature line. */
 static int write_report(const json_t *man, const struct summary *s,
@@ -1678,6 +1728,7 @@ static int write_report(const json_t *man, const struct summary *s,
 	    (sget(man, "renews.digest") &&
 	     buf_printf(out, e, "  renews:      %s (issued %s)\n",
 			sget(man, "renews.digest"), sget(man, "renews.issued")) < 0) ||
+	    write_reviewed(man, out, e) < 0 ||
 	    buf_printf(out, e, "  credential:  %s\n",
 		       s->credential[0] ? s->credential
 		       : json_is_false(json_object_get(man, "credential"))
@@ -1746,6 +1797,8 @@ static int write_json(const char *path, const json_t *man,
 	put(&bad, o, "renews", x ? x : json_null());
 	x = json_deep_copy(lookup(man, "recording.neutralised"));
 	put(&bad, o, "neutralised", x ? x : json_null());
+	x = json_deep_copy(lookup(man, "review"));
+	put(&bad, o, "review", x ? x : json_null());
 	txt = bad ? NULL : json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(o);
 	if (!txt)
@@ -2224,6 +2277,12 @@ int ev_add_regrade_records(struct tar_list *members, const struct tar_list *old,
 
 	if (load_json(old, "manifest.json", &man, e) < 0)
 		return -1;
+	/* A reviewer's decision is not a grader's to overturn in silence. */
+	if (is_review(man)) {
+		json_decref(man);
+		return err_set(e, ERR_REFUSED,
+			       "the evidence is a review (its verdict a reviewer's decision); hint: regrade the graded evidence it rests on ($.review.reviewed, or $.review.chain[0].reviewed), then review that again");
+	}
 	/* The session's own facts stay as recorded; what ran the grading,
 	 * the grading and its verdict are new. */
 	from = json_object();

@@ -478,6 +478,46 @@ static void summary(struct page *p, const json_t *man, const json_t *res,
 	page_put(p, "</dl></section>\n");
 }
 
+/* One review of the attempt: when, by which reviewer key, what it made of
+ * which verdict, and why. */
+static void review_entry(struct page *p, const json_t *r)
+{
+	const json_t *rd = json_object_get(r, "reviewed");
+	char buf[160];
+
+	page_put(p, "<dl class=\"facts\">");
+	snprintf(buf, sizeof buf, "%s -> %s", str_at(rd, "verdict"), str_at(r, "decision"));
+	fact(p, "decision", buf);
+	fact(p, "reason", str_at(r, "reason"));
+	fact(p, "reviewer key", str_path(r, "reviewer", "key_id"));
+	fact(p, "at", str_at(r, "at"));
+	snprintf(buf, sizeof buf, "%s (%s, issued %s)", str_at(rd, "digest"),
+		 str_at(rd, "mode"), str_at(rd, "issued"));
+	fact(p, "reviewed", buf);
+	page_put(p, "</dl>\n");
+}
+
+/* A reviewed attempt (manifest $.review, checked by verify): the
+ * grader's verdict (result.json's, below) and every review, oldest
+ * first; the last is the verdict at the top of the page. */
+static void review(struct page *p, const json_t *man, const json_t *res)
+{
+	const json_t *r = json_object_get(man, "review"), *c;
+	size_t i;
+
+	if (!json_is_object(r))
+		return;
+	page_put(p, "<section id=\"review\"><h2>Review</h2><p>The verdict above is a "
+		 "reviewer's decision on appeal; the grader's checks below are as graded: ");
+	page_put(p, "<span class=\"badge\">graded ");
+	page_escs(p, str_at(res, "verdict"));
+	page_put(p, "</span>. Each review is signed by its reviewer's key.</p>\n");
+	json_array_foreach(json_object_get(r, "chain"), i, c)
+		review_entry(p, c);
+	review_entry(p, r);
+	page_put(p, "</section>\n");
+}
+
 static void checks(struct page *p, const json_t *res)
 {
 	const json_t *c;
@@ -816,6 +856,7 @@ int report_html(const struct tar_list *members, const struct report_source *src,
 	credential_id(members, cred);
 	head(&p, man, player);
 	summary(&p, man, res, src, cred[0] ? cred : NULL);
+	review(&p, man, res);
 	checks(&p, res);
 	hints(&p, man);
 	faults(&p, man);

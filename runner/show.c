@@ -269,6 +269,45 @@ static int member_credential(const char *path, const struct tar_list *l,
 			     const struct sign_pub *issuer, json_t *f,
 			     struct err *e);
 
+/* One review (verified by ev_open's review_check) as show reports it. */
+static json_t *review_link(const json_t *r, int *bad)
+{
+	char p[24];
+
+	percent(iget(r, "reviewed.score"), p);
+	return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s}",
+			 "reviewed", sget(r, "reviewed.digest"),
+			 "reviewed_mode", sget(r, "reviewed.mode"),
+			 "was", sget(r, "reviewed.verdict"),
+			 "decision", sget(r, "decision"),
+			 "reason", sget(r, "reason"),
+			 "reviewer", sget(r, "reviewer.key_id"),
+			 "at", sget(r, "at"), "was_score", p);
+}
+
+/* A review's facts (docs/credentials.md "labrun show"): the decision, the
+ * grader's verdict (result.json's), and every review of the attempt
+ * oldest first, this file's last; null for a file no reviewer decided. */
+static json_t *review_of(const json_t *man, const json_t *res, int *bad)
+{
+	const json_t *r = jget(man, "review"), *c;
+	json_t *chain, *o;
+	size_t i;
+
+	if (!json_is_object(r))
+		return json_null();
+	chain = json_array();
+	json_array_foreach(json_object_get(r, "chain"), i, c)
+		push(bad, chain, review_link(c, bad));
+	push(bad, chain, review_link(r, bad));
+	o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:o}", "decision", sget(r, "decision"),
+		      "reason", sget(r, "reason"), "reviewer", sget(r, "reviewer.key_id"),
+		      "graded", sget(res, "verdict"), "chain", chain);
+	if (!o)
+		*bad = 1;
+	return o;
+}
+
 /* The facts of a verified evidence file into f. */
 static int evidence_facts(const char *path, const struct sign_pub *issuer,
 			  int64_t at_s, json_t *f, struct err *e)
@@ -337,6 +376,7 @@ static int evidence_facts(const char *path, const struct sign_pub *issuer,
 		x = json_null();
 	}
 	put(&bad, f, "regraded_from", x);
+	put(&bad, f, "review", review_of(man, res, &bad));
 	put(&bad, f, "credential", json_null());
 	put(&bad, f, "replaces", json_null());
 	put(&bad, f, "rests_on", json_null());
@@ -460,6 +500,7 @@ static void cred_facts(const struct cred *c, const struct sign_pub *issuer,
 		 bad));
 	put(bad, f, "renews", json_null());
 	put(bad, f, "regraded_from", json_null());
+	put(bad, f, "review", json_null());
 	put(bad, f, "credential", jstr(c->id, bad));
 	put(bad, f, "replaces", jstr(c->replaces[0] ? c->replaces : NULL, bad));
 	put(bad, f, "contents", jstr(c->contents[0] ? c->contents : NULL, bad));
@@ -784,6 +825,28 @@ static int text_lineage(const json_t *f, struct buf *out, struct err *e)
 	return 0;
 }
 
+/* Each review, oldest first: what it turned into what, by whom and when,
+ * and why (escaped as every line is). */
+static int text_review(const json_t *f, struct buf *out, struct err *e)
+{
+	const json_t *r = json_object_get(f, "review"), *c;
+	size_t i;
+
+	if (!json_is_object(r))
+		return 0;
+	if (line(out, e, "  graded:      %s (the grader's verdict; result.json keeps its checks)",
+		 or(sget(r, "graded"), "?")) < 0)
+		return -1;
+	json_array_foreach(json_object_get(r, "chain"), i, c)
+		if (line(out, e, "  reviewed:    %s -> %s by %s at %s", or(sget(c, "was"), "?"),
+			 or(sget(c, "decision"), "?"), or(sget(c, "reviewer"), "?"),
+			 or(sget(c, "at"), "?")) < 0 ||
+		    wrapped(out, e, 3, "  reason:      \"%s\"", or(sget(c, "reason"), "?")) < 0 ||
+		    line(out, e, "               of %s", or(sget(c, "reviewed"), "?")) < 0)
+			return -1;
+	return 0;
+}
+
 static int text_rests_on(const json_t *f, struct buf *out, struct err *e)
 {
 	const json_t *a = json_object_get(f, "rests_on"), *p;
@@ -891,7 +954,7 @@ static int write_text(const json_t *f, int64_t at_s, int at_given,
 	if (text_rests_on(f, out, e) < 0 ||
 	    line(out, e, "  issued:      %s", or(sget(f, "issued"), "?")) < 0 ||
 	    text_validity(f, at_s, at_given, out, e) < 0 ||
-	    text_lineage(f, out, e) < 0)
+	    text_lineage(f, out, e) < 0 || text_review(f, out, e) < 0)
 		return -1;
 	if (cred)
 		rc = line(out, e, "  credential:  %s", cred);

@@ -12,14 +12,14 @@ err_has 'usage: labrun COMMAND' "no command lists the commands"
 expect_exit 2 "an unknown command is a usage error" "$LABRUN" frobnicate
 err_has 'frobnicate: no such command' "the unknown command is named"
 expect_exit 0 "labrun help" "$LABRUN" help
-for c in keygen new validate selftest pack shell run regrade recert batch verify show award report gate registry doctor; do
+for c in keygen new validate selftest pack shell run regrade review recert batch verify show award report gate registry doctor; do
 	out_has "^  $c " "help lists $c"
 done
 expect_exit 0 "labrun --help" "$LABRUN" --help
 expect_exit 2 "help for an unknown command" "$LABRUN" help frobnicate
 err_has 'exit codes: 0 yes' "the exit codes are listed"
 
-for c in keygen new validate selftest pack shell run regrade recert batch verify show award report gate registry doctor help; do
+for c in keygen new validate selftest pack shell run regrade review recert batch verify show award report gate registry doctor help; do
 	run "$LABRUN" "$c" --help
 	if [ "$rc" -ne 0 ]; then fail "$c --help exits 0 (exit $rc)"; continue; fi
 	if [ -n "${UPDATE_GOLDEN:-}" ]; then

@@ -1195,7 +1195,7 @@ static void test_credential(void)
 	json_object_set_new(man, "replaces_credential", json_string(want));
 	set_manifest(&l, man);
 	reseal(&l, path);
-	refused(path, "replaces_credential is set, but this is not a passing replay or regrade",
+	refused(path, "replaces_credential is set, but this is not a passing replay, regrade or review",
 		"a run replaces no credential");
 	/* written before credentials: no keys, no member */
 	json_object_del(man, "credential");

@@ -208,13 +208,13 @@ int cmd_verify(int argc, char **argv)
 		if (verify_status(path, identity, pub_path, status, nstatus, json,
 				  &out, &e) < 0) {
 			buf_release(&out);
-			return refused(path, json, &e);
+			return cmd_refuse_file("verify", path, json, &e);
 		}
 		if (!json)
 			cmd_printf(stdout, "%s: valid\n", path);
 		cmd_write(stdout, out.data, out.len);
 		buf_release(&out);
-		return finish_output();
+		return cmd_finish_stdout("verify");
 	}
 	if (sign_pub_load(pub_path, &pk, &e) < 0)
 		return cmd_refuse_file("verify", path, json, &e);

@@ -40,31 +40,9 @@ int report_html(const struct tar_list *members, const struct report_source *src,
 		const struct report_player *player, struct buf *out,
 		struct err *e);
 
-/* ---- shared with report_trace.c ---- */
-
-/* The page being written: a failed append is remembered, not rechecked at
- * every call (the caller looks at failed once, at the end). */
-struct page {
-	struct buf *b;
-	struct err *e;
-	int failed;
-};
-
-void page_put(struct page *p, const char *s);
-void page_putf(struct page *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Text from the evidence as HTML text or attribute value: & < > " '
- * as entities, a C0 control but newline and tab as the visible \xNN, a
- * byte that is not UTF-8 as \xNN. */
-void page_esc(struct page *p, const void *s, size_t len);
-void page_escs(struct page *p, const char *s);
-/* Thousandths of a point as "2", "2.5", "0.125". */
-void report_points(char out[32], long long th);
-/* A time in nanoseconds since the epoch as RFC 3339 with milliseconds. */
-void report_nano_time(long long ns, char out[40]);
-
-/* The trace section: answers/chain.json against the platform's spans in
+/* The trace section (report_trace.c): answers/chain.json against the platform's spans in
  * changes/var/log/agentd/spans.jsonl, and the grader's check of it. */
+struct page;
 void report_trace(struct page *p, const struct tar_list *members,
 		  const void *result_json);
 

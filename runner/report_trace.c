@@ -18,6 +18,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
+#include "runner/page.h"
 #include "runner/report.h"
 #include "runner/tarball.h"
 

@@ -11,6 +11,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
+#include "runner/page.h"
 #include "runner/report.h"
 #include "runner/tarball.h"
 #include "tests/unit/tap.h"

@@ -552,6 +552,28 @@ static int member_credential(const char *path, const struct tar_list *l,
 
 /* ---- the text ---------------------------------------------------------- */
 
+/* fmt and ap formatted, its newlines and tabs made spaces, then escaped
+ * for the terminal (termsafe) into esc (empty): what line() and
+ * wrapped() print. */
+static int flat_escaped(struct buf *esc, struct err *e, const char *fmt,
+			va_list ap) __attribute__((format(printf, 3, 0)));
+static int flat_escaped(struct buf *esc, struct err *e, const char *fmt,
+			va_list ap)
+{
+	char *s = NULL;
+	int len, rc;
+
+	len = vasprintf(&s, fmt, ap);
+	if (len < 0)
+		return err_set(e, ERR_HOST, "out of memory");
+	for (int i = 0; i < len; i++)
+		if (s[i] == '\n' || s[i] == '\t')
+			s[i] = ' ';
+	rc = termsafe_escape(s, (size_t)len, esc, e);
+	free(s);
+	return rc;
+}
+
 /* One line: formatted, escaped for the terminal (termsafe), newlines and
  * tabs in values made spaces, cut to SHOW_WIDTH columns with "...". */
 static int line(struct buf *out, struct err *e, const char *fmt, ...)
@@ -560,19 +582,13 @@ static int line(struct buf *out, struct err *e, const char *fmt, ...)
 {
 	struct buf esc = BUF_INIT;
 	va_list ap;
-	char *s = NULL;
 	size_t i, n, cols, cut = 0, keep = 0;
 	int len, rc = -1;
 
 	va_start(ap, fmt);
-	len = vasprintf(&s, fmt, ap);
+	len = flat_escaped(&esc, e, fmt, ap);
 	va_end(ap);
 	if (len < 0)
-		return err_set(e, ERR_HOST, "out of memory");
-	for (i = 0; i < (size_t)len; i++)
-		if (s[i] == '\n' || s[i] == '\t')
-			s[i] = ' ';
-	if (termsafe_escape(s, (size_t)len, &esc, e) < 0)
 		goto out;
 	/* escaped text is valid UTF-8: count code points as columns */
 	for (i = 0, cols = 0; i < esc.len; i += n, cols++) {
@@ -593,7 +609,6 @@ static int line(struct buf *out, struct err *e, const char *fmt, ...)
 		rc = buf_append(out, esc.data ? esc.data : (void *)"", esc.len, e) < 0 ||
 		     buf_puts(out, "\n", e) < 0 ? -1 : 0;
 out:
-	free(s);
 	buf_release(&esc);
 	return rc;
 }
@@ -614,18 +629,12 @@ static int wrapped(struct buf *out, struct err *e, int max_lines,
 	const char *p;
 	size_t left, i, cols, sp, n, avail;
 	va_list ap;
-	char *s = NULL;
 	int len, nline, rc = -1, indent;
 
 	va_start(ap, fmt);
-	len = vasprintf(&s, fmt, ap);
+	len = flat_escaped(&esc, e, fmt, ap);
 	va_end(ap);
 	if (len < 0)
-		return err_set(e, ERR_HOST, "out of memory");
-	for (i = 0; i < (size_t)len; i++)
-		if (s[i] == '\n' || s[i] == '\t')
-			s[i] = ' ';
-	if (termsafe_escape(s, (size_t)len, &esc, e) < 0)
 		goto out;
 	p = esc.data ? (const char *)esc.data : "";
 	left = esc.len;
@@ -649,7 +658,6 @@ static int wrapped(struct buf *out, struct err *e, int max_lines,
 		left -= sp + 1;
 	}
 out:
-	free(s);
 	buf_release(&esc);
 	return rc;
 }

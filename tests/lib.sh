@@ -252,6 +252,29 @@ see() {
 	fi
 }
 
+# sshd_start USER AUTHORIZED_KEYS PORT: Debian's sshd on 127.0.0.1:PORT,
+# this test's own (host key $T/host, pid in $T/sshd.pid, log in
+# $T/sshd.log; the test's cleanup kills it by that pid), letting in only
+# USER, by key, without PAM.  1 with the log on stdout when it does not
+# start.
+sshd_start() {
+	local i
+	cat >"$T/sshd_config" <<EOF
+Port $3
+ListenAddress 127.0.0.1
+HostKey $T/host
+PidFile $T/sshd.pid
+AuthorizedKeysFile $2
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+AllowUsers $1
+EOF
+	mkdir -p /run/sshd
+	/usr/sbin/sshd -f "$T/sshd_config" -E "$T/sshd.log" || { cat "$T/sshd.log"; return 1; }
+	for i in $(seq 50); do [ -s "$T/sshd.pid" ] && break; sleep 0.1; done
+}
+
 # pane_wait PANE TEXT [TENTHS]: until the tmux pane PANE (of the server $TM
 # names, such as "tmux -L NAME -f /dev/null") shows TEXT; 1 after TENTHS
 # tenths of a second (default 100).

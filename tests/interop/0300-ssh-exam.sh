@@ -45,20 +45,7 @@ printf 'command="sudo %s exam --candidate alice --config %s",restrict,pty %s\n' 
 	"$LABRUN" "$T/labrun.conf" "$(cat "$T/alice.pub")" >"$K/authorized_keys"
 chmod 644 "$K/authorized_keys"
 port=$((20000 + $$ % 20000))
-cat >"$T/sshd_config" <<EOF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $T/host
-PidFile $T/sshd.pid
-AuthorizedKeysFile $K/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-AllowUsers $U
-EOF
-mkdir -p /run/sshd
-/usr/sbin/sshd -f "$T/sshd_config" -E "$T/sshd.log" || { fail "sshd starts: $(cat "$T/sshd.log")"; done_testing; exit 1; }
-for i in $(seq 50); do [ -s "$T/sshd.pid" ] && break; sleep 0.1; done
+why=$(sshd_start "$U" "$K/authorized_keys" "$port") || { fail "sshd starts: $why"; done_testing; exit 1; }
 SSH="ssh -F /dev/null -i $T/alice -p $port -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
 
 run $SSH "$U@127.0.0.1" list

@@ -69,20 +69,7 @@ mkdir -p "$K" && chmod 755 "$K"
 } >"$K/authorized_keys"
 chmod 644 "$K/authorized_keys"
 port=$((20000 + ($$ + 7919) % 20000))
-cat >"$T/sshd_config" <<EOF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $T/host
-PidFile $T/sshd.pid
-AuthorizedKeysFile $K/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-AllowUsers $U
-EOF
-mkdir -p /run/sshd
-/usr/sbin/sshd -f "$T/sshd_config" -E "$T/sshd.log" || { fail "sshd starts: $(cat "$T/sshd.log")"; done_testing; exit 1; }
-for i in $(seq 50); do [ -s "$T/sshd.pid" ] && break; sleep 0.1; done
+why=$(sshd_start "$U" "$K/authorized_keys" "$port") || { fail "sshd starts: $why"; done_testing; exit 1; }
 URL="ssh://$U@127.0.0.1:$port$T/srv/repo.git"
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.org
 as() { # as WHO git ARGS...: git with WHO's key

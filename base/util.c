@@ -334,6 +334,28 @@ int time_rfc3339_shape(const char *s)
 	return 1;
 }
 
+int time_rfc3339_parse(const char *s, int64_t *out)
+{
+	struct tm tm;
+	int v[6], i, j;
+	static const int at[6] = {0, 5, 8, 11, 14, 17}, len[6] = {4, 2, 2, 2, 2, 2};
+
+	if (!s || !time_rfc3339_shape(s))
+		return -1;
+	for (i = 0; i < 6; i++)
+		for (v[i] = 0, j = 0; j < len[i]; j++)
+			v[i] = v[i] * 10 + (s[at[i] + j] - '0');
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
 int mkdir_p(const char *path, mode_t mode, struct err *e)
 {
 	char tmp[PATH_MAX];

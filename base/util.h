@@ -61,6 +61,9 @@ int64_t time_mono_us(void);
 void time_rfc3339(int64_t unix_s, char out[32]);
 /* 1 when s has exactly that form (digits where digits go), 0 if not. */
 int time_rfc3339_shape(const char *s);
+/* That form to seconds since the epoch (timegm: the fields as written,
+ * not range-checked); -1 when s has not that shape. */
+int time_rfc3339_parse(const char *s, int64_t *out);
 
 /* Open the directory rel ("a/b/c") beneath dirfd one name at a time,
  * following no link; -1 with errno when a part is missing, a link or not

@@ -20,7 +20,7 @@
 #include "runner/registry.h"
 #include "runner/status_list.h"
 #include "runner/evidence.h"
-#include "runner/review.h"
+#include "runner/review_form.h"
 #include "runner/scenario.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"

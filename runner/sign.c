@@ -118,6 +118,19 @@ static int has_prefix(const char *s, size_t len, const char *prefix)
 	return len >= n && !memcmp(s, prefix, n);
 }
 
+static int b64_exact(const char *s, size_t len, unsigned char *out,
+		     size_t want);
+
+void sign_b64_encode(const unsigned char *in, size_t n, char *out, size_t size)
+{
+	sodium_bin2base64(out, size, in, n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int sign_b64_exact(const char *s, size_t len, unsigned char *out, size_t want)
+{
+	return b64_exact(s, len, out, want);
+}
+
 /* Decode exactly want bytes of standard, padded base64 from a line. */
 static int b64_exact(const char *s, size_t len, unsigned char *out,
 		     size_t want)

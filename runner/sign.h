@@ -112,6 +112,14 @@ int sign_verify_as(const struct sign_pub *keys, size_t nkeys,
 /* Raw Ed25519 (RFC 8032) over msg, no prehash: what a Data Integrity
  * eddsa-jcs-2022 proof signs.  sign_ed25519_verify returns 1 for a valid
  * signature by pk, 0 otherwise. */
+/* Standard padded base64 of in (n bytes) into out, NUL-terminated; size
+ * at least 4 * ceil(n / 3) + 1. */
+void sign_b64_encode(const unsigned char *in, size_t n, char *out, size_t size);
+/* Exactly want bytes from len characters of standard padded base64, in
+ * its one canonical spelling (unused bits zero); -1 otherwise.  want at
+ * most 158. */
+int sign_b64_exact(const char *s, size_t len, unsigned char *out, size_t want);
+
 int sign_ed25519(const struct sign_sec *sk, const void *msg, size_t len,
 		 unsigned char sig[64], struct err *e);
 int sign_ed25519_verify(const unsigned char pk[SIGN_PK_BYTES],

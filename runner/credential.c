@@ -891,6 +891,7 @@ struct facts {
 	const char *id, *version, *title, *level, *pseudonym, *verdict;
 	const char *issued, *valid_until, *replaces;
 	const json_t *competencies, *identifier, *status;
+	const json_t *review; /* produced_by.mode "review": the decision */
 	json_int_t attempt, score, pass_mark, time_limit_s;
 };
 
@@ -915,6 +916,9 @@ static int manifest_facts(const json_t *m, struct facts *f, struct err *e)
 	f->valid_until = str_at(m, "valid_until");
 	f->replaces = str_at(m, "replaces_credential");
 	f->status = json_object_get(m, "credential_status");
+	f->review = json_object_get(m, "review");
+	if (!json_is_object(f->review))
+		f->review = NULL;
 	if (f->status && json_is_null(f->status))
 		f->status = NULL;
 	if (f->status &&
@@ -1018,6 +1022,35 @@ static json_t *build_achievement(const struct facts *f)
 	return ach;
 }
 
+/* A verdict a reviewer decided (docs/registry.md "Human review and
+ * appeals"): the credential says so, with what the grader had said, so
+ * that nobody reads a pass on review as a pass by the grader.  The file
+ * the review was of is named by its digest; verify has checked the
+ * review's signatures before a credential is made or checked. */
+static const char *str_or(const char *s)
+{
+	return s ? s : "?";
+}
+
+static int review_evidence(json_t *a, const json_t *r)
+{
+	const json_t *was = json_object_get(r, "reviewed");
+	const char *digest = str_at(was, "digest");
+	char id[200], name[400], score[24];
+
+	if (!digest || !json_is_integer(json_object_get(was, "score")))
+		return -1;
+	permille(json_integer_value(json_object_get(was, "score")), score);
+	snprintf(id, sizeof id, "urn:labrun:evidence:%s", digest);
+	snprintf(name, sizeof name, "Decided on review: %s by reviewer key %s at %s (the grader's verdict was %s, %s%%)",
+		 str_or(str_at(r, "decision")), str_or(str_at(json_object_get(r, "reviewer"), "key_id")),
+		 str_or(str_at(r, "at")), str_or(str_at(was, "verdict")), score);
+	return json_array_append_new(
+		a, json_pack("{s:s, s:[s], s:s, s:s, s:s}", "id", id, "type", "Evidence",
+			     "genre", "review", "name", name, "description",
+			     str_or(str_at(r, "reason"))));
+}
+
 static json_t *build_evidence(const struct facts *f, const char *contents)
 {
 	char id[200], name[600], score[24];
@@ -1038,6 +1071,10 @@ static json_t *build_evidence(const struct facts *f, const char *contents)
 				     f->replaces, "type", "Evidence", "genre",
 				     "replaces", "name", name, "description",
 				     "This credential takes the place of the one named: it renews or regrades the same holder's attempt at this scenario."));
+	}
+	if (a && f->review && review_evidence(a, f->review) < 0) {
+		json_decref(a);
+		a = NULL;
 	}
 	return a;
 }

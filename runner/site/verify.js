@@ -172,6 +172,7 @@
     const level = tags.filter((t) => typeof t === 'string' && t.startsWith('level:')).map((t) => t.slice(6));
     const comps = tags.filter((t) => typeof t === 'string' && t.startsWith('competency:')).map((t) => t.slice(11));
     const score = (Array.isArray(s.result) ? s.result : []).find((r) => r && r.resultDescription === 'urn:labrun:result:score');
+    const review = (Array.isArray(c.evidence) ? c.evidence : []).find((e) => e && e.genre === 'review');
     const holder = String(s.id || '').replace(/^urn:labrun:pseudonym:/, '');
     const ids = (Array.isArray(s.identifier) ? s.identifier : [])
       .map((i) => String((i && i.identityType) || '') + (i && i.hashed ? ' (hashed)' : ''));
@@ -182,6 +183,7 @@
       ['Level', level.join(', ')],
       ['Competencies', comps.join(', ')],
       ['Score', score ? String(score.value) + '%' : ''],
+      ['Decided on review', review ? String(review.name || '').replace(/^Decided on review: /, '') + (review.description ? ': \u201c' + String(review.description) + '\u201d' : '') : ''],
       ['Issued', c.validFrom ? day(c.validFrom) : ''],
       ['Valid until', c.validUntil ? day(c.validUntil) : 'no end date'],
       ['Issuer', String((c.issuer && c.issuer.name) || '')],

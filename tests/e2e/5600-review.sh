@@ -121,6 +121,18 @@ print("ok")
 PY
 [ "$(cat "$T/py.out")" = ok ] && pass "the reviewer's signature is over the documented statement" ||
 	{ fail "the documented statement"; sed 's/^/# /' "$T/py.out"; }
+member "$T/r1.ev" credential.json | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+ev = [e for e in c["evidence"] if e.get("genre") == "review"]
+assert len(ev) == 1, c["evidence"]
+e = ev[0]
+assert e["id"].startswith("urn:labrun:evidence:sha256:") and len(e["id"]) == 27 + 64, e
+assert e["name"].startswith("Decided on review: pass by reviewer key ") and "the grader\x27s verdict was fail" in e["name"], e
+assert e["description"] == sys.argv[1], e
+print("ok")' "$reason" >"$T/ev.out" 2>&1
+[ "$(cat "$T/ev.out")" = ok ] && pass "the review's credential says the pass was decided on review, and what the grader said" ||
+	{ fail "the credential's review evidence"; sed 's/^/# /' "$T/ev.out"; }
 if [ -n "$have_node" ]; then
 	member "$T/r1.ev" credential.json >"$T/r1.cred.json"
 	run env NODE_PATH="$NM" node "$TOP/tests/node/verify-vc.js" "$T/r1.cred.json"

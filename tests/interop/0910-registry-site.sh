@@ -283,6 +283,32 @@ assert gone == ["c/%s/credential.json" % sys.argv[3], "c/%s/index.html" % sys.ar
 assert all(a[k] == b[k] for k in b if k != ".labrun-site.json"), [k for k in b if a.get(k) != b[k]]' "$before" "$(mtimes)" "$TD"
 [ "$(cat "$SITE/c/NOTES.txt")" = "my notes" ] && [ -f "$SITE/index.html" ] && pass "files publish did not write are left alone" || fail "files publish did not write are left alone"
 [ "$(code "/c/$TD/")" = 404 ] && pass "nginx: dan's page is gone" || fail "nginx: dan's page is gone"
+# a pass decided on review (labrun review): the page says so, and what
+# the grader had said
+"$LABRUN" keygen -p "$T/rev.pub" -s "$T/rev.key" >/dev/null
+printf '#!/bin/sh\n: leaves the typo\n' >"$T/nothing.sh"
+run timeout -k 5 120 "$LABRUN" run "$T/v1.lab" --trust "$T/author.pub" --key "$T/issuer.key" \
+	--candidate gus --script "$T/nothing.sh" -o "$T/ev/gus.ev" --registry "$REG"
+[ "$rc" -eq 1 ] && pass "gus's untouched session fails (exit 1)" || { fail "gus's session (exit $rc)"; sed 's/^/# /' "$ERR"; }
+run "$LABRUN" review "$T/ev/gus.ev" -p "$T/issuer.pub" --key "$T/issuer.key" --reviewer "$T/rev.key" \
+	--reviewers "$T/rev.pub" --decision pass --reason "the check misread a valid config" --valid-days 30 \
+	--registry "$REG" -o "$T/ev/gus-r.ev"
+[ "$rc" -eq 0 ] && pass "labrun review: pass" || { fail "labrun review (exit $rc)"; sed 's/^/# /' "$ERR"; }
+member "$T/ev/gus-r.ev" credential.json >"$T/pub/gus.json"
+publish --credentials "$T/pub" -o "$SITE"
+[ "$rc" -eq 0 ] && pass "publish with the reviewed credential" || { fail "publish (exit $rc)"; sed 's/^/# /' "$ERR"; }
+TG=$(tok "$(idof "$T/pub/gus.json")")
+pages "$ORIGIN" "[[\"reviewed\",\"/c/$TG/\"]]" "$T/review.json"
+[ $? -eq 0 ] && pass "Chromium read the reviewed credential's page" || { fail "Chromium read the reviewed page"; sed 's/^/# /' "$ERR"; }
+judge "$T/review.json" reviewed valid "has not been revoked or suspended"
+check "the reviewed page shows the decision, the reviewer's reason and the grader's verdict" python3 - "$T/review.json" <<'PY'
+import json, re, sys
+f = json.load(open(sys.argv[1]))["pages"]["reviewed"]["facts"]
+d = f.get("Decided on review", "")
+assert re.fullmatch(r'pass by reviewer key [0-9A-F]{16} at \S+Z \(the grader\'s verdict was fail, [0-9.]+%\): \u201cthe check misread a valid config\u201d', d), f
+PY
+rm "$T/pub/gus.json"
+publish --credentials "$T/pub" -o "$SITE"
 cp "$SITE/.labrun-site.json" "$T/manifest"
 printf '{"schema": "labrun.site/1", "files": ["../../etc/passwd"]}\n' >"$SITE/.labrun-site.json"
 publish --credentials "$T/pub" -o "$SITE"

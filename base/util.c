@@ -191,8 +191,23 @@ int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+static int write_replace(const char *path, const void *data, size_t len,
+			 mode_t mode, int sync, struct err *e);
+
 int write_file_atomic(const char *path, const void *data, size_t len,
 		      mode_t mode, struct err *e)
+{
+	return write_replace(path, data, len, mode, 1, e);
+}
+
+int write_file_replace(const char *path, const void *data, size_t len,
+		       mode_t mode, struct err *e)
+{
+	return write_replace(path, data, len, mode, 0, e);
+}
+
+static int write_replace(const char *path, const void *data, size_t len,
+			 mode_t mode, int sync, struct err *e)
 {
 	char tmp[PATH_MAX];
 	int fd = -1, n, i;
@@ -210,7 +225,7 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 	if (fd < 0)
 		return err_sys(e, ERR_HOST, errno, "%s: cannot create", tmp);
 	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 ||
-	    fsync(fd) < 0) {
+	    (sync && fsync(fd) < 0)) {
 		int saved = errno;
 		close(fd);
 		unlink(tmp);

@@ -43,6 +43,11 @@ int write_all(int fd, const void *data, size_t len);
  * path that was not there before and the temporary file is removed. */
 int write_file_atomic(const char *path, const void *data, size_t len,
 		      mode_t mode, struct err *e);
+/* The same without the fsync: a reader sees the old bytes or the new, but
+ * after a crash the new file may be empty until the caller has synced
+ * (syncfs), for many files written at once that a rerun rewrites. */
+int write_file_replace(const char *path, const void *data, size_t len,
+		       mode_t mode, struct err *e);
 
 /* Parse a decimal unsigned integer in [min, max]; the whole string must be
  * digits. */

@@ -771,7 +771,10 @@ static int text_time(const json_t *f, struct buf *out, struct err *e)
 	char took[32], limit[32], factor[48] = "";
 	long long pct = iget(f, "time.time_factor_pct");
 
-	clock_words(iget(f, "time.duration_s"), took);
+	if (iget(f, "time.duration_s") > 0)
+		clock_words(iget(f, "time.duration_s"), took);
+	else
+		snprintf(took, sizeof took, "under 1s");
 	clock_words(iget(f, "time.time_limit_s"), limit);
 	if (pct != 100)
 		snprintf(factor, sizeof factor, ", time factor %lld%%", pct);

@@ -204,22 +204,14 @@ int cmd_verify(int argc, char **argv)
 				       "issuer's public key, as `labrun keygen` "
 				       "wrote it");
 	path = argv[optind];
-	if (identity || nstatus) {
-		if (verify_status(path, identity, pub_path, status, nstatus, json,
-				  &out, &e) < 0) {
-			buf_release(&out);
-			return cmd_refuse_file("verify", path, json, &e);
-		}
-		if (!json)
-			cmd_printf(stdout, "%s: valid\n", path);
-		cmd_write(stdout, out.data, out.len);
-		buf_release(&out);
-		return cmd_finish_stdout("verify");
-	}
-	if (sign_pub_load(pub_path, &pk, &e) < 0)
-		return cmd_refuse_file("verify", path, json, &e);
-	rc = json ? ev_verify_json(path, &pk, &out, &e)
-		  : ev_verify(path, &pk, &out, &e);
+	if (identity || nstatus)
+		rc = verify_status(path, identity, pub_path, status, nstatus, json,
+				   &out, &e);
+	else if (sign_pub_load(pub_path, &pk, &e) < 0)
+		rc = -1;
+	else
+		rc = json ? ev_verify_json(path, &pk, &out, &e)
+			  : ev_verify(path, &pk, &out, &e);
 	if (rc < 0) {
 		buf_release(&out);
 		return cmd_refuse_file("verify", path, json, &e);

@@ -67,11 +67,23 @@ cp "$E/small-1.ev" "$E/tampered.ev"
 printf 'X' | dd of="$E/tampered.ev" bs=1 seek=700 conv=notrunc 2>/dev/null
 printf 'not evidence\n' >"$E/notes.txt"
 
+# A library scenario with the platform's audit trail: 5 sessions, so the
+# times to the first and last remediation step are shown.
+A=$TOP/scenarios/approval-threshold
+mkdir -p "$E/audit"
+i=0
+for s in reference reference reference $(cd "$A/solutions" && ls wrong-*.sh | head -2 | sed 's/\.sh$//'); do
+	i=$((i + 1))
+	timeout -k 5 120 "$LABRUN" run "$A" --key "$T/issuer.key" --candidate "aud-$i" \
+		--script "$A/solutions/$s.sh" -o "$E/audit/$i.ev" >/dev/null 2>&1
+done
+[ "$(ls "$E/audit" | wc -l)" -eq 5 ] && pass "5 sessions of approval-threshold" || fail "5 sessions of approval-threshold"
+
 # Every pseudonym of the cohort, one a line: none may appear without
 # --by-candidate.
-for f in "$E"/calib/*.ev "$E"/small-*.ev; do manifest_value "$f" pseudonym; done >"$T/pseudonyms"
-[ "$(sort -u "$T/pseudonyms" | grep -c '^c-')" -eq 47 ] && pass "47 distinct pseudonyms" ||
-	fail "47 distinct pseudonyms ($(sort -u "$T/pseudonyms" | wc -l))"
+for f in "$E"/calib/*.ev "$E"/small-*.ev "$E"/audit/*.ev; do manifest_value "$f" pseudonym; done >"$T/pseudonyms"
+[ "$(sort -u "$T/pseudonyms" | grep -c '^c-')" -eq 52 ] && pass "52 distinct pseudonyms" ||
+	fail "52 distinct pseudonyms ($(sort -u "$T/pseudonyms" | wc -l))"
 
 expect_exit 0 "stats --json over the directory: exit 0" "$LABRUN" stats "$E" -p "$T/issuer.pub" --json
 cp "$OUT" "$T/stats.json"
@@ -175,6 +187,49 @@ print("checked", n, "attempts,", len(ids), "checks; fisher p", fisher, "rpb",
 PY
 sed 's/^/# /' "$T/.check"
 
+check "the times to the first and last remediation step agree with python3" python3 - "$T/stats.json" "$E/audit" <<'PY'
+import json, math, os, sys, tarfile
+st = json.load(open(sys.argv[1]))
+# docs/stats.md, "Remediation steps": a change, successful, asked by the
+# installed agentctl (same pid, words and exit status in the command log)
+CHANGING = {("agent", "quarantine"): 3, ("agent", "release"): 3, ("tool", "enable"): 3,
+    ("tool", "disable"): 3, ("tool", "set"): 5, ("tool", "adapter"): 4, ("tool", "canary"): 5,
+    ("tool", "rollback"): 3, ("model", "pin"): 4, ("model", "unpin"): 3, ("model", "rollback"): 3,
+    ("model", "gate"): 4, ("policy", "apply"): 3, ("policy", "rollback"): 2, ("task", "retry"): 3,
+    ("approvals", "resume"): 2, ("approvals", "threshold"): 3, ("approval", "approve"): 3,
+    ("approval", "reject"): 3, ("effect", "revert"): 3, ("exporter", "restart"): 2,
+    ("clock", "sync"): 3, ("secret", "rotate"): 3, ("state", "reset"): 2}
+first, last = [], []
+for f in sorted(os.listdir(sys.argv[2])):
+    t = tarfile.open(os.path.join(sys.argv[2], f))
+    if json.load(t.extractfile("manifest.json"))["verdict"] == "error":
+        continue
+    cmds = [json.loads(l) for l in t.extractfile("commands.jsonl").read().decode().splitlines()]
+    times = []
+    for l in t.extractfile("changes/var/log/agentd/audit.jsonl").read().decode().splitlines():
+        a = json.loads(l); w = a["argv"]
+        if a["exit"] != 0 or len(w) < 2 or len(w) < CHANGING.get((w[0], w[1]), 99):
+            continue
+        for c in cmds:
+            if (c["pid"] == a.get("pid") and c.get("exe") == "/opt/labrun/bin/agentctl" and c["trusted"]
+                    and c["exit"] == a["exit"] and c["argv"][1:] == w):
+                times.append(c["t_ms"] / 1000); break
+    if times:
+        first.append(min(times)); last.append(max(times))
+def q(v, p):
+    v = sorted(v); h = (len(v) - 1) * p; lo = math.floor(h)
+    return v[lo] if lo + 1 >= len(v) else v[lo] + (h - lo) * (v[lo + 1] - v[lo])
+g = [x for x in st["scenarios"] if x["id"] == "approval-threshold"][0]
+tm = g["time"]
+assert len(first) >= 5, ("attempts with a step", len(first))
+assert tm["with_steps"] == len(first), tm
+for k, v in (("first_step_s", first), ("last_step_s", last)):
+    for p, name in ((.5, "median"), (.9, "p90")):
+        assert abs(tm[k][name] - q(v, p)) < 1e-6, (k, name, tm[k][name], q(v, p))
+print("steps: first", sorted(first), "last", sorted(last))
+PY
+sed 's/^/# /' "$T/.check"
+
 check "the flawed check no-backup is flagged for negative discrimination" python3 -c '
 import json, sys
 g = [x for x in json.load(open(sys.argv[1]))["scenarios"] if x["id"] == "t-stats-calib"][0]
@@ -194,7 +249,7 @@ check "invalid files are counted and skipped with the reason" python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
 f = j["files"]
-assert f["read"] == 50 and f["valid"] == 47 and f["invalid"] == 3, f
+assert f["read"] == 55 and f["valid"] == 52 and f["invalid"] == 3, f
 why = {x["file"].rsplit("/", 1)[1]: x["error"] for x in j["invalid"]}
 assert set(why) == {"other-key.ev", "tampered.ev", "notes.txt"}, why
 assert all(why.values()), why
@@ -212,7 +267,7 @@ grep -qFf "$T/pseudonyms" "$T/stats.json" && fail "a pseudonym in --json" || pas
 # Text: the same figures for a person, no pseudonym, flags named.
 expect_exit 0 "stats (text): exit 0" "$LABRUN" stats "$E" -p "$T/issuer.pub"
 sed 's/^/# /' "$OUT"
-out_has '^evidence: 50 files, 47 valid, 3 invalid \(skipped\)' "the files line counts the invalid ones"
+out_has '^evidence: 55 files, 52 valid, 3 invalid \(skipped\)' "the files line counts the invalid ones"
 out_has '^  no-backup .* negative-discrimination' "the flawed check's row is flagged"
 out_has 'fisher p = .*UNFAIR' "the fairness line says unfair"
 out_has '^t-small 1\.0\.0$' "the small cohort is named"
@@ -224,12 +279,12 @@ grep -qFf "$T/pseudonyms" "$OUT" && fail "a pseudonym in the text" || pass "no p
 expect_exit 0 "--by-candidate: exit 0" "$LABRUN" stats "$E" -p "$T/issuer.pub" --by-candidate
 out_has "^  $(manifest_value "$E/calib/1.ev" pseudonym)  t-stats-calib 1\\.0\\.0: 1 attempt, passed, best 90\\.0%\$" \
 	"each candidate's line: the careful one's pseudonym, passed"
-[ "$(grep -cFf "$T/pseudonyms" "$OUT")" -eq 47 ] && pass "... one line per candidate" || fail "... one line per candidate"
+[ "$(grep -cFf "$T/pseudonyms" "$OUT")" -eq 52 ] && pass "... one line per candidate" || fail "... one line per candidate"
 run "$LABRUN" stats "$E" -p "$T/issuer.pub" --by-candidate --json
 check "--by-candidate --json lists the candidates" python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert len(j["candidates"]) == 47 and {"pseudonym", "scenario", "passed", "best_score"} <= set(j["candidates"][0])
+assert len(j["candidates"]) == 52 and {"pseudonym", "scenario", "passed", "best_score"} <= set(j["candidates"][0])
 ' "$OUT"
 
 # Filters.
@@ -237,13 +292,13 @@ run "$LABRUN" stats "$E" -p "$T/issuer.pub" --json --scenario t-small
 check "--scenario keeps one scenario" python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert [s["id"] for s in j["scenarios"]] == ["t-small"] and j["files"]["filtered"] == 44, j["files"]
+assert [s["id"] for s in j["scenarios"]] == ["t-small"] and j["files"]["filtered"] == 49, j["files"]
 ' "$OUT"
 run "$LABRUN" stats "$E" -p "$T/issuer.pub" --json --since 2999-01-01
 check "--since in the future keeps nothing" python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert j["scenarios"] == [] and j["files"]["filtered"] == 47, j["files"]
+assert j["scenarios"] == [] and j["files"]["filtered"] == 52, j["files"]
 ' "$OUT"
 
 # The wrong key for everything: exit 1, saying so.

@@ -27,7 +27,7 @@ static const char css[] =
 	"td.n{text-align:right;font-variant-numeric:tabular-nums}"
 	".flag{color:#a8071a;font-weight:600}.ok{color:#1d6b2f}"
 	".charts{display:flex;flex-wrap:wrap;gap:16px}"
-	"figure{background:#fff;border:1px solid #d5d9e0;margin:0;padding:8px}"
+	"figure{background:#fff;border:1px solid #d5d9e0;margin:0;padding:8px;max-width:440px}"
 	"figcaption{font-size:13px;color:#4a5263;margin-top:4px}"
 	"svg text{font:11px system-ui,sans-serif;fill:#1d2330}"
 	".muted{color:#4a5263}";
@@ -80,9 +80,10 @@ static void histogram(struct page *p, const struct stats_group *g)
 				  x + 3, y0 - bh, bw - 6, bh, x + bw / 2, y0 - bh - 4, g->hist[b]);
 		}
 		page_putf(p, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%u</text>\n",
-			  x + bw / 2, y0 + 14, b * 100 / STATS_BINS);
+			  x, y0 + 14, b * 100 / STATS_BINS);
 	}
-	page_putf(p, "<text x=\"%d\" y=\"%d\">100%%</text>\n", x0 + bw * STATS_BINS - 8, y0 + 14);
+	page_putf(p, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">100%%</text>\n",
+		  x0 + bw * STATS_BINS, y0 + 14);
 	page_put(p, "</svg><figcaption>Scores of graded attempts, 10% bins "
 		 "(a bin of fewer than 5 candidates: &lt;5)</figcaption></figure>\n");
 }

@@ -305,6 +305,46 @@ assert j["scenarios"] == [] and j["files"]["filtered"] == 52, j["files"]
 expect_exit 1 "no file valid under the key: exit 1" "$LABRUN" stats "$E/calib" -p "$T/other.pub"
 err_has 'none of the 44 files is valid evidence signed by this key' "... saying so"
 
+# Recertification: 7 passes of v1 (platform agentsim-2) replayed against
+# v2 (agentsim-3), whose new check fails the 2 who left debug=on: 5
+# renewed, 2 retakes (shown as <5), counted per platform version.
+R=$T/rc
+make_scenario "$R" t-recert
+scenario_set "$R" platform '"agentsim-2"'
+mkdir -p "$T/rcb" "$T/rcev" "$T/rcout"
+"$LABRUN" pack "$R" -s "$T/author.key" -o "$T/rcb/v1.lab" >/dev/null 2>&1 || fail "pack v1"
+printf '#!/bin/bash\nsed -i "s/mode=broken/mode=fixed/;\\$a debug=on" /etc/app/config.txt\necho typo > ~/answers/cause.txt\n' >"$T/debug.sh"
+for c in r1 r2 r3 r4 r5 d1 d2; do
+	case $c in d*) sc=$T/debug.sh;; *) sc=$R/solutions/reference.sh;; esac
+	"$LABRUN" run "$T/rcb/v1.lab" --trust "$T/author.pub" --key "$T/issuer.key" \
+		--candidate "$c" --script "$sc" -o "$T/rcev/$c.ev" >/dev/null 2>&1
+done
+python3 - "$R" <<'PY'
+import json, sys
+d = sys.argv[1]
+j = json.load(open(d + "/scenario.json")); j["version"] = "1.1.0"; j["platform"] = "agentsim-3"
+json.dump(j, open(d + "/scenario.json", "w"), indent=2)
+g = open(d + "/grader/grade.lua").read().replace("return {", """local debug = cfg:find("debug=on", 1, true) ~= nil
+return {
+  lab.check{id = "no-debug", title = "Debugging is off", weight = 600, pass = not debug,
+    message = debug and "debug=on" or "off"},""", 1)
+open(d + "/grader/grade.lua", "w").write(g)
+PY
+"$LABRUN" pack "$R" -s "$T/author.key" -o "$T/rcb/v2.lab" >/dev/null 2>&1 || fail "pack v2"
+"$LABRUN" recert plan --evidence "$T/rcev" --bundles "$T/rcb" --trust "$T/author.pub" \
+	-p "$T/issuer.pub" -o "$T/rcjobs" >/dev/null 2>&1
+"$LABRUN" batch "$T/rcjobs" -o "$T/rcout" --trust "$T/author.pub" --key "$T/issuer.key" >"$OUT" 2>"$ERR"
+out_has '^7 jobs: 5 renewed, 2 retake' "a batch: 5 renewed, 2 retakes"
+run "$LABRUN" stats "$T/rcev" "$T/rcout" -p "$T/issuer.pub" --json
+check "replays are counted per platform version, the retakes' cell suppressed" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["recert"] == [{"platform": "agentsim-3", "renewed": 5, "retake": "<5", "error": 0}], j["recert"]
+assert [(s["id"], s["version"], s["attempts"]) for s in j["scenarios"]] == [("t-recert", "1.0.0", 7)], j["scenarios"]
+' "$OUT"
+run "$LABRUN" stats "$T/rcev" "$T/rcout" -p "$T/issuer.pub"
+out_has '^  agentsim-3 +renewed 5, retake <5, error 0$' "... and in the text"
+
 # A name that would drive the terminal is escaped.
 mkdir -p "$T/esc"
 cp "$E/other-key.ev" "$T/esc/$(printf 'x\033[31my.ev')"

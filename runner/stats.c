@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/limits.h"
 #include "base/util.h"
 #include "runner/evidence.h"
 #include "runner/recert.h"
@@ -27,7 +28,6 @@
  * lab.agentd.steps). */
 #define AUDIT_MEMBER "changes/var/log/agentd/audit.jsonl"
 #define AGENTCTL "/opt/labrun/bin/agentctl"
-#define AUDIT_MAX_LINES 100000
 
 static int nomem(struct err *e)
 {
@@ -139,15 +139,14 @@ static void step_times(const struct tar_list *m, const struct ev_recorded *r,
 {
 	const struct tar_entry *t = tar_list_find(m, AUDIT_MEMBER);
 	const char *p, *end;
-	size_t lines = 0;
-
 	a->first_step_ms = a->last_step_ms = -1;
 	if (!t)
 		return;
 	a->has_audit = 1;
 	p = (const char *)t->data;
 	end = p + t->len;
-	while (p < end && lines++ < AUDIT_MAX_LINES) {
+	/* bounded by the member: CHANGES_MAX_FILE */
+	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		json_t *o = json_loadb(p, len, 0, NULL);
@@ -500,7 +499,8 @@ int stats_gather(char *const *paths, size_t n, const struct sign_pub *issuer,
 	 * index breaks ties by it, so the figures do not depend on names */
 	for (size_t i = 0; i < d->ngroups; i++)
 		qsort(d->groups[i].v, d->groups[i].n, sizeof *d->groups[i].v, cmp_attempt);
-	qsort(d->groups, d->ngroups, sizeof *d->groups, cmp_group);
+	if (d->ngroups)
+		qsort(d->groups, d->ngroups, sizeof *d->groups, cmp_group);
 	return 0;
 }
 
@@ -797,7 +797,8 @@ static int fairness(struct stats_group *g, struct err *e)
 		free(fail);
 		return nomem(e);
 	}
-	qsort(g->variants, k, sizeof *g->variants, cmp_variant);
+	if (k)
+		qsort(g->variants, k, sizeof *g->variants, cmp_variant);
 	for (size_t j = 0; j < k; j++) {
 		pass[j] = g->variants[j].passed;
 		fail[j] = g->variants[j].attempts - g->variants[j].passed;

@@ -20,8 +20,6 @@ struct sign_pub;
 #define STATS_ALPHA 0.05         /* a variant difference with p below is flagged */
 #define STATS_UL_SHARE 0.27      /* the upper and lower groups' share */
 #define STATS_BINS 10            /* the score histogram: 10% wide */
-#define STATS_MAX_FILES 100000   /* evidence files read at most */
-#define STATS_MAX_DEPTH 8        /* directory levels walked */
 
 enum {
 	STATS_NOBODY = 1, STATS_EVERYBODY = 2, STATS_NEGATIVE = 4, STATS_LOW = 8,

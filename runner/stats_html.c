@@ -293,17 +293,22 @@ static void hints_table(struct page *p, const struct stats_group *g)
 static void summary(struct page *p, const struct stats_group *g)
 {
 	const struct stats_step_times *s = &g->steps;
-	char a[32], b[32], t[96];
+	char a[32], b[32], t[160];
 
 	page_put(p, "<table>\n");
 	snprintf(t, sizeof t, "%zu (%u graded, %u errors)", g->n, g->graded, g->errors);
 	row(p, "attempts", t);
 	snprintf(t, sizeof t, "%zu", g->ncands);
 	row(p, "candidates", t);
-	row(p, "pass rate", fv(a, 1, g->pass_rate * 100, g->graded_cands, 1, "%"));
-	snprintf(t, sizeof t, "mean %s, median %.1f%%, p90 %.1f%%",
-		 fv(a, g->score_mean.ok, g->score_mean.v * 100, 0, 1, "%"),
-		 g->score_med.v * 100, g->score_p90.v * 100);
+	row(p, "pass rate", fv(a, g->graded > 0, g->pass_rate * 100, g->graded_cands, 1, "%"));
+	{
+		char m[32];
+
+		snprintf(t, sizeof t, "mean %s, median %s, p90 %s",
+			 fv(a, g->score_mean.ok, g->score_mean.v * 100, 0, 1, "%"),
+			 fv(b, g->score_med.ok, g->score_med.v * 100, 0, 1, "%"),
+			 fv(m, g->score_p90.ok, g->score_p90.v * 100, 0, 1, "%"));
+	}
 	row(p, "score", t);
 	snprintf(t, sizeof t, "median %s, p90 %s", fv(a, g->dur_med.ok, g->dur_med.v, 0, 1, " s"),
 		 fv(b, g->dur_p90.ok, g->dur_p90.v, 0, 1, " s"));

@@ -77,6 +77,13 @@ static struct stats_val sv(double v)
 	return x;
 }
 
+/* A fraction as a percentage, undefined kept undefined. */
+static struct stats_val pct(struct stats_val v)
+{
+	v.v *= 100;
+	return v;
+}
+
 static json_t *spread_json(struct jb *j, struct stats_val med, struct stats_val p90,
 			   unsigned cands)
 {
@@ -225,7 +232,8 @@ static json_t *group_json(struct jb *j, const struct stats_group *g)
 		return o;
 	put(j, o, "errors", json_integer(g->errors));
 	put(j, o, "graded", json_integer(g->graded));
-	put(j, o, "pass_rate", fig(j, sv(g->pass_rate), g->graded_cands));
+	put(j, o, "pass_rate", g->graded ? fig(j, sv(g->pass_rate), g->graded_cands)
+				       : keep(j, json_null()));
 	put(j, o, "score", score_json(j, g));
 	put(j, o, "time", time_json(j, g));
 	put(j, o, "hints", hints_json(j, g));
@@ -473,10 +481,11 @@ static void text_group(struct tx *t, const struct stats_group *g)
 	}
 	tp(t, "  attempts:   %zu (%u graded, %u errors), %zu candidates\n", g->n,
 	   g->graded, g->errors, g->ncands);
-	tp(t, "  pass rate:  %s\n", tfu(a, sv(g->pass_rate * 100), g->graded_cands, 1, "%"));
+	tp(t, "  pass rate:  %s\n", g->graded ? tfu(a, sv(g->pass_rate * 100),
+							g->graded_cands, 1, "%") : "-");
 	tp(t, "  score:      mean %s, median %s, p90 %s\n",
-	   tfu(a, sv(g->score_mean.v * 100), 0, 1, "%"),
-	   tfu(b, sv(g->score_med.v * 100), 0, 1, "%"), tfu(c, sv(g->score_p90.v * 100), 0, 1, "%"));
+	   tfu(a, pct(g->score_mean), 0, 1, "%"), tfu(b, pct(g->score_med), 0, 1, "%"),
+	   tfu(c, pct(g->score_p90), 0, 1, "%"));
 	tp(t, "  histogram: ");
 	for (unsigned k = 0; k < STATS_BINS; k++)
 		tp(t, " %s", tn(a, g->hist[k], g->hist_cands[k]));

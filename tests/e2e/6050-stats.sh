@@ -264,6 +264,29 @@ assert "candidates" not in j
 ' "$T/stats.json"
 grep -qFf "$T/pseudonyms" "$T/stats.json" && fail "a pseudonym in --json" || pass "no pseudonym in --json"
 
+# Flags at the extremes, on parts of the same cohort: among the careful
+# and the hasty (sessions 1-14 and 23-36) everybody fixes the config;
+# among those who fix only, guess or do nothing (15-22, 37-44) nobody
+# names the culprit.
+mkdir -p "$T/top" "$T/bottom"
+for i in $(seq 1 44); do
+	k=$(( (i - 1) % 22 + 1 ))
+	if [ "$k" -le 14 ]; then cp "$E/calib/$i.ev" "$T/top/"; else cp "$E/calib/$i.ev" "$T/bottom/"; fi
+done
+run "$LABRUN" stats "$T/top" -p "$T/issuer.pub" --json
+check "a check everybody passes is flagged everybody-passes" python3 -c '
+import json, sys
+c = {x["id"]: x for x in json.load(open(sys.argv[1]))["scenarios"][0]["checks"]}
+assert c["config-fixed"]["difficulty"] == 1 and c["config-fixed"]["flags"] == ["everybody-passes"], c
+assert c["config-fixed"]["point_biserial"] is None, c
+' "$OUT"
+run "$LABRUN" stats "$T/bottom" -p "$T/issuer.pub" --json
+check "a check nobody passes is flagged nobody-passes" python3 -c '
+import json, sys
+c = {x["id"]: x for x in json.load(open(sys.argv[1]))["scenarios"][0]["checks"]}
+assert c["cause-named"]["difficulty"] == 0 and c["cause-named"]["flags"] == ["nobody-passes"], c
+' "$OUT"
+
 # Text: the same figures for a person, no pseudonym, flags named.
 expect_exit 0 "stats (text): exit 0" "$LABRUN" stats "$E" -p "$T/issuer.pub"
 sed 's/^/# /' "$OUT"

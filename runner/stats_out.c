@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/utf8.h"
 #include "base/util.h"
 #include "runner/stats.h"
 
@@ -51,6 +52,19 @@ static void push(struct jb *j, json_t *a, json_t *v)
 static json_t *small(struct jb *j)
 {
 	return keep(j, json_string("<5"));
+}
+
+/* A string that may not be UTF-8 (a file name, a message quoting one):
+ * an invalid byte as the text \xNN, as the command log writes it. */
+static json_t *text(struct jb *j, const char *s)
+{
+	struct buf b = BUF_INIT;
+	json_t *v = NULL;
+
+	if (utf8_escape((const unsigned char *)s, strlen(s), &b, NULL) == 0)
+		v = json_stringn(b.data ? (const char *)b.data : "", b.len);
+	buf_release(&b);
+	return keep(j, v);
 }
 
 /* A count over cands candidates. */
@@ -296,8 +310,8 @@ int stats_json(const struct stats_data *d, const struct stats_opts *o,
 	for (size_t i = 0; i < d->ninvalid; i++) {
 		json_t *x = keep(&j, json_object());
 
-		put(&j, x, "file", json_string_nocheck(d->invalid[i].file));
-		put(&j, x, "error", json_string_nocheck(d->invalid[i].error));
+		put(&j, x, "file", text(&j, d->invalid[i].file));
+		put(&j, x, "error", text(&j, d->invalid[i].error));
 		push(&j, inv, x);
 	}
 	th = keep(&j, json_object());

@@ -374,6 +374,13 @@ cp "$E/other-key.ev" "$T/esc/$(printf 'x\033[31my.ev')"
 run "$LABRUN" stats "$T/esc" -p "$T/issuer.pub"
 grep -q $'\x1b' "$OUT" && fail "an escape byte reached the terminal" || pass "file names are escaped for the terminal"
 out_has 'x\\x1b\[31my\.ev' "... shown as \\x1b"
+cp "$E/other-key.ev" "$T/esc/$(printf 'bad\377name.ev')"
+run "$LABRUN" stats "$T/esc" -p "$T/issuer.pub" --json
+check "--json stays JSON with a control or a byte that is not UTF-8 in a file name" python3 -c '
+import json, sys
+names = sorted(x["file"].rsplit("/", 1)[1] for x in json.load(open(sys.argv[1]))["invalid"])
+assert names == ["bad\\xffname.ev", "x\x1b[31my.ev"], names
+' "$OUT"
 
 # --html: one self-contained page, written atomically.
 expect_exit 0 "--html writes the page" "$LABRUN" stats "$E" -p "$T/issuer.pub" --html "$T/stats.html"

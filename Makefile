@@ -36,7 +36,8 @@ DEB_PKGS := build-essential pkg-config libseccomp-dev liblua5.4-dev \
 	zlib1g-dev
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# -lm: the statistics of labrun stats (runner/stats_calc.c)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

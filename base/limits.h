@@ -137,4 +137,8 @@
 #define GRADER_NOFILE 32                  /* descriptors of the worker: two pipes, the root, a file */
 #define GRADER_AS_SLACK (256u << 20)      /* bytes of address space beyond the Lua heap: code, libc, jansson */
 
+/* labrun stats (docs/stats.md) */
+#define STATS_MAX_FILES 100000            /* evidence files read: a large cohort, verified one at a time */
+#define STATS_MAX_DEPTH 8                 /* directory levels walked: a store by scenario and date */
+
 #endif

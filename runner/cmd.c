@@ -24,7 +24,8 @@ extern const char usage_keygen[], usage_validate[], usage_pack[],
 	usage_sessions[], usage_end[], usage_exam[], usage_selftest[],
 	usage_regrade[], usage_recert[], usage_batch[], usage_spool[],
 	usage_new[], usage_shell[], usage_show[], usage_award[],
-	usage_report[], usage_gate[], usage_registry[], usage_review[];
+	usage_report[], usage_gate[], usage_registry[], usage_review[],
+	usage_stats[];
 
 static const char usage_help[] =
 	"usage: labrun help [COMMAND]\n"
@@ -66,6 +67,10 @@ const struct cmd labrun_cmds[] = {
 	 "show what an evidence file or a credential says, on one screen",
 	 usage_show},
 	{"report", cmd_report, 0, "write an evidence file as one self-contained HTML page", usage_report},
+	/* -p is the key every file is verified against, as verify's */
+	{"stats", cmd_stats, 0,
+	 "cohort statistics and item analysis over many evidence files",
+	 usage_stats},
 	{"regrade", cmd_regrade, CMD_TRUST | CMD_ISSUER_KEY,
 	 "grade stored evidence again with a newer bundle's grader",
 	 usage_regrade},

@@ -149,6 +149,7 @@ int cmd_session(const struct cmd *c, int argc, char **argv,
 int cmd_verify(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 int cmd_regrade(int argc, char **argv);
 int cmd_review(int argc, char **argv);

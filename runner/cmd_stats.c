@@ -76,8 +76,9 @@ static int report(char *const *paths, size_t n, const struct sign_pub *pk,
 	cmd_write(stdout, out.data, out.len);
 	rc = cmd_finish_stdout("stats");
 	if (rc == EXIT_YES && d.files && !d.valid) {
-		cmd_printf(stderr, "labrun stats: none of the %u files is valid evidence "
-			   "signed by this key; hint: check -p ISSUER_PUB\n", d.files);
+		cmd_printf(stderr, "labrun stats: %s valid evidence "
+			   "signed by this key; hint: check -p ISSUER_PUB\n",
+			   d.files == 1 ? "the one file is not" : "none of the files is");
 		rc = EXIT_NO;
 	}
 out:

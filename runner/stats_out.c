@@ -516,9 +516,9 @@ int stats_text(const struct stats_data *d, const struct stats_opts *o,
 	struct tx t = {out, e, 0};
 	char a[32], b[32], c[32];
 
-	tp(&t, "evidence: %u files, %u valid, %u invalid (skipped), %u outside "
+	tp(&t, "evidence: %u file%s, %u valid, %u invalid (skipped), %u outside "
 	   "--scenario/--since, %u regrades or reviews (not counted)\n",
-	   d->files, d->valid, d->invalid_n, d->filtered, d->other_modes);
+	   d->files, d->files == 1 ? "" : "s", d->valid, d->invalid_n, d->filtered, d->other_modes);
 	for (size_t i = 0; i < d->ninvalid && i < 20; i++)
 		tp(&t, "  invalid: %s: %s\n", d->invalid[i].file, d->invalid[i].error);
 	if (d->ninvalid > 20)

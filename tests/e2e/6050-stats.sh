@@ -326,7 +326,9 @@ assert j["scenarios"] == [] and j["files"]["filtered"] == 52, j["files"]
 
 # The wrong key for everything: exit 1, saying so.
 expect_exit 1 "no file valid under the key: exit 1" "$LABRUN" stats "$E/calib" -p "$T/other.pub"
-err_has 'none of the 44 files is valid evidence signed by this key' "... saying so"
+err_has "none of the files is valid evidence signed by this key" "... saying so"
+expect_exit 1 "a path that is not there: refused (exit 1)" "$LABRUN" stats "$E/calib" "$T/no-such-dir" -p "$T/issuer.pub"
+err_has "no-such-dir: No such file or directory; hint: name evidence files or directories of them" "... naming it, with the fix"
 
 # Recertification: 7 passes of v1 (platform agentsim-2) replayed against
 # v2 (agentsim-3), whose new check fails the 2 who left debug=on: 5

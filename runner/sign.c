@@ -17,6 +17,7 @@
 #include "base/err.h"
 #include "base/limits.h"
 #include "base/util.h"
+#include "runner/sha256.h"
 #include "runner/sign.h"
 
 /* minisign's binary layouts, in bytes. */
@@ -942,14 +943,14 @@ int sign_verify_as(const struct sign_pub *keys, size_t nkeys,
 
 void sha256_raw(const void *data, size_t len, unsigned char out[32])
 {
-	crypto_hash_sha256(out, data, len);
+	sha256_oneshot(data, len, out);
 }
 
 void sha256_hex(const void *data, size_t len, char out[SIGN_SHA256_HEX])
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
 
-	crypto_hash_sha256(h, data, len);
+	sha256_oneshot(data, len, h);
 	hex_encode(h, sizeof h, out);
 }
 

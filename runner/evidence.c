@@ -1849,14 +1849,14 @@ static int verify(const char *path, const struct sign_pub *issuer,
 	static const struct tar_limits lim = {
 		EVIDENCE_MAX_ENTRIES, EVIDENCE_MAX_TOTAL, EVIDENCE_MAX_TOTAL,
 	};
-	struct buf file = BUF_INIT, canon = BUF_INIT, text = BUF_INIT;
+	struct buf file = BUF_INIT, text = BUF_INIT;
 	struct tar_list l = {0};
 	const struct tar_entry *sums, *sig;
 	const struct sign_pub *who = NULL;
 	json_t *man = NULL, *res = NULL, *c;
 	struct summary s = {0};
 	size_t i;
-	int rc = -1;
+	int rc = -1, same;
 
 	if (read_file_bounded(path, EVIDENCE_MAX_TOTAL, &file, e) < 0)
 		return -1;
@@ -1870,9 +1870,9 @@ static int verify(const char *path, const struct sign_pub *issuer,
 	/* The file must be exactly what labrun writes for these members, so
 	 * that no byte (header padding, mtime, block padding) can change
 	 * without notice. */
-	if (tar_write(&l, &canon, e) < 0)
+	if (tar_is_canonical(&l, file.data, file.len, &same, e) < 0)
 		goto out;
-	if (canon.len != file.len || memcmp(canon.data, file.data, file.len)) {
+	if (!same) {
 		err_set(e, ERR_REFUSED,
 			"not a canonical labrun evidence file; it was modified "
 			"after signing");
@@ -1946,7 +1946,6 @@ out_named:
 	json_decref(res);
 	tar_list_release(&l);
 	buf_release(&file);
-	buf_release(&canon);
 	buf_release(&text);
 	return rc;
 }

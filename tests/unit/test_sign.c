@@ -14,7 +14,6 @@
 #include "base/err.h"
 #include "base/limits.h"
 #include "base/util.h"
-#include "runner/sha256.h"
 #include "runner/sign.h"
 #include "tests/unit/tap.h"
 
@@ -476,7 +475,7 @@ static void test_hashes(void)
 	sign_sec_free(sk2);
 }
 
-/* The SHA extensions' path (runner/sha256.c) against libsodium's portable
+/* The SHA extensions' path (runner/sign.c) against libsodium's portable
  * SHA-256 at every length around the block and padding edges (55, 56, 63,
  * 64 bytes and their multiples) and at a few large ones, over bytes that
  * are not all alike; and the FIPS 180-4 two-block vector. */

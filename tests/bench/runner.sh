@@ -136,8 +136,13 @@ curve_script() { # KIND N FILE
 		case $1 in
 		execs) echo "i=0; while [ \$i -lt $2 ]; do /bin/true; i=\$((i + 1)); done" ;;
 		files) echo "mkdir -p ~/f; i=0; while [ \$i -lt $2 ]; do echo \$i >~/f/\$i; i=\$((i + 1)); done" ;;
-		bytes) echo "left=$2; i=0; while [ \$left -gt 0 ]; do c=\$((left > 6000000 ? 6000000 : left));" \
-			"head -c \$c /dev/urandom >/etc/app/blob\$i; left=\$((left - c)); i=\$((i + 1)); done" ;;
+		# Up to 44 MB of blobs the grader reads (kept as graded files,
+		# 48 MiB at most), the rest changed files it does not read
+		# (changes/, 32 MiB at most); none over 4 MiB (CHANGES_MAX_FILE).
+		bytes) echo "left=$2; i=0; d=/etc/app; mkdir -p ~/data"
+			echo "while [ \$left -gt 0 ]; do c=\$((left > 4000000 ? 4000000 : left));" \
+				"[ \$i -ge 11 ] && d=~/data; head -c \$c /dev/urandom >\$d/blob\$i;" \
+				"left=\$((left - c)); i=\$((i + 1)); done" ;;
 		esac
 		echo 'cp /etc/app/policy.v1.json /etc/app/policy.json'
 		echo 'echo 1 >~/answers/version.txt'

@@ -1,6 +1,11 @@
 -- bench-minimal grader: one policy file, one answer.
 -- Both checks are knowledge: the bench times a session, it does not certify.
 local checks = {}
+-- The bench's evidence-size curve writes /etc/app/blob* (tests/bench/
+-- runner.sh): read, they are kept in the evidence as graded files too.
+for _, name in ipairs(lab.list("/etc/app") or {}) do
+	if name:match("^blob") then lab.read("/etc/app/" .. name) end
+end
 local policy = lab.json(lab.read("/etc/app/policy.json") or "")
 local ok = type(policy) == "table" and policy.version == 1
 checks[#checks + 1] = lab.check{

@@ -241,7 +241,7 @@ cc -O2 -o "$W/timeit" "$TOP/tests/bench/timeit.c"
 . "$TOP/tests/bench/runner.sh"
 case ${BENCH:-} in
 runner) row3; row4; row6; curves; exit 0 ;;
-row3 | row4 | row6 | curves) "$BENCH"; exit 0 ;;
+row3 | row4 | row6 | curves | verify_curve) "$BENCH"; exit 0 ;;
 esac
 
 cc -std=gnu11 -O2 -iquote "$TOP" -D_GNU_SOURCE -o "$W/sbx_true" \

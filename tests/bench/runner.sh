@@ -17,7 +17,8 @@
 #          60 MB); batch against jobs (BATCH_N, and 1000 with BATCH_BIG=1)
 #          and -j (1, 2)
 # PAIRS (default 20) rounds for each pair; CURVE_PAIRS (default 5) for
-# the curves' sessions.
+# the curves' sessions.  BENCH=runner, row3, row4, row6, curves or
+# verify_curve (bench.sh) runs these alone.
 
 MIN=$TOP/tests/bench/minimal
 RT=$W/runner
@@ -167,6 +168,12 @@ curves() {
 	done
 	echo "  (peer column: the bare minimal session; ratio: how many times its cost)"
 	echo "  cmd: labrun run min.lab ... --script SCRIPT, SCRIPT: a loop of N /bin/true, or of N echo >~/f/I"
+	verify_curve
+}
+
+verify_curve() {
+	local s
+	runner_keys
 	echo "curves: verify against evidence size (${PAIRS:-20} pairs each)"
 	pair_head "evidence of"
 	for s in 100000 10000000 60000000; do
@@ -176,4 +183,6 @@ curves() {
 		pair "$(stat -c %s "$RT/size-$s.ev") bytes" "${PAIRS:-20}" -- "$B/labrun" verify "$RT/size-$s.ev" -p "$RT/i.pub" \
 			-- "$TOP/tests/bench/stockverify.sh" "$RT/sv" "$RT/size-$s.ev" "$RT/i.pub"
 	done
+	echo "  cmd: labrun verify E.ev -p issuer.pub; peer: tests/bench/stockverify.sh WORK E.ev issuer.pub"
+	echo "  (E.ev: a minimal session whose candidate wrote that many random bytes)"
 }

@@ -127,6 +127,13 @@ int sign_ed25519_verify(const unsigned char pk[SIGN_PK_BYTES],
 			const unsigned char sig[64]);
 void sha256_hex(const void *data, size_t len, char out[SIGN_SHA256_HEX]);
 void sha256_raw(const void *data, size_t len, unsigned char out[32]);
+/* sha256_oneshot is sha256_raw.  It runs on the x86 SHA extensions when
+ * the processor has them (sha256_accelerated() 1), libsodium's portable
+ * code otherwise; sha256_use_portable(1) pins the portable code (the unit
+ * test compares the two). */
+void sha256_oneshot(const void *data, size_t len, unsigned char out[32]);
+int sha256_accelerated(void);
+void sha256_use_portable(int on);
 
 /* A keyed hash derived from the secret key and a domain string: the same
  * key and inputs give the same bytes, and nobody without the key can

@@ -276,10 +276,15 @@ static int check_tree(const struct tar_list *l, const char *what,
 
 /* ---- writing ---- */
 
+/* Where tar_write's bytes go: appended to out, or (out NULL) compared
+ * with want as they come, stopping at the first difference. */
 struct sink {
 	struct buf *out;
 	struct err *e;
 	int failed;
+	const unsigned char *want;
+	size_t want_len, off;
+	int differs;
 };
 
 static la_ssize_t sink_write(struct archive *a, void *ctx, const void *data,
@@ -287,6 +292,16 @@ static la_ssize_t sink_write(struct archive *a, void *ctx, const void *data,
 {
 	struct sink *s = ctx;
 
+	if (!s->out) {
+		if (len > s->want_len - s->off ||
+		    memcmp(s->want + s->off, data, len)) {
+			s->differs = 1;
+			archive_set_error(a, EINVAL, "differs");
+			return -1;
+		}
+		s->off += len;
+		return (la_ssize_t)len;
+	}
 	if (buf_append(s->out, data, len, s->e) < 0) {
 		s->failed = 1;
 		archive_set_error(a, ENOMEM, "out of memory");
@@ -324,10 +339,8 @@ fail:
 					       : "unknown error");
 }
 
-int tar_write(struct tar_list *l, struct buf *out, struct err *e)
+static int write_archive(struct tar_list *l, struct sink *s, struct err *e)
 {
-	struct buf b = BUF_INIT;
-	struct sink s = {&b, e, 0};
 	struct archive *a = NULL;
 	struct archive_entry *ent = NULL;
 	size_t i;
@@ -349,30 +362,58 @@ int tar_write(struct tar_list *l, struct buf *out, struct err *e)
 	}
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
-	    archive_write_open2(a, &s, NULL, sink_write, NULL, NULL) !=
+	    archive_write_open2(a, s, NULL, sink_write, NULL, NULL) !=
 		    ARCHIVE_OK) {
-		err_set(e, ERR_HOST, "tar: %s", archive_error_string(a));
+		if (!s->differs)
+			err_set(e, ERR_HOST, "tar: %s", archive_error_string(a));
 		goto out;
 	}
 	for (i = 0; i < l->n; i++)
 		if (write_entry(a, ent, &l->v[i], e) < 0)
 			goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
-		if (!s.failed)
+		if (!s->failed && !s->differs)
 			err_set(e, ERR_HOST, "tar: %s", archive_error_string(a));
 		goto out;
 	}
-	if (!b.data && buf_append(&b, "", 0, e) < 0)
-		goto out;
-	*out = b;
-	b.data = NULL;
 	rc = 0;
 out:
 	archive_entry_free(ent);
 	if (a)
 		archive_write_free(a);
-	buf_release(&b);
 	return rc;
+}
+
+int tar_write(struct tar_list *l, struct buf *out, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	struct sink s = {&b, e, 0, NULL, 0, 0, 0};
+
+	if (write_archive(l, &s, e) < 0 ||
+	    (!b.data && buf_append(&b, "", 0, e) < 0)) {
+		buf_release(&b);
+		return -1;
+	}
+	*out = b;
+	return 0;
+}
+
+int tar_is_canonical(struct tar_list *l, const void *data, size_t len,
+		     int *same, struct err *e)
+{
+	struct err local = {ERR_NONE, ""};
+	struct sink s = {NULL, &local, 0, data, len, 0, 0};
+
+	*same = 0;
+	if (write_archive(l, &s, &local) < 0) {
+		if (s.differs)
+			return 0;
+		if (e)
+			*e = local;
+		return -1;
+	}
+	*same = s.off == len;
+	return 0;
 }
 
 /* ---- reading ---- */

@@ -5,8 +5,12 @@
  *
  *   timeit N -- CMD1 ARGS... -- CMD2 ARGS... [-- ...]
  *
- * Prints one line per command: "median_ms mean_ms".  Exit 3 when a run
- * of a command fails.  A bench tool, not a test. */
+ * Prints one line per command: "median_ms mean_ms ratio cpu_ms": the
+ * median and mean wall time; ratio, the median over the rounds of the
+ * first command's wall time over this one's, taken pair by pair (1.000 on
+ * the first line); cpu_ms, the median of user + system time of the
+ * command and the children it waited for.  Exit 3 when a run of a command
+ * fails.  A bench tool, not a test. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #define MAX_CMDS 8
@@ -33,8 +38,14 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int run(char **argv)
+static double tv_ms(struct timeval v)
 {
+	return (double)v.tv_sec * 1e3 + (double)v.tv_usec / 1e3;
+}
+
+static int run(char **argv, double *cpu_ms)
+{
+	struct rusage ru;
 	int status, null;
 	pid_t p = fork();
 
@@ -50,15 +61,16 @@ static int run(char **argv)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	if (waitpid(p, &status, 0) < 0)
+	if (wait4(p, &status, 0, &ru) < 0)
 		return -1;
+	*cpu_ms = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
 {
 	char **cmd[MAX_CMDS];
-	double *t[MAX_CMDS];
+	double *t[MAX_CMDS], *c[MAX_CMDS], *q[MAX_CMDS];
 	int ncmd = 0, n, i, r;
 
 	if (argc < 4 || strcmp(argv[2], "--") != 0) {
@@ -78,19 +90,23 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < ncmd; i++) {
 		t[i] = calloc((size_t)n, sizeof(double));
-		if (!t[i])
+		c[i] = calloc((size_t)n, sizeof(double));
+		q[i] = calloc((size_t)n, sizeof(double));
+		if (!t[i] || !c[i] || !q[i])
 			return 3;
 	}
 	for (r = 0; r < n; r++) {
 		for (i = 0; i < ncmd; i++) {
 			double t0 = now_ms();
 
-			if (run(cmd[i]) < 0) {
+			if (run(cmd[i], &c[i][r]) < 0) {
 				fprintf(stderr, "timeit: %s failed\n", cmd[i][0]);
 				return 3;
 			}
 			t[i][r] = now_ms() - t0;
 		}
+		for (i = 0; i < ncmd; i++)
+			q[i][r] = t[i][r] > 0 ? t[0][r] / t[i][r] : 0;
 	}
 	for (i = 0; i < ncmd; i++) {
 		double sum = 0;
@@ -98,7 +114,10 @@ int main(int argc, char **argv)
 		for (r = 0; r < n; r++)
 			sum += t[i][r];
 		qsort(t[i], (size_t)n, sizeof(double), cmp);
-		printf("%.3f %.3f\n", t[i][n / 2], sum / n);
+		qsort(c[i], (size_t)n, sizeof(double), cmp);
+		qsort(q[i], (size_t)n, sizeof(double), cmp);
+		printf("%.3f %.3f %.3f %.3f\n", t[i][n / 2], sum / n, q[i][n / 2],
+		       c[i][n / 2]);
 	}
 	return 0;
 }

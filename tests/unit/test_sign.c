@@ -475,6 +475,41 @@ static void test_hashes(void)
 	sign_sec_free(sk2);
 }
 
+/* The SHA extensions' path (runner/sign.c) against libsodium's portable
+ * SHA-256 at every length around the block and padding edges (55, 56, 63,
+ * 64 bytes and their multiples) and at a few large ones, over bytes that
+ * are not all alike; and the FIPS 180-4 two-block vector. */
+static void test_sha256_paths(void)
+{
+	static unsigned char data[200000];
+	unsigned char a[32], b[32];
+	char hex[SIGN_SHA256_HEX];
+	size_t sizes[] = {1000, 4096, 65535, 65536, 131071, sizeof data};
+	size_t i, bad = 0, checked = 0;
+
+	for (i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i * 131 + (i >> 8) * 7 + 3);
+	printf("# SHA extensions: %s\n", sha256_accelerated() ? "used" : "absent");
+	for (i = 0; i < 300 + sizeof sizes / sizeof sizes[0]; i++) {
+		size_t n = i < 300 ? i : sizes[i - 300];
+
+		sha256_raw(data, n, a);
+		crypto_hash_sha256(b, data, n);
+		bad += memcmp(a, b, 32) != 0;
+		checked++;
+	}
+	ok(bad == 0, "sha256: %zu of %zu lengths differ from libsodium's", bad, checked);
+	sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+	is_str(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+	       "sha256 of the FIPS 180-4 two-block message");
+	sha256_use_portable(1);
+	ok(!sha256_accelerated(), "sha256: the portable path can be pinned");
+	sha256_raw(data, sizeof data, a);
+	sha256_use_portable(0);
+	sha256_raw(data, sizeof data, b);
+	ok(!memcmp(a, b, 32), "sha256: portable and default paths agree");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/labrun-test-sign.XXXXXX");
@@ -489,6 +524,7 @@ int main(void)
 	test_minisign_vectors();
 	test_trust();
 	test_hashes();
+	test_sha256_paths();
 	{
 		struct err e = {ERR_NONE, ""};
 		remove_tree(dir, &e);

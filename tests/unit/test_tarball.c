@@ -215,6 +215,30 @@ static void test_canonical(void)
 	   "read list is sorted");
 	ok(tar_write(&c, &tc, &e) == 0 && tc.len == ta.len &&
 	   !memcmp(tc.data, ta.data, ta.len), "read then write: same bytes");
+	{
+		/* tar_is_canonical: the same answer as writing and comparing. */
+		int same = -1;
+		size_t mid = ta.len / 2;
+		unsigned char *copy = malloc(ta.len + 512);
+
+		ok(tar_is_canonical(&c, ta.data, ta.len, &same, &e) == 0 && same == 1,
+		   "canonical: the bytes tar_write gives");
+		memcpy(copy, ta.data, ta.len);
+		copy[mid] ^= 1;
+		ok(tar_is_canonical(&c, copy, ta.len, &same, &e) == 0 && same == 0,
+		   "canonical: one bit flipped mid-file is not");
+		copy[mid] ^= 1;
+		copy[ta.len - 1] = 'x';
+		ok(tar_is_canonical(&c, copy, ta.len, &same, &e) == 0 && same == 0,
+		   "canonical: a byte of the end padding changed is not");
+		copy[ta.len - 1] = 0;
+		memset(copy + ta.len, 0, 512);
+		ok(tar_is_canonical(&c, copy, ta.len + 512, &same, &e) == 0 && same == 0,
+		   "canonical: one block more is not");
+		ok(tar_is_canonical(&c, copy, ta.len - 512, &same, &e) == 0 && same == 0,
+		   "canonical: one block less is not");
+		free(copy);
+	}
 	tar_list_release(&a);
 	tar_list_release(&b);
 	tar_list_release(&c);

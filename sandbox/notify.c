@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -25,15 +26,50 @@
 #include "sandbox/sbx_int.h"
 #include "sandbox/seccomp_policy.h"
 
-/* Read len bytes at addr of process pid through /proc/PID/mem. */
-static ssize_t peek(int memfd, uint64_t addr, void *out, size_t len)
+/* Reading the calling process's memory: process_vm_readv, one call for
+ * what took an open of /proc/PID/mem, a pread a pointer or a string and a
+ * close.  The kernel checks the same access as for /proc/PID/mem (the
+ * supervisor is root outside the sandbox's user namespace), and the
+ * caller checks afterwards that the notification is still live, as
+ * before: what was read belongs to the process that waits in the call. */
+#define VM_PAGE 4096u
+#define VM_MAX_SEGS 16 /* remote pieces in one read: 15 pages and a bit */
+#define STR_CHUNK 128u /* first bytes of each argument, read in one go */
+
+static uint64_t page_left(uint64_t addr)
 {
-	return pread(memfd, out, len, (off_t)addr);
+	return VM_PAGE - (addr & (VM_PAGE - 1));
+}
+
+/* Read len bytes at addr of process pid into out: the bytes read before
+ * the first one that is not mapped, or -1 when none.  The remote range
+ * is cut at page boundaries, so that an unmapped page ends the read
+ * there rather than failing all of it. */
+static ssize_t peek(int pid, uint64_t addr, void *out, size_t len)
+{
+	struct iovec local = {out, len}, remote[VM_MAX_SEGS];
+	unsigned long nseg = 0;
+	uint64_t a = addr;
+	size_t left = len;
+	ssize_t n;
+
+	while (left && nseg < VM_MAX_SEGS) {
+		size_t piece = page_left(a) < left ? (size_t)page_left(a) : left;
+
+		remote[nseg].iov_base = (void *)(uintptr_t)a;
+		remote[nseg].iov_len = piece;
+		nseg++;
+		a += piece;
+		left -= piece;
+	}
+	local.iov_len = len - left;
+	n = process_vm_readv(pid, &local, 1, remote, nseg, 0);
+	return n <= 0 ? -1 : n;
 }
 
 /* A NUL-terminated string at addr, at most max bytes; returns its length
  * or -1.  *cut says whether it was longer. */
-static ssize_t peek_str(int memfd, uint64_t addr, char *out, size_t max,
+static ssize_t peek_str(int pid, uint64_t addr, char *out, size_t max,
 			int *cut)
 {
 	size_t got = 0;
@@ -42,11 +78,18 @@ static ssize_t peek_str(int memfd, uint64_t addr, char *out, size_t max,
 
 	*cut = 0;
 	while (got < max) {
-		size_t want = max - got < 256 ? max - got : 256;
+		size_t want = max - got < 1024 ? max - got : 1024;
 
-		n = peek(memfd, addr + got, out + got, want);
-		if (n <= 0)
-			return got ? (ssize_t)got : -1;
+		n = peek(pid, addr + got, out + got, want);
+		if (n <= 0) {
+			if (!got)
+				return -1;
+			/* what was readable, ended where the memory ends */
+			if (got == max)
+				break;
+			out[got] = 0;
+			return (ssize_t)got;
+		}
 		nul = memchr(out + got, 0, (size_t)n);
 		if (nul)
 			return nul - out;
@@ -57,33 +100,97 @@ static ssize_t peek_str(int memfd, uint64_t addr, char *out, size_t max,
 	return (ssize_t)(max - 1);
 }
 
+/* The first bytes of each string ptr[0..n) in one read, into x->scratch
+ * one after the other: got[k] is how many of string k's are there (0:
+ * it is read on its own, by take_str). */
+static void peek_firsts(int pid, const uint64_t *ptr, size_t n,
+			struct exec_read *x, unsigned short *got)
+{
+	struct iovec local = {x->scratch, 0}, remote[ARGV_MAX_ARGS + 2];
+	size_t k, nseg = 0;
+	ssize_t r;
+
+	for (k = 0; k < n; k++)
+		got[k] = 0;
+	for (k = 0; k < n && k < ARGV_MAX_ARGS + 2; k++) {
+		size_t len = page_left(ptr[k]) < STR_CHUNK ? (size_t)page_left(ptr[k])
+							   : STR_CHUNK;
+
+		if (local.iov_len + len > sizeof x->scratch)
+			break;
+		remote[nseg].iov_base = (void *)(uintptr_t)ptr[k];
+		remote[nseg].iov_len = len;
+		nseg++;
+		local.iov_len += len;
+	}
+	if (!nseg)
+		return;
+	/* Each piece lies within one page: a piece is read whole, or the
+	 * read ends before it. */
+	r = process_vm_readv(pid, &local, 1, remote, nseg, 0);
+	for (k = 0; r > 0 && k < nseg; k++) {
+		if ((size_t)r < remote[k].iov_len)
+			break;
+		got[k] = (unsigned short)remote[k].iov_len;
+		r -= (ssize_t)remote[k].iov_len;
+	}
+}
+
+/* String k, first from its bytes in the scratch, else read on its own
+ * (the same bounds and the same cut as peek_str). */
+static ssize_t take_str(int pid, uint64_t addr, const char *first,
+			size_t nfirst, char *out, size_t max, int *cut)
+{
+	const char *nul = nfirst ? memchr(first, 0, nfirst) : NULL;
+	size_t len;
+
+	if (!nul || !max)
+		return peek_str(pid, addr, out, max, cut);
+	len = (size_t)(nul - first);
+	*cut = len + 1 > max;
+	if (*cut)
+		len = max - 1;
+	memcpy(out, first, len);
+	out[len] = 0;
+	return (ssize_t)len;
+}
+
 static void read_exec(int host_pid, uint64_t path_addr, uint64_t argv_addr,
 		      struct exec_read *x)
 {
-	char file[64];
-	size_t used = 0, i;
-	uint64_t ptr;
+	uint64_t ptr[ARGV_MAX_ARGS + 2];
+	unsigned short got[ARGV_MAX_ARGS + 2];
+	size_t used = 0, i, nptr, off;
 	ssize_t n;
-	int memfd, cut;
+	int cut;
 
 	x->path[0] = 0;
 	x->argv[0] = NULL;
 	x->cut = 0;
-	snprintf(file, sizeof file, "/proc/%d/mem", host_pid);
-	memfd = open(file, O_RDONLY | O_CLOEXEC);
-	if (memfd < 0)
-		return;
-	if (peek_str(memfd, path_addr, x->path, sizeof x->path, &cut) < 0)
+	/* The pointers: argv[0..ARGV_MAX_ARGS], the last only to know
+	 * whether there were more. */
+	n = peek(host_pid, argv_addr, ptr + 1, sizeof ptr - sizeof ptr[0]);
+	nptr = n > 0 ? (size_t)n / 8 : 0;
+	for (i = 0; i < nptr && i < ARGV_MAX_ARGS; i++)
+		if (!ptr[i + 1])
+			break;
+	/* the path first, then the arguments: their first bytes in one read */
+	ptr[0] = path_addr;
+	peek_firsts(host_pid, ptr, i + 1, x, got);
+	off = got[0];
+	if (take_str(host_pid, path_addr, x->scratch, got[0], x->path,
+		     sizeof x->path, &cut) < 0)
 		x->path[0] = 0;
 	for (i = 0; i < ARGV_MAX_ARGS; i++) {
-		if (peek(memfd, argv_addr + i * 8, &ptr, 8) != 8 || !ptr)
+		if (i >= nptr || !ptr[i + 1])
 			break;
 		if (used >= sizeof x->strings - 1) {
 			x->cut = 1;
 			break;
 		}
-		n = peek_str(memfd, ptr, x->strings + used,
-			     sizeof x->strings - used, &cut);
+		n = take_str(host_pid, ptr[i + 1], x->scratch + off, got[i + 1],
+			     x->strings + used, sizeof x->strings - used, &cut);
+		off += got[i + 1];
 		if (n < 0)
 			break;
 		x->argv[i] = x->strings + used;
@@ -94,11 +201,9 @@ static void read_exec(int host_pid, uint64_t path_addr, uint64_t argv_addr,
 			break;
 		}
 	}
-	if (i == ARGV_MAX_ARGS &&
-	    peek(memfd, argv_addr + i * 8, &ptr, 8) == 8 && ptr)
+	if (i == ARGV_MAX_ARGS && nptr > ARGV_MAX_ARGS && ptr[ARGV_MAX_ARGS + 1])
 		x->cut = 1;
 	x->argv[i] = NULL;
-	close(memfd);
 }
 
 /* Answer notification id: the call goes on (err 0) or fails with err. */
@@ -161,7 +266,7 @@ int notif_alloc(struct notif_bufs *nb, struct err *e)
 /* The file a trapped call names, seen from the calling process: its path
  * (relative to its cwd or a directory descriptor, resolved inside its
  * root) or its descriptor. */
-static void call_file(int host_pid, int memfd, const struct sbx_trap_call *tc,
+static void call_file(int host_pid, const struct sbx_trap_call *tc,
 		      const __u64 *args, struct sbx_file_id *id)
 {
 	char path[PATH_MAX], base[PATH_MAX], full[PATH_MAX * 2], link[64];
@@ -181,7 +286,7 @@ static void call_file(int host_pid, int memfd, const struct sbx_trap_call *tc,
 		return;
 	}
 	if (tc->path < 0 ||
-	    peek_str(memfd, args[(int)tc->path], path, sizeof path, &cut) < 0 || cut)
+	    peek_str(host_pid, args[(int)tc->path], path, sizeof path, &cut) < 0 || cut)
 		return;
 	if (path[0] == '/') {
 		snprintf(full, sizeof full, "%s", path);
@@ -218,7 +323,7 @@ static int handle_trap(int listener, int source, struct notif_bufs *nb,
 	struct sbx_call c;
 	char file[64], exe[PATH_MAX];
 	ssize_t n;
-	int memfd, rc;
+	int rc;
 
 	memset(&c, 0, sizeof c);
 	c.family = family;
@@ -231,21 +336,16 @@ static int handle_trap(int listener, int source, struct notif_bufs *nb,
 	n = readlink(file, exe, sizeof exe - 1);
 	exe[n > 0 ? n : 0] = 0;
 	c.exe = exe;
-	snprintf(file, sizeof file, "/proc/%d/mem", c.host_pid);
-	memfd = open(file, O_RDONLY | O_CLOEXEC);
-	if (memfd >= 0) {
-		call_file(c.host_pid, memfd, tc, req->data.args, &c.file);
-		if (tc->sockaddr) {
-			unsigned char sa[4];
+	call_file(c.host_pid, tc, req->data.args, &c.file);
+	if (tc->sockaddr) {
+		unsigned char sa[4];
 
-			if (peek(memfd, req->data.args[1], sa, sizeof sa) == 4) {
-				int fam = sa[0] | sa[1] << 8;
+		if (peek(c.host_pid, req->data.args[1], sa, sizeof sa) == 4) {
+			int fam = sa[0] | sa[1] << 8;
 
-				if (fam == AF_INET || fam == AF_INET6)
-					c.port = sa[2] << 8 | sa[3];
-			}
+			if (fam == AF_INET || fam == AF_INET6)
+				c.port = sa[2] << 8 | sa[3];
 		}
-		close(memfd);
 	}
 	if (tc->flags >= 0)
 		c.open_flags = (int)req->data.args[(int)tc->flags];

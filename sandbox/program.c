@@ -37,6 +37,7 @@ static int candidate_writes(const struct stat *st, uid_t cand)
 
 struct walk {
 	int fd[WALK_MAX_DEPTH + 1];    /* fd[0] the root, fd[depth] the current directory */
+	struct stat st[WALK_MAX_DEPTH + 1]; /* each one's, taken as it was opened */
 	size_t name_at[WALK_MAX_DEPTH + 1]; /* where each level's name starts in out */
 	size_t depth;
 	char out[PATH_MAX];
@@ -94,7 +95,11 @@ static int resolve(const struct sbx *s, int host_pid, const char *cwd,
 	const char *p;
 	int fd, rc = -1, last;
 
-	memset(&w, 0, sizeof w);
+	/* only what the walk reads before it writes (the stats alone are
+	 * 18 KiB of stack not worth touching) */
+	w.depth = 0;
+	w.len = 0;
+	w.out[0] = 0;
 	w.fd[0] = -1;
 	*trusted = 0;
 	*is_link = 0;
@@ -109,6 +114,8 @@ static int resolve(const struct sbx *s, int host_pid, const char *cwd,
 	w.fd[0] = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (w.fd[0] < 0)
 		return -1;
+	if (fstat(w.fd[0], &w.st[0]) < 0)
+		goto out;
 	w.tainted = 0;
 	p = rest;
 	for (;;) {
@@ -131,10 +138,10 @@ static int resolve(const struct sbx *s, int host_pid, const char *cwd,
 			walk_up(&w);
 			continue;
 		}
-		/* who could change what this directory holds */
-		if (fstat(w.fd[w.depth], &st) < 0)
-			goto out;
-		if (candidate_writes(&st, cand))
+		/* who could change what this directory holds (its stat as
+		 * it was opened: the walk holds it open, so it is the same
+		 * directory, and the one stat a level was taken just before) */
+		if (candidate_writes(&w.st[w.depth], cand))
 			w.tainted = 1;
 		fd = openat(w.fd[w.depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
@@ -189,11 +196,11 @@ static int resolve(const struct sbx *s, int host_pid, const char *cwd,
 			goto out;
 		}
 		w.fd[++w.depth] = fd;
+		w.st[w.depth] = st;
 	}
 	if (!w.len) {
 		walk_name(&w, "", 0); /* the root itself: "/" */
-		if (fstat(w.fd[0], final) < 0)
-			goto out;
+		*final = w.st[0];
 	}
 	if (w.len + 1 > size)
 		goto out;
@@ -221,7 +228,7 @@ int sbx_program(const struct sbx *s, int host_pid, struct sbx_program *out)
 	struct stat st, named;
 	uid_t cand = sbx_candidate_uid(s);
 	ssize_t n;
-	int fd, trusted, is_link;
+	int trusted, is_link;
 
 	memset(out, 0, sizeof *out);
 	snprintf(proc, sizeof proc, "/proc/%d/cwd", host_pid);
@@ -238,13 +245,10 @@ int sbx_program(const struct sbx *s, int host_pid, struct sbx_program *out)
 		return -1;
 	exe[n] = 0;
 	memcpy(out->exe, exe, (size_t)n + 1);
-	fd = open(proc, O_PATH | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		if (fd >= 0)
-			close(fd);
+	/* the file itself, through the kernel's link (one stat, not an
+	 * open, an fstat and a close) */
+	if (stat(proc, &st) < 0)
 		return 0; /* named, never trusted */
-	}
-	close(fd);
 	/* Trusted when the candidate could neither write the file nor have
 	 * put it at that name: the name, walked again inside the sandbox,
 	 * must lead to the very file (a deleted or moved one does not). */

@@ -261,34 +261,55 @@ static int shared_skel(const char *state, char *path, size_t size,
 	return rc;
 }
 
+/* A directory of the session's own layer, in the fresh tmpfs the session
+ * just mounted: made with its mode already (the caller cleared the
+ * umask), given away only when it is not root's (root made it, and root
+ * owns it: the supervisor's ids are 0).  One call where put_dir takes
+ * three; anything unexpected (it exists already) takes put_dir's way. */
+static int fresh_dir(int dirfd, const char *name, mode_t mode, uid_t uid,
+		     struct err *e)
+{
+	if (mkdirat(dirfd, name, mode) < 0)
+		return put_dir(dirfd, name, mode, uid, e);
+	if ((uid != 0 || getegid() != 0) &&
+	    fchownat(dirfd, name, uid, uid, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(e, ERR_HOST, errno, "skeleton %s", name);
+	return 0;
+}
+
 /* What differs per session: the ids that own the candidate's home and the
  * services' directories, and the script's mount point. */
 static int build_session_layer(struct sbx *s, struct err *e)
 {
 	uid_t cand = s->base + SBX_CANDIDATE_ID, svc = s->base + SBX_SERVICE_ID;
+	mode_t mask;
 	int fd, rc = -1;
 
 	fd = open(s->sess, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, ERR_HOST, errno, "%s", s->sess);
-	if (put_dir(fd, "home", 0755, 0, e) < 0 ||
-	    put_dir(fd, "home/candidate", 0755, cand, e) < 0 ||
-	    put_dir(fd, "home/candidate/answers", 0755, cand, e) < 0 ||
-	    put_dir(fd, "var", 0755, 0, e) < 0 ||
-	    put_dir(fd, "var/log", 0755, 0, e) < 0 ||
-	    put_dir(fd, "var/log/labrun", 0755, svc, e) < 0 ||
-	    put_dir(fd, "var/lib", 0755, 0, e) < 0 ||
-	    put_dir(fd, "var/lib/service", 0755, svc, e) < 0 ||
-	    put_dir(fd, "opt", 0755, 0, e) < 0 ||
-	    put_dir(fd, "opt/labrun", 0755, 0, e) < 0)
+	/* The supervisor is one thread: nothing else creates files while
+	 * the umask is cleared. */
+	mask = umask(0);
+	if (fresh_dir(fd, "home", 0755, 0, e) < 0 ||
+	    fresh_dir(fd, "home/candidate", 0755, cand, e) < 0 ||
+	    fresh_dir(fd, "home/candidate/answers", 0755, cand, e) < 0 ||
+	    fresh_dir(fd, "var", 0755, 0, e) < 0 ||
+	    fresh_dir(fd, "var/log", 0755, 0, e) < 0 ||
+	    fresh_dir(fd, "var/log/labrun", 0755, svc, e) < 0 ||
+	    fresh_dir(fd, "var/lib", 0755, 0, e) < 0 ||
+	    fresh_dir(fd, "var/lib/service", 0755, svc, e) < 0 ||
+	    fresh_dir(fd, "opt", 0755, 0, e) < 0 ||
+	    fresh_dir(fd, "opt/labrun", 0755, 0, e) < 0)
 		goto out;
 	if (s->script_path[0] &&
 	    put_file(fd, "opt/labrun/script.sh", "", 0, 0644, e) < 0)
 		goto out;
-	if (s->cfg.lab && put_dir(fd, "opt/labrun/channel", 0755, 0, e) < 0)
+	if (s->cfg.lab && fresh_dir(fd, "opt/labrun/channel", 0755, 0, e) < 0)
 		goto out;
 	rc = 0;
 out:
+	umask(mask);
 	close(fd);
 	return rc;
 }

@@ -132,6 +132,7 @@ struct exec_read {
 	char strings[ARGV_MAX_BYTES];
 	char *argv[ARGV_MAX_ARGS + 1];
 	int cut;
+	char scratch[ARGV_MAX_BYTES]; /* notify.c: the strings' first bytes, read at once */
 };
 
 /* A call whose answer is held back (a delay fault). */

@@ -1,7 +1,9 @@
 /* test_sandbox: the sandbox module alone, live: output through the pty,
  * the exec and exit hooks, exit statuses, the wall-clock limit, a hook
  * that stops a session, a program that cannot start, daemons left behind,
- * the writable layer, and teardown.  Needs root and a built labrun-init
+ * the writable layer, and teardown; the argv of an exec as read from the
+ * caller's memory, at its bounds (too many arguments, too many bytes, an
+ * argument longer than the first bytes read at once).  Needs root and a built labrun-init
  * ($BUILD/libexec/labrun).  The lab channel's framing (sbx_lab_parse) and
  * the rule for a candidate's terminal size (sbx_term_size) are tested
  * first, without a sandbox. */
@@ -27,6 +29,13 @@ struct seen {
 	int last_code;
 	int stop_after; /* output bytes before asking to stop; 0: never */
 	int started_cat; /* cat's command line seen at its first call */
+	/* execs of /bin/true: argc, cut, length of argv[1], last argument */
+	int ntrue;
+	struct {
+		size_t argc, len1;
+		int cut, path_ok, fill_ok;
+		char last[16];
+	} tr[4];
 };
 
 /* The test run's own state directory (tests/run.sh sets it), made 0711 as
@@ -60,6 +69,24 @@ static int on_exec(void *ctx, int64_t t, const struct sbx_exec *x)
 	struct seen *s = ctx;
 
 	s->execs++;
+	if (x->argv[0] && !strcmp(x->argv[0], "/bin/true") && s->ntrue < 4) {
+		size_t n = 0, k;
+		int fill = 1;
+
+		while (x->argv[n])
+			n++;
+		s->tr[s->ntrue].argc = n;
+		s->tr[s->ntrue].cut = x->argv_truncated;
+		s->tr[s->ntrue].path_ok = x->path && !strcmp(x->path, "/bin/true");
+		s->tr[s->ntrue].len1 = n > 1 ? strlen(x->argv[1]) : 0;
+		/* argv[1], when long, is one letter repeated */
+		for (k = 0; n > 1 && x->argv[1][k]; k++)
+			fill = fill && x->argv[1][k] == x->argv[1][0];
+		s->tr[s->ntrue].fill_ok = fill;
+		snprintf(s->tr[s->ntrue].last, sizeof s->tr[s->ntrue].last, "%s",
+			 x->argv[n - 1]);
+		s->ntrue++;
+	}
 	if (x->argv[0] && !strcmp(x->argv[0], "cat") && x->argv[1] &&
 	    !strcmp(x->argv[1], "/etc/hostname") && x->pid > 1)
 		s->saw_cat = 1;
@@ -243,6 +270,29 @@ int main(void)
 	   s.execs);
 	ok(s.exits >= 2 && s.last_code == 7, "exit statuses are reported");
 	ok(s.started_cat, "a program's command line is reported at its first call");
+	buf_release(&s.out);
+
+	/* The argv as read at the exec, at its bounds: 256 arguments kept
+	 * of 303; 8192 bytes kept (the long one cut, nothing after it); an
+	 * argument longer than the first bytes read at once, whole. */
+	memset(&s, 0, sizeof s);
+	ok(session("/bin/true a bb $(seq 300); "
+		   "/bin/true $(printf '%9000s' | tr ' ' x) y; "
+		   "/bin/true $(printf '%3000s' | tr ' ' z) end; exit 0",
+		   10000, &s, &out, 0) == 0 && out.end == SBX_END_EXIT &&
+	   s.ntrue == 3, "a session of long command lines runs (%d)", s.ntrue);
+	ok(s.tr[0].argc == 256 && s.tr[0].cut && s.tr[0].path_ok &&
+		   !strcmp(s.tr[0].last, "253"),
+	   "too many arguments: the first 256 are kept, and the cut said "
+	   "(%zu, %d, last %s)", s.tr[0].argc, s.tr[0].cut, s.tr[0].last);
+	ok(s.tr[1].argc == 2 && s.tr[1].cut && s.tr[1].len1 == 8192 - 11 &&
+		   s.tr[1].fill_ok,
+	   "too many bytes: the argument is cut at the bound, and the cut "
+	   "said (%zu, %d, %zu)", s.tr[1].argc, s.tr[1].cut, s.tr[1].len1);
+	ok(s.tr[2].argc == 3 && !s.tr[2].cut && s.tr[2].len1 == 3000 &&
+		   s.tr[2].fill_ok && !strcmp(s.tr[2].last, "end"),
+	   "a long argument is read whole (%zu, %d, %zu, %s)", s.tr[2].argc,
+	   s.tr[2].cut, s.tr[2].len1, s.tr[2].last);
 	buf_release(&s.out);
 
 	memset(&s, 0, sizeof s);

@@ -368,15 +368,7 @@ void child_sandbox_main(const struct child_args *a)
 
 		(void)!poll(&hup, 1, 5000);
 	}
-	/* vfork: the candidate's process borrows this one's memory until its
-	 * exec (or its _exit) instead of copying it; this process waits
-	 * meanwhile.  That spares copying the page tables of the
-	 * supervisor's whole image and the copy-on-write faults on both
-	 * sides, about a tenth of a launch's CPU.  candidate_main never
-	 * returns and writes nothing of ours: its descriptors, ids, limits,
-	 * session and filter are its own (no CLONE_FILES, CLONE_FS,
-	 * CLONE_THREAD); the filter is installed on its thread alone. */
-	cand = vfork();
+	cand = fork();
 	if (cand < 0)
 		child_fail(sock, "fork", errno);
 	if (cand == 0)

@@ -37,7 +37,18 @@ DEB_PKGS := build-essential pkg-config libseccomp-dev liblua5.4-dev \
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # -lm: the statistics of labrun stats (runner/stats_calc.c)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# libarchive from its static archive (Debian's libarchive-dev has it):
+# labrun uses its tar format alone, and the shared library brings in
+# twenty more (libxml2, ICU, libstdc++, nettle, five compressors) that
+# every process loads and maps: half of `labrun verify`'s CPU was the
+# loader, and 2.4 MiB of a session's resident memory those libraries
+# (docs/performance.md).  Linked static, only tar's objects come in and
+# none of their dependencies (--gc-sections drops the writers of other
+# formats that libarchive's format tables name).
+ARCHIVE_A := $(wildcard $(shell pkg-config --variable=libdir libarchive 2>/dev/null)/libarchive.a)
+ARCHIVE_STATIC := -Wl,--gc-sections -Wl,-Bstatic -larchive -Wl,-Bdynamic
+ARCHIVE_LIBS = $(if $(ARCHIVE_A),$(ARCHIVE_STATIC),$(shell pkg-config --libs libarchive 2>/dev/null))
+PKG_LIBS = $(shell pkg-config --libs $(filter-out libarchive,$(PKGS)) 2>/dev/null) $(ARCHIVE_LIBS) -lm
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -105,31 +105,30 @@ int stats_upper_lower(const double *item, const double *total, size_t n,
 	return 0;
 }
 
+/* Row i's value in column j (stride k), or its sum when j == k. */
+static double cell(const double *items, size_t k, size_t i, size_t j)
+{
+	double v = 0;
+
+	if (j < k)
+		return items[i * k + j];
+	for (size_t c = 0; c < k; c++)
+		v += items[i * k + c];
+	return v;
+}
+
 /* The population variance of column j (stride k), or of the row sums
  * when j == k. */
 static double variance(const double *items, size_t n, size_t k, size_t j)
 {
 	double m = 0, s = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		double v = 0;
-
-		if (j < k)
-			v = items[i * k + j];
-		else
-			for (size_t c = 0; c < k; c++)
-				v += items[i * k + c];
-		m += v;
-	}
+	for (size_t i = 0; i < n; i++)
+		m += cell(items, k, i, j);
 	m /= (double)n;
 	for (size_t i = 0; i < n; i++) {
-		double v = 0;
+		double v = cell(items, k, i, j);
 
-		if (j < k)
-			v = items[i * k + j];
-		else
-			for (size_t c = 0; c < k; c++)
-				v += items[i * k + c];
 		s += (v - m) * (v - m);
 	}
 	return s / (double)n;

@@ -192,7 +192,7 @@ site_bench() {
 		"$TOP/tests/bench/mkcreds.c" $(ls "$B"/obj/runner/*.o | grep -v '/main\.o$') \
 		"$B"/obj/sandbox/*.o "$B"/obj/graders/*.o "$B"/obj/scenarios/platform/*.o \
 		"$B"/gen/*.o "$B/libbase.a" \
-		$(pkg-config --libs libseccomp lua5.4 libarchive jansson libsodium zlib)
+		$(pkg-config --libs libseccomp lua5.4 libarchive jansson libsodium zlib) -lm
 	"$s/mkcreds" "$s/reg" "$s/i.key" "$s/creds" "$n" >/dev/null || { echo "bench: mkcreds failed" >&2; exit 3; }
 	pub() { "$B/labrun" registry publish --registry "$s/reg" --key "$s/i.key" \
 		--credentials "$s/creds" -o "$s/site" >"$s/out" || { echo "bench: publish failed" >&2; exit 3; }; }

@@ -36,7 +36,7 @@ check "labrun sessions lists it as a shell" grep -q shell "$T/sessions"
 keys a "agentctl policy validate v1 && agentctl policy apply v1" Enter
 see a "v1 is now the active policy" "the author can try the fix"
 keys a "exit" Enter
-see a "labrun shell: ended by exit after" "exit ends it, and says how"
+see a "labrun shell: ended by exit after" "exit ends it, and says how" 300
 see a "nothing was graded or kept" "... with nothing graded or kept"
 see a "EXIT=0" "exit 0"
 see a "icanon echo" "the terminal is restored"
@@ -48,13 +48,15 @@ check "the scenario directory is untouched" cmp "$T/before.sums" "$T/after.sums"
 left=$(leftovers)
 [ -z "$left" ] && pass "nothing is left on the host" || { fail "nothing is left on the host"; printf '%s\n' "$left" | sed 's/^/#   /'; }
 
-# The same seed gives the same system; Ctrl-D ends it too.
+# The same seed gives the same system; Ctrl-D ends it too.  The end is
+# waited for up to 30 s: a sanitizer build on a loaded host takes that
+# long to stop the sandbox and its services.
 start b "$S" --seed 00112233
 see b "left] candidate@lab:~\$" "the same seed again"
 keys b "agentctl policy status" Enter
 see b "active policy v2" "the same faulted system (a fresh one: the fix above is gone)"
 keys b C-d
-see b "labrun shell: ended by exit" "Ctrl-D ends it"
+see b "labrun shell: ended by exit" "Ctrl-D ends it" 300
 see b "EXIT=0" "exit 0"
 
 # --variant: the banner names the variant, and its fault plan runs.

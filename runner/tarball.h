@@ -52,7 +52,7 @@ int tar_name_check(const char *name, struct err *e);
  * implicitly: callers add the directories they want listed. */
 int tar_write(struct tar_list *l, struct buf *out, struct err *e);
 /* Would tar_write give exactly these len bytes?  *same 1 if so, 0 if not
- * (found at the first differing byte, without a copy of the archive);
+ * (compared as it is written, without a copy of the archive);
  * -1 only when the serialisation itself fails (a host failure or a
  * member tar_write refuses). */
 int tar_is_canonical(struct tar_list *l, const void *data, size_t len,

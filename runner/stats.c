@@ -445,10 +445,10 @@ static int walk(const char *path, int depth, const struct sign_pub *issuer,
 
 	/* a path named on the command line that is not there is a mistake
 	 * in the command, not a file of the cohort */
-	if (stat(path, &st) < 0 && depth == 0)
-		return err_set(e, ERR_REFUSED, "%s: %s; hint: name evidence files or directories of them", path, strerror(errno));
-	if (depth > 0 && stat(path, &st) < 0)
-		return add_invalid(d, path, strerror(errno), e);
+	if (stat(path, &st) < 0)
+		return depth == 0
+			       ? err_set(e, ERR_REFUSED, "%s: %s; hint: name evidence files or directories of them", path, strerror(errno))
+			       : add_invalid(d, path, strerror(errno), e);
 	if (!S_ISDIR(st.st_mode))
 		return read_one(path, issuer, o, d, e);
 	if (depth >= STATS_MAX_DEPTH)

@@ -366,15 +366,14 @@ static int write_archive(struct tar_list *l, struct sink *s, struct err *e)
 	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
 	    archive_write_open2(a, s, NULL, sink_write, NULL, NULL) !=
 		    ARCHIVE_OK) {
-		if (!s->differs)
-			err_set(e, ERR_HOST, "tar: %s", archive_error_string(a));
+		err_set(e, ERR_HOST, "tar: %s", archive_error_string(a));
 		goto out;
 	}
 	for (i = 0; i < l->n; i++)
 		if (write_entry(a, ent, &l->v[i], e) < 0)
 			goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
-		if (!s->failed && !s->differs)
+		if (!s->failed)
 			err_set(e, ERR_HOST, "tar: %s", archive_error_string(a));
 		goto out;
 	}

@@ -268,37 +268,41 @@ static int identify(struct recorder *r, struct ev_command *c, int host_pid,
 {
 	static struct sbx_program pg; /* 8 KiB: off the stack */
 	static char path[4096];
-	int trusted, is_link;
+	int trusted, is_link, rc = -1;
 
-	if (sbx_program(r->sb, host_pid, &pg) < 0)
+	if (sbx_program(r->sb, host_pid, &pg) < 0) {
+		sbx_program_release(&pg);
 		return 0; /* it ended first: unknown, untrusted */
+	}
 	if (pg.cwd[0] && !(c->cwd = strdup(pg.cwd)))
-		goto oom;
+		goto out;
 	if (!script) {
 		if (!(c->exe = strdup(pg.exe)))
-			goto oom;
+			goto out;
 		c->trusted = pg.exe_trusted;
 	} else {
 		if (!(c->interpreter = strdup(pg.exe)))
-			goto oom;
-		if (sbx_resolve(r->sb, host_pid, pg.cwd, c->path, 1, path,
-				sizeof path, &trusted, &is_link) == 0) {
+			goto out;
+		if (sbx_resolve(r->sb, &pg, c->path, 1, path, sizeof path,
+				&trusted, &is_link) == 0) {
 			if (!(c->exe = strdup(path)))
-				goto oom;
+				goto out;
 			c->trusted = pg.exe_trusted && trusted;
 		}
 	}
 	/* The name it was run by, when that is a link nobody but the system
 	 * made to this very program (python3 -> python3.11, sh -> dash). */
 	if (c->exe && c->path &&
-	    sbx_resolve(r->sb, host_pid, pg.cwd, c->path, 0, path, sizeof path,
-			&trusted, &is_link) == 0 && is_link && trusted &&
+	    sbx_resolve(r->sb, &pg, c->path, 0, path, sizeof path, &trusted,
+			&is_link) == 0 && is_link && trusted &&
 	    strcmp(path, c->exe) && !(c->link = strdup(path)))
-		goto oom;
-	return 0;
-oom:
-	r->failed = 1;
-	return -1;
+		goto out;
+	rc = 0;
+out:
+	sbx_program_release(&pg);
+	if (rc < 0)
+		r->failed = 1;
+	return rc;
 }
 
 /* The program's command line at its start, against the argv logged at

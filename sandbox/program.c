@@ -36,7 +36,7 @@ static int candidate_writes(const struct stat *st, uid_t cand)
 }
 
 struct walk {
-	int fd[WALK_MAX_DEPTH + 1];    /* fd[0] the root, fd[depth] the current directory */
+	int fd[WALK_MAX_DEPTH + 1];    /* fd[0] the root (the caller's), fd[depth] the current directory */
 	struct stat st[WALK_MAX_DEPTH + 1]; /* each one's, taken as it was opened */
 	size_t name_at[WALK_MAX_DEPTH + 1]; /* where each level's name starts in out */
 	size_t depth;
@@ -49,9 +49,6 @@ static void walk_release(struct walk *w)
 {
 	while (w->depth > 0)
 		close(w->fd[w->depth--]);
-	if (w->fd[0] >= 0)
-		close(w->fd[0]);
-	w->fd[0] = -1;
 }
 
 static void walk_up(struct walk *w)
@@ -82,12 +79,21 @@ static int walk_name(struct walk *w, const char *comp, size_t n)
 	return 0;
 }
 
-/* sbx_resolve, with the final entry's stat in *final. */
-static int resolve(const struct sbx *s, int host_pid, const char *cwd,
+/* sbx_resolve, with the final entry's stat in *final.
+ *
+ * Each directory on the way is held open (O_PATH) and stat'ed through its
+ * descriptor, so that the walk goes on in the very directory whose owner
+ * it judged.  What is not a directory is looked at by name in the held
+ * directory, with no descriptor of its own: a link's stat and target, the
+ * final entry's stat.  Two looks at one name can see two different
+ * entries only where someone swaps them in between, and a directory the
+ * candidate could swap entries in has already tainted the walk. */
+static int resolve(const struct sbx *s, const struct sbx_program *pg,
 		   const char *path, int follow, char *out, size_t size,
 		   int *trusted, int *is_link, struct stat *final)
 {
-	char rest[2 * PATH_MAX + 2], target[PATH_MAX], proc[64], comp[NAME_MAX + 1];
+	char rest[2 * PATH_MAX + 2], target[PATH_MAX], comp[NAME_MAX + 1];
+	const char *cwd = pg->cwd[0] ? pg->cwd : "/";
 	uid_t cand = sbx_candidate_uid(s);
 	struct walk w;
 	struct stat st;
@@ -100,22 +106,17 @@ static int resolve(const struct sbx *s, int host_pid, const char *cwd,
 	w.depth = 0;
 	w.len = 0;
 	w.out[0] = 0;
-	w.fd[0] = -1;
 	*trusted = 0;
 	*is_link = 0;
-	if (!path || !path[0])
+	if (!path || !path[0] || pg->root < 0)
 		return -1;
 	/* A relative name starts at the working directory, itself a walk. */
 	if ((size_t)snprintf(rest, sizeof rest, "%s%s%s",
-			     path[0] == '/' ? "" : (cwd ? cwd : "/"),
+			     path[0] == '/' ? "" : cwd,
 			     path[0] == '/' ? "" : "/", path) >= sizeof rest)
 		return -1;
-	snprintf(proc, sizeof proc, "/proc/%d/root", host_pid);
-	w.fd[0] = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (w.fd[0] < 0)
-		return -1;
-	if (fstat(w.fd[0], &w.st[0]) < 0)
-		goto out;
+	w.fd[0] = pg->root;
+	w.st[0] = pg->root_st;
 	w.tainted = 0;
 	p = rest;
 	for (;;) {
@@ -143,11 +144,18 @@ static int resolve(const struct sbx *s, int host_pid, const char *cwd,
 		 * directory, and the one stat a level was taken just before) */
 		if (candidate_writes(&w.st[w.depth], cand))
 			w.tainted = 1;
-		fd = openat(w.fd[w.depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			goto out;
-		if (fstat(fd, &st) < 0) {
-			close(fd);
+		fd = -1;
+		if (!last) {
+			/* a directory to go on in, or else a link */
+			fd = openat(w.fd[w.depth], comp,
+				    O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0 && errno != ENOTDIR && errno != ELOOP)
+				goto out;
+		}
+		if (fd >= 0 ? fstat(fd, &st) < 0
+			    : fstatat(w.fd[w.depth], comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (fd >= 0)
+				close(fd);
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode) && (!last || follow)) {
@@ -155,8 +163,7 @@ static int resolve(const struct sbx *s, int host_pid, const char *cwd,
 
 			if (st.st_uid == cand)
 				w.tainted = 1;
-			t = readlinkat(fd, "", target, sizeof target - 1);
-			close(fd);
+			t = readlinkat(w.fd[w.depth], comp, target, sizeof target - 1);
 			if (t <= 0 || ++links > WALK_MAX_LINKS)
 				goto out;
 			target[t] = 0;
@@ -173,21 +180,21 @@ static int resolve(const struct sbx *s, int host_pid, const char *cwd,
 			continue;
 		}
 		if (last) {
-			if (walk_name(&w, comp, n) < 0) {
-				close(fd);
+			if (walk_name(&w, comp, n) < 0)
 				goto out;
-			}
 			*is_link = S_ISLNK(st.st_mode);
 			*final = st;
 			if (candidate_writes(&st, cand) && !S_ISLNK(st.st_mode))
 				w.tainted = 1;
 			if (S_ISLNK(st.st_mode) && st.st_uid == cand)
 				w.tainted = 1;
-			close(fd);
 			break;
 		}
-		if (!S_ISDIR(st.st_mode) || w.depth == WALK_MAX_DEPTH) {
-			close(fd);
+		/* not a directory (nor a link), or swapped for one since the
+		 * open: the name does not resolve */
+		if (fd < 0 || w.depth == WALK_MAX_DEPTH) {
+			if (fd >= 0)
+				close(fd);
 			goto out;
 		}
 		w.name_at[w.depth + 1] = w.len;
@@ -212,14 +219,20 @@ out:
 	return rc;
 }
 
-int sbx_resolve(const struct sbx *s, int host_pid, const char *cwd,
+int sbx_resolve(const struct sbx *s, const struct sbx_program *pg,
 		const char *path, int follow, char *out, size_t size,
 		int *trusted, int *is_link)
 {
 	struct stat st;
 
-	return resolve(s, host_pid, cwd, path, follow, out, size, trusted,
-		       is_link, &st);
+	return resolve(s, pg, path, follow, out, size, trusted, is_link, &st);
+}
+
+void sbx_program_release(struct sbx_program *pg)
+{
+	if (pg->root >= 0)
+		close(pg->root);
+	pg->root = -1;
 }
 
 int sbx_program(const struct sbx *s, int host_pid, struct sbx_program *out)
@@ -228,33 +241,48 @@ int sbx_program(const struct sbx *s, int host_pid, struct sbx_program *out)
 	struct stat st, named;
 	uid_t cand = sbx_candidate_uid(s);
 	ssize_t n;
-	int trusted, is_link;
+	int dir, trusted, is_link;
 
-	memset(out, 0, sizeof *out);
-	snprintf(proc, sizeof proc, "/proc/%d/cwd", host_pid);
-	n = readlink(proc, out->cwd, sizeof out->cwd - 1);
+	out->exe[0] = out->cwd[0] = 0;
+	out->exe_trusted = 0;
+	out->root = -1;
+	/* Everything below is read through the process's own /proc
+	 * directory, looked up once. */
+	snprintf(proc, sizeof proc, "/proc/%d", host_pid);
+	dir = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -1; /* it ended first: unknown, untrusted */
+	n = readlinkat(dir, "cwd", out->cwd, sizeof out->cwd - 1);
 	out->cwd[n > 0 ? n : 0] = 0;
 	if (n <= 0 || out->cwd[0] != '/')
 		out->cwd[0] = 0;
 	/* The kernel's own record of the file it executed, named as the
 	 * sandbox sees it (the supervisor's root holds none of the sandbox's
 	 * mounts, so the name is the one inside). */
-	snprintf(proc, sizeof proc, "/proc/%d/exe", host_pid);
-	n = readlink(proc, exe, sizeof exe - 1);
-	if (n <= 0 || (size_t)n >= sizeof out->exe)
+	n = readlinkat(dir, "exe", exe, sizeof exe - 1);
+	if (n <= 0 || (size_t)n >= sizeof out->exe) {
+		close(dir);
 		return -1;
+	}
 	exe[n] = 0;
 	memcpy(out->exe, exe, (size_t)n + 1);
-	/* the file itself, through the kernel's link (one stat, not an
-	 * open, an fstat and a close) */
-	if (stat(proc, &st) < 0)
+	/* the root every name of the process's is walked beneath (kept for
+	 * the caller's sbx_resolve), and the file itself through the
+	 * kernel's link */
+	out->root = openat(dir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (out->root >= 0 && fstat(out->root, &out->root_st) < 0)
+		sbx_program_release(out);
+	if (out->root < 0 || fstatat(dir, "exe", &st, 0) < 0) {
+		close(dir);
 		return 0; /* named, never trusted */
+	}
+	close(dir);
 	/* Trusted when the candidate could neither write the file nor have
 	 * put it at that name: the name, walked again inside the sandbox,
 	 * must lead to the very file (a deleted or moved one does not). */
 	if (exe[0] != '/' || candidate_writes(&st, cand) ||
-	    resolve(s, host_pid, "/", out->exe, 0, exe, sizeof exe, &trusted,
-		    &is_link, &named) < 0 || is_link || strcmp(exe, out->exe))
+	    resolve(s, out, out->exe, 0, exe, sizeof exe, &trusted, &is_link,
+		    &named) < 0 || is_link || strcmp(exe, out->exe))
 		return 0;
 	out->exe_trusted = trusted && named.st_dev == st.st_dev &&
 			   named.st_ino == st.st_ino;

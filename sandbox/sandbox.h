@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* What the host supports, for `labrun doctor`: part of this interface. */
@@ -324,21 +325,27 @@ uid_t sbx_service_uid(const struct sbx *s);
  * executed, named as inside the sandbox ("" when unreadable; for a script,
  * its interpreter); exe_trusted is 1 when neither that file nor a
  * directory on its path is the candidate's to write, so that the name is
- * not the candidate's choice; cwd its working directory ("" unknown). */
+ * not the candidate's choice; cwd its working directory ("" unknown);
+ * root the process's root directory (O_PATH, -1 when it could not be
+ * opened), which sbx_resolve walks beneath.  -1 when the process ended
+ * first.  Whatever it returns, sbx_program_release closes root. */
 struct sbx_program {
 	char exe[4096];
 	char cwd[4096];
 	int exe_trusted;
+	int root;
+	struct stat root_st;
 };
 int sbx_program(const struct sbx *s, int host_pid, struct sbx_program *out);
+void sbx_program_release(struct sbx_program *pg);
 
-/* Resolve path (relative to cwd, an absolute sandbox path, when not
- * absolute) as process host_pid would, beneath its root, following every
- * link (follow) or every one but the last; out gets the absolute path
- * inside the sandbox, *is_link whether the last entry is a link (when not
- * followed) and *trusted whether the candidate could have written or
- * swapped anything on the way.  -1 when it does not resolve. */
-int sbx_resolve(const struct sbx *s, int host_pid, const char *cwd,
+/* Resolve path (relative to pg's cwd when not absolute) as pg's process
+ * would, beneath its root, following every link (follow) or every one
+ * but the last; out gets the absolute path inside the sandbox, *is_link
+ * whether the last entry is a link (when not followed) and *trusted
+ * whether the candidate could have written or swapped anything on the
+ * way.  -1 when it does not resolve. */
+int sbx_resolve(const struct sbx *s, const struct sbx_program *pg,
 		const char *path, int follow, char *out, size_t size,
 		int *trusted, int *is_link);
 

@@ -81,7 +81,11 @@ int register_add(const struct session_entry *s, struct err *e)
 	if (!text)
 		return err_set(e, ERR_HOST, "out of memory");
 	snprintf(path, sizeof path, "%s/%s.json", register_dir(), s->id);
-	rc = write_file_atomic(path, text, strlen(text), 0644, e);
+	/* Replaced whole but not synced: the register lists live sessions,
+	 * and after a crash of the host none is (its lock is gone, and an
+	 * entry that cannot be read is skipped and pruned).  A sync here
+	 * was a disk flush per session where /run is on a disk. */
+	rc = write_file_replace(path, text, strlen(text), 0644, e);
 	free(text);
 	return rc;
 }

@@ -732,9 +732,10 @@ static int session_build(struct session *s, struct err *se)
 	    (!o->explore &&
 	     begin_attempt(o, s->sid, s->wd, res->scenario, s->pseudonym,
 			   limit_s, s->digest, &s->attempt, se) < 0) ||
+	    /* the script lives as long as the session: not synced */
 	    (!o->ui &&
-	     write_file_atomic(s->script_path, s->script.data, s->script.len,
-			       0644, se) < 0) ||
+	     write_file_replace(s->script_path, s->script.data, s->script.len,
+				0644, se) < 0) ||
 	    bundle_extract(&s->files, "system/", sbx_lower_fd(s->sb),
 			   sbx_root_uid(s->sb), sbx_root_uid(s->sb), se) < 0 ||
 	    faults_apply(&s->sc, &s->files, sbx_lower_fd(s->sb),

@@ -97,7 +97,7 @@ static int read_fd_bounded(int fd, const char *what, size_t max, struct buf *out
 {
 	struct buf b = BUF_INIT;
 	struct stat st;
-	unsigned char chunk[65536];
+	size_t room, left;
 	ssize_t n;
 
 	if (fstat(fd, &st) < 0)
@@ -108,10 +108,21 @@ static int read_fd_bounded(int fd, const char *what, size_t max, struct buf *out
 		return err_set(e, ERR_REFUSED,
 			       "%s: too large (%lld bytes, at most %zu)", what,
 			       (long long)st.st_size, max);
-	if (buf_reserve(&b, (size_t)st.st_size, e) < 0)
+	/* Straight into the buffer, sized by the file and a byte more so
+	 * that its end shows in the same read; a file that grows (or a
+	 * /proc file, whose size says 0) is followed up to max. */
+	if (buf_reserve(&b, (size_t)st.st_size + 1, e) < 0)
 		return -1;
 	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
+		if (b.cap - b.len - 1 == 0 && buf_reserve(&b, 65536, e) < 0) {
+			buf_release(&b);
+			return -1;
+		}
+		room = b.cap - b.len - 1; /* the last byte is the NUL's */
+		left = max - b.len;
+		if (left < room - 1)
+			room = left + 1; /* one byte past max shows it too large */
+		n = read(fd, b.data + b.len, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -120,21 +131,15 @@ static int read_fd_bounded(int fd, const char *what, size_t max, struct buf *out
 		}
 		if (n == 0)
 			break;
-		if (b.len + (size_t)n > max) {
+		b.len += (size_t)n;
+		if (b.len > max) {
 			buf_release(&b);
 			return err_set(e, ERR_REFUSED,
 				       "%s: too large (more than %zu bytes)",
 				       what, max);
 		}
-		if (buf_append(&b, chunk, (size_t)n, e) < 0) {
-			buf_release(&b);
-			return -1;
-		}
 	}
-	if (!b.data && buf_reserve(&b, 0, e) < 0)
-		return -1;
-	if (b.data)
-		b.data[b.len] = 0;
+	b.data[b.len] = 0;
 	*out = b;
 	return 0;
 }

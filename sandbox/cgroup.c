@@ -507,6 +507,17 @@ static int dir_add(struct cg *cg, const struct place *p, int v2,
 				where, ctl_name[i]);
 			goto fail;
 		}
+	/* Creators hold labrun/ shared from their mkdir to their lock, and a
+	 * remover of leftovers takes it exclusive or skips its sweep
+	 * (remove_stale_in): a sweep never sees a directory between its
+	 * mkdir and its lock, which a burst of sessions starting at once
+	 * made it do, each start sweeping. */
+	while (flock(lfd, LOCK_SH) < 0) {
+		if (errno != EINTR) {
+			err_sys(e, ERR_HOST, errno, "cgroup: %s/labrun: flock", where);
+			goto fail;
+		}
+	}
 	for (tries = 0;; tries++) {
 		if (tries == CG_CREATE_TRIES) {
 			err_set(e, ERR_HOST,
@@ -542,6 +553,7 @@ static int dir_add(struct cg *cg, const struct place *p, int v2,
 		close(fd);
 		fd = -1;
 	}
+	(void)flock(lfd, LOCK_UN); /* the directory's own lock holds it now */
 	close(base);
 	d = &cg->dir[cg->ndir];
 	d->fd = fd;
@@ -1119,6 +1131,16 @@ static int remove_stale_in(const struct place *p, int v2, unsigned *removed,
 		rc = errno == ENOENT ? 0
 				     : err_sys(e, ERR_HOST, errno, "cgroup: %s/labrun",
 					       where);
+		goto out;
+	}
+	/* Sessions being created right now hold labrun/ shared (dir_add):
+	 * their directories are not leftovers.  The sweep is left to a
+	 * later start rather than waited for. */
+	if (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK || errno == EINTR
+			     ? 0
+			     : err_sys(e, ERR_HOST, errno, "cgroup: %s/labrun: flock",
+				       where);
 		goto out;
 	}
 	dfd = openat(lfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

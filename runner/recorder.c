@@ -271,8 +271,8 @@ static int identify(struct recorder *r, struct ev_command *c, int host_pid,
 	int trusted, is_link, rc = -1;
 
 	if (sbx_program(r->sb, host_pid, &pg) < 0) {
-		sbx_program_release(&pg);
-		return 0; /* it ended first: unknown, untrusted */
+		rc = 0; /* it ended first: unknown, untrusted */
+		goto out;
 	}
 	if (pg.cwd[0] && !(c->cwd = strdup(pg.cwd)))
 		goto out;

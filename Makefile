@@ -250,12 +250,13 @@ check:
 
 # The fuzzing campaign: every target (or FUZZ_TARGETS=a,b) for FUZZ_RUNS
 # executions each (or FUZZ_MAX_TIME seconds, when set and reached first),
-# FUZZ_JOBS targets at a time, then its corpus minimised back into
+# FUZZ_JOBS targets at a time (FUZZ_WORKERS processes each), then its corpus minimised back into
 # tests/fuzz/corpus/NAME.  tests/fuzz/campaign.sh says how.
 FUZZ_RUNS ?= 10000000
 FUZZ_JOBS ?= 1
 FUZZ_TARGETS ?=
 FUZZ_MAX_TIME ?= 0
+FUZZ_WORKERS ?= 1
 fuzz-bins: $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 
 # clang and its libFuzzer runtime are installed if missing (make deps does
@@ -264,7 +265,7 @@ fuzz:
 	@sh scenarios/deps.sh clang libclang-rt-14-dev
 	$(MAKE) B=build-fuzz CC=clang FUZZ=1 fuzz-bins
 	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_TARGETS=$(FUZZ_TARGETS) \
-		FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) bash tests/fuzz/campaign.sh $(CURDIR)/build-fuzz
+		FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) FUZZ_WORKERS=$(FUZZ_WORKERS) bash tests/fuzz/campaign.sh $(CURDIR)/build-fuzz
 
 # The JavaScript the tests run (tests/node/package.json): installed from the
 # npm registry at the versions the lock file pins, once per change of it.

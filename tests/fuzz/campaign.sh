@@ -10,6 +10,11 @@
 #   FUZZ_RUNS     executions per target (default 10000000)
 #   FUZZ_TARGETS  a comma-separated subset (cast,evidence); default all
 #   FUZZ_JOBS     targets run at once (default 1); each is one process
+#   FUZZ_WORKERS  processes per target (default 1): libFuzzer's -jobs and
+#                 -workers, sharing the target's working corpus (each
+#                 reloads what the others found); FUZZ_RUNS is split
+#                 between them and their executions are added up.  For a
+#                 slow target on an otherwise idle machine
 #   FUZZ_MAX_TIME seconds a target may fuzz before it stops short of
 #                 FUZZ_RUNS (default 0: no limit); the table says so
 #
@@ -20,9 +25,10 @@
 # other users leave.  Exit status 1 when there was a finding.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${1:?usage: campaign.sh BUILD_DIR}
+BUILD=$(cd "${1:?usage: campaign.sh BUILD_DIR}" && pwd) || exit 2
 RUNS=${FUZZ_RUNS:-10000000}
 JOBS=${FUZZ_JOBS:-1}
+WORKERS=${FUZZ_WORKERS:-1}
 MAX_TIME=${FUZZ_MAX_TIME:-0}
 WANT=${FUZZ_TARGETS:-}
 OUT=$BUILD/campaign
@@ -86,19 +92,35 @@ one() {
 		export TMPDIR=$(mktemp -d "$w/tmp.XXXXXX")
 	fi
 	t0=$(date +%s)
-	low "$bin" -runs="$RUNS" -max_total_time="$MAX_TIME" \
-		-max_len="$ml" -timeout="$TIMEOUT_S" \
-		-rss_limit_mb="$RSS_MB" -print_final_stats=1 \
-		-artifact_prefix="$w/artifacts/" "$w/corpus" >"$w/fuzz.log" 2>&1
-	rc=$?
+	if [ "$WORKERS" -gt 1 ]; then
+		# Each worker logs to fuzz-N.log in the working directory,
+		# which libFuzzer copies to its own output as the worker ends.
+		(cd "$w" && low "$bin" -jobs="$WORKERS" -workers="$WORKERS" \
+			-runs=$(((RUNS + WORKERS - 1) / WORKERS)) \
+			-max_total_time="$MAX_TIME" \
+			-max_len="$ml" -timeout="$TIMEOUT_S" \
+			-rss_limit_mb="$RSS_MB" -print_final_stats=1 \
+			-artifact_prefix="$w/artifacts/" "$w/corpus") >"$w/fuzz.log" 2>&1
+		rc=$?
+	else
+		low "$bin" -runs="$RUNS" -max_total_time="$MAX_TIME" \
+			-max_len="$ml" -timeout="$TIMEOUT_S" \
+			-rss_limit_mb="$RSS_MB" -print_final_stats=1 \
+			-artifact_prefix="$w/artifacts/" "$w/corpus" >"$w/fuzz.log" 2>&1
+		rc=$?
+	fi
 	t1=$(date +%s)
-	line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$w/fuzz.log" | tail -1)
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/fuzz.log" | tail -1)
-	if [ "${execs:-0}" -lt "$RUNS" ]; then
+	# Executions added up over the workers; coverage the highest a
+	# worker reached (they share the corpus).
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/fuzz.log" |
+		awk '{s += $1} END {print s + 0}')
+	if [ "$execs" -lt "$RUNS" ]; then
 		execs="$execs (stopped at FUZZ_MAX_TIME)"
 	fi
-	cov=$(printf '%s\n' "$line" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
-	ft=$(printf '%s\n' "$line" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
+	cov=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$w/fuzz.log" |
+		sed -n 's/.* cov: \([0-9]*\).*/\1/p' | sort -n | tail -1)
+	ft=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$w/fuzz.log" |
+		sed -n 's/.* ft: \([0-9]*\).*/\1/p' | sort -n | tail -1)
 	finds=$(cd "$w/artifacts" && ls 2>/dev/null | grep -E '^(crash|leak|timeout|oom)-' || true)
 	if [ -n "$finds" ] || [ "$rc" -ne 0 ]; then
 		{
@@ -160,7 +182,7 @@ done
 mkdir -p "$OUT"
 cap=
 [ "$MAX_TIME" -gt 0 ] && cap=" (at most ${MAX_TIME} s)"
-echo "campaign: ${names[*]}: $RUNS runs each$cap, $JOBS at a time; $(date -u +%FT%TZ)"
+echo "campaign: ${names[*]}: $RUNS runs each$cap, $JOBS at a time, $WORKERS process(es) each; $(date -u +%FT%TZ)"
 for n in "${names[@]}"; do
 	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
 		wait -n

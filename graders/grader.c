@@ -544,6 +544,9 @@ int grader_run(const struct grader_input *in, struct grader_result *out,
 	/* jansson seeds its hash function from /dev/urandom on first use; do
 	 * it here, so that the confined worker never opens a host path. */
 	json_object_seed(0);
+	/* The worker loads the API's Lua half as bytecode compiled here,
+	 * once in this process's life. */
+	lua_host_prepare();
 	if (pipe2(res, O_CLOEXEC) < 0 || pipe2(prt, O_CLOEXEC) < 0) {
 		err_sys(e, ERR_HOST, errno, "grader: pipe");
 		goto fail;

@@ -15,6 +15,14 @@ struct grader_input;
  * document, never a NULL; NULL means the worker itself ran out of memory. */
 char *lua_host_run(const struct grader_input *in, size_t *len);
 
+/* Compile the embedded Lua half of the API once in this process, so that
+ * every lua_host_run after it (in this process or a child forked from it)
+ * loads bytecode instead of compiling 39 KB of source.  Idempotent; on any
+ * failure nothing is kept and the runs compile the sources as before.
+ * lua_host_unprepare frees it (leak checks). */
+void lua_host_prepare(void);
+void lua_host_unprepare(void);
+
 /* The document {"ok":false,"error":msg} (msg is repaired to clean UTF-8). */
 char *lua_host_error_doc(const char *msg, size_t *len);
 

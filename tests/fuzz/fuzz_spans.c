@@ -12,7 +12,8 @@
  * candidate's to break), so whatever the input the run must end with
  * ok=true and its checks: a grader error here is a bug in trace.lua or in
  * the host (lab.json, lab.read), as is a crash, hang or leak.  The host
- * closes its state after each run (lua_host_close_state). */
+ * closes its state after each run (lua_host_close_state) and loads the
+ * API's Lua half as bytecode compiled once (lua_host_prepare). */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -87,6 +88,8 @@ static void setup(void)
 	if (root_fd < 0)
 		abort();
 	lua_host_close_state = 1;
+	/* As grader_run does in the parent before it forks the worker. */
+	lua_host_prepare();
 }
 
 /* A new file each time (a truncate on some file systems flushes). */

@@ -14,6 +14,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "base/err.h"
 #include "base/limits.h"
 #include "base/util.h"
@@ -873,6 +875,70 @@ static void test_compile(void)
 	   strstr(msg, "binary chunk"), "grader_compile refuses bytecode (%s)", msg);
 }
 
+/* In this process, as the worker runs it: the document of one grader. */
+static char *run_here(const char *source)
+{
+	struct grader_input in;
+	size_t len;
+
+	memset(&in, 0, sizeof in);
+	in.source = source;
+	in.source_len = strlen(source);
+	in.chunkname = "grader/grade.lua";
+	in.root_fd = root_fd;
+	in.lim = lim;
+	return lua_host_run(&in, &len);
+}
+
+/* The API's Lua half loaded as bytecode compiled once (lua_host_prepare)
+ * behaves as its source does, error positions included. */
+static void test_prepared(void)
+{
+	static const char *const graders[] = {
+		/* a pass, through lab.trace and the prelude */
+		"local s = lab.trace.load('/var/log/agentd/spans.jsonl')\n"
+		"return {lab.check{id = 'a', title = 'A', weight = 1, pass = true,\n"
+		"  message = tostring(s and #s.list)}}\n",
+		/* errors the libraries raise at the grader's line */
+		"lab.trace.find({list = {}, by_id = {}}, 5)\nreturn {}\n",
+		"lab.check(5)\nreturn {}\n",
+		"lab.looked('/x', {after = 1.5})\nreturn {}\n",
+		/* and one at their own: trace.lua's line and local's name */
+		"lab.trace.parent({list = {}, by_id = {a = 5}}, 'a')\nreturn {}\n",
+	};
+	char *plain[sizeof graders / sizeof *graders];
+	json_t *a, *b;
+	char *doc;
+	size_t i;
+	int positioned = 0;
+
+	lua_host_close_state = 1;
+	lua_host_unprepare();
+	for (i = 0; i < sizeof graders / sizeof *graders; i++)
+		plain[i] = run_here(graders[i]);
+	lua_host_prepare();
+	for (i = 0; i < sizeof graders / sizeof *graders; i++) {
+		doc = run_here(graders[i]);
+		a = doc ? json_loads(doc, 0, NULL) : NULL;
+		b = plain[i] ? json_loads(plain[i], 0, NULL) : NULL;
+		if (a && b && !json_equal(a, b))
+			printf("# from source: %s\n", plain[i]);
+		ok(a && b && json_equal(a, b),
+		   "prepared: grader %zu answers as from source (%s)", i,
+		   doc ? doc : "(null)");
+		if (doc && strstr(doc, "\"trace:") && strstr(doc, "(local 's')"))
+			positioned = 1;
+		json_decref(a);
+		json_decref(b);
+		free(doc);
+		free(plain[i]);
+	}
+	ok(positioned, "prepared: a library's error names its chunk and line");
+	lua_host_prepare(); /* again: kept, not compiled twice */
+	lua_host_unprepare();
+	lua_host_close_state = 0;
+}
+
 int main(void)
 {
 	struct err e;
@@ -891,6 +957,7 @@ int main(void)
 	test_kinds_and_reads();
 	test_text();
 	test_compile();
+	test_prepared();
 	close(root_fd);
 	if (remove_tree(top, &e) < 0)
 		printf("# cleanup: %s\n", e.msg);

@@ -154,6 +154,16 @@ fail:
 
 static int64_t last_ms;
 
+/* A grader over the test's root, as a session's would be. */
+static void input_of(struct grader_input *in, const char *src)
+{
+	memset(in, 0, sizeof *in);
+	in->source = src;
+	in->source_len = strlen(src);
+	in->chunkname = "grader/grade.lua";
+	in->root_fd = root_fd;
+}
+
 static void run_with(const char *src, const char *ctx, struct grader_limits l,
 		     struct grader_result *r)
 {
@@ -161,11 +171,7 @@ static void run_with(const char *src, const char *ctx, struct grader_limits l,
 	struct err e;
 	int64_t t0;
 
-	memset(&in, 0, sizeof in);
-	in.source = src;
-	in.source_len = strlen(src);
-	in.chunkname = "grader/grade.lua";
-	in.root_fd = root_fd;
+	input_of(&in, src);
 	in.context_json = ctx;
 	in.context_len = ctx ? strlen(ctx) : 0;
 	in.lim = l;
@@ -881,11 +887,7 @@ static char *run_here(const char *source)
 	struct grader_input in;
 	size_t len;
 
-	memset(&in, 0, sizeof in);
-	in.source = source;
-	in.source_len = strlen(source);
-	in.chunkname = "grader/grade.lua";
-	in.root_fd = root_fd;
+	input_of(&in, source);
 	in.lim = lim;
 	return lua_host_run(&in, &len);
 }

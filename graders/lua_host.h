@@ -19,6 +19,7 @@ char *lua_host_run(const struct grader_input *in, size_t *len);
  * every lua_host_run after it (in this process or a child forked from it)
  * loads bytecode instead of compiling 39 KB of source.  Idempotent; on any
  * failure nothing is kept and the runs compile the sources as before.
+ * labrun calls it from its one thread (grader_run, before the fork);
  * lua_host_unprepare frees it (leak checks). */
 void lua_host_prepare(void);
 void lua_host_unprepare(void);

@@ -19,7 +19,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[64];
+static char dir[128];
 
 static void cleanup(void)
 {
@@ -63,7 +63,7 @@ static void check_state(const struct registry *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct registry *r = NULL;
-	char path[128];
+	char path[sizeof dir + 32];
 	struct err e;
 
 	if (!dir[0]) {
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (!tmp || !*tmp || strlen(tmp) > 40)
 			tmp = "/tmp";
-		snprintf(dir, sizeof dir, "%s/labrun-fuzz-registry.XXXXXX", tmp);
+		snprintf(dir, sizeof dir, "%s/registry.XXXXXX", tmp);
 		if (!mkdtemp(dir))
 			abort();
 		atexit(cleanup);

@@ -227,12 +227,13 @@ $(B)/tests/probes/%: tests/probes/%.c
 		$(CC) -std=gnu11 -O2 $(WARN) -o $@ $<
 
 # Fuzz targets linked with a plain driver that replays their corpora.
-$(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB_OBJS)
+$(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB_OBJS) \
+		$(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB_OBJS) $(PKG_LIBS)
 
 # The same targets linked with libFuzzer (the fuzzing build only).
-$(B)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS)
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
 
@@ -250,8 +251,9 @@ check:
 
 # The fuzzing campaign: every target (or FUZZ_TARGETS=a,b) for FUZZ_RUNS
 # executions each (or FUZZ_MAX_TIME seconds, when set and reached first),
-# FUZZ_JOBS targets at a time (FUZZ_WORKERS processes each), then its corpus minimised back into
-# tests/fuzz/corpus/NAME.  tests/fuzz/campaign.sh says how.
+# FUZZ_JOBS targets at a time (FUZZ_WORKERS processes each), then its
+# corpus minimised back into tests/fuzz/corpus/NAME.  tests/fuzz/campaign.sh
+# says how.
 FUZZ_RUNS ?= 10000000
 FUZZ_JOBS ?= 1
 FUZZ_TARGETS ?=

@@ -72,8 +72,8 @@ bytes() { find "$1" -maxdepth 1 -type f -printf '%s\n' | awk '{s += $1} END {pri
 hashed() { [[ ${1##*/} =~ ^[0-9a-f]{40}$ ]]; }
 
 one() {
-	local name=$1 w=$OUT/$1 bin corpus ml t0 t1 t2 rc line execs cov ft finds f
-	local fb bb fa ba
+	local name=$1 w=$OUT/$1 bin corpus ml t0 t1 t2 rc execs cov ft finds f
+	local fb bb fa ba par
 	corpus=$CORPORA/$name
 	ml=$(max_len "$name")
 	rm -rf "$w"
@@ -92,23 +92,17 @@ one() {
 		export TMPDIR=$(mktemp -d "$w/tmp.XXXXXX")
 	fi
 	t0=$(date +%s)
-	if [ "$WORKERS" -gt 1 ]; then
-		# Each worker logs to fuzz-N.log in the working directory,
-		# which libFuzzer copies to its own output as the worker ends.
-		(cd "$w" && low "$bin" -jobs="$WORKERS" -workers="$WORKERS" \
-			-runs=$(((RUNS + WORKERS - 1) / WORKERS)) \
-			-max_total_time="$MAX_TIME" \
-			-max_len="$ml" -timeout="$TIMEOUT_S" \
-			-rss_limit_mb="$RSS_MB" -print_final_stats=1 \
-			-artifact_prefix="$w/artifacts/" "$w/corpus") >"$w/fuzz.log" 2>&1
-		rc=$?
-	else
-		low "$bin" -runs="$RUNS" -max_total_time="$MAX_TIME" \
-			-max_len="$ml" -timeout="$TIMEOUT_S" \
-			-rss_limit_mb="$RSS_MB" -print_final_stats=1 \
-			-artifact_prefix="$w/artifacts/" "$w/corpus" >"$w/fuzz.log" 2>&1
-		rc=$?
-	fi
+	# With workers, libFuzzer's -jobs: each logs to fuzz-N.log in the
+	# working directory, copied to the main output as it ends.
+	par=()
+	[ "$WORKERS" -gt 1 ] && par=(-jobs="$WORKERS" -workers="$WORKERS")
+	(cd "$w" && low "$bin" "${par[@]}" \
+		-runs=$(((RUNS + WORKERS - 1) / WORKERS)) \
+		-max_total_time="$MAX_TIME" \
+		-max_len="$ml" -timeout="$TIMEOUT_S" \
+		-rss_limit_mb="$RSS_MB" -print_final_stats=1 \
+		-artifact_prefix="$w/artifacts/" "$w/corpus") >"$w/fuzz.log" 2>&1
+	rc=$?
 	t1=$(date +%s)
 	# Executions added up over the workers; coverage the highest a
 	# worker reached (they share the corpus).

@@ -29,6 +29,7 @@
 #include "runner/evidence.h"
 #include "runner/sign.h"
 #include "runner/tarball.h"
+#include "tests/fuzz/scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,14 +59,9 @@ static void cleanup(void)
 static void setup(void)
 {
 	char pub[96], sec[96];
-	const char *tmp = getenv("TMPDIR");
 	struct err e;
 
-	if (!tmp || !*tmp || strlen(tmp) > 40)
-		tmp = "/tmp";
-	snprintf(dir, sizeof dir, "%s/fuzz-ev.XXXXXX", tmp);
-	if (!mkdtemp(dir))
-		abort();
+	scratch_dir(dir, sizeof dir, "fuzz-ev");
 	snprintf(file, sizeof file, "%s/e.ev", dir);
 	snprintf(pub, sizeof pub, "%s/k.pub", dir);
 	snprintf(sec, sizeof sec, "%s/k.key", dir);

@@ -34,6 +34,7 @@
 #include "runner/tarball.h"
 #include "scenarios/platform/sim.h"
 #include "tests/fuzz/printable.h"
+#include "tests/fuzz/scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -117,16 +118,11 @@ static void put(const char *rel, const char *text)
 
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	char policies[96];
 	struct err e;
 	size_t i;
 
-	if (!tmp || !*tmp || strlen(tmp) > 40)
-		tmp = "/tmp";
-	snprintf(dir, sizeof dir, "%s/fuzz-plan.XXXXXX", tmp);
-	if (!mkdtemp(dir))
-		abort();
+	scratch_dir(dir, sizeof dir, "fuzz-plan");
 	atexit(cleanup);
 	snprintf(policies, sizeof policies, "%s/policies", dir);
 	if (mkdir(policies, 0700) < 0)

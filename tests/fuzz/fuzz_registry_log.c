@@ -16,10 +16,11 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "runner/registry.h"
+#include "tests/fuzz/scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[128];
+static char dir[96];
 
 static void cleanup(void)
 {
@@ -67,13 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct err e;
 
 	if (!dir[0]) {
-		const char *tmp = getenv("TMPDIR");
-
-		if (!tmp || !*tmp || strlen(tmp) > 40)
-			tmp = "/tmp";
-		snprintf(dir, sizeof dir, "%s/registry.XXXXXX", tmp);
-		if (!mkdtemp(dir))
-			abort();
+		scratch_dir(dir, sizeof dir, "fuzz-registry");
 		atexit(cleanup);
 		snprintf(path, sizeof path, "%s/%s", dir, REG_CONFIG);
 		if (write_file_atomic(path, config, sizeof config - 1, 0600, &e) < 0)

@@ -27,6 +27,7 @@
 #include "base/util.h"
 #include "graders/grader.h"
 #include "graders/lua_host.h"
+#include "tests/fuzz/scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -68,16 +69,11 @@ static void cleanup(void)
 static void setup(void)
 {
 	static const char *const dirs[] = {"var/log/agentd", "home/candidate/answers"};
-	const char *tmp = getenv("TMPDIR");
 	char path[128];
 	struct err e;
 	size_t i;
 
-	if (!tmp || !*tmp || strlen(tmp) > 40)
-		tmp = "/tmp";
-	snprintf(top, sizeof top, "%s/fuzz-spans.XXXXXX", tmp);
-	if (!mkdtemp(top))
-		abort();
+	scratch_dir(top, sizeof top, "fuzz-spans");
 	atexit(cleanup);
 	for (i = 0; i < sizeof dirs / sizeof *dirs; i++) {
 		snprintf(path, sizeof path, "%s/%s", top, dirs[i]);
